@@ -1,0 +1,76 @@
+/**
+ * API keys: `mtk_{keyId}_{secret}`. The key id is public (it names the key in lists and
+ * logs); the secret is 256 random bits and is kept only as its SHA-256 hash, which
+ * needs no slow hash because it is not guessable like a password.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Role } from '../routes.ts';
+import type { DocumentFormat } from '../shared/caller.ts';
+import { invalidInput } from './errors.ts';
+import { isFacilityId } from './facility.ts';
+
+const KEY_PATTERN = /^mtk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
+
+/** A stored key: everything but the secret. */
+export interface ApiKeyRecord {
+  keyId: string;
+  name: string;
+  role: Role;
+  facilities: string[];
+  format: DocumentFormat;
+  createdAt: string;
+  revokedAt: string | null;
+  secretHash: string;
+}
+
+export interface NewKeySpec {
+  role: string;
+  facilities: string[];
+  name?: string;
+  format?: string;
+}
+
+/** Checks a key request; throws a 400-kind error saying what is wrong. */
+export function validateKeySpec(spec: NewKeySpec): { role: Role; facilities: string[]; name: string; format: DocumentFormat } {
+  if (spec.role !== 'erp' && spec.role !== 'pcs') throw invalidInput('role must be erp or pcs.');
+  if (spec.facilities.length === 0) throw invalidInput('name at least one facility (--facility ID).');
+  for (const f of spec.facilities) {
+    if (f === '*') {
+      if (spec.role !== 'erp') throw invalidInput("only erp keys may cover every facility ('*').");
+    } else if (!isFacilityId(f)) {
+      throw invalidInput(`facility ${JSON.stringify(f)} is not a valid facility id (1-64 of A-Z a-z 0-9 . _ -).`);
+    }
+  }
+  const format = spec.format ?? 'canonical';
+  if (format !== 'canonical' && format !== 'legacy') throw invalidInput('format must be canonical or legacy.');
+  const name = (spec.name ?? '').trim();
+  if (name.length > 200) throw invalidInput('name is longer than 200 characters.');
+  return { role: spec.role, facilities: [...new Set(spec.facilities)], name, format };
+}
+
+export const hashSecret = (secret: string): string => createHash('sha256').update(secret).digest('hex');
+
+/** Makes a new key: the record to store and the key to hand out once. */
+export function generateKey(spec: NewKeySpec, now: Date): { key: string; record: ApiKeyRecord } {
+  const valid = validateKeySpec(spec);
+  const keyId = randomBytes(6).toString('hex');
+  const secret = randomBytes(32).toString('base64url');
+  return {
+    key: `mtk_${keyId}_${secret}`,
+    record: { keyId, ...valid, createdAt: now.toISOString(), revokedAt: null, secretHash: hashSecret(secret) },
+  };
+}
+
+/** Splits a presented key into id and secret, or null if it cannot be one of ours. */
+export function parseKey(presented: string | undefined): { keyId: string; secret: string } | null {
+  const m = presented ? KEY_PATTERN.exec(presented.trim()) : null;
+  return m ? { keyId: m[1]!, secret: m[2]! } : null;
+}
+
+/** True when the secret matches the stored hash (constant time) and the key is not revoked. */
+export function keyMatches(record: ApiKeyRecord, secret: string): boolean {
+  if (record.revokedAt) return false;
+  const a = Buffer.from(hashSecret(secret), 'hex');
+  const b = Buffer.from(record.secretHash, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
+}

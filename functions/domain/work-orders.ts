@@ -1,0 +1,211 @@
+/**
+ * The work order lifecycle of API.md: what a pushed create / update / hold / cancel does
+ * to an order, decided on plain data. No I/O: the store loads the current state, this
+ * module decides, the store writes the result atomically.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { conflict, HubError, notFound, type ErrorItem } from './errors.ts';
+
+export type ErpChange = 'create' | 'update' | 'hold' | 'cancel';
+export type OrderStatus = 'open' | 'onHold' | 'accepted' | 'rejected' | 'inProgress' | 'complete' | 'cancelled';
+export type OrderOutcome = 'created' | 'updated' | 'held' | 'cancelled' | 'unchanged';
+
+/** An identifier of the standard: agency (code list value) and number. */
+export interface Identifier {
+  agency: string;
+  number: string;
+  [key: string]: unknown;
+}
+
+/** A dispensing work order in canonical form (validated against schemas/ before it gets here). */
+export interface WorkOrderDocument {
+  workOrderIdentifier: Identifier;
+  workOrderType: ErpChange;
+  header?: unknown;
+  [key: string]: unknown;
+}
+
+/** What the hub knows about one order. Times are epoch milliseconds, assigned by the hub. */
+export interface OrderState {
+  facilityId: string;
+  agency: string;
+  number: string;
+  /** The order as the ERP last sent it. */
+  doc: WorkOrderDocument;
+  status: OrderStatus;
+  /** Counts the ERP's changes: 1 when created, +1 for every change that changed something. */
+  revision: number;
+  /** Optimistic lock: +1 on every write, whoever makes it. */
+  version: number;
+  lastErpChange: ErpChange;
+  createdAt: number;
+  /** Time of the ERP's latest change: the order's position in the poll stream. */
+  modifiedAt: number;
+  /** Time of the latest change by anyone (the ERP, acknowledgements, records). */
+  updatedAt: number;
+  acknowledgement?: unknown;
+}
+
+export interface OrderResult {
+  index: number;
+  workOrderNumber: string;
+  agency: string;
+  outcome: OrderOutcome;
+  revision: number;
+}
+
+export interface OrderBatchPlan {
+  results: OrderResult[];
+  /** Final state of every order the batch changes, with the version it was read at (0: new). */
+  writes: { next: OrderState; expectedVersion: number }[];
+}
+
+/** Statuses in which the PCS has started work: the ERP may no longer change the order. */
+const PCS_LOCKED: ReadonlySet<OrderStatus> = new Set(['inProgress', 'complete']);
+
+/** Identity of an order within a facility, usable as a Map key. */
+export const orderIdentity = (agency: string, number: string): string => JSON.stringify([agency, number]);
+
+/** The part of a document that identifies content: the envelope header and the change type are not content. */
+function sameContent(a: WorkOrderDocument, b: WorkOrderDocument): boolean {
+  const { header: _ha, workOrderType: _ta, ...ca } = a;
+  const { header: _hb, workOrderType: _tb, ...cb } = b;
+  return isDeepStrictEqual(ca, cb);
+}
+
+type Decision = { outcome: OrderOutcome; next?: OrderState } | { error: HubError };
+
+/** Decides what one pushed document does to the order's current state (undefined: unknown order). */
+export function decideOrderChange(
+  current: OrderState | undefined,
+  doc: WorkOrderDocument,
+  facilityId: string,
+  now: number,
+): Decision {
+  const change = doc.workOrderType;
+  const { agency, number } = doc.workOrderIdentifier;
+  const label = `work order ${number} (${agency})`;
+
+  if (!current) {
+    if (change !== 'create') {
+      return { error: notFound(`${label} is not known at this facility; ${change} needs an order created earlier.`) };
+    }
+    const next: OrderState = {
+      facilityId,
+      agency,
+      number,
+      doc,
+      status: 'open',
+      revision: 1,
+      version: 0,
+      lastErpChange: 'create',
+      createdAt: now,
+      modifiedAt: now,
+      updatedAt: now,
+    };
+    return { outcome: 'created', next };
+  }
+
+  if (change === 'create') {
+    if (sameContent(current.doc, doc)) return { outcome: 'unchanged' };
+    return {
+      error: conflict(`${label} already exists with other content; send workOrderType "update" to change it.`),
+    };
+  }
+  if (current.status === 'cancelled') {
+    if (change === 'cancel') return { outcome: 'unchanged' };
+    return { error: conflict(`${label} is cancelled; a cancelled order cannot be changed.`) };
+  }
+  if (PCS_LOCKED.has(current.status)) {
+    return {
+      error: conflict(`${label} is ${current.status} at the plant; it can no longer be changed by the ERP.`),
+    };
+  }
+
+  const target: { status: OrderStatus; outcome: OrderOutcome } =
+    change === 'hold'
+      ? { status: 'onHold', outcome: 'held' }
+      : change === 'cancel'
+        ? { status: 'cancelled', outcome: 'cancelled' }
+        : { status: 'open', outcome: 'updated' };
+  if (current.status === target.status && sameContent(current.doc, doc)) return { outcome: 'unchanged' };
+
+  // Positions in the poll stream only move forward, even if two writers' clocks disagree.
+  const modifiedAt = Math.max(now, current.modifiedAt + 1);
+  const next: OrderState = {
+    ...current,
+    doc,
+    status: target.status,
+    revision: current.revision + 1,
+    lastErpChange: change,
+    modifiedAt,
+    updatedAt: Math.max(now, current.updatedAt),
+    // New content must be acknowledged again.
+    acknowledgement: undefined,
+  };
+  return { outcome: target.outcome, next };
+}
+
+/**
+ * Applies a batch of pushed documents, in order, to the current states (keyed by
+ * orderIdentity). All or nothing: if any document fails, throws one error naming every
+ * failing document by its index; otherwise returns the results and the writes to make.
+ */
+export function planOrderBatch(
+  docs: readonly WorkOrderDocument[],
+  current: ReadonlyMap<string, OrderState>,
+  facilityId: string,
+  now: number,
+  pointer = '/dispensingWorkOrder',
+): OrderBatchPlan {
+  const working = new Map(current);
+  const readVersion = new Map<string, number>();
+  const results: OrderResult[] = [];
+  const failures: { item: ErrorItem; error: HubError }[] = [];
+
+  docs.forEach((doc, index) => {
+    const { agency, number } = doc.workOrderIdentifier;
+    const id = orderIdentity(agency, number);
+    const state = working.get(id);
+    if (!readVersion.has(id)) readVersion.set(id, current.get(id)?.version ?? 0);
+    const decision = decideOrderChange(state, doc, facilityId, now);
+    if ('error' in decision) {
+      failures.push({ item: { path: `${pointer}/${index}`, message: decision.error.message }, error: decision.error });
+      return;
+    }
+    if (decision.next) working.set(id, decision.next);
+    const revision = (decision.next ?? state)?.revision ?? 1;
+    results.push({ index, workOrderNumber: number, agency, outcome: decision.outcome, revision });
+  });
+
+  if (failures.length > 0) {
+    const kind = failures.some((f) => f.error.kind === 'conflict') ? 'conflict' : 'not-found';
+    const detail =
+      failures.length === 1
+        ? `${failures[0]!.error.message} Nothing in this request was applied.`
+        : `${failures.length} documents cannot be applied; nothing in this request was applied.`;
+    throw new HubError(kind, detail, failures.map((f) => f.item));
+  }
+
+  const writes: OrderBatchPlan['writes'] = [];
+  for (const [id, state] of working) {
+    if (state !== current.get(id)) writes.push({ next: state, expectedVersion: readVersion.get(id) ?? 0 });
+  }
+  return { results, writes };
+}
+
+/**
+ * The order as a PCS receives it on a poll: the pure standard document, with
+ * workOrderType telling what happened. `windowStart` is the start of the window served
+ * (null for the initial load, where every order is new to the PCS).
+ */
+export function servedOrder(state: OrderState, windowStart: number | null): WorkOrderDocument {
+  let type: ErpChange;
+  if (state.status === 'cancelled') type = 'cancel';
+  else if (windowStart === null || state.createdAt >= windowStart) type = 'create';
+  else type = state.lastErpChange === 'hold' ? 'hold' : 'update';
+  return { ...state.doc, workOrderType: type };
+}
+
+/** Statuses the initial load leaves out: the PCS has nothing to do for them. */
+export const INACTIVE_STATUSES: readonly OrderStatus[] = ['cancelled', 'complete'];

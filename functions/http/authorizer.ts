@@ -1,0 +1,32 @@
+/**
+ * The HTTP API's Lambda authorizer (simple responses, cached by API Gateway per x-api-key).
+ * It resolves a key to its identity and nothing more: because API Gateway caches the
+ * answer per key, not per route, the role and facility checks of each route happen in
+ * the route's own middleware (shared/middleware.ts). An unknown or revoked key is passed
+ * on without identity so that the route answers 401 as problem+json, which API Gateway
+ * itself cannot.
+ */
+import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
+import { keyMatches, parseKey } from '../domain/api-keys.ts';
+import { getApiKey } from '../store/api-key-store.ts';
+import { contextOf, type AuthorizerContext } from '../shared/caller.ts';
+import { logger } from '../shared/logger.ts';
+
+type Result = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
+
+const anonymous: Result = { isAuthorized: true, context: { keyId: '' } };
+
+export async function handler(event: APIGatewayRequestAuthorizerEventV2): Promise<Result> {
+  const presented = event.headers?.['x-api-key'] ?? event.identitySource?.[0];
+  const parsed = parseKey(presented);
+  if (!parsed) return anonymous;
+  const record = await getApiKey(parsed.keyId);
+  if (!record || !keyMatches(record, parsed.secret)) {
+    logger.info('key rejected', { keyId: parsed.keyId, known: record !== null, revoked: Boolean(record?.revokedAt) });
+    return anonymous;
+  }
+  return {
+    isAuthorized: true,
+    context: contextOf({ keyId: record.keyId, role: record.role, facilities: record.facilities, format: record.format }),
+  };
+}

@@ -1,0 +1,34 @@
+/** GET /facility/{facilityId}/dispensingWorkorders/{workOrderNumber}: one order with its hub state. */
+import { conflict, invalidInput, notFound } from '../domain/errors.ts';
+import { isoMs } from '../domain/time.ts';
+import { findOrders } from '../store/order-store.ts';
+import { httpHandler, json } from '../shared/middleware.ts';
+
+export const handler = httpHandler('getWorkOrder', async ({ event, facilityId }) => {
+  const number = event.pathParameters?.workOrderNumber ?? '';
+  const agency = event.queryStringParameters?.agency;
+  if (number.length === 0 || number.length > 128) {
+    throw invalidInput('workOrderNumber must be 1 to 128 characters.', [
+      { path: '/pathParameters/workOrderNumber', message: 'invalid work order number' },
+    ]);
+  }
+  const found = await findOrders(facilityId!, number, agency);
+  if (found.length === 0) {
+    throw notFound(`No work order ${number}${agency ? ` (${agency})` : ''} at facility ${facilityId}.`);
+  }
+  if (found.length > 1) {
+    throw conflict(`${found.length} agencies use work order number ${number} at this facility; add ?agency= to choose one.`, [
+      ...found.map((o) => ({ path: '/queryStringParameters/agency', message: `candidate: ${o.agency}` })),
+    ]);
+  }
+  const order = found[0]!;
+  return json({
+    workOrder: order.doc,
+    status: order.status,
+    revision: order.revision,
+    modifiedAt: isoMs(order.modifiedAt),
+    acknowledgement: order.acknowledgement ?? null,
+    records: [],
+    documents: [],
+  });
+});

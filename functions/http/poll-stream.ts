@@ -1,0 +1,75 @@
+/**
+ * One poll of a facility's change stream, shared by the order poll (PCS) and the record
+ * poll (ERP): read the query, plan the window (domain/poll-window.ts), read one page,
+ * move the watermark, link the next page.
+ */
+import type { Stream } from '../store/keys.ts';
+import { invalidInput } from '../domain/errors.ts';
+import { decodeCursor, encodeCursor, nextWatermark, planWindow, type Window } from '../domain/poll-window.ts';
+import { parseClientTime } from '../domain/time.ts';
+import { getWatermark, putWatermark, readStream } from '../store/change-stream.ts';
+import { config } from '../shared/config.ts';
+import type { Caller } from '../shared/caller.ts';
+import type { HubEvent } from '../shared/middleware.ts';
+
+export interface PollOptions<T> {
+  stream: Stream;
+  /** Statuses left out of the initial load (poll without lastExecutionDateTime). */
+  initialExclude?: readonly string[];
+  /** Turns a stored item into the served document. */
+  serve: (item: Record<string, unknown>, window: Window) => T;
+}
+
+export interface PollResult<T> {
+  documents: T[];
+  headers: Record<string, string>;
+}
+
+/** Serves one page of changes to `caller` at `facilityId`. */
+export async function pollStream<T>(
+  event: HubEvent,
+  caller: Caller,
+  facilityId: string,
+  options: PollOptions<T>,
+): Promise<PollResult<T>> {
+  const q = event.queryStringParameters ?? {};
+  const clientTime = q.lastExecutionDateTime === undefined ? null : parseClientTime(q.lastExecutionDateTime);
+  let cursor: ReturnType<typeof decodeCursor> = null;
+  if (q.cursor !== undefined) {
+    cursor = decodeCursor(q.cursor);
+    if (!cursor) {
+      throw invalidInput('cursor is not one this hub issued; follow the Link header as given, or poll without it.', [
+        { path: '/queryStringParameters/cursor', message: 'unreadable cursor' },
+      ]);
+    }
+  }
+
+  const { pollSettleMs, pollPageSize, pollMaxBytes } = config();
+  const watermark = cursor ? null : await getWatermark(caller.keyId, options.stream, facilityId);
+  const window = planWindow({ now: Date.now(), settleMs: pollSettleMs, clientTime, watermark, cursor });
+  const page = await readStream(facilityId, options.stream, window, {
+    maxItems: pollPageSize,
+    maxBytes: pollMaxBytes,
+    ...(window.mode === 'initial' && options.initialExclude ? { excludeStatuses: options.initialExclude } : {}),
+  });
+
+  const moved = nextWatermark(window, page.lastPosition, page.truncated);
+  if (moved !== null && moved !== watermark) await putWatermark(caller.keyId, options.stream, facilityId, moved);
+
+  const headers: Record<string, string> = {};
+  if (page.truncated && page.lastPosition !== null) {
+    headers.link = `<${nextPageUrl(event, encodeCursor(page.lastPosition, window.windowStart))}>; rel="next"`;
+  }
+  return { documents: page.items.map((item) => options.serve(item, window)), headers };
+}
+
+/** The URL of the next page: the same request with the cursor set. */
+function nextPageUrl(event: HubEvent, cursor: string): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) {
+    if (k !== 'cursor' && v !== undefined) params.set(k, v);
+  }
+  params.set('cursor', cursor);
+  const proto = event.headers?.['x-forwarded-proto'] ?? 'https';
+  return `${proto}://${event.requestContext.domainName}${event.rawPath}?${params.toString()}`;
+}

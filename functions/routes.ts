@@ -1,0 +1,81 @@
+/**
+ * THE route table. The CDK stack builds one function and one HTTP API route per entry;
+ * the local gateway (infra/local/) serves the same entries with the same handlers; every
+ * handler enforces the roles written here (shared/middleware.ts).
+ */
+
+export type Role = 'erp' | 'pcs';
+
+/** What a route's function may do with the table and the document bucket (least privilege on AWS). */
+export interface RouteAccess {
+  table: 'read' | 'readWrite';
+  bucket?: 'read' | 'write' | 'readWrite';
+}
+
+export interface RouteDef {
+  /** Stable id: names the function and its construct. */
+  id: string;
+  method: 'GET' | 'POST';
+  /** API Gateway path template. */
+  path: string;
+  /** Module under functions/ exporting `handler`. */
+  entry: string;
+  /** Roles allowed; empty: public (no key). */
+  roles: readonly Role[];
+  access: RouteAccess | null;
+  /** A short line for the README and logs. */
+  summary: string;
+}
+
+const FACILITY = '/facility/{facilityId}';
+
+export const ROUTES = [
+  {
+    id: 'health',
+    method: 'GET',
+    path: '/health',
+    entry: 'http/health.ts',
+    roles: [],
+    access: null,
+    summary: 'liveness',
+  },
+  {
+    id: 'pushWorkOrders',
+    method: 'POST',
+    path: `${FACILITY}/dispensingWorkorders`,
+    entry: 'http/push-work-orders.ts',
+    roles: ['erp'],
+    access: { table: 'readWrite' },
+    summary: 'push work orders (create, update, hold, cancel)',
+  },
+  {
+    id: 'pollWorkOrders',
+    method: 'GET',
+    path: `${FACILITY}/dispensingWorkorders`,
+    entry: 'http/poll-work-orders.ts',
+    roles: ['pcs', 'erp'],
+    access: { table: 'readWrite' },
+    summary: 'poll work orders changed since lastExecutionDateTime',
+  },
+  {
+    id: 'getWorkOrder',
+    method: 'GET',
+    path: `${FACILITY}/dispensingWorkorders/{workOrderNumber}`,
+    entry: 'http/get-work-order.ts',
+    roles: ['erp', 'pcs'],
+    access: { table: 'read' },
+    summary: 'one work order with its hub state',
+  },
+] as const satisfies readonly RouteDef[];
+
+export type RouteId = (typeof ROUTES)[number]['id'];
+
+/** The route with this id (throws on a typo, at cold start). */
+export function route(id: RouteId): RouteDef {
+  const found = ROUTES.find((r) => r.id === id);
+  if (!found) throw new Error(`unknown route ${id}`);
+  return found;
+}
+
+/** The Lambda authorizer's module (API Gateway on AWS, the local gateway here). */
+export const AUTHORIZER_ENTRY = 'http/authorizer.ts';

@@ -1,0 +1,39 @@
+/**
+ * The caller as the authorizer describes it. API Gateway passes the authorizer's context
+ * to the route's function (requestContext.authorizer.lambda); values are strings there.
+ */
+import type { Role } from '../routes.ts';
+
+export type DocumentFormat = 'canonical' | 'legacy';
+
+/** What the authorizer returns as context (all strings: API Gateway's rule for context values). */
+export interface AuthorizerContext {
+  keyId?: string;
+  role?: string;
+  /** Facility ids joined by commas ('*': every facility of the stack). */
+  facilities?: string;
+  format?: string;
+}
+
+export interface Caller {
+  keyId: string;
+  role: Role;
+  facilities: readonly string[];
+  format: DocumentFormat;
+}
+
+/** The authorizer context for a valid key. */
+export function contextOf(caller: Caller): Required<AuthorizerContext> {
+  return { keyId: caller.keyId, role: caller.role, facilities: caller.facilities.join(','), format: caller.format };
+}
+
+/** The caller, or null when the authorizer found no valid key. */
+export function callerFromContext(ctx: AuthorizerContext | undefined | null): Caller | null {
+  if (!ctx?.keyId || (ctx.role !== 'erp' && ctx.role !== 'pcs')) return null;
+  return {
+    keyId: ctx.keyId,
+    role: ctx.role,
+    facilities: (ctx.facilities ?? '').split(',').filter(Boolean),
+    format: ctx.format === 'legacy' ? 'legacy' : 'canonical',
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * The AWS SDK clients, created once per cold start and shared by every module.
+ * Locally, DYNAMODB_ENDPOINT and S3_ENDPOINT point them at DynamoDB Local and the S3 emulator.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+
+const region = process.env.AWS_REGION ?? 'us-east-1';
+const local = process.env.MIXTICKET_LOCAL === '1';
+const localCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+let dynamo: DynamoDBDocumentClient | undefined;
+let s3: S3Client | undefined;
+
+/** DynamoDB document client: plain JS values in and out. */
+export function dynamoClient(): DynamoDBDocumentClient {
+  dynamo ??= DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      region,
+      ...(process.env.DYNAMODB_ENDPOINT ? { endpoint: process.env.DYNAMODB_ENDPOINT } : {}),
+      ...(local ? { credentials: localCredentials } : {}),
+      maxAttempts: 3,
+    }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
+  return dynamo;
+}
+
+/** S3 client (path-style and checksums only when required against the emulator). */
+export function s3Client(): S3Client {
+  s3 ??= new S3Client({
+    region,
+    ...(process.env.S3_ENDPOINT
+      ? {
+          endpoint: process.env.S3_ENDPOINT,
+          forcePathStyle: true,
+          requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+          responseChecksumValidation: 'WHEN_REQUIRED' as const,
+        }
+      : {}),
+    ...(local ? { credentials: localCredentials } : {}),
+  });
+  return s3;
+}

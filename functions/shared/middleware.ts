@@ -1,0 +1,178 @@
+/**
+ * The middleware stack, in one order for every handler:
+ *   logger context → problem+json errors → header/event normalizers → key and scope check
+ *   → (POST) size and depth guard → JSON body parser → envelope → schema validator.
+ * Handlers built with httpHandler() receive an authenticated caller, the validated
+ * facility id and the validated body, and return a plain result.
+ */
+import middy, { type MiddlewareObj } from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpEventNormalizer from '@middy/http-event-normalizer';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import validator from '@middy/validator';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type {
+  APIGatewayProxyEventV2WithLambdaAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import { forbidden, invalidInput, tooLarge, unauthenticated } from '../domain/errors.ts';
+import { parseFacilityId } from '../domain/facility.ts';
+import { route, type Role, type RouteDef, type RouteId } from '../routes.ts';
+import { LIMITS } from './config.ts';
+import { exceedsJsonDepth } from './json-depth.ts';
+import { logger } from './logger.ts';
+import { internalProblem, problemOf, problemResponse, toHubError } from './problem.ts';
+import { callerFromContext, type AuthorizerContext, type Caller } from './caller.ts';
+
+export type HubEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
+export type HubResult = APIGatewayProxyStructuredResultV2;
+
+/** What a handler receives. */
+export interface HubRequest<B> {
+  event: HubEvent;
+  context: Context;
+  /** The authenticated caller; null only on public routes. */
+  caller: Caller | null;
+  /** The validated facility id of the path; null on routes without one. */
+  facilityId: string | null;
+  body: B;
+}
+
+/** A compiled (standalone) ajv validate function. */
+export interface CompiledValidator {
+  (data: unknown): boolean;
+  errors?: unknown[] | null;
+}
+
+/** How a POST route's body is read: the envelope property and its compiled validator. */
+export interface BodySpec {
+  envelope: string;
+  validate: CompiledValidator;
+}
+
+/** 200 with a JSON body. */
+export function json(body: unknown, statusCode = 200, headers: Record<string, string> = {}): HubResult {
+  return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
+function problemJson(): MiddlewareObj<HubEvent, HubResult> {
+  return {
+    onError: (request) => {
+      const instance = request.context?.awsRequestId ? `urn:request:${request.context.awsRequestId}` : undefined;
+      const hubError = toHubError(request.error);
+      if (hubError) {
+        logger.info('request rejected', { kind: hubError.kind, detail: hubError.message });
+        request.response = problemResponse(problemOf(hubError, instance));
+      } else {
+        logger.error('unhandled error', request.error as Error);
+        request.response = problemResponse(internalProblem(instance));
+      }
+    },
+  };
+}
+
+/** 401 without a valid key, 400 on a malformed facility id, 403 outside the key's role or facilities. */
+function authorize(def: RouteDef): MiddlewareObj<HubEvent, HubResult> {
+  return {
+    before: (request) => {
+      if (def.roles.length === 0) return;
+      const caller = callerFromContext(request.event.requestContext.authorizer?.lambda);
+      if (!caller) throw unauthenticated('Send a valid API key in the x-api-key header.');
+      const rawFacility = request.event.pathParameters?.facilityId;
+      if (rawFacility !== undefined) {
+        const facilityId = parseFacilityId(rawFacility);
+        if (!caller.facilities.includes('*') && !caller.facilities.includes(facilityId)) {
+          throw forbidden(`This API key is not scoped to facility ${facilityId}.`);
+        }
+      }
+      if (!(def.roles as readonly Role[]).includes(caller.role)) {
+        throw forbidden(`This route is for ${def.roles.join(' or ')} keys; this key's role is ${caller.role}.`);
+      }
+    },
+  };
+}
+
+/** Body size and nesting limits, checked before anything parses or walks the body. */
+function bodyGuard(): MiddlewareObj<HubEvent, HubResult> {
+  return {
+    before: (request) => {
+      const { body, isBase64Encoded } = request.event;
+      if (body === undefined || body === '') throw invalidInput('The request needs a JSON body.');
+      const bytes = isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body);
+      if (bytes > LIMITS.maxRequestBytes) {
+        throw tooLarge(`The body has ${bytes} bytes; at most ${LIMITS.maxRequestBytes} are accepted.`);
+      }
+      const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+      if (exceedsJsonDepth(text, LIMITS.maxJsonDepth)) {
+        throw invalidInput(`The body nests deeper than ${LIMITS.maxJsonDepth} levels.`);
+      }
+    },
+  };
+}
+
+/** Accepts the bare array of the standard's sample files as well as the envelope; caps the count. */
+function envelope(name: string): MiddlewareObj<HubEvent, HubResult> {
+  return {
+    before: (request) => {
+      const event = request.event as unknown as { body: unknown };
+      if (Array.isArray(event.body)) event.body = { [name]: event.body };
+      const isObject = typeof event.body === 'object' && event.body !== null;
+      if (!isObject || !(name in (event.body as object))) {
+        throw invalidInput(`The body must be {"${name}": [ ...documents ]} or a JSON array of documents.`, [
+          { path: `/${name}`, message: 'is required' },
+        ]);
+      }
+      const docs = (event.body as Record<string, unknown>)[name];
+      if (Array.isArray(docs) && docs.length > LIMITS.maxDocumentsPerRequest) {
+        throw tooLarge(
+          `The request carries ${docs.length} documents; at most ${LIMITS.maxDocumentsPerRequest} are accepted per request.`,
+          [{ path: `/${name}`, message: `more than ${LIMITS.maxDocumentsPerRequest} documents` }],
+        );
+      }
+    },
+  };
+}
+
+/** Adapts a body validator to @middy/validator, which validates the whole event. */
+function bodyValidator(validate: CompiledValidator): CompiledValidator {
+  const check: CompiledValidator = (event) => {
+    const ok = validate((event as { body: unknown }).body);
+    check.errors = validate.errors ?? null;
+    return ok;
+  };
+  return check;
+}
+
+/** Builds a Lambda handler for a route of the route table with the one middleware stack. */
+export function httpHandler<B = undefined>(
+  routeId: RouteId,
+  handle: (req: HubRequest<B>) => Promise<HubResult>,
+  body?: BodySpec,
+) {
+  const def = route(routeId);
+  const chain = middy<HubEvent, HubResult>()
+    .use(injectLambdaContext(logger))
+    .use(problemJson())
+    .use(httpHeaderNormalizer())
+    .use(httpEventNormalizer())
+    .use(authorize(def));
+  if (body) {
+    chain
+      .use(bodyGuard())
+      .use(httpJsonBodyParser())
+      .use(envelope(body.envelope))
+      .use(validator({ eventSchema: bodyValidator(body.validate) as never }));
+  }
+  return chain.handler(async (event, context) => {
+    const caller = def.roles.length > 0 ? callerFromContext(event.requestContext.authorizer?.lambda) : null;
+    const rawFacility = event.pathParameters?.facilityId;
+    return handle({
+      event,
+      context,
+      caller,
+      facilityId: rawFacility === undefined ? null : rawFacility,
+      body: (event as unknown as { body: B }).body,
+    });
+  });
+}

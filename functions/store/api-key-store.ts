@@ -1,0 +1,88 @@
+/** API keys in the table: one item per key, listed through the changes index partition KEYS. */
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ApiKeyRecord } from '../domain/api-keys.ts';
+import { dynamoClient } from '../shared/clients.ts';
+import { config } from '../shared/config.ts';
+import { TABLE } from './table.ts';
+import { API_KEY_SK, API_KEYS_LIST_PK, apiKeyListSk, apiKeyPk } from './keys.ts';
+
+const FIELDS = ['keyId', 'name', 'role', 'facilities', 'format', 'createdAt', 'revokedAt', 'secretHash'] as const;
+
+function toRecord(item: Record<string, unknown>): ApiKeyRecord {
+  const out: Record<string, unknown> = {};
+  for (const f of FIELDS) out[f] = item[f] ?? null;
+  return out as unknown as ApiKeyRecord;
+}
+
+/** Stores a new key (never overwrites one). */
+export async function putApiKey(record: ApiKeyRecord, tableName = config().tableName): Promise<void> {
+  const { revokedAt, ...fields } = record;
+  await dynamoClient().send(
+    new PutCommand({
+      TableName: tableName,
+      Item: {
+        [TABLE.partitionKey]: apiKeyPk(record.keyId),
+        [TABLE.sortKey]: API_KEY_SK,
+        [TABLE.changesIndex.partitionKey]: API_KEYS_LIST_PK,
+        [TABLE.changesIndex.sortKey]: apiKeyListSk(record.createdAt, record.keyId),
+        ...fields,
+        ...(revokedAt ? { revokedAt } : {}),
+      },
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+    }),
+  );
+}
+
+/** One key by id, or null. Strongly consistent: a revocation takes effect at once. */
+export async function getApiKey(keyId: string, tableName = config().tableName): Promise<ApiKeyRecord | null> {
+  const { Item } = await dynamoClient().send(
+    new GetCommand({
+      TableName: tableName,
+      Key: { [TABLE.partitionKey]: apiKeyPk(keyId), [TABLE.sortKey]: API_KEY_SK },
+      ConsistentRead: true,
+    }),
+  );
+  return Item ? toRecord(Item) : null;
+}
+
+/** Every key, oldest first. */
+export async function listApiKeys(tableName = config().tableName): Promise<ApiKeyRecord[]> {
+  const out: ApiKeyRecord[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamoClient().send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: TABLE.changesIndex.name,
+        KeyConditionExpression: '#p = :p',
+        ExpressionAttributeNames: { '#p': TABLE.changesIndex.partitionKey },
+        ExpressionAttributeValues: { ':p': API_KEYS_LIST_PK },
+        ExclusiveStartKey,
+      }),
+    );
+    out.push(...(page.Items ?? []).map(toRecord));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return out;
+}
+
+/** Marks a key revoked; returns false when there is no such key. Revoking twice keeps the first time. */
+export async function revokeApiKey(keyId: string, at: Date, tableName = config().tableName): Promise<boolean> {
+  try {
+    await dynamoClient().send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { [TABLE.partitionKey]: apiKeyPk(keyId), [TABLE.sortKey]: API_KEY_SK },
+        UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :t)',
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+        ExpressionAttributeValues: { ':t': at.toISOString() },
+      }),
+    );
+    return true;
+  } catch (e) {
+    if ((e as Error).name === 'ConditionalCheckFailedException') return false;
+    throw e;
+  }
+}

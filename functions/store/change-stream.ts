@@ -1,0 +1,122 @@
+/**
+ * Reading a facility's change stream (orders or records) from the changes index, and the
+ * per-key watermarks of the pollers. One Query per page in the usual case: a poll costs
+ * what it returns, not what the facility holds.
+ */
+import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { Window } from '../domain/poll-window.ts';
+import { dynamoClient } from '../shared/clients.ts';
+import { config } from '../shared/config.ts';
+import { TABLE } from './table.ts';
+import { apiKeyPk, changesPk, watermarkSk, type Stream } from './keys.ts';
+
+type Item = Record<string, unknown>;
+
+export interface PageLimits {
+  maxItems: number;
+  /** Sum of the items' `size` (bytes of the stored document) at most. */
+  maxBytes: number;
+  /** Only items whose status is not one of these (the initial load's filter). */
+  excludeStatuses?: readonly string[];
+}
+
+export interface StreamPage {
+  items: Item[];
+  /** Position of the last item served; null when none was. */
+  lastPosition: string | null;
+  /** True when more changes wait beyond this page. */
+  truncated: boolean;
+}
+
+/** Reads one page of a facility's change stream within the window, oldest change first. */
+export async function readStream(
+  facilityId: string,
+  stream: Stream,
+  window: Window,
+  limits: PageLimits,
+): Promise<StreamPage> {
+  const page: StreamPage = { items: [], lastPosition: null, truncated: false };
+  if (window.empty) return page;
+  const { partitionKey: gpk, sortKey: gsk, name: IndexName } = TABLE.changesIndex;
+  const names: Record<string, string> = { '#p': gpk };
+  const values: Record<string, unknown> = { ':p': changesPk(facilityId, stream) };
+  let range = '';
+  if (window.lower !== null && window.upper !== null) {
+    range = ' AND #s BETWEEN :lo AND :hi';
+    values[':lo'] = window.lower;
+    values[':hi'] = window.upper;
+  } else if (window.lower !== null) {
+    range = ' AND #s >= :lo';
+    values[':lo'] = window.lower;
+  } else if (window.upper !== null) {
+    range = ' AND #s <= :hi';
+    values[':hi'] = window.upper;
+  }
+  if (range) names['#s'] = gsk;
+  let filter: Pick<QueryCommandInput, 'FilterExpression'> = {};
+  if (limits.excludeStatuses?.length) {
+    names['#st'] = 'status';
+    const placeholders = limits.excludeStatuses.map((s, i) => {
+      values[`:x${i}`] = s;
+      return `:x${i}`;
+    });
+    filter = { FilterExpression: `NOT (#st IN (${placeholders.join(', ')}))` };
+  }
+
+  let bytes = 0;
+  let ExclusiveStartKey: Item | undefined;
+  do {
+    const out = await dynamoClient().send(
+      new QueryCommand({
+        TableName: config().tableName,
+        IndexName,
+        KeyConditionExpression: `#p = :p${range}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ...filter,
+        // One more than fits tells whether the page is truncated.
+        Limit: limits.maxItems - page.items.length + 1,
+        ExclusiveStartKey,
+      }),
+    );
+    for (const item of out.Items ?? []) {
+      const size = typeof item.size === 'number' ? item.size : 0;
+      if (page.items.length >= limits.maxItems || (page.items.length > 0 && bytes + size > limits.maxBytes)) {
+        page.truncated = true;
+        return page;
+      }
+      page.items.push(item);
+      bytes += size;
+      page.lastPosition = item[gsk] as string;
+    }
+    ExclusiveStartKey = out.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return page;
+}
+
+/** The key's watermark at this facility and stream, or null before its first poll. */
+export async function getWatermark(keyId: string, stream: Stream, facilityId: string): Promise<string | null> {
+  const { Item } = await dynamoClient().send(
+    new GetCommand({
+      TableName: config().tableName,
+      Key: { [TABLE.partitionKey]: apiKeyPk(keyId), [TABLE.sortKey]: watermarkSk(stream, facilityId) },
+      ConsistentRead: true,
+    }),
+  );
+  return typeof Item?.position === 'string' ? Item.position : null;
+}
+
+/** Stores the key's watermark (it may move back: re-serving is safe, skipping is not). */
+export async function putWatermark(keyId: string, stream: Stream, facilityId: string, position: string): Promise<void> {
+  await dynamoClient().send(
+    new PutCommand({
+      TableName: config().tableName,
+      Item: {
+        [TABLE.partitionKey]: apiKeyPk(keyId),
+        [TABLE.sortKey]: watermarkSk(stream, facilityId),
+        position,
+        updatedAt: new Date().toISOString(),
+      },
+    }),
+  );
+}

@@ -1,0 +1,44 @@
+/**
+ * Every key of the table is built here and nowhere else.
+ *
+ * Layout (one table):
+ *   work order      pk FAC#{facility}   sk ORDER#{number}#{agency}     gsi1pk FAC#{facility}#ORDERS   gsi1sk {modifiedAt}#{agency}#{number}
+ *   work record     pk FAC#{facility}   sk RECORD#{number}#{agency}    gsi1pk FAC#{facility}#RECORDS  gsi1sk {receivedAt}#{agency}#{number}
+ *   document        pk FAC#{facility}   sk DOC#{documentId}
+ *   API key         pk KEY#{keyId}      sk KEY                         gsi1pk KEYS                    gsi1sk {createdAt}#{keyId}
+ *   poll watermark  pk KEY#{keyId}      sk WM#{stream}#{facility}
+ *
+ * Free-text parts (order and record numbers) are escaped so that `#` stays a separator:
+ * a number can never make one key a prefix of another.
+ */
+
+/** The two change streams that are polled. */
+export type Stream = 'ORDERS' | 'RECORDS';
+
+/** Escapes `%` and `#` so a free-text part cannot contain the separator. */
+export const escapePart = (s: string): string => s.replaceAll('%', '%25').replaceAll('#', '%23');
+
+export const facilityPk = (facilityId: string): string => `FAC#${facilityId}`;
+
+export const orderSk = (agency: string, number: string): string => `ORDER#${escapePart(number)}#${agency}`;
+/** Prefix of every order with this number, whatever its agency. */
+export const orderNumberPrefix = (number: string): string => `ORDER#${escapePart(number)}#`;
+
+export const recordSk = (agency: string, number: string): string => `RECORD#${escapePart(number)}#${agency}`;
+export const documentSk = (documentId: string): string => `DOC#${documentId}`;
+
+export const changesPk = (facilityId: string, stream: Stream): string => `FAC#${facilityId}#${stream}`;
+
+/**
+ * Position of a change in the facility's change stream: the hub's modification time
+ * (fixed-width ISO, so positions sort as times do) and the identity as tie-breaker.
+ */
+export const changePosition = (modifiedAtIso: string, agency: string, number: string): string =>
+  `${modifiedAtIso}#${agency}#${escapePart(number)}`;
+
+export const apiKeyPk = (keyId: string): string => `KEY#${keyId}`;
+export const API_KEY_SK = 'KEY';
+export const API_KEYS_LIST_PK = 'KEYS';
+export const apiKeyListSk = (createdAtIso: string, keyId: string): string => `${createdAtIso}#${keyId}`;
+
+export const watermarkSk = (stream: Stream, facilityId: string): string => `WM#${stream}#${facilityId}`;

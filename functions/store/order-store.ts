@@ -1,0 +1,157 @@
+/** Work orders in the table: load by identity, write a batch atomically, find by number. */
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { OrderState, WorkOrderDocument } from '../domain/work-orders.ts';
+import { orderIdentity } from '../domain/work-orders.ts';
+import { isoMs } from '../domain/time.ts';
+import { dynamoClient } from '../shared/clients.ts';
+import { config } from '../shared/config.ts';
+import { TABLE } from './table.ts';
+import { changePosition, changesPk, facilityPk, orderNumberPrefix, orderSk } from './keys.ts';
+
+/** Another writer changed one of the orders between our read and our write. */
+export class ConcurrentChangeError extends Error {
+  constructor() {
+    super('an order changed while the request was applied');
+    this.name = 'ConcurrentChangeError';
+  }
+}
+
+type Item = Record<string, unknown>;
+
+/** The stored item of an order (the document kept as its JSON text). */
+export function orderItem(state: OrderState, version: number): Item {
+  const doc = JSON.stringify(state.doc);
+  const modifiedAt = isoMs(state.modifiedAt);
+  return {
+    [TABLE.partitionKey]: facilityPk(state.facilityId),
+    [TABLE.sortKey]: orderSk(state.agency, state.number),
+    [TABLE.changesIndex.partitionKey]: changesPk(state.facilityId, 'ORDERS'),
+    [TABLE.changesIndex.sortKey]: changePosition(modifiedAt, state.agency, state.number),
+    kind: 'order',
+    facilityId: state.facilityId,
+    agency: state.agency,
+    number: state.number,
+    doc,
+    size: Buffer.byteLength(doc),
+    status: state.status,
+    revision: state.revision,
+    version,
+    lastErpChange: state.lastErpChange,
+    createdAt: isoMs(state.createdAt),
+    modifiedAt,
+    updatedAt: isoMs(state.updatedAt),
+    ...(state.acknowledgement === undefined ? {} : { acknowledgement: JSON.stringify(state.acknowledgement) }),
+  };
+}
+
+/** The order state of a stored item. */
+export function orderFromItem(item: Item): OrderState {
+  return {
+    facilityId: item.facilityId as string,
+    agency: item.agency as string,
+    number: item.number as string,
+    doc: JSON.parse(item.doc as string) as WorkOrderDocument,
+    status: item.status as OrderState['status'],
+    revision: item.revision as number,
+    version: item.version as number,
+    lastErpChange: item.lastErpChange as OrderState['lastErpChange'],
+    createdAt: Date.parse(item.createdAt as string),
+    modifiedAt: Date.parse(item.modifiedAt as string),
+    updatedAt: Date.parse(item.updatedAt as string),
+    ...(typeof item.acknowledgement === 'string' ? { acknowledgement: JSON.parse(item.acknowledgement) } : {}),
+  };
+}
+
+/** Loads the current state of the named orders (strongly consistent), keyed by orderIdentity. */
+export async function loadOrders(
+  facilityId: string,
+  identities: readonly { agency: string; number: string }[],
+): Promise<Map<string, OrderState>> {
+  const { tableName } = config();
+  const unique = new Map(identities.map((i) => [orderIdentity(i.agency, i.number), i]));
+  let keys: Item[] = [...unique.values()].map((i) => ({
+    [TABLE.partitionKey]: facilityPk(facilityId),
+    [TABLE.sortKey]: orderSk(i.agency, i.number),
+  }));
+  const found = new Map<string, OrderState>();
+  for (let attempt = 0; keys.length > 0; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 1000)));
+    if (attempt > 8) throw new Error('BatchGetItem kept returning unprocessed keys');
+    const out = await dynamoClient().send(
+      new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }),
+    );
+    for (const item of out.Responses?.[tableName] ?? []) {
+      const state = orderFromItem(item);
+      found.set(orderIdentity(state.agency, state.number), state);
+    }
+    keys = (out.UnprocessedKeys?.[tableName]?.Keys as Item[] | undefined) ?? [];
+  }
+  return found;
+}
+
+/** The optimistic lock: a new item must not exist yet; an existing one must still have the version read. */
+export function versionCondition(expectedVersion: number): {
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, unknown>;
+} {
+  if (expectedVersion === 0) {
+    return { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE.partitionKey } };
+  }
+  return {
+    ConditionExpression: '#v = :v',
+    ExpressionAttributeNames: { '#v': 'version' },
+    ExpressionAttributeValues: { ':v': expectedVersion },
+  };
+}
+
+/**
+ * Writes the batch's new states in one transaction, each conditioned on the version it
+ * was read at: either every order changes or none does.
+ */
+export async function writeOrders(writes: readonly { next: OrderState; expectedVersion: number }[]): Promise<void> {
+  if (writes.length === 0) return;
+  const { tableName } = config();
+  try {
+    await dynamoClient().send(
+      new TransactWriteCommand({
+        TransactItems: writes.map(({ next, expectedVersion }) => ({
+          Put: {
+            TableName: tableName,
+            Item: orderItem(next, expectedVersion + 1),
+            ...versionCondition(expectedVersion),
+          },
+        })),
+      }),
+    );
+  } catch (e) {
+    const reasons = (e as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+    if ((e as Error).name === 'TransactionCanceledException' && reasons?.some((r) => r.Code === 'ConditionalCheckFailed')) {
+      throw new ConcurrentChangeError();
+    }
+    throw e;
+  }
+}
+
+/** The orders of a facility with this number: one, or several when agencies share a number. */
+export async function findOrders(facilityId: string, number: string, agency?: string): Promise<OrderState[]> {
+  const { tableName } = config();
+  if (agency !== undefined) {
+    const { Item } = await dynamoClient().send(
+      new GetCommand({
+        TableName: tableName,
+        Key: { [TABLE.partitionKey]: facilityPk(facilityId), [TABLE.sortKey]: orderSk(agency, number) },
+      }),
+    );
+    return Item ? [orderFromItem(Item)] : [];
+  }
+  const { Items = [] } = await dynamoClient().send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
+      ExpressionAttributeValues: { ':pk': facilityPk(facilityId), ':prefix': orderNumberPrefix(number) },
+    }),
+  );
+  return Items.map(orderFromItem);
+}

@@ -1,0 +1,124 @@
+/**
+ * `npm run keys -- create|list|revoke`: manages API keys of the local instance (through
+ * MIXTICKET_DATA_DIR) or, with --stack NAME, of a deployed stack (standard AWS credential
+ * chain; the table is found from the stack's outputs).
+ *
+ *   create --role erp|pcs --facility ID [--facility ID ...] [--name TEXT] [--format legacy]
+ *   list [--json]
+ *   revoke KEY_ID
+ */
+import { parseArgs } from 'node:util';
+import { generateKey } from '../functions/domain/api-keys.ts';
+import { HubError } from '../functions/domain/errors.ts';
+
+const USAGE = `usage:
+  npm run keys -- create --role erp|pcs --facility ID [--facility ID ...] [--name TEXT] [--format legacy] [--stack NAME]
+  npm run keys -- list [--json] [--stack NAME]
+  npm run keys -- revoke KEY_ID [--stack NAME]`;
+
+class UsageError extends Error {}
+
+/** Points the store at the target; returns a function that releases anything started for it. */
+async function connect(stack: string | undefined): Promise<() => Promise<void>> {
+  if (stack) {
+    const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
+    const cfn = new CloudFormationClient({});
+    const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: stack }));
+    const table = Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'TableName')?.OutputValue;
+    if (!table) throw new Error(`stack ${stack} has no TableName output; is it a MixTicket hub stack?`);
+    process.env.TABLE_NAME = table;
+    return async () => undefined;
+  }
+  const { dataDir, runningInstance, LOCAL_TABLE_NAME } = await import('./local/instance.ts');
+  const dir = dataDir();
+  Object.assign(process.env, { MIXTICKET_LOCAL: '1', TABLE_NAME: LOCAL_TABLE_NAME, AWS_REGION: process.env.AWS_REGION ?? 'us-east-1' });
+  const running = runningInstance(dir);
+  if (running) {
+    process.env.DYNAMODB_ENDPOINT = running.dynamodbEndpoint;
+    return async () => undefined;
+  }
+  // No instance runs from this folder: open its database briefly.
+  const { join } = await import('node:path');
+  const { startDynamoLocal, ensureTable } = await import('./local/dynamodb-local.ts');
+  const dynamo = await startDynamoLocal(join(dir, 'dynamodb'));
+  await ensureTable(dynamo.endpoint, LOCAL_TABLE_NAME);
+  process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
+  return () => dynamo.stop();
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      role: { type: 'string' },
+      facility: { type: 'string', multiple: true },
+      name: { type: 'string' },
+      format: { type: 'string' },
+      json: { type: 'boolean' },
+      stack: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) throw new UsageError('');
+  if (!['create', 'list', 'revoke'].includes(command)) throw new UsageError(`unknown command ${command}`);
+
+  // Check a new key's request before touching any database.
+  const made =
+    command === 'create'
+      ? generateKey(
+          {
+            role: values.role ?? '',
+            facilities: values.facility ?? [],
+            ...(values.name !== undefined ? { name: values.name } : {}),
+            ...(values.format !== undefined ? { format: values.format } : {}),
+          },
+          new Date(),
+        )
+      : null;
+  if (command === 'revoke' && rest.length !== 1) throw new UsageError('revoke takes one KEY_ID');
+
+  const release = await connect(values.stack);
+  try {
+    const store = await import('../functions/store/api-key-store.ts');
+    if (made) {
+      await store.putApiKey(made.record);
+      const r = made.record;
+      console.log(`created ${r.role} key ${r.keyId} for ${r.facilities.join(', ')}${r.name ? ` (${r.name})` : ''}, format ${r.format}`);
+      console.log('the key is shown once, on the next line; store it now:');
+      console.log(made.key);
+    } else if (command === 'list') {
+      const keys = (await store.listApiKeys()).map(({ secretHash: _, ...k }) => k);
+      if (values.json) {
+        console.log(JSON.stringify(keys.map((k) => ({ keyId: k.keyId, name: k.name, role: k.role, facilities: k.facilities, format: k.format, createdAt: k.createdAt, revokedAt: k.revokedAt }))));
+      } else if (keys.length === 0) {
+        console.log('no keys');
+      } else {
+        for (const k of keys) {
+          const state = k.revokedAt ? `revoked ${k.revokedAt}` : 'active';
+          console.log(`${k.keyId}  ${k.role}  ${k.facilities.join(',')}  ${k.format}  ${k.createdAt}  ${state}  ${k.name}`);
+        }
+      }
+    } else {
+      const keyId = rest[0]!;
+      if (!(await store.revokeApiKey(keyId, new Date()))) throw new Error(`no key ${keyId}`);
+      console.log(`revoked ${keyId}${values.stack ? ' (API Gateway may keep answering for it from its cache for up to 5 minutes)' : ''}`);
+    }
+  } finally {
+    await release();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (e: Error) => {
+    if (e instanceof UsageError) {
+      if (e.message) console.error(`keys: ${e.message}`);
+      console.error(USAGE);
+      process.exit(2);
+    }
+    console.error(`keys: ${e instanceof HubError ? e.message : e.message || String(e)}`);
+    process.exit(1);
+  },
+);

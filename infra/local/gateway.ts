@@ -1,0 +1,229 @@
+/**
+ * The local stand-in for API Gateway's HTTP API: turns each HTTP request into a payload
+ * v2 event, runs the Lambda authorizer on routes that need a key, and invokes the same
+ * handler modules the CDK stack deploys, in this process (warm, like a reused Lambda).
+ * Lambda's 6 MB request limit applies here as on AWS.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type {
+  APIGatewayProxyStructuredResultV2,
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+  Context,
+} from 'aws-lambda';
+import { AUTHORIZER_ENTRY, ROUTES, type RouteDef } from '../../functions/routes.ts';
+import { LIMITS } from '../../functions/shared/config.ts';
+import type { HubEvent } from '../../functions/shared/middleware.ts';
+import { problemType } from '../../functions/shared/problem.ts';
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+interface CompiledRoute {
+  def: RouteDef;
+  pattern: RegExp;
+  params: string[];
+  handler: Handler;
+}
+
+/** Content types API Gateway passes as text; everything else arrives base64-encoded. */
+const TEXT_TYPES = /^(text\/|application\/(json|[a-z0-9.+-]+\+json|xml|x-www-form-urlencoded|javascript)\b)/i;
+
+async function loadHandler(entry: string): Promise<Handler> {
+  const mod = (await import(new URL(`../../functions/${entry}`, import.meta.url).href)) as { handler: Handler };
+  return mod.handler;
+}
+
+function compile(def: RouteDef, handler: Handler): CompiledRoute {
+  const params: string[] = [];
+  const source = def.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    params.push(name);
+    return '([^/]+)';
+  });
+  return { def, pattern: new RegExp(`^${source}$`), params, handler };
+}
+
+function problem(res: ServerResponse, status: number, kind: string, title: string, detail: string, extra: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/problem+json', ...extra });
+  res.end(JSON.stringify({ type: problemType(kind as never), title, status, detail }));
+}
+
+function lambdaContext(functionName: string, requestId: string): Context {
+  const deadline = Date.now() + 10_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Reads the body, stopping at the limit (returns null past it). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) over = true;
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(over ? null : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export interface Gateway {
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Builds the gateway over the route table; `log` receives one line per request. */
+export async function createGateway(log: (line: string) => void = () => undefined): Promise<Gateway> {
+  const routes = await Promise.all(ROUTES.map(async (def) => compile(def, await loadHandler(def.entry))));
+  const authorizer = (await loadHandler(AUTHORIZER_ENTRY)) as unknown as (
+    e: APIGatewayRequestAuthorizerEventV2,
+    c: Context,
+  ) => Promise<APIGatewaySimpleAuthorizerWithContextResult<Record<string, string>>>;
+
+  const server = createServer(async (req, res) => {
+    const started = performance.now();
+    const requestId = randomUUID();
+    try {
+      await serve(req, res, requestId);
+    } catch (e) {
+      // The handlers answer every error themselves; reaching here is a gateway fault.
+      console.error('gateway error', e);
+      if (!res.headersSent) problem(res, 500, 'internal', 'Internal error', 'The local gateway failed.');
+      else res.end();
+    } finally {
+      log(`${req.method} ${req.url} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`);
+    }
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse, requestId: string) {
+    const host = req.headers.host ?? '127.0.0.1';
+    const url = new URL(req.url ?? '/', `http://${host}`);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const matches = routes
+      .map((r) => ({ r, m: r.pattern.exec(url.pathname) }))
+      .filter((x): x is { r: CompiledRoute; m: RegExpExecArray } => x.m !== null);
+    if (matches.length === 0) {
+      return problem(res, 404, 'not-found', 'Not found', `No route ${url.pathname}.`);
+    }
+    const match = matches.find((x) => x.r.def.method === method);
+    if (!match) {
+      const allow = matches.map((x) => x.r.def.method).join(', ');
+      return problem(res, 405, 'method-not-allowed', 'Method not allowed', `${url.pathname} allows ${allow}.`, { allow });
+    }
+    const { r, m } = match;
+
+    const body = await readBody(req, LIMITS.maxRequestBytes);
+    if (body === null) {
+      return problem(res, 413, 'too-large', 'Request too large', `The body exceeds ${LIMITS.maxRequestBytes} bytes.`);
+    }
+
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+    }
+    headers['x-forwarded-proto'] = 'http';
+    headers['x-forwarded-for'] = req.socket.remoteAddress ?? '127.0.0.1';
+    const query: Record<string, string> = {};
+    for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+    const pathParameters: Record<string, string> = {};
+    r.params.forEach((name, i) => {
+      pathParameters[name] = decodeURIComponent(m[i + 1]!);
+    });
+    const isText = !headers['content-type'] || TEXT_TYPES.test(headers['content-type']);
+    const now = new Date();
+    const routeKey = `${r.def.method} ${r.def.path}`;
+    const requestContext = {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: host,
+      domainPrefix: host.split('.')[0] ?? host,
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: headers['x-forwarded-for'],
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId,
+      routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    };
+    const rawQueryString = url.search.slice(1);
+
+    let authorizerContext: Record<string, string> | undefined;
+    if (r.def.roles.length > 0) {
+      const key = headers['x-api-key'];
+      if (!key) {
+        // API Gateway answers a missing identity source with 401 before any function runs.
+        return problem(res, 401, 'unauthenticated', 'Missing, unknown or revoked API key', 'Send an API key in the x-api-key header.');
+      }
+      const verdict = await authorizer(
+        {
+          version: '2.0',
+          type: 'REQUEST',
+          routeArn: `arn:aws:execute-api:local:000000000000:local/$default/${method}${url.pathname}`,
+          identitySource: [key],
+          routeKey,
+          rawPath: url.pathname,
+          rawQueryString,
+          cookies: [],
+          headers,
+          queryStringParameters: query,
+          requestContext,
+          pathParameters,
+          stageVariables: {},
+        } as unknown as APIGatewayRequestAuthorizerEventV2,
+        lambdaContext('authorizer', requestId),
+      );
+      if (!verdict.isAuthorized) {
+        res.writeHead(403, { 'content-type': 'application/json' });
+        return res.end('{"message":"Forbidden"}');
+      }
+      authorizerContext = verdict.context;
+    }
+
+    const event = {
+      version: '2.0',
+      routeKey,
+      rawPath: url.pathname,
+      rawQueryString,
+      headers,
+      ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+      ...(r.params.length ? { pathParameters } : {}),
+      requestContext: { ...requestContext, ...(authorizerContext ? { authorizer: { lambda: authorizerContext } } : {}) },
+      ...(body.length ? { body: isText ? body.toString('utf8') : body.toString('base64') } : {}),
+      isBase64Encoded: body.length > 0 && !isText,
+    } as unknown as HubEvent;
+
+    const result = (await r.handler(event, lambdaContext(r.def.id, requestId))) as APIGatewayProxyStructuredResultV2;
+    const out = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+    res.writeHead(result.statusCode ?? 200, { ...(result.headers as Record<string, string>), 'x-request-id': requestId });
+    res.end(out);
+  }
+
+  return {
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * `npm start`: the whole hub on this machine. DynamoDB Local (Java) and the S3 emulator on
+ * free ports, the table and bucket created, and the local gateway on PORT (default 3000)
+ * serving the same handlers and authorizer that are deployed. Data stays in
+ * MIXTICKET_DATA_DIR across restarts. Stops cleanly, children included, on SIGINT/SIGTERM.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDynamoLocal, ensureTable, type DynamoLocal } from './dynamodb-local.ts';
+import { startS3Local, type S3Local } from './s3-local.ts';
+import {
+  dataDir,
+  LOCAL_BUCKET_NAME,
+  LOCAL_TABLE_NAME,
+  removeInstance,
+  runningInstance,
+  writeInstance,
+} from './instance.ts';
+
+const dir = dataDir();
+const port = Number(process.env.PORT ?? 3000);
+const inMemory = process.env.MIXTICKET_IN_MEMORY === '1';
+const quiet = process.env.MIXTICKET_QUIET === '1';
+
+let dynamo: DynamoLocal | undefined;
+let s3: S3Local | undefined;
+let closeGateway: (() => Promise<void>) | undefined;
+let stopping = false;
+
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    await closeGateway?.().catch(() => undefined);
+    await s3?.stop().catch(() => undefined);
+    await dynamo?.stop().catch(() => undefined);
+    removeInstance(dir);
+  }
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
+  const other = runningInstance(dir);
+  if (other) throw new Error(`an instance already runs from ${dir} (pid ${other.pid}, ${other.baseUrl}); stop it or set MIXTICKET_DATA_DIR`);
+  mkdirSync(dir, { recursive: true });
+
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+  // If this process dies any other way, do not leave Java behind.
+  process.on('exit', () => dynamo?.process.kill('SIGKILL'));
+
+  [dynamo, s3] = await Promise.all([
+    startDynamoLocal(inMemory ? null : join(dir, 'dynamodb')),
+    startS3Local(join(dir, 's3'), LOCAL_BUCKET_NAME),
+  ]);
+  await ensureTable(dynamo.endpoint, LOCAL_TABLE_NAME);
+
+  Object.assign(process.env, {
+    MIXTICKET_LOCAL: '1',
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    TABLE_NAME: LOCAL_TABLE_NAME,
+    BUCKET_NAME: LOCAL_BUCKET_NAME,
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    S3_ENDPOINT: s3.endpoint,
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    POWERTOOLS_DEV: process.env.POWERTOOLS_DEV ?? 'true',
+  });
+  // Handlers read the environment at import: load the gateway only now.
+  const { createGateway } = await import('./gateway.ts');
+  const gateway = await createGateway(quiet ? undefined : (line) => console.log(line));
+  closeGateway = gateway.close;
+  await new Promise<void>((resolve, reject) => {
+    gateway.server.once('error', reject);
+    gateway.server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const actualPort = (gateway.server.address() as { port: number }).port;
+  const baseUrl = `http://127.0.0.1:${actualPort}`;
+  writeInstance(dir, {
+    pid: process.pid,
+    baseUrl,
+    port: actualPort,
+    dynamodbEndpoint: dynamo.endpoint,
+    s3Endpoint: s3.endpoint,
+    tableName: LOCAL_TABLE_NAME,
+    bucketName: LOCAL_BUCKET_NAME,
+    startedAt: new Date().toISOString(),
+  });
+  console.log(`MixTicket hub listening on ${baseUrl} (data in ${dir}${inMemory ? ', DynamoDB in memory' : ''})`);
+}
+
+main().catch(async (e: Error) => {
+  console.error(`npm start failed: ${e.message}`);
+  await stop(1);
+});
