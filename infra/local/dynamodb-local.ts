@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { localCreateTableInput, TABLE } from '../../functions/store/table.ts';
@@ -37,7 +38,8 @@ export async function startDynamoLocal(dataDir: string | null): Promise<DynamoLo
       '-sharedDb',
       '-disableTelemetry',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // It writes a metadata file into its working directory: keep that out of the project.
+    { stdio: ['ignore', 'ignore', 'pipe'], cwd: dataDir ?? tmpdir() },
   );
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
