@@ -112,7 +112,14 @@ export async function createGateway(log: (line: string) => void = () => undefine
 
   async function serve(req: IncomingMessage, res: ServerResponse, requestId: string) {
     const host = req.headers.host ?? '127.0.0.1';
-    const url = new URL(req.url ?? '/', `http://${host}`);
+    // Not WHATWG URL: it would resolve %2E%2E segments that API Gateway passes on as they are.
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const url = {
+      pathname: q < 0 ? rawUrl : rawUrl.slice(0, q),
+      search: q < 0 ? '' : rawUrl.slice(q),
+      searchParams: new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1)),
+    };
     const method = (req.method ?? 'GET').toUpperCase();
     const matches = routes
       .map((r) => ({ r, m: r.pattern.exec(url.pathname) }))
