@@ -1,0 +1,110 @@
+/**
+ * `npm start` as an operator meets it: data survives a restart, two instances run side by
+ * side, a second start on the same data folder is refused, and stopping leaves no child behind.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { client, ROOT, startStack } from '../support/local-stack.ts';
+import { orders, workOrder } from '../support/documents.ts';
+
+const path = '/facility/PLANT-1/dispensingWorkorders';
+
+async function reachable(url: string): Promise<boolean> {
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(1000) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('data and keys survive a restart; stopping removes local.json and the DynamoDB child', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mixticket-persist-'));
+  try {
+    const first = await startStack({ dataDir: dir, inMemory: false });
+    const key = await first.createKey('erp', ['PLANT-1']);
+    assert.equal((await client(first.baseUrl, key).post(path, orders(workOrder('KEEP-1')))).status, 200);
+    const instance = JSON.parse(readFileSync(join(dir, 'local.json'), 'utf8')) as { dynamodbEndpoint: string; s3Endpoint: string };
+    assert.equal(await first.stop(), 0, 'clean exit code');
+    assert.equal(existsSync(join(dir, 'local.json')), false);
+    assert.equal(await reachable(instance.dynamodbEndpoint), false, 'DynamoDB Local stopped with the hub');
+    assert.equal(await reachable(instance.s3Endpoint), false, 'the S3 emulator stopped with the hub');
+
+    const second = await startStack({ dataDir: dir, inMemory: false });
+    try {
+      const one = await client(second.baseUrl, key).get(`${path}/KEEP-1`);
+      assert.equal(one.status, 200, 'the key and the order are still there');
+      assert.equal(one.body.workOrder.workOrderIdentifier.number, 'KEEP-1');
+    } finally {
+      await second.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('two instances run side by side, each with its own data', async () => {
+  const [a, b] = await Promise.all([startStack(), startStack()]);
+  try {
+    assert.notEqual(a.baseUrl, b.baseUrl);
+    const keyA = await a.createKey('erp', ['PLANT-1']);
+    assert.equal((await client(a.baseUrl, keyA).post(path, orders(workOrder('SIDE-1')))).status, 200);
+    assert.equal((await client(b.baseUrl, keyA).get(path)).status, 401, "b does not know a's key");
+    const keyB = await b.createKey('erp', ['PLANT-1']);
+    assert.equal((await client(b.baseUrl, keyB).get(`${path}/SIDE-1`)).status, 404, "b does not hold a's order");
+  } finally {
+    await Promise.all([a.destroy(), b.destroy()]);
+  }
+});
+
+test('a second start on a data folder in use is refused', async () => {
+  const a = await startStack();
+  try {
+    const out = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['infra/local/start.ts'], {
+        cwd: ROOT,
+        env: { ...a.env, PORT: '0' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    assert.equal(out.code, 1);
+    assert.match(out.stderr, /already runs/);
+    assert.equal((await fetch(`${a.baseUrl}/health`)).status, 200, 'the running instance is untouched');
+  } finally {
+    await a.destroy();
+  }
+});
+
+test('the keys CLI works without a running instance, on the data folder', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mixticket-offline-'));
+  try {
+    const env = { ...process.env, MIXTICKET_DATA_DIR: dir };
+    const made = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn(process.execPath, ['infra/keys-cli.ts', 'create', '--role', 'pcs', '--facility', 'PLANT-1'], {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.on('close', (code) => resolve({ code, stdout }));
+    });
+    assert.equal(made.code, 0);
+    const key = made.stdout.trim().split('\n').at(-1)!;
+    const stack = await startStack({ dataDir: dir, inMemory: false });
+    try {
+      assert.equal((await client(stack.baseUrl, key).get(path)).status, 200);
+    } finally {
+      await stack.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
