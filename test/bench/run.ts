@@ -1,0 +1,16 @@
+/**
+ * `npm run bench`: prints figures, asserts nothing. Runs against a fresh local stack
+ * (DynamoDB Local in memory) on this machine; compare ratios, not absolute times.
+ */
+import { startStack } from '../support/local-stack.ts';
+import { benchBundleSizes } from './bundle-sizes.ts';
+import { benchPollLatency } from './poll-latency.ts';
+
+const stack = await startStack({ env: { POLL_SETTLE_MS: '100' } });
+try {
+  console.log(`MixTicket hub benchmark, Node ${process.version}, local stack at ${stack.baseUrl}`);
+  await benchPollLatency(stack);
+  await benchBundleSizes();
+} finally {
+  await stack.destroy();
+}
