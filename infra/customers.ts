@@ -150,10 +150,10 @@ function checkCustomer(check: Checker, where: string, raw: unknown): Customer | 
     if (check.string(`${where}.domain.certificateArn`, arn, CERTIFICATE_ARN, 'an ACM certificate ARN', 2048)) {
       // API Gateway regional custom domains need a certificate in the API's own account and region.
       const [, certRegion, certAccount] = CERTIFICATE_ARN.exec(arn) ?? [];
-      if (typeof raw.region === 'string' && certRegion !== raw.region) {
+      if (typeof raw.region === 'string' && REGION.test(raw.region) && certRegion !== raw.region) {
         check.report(`${where}.domain.certificateArn`, `must be a certificate in the customer's region ${raw.region}, got one in ${certRegion}`);
       }
-      if (typeof raw.account === 'string' && certAccount !== raw.account) {
+      if (typeof raw.account === 'string' && ACCOUNT.test(raw.account) && certAccount !== raw.account) {
         check.report(`${where}.domain.certificateArn`, `must be a certificate in the customer's account ${raw.account}, got one in ${certAccount}`);
       }
     }

@@ -35,8 +35,8 @@ export interface Window {
   mode: 'initial' | 'since';
   /** Inclusive lower bound for the index Query (a successor of the last position not wanted). */
   lower: string | null;
-  /** Inclusive upper bound; null: to the end (initial load). */
-  upper: string | null;
+  /** Inclusive upper bound: the settled edge. */
+  upper: string;
   /** Start of the window in ms, for telling a PCS create from update; null on the initial load. */
   windowStart: number | null;
   /** Where the watermark goes if this poll serves nothing (null: leave it as it is). */
@@ -54,25 +54,25 @@ export function planWindow(req: WindowRequest): Window {
 
   if (req.cursor) {
     const initial = req.clientTime === null && req.cursor.windowStart === null;
-    const upper = initial ? null : upperSince;
     const lower = successor(req.cursor.after);
     return {
       mode: initial ? 'initial' : 'since',
       lower,
-      upper,
+      upper: upperSince,
       windowStart: req.cursor.windowStart,
       watermarkIfEmpty: null,
       settled,
-      empty: upper !== null && lower > upper,
+      empty: lower > upperSince,
     };
   }
 
   if (req.clientTime === null) {
-    // The initial load: every active order, from the start of the stream.
+    // The initial load: every active order from the start of the stream up to the settled
+    // edge (younger changes follow on the next poll, which starts at that edge).
     return {
       mode: 'initial',
       lower: null,
-      upper: null,
+      upper: upperSince,
       windowStart: null,
       watermarkIfEmpty: settled,
       settled,
@@ -80,7 +80,8 @@ export function planWindow(req: WindowRequest): Window {
     };
   }
 
-  const client = isoMs(req.clientTime);
+  // A client clock ahead of the hub's means the same as the hub's now (and stays a valid position).
+  const client = isoMs(Math.min(req.clientTime, req.now));
   const from = req.watermark !== null && req.watermark < client ? req.watermark : client;
   const lower = successor(from);
   return {

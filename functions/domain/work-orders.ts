@@ -128,7 +128,10 @@ export function decideOrderChange(
       : change === 'cancel'
         ? { status: 'cancelled', outcome: 'cancelled' }
         : { status: 'open', outcome: 'updated' };
-  if (current.status === target.status && sameContent(current.doc, doc)) return { outcome: 'unchanged' };
+  // An identical update of an order the PCS has acknowledged is a retry, not a change.
+  const alreadyThere =
+    current.status === target.status || (change === 'update' && (current.status === 'accepted' || current.status === 'rejected'));
+  if (alreadyThere && sameContent(current.doc, doc)) return { outcome: 'unchanged' };
 
   // Positions in the poll stream only move forward, even if two writers' clocks disagree.
   const modifiedAt = Math.max(now, current.modifiedAt + 1);

@@ -59,16 +59,19 @@ export function problemOf(error: HubError, instance?: string): Problem {
   };
 }
 
+/** Escapes a property name as a JSON pointer token (RFC 6901). */
+const pointerToken = (name: unknown): string => String(name).replaceAll('~', '~0').replaceAll('/', '~1');
+
 /** Turns an ajv error into one located message (paths as JSON pointers into the body). */
 export function ajvErrorItem(e: ErrorObject, prefix = ''): ErrorItem {
   const p = e.params as Record<string, unknown>;
   let path = prefix + e.instancePath;
   let message = e.message ?? 'is invalid';
   if (e.keyword === 'required') {
-    path += `/${String(p.missingProperty)}`;
+    path += `/${pointerToken(p.missingProperty)}`;
     message = 'is required';
   } else if (e.keyword === 'additionalProperties') {
-    path += `/${String(p.additionalProperty)}`;
+    path += `/${pointerToken(p.additionalProperty)}`;
     message = 'is not a property the standard defines here';
   } else if (e.keyword === 'enum') {
     message = `must be one of: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;

@@ -38,21 +38,14 @@ export async function readStream(
   const page: StreamPage = { items: [], lastPosition: null, truncated: false };
   if (window.empty) return page;
   const { partitionKey: gpk, sortKey: gsk, name: IndexName } = TABLE.changesIndex;
-  const names: Record<string, string> = { '#p': gpk };
+  const names: Record<string, string> = { '#p': gpk, '#s': gsk };
   const values: Record<string, unknown> = { ':p': changesPk(facilityId, stream) };
-  let range = '';
-  if (window.lower !== null && window.upper !== null) {
+  values[':hi'] = window.upper;
+  let range = ' AND #s <= :hi';
+  if (window.lower !== null) {
     range = ' AND #s BETWEEN :lo AND :hi';
     values[':lo'] = window.lower;
-    values[':hi'] = window.upper;
-  } else if (window.lower !== null) {
-    range = ' AND #s >= :lo';
-    values[':lo'] = window.lower;
-  } else if (window.upper !== null) {
-    range = ' AND #s <= :hi';
-    values[':hi'] = window.upper;
   }
-  if (range) names['#s'] = gsk;
   let filter: Pick<QueryCommandInput, 'FilterExpression'> = {};
   if (limits.excludeStatuses?.length) {
     names['#st'] = 'status';

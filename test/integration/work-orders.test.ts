@@ -246,6 +246,7 @@ describe('polling work orders', () => {
     const f = facility();
     await erp().post(ordersPath(f), orders(workOrder('P-1'), workOrder('P-2'), workOrder('P-3')));
     await erp().post(ordersPath(f), orders(workOrder('P-3', { type: 'cancel' }), workOrder('P-2', { type: 'hold' })));
+    await sleep(SETTLE_MS + 50);
     const r = await pcs().get(ordersPath(f));
     assert.equal(r.status, 200);
     const docs = r.body.dispensingWorkOrder as any[];

@@ -1,0 +1,42 @@
+/**
+ * The stack's one DynamoDB table, built from THE table definition (functions/store/table.ts):
+ * names, key types and the changes index come from there, never retyped here.
+ */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { TABLE, localCreateTableInput } from '../../functions/store/table.ts';
+
+const ATTRIBUTE_TYPES = { S: AttributeType.STRING, N: AttributeType.NUMBER, B: AttributeType.BINARY } as const;
+
+/** The key attributes with the types the local bootstrap declares, so both sides agree. */
+function keyAttribute(name: string): Attribute {
+  const definition = localCreateTableInput('schema').AttributeDefinitions.find((d) => d.AttributeName === name);
+  if (!definition) throw new Error(`functions/store/table.ts declares no attribute type for key ${name}`);
+  return { name, type: ATTRIBUTE_TYPES[definition.AttributeType] };
+}
+
+/** On-demand, point-in-time recovery, deletion protection, retained when the stack goes. */
+export class HubTable extends Construct {
+  readonly table: Table;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.table = new Table(this, 'Table', {
+      partitionKey: keyAttribute(TABLE.partitionKey),
+      sortKey: keyAttribute(TABLE.sortKey),
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      encryption: TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: TABLE.timeToLiveAttribute,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: TABLE.changesIndex.name,
+      partitionKey: keyAttribute(TABLE.changesIndex.partitionKey),
+      sortKey: keyAttribute(TABLE.changesIndex.sortKey),
+      projectionType: ProjectionType.ALL,
+    });
+  }
+}

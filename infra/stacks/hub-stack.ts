@@ -1,0 +1,160 @@
+/**
+ * One customer's hub: table, documents bucket, one function and one HTTP API route per entry of
+ * the route table (functions/routes.ts), the API-key authorizer, alarms, and the outputs the
+ * keys CLI reads. Everything per route is derived from the route table; the only distinction
+ * made here is public (no roles) versus authorized.
+ */
+import { CfnOutput, Stack, Tags, Validations, type CfnElement, type StackProps } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { AUTHORIZER_ENTRY, ROUTES, type RouteAccess, type RouteDef } from '../../functions/routes.ts';
+import type { Customer } from '../customers.ts';
+import { DocumentBucket } from '../constructs/document-bucket.ts';
+import { HubAlarms } from '../constructs/hub-alarms.ts';
+import { HubApi } from '../constructs/hub-api.ts';
+import { HubFunction } from '../constructs/hub-function.ts';
+import { HubTable } from '../constructs/hub-table.ts';
+
+/** The Powertools service name of every function (logs and metrics). */
+export const SERVICE_NAME = 'mixticket-hub';
+
+export interface HubStackProps extends StackProps {
+  customer: Customer;
+  /** The routes to serve; tests pass their own. @default ROUTES, THE route table */
+  routes?: readonly RouteDef[];
+}
+
+/** PascalCase construct id from a route id (`pushWorkOrders` → `PushWorkOrders`). */
+function constructId(routeId: string): string {
+  return routeId.charAt(0).toUpperCase() + routeId.slice(1);
+}
+
+export class HubStack extends Stack {
+  readonly customer: Customer;
+  readonly table: HubTable;
+  readonly documents: DocumentBucket;
+  readonly api: HubApi;
+  readonly authorizer: HubFunction;
+  /** The function of each route, by route id. */
+  readonly routeFunctions: ReadonlyMap<string, HubFunction>;
+
+  constructor(scope: Construct, id: string, { customer, routes = ROUTES, ...stackProps }: HubStackProps) {
+    super(scope, id, {
+      description: `MixTicket hub for ${customer.name}: HTTP API, Lambda, DynamoDB, S3`,
+      terminationProtection: true,
+      ...stackProps,
+    });
+    this.customer = customer;
+    Tags.of(this).add('mixticket:customer', customer.name);
+    Tags.of(this).add('mixticket:app', SERVICE_NAME);
+
+    const logRetention = customer.logRetentionDays as RetentionDays;
+    this.table = new HubTable(this, 'Data');
+    this.documents = new DocumentBucket(this, 'Documents', { accessLogRetentionDays: customer.logRetentionDays });
+    const table = this.table.table;
+    const bucket = this.documents.bucket;
+
+    // What functions/shared/config.ts reads, plus the runtime settings every handler shares.
+    const environment: Record<string, string> = {
+      TABLE_NAME: table.tableName,
+      BUCKET_NAME: bucket.bucketName,
+      POLL_SETTLE_MS: String(customer.poll.settleMs),
+      POLL_PAGE_SIZE: String(customer.poll.pageSize),
+      POLL_MAX_BYTES: String(customer.poll.maxBytes),
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+
+    const alarms = new HubAlarms(this, 'Alarms', { customerName: customer.name, email: customer.alarmEmail });
+
+    // The authorizer resolves a key to its identity: it reads the table, nothing else.
+    this.authorizer = new HubFunction(this, 'Authorizer', {
+      entry: AUTHORIZER_ENTRY,
+      description: 'API-key authorizer of the HTTP API',
+      memorySize: 256,
+      environment,
+      logRetention,
+    });
+    grantAccess(this.authorizer, { table: 'read' }, table, bucket);
+    alarms.watchFunction('Authorizer', this.authorizer.function);
+
+    this.api = new HubApi(this, 'Api', {
+      authorizer: this.authorizer.function,
+      throttle: customer.throttle,
+      logRetention,
+      ...(customer.domain ? { domain: customer.domain } : {}),
+    });
+
+    const routeFunctions = new Map<string, HubFunction>();
+    for (const route of routes) {
+      const id = constructId(route.id);
+      const fn = new HubFunction(this, id, {
+        entry: route.entry,
+        description: `${route.method} ${route.path}: ${route.summary}`,
+        environment,
+        logRetention,
+      });
+      grantAccess(fn, route.access, table, bucket);
+      this.api.addRoute(route, fn.function);
+      alarms.watchFunction(id, fn.function);
+      routeFunctions.set(route.id, fn);
+    }
+    this.routeFunctions = routeFunctions;
+    alarms.watchServerErrors(this.api.api);
+
+    // Stable output keys: the keys CLI (`npm run keys -- --stack ...`) reads TableName and BucketName.
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API (the custom domain when there is one)' });
+    new CfnOutput(this, 'ExecuteApiUrl', { value: this.api.stage.url, description: 'The API\'s own execute-api URL (works before DNS is set up)' });
+    new CfnOutput(this, 'TableName', { value: table.tableName, description: 'DynamoDB table' });
+    new CfnOutput(this, 'BucketName', { value: bucket.bucketName, description: 'S3 bucket for documents' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn, description: 'SNS topic of the alarms' });
+    if (this.api.domainName && customer.domain) {
+      new CfnOutput(this, 'ApiDomainTarget', {
+        value: this.api.domainName.regionalDomainName,
+        description: `DNS target (CNAME or alias) for ${customer.domain.name}`,
+      });
+    }
+  }
+}
+
+/**
+ * Least privilege from a route's `access`: table read or read/write; bucket read, write (put
+ * only: no delete, documents are records) or both. No access: the function gets no data grant.
+ * The wildcards these grants carry are acknowledged here, next to the grants that make them.
+ */
+function grantAccess(fn: HubFunction, access: RouteAccess | null, table: ITable, bucket: IBucket): void {
+  if (!access) return;
+  const stack = Stack.of(fn);
+  const tableArn = `<${stack.getLogicalId(table.node.defaultChild as CfnElement)}.Arn>`;
+  if (access.table === 'read') table.grantReadData(fn);
+  else table.grantReadWriteData(fn);
+  Validations.of(fn.role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${tableArn}/index/*]`,
+    reason: 'Queries the table\'s own indexes (the changes index serves polling); scoped to this stack\'s table.',
+  });
+
+  if (!access.bucket) return;
+  const bucketArn = `<${stack.getLogicalId(bucket.node.defaultChild as CfnElement)}.Arn>`;
+  if (access.bucket === 'read' || access.bucket === 'readWrite') {
+    bucket.grantRead(fn);
+    for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*']) {
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions-IAM5[Action::${action}]`,
+        reason: 'grantRead on this stack\'s documents bucket only: objects and their versions; s3:ListBucket makes a missing document a 404 rather than a 403.',
+      });
+    }
+  }
+  if (access.bucket === 'write' || access.bucket === 'readWrite') {
+    bucket.grantPut(fn);
+    Validations.of(fn.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::s3:Abort*]',
+      reason: 'grantPut on this stack\'s documents bucket only: aborting a failed multipart upload of a document.',
+    });
+  }
+  Validations.of(fn.role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${bucketArn}/*]`,
+    reason: 'Documents are objects of this stack\'s bucket under keys chosen at run time (facility and document id).',
+  });
+}

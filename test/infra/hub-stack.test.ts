@@ -1,0 +1,345 @@
+/**
+ * Template assertions for every example customer's stack. The app is synthesized once for the
+ * whole file (esbuild bundles each handler once; the second customer reuses the bundles).
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ROUTES, type RouteDef } from '../../functions/routes.ts';
+import { TABLE } from '../../functions/store/table.ts';
+import { actionsOf, buildHubApp, logicalId, resourcesOf, resourcesOfStatement, statementsOfRole } from './support.ts';
+
+const hub = buildHubApp();
+after(() => hub.dispose());
+
+const ROUTE_LIST: readonly RouteDef[] = ROUTES;
+const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'];
+const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+test('one stack per example customer, in the customer\'s own account and region', () => {
+  assert.deepEqual(
+    hub.stacks.map((s) => [s.stackName, s.account, s.region]),
+    hub.customers.map((c) => [c.stackName, c.account, c.region]),
+  );
+  for (const stack of hub.stacks) assert.equal(stack.terminationProtection, true);
+});
+
+for (const stack of hub.stacks) {
+  const { customer } = stack;
+  const template = Template.fromStack(stack);
+  const tableId = logicalId(stack.table.table);
+  const bucketId = logicalId(stack.documents.bucket);
+  const tableArn = { 'Fn::GetAtt': [tableId, 'Arn'] };
+  const functions = resourcesOf(template, 'AWS::Lambda::Function');
+  const routeFunction = (route: RouteDef) => {
+    const fn = stack.routeFunctions.get(route.id);
+    assert.ok(fn, `no function for route ${route.id}`);
+    return fn;
+  };
+
+  describe(`${customer.name} (${customer.region})`, () => {
+    test('table: keys and changes index from TABLE, on demand, PITR, deletion protection, retained', () => {
+      template.resourceCountIs('AWS::DynamoDB::Table', 1);
+      template.hasResource('AWS::DynamoDB::Table', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: Match.objectLike({
+          KeySchema: [
+            { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+            { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+          ],
+          GlobalSecondaryIndexes: [
+            {
+              IndexName: TABLE.changesIndex.name,
+              KeySchema: [
+                { AttributeName: TABLE.changesIndex.partitionKey, KeyType: 'HASH' },
+                { AttributeName: TABLE.changesIndex.sortKey, KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'ALL' },
+            },
+          ],
+          BillingMode: 'PAY_PER_REQUEST',
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          DeletionProtectionEnabled: true,
+          SSESpecification: { SSEEnabled: true },
+          TimeToLiveSpecification: { AttributeName: TABLE.timeToLiveAttribute, Enabled: true },
+        }),
+      });
+    });
+
+    test('documents bucket: private, TLS only, SSE-S3, versioned, lifecycle, retained, access-logged', () => {
+      const bucket = resourcesOf(template, 'AWS::S3::Bucket')[bucketId];
+      assert.ok(bucket, 'the documents bucket exists');
+      assert.equal(bucket.DeletionPolicy, 'Retain');
+      assert.deepEqual(bucket.Properties.PublicAccessBlockConfiguration, {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      assert.deepEqual(bucket.Properties.BucketEncryption, {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      });
+      assert.deepEqual(bucket.Properties.VersioningConfiguration, { Status: 'Enabled' });
+      const rules = bucket.Properties.LifecycleConfiguration.Rules as Array<Record<string, any>>;
+      assert.ok(rules.some((r) => r.Status === 'Enabled' && r.NoncurrentVersionExpiration?.NoncurrentDays === 30));
+      assert.ok(rules.some((r) => r.Status === 'Enabled' && r.AbortIncompleteMultipartUpload?.DaysAfterInitiation >= 1));
+      assert.ok(!rules.some((r) => r.ExpirationInDays !== undefined), 'current documents never expire');
+      assert.deepEqual(bucket.Properties.LoggingConfiguration.DestinationBucketName, { Ref: logicalId(stack.documents.accessLogs) });
+      assert.equal(bucket.Properties.CorsConfiguration, undefined);
+
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: bucketId },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 's3:*',
+              Principal: { AWS: '*' },
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    });
+
+    test('access-log bucket: private, TLS only, kept as long as the customer\'s logs', () => {
+      const logs = resourcesOf(template, 'AWS::S3::Bucket')[logicalId(stack.documents.accessLogs)];
+      assert.ok(logs);
+      assert.equal(logs.Properties.PublicAccessBlockConfiguration.RestrictPublicBuckets, true);
+      const rules = logs.Properties.LifecycleConfiguration.Rules as Array<Record<string, any>>;
+      assert.ok(rules.some((r) => r.ExpirationInDays === customer.logRetentionDays));
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: logicalId(stack.documents.accessLogs) },
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+        },
+      });
+    });
+
+    test('one function per route plus the authorizer: nodejs24.x, arm64, 10 s, memory, tracing, own log group', () => {
+      assert.equal(Object.keys(functions).length, ROUTE_LIST.length + 1);
+      const logGroups = new Set<string>();
+      for (const [id, fn] of Object.entries(functions)) {
+        const p = fn.Properties;
+        assert.equal(p.Runtime, 'nodejs24.x', id);
+        assert.deepEqual(p.Architectures, ['arm64'], id);
+        assert.equal(p.Timeout, 10, id);
+        assert.equal(p.Handler, 'index.handler', id);
+        assert.deepEqual(p.TracingConfig, { Mode: 'Active' }, id);
+        assert.equal(p.MemorySize, id === logicalId(stack.authorizer.function) ? 256 : 512, id);
+        const logGroup = p.LoggingConfig?.LogGroup?.Ref as string;
+        assert.ok(logGroup, `${id} logs to a log group of its own`);
+        logGroups.add(logGroup);
+      }
+      assert.equal(logGroups.size, Object.keys(functions).length, 'no two functions share a log group');
+    });
+
+    test('function environment: table, bucket, the customer\'s poll settings, Powertools, source maps', () => {
+      for (const [id, fn] of Object.entries(functions)) {
+        assert.deepEqual(
+          fn.Properties.Environment.Variables,
+          {
+            TABLE_NAME: { Ref: tableId },
+            BUCKET_NAME: { Ref: bucketId },
+            POLL_SETTLE_MS: String(customer.poll.settleMs),
+            POLL_PAGE_SIZE: String(customer.poll.pageSize),
+            POLL_MAX_BYTES: String(customer.poll.maxBytes),
+            POWERTOOLS_SERVICE_NAME: 'mixticket-hub',
+            NODE_OPTIONS: '--enable-source-maps',
+          },
+          id,
+        );
+      }
+    });
+
+    test('bundles are minified ESM with the require shim, a source map and the AWS SDK inside', () => {
+      for (const [id, fn] of Object.entries(functions)) {
+        const assetDir = join(hub.app.outdir, fn.Metadata['aws:asset:path'] as string);
+        const code = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
+        assert.ok(code.startsWith("import { createRequire } from 'module'; const require = createRequire(import.meta.url);"), id);
+        assert.ok(existsSync(join(assetDir, 'index.mjs.map')), `${id} has a source map`);
+        assert.match(code, /\/\/# sourceMappingURL=index\.mjs\.map\s*$/, id);
+        assert.doesNotMatch(code, /from\s*["']@aws-sdk\//, `${id} imports no AWS SDK from the runtime`);
+        // Minified: long lines (template literals keep a few line breaks of their own).
+        assert.ok(code.length / code.split('\n').length > 1000, `${id} is minified`);
+      }
+      const push = functions[logicalId(stack.routeFunctions.get('pushWorkOrders')!.function)];
+      if (push) {
+        const code = readFileSync(join(hub.app.outdir, push.Metadata['aws:asset:path'] as string, 'index.mjs'), 'utf8');
+        assert.match(code, /DynamoDB/, 'the DynamoDB client is bundled');
+      }
+    });
+
+    test('log groups: every one keeps logs for the customer\'s retention', () => {
+      const groups = Object.values(resourcesOf(template, 'AWS::Logs::LogGroup'));
+      assert.equal(groups.length, ROUTE_LIST.length + 2, 'one per function plus the API access log');
+      for (const group of groups) assert.equal(group.Properties.RetentionInDays, customer.logRetentionDays);
+    });
+
+    test('every route of the route table, each with its own function, Lambda proxy payload 2.0', () => {
+      template.resourceCountIs('AWS::ApiGatewayV2::Route', ROUTE_LIST.length);
+      const routes = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Route'));
+      const integrations = resourcesOf(template, 'AWS::ApiGatewayV2::Integration');
+      for (const route of ROUTE_LIST) {
+        const found = routes.find((r) => r.Properties.RouteKey === `${route.method} ${route.path}`);
+        assert.ok(found, `route ${route.method} ${route.path}`);
+        const integrationId = (found.Properties.Target['Fn::Join'][1] as unknown[])[1] as { Ref: string };
+        const integration = integrations[integrationId.Ref];
+        assert.ok(integration, `integration of ${route.id}`);
+        assert.equal(integration.Properties.IntegrationType, 'AWS_PROXY');
+        assert.equal(integration.Properties.PayloadFormatVersion, '2.0');
+        assert.deepEqual(integration.Properties.IntegrationUri, { 'Fn::GetAtt': [logicalId(routeFunction(route).function), 'Arn'] }, route.id);
+      }
+    });
+
+    test('authorized routes use the API-key authorizer; routes without roles are public', () => {
+      const authorizerId = Object.keys(resourcesOf(template, 'AWS::ApiGatewayV2::Authorizer'))[0];
+      const routes = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Route'));
+      for (const route of ROUTE_LIST) {
+        const found = routes.find((r) => r.Properties.RouteKey === `${route.method} ${route.path}`)!;
+        if (route.roles.length === 0) {
+          assert.equal(found.Properties.AuthorizationType, 'NONE', route.id);
+          assert.equal(found.Properties.AuthorizerId, undefined, route.id);
+        } else {
+          assert.equal(found.Properties.AuthorizationType, 'CUSTOM', route.id);
+          assert.deepEqual(found.Properties.AuthorizerId, { Ref: authorizerId }, route.id);
+        }
+      }
+      assert.ok(ROUTE_LIST.some((r) => r.roles.length === 0) && ROUTE_LIST.some((r) => r.roles.length > 0), 'both kinds are covered');
+    });
+
+    test('authorizer: simple responses, x-api-key identity, cached 300 s, the authorizer function', () => {
+      template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+      template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+        AuthorizerType: 'REQUEST',
+        AuthorizerPayloadFormatVersion: '2.0',
+        EnableSimpleResponses: true,
+        IdentitySource: ['$request.header.x-api-key'],
+        AuthorizerResultTtlInSeconds: 300,
+        AuthorizerUri: Match.objectLike({
+          'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [logicalId(stack.authorizer.function), 'Arn'] }])],
+        }),
+      });
+    });
+
+    test('$default stage: auto-deployed, the customer\'s throttling, JSON access logs', () => {
+      template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+      const stage = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Stage'))[0]!;
+      assert.equal(stage.Properties.StageName, '$default');
+      assert.equal(stage.Properties.AutoDeploy, true);
+      assert.deepEqual(stage.Properties.DefaultRouteSettings, {
+        ThrottlingRateLimit: customer.throttle.rateLimit,
+        ThrottlingBurstLimit: customer.throttle.burstLimit,
+      });
+      assert.deepEqual(stage.Properties.AccessLogSettings.DestinationArn, { 'Fn::GetAtt': [logicalId(stack.api.accessLogs), 'Arn'] });
+      const format = JSON.parse(stage.Properties.AccessLogSettings.Format as string) as Record<string, string>;
+      assert.equal(format.requestId, '$context.requestId');
+      assert.equal(format.ip, '$context.identity.sourceIp');
+      assert.equal(format.routeKey, '$context.routeKey');
+      assert.equal(format.status, '$context.status');
+      assert.equal(format.latency, '$context.responseLatency');
+      assert.equal(format.integrationError, '$context.integrationErrorMessage');
+    });
+
+    test('custom domain only when the customer has one', () => {
+      const outputs = template.findOutputs('*');
+      if (customer.domain) {
+        template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+          DomainName: customer.domain.name,
+          DomainNameConfigurations: [{ CertificateArn: customer.domain.certificateArn, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' }],
+        });
+        template.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', { Stage: '$default' });
+        assert.equal(outputs.ApiUrl?.Value, `https://${customer.domain.name}/`);
+        assert.ok(outputs.ApiDomainTarget, 'the DNS target is an output');
+      } else {
+        template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
+        template.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 0);
+        assert.match(JSON.stringify(outputs.ApiUrl?.Value), /execute-api/);
+      }
+    });
+
+    test('outputs: ApiUrl, TableName and BucketName under stable keys', () => {
+      const outputs = template.findOutputs('*');
+      assert.ok(outputs.ApiUrl);
+      assert.deepEqual(outputs.TableName?.Value, { Ref: tableId });
+      assert.deepEqual(outputs.BucketName?.Value, { Ref: bucketId });
+    });
+
+    test('IAM: each route\'s function gets exactly the table and bucket access its route names', () => {
+      for (const route of ROUTE_LIST) {
+        const statements = statementsOfRole(template, logicalId(routeFunction(route).role));
+        const actions = statements.flatMap(actionsOf);
+        const tableActions = actions.filter((a) => a.startsWith('dynamodb:'));
+        const bucketActions = actions.filter((a) => a.startsWith('s3:'));
+        if (!route.access) {
+          assert.deepEqual(tableActions, [], `${route.id} has no table access`);
+        } else if (route.access.table === 'read') {
+          for (const a of TABLE_READ_ACTIONS) assert.ok(tableActions.includes(a), `${route.id} may ${a}`);
+          for (const a of TABLE_WRITE_ACTIONS) assert.ok(!tableActions.includes(a), `${route.id} may not ${a}`);
+        } else {
+          for (const a of [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]) assert.ok(tableActions.includes(a), `${route.id} may ${a}`);
+        }
+        if (!route.access?.bucket) assert.deepEqual(bucketActions, [], `${route.id} has no bucket access`);
+      }
+    });
+
+    test('IAM: the health function has no table permissions; the get route reads only', () => {
+      const health = statementsOfRole(template, logicalId(stack.routeFunctions.get('health')!.role)).flatMap(actionsOf);
+      assert.ok(!health.some((a) => a.startsWith('dynamodb:') || a.startsWith('s3:')), health.join(', '));
+      const get = statementsOfRole(template, logicalId(stack.routeFunctions.get('getWorkOrder')!.role)).flatMap(actionsOf);
+      const getTable = get.filter((a) => a.startsWith('dynamodb:')).sort();
+      assert.deepEqual(getTable, [
+        'dynamodb:BatchGetItem',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:DescribeTable',
+        'dynamodb:GetItem',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+      ]);
+    });
+
+    test('IAM: the authorizer reads the table and nothing else', () => {
+      const actions = statementsOfRole(template, logicalId(stack.authorizer.role)).flatMap(actionsOf);
+      assert.ok(actions.includes('dynamodb:GetItem'));
+      assert.ok(!actions.some((a) => TABLE_WRITE_ACTIONS.includes(a) || a.startsWith('s3:')), actions.join(', '));
+    });
+
+    test('IAM: grants are scoped to this stack\'s table; logs to the function\'s own group; "*" only for X-Ray', () => {
+      const roles = resourcesOf(template, 'AWS::IAM::Role');
+      assert.equal(Object.keys(roles).length, ROUTE_LIST.length + 1, 'one role per function');
+      for (const [roleId, role] of Object.entries(roles)) {
+        assert.equal(role.Properties.ManagedPolicyArns, undefined, `${roleId} has no managed policies`);
+        for (const statement of statementsOfRole(template, roleId)) {
+          const actions = actionsOf(statement);
+          const resources = resourcesOfStatement(statement);
+          if (actions.some((a) => a.startsWith('dynamodb:'))) {
+            assert.deepEqual(resources, [tableArn, { 'Fn::Join': ['', [tableArn, '/index/*']] }], roleId);
+          }
+          if (actions.some((a) => a.startsWith('logs:'))) {
+            assert.equal(resources.length, 1, roleId);
+            assert.deepEqual(Object.keys(resources[0] as object), ['Fn::GetAtt'], `${roleId} writes to one log group`);
+          }
+          if (resources.includes('*')) assert.deepEqual(actions.sort(), ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], roleId);
+        }
+      }
+    });
+
+    test('alarms: every function\'s errors and the API\'s 5xx go to the customer\'s alarm email', () => {
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: customer.alarmEmail });
+      const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
+      for (const id of Object.keys(functions)) {
+        assert.ok(
+          alarms.some((a) => a.Properties.MetricName === 'Errors' && JSON.stringify(a.Properties.Dimensions).includes(`"${id}"`)),
+          `errors of ${id} raise an alarm`,
+        );
+      }
+      assert.ok(alarms.some((a) => a.Properties.MetricName === '5xx' && a.Properties.Namespace === 'AWS/ApiGateway'));
+      for (const alarm of alarms) assert.equal(alarm.Properties.AlarmActions.length, 1);
+    });
+  });
+}
