@@ -72,13 +72,13 @@ describe('health and keys', () => {
     const f = facility();
     const key = await stack.createKey('pcs', [f]);
     assert.equal((await client(stack.baseUrl, key).get(ordersPath(f))).status, 200);
-    const keyId = key.split('_')[1]!;
+    const keyId = key.slice('mtk_'.length, 'mtk_'.length + 12);
     const out = await stack.keys(['revoke', keyId]);
     assert.equal(out.code, 0, out.stderr);
     assertProblem(await client(stack.baseUrl, key).get(ordersPath(f)), 401);
     const list = JSON.parse((await stack.keys(['list', '--json'])).stdout) as { keyId: string; revokedAt: string | null }[];
     assert.ok(list.find((k) => k.keyId === keyId)?.revokedAt);
-    assert.ok(!(await stack.keys(['list', '--json'])).stdout.includes(key.split('_')[2]!), 'secrets are never listed');
+    assert.ok(!(await stack.keys(['list', '--json'])).stdout.includes(key.slice(17)), 'secrets are never listed');
   });
 
   test('role and facility scope are enforced with 403', async () => {
