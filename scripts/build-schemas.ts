@@ -26,6 +26,7 @@ export const VALIDATORS = {
   validateWorkOrder: 'dispensing-work-order.schema.json',
   validateWorkRecord: 'dispensing-work-record.schema.json',
   validateAcknowledgement: 'acknowledge-work-order-receipt.schema.json',
+  validateDocumentUploadRequest: 'document-upload-request.schema.json',
 } as const;
 
 const TYPES = ['dispensing-work-order.schema.json', 'dispensing-work-record.schema.json', 'acknowledge-work-order-receipt.schema.json'];

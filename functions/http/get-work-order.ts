@@ -1,7 +1,9 @@
 /** GET /facility/{facilityId}/dispensingWorkorders/{workOrderNumber}: one order with its hub state. */
 import { conflict, invalidInput, notFound } from '../domain/errors.ts';
 import { isoMs } from '../domain/time.ts';
+import { productLines } from '../domain/order-summary.ts';
 import { findOrders } from '../store/order-store.ts';
+import { recordsOfOrder } from '../store/record-store.ts';
 import { httpHandler, json } from '../shared/middleware.ts';
 
 export const handler = httpHandler('getWorkOrder', async ({ event, facilityId }) => {
@@ -22,13 +24,27 @@ export const handler = httpHandler('getWorkOrder', async ({ event, facilityId })
     ]);
   }
   const order = found[0]!;
+  const records = await recordsOfOrder(facilityId!, order.agency, order.number);
+  const base = `/facility/${facilityId}/documents/`;
   return json({
     workOrder: order.doc,
     status: order.status,
     revision: order.revision,
     modifiedAt: isoMs(order.modifiedAt),
     acknowledgement: order.acknowledgement ?? null,
-    records: [],
-    documents: [],
+    // Summaries: the full records are served by the records poll (an order may have many batches).
+    records: records.map((r) => ({
+      workRecordIdentifier: r.doc.workRecordIdentifier,
+      orderStatus: r.doc.orderStatus,
+      ...(r.doc.batchNumber !== undefined ? { batchNumber: r.doc.batchNumber } : {}),
+      ...(r.doc.numberOfBatches !== undefined ? { numberOfBatches: r.doc.numberOfBatches } : {}),
+      workRecordCreationDateTime: r.doc.workRecordCreationDateTime,
+      receivedAt: isoMs(r.receivedAt),
+      documentIds: r.documents.map((d) => d.documentId),
+    })),
+    documents: records.flatMap((r) =>
+      r.documents.map((d) => ({ ...d, workRecordNumber: r.number, href: base + d.documentId })),
+    ),
+    products: productLines(order.doc as never, records.map((r) => r.doc) as never),
   });
 });

@@ -4,9 +4,11 @@ import type { DispensingWorkOrder } from '../generated/documents.ts';
 import { conflict } from '../domain/errors.ts';
 import { enforceStoredSizes, stringifyBooleans } from '../domain/documents.ts';
 import { planOrderBatch, type WorkOrderDocument } from '../domain/work-orders.ts';
-import { ConcurrentChangeError, loadOrders, writeOrders } from '../store/order-store.ts';
+import { loadOrders, writeOrders } from '../store/order-store.ts';
+import { ConcurrentChangeError } from '../store/transact.ts';
 import { LIMITS } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
+import { countMetric } from '../shared/metrics.ts';
 import { httpHandler, json } from '../shared/middleware.ts';
 
 /** Read-decide-write rounds before a batch that keeps meeting concurrent writers gives up. */
@@ -25,6 +27,7 @@ export const handler = httpHandler<{ dispensingWorkOrder: DispensingWorkOrder[] 
       const plan = planOrderBatch(docs, current, facility, Date.now());
       try {
         await writeOrders(plan.writes);
+        countMetric('ordersPushed', docs.length);
         logger.info('work orders pushed', { facilityId: facility, documents: docs.length, written: plan.writes.length });
         return json({ results: plan.results });
       } catch (e) {

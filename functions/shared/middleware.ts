@@ -11,6 +11,7 @@ import httpEventNormalizer from '@middy/http-event-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import validator from '@middy/validator';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type {
   APIGatewayProxyEventV2WithLambdaAuthorizer,
   APIGatewayProxyStructuredResultV2,
@@ -22,6 +23,7 @@ import { route, type Role, type RouteDef, type RouteId } from '../routes.ts';
 import { LIMITS } from './config.ts';
 import { exceedsJsonDepth } from './json-depth.ts';
 import { logger } from './logger.ts';
+import { metrics } from './metrics.ts';
 import { internalProblem, problemOf, problemResponse, toHubError } from './problem.ts';
 import { callerFromContext, type AuthorizerContext, type Caller } from './caller.ts';
 
@@ -45,9 +47,9 @@ export interface CompiledValidator {
   errors?: unknown[] | null;
 }
 
-/** How a POST route's body is read: the envelope property and its compiled validator. */
+/** How a POST route's body is read: the document envelope's property (document routes) and the compiled validator. */
 export interface BodySpec {
-  envelope: string;
+  envelope?: string;
   validate: CompiledValidator;
 }
 
@@ -153,6 +155,8 @@ export function httpHandler<B = undefined>(
   const def = route(routeId);
   const chain = middy<HubEvent, HubResult>()
     .use(injectLambdaContext(logger))
+    // Flushes the request's business metrics (EMF) after the response, errors included.
+    .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
     .use(problemJson())
     .use(httpHeaderNormalizer())
     .use(httpEventNormalizer())
@@ -160,9 +164,9 @@ export function httpHandler<B = undefined>(
   if (body) {
     chain
       .use(bodyGuard())
-      .use(httpJsonBodyParser())
-      .use(envelope(body.envelope))
-      .use(validator({ eventSchema: bodyValidator(body.validate) as never }));
+      .use(httpJsonBodyParser());
+    if (body.envelope) chain.use(envelope(body.envelope));
+    chain.use(validator({ eventSchema: bodyValidator(body.validate) as never }));
   }
   return chain.handler(async (event, context) => {
     const caller = def.roles.length > 0 ? callerFromContext(event.requestContext.authorizer?.lambda) : null;

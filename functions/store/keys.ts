@@ -4,7 +4,10 @@
  * Layout (one table):
  *   work order      pk FAC#{facility}   sk ORDER#{number}#{agency}     gsi1pk FAC#{facility}#ORDERS   gsi1sk {modifiedAt}#{agency}#{number}
  *   work record     pk FAC#{facility}   sk RECORD#{number}#{agency}    gsi1pk FAC#{facility}#RECORDS  gsi1sk {receivedAt}#{agency}#{number}
+ *                                                                      gsi2pk FAC#{facility}#ORDER#{orderAgency}#{orderNumber}
+ *                                                                      gsi2sk {receivedAt}#{agency}#{number}
  *   document        pk FAC#{facility}   sk DOC#{documentId}
+ * S3 objects: documents/{facility}/{documentId} (attached), uploads/{facility}/{documentId} (direct uploads, pending)
  *   API key         pk KEY#{keyId}      sk KEY                         gsi1pk KEYS                    gsi1sk {createdAt}#{keyId}
  *   poll watermark  pk KEY#{keyId}      sk WM#{stream}#{facility}
  *
@@ -26,6 +29,15 @@ export const orderNumberPrefix = (number: string): string => `ORDER#${escapePart
 
 export const recordSk = (agency: string, number: string): string => `RECORD#${escapePart(number)}#${agency}`;
 export const documentSk = (documentId: string): string => `DOC#${documentId}`;
+
+/** Partition of the records index holding every record that reports on one order. */
+export const recordsOfOrderPk = (facilityId: string, orderAgency: string, orderNumber: string): string =>
+  `FAC#${facilityId}#ORDER#${orderAgency}#${escapePart(orderNumber)}`;
+
+/** S3 key of an attached document (ids are validated: facility by pattern, document ids are ours). */
+export const documentObjectKey = (facilityId: string, documentId: string): string => `documents/${facilityId}/${documentId}`;
+/** S3 key a direct upload lands at, until a record attaches it. */
+export const uploadObjectKey = (facilityId: string, documentId: string): string => `uploads/${facilityId}/${documentId}`;
 
 export const changesPk = (facilityId: string, stream: Stream): string => `FAC#${facilityId}#${stream}`;
 

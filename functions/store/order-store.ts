@@ -1,20 +1,14 @@
 /** Work orders in the table: load by identity, write a batch atomically, find by number. */
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { batchGetItems } from './batch-get.ts';
 import type { OrderState, WorkOrderDocument } from '../domain/work-orders.ts';
 import { orderIdentity } from '../domain/work-orders.ts';
 import { isoMs } from '../domain/time.ts';
 import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { TABLE } from './table.ts';
+import { transactWrite, type TransactItem } from './transact.ts';
 import { changePosition, changesPk, facilityPk, orderNumberPrefix, orderSk } from './keys.ts';
-
-/** Another writer changed one of the orders between our read and our write. */
-export class ConcurrentChangeError extends Error {
-  constructor() {
-    super('an order changed while the request was applied');
-    this.name = 'ConcurrentChangeError';
-  }
-}
 
 type Item = Record<string, unknown>;
 
@@ -67,26 +61,17 @@ export async function loadOrders(
   facilityId: string,
   identities: readonly { agency: string; number: string }[],
 ): Promise<Map<string, OrderState>> {
-  const { tableName } = config();
   const unique = new Map(identities.map((i) => [orderIdentity(i.agency, i.number), i]));
-  let keys: Item[] = [...unique.values()].map((i) => ({
-    [TABLE.partitionKey]: facilityPk(facilityId),
-    [TABLE.sortKey]: orderSk(i.agency, i.number),
+  const items = await batchGetItems(
+    [...unique.values()].map((i) => ({
+      [TABLE.partitionKey]: facilityPk(facilityId),
+      [TABLE.sortKey]: orderSk(i.agency, i.number),
+    })),
+  );
+  return new Map(items.map((item) => {
+    const state = orderFromItem(item);
+    return [orderIdentity(state.agency, state.number), state];
   }));
-  const found = new Map<string, OrderState>();
-  for (let attempt = 0; keys.length > 0; attempt++) {
-    if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 1000)));
-    if (attempt > 8) throw new Error('BatchGetItem kept returning unprocessed keys');
-    const out = await dynamoClient().send(
-      new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }),
-    );
-    for (const item of out.Responses?.[tableName] ?? []) {
-      const state = orderFromItem(item);
-      found.set(orderIdentity(state.agency, state.number), state);
-    }
-    keys = (out.UnprocessedKeys?.[tableName]?.Keys as Item[] | undefined) ?? [];
-  }
-  return found;
 }
 
 /** The optimistic lock: a new item must not exist yet; an existing one must still have the version read. */
@@ -105,32 +90,16 @@ export function versionCondition(expectedVersion: number): {
   };
 }
 
-/**
- * Writes the batch's new states in one transaction, each conditioned on the version it
- * was read at: either every order changes or none does.
- */
+/** The transaction action that writes an order's new state, conditioned on the version it was read at. */
+export function orderPut(write: { next: OrderState; expectedVersion: number }): TransactItem {
+  return {
+    Put: { TableName: config().tableName, Item: orderItem(write.next, write.expectedVersion + 1), ...versionCondition(write.expectedVersion) },
+  };
+}
+
+/** Writes the batch's new order states in one transaction: every order changes or none does. */
 export async function writeOrders(writes: readonly { next: OrderState; expectedVersion: number }[]): Promise<void> {
-  if (writes.length === 0) return;
-  const { tableName } = config();
-  try {
-    await dynamoClient().send(
-      new TransactWriteCommand({
-        TransactItems: writes.map(({ next, expectedVersion }) => ({
-          Put: {
-            TableName: tableName,
-            Item: orderItem(next, expectedVersion + 1),
-            ...versionCondition(expectedVersion),
-          },
-        })),
-      }),
-    );
-  } catch (e) {
-    const reasons = (e as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-    if ((e as Error).name === 'TransactionCanceledException' && reasons?.some((r) => r.Code === 'ConditionalCheckFailed')) {
-      throw new ConcurrentChangeError();
-    }
-    throw e;
-  }
+  await transactWrite(writes.map(orderPut));
 }
 
 /** The orders of a facility with this number: one, or several when agencies share a number. */

@@ -14,15 +14,24 @@ export const TABLE = {
     partitionKey: 'gsi1pk',
     sortKey: 'gsi1sk',
   },
+  /** Work records by the order they report on (sparse: only records carry these attributes). */
+  recordsByOrderIndex: {
+    name: 'recordsByOrder',
+    partitionKey: 'gsi2pk',
+    sortKey: 'gsi2sk',
+  },
 } as const;
+
+/** Every global secondary index of the table (all string keys, projection ALL). */
+export const INDEXES = [TABLE.changesIndex, TABLE.recordsByOrderIndex] as const;
 
 /** CreateTable input for DynamoDB Local (on AWS the CDK stack creates the table from TABLE). */
 export function localCreateTableInput(tableName: string) {
-  const { partitionKey, sortKey, changesIndex } = TABLE;
+  const { partitionKey, sortKey } = TABLE;
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST' as const,
-    AttributeDefinitions: [partitionKey, sortKey, changesIndex.partitionKey, changesIndex.sortKey].map((name) => ({
+    AttributeDefinitions: [partitionKey, sortKey, ...INDEXES.flatMap((i) => [i.partitionKey, i.sortKey])].map((name) => ({
       AttributeName: name,
       AttributeType: 'S' as const,
     })),
@@ -30,15 +39,13 @@ export function localCreateTableInput(tableName: string) {
       { AttributeName: partitionKey, KeyType: 'HASH' as const },
       { AttributeName: sortKey, KeyType: 'RANGE' as const },
     ],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: changesIndex.name,
-        KeySchema: [
-          { AttributeName: changesIndex.partitionKey, KeyType: 'HASH' as const },
-          { AttributeName: changesIndex.sortKey, KeyType: 'RANGE' as const },
-        ],
-        Projection: { ProjectionType: 'ALL' as const },
-      },
-    ],
+    GlobalSecondaryIndexes: INDEXES.map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+        { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+      ],
+      Projection: { ProjectionType: 'ALL' as const },
+    })),
   };
 }

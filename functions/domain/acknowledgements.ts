@@ -1,0 +1,62 @@
+/**
+ * Acknowledgements of receipt (PCS → hub): accepted or rejected, with reasons. They set the
+ * order's status and are shown with the order; they never re-serve the order to the PCS.
+ */
+import { HubError, type ErrorItem } from './errors.ts';
+import { orderIdentity, type Identifier, type OrderState, type OrderStatus } from './work-orders.ts';
+
+export interface AcknowledgementDocument {
+  workOrderIdentifier: Identifier;
+  acknowledgeWorkOrderStatusCode: 'accepted' | 'rejected';
+  [key: string]: unknown;
+}
+
+export interface AcknowledgementResult {
+  index: number;
+  workOrderNumber: string;
+  agency: string;
+  status: 'accepted' | 'rejected';
+}
+
+/** Statuses an acknowledgement replaces; later ones (on hold, in progress, complete, cancelled) it leaves. */
+const ACKNOWLEDGEABLE: ReadonlySet<OrderStatus> = new Set(['open', 'accepted', 'rejected']);
+
+/**
+ * Applies a batch of acknowledgements to the orders they name (by orderIdentity). Unknown
+ * orders fail the whole batch (404, each named by index). Returns the results and the
+ * order writes with the versions they were read at.
+ */
+export function planAcknowledgements(
+  acks: readonly AcknowledgementDocument[],
+  orders: ReadonlyMap<string, OrderState>,
+  now: number,
+  pointer = '/acknowledgeWorkOrderReceipt',
+): { results: AcknowledgementResult[]; writes: { next: OrderState; expectedVersion: number }[] } {
+  const working = new Map(orders);
+  const errors: ErrorItem[] = [];
+  const results: AcknowledgementResult[] = [];
+  acks.forEach((ack, index) => {
+    const { agency, number } = ack.workOrderIdentifier;
+    const id = orderIdentity(agency, number);
+    const order = working.get(id);
+    if (!order) {
+      errors.push({ path: `${pointer}/${index}/workOrderIdentifier`, message: `work order ${number} (${agency}) is not known at this facility` });
+      return;
+    }
+    const status = ack.acknowledgeWorkOrderStatusCode;
+    working.set(id, {
+      ...order,
+      status: ACKNOWLEDGEABLE.has(order.status) ? status : order.status,
+      acknowledgement: ack,
+      updatedAt: Math.max(now, order.updatedAt),
+    });
+    results.push({ index, workOrderNumber: number, agency, status });
+  });
+  if (errors.length > 0) {
+    throw new HubError('not-found', `${errors.length} acknowledgement${errors.length === 1 ? ' names an order' : 's name orders'} the hub does not know; nothing in this request was applied.`, errors);
+  }
+  const writes = [...working.entries()]
+    .filter(([id, next]) => next !== orders.get(id))
+    .map(([id, next]) => ({ next, expectedVersion: orders.get(id)!.version }));
+  return { results, writes };
+}

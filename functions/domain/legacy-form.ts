@@ -1,0 +1,357 @@
+/**
+ * The two shapes of a MixTicket document: canonical (camelCase, code values as strings,
+ * as in schemas/) and the standard's older form (its sample files and .NET library):
+ * PascalCase names, code values as integers (the index in the standard's code list),
+ * `Sender`/`Receiver` as `{"Identifier": [...]}`, `OtherParty`, `TransportInformation`,
+ * JSON booleans and alpha-2 countries. Each direction is one walk of the document alongside
+ * the model derived from the schemas (legacy-codes.ts). Pure: no I/O.
+ */
+import { invalidInput, type ErrorItem } from './errors.ts';
+import {
+  COUNTRY_ALPHA2,
+  DEFAULT_ORDER_STATUS,
+  DOCUMENT_SHAPES,
+  type CodeList,
+  type DocumentKind,
+  type ObjectShape,
+  type Prop,
+  type Shape,
+} from './legacy-codes.ts';
+
+export type { DocumentKind } from './legacy-codes.ts';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const ALPHA2 = new Map(Object.entries(COUNTRY_ALPHA2));
+const ALPHA3 = new Map(Object.entries(COUNTRY_ALPHA2).map(([a3, a2]) => [a2.toLowerCase(), a3] as const));
+
+/**
+ * True when a document is in the older form: an object with a top-level property name
+ * that starts with a capital letter (`Header`, `WorkOrderIdentifier`, …). Decided per
+ * document, so one batch may mix both forms.
+ */
+export function isLegacyDocument(doc: unknown): boolean {
+  if (!isObj(doc)) return false;
+  for (const key of Object.keys(doc)) {
+    const c = key.charCodeAt(0);
+    if (c >= 65 && c <= 90) return true;
+  }
+  return false;
+}
+
+/**
+ * Older form → canonical, for one document found at `pointer` (e.g. `/dispensingWorkOrder/2`).
+ * Property names match case-insensitively (so camelCase keys inside a legacy document pass
+ * unchanged); names it does not know are kept as sent, for schema validation to report.
+ * Code values: an integer is the index in the standard's list; a string is matched
+ * case-insensitively (.NET `Liquid`, `Create`) plus the aliases in legacy-codes.ts (`GS` → `GS1`).
+ * Work records without `orderStatus` (every sample of the standard) get `complete`: the
+ * older form has no other way to say a dispense is finished, and the samples report actual
+ * quantities of a finished batch.
+ * @throws HubError invalid-input for integer codes outside a list (and for one property sent
+ *   under two spellings), with the paths as the client sent them and the accepted values.
+ * @returns the canonical document, and `toClientPath`, which turns a path into the canonical
+ *   document (full, starting with `pointer`, or relative to the document) into the path the
+ *   client sent. A path to a missing property ends in the name the client would have used.
+ */
+export function fromLegacy(
+  kind: DocumentKind,
+  doc: unknown,
+  pointer: string,
+): { document: unknown; toClientPath: (canonicalPath: string) => string } {
+  const root = DOCUMENT_SHAPES[kind];
+  const walk: Walk = { path: [], errors: [], pointer };
+  const document = inValue(root, doc, walk);
+  if (kind === 'workRecord' && isObj(document) && !Object.hasOwn(document, 'orderStatus')) {
+    document.orderStatus = DEFAULT_ORDER_STATUS;
+  }
+  if (walk.errors.length > 0) {
+    const [first] = walk.errors;
+    const detail =
+      walk.errors.length === 1 && first
+        ? `${first.path}: ${first.message}.`
+        : `${walk.errors.length} values of this document are not valid in the older form; nothing was applied.`;
+    throw invalidInput(detail, walk.errors);
+  }
+  const toClientPath = (canonicalPath: string): string => {
+    const relative =
+      pointer !== '' && (canonicalPath === pointer || canonicalPath.startsWith(`${pointer}/`))
+        ? canonicalPath.slice(pointer.length)
+        : canonicalPath;
+    const segs = relative === '' ? [] : relative.slice(1).split('/').map(unescapeSegment);
+    const out: string[] = [];
+    resolve(root, doc, segs, 0, false, out);
+    return pointer + out.map((s) => `/${escapeSegment(s)}`).join('');
+  };
+  return { document, toClientPath };
+}
+
+/**
+ * Canonical → older form, for one document (what a legacy PCS or ERP reads): PascalCase
+ * names, integer codes, Sender/Receiver wrappers, OtherParty, TransportInformation,
+ * JSON booleans, alpha-2 countries, `guaranteedAnalysisDetail` camelCase as in the samples.
+ * Never emits the .NET typos (`Iamge`, `Descrpition`). Meant for valid canonical documents;
+ * anything it does not recognise is copied as it is.
+ */
+export function toLegacy(kind: DocumentKind, doc: unknown): unknown {
+  return outValue(DOCUMENT_SHAPES[kind], doc, false);
+}
+
+// ---- older form → canonical ----
+
+interface Walk {
+  /** The client's path to the current value, pushed and popped as the walk goes. */
+  path: (string | number)[];
+  errors: ErrorItem[];
+  pointer: string;
+}
+
+const pathOf = (walk: Walk) => walk.pointer + walk.path.map((s) => `/${escapeSegment(String(s))}`).join('');
+
+function inValue(shape: Shape, value: unknown, walk: Walk): unknown {
+  switch (shape.kind) {
+    case 'object':
+      return isObj(value) ? inObject(shape, value, walk) : value;
+    case 'array': {
+      if (!Array.isArray(value)) return value;
+      const out = new Array<unknown>(value.length);
+      for (let i = 0; i < value.length; i++) {
+        walk.path.push(i);
+        out[i] = inValue(shape.items, value[i], walk);
+        walk.path.pop();
+      }
+      return out;
+    }
+    case 'code':
+      return inCode(shape.list, value, walk);
+    case 'country':
+      if (typeof value === 'string') return ALPHA3.get(value.toLowerCase()) ?? shape.list.byLower.get(value.toLowerCase()) ?? value;
+      return inCode(shape.list, value, walk);
+    case 'flag':
+      if (typeof value === 'boolean') return String(value);
+      if (typeof value === 'string' && /^(true|false)$/i.test(value)) return value.toLowerCase();
+      return value;
+    default:
+      return value;
+  }
+}
+
+function inCode(list: CodeList, value: unknown, walk: Walk): unknown {
+  if (typeof value === 'string') return list.byLower.get(value.toLowerCase()) ?? value;
+  if (typeof value !== 'number') return value;
+  const code = Number.isInteger(value) ? list.values[value] : undefined;
+  if (code !== undefined) return code;
+  const accepted = list.values.map((v, i) => `${i} (${v})`).join(', ');
+  walk.errors.push({ path: pathOf(walk), message: `${value} is not a ${list.name} code; accepted: ${accepted}` });
+  return value;
+}
+
+function inObject(shape: ObjectShape, obj: Obj, walk: Walk): Obj {
+  const out: Obj = {};
+  for (const key of Object.keys(obj)) {
+    const prop = shape.byLower.get(key.toLowerCase());
+    if (prop === undefined) {
+      if (!shape.dropped.has(key.toLowerCase())) put(out, key, obj[key]);
+      continue;
+    }
+    walk.path.push(key);
+    if (Object.hasOwn(out, prop.name)) {
+      const first = clientKeyOf(shape, obj, prop.name);
+      walk.errors.push({ path: pathOf(walk), message: `names the same property as ${first}; send it once` });
+    } else {
+      out[prop.name] = inProp(prop, obj[key], walk);
+    }
+    walk.path.pop();
+  }
+  return out;
+}
+
+/** Assigns without invoking the `__proto__` setter (a key kept as sent may be anything). */
+function put(out: Obj, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
+}
+
+function inProp(prop: Prop, value: unknown, walk: Walk): unknown {
+  if (prop.special === 'wrapped') {
+    const key = wrapperKey(value);
+    if (key === undefined) return inValue(prop.shape, value, walk);
+    // The canonical form holds one identifier: the first. An empty wrapper leaves `{}`
+    // for validation to report the missing number and agency.
+    const list = (value as Obj)[key] as unknown[];
+    walk.path.push(key, 0);
+    const first = list.length > 0 ? inValue(prop.shape, list[0], walk) : {};
+    walk.path.pop();
+    walk.path.pop();
+    return first;
+  }
+  if (prop.special === 'camel' && Array.isArray(value)) return inNetAnalysis(prop.shape, value, walk);
+  return inValue(prop.shape, value, walk);
+}
+
+/** The key of the `Identifier` list in a `Sender`/`Receiver` party wrapper, if it is one. */
+function wrapperKey(value: unknown): string | undefined {
+  if (!isObj(value)) return undefined;
+  return Object.keys(value).find((k) => k.toLowerCase() === 'identifier' && Array.isArray(value[k]));
+}
+
+/** The first key of `obj` that names the canonical property `name`. */
+function clientKeyOf(shape: ObjectShape, obj: Obj, name: string): string | undefined {
+  return Object.keys(obj).find((k) => shape.byLower.get(k.toLowerCase())?.name === name);
+}
+
+/** Where each canonical `nutrients[k]` comes from in the .NET list `[{Nutrient: [...], Warning}]`. */
+interface NetEntry {
+  i: number;
+  /** index in the item's Nutrient list; null when the item is not of that shape */
+  j: number | null;
+  nutrientKey: string;
+  warningKey: string | undefined;
+}
+
+function netEntries(list: unknown[]): NetEntry[] {
+  const entries: NetEntry[] = [];
+  list.forEach((item, i) => {
+    const keys = isObj(item) ? Object.keys(item) : [];
+    const nutrientKey = keys.find((k) => k.toLowerCase() === 'nutrient');
+    const warningKey = keys.find((k) => k.toLowerCase() === 'warning');
+    const nutrients = nutrientKey === undefined ? undefined : (item as Obj)[nutrientKey];
+    if (Array.isArray(nutrients) && nutrients.length > 0 && nutrientKey !== undefined) {
+      nutrients.forEach((_, j) => entries.push({ i, j, nutrientKey, warningKey }));
+    } else {
+      entries.push({ i, j: null, nutrientKey: nutrientKey ?? 'Nutrient', warningKey });
+    }
+  });
+  return entries;
+}
+
+/** The shapes of a guaranteed-analysis entry and of its nutrient, from the detail's shape. */
+function analysisShapes(detail: Shape): { entry: Shape; nutrient: Shape } {
+  const nutrients = detail.kind === 'object' ? detail.props.get('nutrients')?.shape : undefined;
+  const entry = nutrients?.kind === 'array' ? nutrients.items : { kind: 'scalar' as const };
+  const nutrient = entry.kind === 'object' ? entry.props.get('nutrient')?.shape : undefined;
+  return { entry, nutrient: nutrient ?? { kind: 'scalar' } };
+}
+
+/** .NET `GuaranteedAnalysisDetail: [{Nutrient: [...], Warning}]` → `{nutrients: [{nutrient, warning}]}`. */
+function inNetAnalysis(detail: Shape, list: unknown[], walk: Walk): Obj {
+  const shapes = analysisShapes(detail);
+  const nutrients = netEntries(list).map(({ i, j, nutrientKey, warningKey }) => {
+    const item = list[i];
+    walk.path.push(i);
+    let entry: unknown;
+    if (j === null) {
+      entry = inValue(shapes.entry, item, walk);
+    } else {
+      walk.path.push(nutrientKey, j);
+      entry = { nutrient: inValue(shapes.nutrient, ((item as Obj)[nutrientKey] as unknown[])[j], walk) };
+      walk.path.pop();
+      walk.path.pop();
+      const warning = warningKey === undefined ? undefined : (item as Obj)[warningKey];
+      if (warning !== undefined) (entry as Obj).warning = warning;
+    }
+    walk.path.pop();
+    return entry;
+  });
+  return { nutrients };
+}
+
+// ---- canonical path → client path ----
+
+/** Appends to `out` the client's segments for the canonical `segs[i..]`, walking the client's document. */
+function resolve(shape: Shape | null, value: unknown, segs: string[], i: number, camel: boolean, out: string[]): void {
+  if (i >= segs.length) return;
+  const seg = segs[i]!;
+  if (shape?.kind === 'array') {
+    out.push(seg);
+    resolve(shape.items, Array.isArray(value) ? value[Number(seg)] : undefined, segs, i + 1, camel, out);
+    return;
+  }
+  const prop = shape?.kind === 'object' ? shape.props.get(seg) : undefined;
+  if (shape?.kind !== 'object' || prop === undefined) {
+    out.push(...segs.slice(i)); // kept as the client sent it
+    return;
+  }
+  const isCamel = camel || prop.special === 'camel';
+  const key = (isObj(value) ? clientKeyOf(shape, value, seg) : undefined) ?? (isCamel ? prop.name : prop.legacyName);
+  out.push(key);
+  const child = isObj(value) ? value[key] : undefined;
+  const idKey = prop.special === 'wrapped' ? wrapperKey(child) : undefined;
+  if (idKey !== undefined) {
+    out.push(idKey, '0');
+    resolve(prop.shape, ((child as Obj)[idKey] as unknown[])[0], segs, i + 1, camel, out);
+  } else if (prop.special === 'camel' && Array.isArray(child)) {
+    resolveNetAnalysis(prop.shape, child, segs, i + 1, out);
+  } else {
+    resolve(prop.shape, child, segs, i + 1, isCamel, out);
+  }
+}
+
+/** `nutrients/k/(nutrient|warning)/...` → `i/Nutrient/j/...` or `i/Warning` in the .NET list. */
+function resolveNetAnalysis(detail: Shape, list: unknown[], segs: string[], i: number, out: string[]): void {
+  if (i >= segs.length) return;
+  if (segs[i] !== 'nutrients') {
+    out.push(...segs.slice(i));
+    return;
+  }
+  if (i + 1 >= segs.length) return; // the list itself
+  const at = netEntries(list)[Number(segs[i + 1])];
+  if (at === undefined) {
+    out.push(...segs.slice(i + 1));
+    return;
+  }
+  const item = list[at.i];
+  const shapes = analysisShapes(detail);
+  out.push(String(at.i));
+  if (at.j === null) {
+    resolve(shapes.entry, item, segs, i + 2, true, out);
+    return;
+  }
+  const next = segs[i + 2];
+  if (next === 'warning') {
+    out.push(at.warningKey ?? 'Warning', ...segs.slice(i + 3));
+    return;
+  }
+  out.push(at.nutrientKey, String(at.j));
+  if (next === 'nutrient') {
+    resolve(shapes.nutrient, ((item as Obj)[at.nutrientKey] as unknown[])[at.j], segs, i + 3, true, out);
+  } else {
+    out.push(...segs.slice(i + 2));
+  }
+}
+
+const escapeSegment = (s: string) => s.replaceAll('~', '~0').replaceAll('/', '~1');
+const unescapeSegment = (s: string) => s.replaceAll('~1', '/').replaceAll('~0', '~');
+
+// ---- canonical → older form ----
+
+function outValue(shape: Shape, value: unknown, camel: boolean): unknown {
+  switch (shape.kind) {
+    case 'object': {
+      if (!isObj(value)) return value;
+      const out: Obj = {};
+      for (const key of Object.keys(value)) {
+        const prop = shape.props.get(key);
+        if (prop === undefined) {
+          put(out, key, value[key]);
+          continue;
+        }
+        const isCamel = camel || prop.special === 'camel';
+        const converted = outValue(prop.shape, value[key], isCamel);
+        out[isCamel ? prop.name : prop.legacyName] =
+          prop.special === 'wrapped' && isObj(converted) ? { Identifier: [converted] } : converted;
+      }
+      return out;
+    }
+    case 'array':
+      return Array.isArray(value) ? value.map((v) => outValue(shape.items, v, camel)) : value;
+    case 'code':
+      return typeof value === 'string' ? (shape.list.index.get(value) ?? value) : value;
+    case 'country':
+      return typeof value === 'string' ? (ALPHA2.get(value) ?? value) : value;
+    case 'flag':
+      return value === 'true' ? true : value === 'false' ? false : value;
+    default:
+      return value;
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Work records (PCS → ERP): identity, safe retries, and what a record does to the order it
+ * reports on. Pure: the store loads, this module decides, the store writes atomically.
+ */
+import { createHash } from 'node:crypto';
+import stringify from 'safe-stable-stringify';
+import { HubError, type ErrorItem } from './errors.ts';
+import { orderIdentity, type Identifier, type OrderState, type OrderStatus } from './work-orders.ts';
+
+export type ReportedStatus = 'inProgress' | 'complete';
+
+/** A dispensing work record in canonical form (validated before it gets here). */
+export interface WorkRecordDocument {
+  workRecordIdentifier: Identifier;
+  workOrderIdentifier: Identifier;
+  orderStatus: ReportedStatus;
+  batchNumber?: number;
+  numberOfBatches?: number;
+  associatedDocument?: { identifier?: Identifier[]; file?: string; [key: string]: unknown }[];
+  [key: string]: unknown;
+}
+
+/** What the hub keeps of a record besides the document itself. */
+export interface RecordState {
+  facilityId: string;
+  agency: string;
+  number: string;
+  /** Identity of the content as submitted (inline bytes included): a retry must match it. */
+  contentHash: string;
+  orderAgency: string;
+  orderNumber: string;
+  orderMatched: boolean;
+  receivedAt: number;
+}
+
+export interface RecordResult {
+  index: number;
+  workRecordNumber: string;
+  agency: string;
+  outcome: 'created' | 'unchanged';
+  orderMatched: boolean;
+}
+
+export interface RecordBatchPlan {
+  results: RecordResult[];
+  /** Indexes of the documents to store as new records. */
+  created: number[];
+  /** Orders whose status the records move, with the version they were read at. */
+  orderWrites: { next: OrderState; expectedVersion: number }[];
+}
+
+/** Hash of a record's submitted content: key order and whitespace do not matter. */
+export function recordContentHash(record: WorkRecordDocument): string {
+  return createHash('sha256').update(stringify(record) ?? '').digest('hex');
+}
+
+export const recordIdentity = (agency: string, number: string): string => JSON.stringify([agency, number]);
+
+/**
+ * The order's status after a record reports `reported`. Work only moves forward: a
+ * complete order stays complete, and a cancelled one stays cancelled (the record is still
+ * kept: it says what the plant did).
+ */
+export function statusAfterRecord(current: OrderStatus, reported: ReportedStatus): OrderStatus {
+  if (current === 'cancelled' || current === 'complete') return current;
+  return reported === 'complete' ? 'complete' : 'inProgress';
+}
+
+/**
+ * Decides a batch of records: new ones are created, identical resubmissions are
+ * unchanged, a known identity with other content is a conflict (the whole batch fails).
+ * `existing` holds stored records by recordIdentity, `orders` the orders they name by orderIdentity.
+ */
+export function planRecordBatch(
+  records: readonly WorkRecordDocument[],
+  hashes: readonly string[],
+  existing: ReadonlyMap<string, RecordState>,
+  orders: ReadonlyMap<string, OrderState>,
+  now: number,
+  pointer = '/dispensingWorkRecord',
+): RecordBatchPlan {
+  const results: RecordResult[] = [];
+  const created: number[] = [];
+  const seen = new Map<string, { hash: string; orderMatched: boolean }>();
+  const errors: ErrorItem[] = [];
+  const working = new Map(orders);
+
+  records.forEach((record, index) => {
+    const { agency, number } = record.workRecordIdentifier;
+    const id = recordIdentity(agency, number);
+    const hash = hashes[index]!;
+    const known = seen.get(id) ?? (existing.has(id) ? { hash: existing.get(id)!.contentHash, orderMatched: existing.get(id)!.orderMatched } : undefined);
+    if (known) {
+      if (known.hash === hash) {
+        results.push({ index, workRecordNumber: number, agency, outcome: 'unchanged', orderMatched: known.orderMatched });
+      } else {
+        errors.push({
+          path: `${pointer}/${index}`,
+          message: `work record ${number} (${agency}) exists with other content; a record cannot be changed once submitted`,
+        });
+      }
+      return;
+    }
+    const orderId = orderIdentity(record.workOrderIdentifier.agency, record.workOrderIdentifier.number);
+    const order = working.get(orderId);
+    if (order) {
+      const status = statusAfterRecord(order.status, record.orderStatus);
+      if (status !== order.status) working.set(orderId, { ...order, status, updatedAt: Math.max(now, order.updatedAt) });
+    }
+    seen.set(id, { hash, orderMatched: order !== undefined });
+    created.push(index);
+    results.push({ index, workRecordNumber: number, agency, outcome: 'created', orderMatched: order !== undefined });
+  });
+
+  if (errors.length > 0) {
+    throw new HubError(
+      'conflict',
+      errors.length === 1 ? `${errors[0]!.message}; nothing in this request was applied.` : `${errors.length} records conflict with records already submitted; nothing in this request was applied.`,
+      errors,
+    );
+  }
+  const orderWrites = [...working.entries()]
+    .filter(([id, next]) => next !== orders.get(id))
+    .map(([id, next]) => ({ next, expectedVersion: orders.get(id)!.version }));
+  return { results, created, orderWrites };
+}
+

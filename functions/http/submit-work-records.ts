@@ -1,0 +1,229 @@
+/**
+ * POST /facility/{facilityId}/dispensingWorkRecords: the PCS reports what it dispensed, with
+ * Bills of Lading inline (base64) or by reference to a direct upload.
+ *
+ * Retries never duplicate: a record's identity is its workRecordIdentifier, written with a
+ * condition that it does not exist yet, so the table itself is the idempotency store (two
+ * racing twins: one write wins, the other re-reads and answers "unchanged").
+ * Nothing dangles: files are stored before the transaction that writes the records and
+ * makes their documents visible; if that transaction fails, the files of this attempt are
+ * deleted, and in any case no stored row points at them.
+ */
+import { createHash } from 'node:crypto';
+import { validateWorkRecordRequest } from '../generated/validators.cjs';
+import type { DispensingWorkRecord } from '../generated/documents.ts';
+import { bytesMatch, newDocumentId, readRecordDocuments, rejectDocumentErrors, safeFileName, withDocumentReferences, type RecordDocument } from '../domain/bills-of-lading.ts';
+import { enforceStoredSizes, stringifyBooleans } from '../domain/documents.ts';
+import { conflict, invalidInput, type ErrorItem } from '../domain/errors.ts';
+import { planRecordBatch, recordContentHash, type WorkRecordDocument } from '../domain/work-records.ts';
+import { loadOrders, orderPut } from '../store/order-store.ts';
+import { loadRecords, recordPut, type StoredDocumentRef } from '../store/record-store.ts';
+import {
+  attachUploadObject,
+  checkUpload,
+  deleteObjectsQuietly,
+  getDocumentRow,
+  putDocumentObject,
+  storedRowCheck,
+  storedRowPut,
+  type DocumentRow,
+} from '../store/document-store.ts';
+import { documentObjectKey, uploadObjectKey } from '../store/keys.ts';
+import { ConcurrentChangeError, transactWrite, type TransactItem } from '../store/transact.ts';
+import { LIMITS } from '../shared/config.ts';
+import { logger } from '../shared/logger.ts';
+import { countMetric } from '../shared/metrics.ts';
+import { httpHandler, json } from '../shared/middleware.ts';
+
+const ATTEMPTS = 5;
+const POINTER = '/dispensingWorkRecord';
+
+/** A referenced upload, checked once per request. */
+interface CheckedReference {
+  row: DocumentRow;
+  wasPending: boolean;
+  sha256: string;
+  size: number;
+}
+
+export const handler = httpHandler<{ dispensingWorkRecord: DispensingWorkRecord[] }>(
+  'submitWorkRecords',
+  async ({ facilityId, caller, body }) => {
+    const facility = facilityId!;
+    const records = body.dispensingWorkRecord.map((r) => stringifyBooleans(r) as unknown as WorkRecordDocument);
+    const hashes = records.map(recordContentHash);
+
+    // Every file is checked before anything is written.
+    const documents = records.map((r, i) => readRecordDocuments(r, `${POINTER}/${i}`));
+    rejectDocumentErrors(documents.flatMap((d) => d.errors), documents.flatMap((d) => d.tooLarge));
+    const references = await checkReferences(facility, documents.map((d) => d.documents));
+
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      const now = Date.now();
+      const [existing, orders] = await Promise.all([
+        loadRecords(facility, records.map((r) => r.workRecordIdentifier)),
+        loadOrders(facility, records.map((r) => r.workOrderIdentifier)),
+      ]);
+      const plan = planRecordBatch(records, hashes, existing, orders, now);
+
+      const items: TransactItem[] = [];
+      const written: string[] = [];
+      const storedDocs: StoredDocumentRef[] = [];
+      try {
+        const stored: { record: WorkRecordDocument; refs: StoredDocumentRef[] }[] = [];
+        for (const index of plan.created) {
+          const { record, refs, actions } = await storeDocuments(facility, caller!.keyId, records[index]!, documents[index]!.documents, references, written);
+          stored.push({ record, refs });
+          items.push(...actions);
+          storedDocs.push(...refs);
+        }
+        enforceStoredSizes(stored.map((s) => s.record), POINTER, LIMITS);
+        plan.created.forEach((index, i) => {
+          const record = records[index]!;
+          items.push(
+            recordPut(
+              {
+                facilityId: facility,
+                agency: record.workRecordIdentifier.agency,
+                number: record.workRecordIdentifier.number,
+                contentHash: hashes[index]!,
+                orderAgency: record.workOrderIdentifier.agency,
+                orderNumber: record.workOrderIdentifier.number,
+                orderMatched: plan.results[index]!.orderMatched,
+                receivedAt: now,
+              },
+              stored[i]!.record,
+              stored[i]!.refs,
+            ),
+          );
+        });
+        items.push(...plan.orderWrites.map(orderPut));
+        await transactWrite(dedupeDocumentActions(items));
+      } catch (e) {
+        // This attempt's files are referenced by nothing: remove them.
+        await deleteObjectsQuietly(written);
+        if (e instanceof ConcurrentChangeError) {
+          logger.warn('concurrent change, retrying', { attempt });
+          continue;
+        }
+        throw e;
+      }
+      // Attached uploads now live under documents/: drop the upload copies.
+      await deleteObjectsQuietly(
+        [...references.values()].filter((r) => r.wasPending && storedDocs.some((d) => d.documentId === r.row.documentId)).map((r) => uploadObjectKey(facility, r.row.documentId)),
+      );
+      countMetric('recordsReceived', plan.created.length);
+      logger.info('work records submitted', { facilityId: facility, records: records.length, created: plan.created.length });
+      return json({ results: plan.results });
+    }
+    throw conflict('The records or their orders kept changing while this request was applied; nothing was applied. Retry the request.');
+  },
+  { envelope: 'dispensingWorkRecord', validate: validateWorkRecordRequest },
+);
+
+/**
+ * Loads and checks every referenced direct upload once: it must be a document of this
+ * facility, and an upload not yet attached must be complete, of its declared size and of
+ * its declared type by its bytes. Throws 400 naming each bad reference by its path.
+ */
+async function checkReferences(facility: string, perRecord: RecordDocument[][]): Promise<Map<string, CheckedReference>> {
+  const refs = perRecord.flat().filter((d): d is Extract<RecordDocument, { kind: 'reference' }> => d.kind === 'reference');
+  const checked = new Map<string, CheckedReference>();
+  const errors: ErrorItem[] = [];
+  for (const ref of refs) {
+    if (checked.has(ref.documentId)) continue;
+    const row = await getDocumentRow(facility, ref.documentId);
+    if (!row) {
+      errors.push({ path: `${ref.path}/identifier`, message: `document ${ref.documentId} is not known at this facility` });
+      continue;
+    }
+    if (row.status === 'stored') {
+      checked.set(ref.documentId, { row, wasPending: false, sha256: row.sha256!, size: row.size });
+      continue;
+    }
+    const result = await checkUpload(facility, row.documentId, row.size, (head) => bytesMatch(row.contentType, head));
+    if (!result.ok) {
+      errors.push({ path: `${ref.path}/identifier`, message: `document ${ref.documentId} ${result.reason}` });
+      continue;
+    }
+    checked.set(ref.documentId, { row, wasPending: true, sha256: result.sha256, size: result.size });
+  }
+  if (errors.length > 0) throw invalidInput('Some referenced documents cannot be attached; nothing in this request was applied.', errors);
+  return checked;
+}
+
+/**
+ * Stores a new record's files: inline bytes go to S3 under a new document id, checked
+ * uploads are copied to their place. Returns the record as it will be stored (references
+ * instead of bytes), the document list, and the row actions for the transaction.
+ */
+async function storeDocuments(
+  facility: string,
+  keyId: string,
+  record: WorkRecordDocument,
+  documents: RecordDocument[],
+  references: Map<string, CheckedReference>,
+  written: string[],
+): Promise<{ record: WorkRecordDocument; refs: StoredDocumentRef[]; actions: TransactItem[] }> {
+  const ids = new Map<number, string>();
+  const refs: StoredDocumentRef[] = [];
+  const actions: TransactItem[] = [];
+  for (const doc of documents) {
+    if (doc.kind === 'inline') {
+      const documentId = newDocumentId();
+      const sha256 = createHash('sha256').update(doc.bytes).digest('hex');
+      written.push(documentObjectKey(facility, documentId));
+      await putDocumentObject(facility, documentId, doc.bytes, doc.contentType, sha256);
+      const row: DocumentRow = {
+        facilityId: facility,
+        documentId,
+        status: 'stored',
+        fileName: safeFileName(doc.fileName, documentId, doc.extension),
+        contentType: doc.contentType,
+        extension: doc.extension,
+        size: doc.bytes.length,
+        sha256,
+        ...(doc.documentType ? { documentType: doc.documentType } : {}),
+        createdAt: new Date().toISOString(),
+        keyId,
+      };
+      actions.push(storedRowPut(row, false));
+      ids.set(doc.index, documentId);
+      refs.push(refOf(row));
+    } else {
+      const checked = references.get(doc.documentId)!;
+      const documentType = record.associatedDocument?.[doc.index]?.documentType as string | undefined;
+      if (checked.wasPending) {
+        await attachUploadObject(facility, doc.documentId, checked.sha256);
+        const row: DocumentRow = { ...checked.row, status: 'stored', size: checked.size, sha256: checked.sha256, ...(documentType ? { documentType } : {}) };
+        actions.push(storedRowPut(row, true));
+        refs.push(refOf(row));
+      } else {
+        actions.push(storedRowCheck(facility, doc.documentId));
+        refs.push(refOf(checked.row));
+      }
+    }
+  }
+  return { record: withDocumentReferences(record, ids), refs, actions };
+}
+
+const refOf = (row: DocumentRow): StoredDocumentRef => ({
+  documentId: row.documentId,
+  fileName: row.fileName,
+  contentType: row.contentType,
+  size: row.size,
+  sha256: row.sha256!,
+  ...(row.documentType ? { documentType: row.documentType } : {}),
+});
+
+/** One action per document row: the same upload named by two records of a batch is attached once. */
+function dedupeDocumentActions(items: TransactItem[]): TransactItem[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const key = item.Put?.Item ? `${item.Put.Item.pk}|${item.Put.Item.sk}` : item.ConditionCheck ? `${item.ConditionCheck.Key?.pk}|${item.ConditionCheck.Key?.sk}` : null;
+    if (key === null || !key.includes('DOC#')) return true;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

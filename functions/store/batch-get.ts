@@ -1,0 +1,28 @@
+/** Reads many items by key, strongly consistent, retrying what DynamoDB leaves unprocessed. */
+import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoClient } from '../shared/clients.ts';
+import { config } from '../shared/config.ts';
+
+type Item = Record<string, unknown>;
+
+/** Keys per BatchGetItem call. */
+const PER_CALL = 100;
+
+/** The items that exist among `keys` (in no particular order). */
+export async function batchGetItems(keys: readonly Item[]): Promise<Item[]> {
+  const { tableName } = config();
+  const found: Item[] = [];
+  for (let i = 0; i < keys.length; i += PER_CALL) {
+    let pending: Item[] = keys.slice(i, i + PER_CALL);
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 8) throw new Error('BatchGetItem kept returning unprocessed keys');
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** attempt, 1000)));
+      const out = await dynamoClient().send(
+        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
+      found.push(...(out.Responses?.[tableName] ?? []));
+      pending = (out.UnprocessedKeys?.[tableName]?.Keys as Item[] | undefined) ?? [];
+    }
+  }
+  return found;
+}

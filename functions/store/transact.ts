@@ -1,0 +1,36 @@
+/** All-or-nothing writes: one DynamoDB transaction, with lost races reported as ConcurrentChangeError. */
+import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { tooLarge } from '../domain/errors.ts';
+import { dynamoClient } from '../shared/clients.ts';
+
+/** Another writer changed an item between our read and our write: read again and retry. */
+export class ConcurrentChangeError extends Error {
+  constructor() {
+    super('an item changed while the request was applied');
+    this.name = 'ConcurrentChangeError';
+  }
+}
+
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** Actions one DynamoDB transaction may carry. */
+export const MAX_TRANSACTION_ITEMS = 100;
+
+/** Writes every item or none. */
+export async function transactWrite(items: TransactItem[]): Promise<void> {
+  if (items.length === 0) return;
+  if (items.length > MAX_TRANSACTION_ITEMS) {
+    throw tooLarge(
+      `This request would write ${items.length} items at once; one atomic request can write at most ${MAX_TRANSACTION_ITEMS}. Send fewer documents per request.`,
+    );
+  }
+  try {
+    await dynamoClient().send(new TransactWriteCommand({ TransactItems: items }));
+  } catch (e) {
+    const reasons = (e as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+    if ((e as Error).name === 'TransactionCanceledException' && reasons?.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) {
+      throw new ConcurrentChangeError();
+    }
+    throw e;
+  }
+}
