@@ -35,8 +35,20 @@ export interface Customer {
   poll: { settleMs: number; pageSize: number; maxBytes: number };
 }
 
-/** The file the app reads when the `customersFile` context is not given. */
+/** The file the app reads when neither the `customersFile` context nor MIXTICKET_CUSTOMERS_FILE names one. */
 export const DEFAULT_CUSTOMERS_FILE = 'infra/customers.example.json';
+/** The environment variable that names another customers file (for cdk, `npm run deploy` and `npm run keys`). */
+export const CUSTOMERS_FILE_ENV = 'MIXTICKET_CUSTOMERS_FILE';
+
+/**
+ * The customers file to read: the `customersFile` CDK context (`-c customersFile=...`), else
+ * MIXTICKET_CUSTOMERS_FILE, else the committed example. Paths are relative to the project root.
+ */
+export function customersFileFor(context: unknown, env: NodeJS.ProcessEnv = process.env): string {
+  if (typeof context === 'string' && context !== '') return context;
+  const fromEnv = env[CUSTOMERS_FILE_ENV];
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_CUSTOMERS_FILE;
+}
 
 /** The retention periods (days) that CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS = [

@@ -21,12 +21,35 @@ class UsageError extends Error {}
 /** Points the store at the target; returns a function that releases anything started for it. */
 async function connect(stack: string | undefined): Promise<() => Promise<void>> {
   if (stack) {
+    // The region comes from the customers file entry whose stackName is `stack` (else the
+    // SDK's default region), the table from the stack's outputs: infra/stacks/stack-outputs.ts.
     const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
-    const cfn = new CloudFormationClient({});
-    const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: stack }));
-    const table = Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'TableName')?.OutputValue;
-    if (!table) throw new Error(`stack ${stack} has no TableName output; is it a MixTicket hub stack?`);
-    process.env.TABLE_NAME = table;
+    const { customersFileFor, loadCustomers } = await import('./customers.ts');
+    const { resolveStackTarget } = await import('./stacks/stack-outputs.ts');
+    const file = customersFileFor(undefined);
+    let customers: Awaited<ReturnType<typeof loadCustomers>> | null = null;
+    try {
+      customers = loadCustomers(file);
+    } catch (error) {
+      console.error(`keys: customers file not used (${(error as Error).message.split('\n')[0]}); using the default AWS region`);
+    }
+    const target = await resolveStackTarget(stack, {
+      customers,
+      defaultRegion: async () => {
+        try {
+          return await new CloudFormationClient({}).config.region();
+        } catch {
+          return undefined; // no region configured anywhere
+        }
+      },
+      describeOutputs: async (stackName, region) => {
+        const { Stacks } = await new CloudFormationClient({ region }).send(new DescribeStacksCommand({ StackName: stackName }));
+        return Stacks?.[0]?.Outputs;
+      },
+    });
+    console.error(`keys: stack ${target.stackName} in ${target.region} (region from the ${target.regionSource}), table ${target.tableName}`);
+    // functions/shared/clients.ts reads AWS_REGION when the store is loaded, after this.
+    Object.assign(process.env, { AWS_REGION: target.region, TABLE_NAME: target.tableName });
     return async () => undefined;
   }
   const { dataDir, runningInstance, LOCAL_TABLE_NAME } = await import('./local/instance.ts');

@@ -29,7 +29,7 @@ import {
   type DocumentRow,
 } from '../store/document-store.ts';
 import { documentObjectKey, uploadObjectKey } from '../store/keys.ts';
-import { ConcurrentChangeError, transactWrite, type TransactItem } from '../store/transact.ts';
+import { assertTransactionSize, ConcurrentChangeError, transactWrite, type TransactItem } from '../store/transact.ts';
 import { LIMITS } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric } from '../shared/metrics.ts';
@@ -65,6 +65,9 @@ export const handler = httpHandler<{ dispensingWorkRecord: DispensingWorkRecord[
         loadOrders(facility, records.map((r) => r.workOrderIdentifier)),
       ]);
       const plan = planRecordBatch(records, hashes, existing, orders, now);
+      // Refuse an over-large transaction before any file is stored.
+      const documentRows = new Set(plan.created.flatMap((i) => documents[i]!.documents.map((d) => (d.kind === 'reference' ? d.documentId : `${i}/${d.index}`))));
+      assertTransactionSize(plan.created.length + documentRows.size + plan.orderWrites.length);
 
       const items: TransactItem[] = [];
       const written: string[] = [];

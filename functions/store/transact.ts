@@ -16,14 +16,19 @@ export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems'
 /** Actions one DynamoDB transaction may carry. */
 export const MAX_TRANSACTION_ITEMS = 100;
 
+/** Throws 413 when a request would need more actions than one transaction carries. */
+export function assertTransactionSize(count: number): void {
+  if (count > MAX_TRANSACTION_ITEMS) {
+    throw tooLarge(
+      `This request would write ${count} items at once; one atomic request can write at most ${MAX_TRANSACTION_ITEMS}. Send fewer documents per request.`,
+    );
+  }
+}
+
 /** Writes every item or none. */
 export async function transactWrite(items: TransactItem[]): Promise<void> {
   if (items.length === 0) return;
-  if (items.length > MAX_TRANSACTION_ITEMS) {
-    throw tooLarge(
-      `This request would write ${items.length} items at once; one atomic request can write at most ${MAX_TRANSACTION_ITEMS}. Send fewer documents per request.`,
-    );
-  }
+  assertTransactionSize(items.length);
   try {
     await dynamoClient().send(new TransactWriteCommand({ TransactItems: items }));
   } catch (e) {

@@ -1,11 +1,14 @@
 /**
- * The alarms a customer's operator is mailed about: crashed or timed-out functions (handled
- * errors become problem+json responses and do not count) and server errors of the API.
+ * The alarms a customer's operator is mailed about: crashed, timed-out or throttled functions
+ * (handled errors become problem+json responses and do not count), server errors of the API and
+ * throttled reads or writes of the table. Every alarm is named after the customer, so that a
+ * mail or the console of an account holding several customers says whose hub it is.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -18,11 +21,20 @@ export interface HubAlarmsProps {
   email: string;
 }
 
+/** The alarm name of alarm `id` of a customer: `MixTicketHub-{customer}-{id}`. */
+export function alarmName(customerName: string, id: string): string {
+  return `MixTicketHub-${customerName}-${id}`;
+}
+
 export class HubAlarms extends Construct {
   readonly topic: Topic;
+  /** Every alarm, by construct id. */
+  readonly alarms = new Map<string, Alarm>();
+  private readonly customerName: string;
 
   constructor(scope: Construct, id: string, props: HubAlarmsProps) {
     super(scope, id);
+    this.customerName = props.customerName;
     this.topic = new Topic(this, 'Topic', {
       displayName: `MixTicket hub ${props.customerName} alarms`,
       enforceSSL: true,
@@ -38,9 +50,14 @@ export class HubAlarms extends Construct {
     });
   }
 
-  /** Alarms when the function fails at least once in 5 minutes (crash, timeout, out of memory). */
+  /**
+   * Alarms when the function fails (crash, timeout, out of memory) or is throttled (account or
+   * reserved concurrency exhausted: API Gateway answers those requests with a 5xx) at least once
+   * in 5 minutes.
+   */
   watchFunction(id: string, fn: IFunction): void {
     this.add(`${id}Errors`, fn.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, `${id}: the function failed (crash, timeout or out of memory)`);
+    this.add(`${id}Throttles`, fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }), 1, `${id}: Lambda throttled invocations (concurrency exhausted); callers got server errors`);
   }
 
   /** Alarms on 5xx answers of the API (Lambda throttled or failing, integration errors). */
@@ -48,17 +65,48 @@ export class HubAlarms extends Construct {
     this.add('Api5xx', api.metricServerError({ period: PERIOD, statistic: 'Sum' }), 5, 'The HTTP API answered 5 or more server errors in 5 minutes');
   }
 
+  /**
+   * Alarms when DynamoDB throttles reads or writes of the table or of its indexes (on-demand
+   * tables throttle on hot partitions and at the account's table limits; the SDK retries, but
+   * what it cannot absorb becomes 5xx answers).
+   */
+  watchTable(table: ITable, indexNames: readonly string[]): void {
+    const metric = (metricName: string, extra: Record<string, string> = {}) =>
+      new Metric({
+        namespace: 'AWS/DynamoDB',
+        metricName,
+        dimensionsMap: { TableName: table.tableName, ...extra },
+        period: PERIOD,
+        statistic: 'Sum',
+      });
+    const usingMetrics: Record<string, IMetric> = { tableReads: metric('ReadThrottleEvents'), tableWrites: metric('WriteThrottleEvents') };
+    indexNames.forEach((indexName, i) => {
+      usingMetrics[`index${i}Reads`] = metric('ReadThrottleEvents', { GlobalSecondaryIndexName: indexName });
+      usingMetrics[`index${i}Writes`] = metric('WriteThrottleEvents', { GlobalSecondaryIndexName: indexName });
+    });
+    const total = new MathExpression({
+      // SUM over the list adds whichever series have data (an idle series has none).
+      expression: `SUM([${Object.keys(usingMetrics).join(', ')}])`,
+      usingMetrics,
+      period: PERIOD,
+      label: 'DynamoDB throttle events (table and indexes)',
+    });
+    this.add('TableThrottles', total, 1, 'DynamoDB throttled reads or writes of the table or its indexes');
+  }
+
   private add(id: string, metric: IMetric, threshold: number, description: string): void {
     const alarm = new Alarm(this, id, {
+      alarmName: alarmName(this.customerName, id),
       metric,
       threshold,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-      alarmDescription: description,
+      alarmDescription: `MixTicket hub ${this.customerName}: ${description}`,
     });
     const action = new SnsAction(this.topic);
     alarm.addAlarmAction(action);
     alarm.addOkAction(action);
+    this.alarms.set(id, alarm);
   }
 }

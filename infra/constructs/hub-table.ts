@@ -1,11 +1,11 @@
 /**
  * The stack's one DynamoDB table, built from THE table definition (functions/store/table.ts):
- * names, key types and the changes index come from there, never retyped here.
+ * names, key types and every index (INDEXES) come from there, never retyped here.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { TABLE, localCreateTableInput } from '../../functions/store/table.ts';
+import { INDEXES, TABLE, localCreateTableInput } from '../../functions/store/table.ts';
 
 const ATTRIBUTE_TYPES = { S: AttributeType.STRING, N: AttributeType.NUMBER, B: AttributeType.BINARY } as const;
 
@@ -32,11 +32,13 @@ export class HubTable extends Construct {
       encryption: TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: TABLE.timeToLiveAttribute,
     });
-    this.table.addGlobalSecondaryIndex({
-      indexName: TABLE.changesIndex.name,
-      partitionKey: keyAttribute(TABLE.changesIndex.partitionKey),
-      sortKey: keyAttribute(TABLE.changesIndex.sortKey),
-      projectionType: ProjectionType.ALL,
-    });
+    for (const index of INDEXES) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: keyAttribute(index.partitionKey),
+        sortKey: keyAttribute(index.sortKey),
+        projectionType: ProjectionType.ALL,
+      });
+    }
   }
 }

@@ -16,9 +16,13 @@ import { HubAlarms } from '../constructs/hub-alarms.ts';
 import { HubApi } from '../constructs/hub-api.ts';
 import { HubFunction } from '../constructs/hub-function.ts';
 import { HubTable } from '../constructs/hub-table.ts';
+import { INDEXES } from '../../functions/store/table.ts';
+import { OUTPUT } from './stack-outputs.ts';
 
 /** The Powertools service name of every function (logs and metrics). */
 export const SERVICE_NAME = 'mixticket-hub';
+/** The variable that carries the customer's name: the `customer` dimension of the business metrics (functions/shared/metrics.ts). */
+export const CUSTOMER_ENV = 'MIXTICKET_CUSTOMER';
 
 export interface HubStackProps extends StackProps {
   customer: Customer;
@@ -39,6 +43,7 @@ export class HubStack extends Stack {
   readonly authorizer: HubFunction;
   /** The function of each route, by route id. */
   readonly routeFunctions: ReadonlyMap<string, HubFunction>;
+  readonly alarms: HubAlarms;
 
   constructor(scope: Construct, id: string, { customer, routes = ROUTES, ...stackProps }: HubStackProps) {
     super(scope, id, {
@@ -64,6 +69,7 @@ export class HubStack extends Stack {
       POLL_PAGE_SIZE: String(customer.poll.pageSize),
       POLL_MAX_BYTES: String(customer.poll.maxBytes),
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      [CUSTOMER_ENV]: customer.name,
       NODE_OPTIONS: '--enable-source-maps',
     };
 
@@ -103,15 +109,17 @@ export class HubStack extends Stack {
     }
     this.routeFunctions = routeFunctions;
     alarms.watchServerErrors(this.api.api);
+    alarms.watchTable(table, INDEXES.map((index) => index.name));
+    this.alarms = alarms;
 
-    // Stable output keys: the keys CLI (`npm run keys -- --stack ...`) reads TableName and BucketName.
-    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API (the custom domain when there is one)' });
-    new CfnOutput(this, 'ExecuteApiUrl', { value: this.api.stage.url, description: 'The API\'s own execute-api URL (works before DNS is set up)' });
-    new CfnOutput(this, 'TableName', { value: table.tableName, description: 'DynamoDB table' });
-    new CfnOutput(this, 'BucketName', { value: bucket.bucketName, description: 'S3 bucket for documents' });
-    new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn, description: 'SNS topic of the alarms' });
+    // Stable output keys (stack-outputs.ts): the keys CLI (`npm run keys -- --stack ...`) reads TableName.
+    new CfnOutput(this, OUTPUT.apiUrl, { value: this.api.url, description: 'Base URL of the HTTP API (the custom domain when there is one)' });
+    new CfnOutput(this, OUTPUT.executeApiUrl, { value: this.api.stage.url, description: 'The API\'s own execute-api URL (works before DNS is set up)' });
+    new CfnOutput(this, OUTPUT.tableName, { value: table.tableName, description: 'DynamoDB table' });
+    new CfnOutput(this, OUTPUT.bucketName, { value: bucket.bucketName, description: 'S3 bucket for documents' });
+    new CfnOutput(this, OUTPUT.alarmTopicArn, { value: alarms.topic.topicArn, description: 'SNS topic of the alarms' });
     if (this.api.domainName && customer.domain) {
-      new CfnOutput(this, 'ApiDomainTarget', {
+      new CfnOutput(this, OUTPUT.apiDomainTarget, {
         value: this.api.domainName.regionalDomainName,
         description: `DNS target (CNAME or alias) for ${customer.domain.name}`,
       });

@@ -8,7 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ROUTES, type RouteDef } from '../../functions/routes.ts';
-import { TABLE } from '../../functions/store/table.ts';
+import { INDEXES, TABLE } from '../../functions/store/table.ts';
+import { CUSTOMER_DIMENSION_ENV, METRICS_NAMESPACE } from '../../functions/shared/metrics.ts';
+import { OUTPUT } from '../../infra/stacks/stack-outputs.ts';
 import { actionsOf, buildHubApp, logicalId, resourcesOf, resourcesOfStatement, statementsOfRole } from './support.ts';
 
 const hub = buildHubApp();
@@ -40,7 +42,7 @@ for (const stack of hub.stacks) {
   };
 
   describe(`${customer.name} (${customer.region})`, () => {
-    test('table: keys and changes index from TABLE, on demand, PITR, deletion protection, retained', () => {
+    test('table: keys and every index from TABLE, on demand, PITR, deletion protection, retained', () => {
       template.resourceCountIs('AWS::DynamoDB::Table', 1);
       template.hasResource('AWS::DynamoDB::Table', {
         DeletionPolicy: 'Retain',
@@ -50,16 +52,14 @@ for (const stack of hub.stacks) {
             { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
             { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
           ],
-          GlobalSecondaryIndexes: [
-            {
-              IndexName: TABLE.changesIndex.name,
-              KeySchema: [
-                { AttributeName: TABLE.changesIndex.partitionKey, KeyType: 'HASH' },
-                { AttributeName: TABLE.changesIndex.sortKey, KeyType: 'RANGE' },
-              ],
-              Projection: { ProjectionType: 'ALL' },
-            },
-          ],
+          GlobalSecondaryIndexes: INDEXES.map((index) => ({
+            IndexName: index.name,
+            KeySchema: [
+              { AttributeName: index.partitionKey, KeyType: 'HASH' },
+              { AttributeName: index.sortKey, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          })),
           BillingMode: 'PAY_PER_REQUEST',
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
           DeletionProtectionEnabled: true,
@@ -137,7 +137,8 @@ for (const stack of hub.stacks) {
       assert.equal(logGroups.size, Object.keys(functions).length, 'no two functions share a log group');
     });
 
-    test('function environment: table, bucket, the customer\'s poll settings, Powertools, source maps', () => {
+    test('function environment: table, bucket, the customer\'s poll settings, Powertools, metrics dimension, source maps', () => {
+      assert.equal(CUSTOMER_DIMENSION_ENV, 'MIXTICKET_CUSTOMER', 'the stack sets the variable functions/shared/metrics.ts reads');
       for (const [id, fn] of Object.entries(functions)) {
         assert.deepEqual(
           fn.Properties.Environment.Variables,
@@ -148,6 +149,7 @@ for (const stack of hub.stacks) {
             POLL_PAGE_SIZE: String(customer.poll.pageSize),
             POLL_MAX_BYTES: String(customer.poll.maxBytes),
             POWERTOOLS_SERVICE_NAME: 'mixticket-hub',
+            [CUSTOMER_DIMENSION_ENV]: customer.name,
             NODE_OPTIONS: '--enable-source-maps',
           },
           id,
@@ -170,6 +172,15 @@ for (const stack of hub.stacks) {
       if (push) {
         const code = readFileSync(join(hub.app.outdir, push.Metadata['aws:asset:path'] as string, 'index.mjs'), 'utf8');
         assert.match(code, /DynamoDB/, 'the DynamoDB client is bundled');
+      }
+    });
+
+    test('every route\'s bundle carries the business metrics (namespace and customer dimension)', () => {
+      for (const route of ROUTE_LIST) {
+        const fn = functions[logicalId(routeFunction(route).function)]!;
+        const code = readFileSync(join(hub.app.outdir, fn.Metadata['aws:asset:path'] as string, 'index.mjs'), 'utf8');
+        assert.ok(code.includes(`"${METRICS_NAMESPACE}"`), `${route.id} publishes to ${METRICS_NAMESPACE}`);
+        assert.ok(code.includes(CUSTOMER_DIMENSION_ENV), `${route.id} reads the customer dimension`);
       }
     });
 
@@ -261,11 +272,20 @@ for (const stack of hub.stacks) {
       }
     });
 
-    test('outputs: ApiUrl, TableName and BucketName under stable keys', () => {
+    test('outputs: ApiUrl, TableName, BucketName and the alarm topic under stable keys', () => {
       const outputs = template.findOutputs('*');
-      assert.ok(outputs.ApiUrl);
-      assert.deepEqual(outputs.TableName?.Value, { Ref: tableId });
-      assert.deepEqual(outputs.BucketName?.Value, { Ref: bucketId });
+      assert.deepEqual(
+        [OUTPUT.apiUrl, OUTPUT.executeApiUrl, OUTPUT.tableName, OUTPUT.bucketName, OUTPUT.alarmTopicArn],
+        ['ApiUrl', 'ExecuteApiUrl', 'TableName', 'BucketName', 'AlarmTopicArn'],
+        'deployed stacks and the keys CLI rely on these keys',
+      );
+      assert.ok(outputs[OUTPUT.apiUrl]);
+      assert.deepEqual(outputs[OUTPUT.executeApiUrl]?.Value, {
+        'Fn::Join': ['', ['https://', { Ref: logicalId(stack.api.api) }, '.execute-api.', customer.region, '.', { Ref: 'AWS::URLSuffix' }, '/']],
+      });
+      assert.deepEqual(outputs[OUTPUT.tableName]?.Value, { Ref: tableId });
+      assert.deepEqual(outputs[OUTPUT.bucketName]?.Value, { Ref: bucketId });
+      assert.deepEqual(outputs[OUTPUT.alarmTopicArn]?.Value, { Ref: logicalId(stack.alarms.topic) });
     });
 
     test('IAM: each route\'s function gets exactly the table and bucket access its route names', () => {
@@ -325,21 +345,80 @@ for (const stack of hub.stacks) {
             assert.deepEqual(Object.keys(resources[0] as object), ['Fn::GetAtt'], `${roleId} writes to one log group`);
           }
           if (resources.includes('*')) assert.deepEqual(actions.sort(), ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], roleId);
+          assert.ok(!actions.some((a) => a.startsWith('cloudwatch:')), `${roleId}: metrics travel as EMF in the logs, no CloudWatch grant`);
         }
       }
     });
 
-    test('alarms: every function\'s errors and the API\'s 5xx go to the customer\'s alarm email', () => {
-      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: customer.alarmEmail });
+    describe('alarms', () => {
       const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
-      for (const id of Object.keys(functions)) {
-        assert.ok(
-          alarms.some((a) => a.Properties.MetricName === 'Errors' && JSON.stringify(a.Properties.Dimensions).includes(`"${id}"`)),
-          `errors of ${id} raise an alarm`,
+      const topicRef = { Ref: logicalId(stack.alarms.topic) };
+      const onFunction = (metricName: string, fnId: string) =>
+        alarms.filter(
+          (a) =>
+            a.Properties.Namespace === 'AWS/Lambda' &&
+            a.Properties.MetricName === metricName &&
+            JSON.stringify(a.Properties.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: fnId } }]),
         );
-      }
-      assert.ok(alarms.some((a) => a.Properties.MetricName === '5xx' && a.Properties.Namespace === 'AWS/ApiGateway'));
-      for (const alarm of alarms) assert.equal(alarm.Properties.AlarmActions.length, 1);
+
+      test('the customer\'s alarm email is subscribed to the alarm topic', () => {
+        template.resourceCountIs('AWS::SNS::Topic', 1);
+        template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: customer.alarmEmail, TopicArn: topicRef });
+      });
+
+      test('every function: an alarm on its errors and one on its throttles (at least 1 in 5 minutes)', () => {
+        for (const fnId of Object.keys(functions)) {
+          for (const metricName of ['Errors', 'Throttles']) {
+            const found = onFunction(metricName, fnId);
+            assert.equal(found.length, 1, `${metricName} of ${fnId} raise an alarm`);
+            assert.equal(found[0]!.Properties.Statistic, 'Sum');
+            assert.equal(found[0]!.Properties.Period, 300);
+            assert.equal(found[0]!.Properties.Threshold, 1);
+            assert.equal(found[0]!.Properties.ComparisonOperator, 'GreaterThanOrEqualToThreshold');
+          }
+        }
+      });
+
+      test('the API\'s 5xx answers raise an alarm', () => {
+        const found = alarms.filter((a) => a.Properties.Namespace === 'AWS/ApiGateway' && a.Properties.MetricName === '5xx');
+        assert.equal(found.length, 1);
+        assert.deepEqual(found[0]!.Properties.Dimensions, [{ Name: 'ApiId', Value: { Ref: logicalId(stack.api.api) } }]);
+      });
+
+      test('DynamoDB read and write throttle events of the table and of every index raise one alarm', () => {
+        const found = alarms.filter((a) => JSON.stringify(a.Properties.Metrics ?? []).includes('AWS/DynamoDB'));
+        assert.equal(found.length, 1);
+        const metrics = found[0]!.Properties.Metrics as Array<Record<string, any>>;
+        const expression = metrics.find((m) => m.Expression);
+        assert.match(expression?.Expression, /^SUM\(\[.+\]\)$/);
+        assert.equal(expression?.ReturnData, true);
+        const stats = metrics.filter((m) => m.MetricStat).map((m) => m.MetricStat);
+        const watched = stats.map((st) => {
+          const dims = Object.fromEntries((st.Metric.Dimensions as Array<{ Name: string; Value: unknown }>).map((d) => [d.Name, d.Value]));
+          assert.equal(st.Metric.Namespace, 'AWS/DynamoDB');
+          assert.deepEqual(dims.TableName, { Ref: tableId }, 'this stack\'s table');
+          assert.equal(st.Stat, 'Sum');
+          return `${st.Metric.MetricName}@${(dims.GlobalSecondaryIndexName as string | undefined) ?? 'table'}`;
+        });
+        const expected = ['table', ...INDEXES.map((i) => i.name)].flatMap((on) => [`ReadThrottleEvents@${on}`, `WriteThrottleEvents@${on}`]);
+        assert.deepEqual(watched.sort(), expected.sort());
+        assert.equal(found[0]!.Properties.Threshold, 1);
+      });
+
+      test('every alarm is named after the customer and notifies the topic on alarm and on recovery', () => {
+        assert.equal(alarms.length, 2 * Object.keys(functions).length + 2, 'errors and throttles per function, API 5xx, table throttles');
+        const names = new Set<string>();
+        for (const alarm of alarms) {
+          const name = alarm.Properties.AlarmName as string;
+          assert.ok(name.startsWith(`MixTicketHub-${customer.name}-`), name);
+          names.add(name);
+          assert.ok((alarm.Properties.AlarmDescription as string).includes(customer.name), name);
+          assert.deepEqual(alarm.Properties.AlarmActions, [topicRef], name);
+          assert.deepEqual(alarm.Properties.OKActions, [topicRef], name);
+          assert.equal(alarm.Properties.TreatMissingData, 'notBreaching', name);
+        }
+        assert.equal(names.size, alarms.length, 'alarm names are unique');
+      });
     });
   });
 }
