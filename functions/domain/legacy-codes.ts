@@ -86,6 +86,8 @@ export interface ObjectShape {
   readonly title: string;
   /** canonical name → property */
   readonly props: Map<string, Prop>;
+  /** canonical name, legacy name or alias, exactly as spelled → property (the fast path) */
+  readonly byKey: Map<string, Prop>;
   /** lower-cased canonical name, legacy name or alias → property */
   readonly byLower: Map<string, Prop>;
   /** lower-cased legacy names dropped on input */
@@ -178,7 +180,7 @@ function shapeOf(node: SchemaNode, inCommon: boolean, definition?: string): Shap
   if (node.type === 'array' && node.items) return { kind: 'array', items: shapeOf(node.items, inCommon) };
   if (node.type === 'object' && node.properties) {
     const title = node.title ?? definition ?? '?';
-    const shape: ObjectShape = { kind: 'object', title, props: new Map(), byLower: new Map(), dropped: new Set() };
+    const shape: ObjectShape = { kind: 'object', title, props: new Map(), byKey: new Map(), byLower: new Map(), dropped: new Set() };
     if (definition) built.set(definition, shape);
     for (const [name, child] of Object.entries(node.properties)) {
       const id = `${title}.${name}`;
@@ -194,6 +196,7 @@ function shapeOf(node: SchemaNode, inCommon: boolean, definition?: string): Shap
         const had = shape.byLower.get(key.toLowerCase());
         if (had && had !== prop) throw new Error(`legacy model: ${title}.${key} is ambiguous`);
         shape.byLower.set(key.toLowerCase(), prop);
+        shape.byKey.set(key, prop);
       }
     }
     for (const dropped of DROPPED_ON_INPUT[title] ?? []) {

@@ -137,7 +137,7 @@ function inValue(shape: Shape, value: unknown, walk: Walk): unknown {
 }
 
 function inCode(list: CodeList, value: unknown, walk: Walk): unknown {
-  if (typeof value === 'string') return list.byLower.get(value.toLowerCase()) ?? value;
+  if (typeof value === 'string') return list.index.has(value) ? value : (list.byLower.get(value.toLowerCase()) ?? value);
   if (typeof value !== 'number') return value;
   const code = Number.isInteger(value) ? list.values[value] : undefined;
   if (code !== undefined) return code;
@@ -149,7 +149,7 @@ function inCode(list: CodeList, value: unknown, walk: Walk): unknown {
 function inObject(shape: ObjectShape, obj: Obj, walk: Walk): Obj {
   const out: Obj = {};
   for (const key of Object.keys(obj)) {
-    const prop = shape.byLower.get(key.toLowerCase());
+    const prop = propOf(shape, key);
     if (prop === undefined) {
       if (!shape.dropped.has(key.toLowerCase())) put(out, key, obj[key]);
       continue;
@@ -195,9 +195,13 @@ function wrapperKey(value: unknown): string | undefined {
   return Object.keys(value).find((k) => k.toLowerCase() === 'identifier' && Array.isArray(value[k]));
 }
 
+/** The property a client's key names: exact spellings first, then any case. */
+const propOf = (shape: ObjectShape, key: string): Prop | undefined =>
+  shape.byKey.get(key) ?? shape.byLower.get(key.toLowerCase());
+
 /** The first key of `obj` that names the canonical property `name`. */
 function clientKeyOf(shape: ObjectShape, obj: Obj, name: string): string | undefined {
-  return Object.keys(obj).find((k) => shape.byLower.get(k.toLowerCase())?.name === name);
+  return Object.keys(obj).find((k) => propOf(shape, k)?.name === name);
 }
 
 /** Where each canonical `nutrients[k]` comes from in the .NET list `[{Nutrient: [...], Warning}]`. */
@@ -273,18 +277,27 @@ function resolve(shape: Shape | null, value: unknown, segs: string[], i: number,
     return;
   }
   const isCamel = camel || prop.special === 'camel';
-  const key = (isObj(value) ? clientKeyOf(shape, value, seg) : undefined) ?? (isCamel ? prop.name : prop.legacyName);
+  const key = (isObj(value) ? clientKeyOf(shape, value, seg) : undefined) ?? missingName(prop, value, isCamel);
   out.push(key);
   const child = isObj(value) ? value[key] : undefined;
   const idKey = prop.special === 'wrapped' ? wrapperKey(child) : undefined;
   if (idKey !== undefined) {
-    out.push(idKey, '0');
-    resolve(prop.shape, ((child as Obj)[idKey] as unknown[])[0], segs, i + 1, camel, out);
+    const list = (child as Obj)[idKey] as unknown[];
+    out.push(idKey);
+    if (list.length > 0) out.push('0');
+    resolve(prop.shape, list[0], segs, i + 1, camel, out);
   } else if (prop.special === 'camel' && Array.isArray(child)) {
     resolveNetAnalysis(prop.shape, child, segs, i + 1, out);
   } else {
     resolve(prop.shape, child, segs, i + 1, isCamel, out);
   }
+}
+
+/** The name of a property the client did not send: cased like the client's other keys there. */
+function missingName(prop: Prop, container: unknown, camel: boolean): string {
+  const sibling = isObj(container) ? Object.keys(container)[0] : undefined;
+  const pascal = sibling === undefined ? !camel : /^[A-Z]/.test(sibling);
+  return pascal ? prop.legacyName : prop.name;
 }
 
 /** `nutrients/k/(nutrient|warning)/...` → `i/Nutrient/j/...` or `i/Warning` in the .NET list. */

@@ -1,16 +1,22 @@
 /**
- * The polling window: which slice of a facility's change stream one poll serves, and
- * where the caller's watermark moves afterwards. Pure arithmetic on positions.
+ * The polling window: which slice of a facility's change stream one poll serves, and what
+ * the hub remembers about the poller afterwards. Pure arithmetic on positions.
  *
- * A position is `{ISO time}` or `{ISO time}#{tie-breaker}`; positions sort as strings
- * in the order of the changes (store/keys.ts builds them). Rules (DESIGN.md, "Polling
- * without loss"):
- *  - serve only changes older than the settle delay, so writes still in flight cannot be
- *    overtaken;
- *  - start after the earlier of the caller's lastExecutionDateTime and the watermark
- *    (the last position this key was served at this facility): a fast clock or a lost
- *    response cannot skip anything;
- *  - a truncated page moves the watermark only to the last change served.
+ * A position is `{ISO time}` or `{ISO time}#{tie-breaker}`; positions sort as strings in
+ * the order of the changes (store/keys.ts builds them). The rules (DESIGN.md, "Polling
+ * without loss", refined):
+ *  - Serve only changes older than the settle delay, so writes still in flight cannot be
+ *    overtaken by a poll.
+ *  - Remember, per key and facility, the poller's state: the position it has been served up
+ *    to, where that poll started, and the lastExecutionDateTime it sent.
+ *  - A poller sends the time of its previous successful call. When that time moved forward
+ *    since the poll that set the state, the poller got that poll's answer: continue from
+ *    the stored position, whatever its clock says (a clock 10 minutes slow or fast changes
+ *    nothing). When it did not move forward, the answer was lost (or the clock went back):
+ *    serve again from the earlier of its time and where that poll started.
+ *  - A key's first poll with a time is served from that time (never later than the hub's now).
+ *  - A truncated page remembers only the last change served, so a poller that ignores the
+ *    Link header still gets the rest on its next polls.
  */
 import { isoMs } from './time.ts';
 
@@ -18,6 +24,18 @@ import { isoMs } from './time.ts';
 const AFTER_TIME = '~';
 /** The smallest string greater than a position (no key part contains control characters). */
 const successor = (position: string): string => `${position}\u0001`;
+/** The position before every change: the start of the stream. */
+export const STREAM_START = '';
+
+/** What the hub remembers about one poller (key) at one facility and stream. */
+export interface PollerState {
+  /** Served up to here: the next window starts after it. */
+  position: string;
+  /** Where the poll that set `position` started (STREAM_START for an initial load). */
+  previousStart: string;
+  /** The lastExecutionDateTime (ms) that poll sent; null after an initial load. */
+  clientTime: number | null;
+}
 
 export interface WindowRequest {
   /** Hub clock, epoch ms. */
@@ -25,24 +43,28 @@ export interface WindowRequest {
   settleMs: number;
   /** The caller's lastExecutionDateTime in epoch ms; null: the initial load. */
   clientTime: number | null;
-  /** The stored watermark of this key at this facility, if any. */
-  watermark: string | null;
+  /** What the hub remembers about this poller, if anything. */
+  state: PollerState | null;
   /** Continuation from a Link: rel="next" (already validated), if any. */
   cursor: { after: string; windowStart: number | null } | null;
 }
 
 export interface Window {
   mode: 'initial' | 'since';
-  /** Inclusive lower bound for the index Query (a successor of the last position not wanted). */
+  /** Exclusive start of the window (STREAM_START: from the beginning). */
+  from: string;
+  /** Inclusive lower bound for the index Query; null: from the start. */
   lower: string | null;
   /** Inclusive upper bound: the settled edge. */
   upper: string;
   /** Start of the window in ms, for telling a PCS create from update; null on the initial load. */
   windowStart: number | null;
-  /** Where the watermark goes if this poll serves nothing (null: leave it as it is). */
-  watermarkIfEmpty: string | null;
   /** The settled edge: every change stamped at or before it is visible. */
   settled: string;
+  /** The client time this poll answers (stored with the state). */
+  clientTime: number | null;
+  /** Remember the state even if nothing is served (first poll, initial load). */
+  recordWhenEmpty: boolean;
   /** True when there is nothing to ask the index. */
   empty: boolean;
 }
@@ -50,62 +72,60 @@ export interface Window {
 /** Plans one poll. */
 export function planWindow(req: WindowRequest): Window {
   const settled = isoMs(req.now - req.settleMs);
-  const upperSince = `${settled}${AFTER_TIME}`;
+  const upper = `${settled}${AFTER_TIME}`;
+  let from: string;
+  let mode: Window['mode'] = 'since';
+  let recordWhenEmpty = false;
+  let windowStart: number | null;
 
   if (req.cursor) {
-    const initial = req.clientTime === null && req.cursor.windowStart === null;
-    const lower = successor(req.cursor.after);
-    return {
-      mode: initial ? 'initial' : 'since',
-      lower,
-      upper: upperSince,
-      windowStart: req.cursor.windowStart,
-      watermarkIfEmpty: null,
-      settled,
-      empty: lower > upperSince,
-    };
+    from = req.cursor.after;
+    windowStart = req.cursor.windowStart;
+    if (req.clientTime === null && windowStart === null) mode = 'initial';
+  } else if (req.clientTime === null) {
+    mode = 'initial';
+    from = STREAM_START;
+    windowStart = null;
+    recordWhenEmpty = true;
+  } else {
+    // A clock ahead of the hub's asks for nothing newer than now (and stays a valid position).
+    const client = isoMs(Math.min(req.clientTime, req.now));
+    const state = req.state;
+    if (!state) {
+      from = client;
+      recordWhenEmpty = true;
+    } else if (state.clientTime === null || req.clientTime > state.clientTime) {
+      from = state.position;
+    } else {
+      const start = state.previousStart === STREAM_START ? state.position : state.previousStart;
+      from = client < start ? client : start;
+    }
+    windowStart = Date.parse(from.slice(0, 24));
   }
 
-  if (req.clientTime === null) {
-    // The initial load: every active order from the start of the stream up to the settled
-    // edge (younger changes follow on the next poll, which starts at that edge).
-    return {
-      mode: 'initial',
-      lower: null,
-      upper: upperSince,
-      windowStart: null,
-      watermarkIfEmpty: settled,
-      settled,
-      empty: false,
-    };
-  }
-
-  // A client clock ahead of the hub's means the same as the hub's now (and stays a valid position).
-  const client = isoMs(Math.min(req.clientTime, req.now));
-  const from = req.watermark !== null && req.watermark < client ? req.watermark : client;
-  const lower = successor(from);
+  const lower = from === STREAM_START ? null : successor(from);
   return {
-    mode: 'since',
+    mode,
+    from,
     lower,
-    upper: upperSince,
-    windowStart: Date.parse(from.slice(0, 24)),
-    // A key's first poll records where it stands, so the next one cannot start later
-    // than this one's settled edge even if its clock runs ahead.
-    watermarkIfEmpty: req.watermark === null ? (from < settled ? from : settled) : null,
+    upper,
+    windowStart,
     settled,
-    empty: lower > upperSince,
+    clientTime: req.clientTime,
+    recordWhenEmpty,
+    empty: lower !== null && lower > upper,
   };
 }
 
 /**
- * Where the watermark moves after a poll: to the last position served or evaluated,
- * or, on a complete initial load, to the settled edge. Null: no write needed.
+ * The poller's state after a poll, or null when nothing needs writing (a poll that serves
+ * nothing writes nothing, once the poller is known). A complete page has served every
+ * visible change up to the settled edge; a truncated one only up to its last change.
  */
-export function nextWatermark(window: Window, lastPosition: string | null, truncated: boolean): string | null {
-  if (truncated && lastPosition !== null) return lastPosition;
-  // A complete initial load saw every visible change up to the settled edge.
-  if (window.mode === 'initial') return window.settled;
-  return lastPosition ?? window.watermarkIfEmpty;
+export function nextState(window: Window, lastPosition: string | null, truncated: boolean): PollerState | null {
+  if (lastPosition === null && !window.recordWhenEmpty) return null;
+  const position = truncated && lastPosition !== null ? lastPosition : window.settled;
+  return { position, previousStart: window.from, clientTime: window.clientTime };
 }
 
 const POSITION = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z(#[^\u0000-\u001f]{1,400})?$/;

@@ -5,9 +5,9 @@
  */
 import type { Stream } from '../store/keys.ts';
 import { invalidInput } from '../domain/errors.ts';
-import { decodeCursor, encodeCursor, nextWatermark, planWindow, type Window } from '../domain/poll-window.ts';
+import { decodeCursor, encodeCursor, nextState, planWindow, type Window } from '../domain/poll-window.ts';
 import { parseClientTime } from '../domain/time.ts';
-import { getWatermark, putWatermark, readStream } from '../store/change-stream.ts';
+import { getPollerState, putPollerState, readStream } from '../store/change-stream.ts';
 import { config } from '../shared/config.ts';
 import type { Caller } from '../shared/caller.ts';
 import type { HubEvent } from '../shared/middleware.ts';
@@ -45,16 +45,16 @@ export async function pollStream<T>(
   }
 
   const { pollSettleMs, pollPageSize, pollMaxBytes } = config();
-  const watermark = cursor ? null : await getWatermark(caller.keyId, options.stream, facilityId);
-  const window = planWindow({ now: Date.now(), settleMs: pollSettleMs, clientTime, watermark, cursor });
+  const state = cursor ? null : await getPollerState(caller.keyId, options.stream, facilityId);
+  const window = planWindow({ now: Date.now(), settleMs: pollSettleMs, clientTime, state, cursor });
   const page = await readStream(facilityId, options.stream, window, {
     maxItems: pollPageSize,
     maxBytes: pollMaxBytes,
     ...(window.mode === 'initial' && options.initialExclude ? { excludeStatuses: options.initialExclude } : {}),
   });
 
-  const moved = nextWatermark(window, page.lastPosition, page.truncated);
-  if (moved !== null && moved !== watermark) await putWatermark(caller.keyId, options.stream, facilityId, moved);
+  const next = nextState(window, page.lastPosition, page.truncated);
+  if (next) await putPollerState(caller.keyId, options.stream, facilityId, next);
 
   const headers: Record<string, string> = {};
   if (page.truncated && page.lastPosition !== null) {

@@ -81,6 +81,9 @@ export const handler = httpHandler<{ dispensingWorkRecord: DispensingWorkRecord[
           storedDocs.push(...refs);
         }
         enforceStoredSizes(stored.map((s) => s.record), POINTER, LIMITS);
+        // Stamped after the files are stored, right before the write: the stamp must not
+        // be older than the settle delay by the time the write is visible to pollers.
+        const receivedAt = Date.now();
         plan.created.forEach((index, i) => {
           const record = records[index]!;
           items.push(
@@ -93,7 +96,7 @@ export const handler = httpHandler<{ dispensingWorkRecord: DispensingWorkRecord[
                 orderAgency: record.workOrderIdentifier.agency,
                 orderNumber: record.workOrderIdentifier.number,
                 orderMatched: plan.results[index]!.orderMatched,
-                receivedAt: now,
+                receivedAt,
               },
               stored[i]!.record,
               stored[i]!.refs,

@@ -4,7 +4,7 @@
  * what it returns, not what the facility holds.
  */
 import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { Window } from '../domain/poll-window.ts';
+import type { PollerState, Window } from '../domain/poll-window.ts';
 import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { TABLE } from './table.ts';
@@ -87,8 +87,8 @@ export async function readStream(
   return page;
 }
 
-/** The key's watermark at this facility and stream, or null before its first poll. */
-export async function getWatermark(keyId: string, stream: Stream, facilityId: string): Promise<string | null> {
+/** What the hub remembers about this key at this facility and stream, or null before its first poll. */
+export async function getPollerState(keyId: string, stream: Stream, facilityId: string): Promise<PollerState | null> {
   const { Item } = await dynamoClient().send(
     new GetCommand({
       TableName: config().tableName,
@@ -96,18 +96,25 @@ export async function getWatermark(keyId: string, stream: Stream, facilityId: st
       ConsistentRead: true,
     }),
   );
-  return typeof Item?.position === 'string' ? Item.position : null;
+  if (typeof Item?.position !== 'string') return null;
+  return {
+    position: Item.position,
+    previousStart: typeof Item.previousStart === 'string' ? Item.previousStart : Item.position,
+    clientTime: typeof Item.clientTime === 'number' ? Item.clientTime : null,
+  };
 }
 
-/** Stores the key's watermark (it may move back: re-serving is safe, skipping is not). */
-export async function putWatermark(keyId: string, stream: Stream, facilityId: string, position: string): Promise<void> {
+/** Stores the poller's state (unconditionally: one key per PCS installation polls one facility at a time). */
+export async function putPollerState(keyId: string, stream: Stream, facilityId: string, state: PollerState): Promise<void> {
   await dynamoClient().send(
     new PutCommand({
       TableName: config().tableName,
       Item: {
         [TABLE.partitionKey]: apiKeyPk(keyId),
         [TABLE.sortKey]: watermarkSk(stream, facilityId),
-        position,
+        position: state.position,
+        previousStart: state.previousStart,
+        ...(state.clientTime === null ? {} : { clientTime: state.clientTime }),
         updatedAt: new Date().toISOString(),
       },
     }),

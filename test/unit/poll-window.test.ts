@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import {
   decodeCursor,
   encodeCursor,
-  nextWatermark,
+  nextState,
   planWindow,
+  STREAM_START,
+  type PollerState,
   type Window,
   type WindowRequest,
 } from '../../functions/domain/poll-window.ts';
@@ -16,18 +18,22 @@ const SETTLE_MS = 2_000;
 const SETTLED_MS = NOW - SETTLE_MS;
 const SETTLED = isoMs(SETTLED_MS);
 const AGENCY = 'AssignedBySender';
+const MINUTE = 60_000;
 
 /** A realistic stream position: an order's hub modification time with its identity as tie-breaker. */
 const pos = (ms: number, number = 'WO-1'): string => changePosition(isoMs(ms), AGENCY, number);
 
 function request(overrides: Partial<WindowRequest>): WindowRequest {
-  return { now: NOW, settleMs: SETTLE_MS, clientTime: null, watermark: null, cursor: null, ...overrides };
+  return { now: NOW, settleMs: SETTLE_MS, clientTime: null, state: null, cursor: null, ...overrides };
 }
+
+/** A stored poller state. */
+const state = (position: string, previousStart: string, clientTime: number | null): PollerState => ({ position, previousStart, clientTime });
 
 /** Whether the index Query (inclusive bounds, as store/change-stream.ts asks) returns this position. */
 function covers(w: Window, position: string): boolean {
   if (w.empty) return false;
-  return (w.lower === null || position >= w.lower) && (w.upper === null || position <= w.upper);
+  return (w.lower === null || position >= w.lower) && position <= w.upper;
 }
 
 describe('planWindow: the initial load', () => {
@@ -35,218 +41,147 @@ describe('planWindow: the initial load', () => {
     const w = planWindow(request({}));
 
     assert.equal(w.mode, 'initial');
+    assert.equal(w.from, STREAM_START);
     assert.equal(w.lower, null);
     assert.equal(w.upper, `${SETTLED}~`);
     assert.equal(w.windowStart, null);
     assert.equal(w.empty, false);
+    assert.equal(w.recordWhenEmpty, true);
   });
 
-  test("the initial load's watermarkIfEmpty is the settled edge, now minus the settle delay", () => {
-    const w = planWindow(request({}));
-
-    assert.equal(w.settled, SETTLED);
-    assert.equal(w.watermarkIfEmpty, SETTLED);
-  });
-
-  test('the initial load reads from the start of the stream whatever the stored watermark', () => {
-    const w = planWindow(request({ watermark: pos(NOW - 60_000) }));
+  test('the initial load reads from the start of the stream whatever the stored state', () => {
+    const w = planWindow(request({ state: state(pos(NOW - MINUTE), pos(NOW - 2 * MINUTE), NOW - 3 * MINUTE) }));
 
     assert.equal(w.mode, 'initial');
     assert.ok(covers(w, pos(NOW - 3_600_000)));
   });
+
+  test('the initial load does not read changes younger than the settle delay (writes in flight)', () => {
+    const w = planWindow(request({}));
+
+    assert.equal(covers(w, pos(NOW - 100)), false);
+    assert.equal(covers(w, pos(SETTLED_MS - 1)), true);
+  });
 });
 
-describe('planWindow: since a client time', () => {
-  test('without a watermark the window starts at the client time', () => {
-    const client = NOW - 60_000;
-
+describe('planWindow: a key\'s first poll with a time', () => {
+  test('starts at the client time', () => {
+    const client = NOW - MINUTE;
     const w = planWindow(request({ clientTime: client }));
 
     assert.equal(w.mode, 'since');
+    assert.equal(w.from, isoMs(client));
     assert.equal(w.windowStart, client);
     assert.ok(covers(w, pos(client + 1)));
-    assert.ok(!covers(w, pos(client - 1)));
-  });
-
-  test('a watermark earlier than the client time wins (client clock ahead, or a lost response)', () => {
-    const watermarkMs = NOW - 120_000;
-    const client = NOW - 60_000;
-
-    const w = planWindow(request({ clientTime: client, watermark: pos(watermarkMs, 'WO-9') }));
-
-    assert.equal(w.windowStart, watermarkMs);
-    assert.ok(covers(w, pos(client - 30_000)), 'a change between the watermark and the client time is served');
-  });
-
-  test('a client time earlier than the watermark wins (client clock behind)', () => {
-    const watermarkMs = NOW - 60_000;
-    const client = NOW - 120_000;
-
-    const w = planWindow(request({ clientTime: client, watermark: pos(watermarkMs) }));
-
-    assert.equal(w.windowStart, client);
-    assert.ok(covers(w, pos(client + 30_000)), 'a change between the client time and the watermark is served');
+    assert.equal(covers(w, pos(client - 1)), false);
+    assert.equal(w.recordWhenEmpty, true);
   });
 
   test('a change stamped exactly at the client time is included', () => {
-    const client = NOW - 60_000;
-
-    const w = planWindow(request({ clientTime: client }));
-
-    assert.ok(covers(w, pos(client)));
+    const client = NOW - MINUTE;
+    assert.ok(covers(planWindow(request({ clientTime: client })), pos(client)));
   });
 
-  test('the lower bound sits just after the bare client time and before any position stamped at it', () => {
-    const client = NOW - 60_000;
-
-    const w = planWindow(request({ clientTime: client }));
-
-    assert.ok(w.lower !== null && w.lower > isoMs(client), 'the bare time itself is below the window');
-    assert.ok(w.lower < `${isoMs(client)}#`, 'positions stamped at the client time are inside it');
-  });
-
-  test('in the same millisecond, the position after the watermark is served and the watermark itself is not', () => {
-    const t = NOW - 60_000;
-    const watermark = pos(t, 'WO-A1');
-
-    const w = planWindow(request({ clientTime: NOW - 10_000, watermark }));
-
-    assert.ok(covers(w, pos(t, 'WO-A2')));
-    assert.ok(!covers(w, watermark));
-  });
-
-  test('in the same millisecond, a longer number sharing the prefix of the watermark is still served', () => {
-    const t = NOW - 60_000;
-
-    const w = planWindow(request({ clientTime: NOW - 10_000, watermark: pos(t, 'WO-1') }));
-
-    assert.ok(covers(w, pos(t, 'WO-10')));
-  });
-
-  test('a change stamped at the settled edge is served, with any tie-breaker', () => {
-    const w = planWindow(request({ clientTime: NOW - 60_000 }));
-
-    assert.ok(covers(w, pos(SETTLED_MS, '~~~~')));
+  test('a client time ahead of the hub (or past year 9999) asks for nothing newer than now: empty', () => {
+    for (const clientTime of [NOW + 10 * MINUTE, Date.parse('9999-12-31T23:59:59-14:00')]) {
+      const w = planWindow(request({ clientTime }));
+      assert.equal(w.empty, true);
+      assert.equal(w.from, isoMs(NOW));
+    }
   });
 
   test('a change stamped after now minus the settle delay is beyond the upper bound', () => {
-    const w = planWindow(request({ clientTime: NOW - 60_000 }));
-
-    assert.ok(!covers(w, pos(SETTLED_MS + 1)));
-    assert.ok(w.upper !== null && pos(SETTLED_MS + 1) > w.upper);
+    const w = planWindow(request({ clientTime: NOW - MINUTE }));
+    assert.equal(covers(w, pos(SETTLED_MS + 1)), false);
+    assert.ok(covers(w, pos(SETTLED_MS, 'ZZZ')), 'the settled edge itself, with any tie-breaker');
   });
-
-  test('a client far ahead with no watermark gets an empty window, lower above upper', () => {
-    const w = planWindow(request({ clientTime: NOW + 600_000 }));
-
-    assert.equal(w.empty, true);
-    assert.ok(w.lower !== null && w.upper !== null && w.lower > w.upper);
-  });
-
-  test("a client far ahead on its first poll records the settled edge as its watermark (min of from and settled)", () => {
-    const w = planWindow(request({ clientTime: NOW + 600_000 }));
-
-    assert.equal(w.watermarkIfEmpty, SETTLED);
-  });
-
-  test('a client time just inside the settle delay with no watermark gets an empty window', () => {
-    const w = planWindow(request({ clientTime: NOW - 1 }));
-
-    assert.equal(w.empty, true);
-    assert.equal(w.watermarkIfEmpty, SETTLED);
-  });
-
-  test("a client behind the settled edge on its first poll records its own time as the watermark", () => {
-    const client = NOW - 60_000;
-
-    const w = planWindow(request({ clientTime: client }));
-
-    assert.equal(w.watermarkIfEmpty, isoMs(client));
-  });
-
-  test('a client far ahead with a watermark reads from the watermark', () => {
-    const watermark = pos(NOW - 60_000);
-
-    const w = planWindow(request({ clientTime: NOW + 600_000, watermark }));
-
-    assert.equal(w.empty, false);
-    assert.ok(covers(w, pos(NOW - 30_000)));
-  });
-
-  test('a poll with a stored watermark leaves it alone when it serves nothing (watermarkIfEmpty null)', () => {
-    const w = planWindow(request({ clientTime: NOW - 10_000, watermark: pos(NOW - 60_000) }));
-
-    assert.equal(w.watermarkIfEmpty, null);
-  });
-
-  test(
-    'a client time past year 9999 (in UTC) is ahead of the hub like any fast clock: nothing to serve',
-    () => {
-      const client = Date.parse('9999-12-31T23:59:59.000-14:00');
-
-      const w = planWindow(request({ clientTime: client }));
-
-      assert.ok(!covers(w, pos(NOW - 3_600_000)), 'an hour-old change is served to a client that says it is year 10000');
-    },
-  );
 });
 
-describe('nextWatermark', () => {
-  test('a truncated page moves the watermark to the last position served', () => {
-    const w = planWindow(request({ clientTime: NOW - 60_000 }));
-    const last = pos(NOW - 30_000);
+describe('planWindow: a known poller', () => {
+  const served = pos(NOW - 5 * MINUTE, 'WO-9');
+  const started = pos(NOW - 8 * MINUTE, 'WO-2');
+  const lastClient = NOW - 6 * MINUTE;
 
-    assert.equal(nextWatermark(w, last, true), last);
+  test('a later client time means the last answer arrived: continue from the stored position', () => {
+    const w = planWindow(request({ clientTime: lastClient + 1000, state: state(served, started, lastClient) }));
+
+    assert.equal(w.from, served);
+    assert.equal(covers(w, served), false);
+    assert.ok(covers(w, pos(NOW - 5 * MINUTE, 'WO-9a')), 'same millisecond, later tie-breaker');
   });
 
-  test('a truncated initial page moves the watermark to the last position served', () => {
+  test('a clock 10 minutes slow changes nothing once the poller is known', () => {
+    // The poller's clock reads ten minutes behind the hub's: its times are old, but they advance.
+    const w = planWindow(request({ clientTime: NOW - 10 * MINUTE, state: state(served, started, NOW - 11 * MINUTE) }));
+
+    assert.equal(w.from, served, 'no re-serving of ten minutes of history on every poll');
+  });
+
+  test('a clock 10 minutes fast changes nothing once the poller is known', () => {
+    const w = planWindow(request({ clientTime: NOW + 10 * MINUTE, state: state(served, started, NOW + 9 * MINUTE) }));
+    assert.equal(w.from, served);
+  });
+
+  test('the same client time again means the answer was lost: serve again from where that poll started', () => {
+    const w = planWindow(request({ clientTime: lastClient, state: state(served, started, lastClient) }));
+
+    assert.equal(w.from, started);
+    assert.ok(covers(w, pos(NOW - 7 * MINUTE)));
+  });
+
+  test('a repeated time earlier than where that poll started is served from that time', () => {
+    const w = planWindow(request({ clientTime: NOW - 30 * MINUTE, state: state(served, started, NOW - 6 * MINUTE) }));
+    assert.equal(w.from, isoMs(NOW - 30 * MINUTE));
+  });
+
+  test('after an initial load any client time continues from the stored position', () => {
+    const w = planWindow(request({ clientTime: NOW - 90 * MINUTE, state: state(SETTLED, STREAM_START, null) }));
+    assert.equal(w.from, SETTLED);
+  });
+
+  test('the window start tells creates from updates: the time part of where the window starts', () => {
+    const w = planWindow(request({ clientTime: lastClient + 1, state: state(served, started, lastClient) }));
+    assert.equal(w.windowStart, NOW - 5 * MINUTE);
+  });
+
+  test('a known poller that is served nothing writes nothing', () => {
+    const w = planWindow(request({ clientTime: lastClient + 1, state: state(served, started, lastClient) }));
+    assert.equal(nextState(w, null, false), null);
+  });
+});
+
+describe('nextState', () => {
+  test('a complete page has served everything up to the settled edge', () => {
+    const w = planWindow(request({ clientTime: NOW - MINUTE }));
+    assert.deepEqual(nextState(w, pos(NOW - 30_000), false), { position: SETTLED, previousStart: isoMs(NOW - MINUTE), clientTime: NOW - MINUTE });
+  });
+
+  test('a truncated page remembers only the last change served', () => {
+    const w = planWindow(request({ clientTime: NOW - MINUTE }));
+    const last = pos(NOW - 40_000, 'WO-7');
+    assert.equal(nextState(w, last, true)!.position, last);
+  });
+
+  test('a truncated initial page remembers its last change, a complete one the settled edge', () => {
     const w = planWindow(request({}));
-    const last = pos(NOW - 3_600_000);
-
-    assert.equal(nextWatermark(w, last, true), last);
+    assert.deepEqual(nextState(w, pos(NOW - 40_000), true), { position: pos(NOW - 40_000), previousStart: STREAM_START, clientTime: null });
+    assert.equal(nextState(w, pos(NOW - 40_000), false)!.position, SETTLED);
+    assert.equal(nextState(w, null, false)!.position, SETTLED, 'an empty initial load is remembered too');
   });
 
-  test('a complete initial load moves the watermark to the settled edge', () => {
-    const w = planWindow(request({}));
-
-    assert.equal(nextWatermark(w, pos(NOW - 3_600_000), false), SETTLED);
+  test("a key's first poll is remembered even when it serves nothing", () => {
+    const w = planWindow(request({ clientTime: NOW + 10 * MINUTE }));
+    assert.deepEqual(nextState(w, null, false), { position: SETTLED, previousStart: isoMs(NOW), clientTime: NOW + 10 * MINUTE });
   });
 
-  test('an initial load that found nothing moves the watermark to the settled edge', () => {
-    const w = planWindow(request({}));
+  test('a lost answer is served again and the poller then continues: no change skipped', () => {
+    // Poll 1 (client time c0) serves up to p1; its answer is lost; poll 2 repeats c0.
+    const c0 = NOW - 3 * MINUTE;
+    const first = planWindow(request({ clientTime: c0, state: state(pos(NOW - 4 * MINUTE), pos(NOW - 5 * MINUTE), c0 - MINUTE) }));
+    const afterFirst = nextState(first, pos(NOW - 3 * MINUTE), false)!;
+    const repeat = planWindow(request({ clientTime: c0, state: afterFirst }));
 
-    assert.equal(nextWatermark(w, null, false), SETTLED);
-  });
-
-  test(
-    'a truncated initial page never moves the watermark past the settled edge (writes in flight below it)',
-    () => {
-      const w = planWindow(request({}));
-
-      // The page cannot end on a change younger than the settle delay: the initial load
-      // does not read it, so neither the watermark nor a cursor can pass writes in flight.
-      assert.equal(covers(w, pos(NOW - 100)), false);
-      assert.equal(covers(w, pos(NOW - 1 - (NOW - Date.parse(SETTLED)))), true);
-    },
-  );
-
-  test('a since poll that served something moves the watermark to the last position served', () => {
-    const w = planWindow(request({ clientTime: NOW - 60_000, watermark: pos(NOW - 90_000) }));
-    const last = pos(NOW - 30_000, 'WO-7');
-
-    assert.equal(nextWatermark(w, last, false), last);
-  });
-
-  test('a since poll that served nothing with an existing watermark writes nothing (null)', () => {
-    const w = planWindow(request({ clientTime: NOW - 60_000, watermark: pos(NOW - 90_000) }));
-
-    assert.equal(nextWatermark(w, null, false), null);
-  });
-
-  test("a key's first since poll that served nothing records where it stands", () => {
-    const w = planWindow(request({ clientTime: NOW + 600_000 }));
-
-    assert.equal(nextWatermark(w, null, false), SETTLED);
+    assert.equal(repeat.from, first.from, 'the repeat starts where the lost poll started');
   });
 });
 
@@ -318,12 +253,12 @@ describe('cursors', () => {
 
   test('a continuation ignores the stored watermark and never moves it when it serves nothing', () => {
     const w = planWindow(
-      request({ clientTime: NOW - 60_000, watermark: pos(NOW - 3_600_000), cursor: { after: pos(NOW - 30_000), windowStart: NOW - 60_000 } }),
+      request({ clientTime: NOW - 60_000, state: state(pos(NOW - 3_600_000), pos(NOW - 3_700_000), NOW - 120_000), cursor: { after: pos(NOW - 30_000), windowStart: NOW - 60_000 } }),
     );
 
     assert.ok(!covers(w, pos(NOW - 1_800_000)));
-    assert.equal(w.watermarkIfEmpty, null);
-    assert.equal(nextWatermark(w, null, false), null);
+    assert.equal(w.recordWhenEmpty, false);
+    assert.equal(nextState(w, null, false), null);
   });
 
   test('a continuation of the initial load stays the initial load: settled upper bound, window start null', () => {
