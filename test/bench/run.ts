@@ -5,6 +5,7 @@
 import { startStack } from '../support/local-stack.ts';
 import { benchBundleSizes } from './bundle-sizes.ts';
 import { benchPollLatency } from './poll-latency.ts';
+import { benchSoak } from './soak.ts';
 
 const stack = await startStack({ env: { POLL_SETTLE_MS: '100' } });
 try {
@@ -14,3 +15,4 @@ try {
 } finally {
   await stack.destroy();
 }
+await benchSoak();

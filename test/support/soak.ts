@@ -1,0 +1,198 @@
+/**
+ * The polling soak: concurrent ERP writers (creates, updates, holds, cancels) and PCS pollers
+ * with skewed clocks, each with its own key, against a running local stack. At the end,
+ * every poller must hold the final version of every order. Used by the bounded test in
+ * `npm test` and by the longer run in `npm run bench`, which prints its figures.
+ */
+import { client, sleep, type LocalStack } from './local-stack.ts';
+import { orders, workOrder, type OrderType } from './documents.ts';
+
+export interface PollerSpec {
+  name: string;
+  /** The poller's clock minus the hub's, ms. */
+  skewMs: number;
+  intervalMs: number;
+  /** Follows Link: rel="next" at once (else waits for its next poll). */
+  followLinks: boolean;
+  /** Share of answers the poller "loses" (drops unread, keeps its previous time). */
+  lossRate?: number;
+}
+
+export interface SoakOptions {
+  facility: string;
+  durationMs: number;
+  writers: number;
+  pollers: PollerSpec[];
+  /** The stack's settle delay (ms), for the tail wait. */
+  settleMs: number;
+  /** Pause between a writer's requests. */
+  writerPauseMs?: number;
+}
+
+export interface PollerReport {
+  name: string;
+  skewMs: number;
+  polls: number;
+  served: number;
+  missing: string[];
+  stale: string[];
+  /** Documents served per distinct change (for a poller that loses nothing). */
+  redelivery: number;
+  /** ms from a change's acknowledged push to its first delivery to this poller. */
+  delays: number[];
+}
+
+export interface SoakReport {
+  orders: number;
+  changes: number;
+  writerErrors: string[];
+  pollers: PollerReport[];
+}
+
+interface Held {
+  marker: string;
+  type: string;
+}
+
+/** Runs the soak and reports; asserts nothing itself. */
+export async function runSoak(stack: LocalStack, options: SoakOptions): Promise<SoakReport> {
+  const { facility } = options;
+  const erp = client(stack.baseUrl, await stack.createKey('erp', [facility], ['--name', 'soak ERP']));
+  const path = `/facility/${facility}/dispensingWorkorders`;
+  const pollerKeys = await Promise.all(options.pollers.map((p) => stack.createKey('pcs', [facility], ['--name', `soak ${p.name}`])));
+
+  const created: string[] = [];
+  const changedAt = new Map<string, number>();
+  const writerErrors: string[] = [];
+  let changes = 0;
+  let writing = true;
+  /** Set once the writers have stopped and their last changes have settled. */
+  let settledAt = Infinity;
+  const deadline = () => Date.now() > settledAt + 30_000;
+
+  // Pollers: initial load first, then by their own clocks.
+  const pollerRuns = options.pollers.map(async (spec, i) => {
+    const api = client(stack.baseUrl, pollerKeys[i]!);
+    const held = new Map<string, Held>();
+    const firstSeen = new Map<string, number>();
+    let last: string | null = null;
+    let polls = 0;
+    let served = 0;
+    let seq = 0;
+    let emptyAfterSettle = 0;
+    // Polls until two answers after the writers' last change settled came back empty.
+    while (emptyAfterSettle < 2 && !deadline()) {
+      const startedAt = Date.now();
+      let delivered = 0;
+      const callTime = new Date(Date.now() + spec.skewMs).toISOString();
+      let url = last === null ? path : `${path}?lastExecutionDateTime=${encodeURIComponent(last)}`;
+      let ok = true;
+      for (;;) {
+        const r = await api.get(url);
+        polls++;
+        if (r.status !== 200) throw new Error(`poller ${spec.name}: ${r.status} ${r.text}`);
+        // A lost answer: the poller never reads it and keeps its previous time.
+        if (spec.lossRate && ((seq++ * 7919) % 1000) / 1000 < spec.lossRate) {
+          ok = false;
+          break;
+        }
+        const now = Date.now();
+        for (const doc of r.body.dispensingWorkOrder as any[]) {
+          served++;
+          delivered++;
+          const marker = String(doc.groupDescription);
+          held.set(doc.workOrderIdentifier.number, { marker, type: doc.workOrderType });
+          if (!firstSeen.has(marker)) firstSeen.set(marker, now);
+        }
+        const next = spec.followLinks ? /<([^>]+)>; rel="next"/.exec(r.headers.get('link') ?? '')?.[1] : undefined;
+        if (!next) break;
+        url = next.slice(stack.baseUrl.length);
+      }
+      if (ok) last = callTime;
+      if (ok && startedAt > settledAt) emptyAfterSettle = delivered === 0 ? emptyAfterSettle + 1 : 0;
+      await sleep(spec.intervalMs);
+    }
+    return { spec, held, firstSeen, polls, served };
+  });
+
+  // Let every poller finish its initial load before the writers start.
+  await sleep(Math.max(...options.pollers.map((p) => p.intervalMs)) + 200);
+
+  const writerRuns = Array.from({ length: options.writers }, async (_, w) => {
+    let seq = 0;
+    let own = 0;
+    while (writing) {
+      const docs = [];
+      const count = 1 + (seq % 3);
+      const used = new Set<string>();
+      for (let d = 0; d < count; d++) {
+        const roll = (seq * 37 + d * 11 + w * 5) % 100;
+        let number: string;
+        let type: OrderType;
+        if (created.length < 5 || roll < 30) {
+          number = `SOAK-${w}-${own++}`;
+          type = 'create';
+        } else {
+          number = created[(seq * 13 + d * 7 + w) % created.length]!;
+          type = roll < 70 ? 'update' : roll < 85 ? 'hold' : 'cancel';
+        }
+        if (used.has(number)) continue;
+        used.add(number);
+        docs.push(workOrder(number, { type, quantity: 1000 + seq, note: `w${w}-${seq}-${d}` }));
+      }
+      seq++;
+      const r = await erp.post(path, orders(...docs));
+      const at = Date.now();
+      if (r.status === 200) {
+        for (const [k, res] of (r.body.results as { outcome: string; workOrderNumber: string }[]).entries()) {
+          if (res.outcome === 'unchanged') continue;
+          changes++;
+          changedAt.set(String(docs[k]!.groupDescription), at);
+          if (res.outcome === 'created') created.push(res.workOrderNumber);
+        }
+      } else if (r.status !== 404 && r.status !== 409) {
+        writerErrors.push(`${r.status} ${r.text.slice(0, 200)}`);
+      }
+      if (options.writerPauseMs) await sleep(options.writerPauseMs);
+    }
+  });
+
+  await sleep(options.durationMs);
+  writing = false;
+  await Promise.all(writerRuns);
+  settledAt = Date.now() + options.settleMs;
+  const results = await Promise.all(pollerRuns);
+
+  // The truth: every order as the hub holds it now.
+  const truth = new Map<string, Held>();
+  for (const number of created) {
+    const r = await erp.get(`${path}/${encodeURIComponent(number)}`);
+    if (r.status !== 200) throw new Error(`order ${number}: ${r.status}`);
+    truth.set(number, { marker: String(r.body.workOrder.groupDescription), type: r.body.status === 'cancelled' ? 'cancel' : 'other' });
+  }
+
+  const pollers = results.map(({ spec, held, firstSeen, polls, served }) => {
+    const missing: string[] = [];
+    const stale: string[] = [];
+    for (const [number, want] of truth) {
+      const got = held.get(number);
+      if (!got) missing.push(number);
+      else if (got.marker !== want.marker || (want.type === 'cancel') !== (got.type === 'cancel')) stale.push(number);
+    }
+    const delays = [...firstSeen.entries()].filter(([m]) => changedAt.has(m)).map(([m, t]) => t - changedAt.get(m)!);
+    return { name: spec.name, skewMs: spec.skewMs, polls, served, missing, stale, redelivery: changes ? served / changes : 0, delays };
+  });
+  return { orders: truth.size, changes, writerErrors, pollers };
+}
+
+/** The usual cast: clocks from 10 minutes behind to 10 minutes ahead, one that loses answers, one that follows links. */
+export function skewedPollers(intervalMs: number): PollerSpec[] {
+  const MIN = 60_000;
+  return [
+    { name: 'right clock', skewMs: 0, intervalMs, followLinks: false },
+    { name: '10 min behind', skewMs: -10 * MIN, intervalMs, followLinks: false },
+    { name: '2 min behind, loses 10%', skewMs: -2 * MIN, intervalMs: intervalMs / 2, followLinks: false, lossRate: 0.1 },
+    { name: '3 min ahead, follows links', skewMs: 3 * MIN, intervalMs: intervalMs * 1.5, followLinks: true },
+    { name: '10 min ahead', skewMs: 10 * MIN, intervalMs, followLinks: false },
+  ];
+}
