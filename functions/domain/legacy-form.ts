@@ -142,7 +142,7 @@ function inCode(list: CodeList, value: unknown, walk: Walk): unknown {
   const code = Number.isInteger(value) ? list.values[value] : undefined;
   if (code !== undefined) return code;
   const accepted = list.values.map((v, i) => `${i} (${v})`).join(', ');
-  walk.errors.push({ path: pathOf(walk), message: `${value} is not a ${list.name} code; accepted: ${accepted}` });
+  walk.errors.push({ path: pathOf(walk), message: `${value} is not ${/^[aeiou]/i.test(list.name) ? 'an' : 'a'} ${list.name} code; accepted: ${accepted}` });
   return value;
 }
 
