@@ -30,5 +30,5 @@ export const handler = httpHandler<{ acknowledgeWorkOrderReceipt: AcknowledgeWor
     }
     throw conflict('The orders kept changing while this request was applied; nothing was applied. Retry the request.');
   },
-  { envelope: 'acknowledgeWorkOrderReceipt', validate: validateAcknowledgementRequest },
+  { envelope: { name: 'acknowledgeWorkOrderReceipt', kind: 'acknowledgement' }, validate: validateAcknowledgementRequest },
 );

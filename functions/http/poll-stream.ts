@@ -9,8 +9,10 @@ import { decodeCursor, encodeCursor, nextState, planWindow, type Window } from '
 import { parseClientTime } from '../domain/time.ts';
 import { getPollerState, putPollerState, readStream } from '../store/change-stream.ts';
 import { config } from '../shared/config.ts';
-import type { Caller } from '../shared/caller.ts';
-import type { HubEvent } from '../shared/middleware.ts';
+import type { Caller, DocumentFormat } from '../shared/caller.ts';
+import { countMetric } from '../shared/metrics.ts';
+import { json, type HubEvent, type HubResult } from '../shared/middleware.ts';
+import { toLegacy, type DocumentKind } from '../domain/legacy-form.ts';
 
 export interface PollOptions<T> {
   stream: Stream;
@@ -23,6 +25,8 @@ export interface PollOptions<T> {
 export interface PollResult<T> {
   documents: T[];
   headers: Record<string, string>;
+  /** The form to serve: `format` of the query, else the key's default. */
+  format: DocumentFormat;
 }
 
 /** Serves one page of changes to `caller` at `facilityId`. */
@@ -33,6 +37,10 @@ export async function pollStream<T>(
   options: PollOptions<T>,
 ): Promise<PollResult<T>> {
   const q = event.queryStringParameters ?? {};
+  if (q.format !== undefined && q.format !== 'legacy' && q.format !== 'canonical') {
+    throw invalidInput('format must be canonical or legacy.', [{ path: '/queryStringParameters/format', message: 'canonical or legacy' }]);
+  }
+  const format: DocumentFormat = (q.format as DocumentFormat | undefined) ?? caller.format;
   const clientTime = q.lastExecutionDateTime === undefined ? null : parseClientTime(q.lastExecutionDateTime);
   let cursor: ReturnType<typeof decodeCursor> = null;
   if (q.cursor !== undefined) {
@@ -60,7 +68,18 @@ export async function pollStream<T>(
   if (page.truncated && page.lastPosition !== null) {
     headers.link = `<${nextPageUrl(event, encodeCursor(page.lastPosition, window.windowStart))}>; rel="next"`;
   }
-  return { documents: page.items.map((item) => options.serve(item, window)), headers };
+  return { documents: page.items.map((item) => options.serve(item, window)), headers, format };
+}
+
+/**
+ * The poll's answer: `{"<envelope>": [...]}` in the canonical form, or in the older form a
+ * bare array of PascalCase documents, as the standard's sample files and .NET library have them.
+ */
+export function pollResponse(envelope: string, kind: DocumentKind, result: PollResult<unknown>): HubResult {
+  countMetric('polls');
+  countMetric('documentsServed', result.documents.length);
+  if (result.format === 'legacy') return json(result.documents.map((d) => toLegacy(kind, d)), 200, result.headers);
+  return json({ [envelope]: result.documents }, 200, result.headers);
 }
 
 /** The URL of the next page: the same request with the cursor set. */

@@ -37,5 +37,5 @@ export const handler = httpHandler<{ dispensingWorkOrder: DispensingWorkOrder[] 
     }
     throw conflict('The orders kept changing while this request was applied; nothing was applied. Retry the request.');
   },
-  { envelope: 'dispensingWorkOrder', validate: validateWorkOrderRequest },
+  { envelope: { name: 'dispensingWorkOrder', kind: 'workOrder' }, validate: validateWorkOrderRequest },
 );

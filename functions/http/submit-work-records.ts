@@ -124,7 +124,7 @@ export const handler = httpHandler<{ dispensingWorkRecord: DispensingWorkRecord[
     }
     throw conflict('The records or their orders kept changing while this request was applied; nothing was applied. Retry the request.');
   },
-  { envelope: 'dispensingWorkRecord', validate: validateWorkRecordRequest },
+  { envelope: { name: 'dispensingWorkRecord', kind: 'workRecord' }, validate: validateWorkRecordRequest },
 );
 
 /**

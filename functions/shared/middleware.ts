@@ -8,8 +8,6 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpEventNormalizer from '@middy/http-event-normalizer';
-import httpJsonBodyParser from '@middy/http-json-body-parser';
-import validator from '@middy/validator';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type {
@@ -17,11 +15,10 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { forbidden, invalidInput, tooLarge, unauthenticated } from '../domain/errors.ts';
+import { forbidden, unauthenticated } from '../domain/errors.ts';
 import { parseFacilityId } from '../domain/facility.ts';
 import { route, type Role, type RouteDef, type RouteId } from '../routes.ts';
-import { LIMITS } from './config.ts';
-import { exceedsJsonDepth } from './json-depth.ts';
+import { bodyMiddlewares, type BodySpec } from './body.ts';
 import { logger } from './logger.ts';
 import { metrics } from './metrics.ts';
 import { internalProblem, problemOf, problemResponse, toHubError } from './problem.ts';
@@ -39,18 +36,6 @@ export interface HubRequest<B> {
   /** The validated facility id of the path; null on routes without one. */
   facilityId: string | null;
   body: B;
-}
-
-/** A compiled (standalone) ajv validate function. */
-export interface CompiledValidator {
-  (data: unknown): boolean;
-  errors?: unknown[] | null;
-}
-
-/** How a POST route's body is read: the document envelope's property (document routes) and the compiled validator. */
-export interface BodySpec {
-  envelope?: string;
-  validate: CompiledValidator;
 }
 
 /** 200 with a JSON body. */
@@ -95,57 +80,6 @@ function authorize(def: RouteDef): MiddlewareObj<HubEvent, HubResult> {
   };
 }
 
-/** Body size and nesting limits, checked before anything parses or walks the body. */
-function bodyGuard(): MiddlewareObj<HubEvent, HubResult> {
-  return {
-    before: (request) => {
-      const { body, isBase64Encoded } = request.event;
-      if (body === undefined || body === '') throw invalidInput('The request needs a JSON body.');
-      const bytes = isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body);
-      if (bytes > LIMITS.maxRequestBytes) {
-        throw tooLarge(`The body has ${bytes} bytes; at most ${LIMITS.maxRequestBytes} are accepted.`);
-      }
-      const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
-      if (exceedsJsonDepth(text, LIMITS.maxJsonDepth)) {
-        throw invalidInput(`The body nests deeper than ${LIMITS.maxJsonDepth} levels.`);
-      }
-    },
-  };
-}
-
-/** Accepts the bare array of the standard's sample files as well as the envelope; caps the count. */
-function envelope(name: string): MiddlewareObj<HubEvent, HubResult> {
-  return {
-    before: (request) => {
-      const event = request.event as unknown as { body: unknown };
-      if (Array.isArray(event.body)) event.body = { [name]: event.body };
-      const isObject = typeof event.body === 'object' && event.body !== null;
-      if (!isObject || !(name in (event.body as object))) {
-        throw invalidInput(`The body must be {"${name}": [ ...documents ]} or a JSON array of documents.`, [
-          { path: `/${name}`, message: 'is required' },
-        ]);
-      }
-      const docs = (event.body as Record<string, unknown>)[name];
-      if (Array.isArray(docs) && docs.length > LIMITS.maxDocumentsPerRequest) {
-        throw tooLarge(
-          `The request carries ${docs.length} documents; at most ${LIMITS.maxDocumentsPerRequest} are accepted per request.`,
-          [{ path: `/${name}`, message: `more than ${LIMITS.maxDocumentsPerRequest} documents` }],
-        );
-      }
-    },
-  };
-}
-
-/** Adapts a body validator to @middy/validator, which validates the whole event. */
-function bodyValidator(validate: CompiledValidator): CompiledValidator {
-  const check: CompiledValidator = (event) => {
-    const ok = validate((event as { body: unknown }).body);
-    check.errors = validate.errors ?? null;
-    return ok;
-  };
-  return check;
-}
-
 /** Builds a Lambda handler for a route of the route table with the one middleware stack. */
 export function httpHandler<B = undefined>(
   routeId: RouteId,
@@ -161,13 +95,7 @@ export function httpHandler<B = undefined>(
     .use(httpHeaderNormalizer())
     .use(httpEventNormalizer())
     .use(authorize(def));
-  if (body) {
-    chain
-      .use(bodyGuard())
-      .use(httpJsonBodyParser());
-    if (body.envelope) chain.use(envelope(body.envelope));
-    chain.use(validator({ eventSchema: bodyValidator(body.validate) as never }));
-  }
+  if (body) chain.use(bodyMiddlewares(body));
   return chain.handler(async (event, context) => {
     const caller = def.roles.length > 0 ? callerFromContext(event.requestContext.authorizer?.lambda) : null;
     const rawFacility = event.pathParameters?.facilityId;

@@ -1,0 +1,139 @@
+/**
+ * The body half of the middleware stack (POST routes): size and nesting limits checked
+ * before anything parses, the JSON body parser, the document envelope (bare arrays and the
+ * standard's older form accepted), and the precompiled schema validator, whose errors
+ * point at the paths the client sent.
+ */
+import type { MiddlewareObj } from '@middy/core';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import validator from '@middy/validator';
+import type { ErrorObject } from 'ajv';
+import { HubError, invalidInput, tooLarge, type ErrorItem } from '../domain/errors.ts';
+import { fromLegacy, isLegacyDocument, type DocumentKind } from '../domain/legacy-form.ts';
+import { LIMITS } from './config.ts';
+import { exceedsJsonDepth } from './json-depth.ts';
+import type { HubEvent, HubResult } from './middleware.ts';
+
+/** A compiled (standalone) ajv validate function. */
+export interface CompiledValidator {
+  (data: unknown): boolean;
+  errors?: unknown[] | null;
+}
+
+/** How a POST route's body is read: the document envelope (document routes) and the compiled validator. */
+export interface BodySpec {
+  /** The envelope's property and the kind of document it carries. */
+  envelope?: { name: string; kind: DocumentKind };
+  validate: CompiledValidator;
+}
+
+/** Per document index, how canonical paths map back to what the client sent (older-form documents only). */
+type ClientPaths = Map<number, (canonicalPath: string) => string>;
+const CLIENT_PATHS = Symbol('clientPaths');
+
+/** Body size and nesting limits, checked before anything parses or walks the body. */
+function bodyGuard(): MiddlewareObj<HubEvent, HubResult> {
+  return {
+    before: (request) => {
+      const { body, isBase64Encoded } = request.event;
+      if (body === undefined || body === '') throw invalidInput('The request needs a JSON body.');
+      const bytes = isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body);
+      if (bytes > LIMITS.maxRequestBytes) {
+        throw tooLarge(`The body has ${bytes} bytes; at most ${LIMITS.maxRequestBytes} are accepted.`);
+      }
+      const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+      if (exceedsJsonDepth(text, LIMITS.maxJsonDepth)) {
+        throw invalidInput(`The body nests deeper than ${LIMITS.maxJsonDepth} levels.`);
+      }
+    },
+  };
+}
+
+/**
+ * Accepts the bare array of the standard's sample files as well as the envelope, caps the
+ * count, and turns documents in the standard's older form into the canonical form,
+ * remembering how to report paths as the client sent them.
+ */
+function envelope({ name, kind }: { name: string; kind: DocumentKind }): MiddlewareObj<HubEvent, HubResult> {
+  return {
+    before: (request) => {
+      const event = request.event as unknown as { body: unknown; [CLIENT_PATHS]?: ClientPaths };
+      if (Array.isArray(event.body)) event.body = { [name]: event.body };
+      // The older form's envelope name, when a client wraps its documents in PascalCase.
+      const pascal = name[0]!.toUpperCase() + name.slice(1);
+      if (isPlainObject(event.body) && !(name in event.body) && pascal in event.body && Object.keys(event.body).length === 1) {
+        event.body = { [name]: (event.body as Record<string, unknown>)[pascal] };
+      }
+      const isObject = typeof event.body === 'object' && event.body !== null;
+      if (!isObject || !(name in (event.body as object))) {
+        throw invalidInput(`The body must be {"${name}": [ ...documents ]} or a JSON array of documents.`, [
+          { path: `/${name}`, message: 'is required' },
+        ]);
+      }
+      const docs = (event.body as Record<string, unknown>)[name];
+      if (Array.isArray(docs) && docs.length > LIMITS.maxDocumentsPerRequest) {
+        throw tooLarge(
+          `The request carries ${docs.length} documents; at most ${LIMITS.maxDocumentsPerRequest} are accepted per request.`,
+          [{ path: `/${name}`, message: `more than ${LIMITS.maxDocumentsPerRequest} documents` }],
+        );
+      }
+      if (!Array.isArray(docs) || !docs.some(isLegacyDocument)) return;
+      const paths: ClientPaths = new Map();
+      const errors: ErrorItem[] = [];
+      const converted = docs.map((doc, i) => {
+        if (!isLegacyDocument(doc)) return doc;
+        try {
+          const { document, toClientPath } = fromLegacy(kind, doc, `/${name}/${i}`);
+          paths.set(i, toClientPath);
+          return document;
+        } catch (e) {
+          if (e instanceof HubError && e.errors) errors.push(...e.errors);
+          else throw e;
+          return doc;
+        }
+      });
+      if (errors.length > 0) throw invalidInput('Some code values are not in the standard\'s code lists; nothing was applied.', errors);
+      event.body = { [name]: converted };
+      event[CLIENT_PATHS] = paths;
+    },
+  };
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Rewrites a validation error of an older-form document to the paths the client sent. */
+function toClientError(error: ErrorObject, paths: ClientPaths, name: string): ErrorObject {
+  const m = new RegExp(`^/${name}/(\\d+)(/|$)`).exec(error.instancePath);
+  const map = m ? paths.get(Number(m[1])) : undefined;
+  if (!map) return error;
+  const params = error.params as Record<string, unknown>;
+  const child = error.keyword === 'required' ? 'missingProperty' : error.keyword === 'additionalProperties' ? 'additionalProperty' : null;
+  if (child && typeof params[child] === 'string') {
+    const full = map(`${error.instancePath}/${params[child]}`);
+    const cut = full.lastIndexOf('/');
+    return { ...error, instancePath: full.slice(0, cut), params: { ...params, [child]: full.slice(cut + 1) } };
+  }
+  return { ...error, instancePath: map(error.instancePath) };
+}
+
+/** Adapts a body validator to @middy/validator, which validates the whole event. */
+function bodyValidator(validate: CompiledValidator, envelopeName?: string): CompiledValidator {
+  const check: CompiledValidator = (event) => {
+    const ok = validate((event as { body: unknown }).body);
+    const paths = (event as { [CLIENT_PATHS]?: ClientPaths })[CLIENT_PATHS];
+    const errors = (validate.errors ?? null) as ErrorObject[] | null;
+    check.errors = errors && paths && envelopeName ? errors.map((e) => toClientError(e, paths, envelopeName)) : errors;
+    return ok;
+  };
+  return check;
+}
+
+/** The body middlewares of a route, in their one order. */
+export function bodyMiddlewares(body: BodySpec): MiddlewareObj<HubEvent, HubResult>[] {
+  return [
+    bodyGuard(),
+    httpJsonBodyParser() as MiddlewareObj<HubEvent, HubResult>,
+    ...(body.envelope ? [envelope(body.envelope)] : []),
+    validator({ eventSchema: bodyValidator(body.validate, body.envelope?.name) as never }) as MiddlewareObj<HubEvent, HubResult>,
+  ];
+}
