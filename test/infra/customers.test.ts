@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CustomersFileError, loadCustomers, parseCustomers, selectCustomers, type Customer } from '../../infra/customers.ts';
+import { CustomersFileError, DEFAULT_CUSTOMERS_FILE, customersFileFor, loadCustomers, parseCustomers, selectCustomers, type Customer } from '../../infra/customers.ts';
 import { EXAMPLE_CUSTOMERS_FILE } from './support.ts';
 
 const example = (): { customers: Array<Record<string, any>> } => JSON.parse(readFileSync(EXAMPLE_CUSTOMERS_FILE, 'utf8'));
@@ -245,4 +245,13 @@ test('selectCustomers: all by default, one by name, an unknown name is an error 
   assert.equal(selectCustomers(customers, '').length, 2);
   assert.deepEqual(selectCustomers(customers, 'prairie-feed').map((c) => c.name), ['prairie-feed']);
   assert.throws(() => selectCustomers(customers, 'acme'), /unknown customer "acme" .*known: acme-blending, prairie-feed/);
+});
+
+test('the customers file: -c customersFile, else MIXTICKET_CUSTOMERS_FILE, else the committed example', () => {
+  assert.equal(customersFileFor('ops/customers.json', { MIXTICKET_CUSTOMERS_FILE: 'env.json' }), 'ops/customers.json');
+  assert.equal(customersFileFor(undefined, { MIXTICKET_CUSTOMERS_FILE: 'env.json' }), 'env.json');
+  assert.equal(customersFileFor('', { MIXTICKET_CUSTOMERS_FILE: '' }), DEFAULT_CUSTOMERS_FILE);
+  assert.equal(customersFileFor(undefined, {}), 'infra/customers.example.json');
+  const cdkJson = JSON.parse(readFileSync(join(import.meta.dirname, '../../cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  assert.equal(cdkJson.context.customersFile, undefined, 'cdk.json names no customers file, so that MIXTICKET_CUSTOMERS_FILE is not overridden');
 });

@@ -34,6 +34,7 @@ for (const stack of hub.stacks) {
   const tableId = logicalId(stack.table.table);
   const bucketId = logicalId(stack.documents.bucket);
   const tableArn = { 'Fn::GetAtt': [tableId, 'Arn'] };
+  const bucketArn = { 'Fn::GetAtt': [bucketId, 'Arn'] };
   const functions = resourcesOf(template, 'AWS::Lambda::Function');
   const routeFunction = (route: RouteDef) => {
     const fn = stack.routeFunctions.get(route.id);
@@ -281,7 +282,7 @@ for (const stack of hub.stacks) {
       );
       assert.ok(outputs[OUTPUT.apiUrl]);
       assert.deepEqual(outputs[OUTPUT.executeApiUrl]?.Value, {
-        'Fn::Join': ['', ['https://', { Ref: logicalId(stack.api.api) }, '.execute-api.', customer.region, '.', { Ref: 'AWS::URLSuffix' }, '/']],
+        'Fn::Join': ['', ['https://', { Ref: logicalId(stack.api.api) }, `.execute-api.${customer.region}.`, { Ref: 'AWS::URLSuffix' }, '/']],
       });
       assert.deepEqual(outputs[OUTPUT.tableName]?.Value, { Ref: tableId });
       assert.deepEqual(outputs[OUTPUT.bucketName]?.Value, { Ref: bucketId });
@@ -329,7 +330,7 @@ for (const stack of hub.stacks) {
       assert.ok(!actions.some((a) => TABLE_WRITE_ACTIONS.includes(a) || a.startsWith('s3:')), actions.join(', '));
     });
 
-    test('IAM: grants are scoped to this stack\'s table; logs to the function\'s own group; "*" only for X-Ray', () => {
+    test('IAM: grants are scoped to this stack\'s table and bucket; logs to the function\'s own group; "*" only for X-Ray', () => {
       const roles = resourcesOf(template, 'AWS::IAM::Role');
       assert.equal(Object.keys(roles).length, ROUTE_LIST.length + 1, 'one role per function');
       for (const [roleId, role] of Object.entries(roles)) {
@@ -339,6 +340,10 @@ for (const stack of hub.stacks) {
           const resources = resourcesOfStatement(statement);
           if (actions.some((a) => a.startsWith('dynamodb:'))) {
             assert.deepEqual(resources, [tableArn, { 'Fn::Join': ['', [tableArn, '/index/*']] }], roleId);
+          }
+          if (actions.some((a) => a.startsWith('s3:'))) {
+            const ownBucket = [bucketArn, { 'Fn::Join': ['', [bucketArn, '/*']] }].map((r) => JSON.stringify(r));
+            for (const resource of resources) assert.ok(ownBucket.includes(JSON.stringify(resource)), `${roleId}: ${JSON.stringify(resource)} is not this stack's documents bucket`);
           }
           if (actions.some((a) => a.startsWith('logs:'))) {
             assert.equal(resources.length, 1, roleId);
