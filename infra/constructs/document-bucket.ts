@@ -55,6 +55,8 @@ export class DocumentBucket extends Construct {
           expiredObjectDeleteMarker: true,
         },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // Direct uploads no record attached (their table rows expire after two days too).
+        { id: 'expire-unattached-uploads', prefix: 'uploads/', expiration: Duration.days(2) },
       ],
     });
   }

@@ -161,6 +161,14 @@ function grantAccess(fn: HubFunction, access: RouteAccess | null, table: ITable,
       reason: 'grantPut on this stack\'s documents bucket only: aborting a failed multipart upload of a document.',
     });
   }
+  if (access.bucket === 'readWrite') {
+    // Record submission removes what a failed attempt stored and the upload copies it attached.
+    bucket.grantDelete(fn);
+    Validations.of(fn.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
+      reason: 'grantDelete on this stack\'s documents bucket only: removes the files of a failed record write and the upload copies of attached documents (versioning keeps a recoverable copy for 30 days).',
+    });
+  }
   Validations.of(fn.role).acknowledge({
     id: `AwsSolutions-IAM5[Resource::${bucketArn}/*]`,
     reason: 'Documents are objects of this stack\'s bucket under keys chosen at run time (facility and document id).',

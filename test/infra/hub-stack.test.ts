@@ -87,7 +87,12 @@ for (const stack of hub.stacks) {
       const rules = bucket.Properties.LifecycleConfiguration.Rules as Array<Record<string, any>>;
       assert.ok(rules.some((r) => r.Status === 'Enabled' && r.NoncurrentVersionExpiration?.NoncurrentDays === 30));
       assert.ok(rules.some((r) => r.Status === 'Enabled' && r.AbortIncompleteMultipartUpload?.DaysAfterInitiation >= 1));
-      assert.ok(!rules.some((r) => r.ExpirationInDays !== undefined), 'current documents never expire');
+      const expiring = rules.filter((r) => r.ExpirationInDays !== undefined);
+      assert.deepEqual(
+        expiring.map((r) => [r.Prefix, r.ExpirationInDays]),
+        [['uploads/', 2]],
+        'only unattached direct uploads expire; attached documents (documents/) never do',
+      );
       assert.deepEqual(bucket.Properties.LoggingConfiguration.DestinationBucketName, { Ref: logicalId(stack.documents.accessLogs) });
       assert.equal(bucket.Properties.CorsConfiguration, undefined);
 

@@ -83,7 +83,7 @@ test('only reviewed rules are acknowledged', () => {
     /^AwsSolutions-IAM5\[Resource::\*\]$/, // X-Ray
     /^AwsSolutions-IAM5\[Resource::<\w+\.Arn>\/index\/\*\]$/, // the stack's table indexes
     /^AwsSolutions-IAM5\[Resource::<\w+\.Arn>\/\*\]$/, // the stack's document objects
-    /^AwsSolutions-IAM5\[Action::s3:(GetObject\*|GetBucket\*|List\*|Abort\*)\]$/, // grantRead / grantPut
+    /^AwsSolutions-IAM5\[Action::s3:(GetObject\*|GetBucket\*|List\*|Abort\*|DeleteObject\*)\]$/, // grantRead / grantPut / grantDelete
     /^AwsSolutions-APIG4$/, // public routes
     /^AwsSolutions-S1$/, // the access-log bucket
     /^AwsSolutions-SNS2$/, // alarm topic

@@ -61,10 +61,11 @@ test('bucket write: put only, no read, never delete (documents are records)', ()
   assert.ok(!actions.some((a) => a.startsWith('s3:Get') || a.startsWith('s3:List') || a.startsWith('s3:Delete')), actions.join(', '));
 });
 
-test('bucket readWrite: read and put, never delete', () => {
+test('bucket readWrite: read, put and delete objects (record submission cleans up after itself)', () => {
   const actions = s3Actions('bucketReadWrite');
   assert.ok(actions.includes('s3:GetObject*') && actions.includes('s3:PutObject'), actions.join(', '));
-  assert.ok(!actions.some((a) => a.startsWith('s3:Delete')), actions.join(', '));
+  assert.ok(actions.includes('s3:DeleteObject*'), actions.join(', '));
+  assert.ok(!actions.some((a) => a.startsWith('s3:DeleteBucket')), actions.join(', '));
 });
 
 test('bucket grants name this stack\'s documents bucket and its objects only', () => {
