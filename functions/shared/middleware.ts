@@ -1,7 +1,8 @@
 /**
  * The middleware stack, in one order for every handler:
- *   logger context → problem+json errors → header/event normalizers → key and scope check
- *   → (POST) size and depth guard → JSON body parser → envelope → schema validator.
+ *   logger context → metrics flush → problem+json errors → header/event normalizers → key
+ *   and scope check → (POST, shared/body.ts) size and depth guard → JSON body parser →
+ *   envelope (bare arrays, the older form) → schema validator.
  * Handlers built with httpHandler() receive an authenticated caller, the validated
  * facility id and the validated body, and return a plain result.
  */
