@@ -27,6 +27,7 @@ import {
   storedRowCheck,
   storedRowPut,
   type DocumentRow,
+  type UploadCheck,
 } from '../store/document-store.ts';
 import { documentObjectKey, uploadObjectKey } from '../store/keys.ts';
 import { assertTransactionSize, ConcurrentChangeError, transactWrite, type TransactItem } from '../store/transact.ts';
@@ -56,9 +57,12 @@ export const handler = httpHandler<{ dispensingWorkRecord: DispensingWorkRecord[
     // Every file is checked before anything is written.
     const documents = records.map((r, i) => readRecordDocuments(r, `${POINTER}/${i}`));
     rejectDocumentErrors(documents.flatMap((d) => d.errors), documents.flatMap((d) => d.tooLarge));
-    const references = await checkReferences(facility, documents.map((d) => d.documents));
+    // Uploads are read end to end once; their rows are read again on every attempt, since a
+    // racing submission may attach the same upload meanwhile.
+    const checkedUploads = new Map<string, UploadCheck & { ok: true }>();
 
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      const references = await checkReferences(facility, documents.map((d) => d.documents), checkedUploads);
       const now = Date.now();
       const [existing, orders] = await Promise.all([
         loadRecords(facility, records.map((r) => r.workRecordIdentifier)),
@@ -132,7 +136,11 @@ export const handler = httpHandler<{ dispensingWorkRecord: DispensingWorkRecord[
  * facility, and an upload not yet attached must be complete, of its declared size and of
  * its declared type by its bytes. Throws 400 naming each bad reference by its path.
  */
-async function checkReferences(facility: string, perRecord: RecordDocument[][]): Promise<Map<string, CheckedReference>> {
+async function checkReferences(
+  facility: string,
+  perRecord: RecordDocument[][],
+  checkedUploads: Map<string, UploadCheck & { ok: true }>,
+): Promise<Map<string, CheckedReference>> {
   const refs = perRecord.flat().filter((d): d is Extract<RecordDocument, { kind: 'reference' }> => d.kind === 'reference');
   const checked = new Map<string, CheckedReference>();
   const errors: ErrorItem[] = [];
@@ -147,11 +155,13 @@ async function checkReferences(facility: string, perRecord: RecordDocument[][]):
       checked.set(ref.documentId, { row, wasPending: false, sha256: row.sha256!, size: row.size });
       continue;
     }
-    const result = await checkUpload(facility, row.documentId, row.size, (head) => bytesMatch(row.contentType, head));
+    const result =
+      checkedUploads.get(row.documentId) ?? (await checkUpload(facility, row.documentId, row.size, (head) => bytesMatch(row.contentType, head)));
     if (!result.ok) {
       errors.push({ path: `${ref.path}/identifier`, message: `document ${ref.documentId} ${result.reason}` });
       continue;
     }
+    checkedUploads.set(row.documentId, result);
     checked.set(ref.documentId, { row, wasPending: true, sha256: result.sha256, size: result.size });
   }
   if (errors.length > 0) throw invalidInput('Some referenced documents cannot be attached; nothing in this request was applied.', errors);

@@ -15,7 +15,7 @@ import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
 import { TABLE } from './table.ts';
 import { documentObjectKey, documentSk, facilityPk, uploadObjectKey } from './keys.ts';
-import type { TransactItem } from './transact.ts';
+import { ConcurrentChangeError, type TransactItem } from './transact.ts';
 
 /** A document's row. */
 export interface DocumentRow {
@@ -150,10 +150,14 @@ export async function checkUpload(
   return { ok: true, size, sha256: hash.digest('hex') };
 }
 
-/** Moves a checked upload to its place among attached documents (server-side copy). */
+/**
+ * Moves a checked upload to its place among attached documents (server-side copy). An upload
+ * gone meanwhile was attached by a racing request: that is a concurrent change, retried.
+ */
 export async function attachUploadObject(facilityId: string, documentId: string, sha256: string): Promise<void> {
   const { bucketName } = config();
-  await s3Client().send(
+  await s3Client()
+    .send(
     new CopyObjectCommand({
       Bucket: bucketName,
       CopySource: `${bucketName}/${uploadObjectKey(facilityId, documentId)}`,
@@ -162,7 +166,13 @@ export async function attachUploadObject(facilityId: string, documentId: string,
       Metadata: { sha256 },
       ServerSideEncryption: 'AES256',
     }),
-  );
+    )
+    .catch((e: Error) => {
+      if (e.name === 'NoSuchKey' || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) {
+        throw new ConcurrentChangeError();
+      }
+      throw e;
+    });
 }
 
 /** Deletes objects without failing the request (a leftover is invisible: no stored row points at it). */
