@@ -12,8 +12,9 @@
  *  - A poller sends the time of its previous successful call. When that time moved forward
  *    since the poll that set the state, the poller got that poll's answer: continue from
  *    the stored position, whatever its clock says (a clock 10 minutes slow or fast changes
- *    nothing). When it did not move forward, the answer was lost (or the clock went back):
- *    serve again from the earlier of its time and where that poll started.
+ *    nothing). When it sent the same time again, that answer was lost: serve again from
+ *    where that poll started. An earlier time (a clock set back, a re-sync) is served from
+ *    the earlier of that time and where that poll started.
  *  - A key's first poll with a time is served from that time (never later than the hub's now).
  *  - A truncated page remembers only the last change served, so a poller that ignores the
  *    Link header still gets the rest on its next polls.
@@ -97,8 +98,10 @@ export function planWindow(req: WindowRequest): Window {
     } else if (state.clientTime === null || req.clientTime > state.clientTime) {
       from = state.position;
     } else {
+      // The same time again: that answer was lost; everything before where it started had
+      // arrived. An earlier time (a clock set back, a deliberate re-sync) is honoured as asked.
       const start = state.previousStart === STREAM_START ? state.position : state.previousStart;
-      from = client < start ? client : start;
+      from = req.clientTime === state.clientTime || start < client ? start : client;
     }
     windowStart = Date.parse(from.slice(0, 24));
   }

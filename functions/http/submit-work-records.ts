@@ -14,7 +14,7 @@ import { validateWorkRecordRequest } from '../generated/validators.cjs';
 import type { DispensingWorkRecord } from '../generated/documents.ts';
 import { bytesMatch, newDocumentId, readRecordDocuments, rejectDocumentErrors, safeFileName, withDocumentReferences, type RecordDocument } from '../domain/bills-of-lading.ts';
 import { enforceStoredSizes, stringifyBooleans } from '../domain/documents.ts';
-import { conflict, invalidInput, type ErrorItem } from '../domain/errors.ts';
+import { invalidInput, type ErrorItem } from '../domain/errors.ts';
 import { planRecordBatch, recordContentHash, type WorkRecordDocument } from '../domain/work-records.ts';
 import { loadOrders, orderPut } from '../store/order-store.ts';
 import { loadRecords, recordPut, type StoredDocumentRef } from '../store/record-store.ts';
@@ -30,13 +30,12 @@ import {
   type UploadCheck,
 } from '../store/document-store.ts';
 import { documentObjectKey, uploadObjectKey } from '../store/keys.ts';
-import { assertTransactionSize, ConcurrentChangeError, transactWrite, type TransactItem } from '../store/transact.ts';
+import { assertTransactionSize, retryOnConcurrentChange, transactWrite, type TransactItem } from '../store/transact.ts';
 import { LIMITS } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric } from '../shared/metrics.ts';
 import { httpHandler, json } from '../shared/middleware.ts';
 
-const ATTEMPTS = 5;
 const POINTER = '/dispensingWorkRecord';
 
 /** A referenced upload, checked once per request. */
@@ -61,72 +60,54 @@ export const handler = httpHandler<{ dispensingWorkRecord: DispensingWorkRecord[
     // racing submission may attach the same upload meanwhile.
     const checkedUploads = new Map<string, UploadCheck & { ok: true }>();
 
-    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    const { results, created } = await retryOnConcurrentChange(async () => {
       const references = await checkReferences(facility, documents.map((d) => d.documents), checkedUploads);
-      const now = Date.now();
       const [existing, orders] = await Promise.all([
         loadRecords(facility, records.map((r) => r.workRecordIdentifier)),
         loadOrders(facility, records.map((r) => r.workOrderIdentifier)),
       ]);
-      const plan = planRecordBatch(records, hashes, existing, orders, now);
+      const plan = planRecordBatch(records, hashes, existing, orders, Date.now());
       // Refuse an over-large transaction before any file is stored.
       const documentRows = new Set(plan.created.flatMap((i) => documents[i]!.documents.map((d) => (d.kind === 'reference' ? d.documentId : `${i}/${d.index}`))));
       assertTransactionSize(plan.created.length + documentRows.size + plan.orderWrites.length);
 
-      const items: TransactItem[] = [];
       const written: string[] = [];
-      const storedDocs: StoredDocumentRef[] = [];
+      const items: TransactItem[] = [];
+      const attached = new Set<string>();
       try {
-        const stored: { record: WorkRecordDocument; refs: StoredDocumentRef[] }[] = [];
+        const stored = [];
         for (const index of plan.created) {
           const { record, refs, actions } = await storeDocuments(facility, caller!.keyId, records[index]!, documents[index]!.documents, references, written);
-          stored.push({ record, refs });
+          stored.push({ index, record, refs });
           items.push(...actions);
-          storedDocs.push(...refs);
+          refs.forEach((d) => attached.add(d.documentId));
         }
         enforceStoredSizes(stored.map((s) => s.record), POINTER, LIMITS);
         // Stamped after the files are stored, right before the write: the stamp must not
         // be older than the settle delay by the time the write is visible to pollers.
         const receivedAt = Date.now();
-        plan.created.forEach((index, i) => {
-          const record = records[index]!;
-          items.push(
-            recordPut(
-              {
-                facilityId: facility,
-                agency: record.workRecordIdentifier.agency,
-                number: record.workRecordIdentifier.number,
-                contentHash: hashes[index]!,
-                orderAgency: record.workOrderIdentifier.agency,
-                orderNumber: record.workOrderIdentifier.number,
-                orderMatched: plan.results[index]!.orderMatched,
-                receivedAt,
-              },
-              stored[i]!.record,
-              stored[i]!.refs,
-            ),
-          );
-        });
+        for (const { index, record, refs } of stored) {
+          const submitted = records[index]!;
+          const { agency, number } = submitted.workRecordIdentifier;
+          const order = submitted.workOrderIdentifier;
+          const state = { facilityId: facility, agency, number, contentHash: hashes[index]!, orderAgency: order.agency, orderNumber: order.number, orderMatched: plan.results[index]!.orderMatched, receivedAt };
+          items.push(recordPut(state, record, refs));
+        }
         items.push(...plan.orderWrites.map(orderPut));
         await transactWrite(dedupeDocumentActions(items));
       } catch (e) {
         // This attempt's files are referenced by nothing: remove them.
         await deleteObjectsQuietly(written);
-        if (e instanceof ConcurrentChangeError) {
-          logger.warn('concurrent change, retrying', { attempt });
-          continue;
-        }
         throw e;
       }
       // Attached uploads now live under documents/: drop the upload copies.
-      await deleteObjectsQuietly(
-        [...references.values()].filter((r) => r.wasPending && storedDocs.some((d) => d.documentId === r.row.documentId)).map((r) => uploadObjectKey(facility, r.row.documentId)),
-      );
-      countMetric('recordsReceived', plan.created.length);
-      logger.info('work records submitted', { facilityId: facility, records: records.length, created: plan.created.length });
-      return json({ results: plan.results });
-    }
-    throw conflict('The records or their orders kept changing while this request was applied; nothing was applied. Retry the request.');
+      const moved = [...references.values()].filter((r) => r.wasPending && attached.has(r.row.documentId));
+      await deleteObjectsQuietly(moved.map((r) => uploadObjectKey(facility, r.row.documentId)));
+      return { results: plan.results, created: plan.created.length };
+    });
+    countMetric('recordsReceived', created);
+    logger.info('work records submitted', { facilityId: facility, records: records.length, created });
+    return json({ results });
   },
   { envelope: { name: 'dispensingWorkRecord', kind: 'workRecord' }, validate: validateWorkRecordRequest },
 );

@@ -1,7 +1,8 @@
 /** All-or-nothing writes: one DynamoDB transaction, with lost races reported as ConcurrentChangeError. */
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { tooLarge } from '../domain/errors.ts';
+import { conflict, tooLarge } from '../domain/errors.ts';
 import { dynamoClient } from '../shared/clients.ts';
+import { logger } from '../shared/logger.ts';
 
 /** Another writer changed an item between our read and our write: read again and retry. */
 export class ConcurrentChangeError extends Error {
@@ -38,4 +39,23 @@ export async function transactWrite(items: TransactItem[]): Promise<void> {
     }
     throw e;
   }
+}
+
+/** Read-decide-write rounds before a request that keeps meeting concurrent writers gives up. */
+const ATTEMPTS = 5;
+
+/**
+ * Runs one read-decide-write round, again while it loses a race to another writer (each
+ * round reads afresh), and answers 409 after five lost rounds: nothing was applied.
+ */
+export async function retryOnConcurrentChange<T>(round: (attempt: number) => Promise<T>): Promise<T> {
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    try {
+      return await round(attempt);
+    } catch (e) {
+      if (!(e instanceof ConcurrentChangeError)) throw e;
+      logger.warn('concurrent change, retrying', { attempt });
+    }
+  }
+  throw conflict('The documents kept changing while this request was applied; nothing was applied. Retry the request.');
 }

@@ -16,10 +16,11 @@ export async function benchSoak(durationMs = 60_000, settleMs = 1000, intervalMs
     for (const p of report.pollers) {
       const lost = p.missing.length + p.stale.length;
       console.log(
-        `  ${p.name.padEnd(28)} polls ${String(p.polls).padStart(4)}  served ${String(p.served).padStart(5)}  lost ${lost}  redelivery ${p.redelivery.toFixed(2)}  delay p50 ${fmt(percentile(p.delays, 50))} p95 ${fmt(percentile(p.delays, 95))} max ${fmt(Math.max(...p.delays))}`,
+        `  ${p.name.padEnd(28)} polls ${String(p.polls).padStart(4)}  served ${String(p.served).padStart(5)}  lost ${lost}  redelivery ${p.redelivery.toFixed(2)}  per version ${p.repeats.toFixed(2)}  delay p50 ${fmt(percentile(p.delays, 50))} p95 ${fmt(percentile(p.delays, 95))} max ${fmt(Math.max(...p.delays))}`,
       );
     }
-    console.log('  (redelivery = documents served / changes made; below 1 when several changes to an order fold into one delivery)');
+    console.log('  (redelivery = documents served / changes made, below 1 when changes to an order fold into one delivery;');
+    console.log('   per version = documents served / distinct versions served, 1.00 when no version arrives twice)');
   } finally {
     await stack.destroy();
   }

@@ -36,8 +36,10 @@ export interface PollerReport {
   served: number;
   missing: string[];
   stale: string[];
-  /** Documents served per distinct change (for a poller that loses nothing). */
+  /** Documents served per change made (below 1 when changes to an order fold into one delivery). */
   redelivery: number;
+  /** Documents served per distinct version served (1.0: no version arrived twice). */
+  repeats: number;
   /** ms from a change's acknowledged push to its first delivery to this poller. */
   delays: number[];
 }
@@ -180,7 +182,8 @@ export async function runSoak(stack: LocalStack, options: SoakOptions): Promise<
       else if (got.marker !== want.marker || (want.type === 'cancel') !== (got.type === 'cancel')) stale.push(number);
     }
     const delays = [...firstSeen.entries()].filter(([m]) => changedAt.has(m)).map(([m, t]) => t - changedAt.get(m)!);
-    return { name: spec.name, skewMs: spec.skewMs, polls, served, missing, stale, redelivery: changes ? served / changes : 0, delays };
+    const repeats = firstSeen.size ? served / firstSeen.size : 0;
+    return { name: spec.name, skewMs: spec.skewMs, polls, served, missing, stale, redelivery: changes ? served / changes : 0, repeats, delays };
   });
   return { orders: truth.size, changes, writerErrors, pollers };
 }

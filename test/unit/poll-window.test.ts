@@ -129,7 +129,15 @@ describe('planWindow: a known poller', () => {
     assert.ok(covers(w, pos(NOW - 7 * MINUTE)));
   });
 
-  test('a repeated time earlier than where that poll started is served from that time', () => {
+  test('the same time again from a slow clock serves the lost answer only, not the clock\'s whole lag', () => {
+    // The poller's clock is 10 minutes slow: its time is far behind where the lost poll started.
+    const slowTime = NOW - 15 * MINUTE;
+    const w = planWindow(request({ clientTime: slowTime, state: state(served, started, slowTime) }));
+
+    assert.equal(w.from, started);
+  });
+
+  test('a time earlier than the one stored (clock set back, re-sync) is served from that time', () => {
     const w = planWindow(request({ clientTime: NOW - 30 * MINUTE, state: state(served, started, NOW - 6 * MINUTE) }));
     assert.equal(w.from, isoMs(NOW - 30 * MINUTE));
   });
