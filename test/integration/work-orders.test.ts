@@ -8,6 +8,7 @@ import { request } from 'node:http';
 import { validateWorkOrder } from '../../functions/generated/validators.cjs';
 import { client, startStack, sleep, type LocalStack } from '../support/local-stack.ts';
 import { orders, workOrder } from '../support/documents.ts';
+import { assertProblem } from '../support/problems.ts';
 
 let stack: LocalStack;
 let erpKey: string;
@@ -41,15 +42,6 @@ function rawGet(path: string, key: string): Promise<{ status: number; type: stri
     req.on('error', reject);
     req.end();
   });
-}
-
-function assertProblem(reply: { status: number; headers: Headers; body: any }, status: number) {
-  assert.equal(reply.status, status, JSON.stringify(reply.body));
-  assert.equal(reply.headers.get('content-type'), 'application/problem+json');
-  assert.equal(reply.body.status, status);
-  assert.match(reply.body.type, /^urn:mixticket:problem:/);
-  assert.equal(typeof reply.body.title, 'string');
-  assert.equal(typeof reply.body.detail, 'string');
 }
 
 describe('health and keys', () => {
