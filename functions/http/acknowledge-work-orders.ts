@@ -1,5 +1,5 @@
 /** POST /facility/{facilityId}/acknowledgeWorkOrderReceipt: the PCS accepts or rejects orders it received. */
-import { validateAcknowledgementRequest } from '../generated/validators.cjs';
+import { validateAcknowledgementRequest } from '../generated/validators/validate-acknowledgement-request.cjs';
 import type { AcknowledgeWorkOrderReceipt } from '../generated/documents.ts';
 import { planAcknowledgements, type AcknowledgementDocument } from '../domain/acknowledgements.ts';
 import { loadOrders, writeOrders } from '../store/order-store.ts';

@@ -1,5 +1,5 @@
 /** POST /facility/{facilityId}/dispensingWorkorders: the ERP pushes creates, updates, holds and cancels. */
-import { validateWorkOrderRequest } from '../generated/validators.cjs';
+import { validateWorkOrderRequest } from '../generated/validators/validate-work-order-request.cjs';
 import type { DispensingWorkOrder } from '../generated/documents.ts';
 import { enforceStoredSizes, stringifyBooleans } from '../domain/documents.ts';
 import { planOrderBatch, type WorkOrderDocument } from '../domain/work-orders.ts';

@@ -10,7 +10,7 @@
  * deleted, and in any case no stored row points at them.
  */
 import { createHash } from 'node:crypto';
-import { validateWorkRecordRequest } from '../generated/validators.cjs';
+import { validateWorkRecordRequest } from '../generated/validators/validate-work-record-request.cjs';
 import type { DispensingWorkRecord } from '../generated/documents.ts';
 import { bytesMatch, newDocumentId, readRecordDocuments, rejectDocumentErrors, safeFileName, withDocumentReferences, type RecordDocument } from '../domain/bills-of-lading.ts';
 import { enforceStoredSizes, stringifyBooleans } from '../domain/documents.ts';
