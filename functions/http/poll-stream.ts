@@ -1,8 +1,9 @@
 /**
  * One poll of a facility's change stream, shared by the order poll (PCS) and the record
  * poll (ERP): read the query, plan the window (domain/poll-window.ts), read one page,
- * move the watermark, link the next page.
+ * remember the poller's new state, link the next page.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Stream } from '../store/keys.ts';
 import { invalidInput } from '../domain/errors.ts';
 import { decodeCursor, encodeCursor, nextState, planWindow, type Window } from '../domain/poll-window.ts';
@@ -62,7 +63,8 @@ export async function pollStream<T>(
   });
 
   const next = nextState(window, page.lastPosition, page.truncated);
-  if (next) await putPollerState(caller.keyId, options.stream, facilityId, next);
+  // A repeated poll (a lost answer served again) often ends where it ended before: no write.
+  if (next && !isDeepStrictEqual(next, state)) await putPollerState(caller.keyId, options.stream, facilityId, next);
 
   const headers: Record<string, string> = {};
   if (page.truncated && page.lastPosition !== null) {

@@ -1,6 +1,6 @@
 /**
- * Reading a facility's change stream (orders or records) from the changes index, and the
- * per-key watermarks of the pollers. One Query per page in the usual case: a poll costs
+ * Reading a facility's change stream (orders or records) from the changes index, and what
+ * the hub remembers about each poller (key) there. One Query per page in the usual case: a poll costs
  * what it returns, not what the facility holds.
  */
 import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
