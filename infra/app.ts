@@ -7,9 +7,12 @@
  *   customer       build only this customer's stack (its `name`)
  */
 import { App } from 'aws-cdk-lib';
+import { ensureGenerated } from '../scripts/ensure-generated.ts';
 import { customersFileFor, loadCustomers, selectCustomers } from './customers.ts';
 import { addHubStacks, addNagChecks } from './stacks/hub-app.ts';
 
+// The functions bundle the generated validators: build them if schemas/ changed since.
+ensureGenerated();
 const app = new App();
 const file = customersFileFor(app.node.tryGetContext('customersFile'));
 const only = app.node.tryGetContext('customer') as string | undefined;

@@ -12,6 +12,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { compile } from 'json-schema-to-typescript';
+import { STAMP_FILE, sourcesHash } from './ensure-generated.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const schemaDir = join(root, 'schemas');
@@ -89,4 +90,6 @@ for (const file of TYPES) {
   }
 }
 writeFileSync(join(outDir, 'documents.ts'), types);
+// Last: marks the folder as built from exactly these sources (scripts/ensure-generated.ts).
+writeFileSync(STAMP_FILE, `${sourcesHash()}\n`);
 console.log(`schemas: ${schemas.length} compiled into ${Object.keys(VALIDATORS).length} validators and ${seen.size} types`);

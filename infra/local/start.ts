@@ -6,6 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureGenerated } from '../../scripts/ensure-generated.ts';
 import { startDynamoLocal, ensureTable, type DynamoLocal } from './dynamodb-local.ts';
 import { startS3Local, type S3Local } from './s3-local.ts';
 import {
@@ -43,6 +44,8 @@ async function main(): Promise<void> {
   const other = runningInstance(dir);
   if (other) throw new Error(`an instance already runs from ${dir} (pid ${other.pid}, ${other.baseUrl}); stop it or set MIXTICKET_DATA_DIR`);
   mkdirSync(dir, { recursive: true });
+  // The handlers import the generated validators: build them if schemas/ changed since.
+  ensureGenerated();
 
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));

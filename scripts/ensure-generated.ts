@@ -1,0 +1,41 @@
+/**
+ * Keeps functions/generated/ in step with schemas/: `ensureGenerated()` rebuilds it (by running
+ * scripts/build-schemas.ts) when it is missing or when a schema or the build script changed
+ * since the last build. `npm ci` builds once (the `prepare` script); the CDK app, `npm start`
+ * and the keys CLI call this first, so an edit in schemas/ never meets stale validators.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** Written by the build last, so a build that failed half way is not taken as fresh. */
+export const STAMP_FILE = join(root, 'functions', 'generated', '.schemas-hash');
+
+/** A hash of everything the generated code is made from. */
+export function sourcesHash(): string {
+  const hash = createHash('sha256');
+  const inputs = [
+    ...readdirSync(join(root, 'schemas'))
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => join('schemas', f)),
+    join('scripts', 'build-schemas.ts'),
+  ];
+  for (const file of inputs) hash.update(file).update('\0').update(readFileSync(join(root, file))).update('\0');
+  return hash.digest('hex');
+}
+
+/** True when functions/generated/ was built from the current sources. */
+export function isFresh(): boolean {
+  return existsSync(STAMP_FILE) && readFileSync(STAMP_FILE, 'utf8').trim() === sourcesHash();
+}
+
+/** Rebuilds functions/generated/ unless it is fresh; throws if the build fails. */
+export function ensureGenerated(): void {
+  if (isFresh()) return;
+  const result = spawnSync(process.execPath, [join(root, 'scripts', 'build-schemas.ts')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) throw new Error(`building functions/generated/ from schemas/ failed (exit ${result.status ?? result.signal})`);
+}
