@@ -4,7 +4,7 @@
  * customers file builds nothing at all. (Both example stacks are built by hub-stack.test.ts
  * through the same addHubStacks, and by `npm run synth`.)
  */
-import { after, test } from 'node:test';
+import { afterAll, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { EXAMPLE_CUSTOMERS_FILE, PROJECT_ROOT, cdkContext } from './support.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hub-app-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let runs = 0;
 
 /** Runs the app; returns its exit status, stderr and the stacks of the cloud assembly. */

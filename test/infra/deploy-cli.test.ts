@@ -2,7 +2,7 @@
  * `npm run deploy`: the cdk command line built from ours, without running cdk (AWS cannot run
  * here). planDeploy is pure apart from reading the customers file, which most tests inject.
  */
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -2,7 +2,7 @@
  * Template assertions for every example customer's stack. The app is synthesized once for the
  * whole file (esbuild bundles each handler once; the second customer reuses the bundles).
  */
-import { after, describe, test } from 'node:test';
+import { afterAll, describe, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { OUTPUT } from '../../infra/stacks/stack-outputs.ts';
 import { actionsOf, buildHubApp, logicalId, resourcesOf, resourcesOfStatement, statementsOfRole } from './support.ts';
 
 const hub = buildHubApp();
-after(() => hub.dispose());
+afterAll(() => hub.dispose());
 
 const ROUTE_LIST: readonly RouteDef[] = ROUTES;
 const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'];

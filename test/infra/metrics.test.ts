@@ -3,7 +3,7 @@
  * logMetrics middleware of httpHandler): EMF lines on stdout with the hub's namespace and the
  * customer dimension the stack sets; nothing at all locally. Handlers run in-process here.
  */
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import type { Context } from 'aws-lambda';
 

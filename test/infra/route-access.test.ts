@@ -3,7 +3,7 @@
  * routes will): each `access` maps to exactly its grants, scoped to the stack's own bucket.
  * Bundling is skipped: only the IAM policies are looked at.
  */
-import { after, test } from 'node:test';
+import { afterAll, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { RouteDef } from '../../functions/routes.ts';
@@ -11,7 +11,7 @@ import { HubStack } from '../../infra/stacks/hub-stack.ts';
 import { actionsOf, buildHubApp, logicalId, resourcesOfStatement, statementsOfRole } from './support.ts';
 
 const hub = buildHubApp({ bundle: false });
-after(() => hub.dispose());
+afterAll(() => hub.dispose());
 
 const route = (id: string, access: RouteDef['access']): RouteDef => ({
   id,

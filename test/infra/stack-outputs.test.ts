@@ -3,7 +3,7 @@
  * the table from the stack's outputs. CloudFormation is injected: AWS cannot run here, and no
  * SDK mock library is installed, so the keys CLI's own wiring of the real client is not run.
  */
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { loadCustomers } from '../../infra/customers.ts';
 import { OUTPUT, outputValue, regionOfStack, resolveStackTarget, type StackOutput, type StackTargetDeps } from '../../infra/stacks/stack-outputs.ts';

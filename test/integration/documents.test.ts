@@ -5,18 +5,19 @@
  * dangling in the bucket. One stack for the file (plus one broken on purpose); each test
  * uses a facility of its own.
  */
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { validateWorkRecord } from '../../functions/generated/validators.cjs';
-import { client, sleep, startStack, type LocalStack } from '../support/local-stack.ts';
+import { client, sleep, startStack } from '../support/local-stack.ts';
+import { sharedStack, type SharedStack } from '../support/shared-stack.ts';
 import { orders, workOrder } from '../support/documents.ts';
 import { DOCUMENT_ID, HUB_AGENCY, inlineDocument, records, referencedDocument, workRecord } from '../support/records.ts';
 import { bucketOf, download, getNoRedirect, postUpload, type Bucket } from '../support/bucket.ts';
 import { CONTENT_TYPES, fileOfSize, makeFile, pdf, png, sha256, type FileKind } from '../support/files.ts';
 import { assertProblem, errorPaths } from '../support/problems.ts';
 
-let stack: LocalStack;
+let stack: SharedStack;
 let bucket: Bucket;
 let erpKey: string;
 let pcsKey: string;
@@ -33,8 +34,8 @@ const OTHER_FACILITY = `D-${process.pid}-other`;
 const WAIT_MS = 250;
 const MiB = 1024 * 1024;
 
-before(async () => {
-  stack = await startStack();
+beforeAll(async () => {
+  stack = sharedStack();
   bucket = bucketOf(stack);
   [erpKey, pcsKey, otherErpKey, otherPcsKey] = await Promise.all([
     stack.createKey('erp', ['*'], ['--name', 'documents ERP']),
@@ -43,7 +44,7 @@ before(async () => {
     stack.createKey('pcs', [OTHER_FACILITY]),
   ]);
 });
-after(async () => {
+afterAll(async () => {
   await stack?.destroy();
 });
 

@@ -3,26 +3,27 @@
  * six sample files (our own fixtures) are accepted, served back canonical and schema-valid,
  * and served in the older form to a key that asks for it.
  */
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateWorkOrder, validateWorkRecord } from '../../functions/generated/validators.cjs';
-import { client, ROOT, sleep, startStack, type LocalStack } from '../support/local-stack.ts';
+import { client, ROOT, sleep } from '../support/local-stack.ts';
+import { sharedStack, type SharedStack } from '../support/shared-stack.ts';
 
 const CASES = ['blended', 'single', 'vrt'] as const;
 const fixture = (form: 'legacy' | 'canonical', name: string): any =>
   JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', form, `${name}.json`), 'utf8'));
 
-let stack: LocalStack;
+let stack: SharedStack;
 const F = 'LEGACY-PLANT';
 let erp: ReturnType<typeof client>;
 let pcs: ReturnType<typeof client>;
 let legacyErp: ReturnType<typeof client>;
 let legacyPcs: ReturnType<typeof client>;
 
-before(async () => {
-  stack = await startStack();
+beforeAll(async () => {
+  stack = sharedStack();
   const [a, b, c, d] = await Promise.all([
     stack.createKey('erp', [F]),
     stack.createKey('pcs', [F]),
@@ -31,7 +32,7 @@ before(async () => {
   ]);
   [erp, pcs, legacyErp, legacyPcs] = [client(stack.baseUrl, a), client(stack.baseUrl, b), client(stack.baseUrl, c), client(stack.baseUrl, d)];
 });
-after(async () => {
+afterAll(async () => {
   await stack?.destroy();
 });
 

@@ -2,7 +2,7 @@
  * `npm start` as an operator meets it: data survives a restart, two instances run side by
  * side, a second start on the same data folder is refused, and stopping leaves no child behind.
  */
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -3,17 +3,18 @@
  * authorizer and the handlers against DynamoDB Local and the S3 emulator. One stack for
  * the file; each test uses a facility of its own.
  */
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { validateWorkRecord } from '../../functions/generated/validators.cjs';
-import { client, sleep, startStack, type LocalStack } from '../support/local-stack.ts';
+import { client, sleep } from '../support/local-stack.ts';
+import { sharedStack, type SharedStack } from '../support/shared-stack.ts';
 import { orders, workOrder } from '../support/documents.ts';
 import { acknowledgement, acknowledgements, DOCUMENT_ID, HUB_AGENCY, inlineDocument, records, reverseKeys, workRecord } from '../support/records.ts';
 import { bucketOf, type Bucket } from '../support/bucket.ts';
 import { pdf, sha256 } from '../support/files.ts';
 import { assertProblem, errorPaths } from '../support/problems.ts';
 
-let stack: LocalStack;
+let stack: SharedStack;
 let bucket: Bucket;
 let erpKey: string;
 let pcsKey: string;
@@ -25,13 +26,13 @@ const facility = () => facilityName(++counter);
 /** The stack's settle delay is 150 ms: changes are served this long after they were made. */
 const WAIT_MS = 250;
 
-before(async () => {
-  stack = await startStack();
+beforeAll(async () => {
+  stack = sharedStack();
   bucket = bucketOf(stack);
   erpKey = await stack.createKey('erp', ['*'], ['--name', 'records ERP']);
   pcsKey = await stack.createKey('pcs', Array.from({ length: FACILITIES }, (_, i) => facilityName(i + 1)), ['--name', 'records PCS']);
 });
-after(async () => {
+afterAll(async () => {
   await stack?.destroy();
 });
 

@@ -3,7 +3,7 @@
  * from 10 minutes behind to 10 minutes ahead, one losing answers, small pages), and a
  * 3,000-order backlog drained by a poller that ignores Link headers.
  */
-import { test } from 'node:test';
+import { test } from 'vitest';
 import assert from 'node:assert/strict';
 import { client, startStack } from '../support/local-stack.ts';
 import { orders, workOrder } from '../support/documents.ts';

@@ -2,15 +2,16 @@
  * Work orders end to end over real HTTP: the local gateway, the authorizer and the
  * handlers against DynamoDB Local. Each test uses its own facility, so tests share one stack.
  */
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { validateWorkOrder } from '../../functions/generated/validators.cjs';
-import { client, startStack, sleep, type LocalStack } from '../support/local-stack.ts';
+import { client, sleep } from '../support/local-stack.ts';
+import { sharedStack, type SharedStack } from '../support/shared-stack.ts';
 import { orders, workOrder } from '../support/documents.ts';
 import { assertProblem } from '../support/problems.ts';
 
-let stack: LocalStack;
+let stack: SharedStack;
 let erpKey: string;
 let pcsKey: string;
 let counter = 0;
@@ -18,13 +19,13 @@ let counter = 0;
 const facility = () => `F-${process.pid}-${++counter}`;
 const SETTLE_MS = 150;
 
-before(async () => {
-  stack = await startStack({ env: { POLL_PAGE_SIZE: '20' } });
+beforeAll(async () => {
+  stack = sharedStack();
   // Wildcard ERP key and a PCS key per facility are made on demand; one of each here.
   erpKey = await stack.createKey('erp', ['*'], ['--name', 'test ERP']);
   pcsKey = await stack.createKey('pcs', Array.from({ length: 40 }, (_, i) => `F-${process.pid}-${i + 1}`));
 });
-after(async () => {
+afterAll(async () => {
   await stack?.destroy();
 });
 

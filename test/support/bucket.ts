@@ -19,7 +19,7 @@ export interface Bucket {
   create(): Promise<void>;
 }
 
-export function bucketOf(stack: LocalStack): Bucket {
+export function bucketOf(stack: Pick<LocalStack, 'dataDir'>): Bucket {
   const local = JSON.parse(readFileSync(join(stack.dataDir, 'local.json'), 'utf8')) as { s3Endpoint: string; bucketName: string };
   const s3 = new S3Client({
     endpoint: local.s3Endpoint,

@@ -45,6 +45,19 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | n
   });
 }
 
+/** Runs `npm run keys -- ...`-like commands and makes keys for a stack reached through `env`. */
+export function keysOf(env: NodeJS.ProcessEnv): Pick<LocalStack, 'keys' | 'createKey'> {
+  const keys = (args: string[]) => run(['infra/keys-cli.ts', ...args], env);
+  return {
+    keys,
+    async createKey(role, facilities, extra = []) {
+      const out = await keys(['create', '--role', role, ...facilities.flatMap((f) => ['--facility', f]), ...extra]);
+      if (out.code !== 0) throw new Error(`keys create failed: ${out.stderr}`);
+      return out.stdout.trim().split('\n').at(-1)!;
+    },
+  };
+}
+
 /** Starts a stack and resolves once it prints its base URL. */
 export async function startStack(options: StackOptions = {}): Promise<LocalStack> {
   const ownDir = options.dataDir === undefined;
@@ -86,12 +99,7 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
     dataDir,
     child,
     env,
-    keys: (args) => run(['infra/keys-cli.ts', ...args], env),
-    async createKey(role, facilities, extra = []) {
-      const out = await stack.keys(['create', '--role', role, ...facilities.flatMap((f) => ['--facility', f]), ...extra]);
-      if (out.code !== 0) throw new Error(`keys create failed: ${out.stderr}`);
-      return out.stdout.trim().split('\n').at(-1)!;
-    },
+    ...keysOf(env),
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       return exited;

@@ -7,13 +7,32 @@ export interface ProblemReply {
   body: any;
 }
 
-/** The reply is problem+json with this status (a number, or a predicate such as 5xx). */
-export function assertProblem(reply: ProblemReply, status: number | ((s: number) => boolean)): void {
+/** The problem type each status stands for unless a test names another (written out, not imported). */
+const KIND_OF_STATUS: Record<number, string> = {
+  400: 'invalid-input',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not-found',
+  405: 'method-not-allowed',
+  409: 'conflict',
+  413: 'too-large',
+  415: 'unsupported-media-type',
+  429: 'throttled',
+};
+
+/**
+ * The reply is problem+json with this status (a number, or a predicate such as 5xx) and the
+ * problem type `urn:mixticket:problem:<kind>`: `kind` when given, else the status's own kind
+ * (`internal` for a 5xx).
+ */
+export function assertProblem(reply: ProblemReply, status: number | ((s: number) => boolean), kind?: string): void {
   const ok = typeof status === 'number' ? reply.status === status : status(reply.status);
   assert.ok(ok, `status ${reply.status}: ${JSON.stringify(reply.body)}`);
   assert.equal(reply.headers.get('content-type'), 'application/problem+json');
   assert.equal(reply.body?.status, reply.status);
-  assert.match(reply.body.type, /^urn:mixticket:problem:/);
+  const expected = kind ?? (reply.status >= 500 ? 'internal' : KIND_OF_STATUS[reply.status]);
+  assert.ok(expected, `no problem kind is known for status ${reply.status}; name one`);
+  assert.equal(reply.body.type, `urn:mixticket:problem:${expected}`);
   assert.equal(typeof reply.body.title, 'string');
   assert.equal(typeof reply.body.detail, 'string');
 }

@@ -1,4 +1,4 @@
-import { describe, test } from 'node:test';
+import { describe, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { HubError } from '../../functions/domain/errors.ts';
 import { isFacilityId, parseFacilityId } from '../../functions/domain/facility.ts';
