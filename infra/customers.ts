@@ -136,13 +136,22 @@ function checkCustomer(check: Checker, where: string, raw: unknown): Customer | 
   const before = check.problems.length;
 
   check.string(`${where}.name`, raw.name, NAME, 'a kebab-case id (a-z, 0-9 and single dashes, starting with a letter)', 64);
-  check.string(`${where}.stackName`, raw.stackName, STACK_NAME, 'a CloudFormation stack name (letters, digits and dashes, starting with a letter, at most 128 characters)', 128);
+  check.string(
+    `${where}.stackName`,
+    raw.stackName,
+    STACK_NAME,
+    'a CloudFormation stack name (letters, digits and dashes, starting with a letter, at most 128 characters)',
+    128,
+  );
   check.string(`${where}.account`, raw.account, ACCOUNT, 'a 12-digit AWS account id as a string');
   check.string(`${where}.region`, raw.region, REGION, 'an AWS region such as "us-east-1"');
   check.string(`${where}.alarmEmail`, raw.alarmEmail, EMAIL, 'an email address');
 
   if (raw.logRetentionDays !== undefined && !(LOG_RETENTION_DAYS as readonly unknown[]).includes(raw.logRetentionDays)) {
-    check.report(`${where}.logRetentionDays`, `must be one of ${LOG_RETENTION_DAYS.join(', ')} (the values CloudWatch Logs accepts), got ${JSON.stringify(raw.logRetentionDays)}`);
+    check.report(
+      `${where}.logRetentionDays`,
+      `must be one of ${LOG_RETENTION_DAYS.join(', ')} (the values CloudWatch Logs accepts), got ${JSON.stringify(raw.logRetentionDays)}`,
+    );
   }
 
   if (raw.throttle !== undefined && check.object(`${where}.throttle`, raw.throttle, ['rateLimit', 'burstLimit'])) {
@@ -163,10 +172,16 @@ function checkCustomer(check: Checker, where: string, raw: unknown): Customer | 
       // API Gateway regional custom domains need a certificate in the API's own account and region.
       const [, certRegion, certAccount] = CERTIFICATE_ARN.exec(arn) ?? [];
       if (typeof raw.region === 'string' && REGION.test(raw.region) && certRegion !== raw.region) {
-        check.report(`${where}.domain.certificateArn`, `must be a certificate in the customer's region ${raw.region}, got one in ${certRegion}`);
+        check.report(
+          `${where}.domain.certificateArn`,
+          `must be a certificate in the customer's region ${raw.region}, got one in ${certRegion}`,
+        );
       }
       if (typeof raw.account === 'string' && ACCOUNT.test(raw.account) && certAccount !== raw.account) {
-        check.report(`${where}.domain.certificateArn`, `must be a certificate in the customer's account ${raw.account}, got one in ${certAccount}`);
+        check.report(
+          `${where}.domain.certificateArn`,
+          `must be a certificate in the customer's account ${raw.account}, got one in ${certAccount}`,
+        );
       }
     }
   }
@@ -196,11 +211,15 @@ export function parseCustomers(json: unknown, source?: string): Customer[] {
     const where = `customers[${index}]${label}`;
     const customer = checkCustomer(check, where, raw);
     if (isObject(raw)) {
-      for (const [key, seen] of [['name', names], ['stackName', stackNames]] as const) {
+      for (const [key, seen] of [
+        ['name', names],
+        ['stackName', stackNames],
+      ] as const) {
         const value = raw[key];
         if (typeof value !== 'string') continue;
         const first = seen.get(value);
-        if (first !== undefined) check.report(`${where}.${key}`, `duplicate ${key} ${JSON.stringify(value)} (already used by customers[${first}])`);
+        if (first !== undefined)
+          check.report(`${where}.${key}`, `duplicate ${key} ${JSON.stringify(value)} (already used by customers[${first}])`);
         else seen.set(value, index);
       }
     }

@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { CUSTOMERS_FILE_ENV, customersFileFor, loadCustomers, type Customer } from './customers.ts';
+import { CUSTOMERS_FILE_ENV, type Customer, customersFileFor, loadCustomers } from './customers.ts';
 
 const PROJECT_ROOT = resolve(import.meta.dirname, '..');
 
@@ -97,7 +97,9 @@ export function planDeploy(
   for (let i = 0; i < passThrough.length; i++) {
     const context = contextAt(passThrough, i);
     if (context && (context[0] === 'customer' || context[0] === 'customersFile')) {
-      throw new DeployUsageError(`-c ${context[0]}=... is set by deploy itself; give ${context[0] === 'customer' ? 'the customer as the first argument' : 'it before --'}`);
+      throw new DeployUsageError(
+        `-c ${context[0]}=... is set by deploy itself; give ${context[0] === 'customer' ? 'the customer as the first argument' : 'it before --'}`,
+      );
     }
     if (passThrough[i] === '--all') throw new DeployUsageError('--all goes before --');
   }
@@ -110,7 +112,9 @@ export function planDeploy(
   } else {
     const found = known.find((c) => c.name === names[0]);
     if (!found) {
-      throw new DeployUsageError(`unknown customer ${JSON.stringify(names[0])} in ${customersFile}; known: ${known.map((c) => c.name).join(', ')}`);
+      throw new DeployUsageError(
+        `unknown customer ${JSON.stringify(names[0])} in ${customersFile}; known: ${known.map((c) => c.name).join(', ')}`,
+      );
     }
     customers = [found];
   }

@@ -47,7 +47,9 @@ async function connect(stack: string | undefined): Promise<() => Promise<void>> 
         return Stacks?.[0]?.Outputs;
       },
     });
-    console.error(`keys: stack ${target.stackName} in ${target.region} (region from the ${target.regionSource}), table ${target.tableName}`);
+    console.error(
+      `keys: stack ${target.stackName} in ${target.region} (region from the ${target.regionSource}), table ${target.tableName}`,
+    );
     // functions/shared/clients.ts reads AWS_REGION when the store is loaded, after this.
     Object.assign(process.env, { AWS_REGION: target.region, TABLE_NAME: target.tableName });
     return async () => undefined;
@@ -114,7 +116,19 @@ async function main(argv: string[]): Promise<void> {
     } else if (command === 'list') {
       const keys = (await store.listApiKeys()).map(({ secretHash: _, ...k }) => k);
       if (values.json) {
-        console.log(JSON.stringify(keys.map((k) => ({ keyId: k.keyId, name: k.name, role: k.role, facilities: k.facilities, format: k.format, createdAt: k.createdAt, revokedAt: k.revokedAt }))));
+        console.log(
+          JSON.stringify(
+            keys.map((k) => ({
+              keyId: k.keyId,
+              name: k.name,
+              role: k.role,
+              facilities: k.facilities,
+              format: k.format,
+              createdAt: k.createdAt,
+              revokedAt: k.revokedAt,
+            })),
+          ),
+        );
       } else if (keys.length === 0) {
         console.log('no keys');
       } else {

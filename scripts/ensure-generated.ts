@@ -24,7 +24,12 @@ export function sourcesHash(): string {
       .map((f) => join('schemas', f)),
     join('scripts', 'build-schemas.ts'),
   ];
-  for (const file of inputs) hash.update(file).update('\0').update(readFileSync(join(root, file))).update('\0');
+  for (const file of inputs)
+    hash
+      .update(file)
+      .update('\0')
+      .update(readFileSync(join(root, file)))
+      .update('\0');
   return hash.digest('hex');
 }
 
@@ -36,6 +41,9 @@ export function isFresh(): boolean {
 /** Rebuilds functions/generated/ unless it is fresh; throws if the build fails. */
 export function ensureGenerated(): void {
   if (isFresh()) return;
-  const result = spawnSync(process.execPath, [join(root, 'scripts', 'build-schemas.ts')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  const result = spawnSync(process.execPath, [join(root, 'scripts', 'build-schemas.ts')], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (result.status !== 0) throw new Error(`building functions/generated/ from schemas/ failed (exit ${result.status ?? result.signal})`);
 }

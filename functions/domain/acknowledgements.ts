@@ -2,8 +2,8 @@
  * Acknowledgements of receipt (PCS → hub): accepted or rejected, with reasons. They set the
  * order's status and are shown with the order; they never re-serve the order to the PCS.
  */
-import { HubError, type ErrorItem } from './errors.ts';
-import { orderIdentity, type Identifier, type OrderState, type OrderStatus } from './work-orders.ts';
+import { type ErrorItem, HubError } from './errors.ts';
+import { type Identifier, type OrderState, type OrderStatus, orderIdentity } from './work-orders.ts';
 
 export interface AcknowledgementDocument {
   workOrderIdentifier: Identifier;
@@ -40,7 +40,10 @@ export function planAcknowledgements(
     const id = orderIdentity(agency, number);
     const order = working.get(id);
     if (!order) {
-      errors.push({ path: `${pointer}/${index}/workOrderIdentifier`, message: `work order ${number} (${agency}) is not known at this facility` });
+      errors.push({
+        path: `${pointer}/${index}/workOrderIdentifier`,
+        message: `work order ${number} (${agency}) is not known at this facility`,
+      });
       return;
     }
     const status = ack.acknowledgeWorkOrderStatusCode;
@@ -53,7 +56,11 @@ export function planAcknowledgements(
     results.push({ index, workOrderNumber: number, agency, status });
   });
   if (errors.length > 0) {
-    throw new HubError('not-found', `${errors.length} acknowledgement${errors.length === 1 ? ' names an order' : 's name orders'} the hub does not know; nothing in this request was applied.`, errors);
+    throw new HubError(
+      'not-found',
+      `${errors.length} acknowledgement${errors.length === 1 ? ' names an order' : 's name orders'} the hub does not know; nothing in this request was applied.`,
+      errors,
+    );
   }
   const writes = [...working.entries()]
     .filter(([id, next]) => next !== orders.get(id))

@@ -5,7 +5,7 @@
  * and rewritten to carry a reference instead of bytes. Pure: no I/O.
  */
 import { randomBytes } from 'node:crypto';
-import { invalidInput, tooLarge, type ErrorItem } from './errors.ts';
+import { type ErrorItem, invalidInput, tooLarge } from './errors.ts';
 
 /** File types a stored document may have, by extension, with the bytes every such file starts with. */
 export const FILE_TYPES = {
@@ -13,8 +13,20 @@ export const FILE_TYPES = {
   png: { contentType: 'image/png', magic: [[0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]] },
   jpg: { contentType: 'image/jpeg', magic: [[0xff, 0xd8, 0xff]] },
   jpeg: { contentType: 'image/jpeg', magic: [[0xff, 0xd8, 0xff]] },
-  tif: { contentType: 'image/tiff', magic: [[0x49, 0x49, 0x2a, 0x00], [0x4d, 0x4d, 0x00, 0x2a]] },
-  tiff: { contentType: 'image/tiff', magic: [[0x49, 0x49, 0x2a, 0x00], [0x4d, 0x4d, 0x00, 0x2a]] },
+  tif: {
+    contentType: 'image/tiff',
+    magic: [
+      [0x49, 0x49, 0x2a, 0x00],
+      [0x4d, 0x4d, 0x00, 0x2a],
+    ],
+  },
+  tiff: {
+    contentType: 'image/tiff',
+    magic: [
+      [0x49, 0x49, 0x2a, 0x00],
+      [0x4d, 0x4d, 0x00, 0x2a],
+    ],
+  },
 } as const satisfies Record<string, { contentType: string; magic: readonly (readonly number[])[] }>;
 
 export type Extension = keyof typeof FILE_TYPES;
@@ -67,7 +79,12 @@ export function decodeBase64(text: string): Buffer | null {
 
 /** A file name safe to hand back in Content-Disposition: no paths, no control or quote characters. */
 export function safeFileName(name: string | undefined, documentId: string, extension: string): string {
-  const base = (name ?? '').split(/[\\/]/).pop()!.replace(/[\u0000-\u001f\u007f"\\;]/g, '').trim().slice(0, 200);
+  const base = (name ?? '')
+    .split(/[\\/]/)
+    .pop()!
+    .replace(/[\u0000-\u001f\u007f"\\;]/g, '')
+    .trim()
+    .slice(0, 200);
   return base || `${documentId}.${extension}`;
 }
 
@@ -85,7 +102,16 @@ interface AssociatedDocument {
 
 /** One document a record brings: its bytes inline, or a reference to a direct upload. */
 export type RecordDocument =
-  | { kind: 'inline'; index: number; path: string; bytes: Buffer; extension: Extension; contentType: string; fileName: string | undefined; documentType: string | undefined }
+  | {
+      kind: 'inline';
+      index: number;
+      path: string;
+      bytes: Buffer;
+      extension: Extension;
+      contentType: string;
+      fileName: string | undefined;
+      documentType: string | undefined;
+    }
   | { kind: 'reference'; index: number; path: string; documentId: string };
 
 /**
@@ -94,7 +120,10 @@ export type RecordDocument =
  * file that names a hub document id is a reference. Other entries (a carrier's paper
  * ticket number, say) are left alone. Collects every problem with its path.
  */
-export function readRecordDocuments(record: { associatedDocument?: AssociatedDocument[] }, pointer: string): {
+export function readRecordDocuments(
+  record: { associatedDocument?: AssociatedDocument[] },
+  pointer: string,
+): {
   documents: RecordDocument[];
   errors: ErrorItem[];
   tooLarge: ErrorItem[];

@@ -1,5 +1,5 @@
 /** Document-level rules shared by every pushed document kind. */
-import { tooLarge, type ErrorItem } from './errors.ts';
+import { type ErrorItem, tooLarge } from './errors.ts';
 
 /**
  * The standard declares its booleans as strings; JSON booleans are accepted too (the

@@ -34,8 +34,7 @@ export class HubError extends Error {
   }
 }
 
-export const invalidInput = (detail: string, errors?: ErrorItem[]): HubError =>
-  new HubError('invalid-input', detail, errors);
+export const invalidInput = (detail: string, errors?: ErrorItem[]): HubError => new HubError('invalid-input', detail, errors);
 export const notFound = (detail: string, errors?: ErrorItem[]): HubError => new HubError('not-found', detail, errors);
 export const conflict = (detail: string, errors?: ErrorItem[]): HubError => new HubError('conflict', detail, errors);
 export const tooLarge = (detail: string, errors?: ErrorItem[]): HubError => new HubError('too-large', detail, errors);

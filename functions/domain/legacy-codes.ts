@@ -10,10 +10,11 @@
  * that drifts from the schema fails at module load (and in the unit tests), never silently.
  * Pure: the schemas are imported as JSON modules (bundled), no I/O.
  */
+
+import acknowledgementSchema from '../../schemas/acknowledge-work-order-receipt.schema.json' with { type: 'json' };
 import common from '../../schemas/common.schema.json' with { type: 'json' };
 import workOrderSchema from '../../schemas/dispensing-work-order.schema.json' with { type: 'json' };
 import workRecordSchema from '../../schemas/dispensing-work-record.schema.json' with { type: 'json' };
-import acknowledgementSchema from '../../schemas/acknowledge-work-order-receipt.schema.json' with { type: 'json' };
 
 export type DocumentKind = 'workOrder' | 'workRecord' | 'acknowledgement';
 
@@ -164,7 +165,7 @@ function definitionShape(name: string): Shape {
     built.set(name, shape);
     return shape;
   }
-  if (node.enum && node.enum.includes(true) && node.enum.includes('true')) {
+  if (node.enum?.includes(true) && node.enum.includes('true')) {
     built.set(name, FLAG);
     return FLAG;
   }

@@ -6,12 +6,12 @@
  * JSON booleans and alpha-2 countries. Each direction is one walk of the document alongside
  * the model derived from the schemas (legacy-codes.ts). Pure: no I/O.
  */
-import { invalidInput, type ErrorItem } from './errors.ts';
+import { type ErrorItem, invalidInput } from './errors.ts';
 import {
   COUNTRY_ALPHA2,
+  type CodeList,
   DEFAULT_ORDER_STATUS,
   DOCUMENT_SHAPES,
-  type CodeList,
   type DocumentKind,
   type ObjectShape,
   type Prop,
@@ -142,7 +142,10 @@ function inCode(list: CodeList, value: unknown, walk: Walk): unknown {
   const code = Number.isInteger(value) ? list.values[value] : undefined;
   if (code !== undefined) return code;
   const accepted = list.values.map((v, i) => `${i} (${v})`).join(', ');
-  walk.errors.push({ path: pathOf(walk), message: `${value} is not ${/^[aeiou]/i.test(list.name) ? 'an' : 'a'} ${list.name} code; accepted: ${accepted}` });
+  walk.errors.push({
+    path: pathOf(walk),
+    message: `${value} is not ${/^[aeiou]/i.test(list.name) ? 'an' : 'a'} ${list.name} code; accepted: ${accepted}`,
+  });
   return value;
 }
 
@@ -196,8 +199,7 @@ function wrapperKey(value: unknown): string | undefined {
 }
 
 /** The property a client's key names: exact spellings first, then any case. */
-const propOf = (shape: ObjectShape, key: string): Prop | undefined =>
-  shape.byKey.get(key) ?? shape.byLower.get(key.toLowerCase());
+const propOf = (shape: ObjectShape, key: string): Prop | undefined => shape.byKey.get(key) ?? shape.byLower.get(key.toLowerCase());
 
 /** The first key of `obj` that names the canonical property `name`. */
 function clientKeyOf(shape: ObjectShape, obj: Obj, name: string): string | undefined {

@@ -40,7 +40,12 @@ const ref = (ids: Identifier[]) => {
     : { agency: '', number: '' };
 };
 const lineKey = (group: GroupLike, product: ProductLike) =>
-  JSON.stringify([ref(group.identifier).agency, ref(group.identifier).number, ref(product.identifier).agency, ref(product.identifier).number]);
+  JSON.stringify([
+    ref(group.identifier).agency,
+    ref(group.identifier).number,
+    ref(product.identifier).agency,
+    ref(product.identifier).number,
+  ]);
 /** Sums without binary-fraction noise (0.1 + 0.2 shows as 0.3). */
 const add = (a: number, b: number) => Math.round((a + b) * 1e9) / 1e9;
 
@@ -54,7 +59,13 @@ export function productLines(
     const key = lineKey(group, product);
     let line = lines.get(key);
     if (!line) {
-      line = { productGroup: ref(group.identifier), product: ref(product.identifier), requestedQuantity: null, actualQuantity: [], records: 0 };
+      line = {
+        productGroup: ref(group.identifier),
+        product: ref(product.identifier),
+        requestedQuantity: null,
+        actualQuantity: [],
+        records: 0,
+      };
       lines.set(key, line);
     }
     return line;

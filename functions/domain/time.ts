@@ -3,8 +3,7 @@ import { invalidInput } from './errors.ts';
 // ISO 8601 date-time with a zone: Z, ±hh:mm or ±hhmm; seconds and fractions optional.
 const ISO_WITH_ZONE = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2})(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})$/;
 
-export const EXPECTED_TIME_FORMAT =
-  'an ISO 8601 date-time with a zone, e.g. 2026-11-21T08:30:00Z or 2026-11-21T10:30:00.000+02:00';
+export const EXPECTED_TIME_FORMAT = 'an ISO 8601 date-time with a zone, e.g. 2026-11-21T08:30:00Z or 2026-11-21T10:30:00.000+02:00';
 
 /**
  * Parses the poll's lastExecutionDateTime into epoch milliseconds (fractions below a

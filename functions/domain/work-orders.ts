@@ -4,7 +4,7 @@
  * module decides, the store writes the result atomically.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { conflict, HubError, notFound, type ErrorItem } from './errors.ts';
+import { conflict, type ErrorItem, HubError, notFound } from './errors.ts';
 
 export type ErpChange = 'create' | 'update' | 'hold' | 'cancel';
 export type OrderStatus = 'open' | 'onHold' | 'accepted' | 'rejected' | 'inProgress' | 'complete' | 'cancelled';
@@ -76,12 +76,7 @@ function sameContent(a: WorkOrderDocument, b: WorkOrderDocument): boolean {
 type Decision = { outcome: OrderOutcome; next?: OrderState } | { error: HubError };
 
 /** Decides what one pushed document does to the order's current state (undefined: unknown order). */
-export function decideOrderChange(
-  current: OrderState | undefined,
-  doc: WorkOrderDocument,
-  facilityId: string,
-  now: number,
-): Decision {
+export function decideOrderChange(current: OrderState | undefined, doc: WorkOrderDocument, facilityId: string, now: number): Decision {
   const change = doc.workOrderType;
   const { agency, number } = doc.workOrderIdentifier;
   const label = `work order ${number} (${agency})`;
@@ -187,7 +182,11 @@ export function planOrderBatch(
       failures.length === 1
         ? `${failures[0]!.error.message} Nothing in this request was applied.`
         : `${failures.length} documents cannot be applied; nothing in this request was applied.`;
-    throw new HubError(kind, detail, failures.map((f) => f.item));
+    throw new HubError(
+      kind,
+      detail,
+      failures.map((f) => f.item),
+    );
   }
 
   const writes: OrderBatchPlan['writes'] = [];

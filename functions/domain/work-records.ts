@@ -4,8 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
-import { HubError, type ErrorItem } from './errors.ts';
-import { orderIdentity, type Identifier, type OrderState, type OrderStatus } from './work-orders.ts';
+import { type ErrorItem, HubError } from './errors.ts';
+import { type Identifier, type OrderState, type OrderStatus, orderIdentity } from './work-orders.ts';
 
 export type ReportedStatus = 'inProgress' | 'complete';
 
@@ -51,7 +51,9 @@ export interface RecordBatchPlan {
 
 /** Hash of a record's submitted content: key order and whitespace do not matter. */
 export function recordContentHash(record: WorkRecordDocument): string {
-  return createHash('sha256').update(stringify(record) ?? '').digest('hex');
+  return createHash('sha256')
+    .update(stringify(record) ?? '')
+    .digest('hex');
 }
 
 export const recordIdentity = (agency: string, number: string): string => JSON.stringify([agency, number]);
@@ -89,7 +91,9 @@ export function planRecordBatch(
     const { agency, number } = record.workRecordIdentifier;
     const id = recordIdentity(agency, number);
     const hash = hashes[index]!;
-    const known = seen.get(id) ?? (existing.has(id) ? { hash: existing.get(id)!.contentHash, orderMatched: existing.get(id)!.orderMatched } : undefined);
+    const known =
+      seen.get(id) ??
+      (existing.has(id) ? { hash: existing.get(id)!.contentHash, orderMatched: existing.get(id)!.orderMatched } : undefined);
     if (known) {
       if (known.hash === hash) {
         results.push({ index, workRecordNumber: number, agency, outcome: 'unchanged', orderMatched: known.orderMatched });
@@ -115,7 +119,9 @@ export function planRecordBatch(
   if (errors.length > 0) {
     throw new HubError(
       'conflict',
-      errors.length === 1 ? `${errors[0]!.message}; nothing in this request was applied.` : `${errors.length} records conflict with records already submitted; nothing in this request was applied.`,
+      errors.length === 1
+        ? `${errors[0]!.message}; nothing in this request was applied.`
+        : `${errors.length} records conflict with records already submitted; nothing in this request was applied.`,
       errors,
     );
   }
@@ -124,4 +130,3 @@ export function planRecordBatch(
     .map(([id, next]) => ({ next, expectedVersion: orders.get(id)!.version }));
   return { results, created, orderWrites };
 }
-

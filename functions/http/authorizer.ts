@@ -8,9 +8,9 @@
  */
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import { keyMatches, parseKey } from '../domain/api-keys.ts';
-import { getApiKey } from '../store/api-key-store.ts';
-import { contextOf, type AuthorizerContext } from '../shared/caller.ts';
+import { type AuthorizerContext, contextOf } from '../shared/caller.ts';
 import { logger } from '../shared/logger.ts';
+import { getApiKey } from '../store/api-key-store.ts';
 
 type Result = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
 

@@ -3,10 +3,11 @@
  * send inline. Answers a presigned POST (exact size, declared content type, 15 minutes);
  * the object is checked when a record references its documentId.
  */
-import { validateDocumentUploadRequest } from '../generated/validators/validate-document-upload-request.cjs';
+
 import { DOCUMENT_LIMITS, extensionOf, newDocumentId, safeFileName } from '../domain/bills-of-lading.ts';
-import { presignUpload, putPendingUpload } from '../store/document-store.ts';
+import { validateDocumentUploadRequest } from '../generated/validators/validate-document-upload-request.cjs';
 import { httpHandler, json } from '../shared/middleware.ts';
+import { presignUpload, putPendingUpload } from '../store/document-store.ts';
 
 interface UploadRequest {
   fileName: string;

@@ -1,15 +1,15 @@
 /** GET /facility/{facilityId}/documents/{documentId}: 302 to a presigned download valid for 5 minutes. */
 import { isDocumentId } from '../domain/bills-of-lading.ts';
 import { notFound } from '../domain/errors.ts';
-import { getDocumentRow, presignDownload } from '../store/document-store.ts';
 import { countMetric } from '../shared/metrics.ts';
 import { httpHandler } from '../shared/middleware.ts';
+import { getDocumentRow, presignDownload } from '../store/document-store.ts';
 
 export const handler = httpHandler('getDocument', async ({ event, facilityId }) => {
   const documentId = event.pathParameters?.documentId ?? '';
   // A malformed id cannot name a document: the same 404 as an unknown one.
   const row = isDocumentId(documentId) ? await getDocumentRow(facilityId!, documentId) : null;
-  if (!row || row.status !== 'stored') throw notFound(`No stored document ${documentId} at facility ${facilityId}.`);
+  if (row?.status !== 'stored') throw notFound(`No stored document ${documentId} at facility ${facilityId}.`);
   countMetric('documentsServed');
   return { statusCode: 302, headers: { location: await presignDownload(row), 'cache-control': 'no-store' }, body: '' };
 });

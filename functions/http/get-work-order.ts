@@ -1,10 +1,10 @@
 /** GET /facility/{facilityId}/dispensingWorkorders/{workOrderNumber}: one order with its hub state. */
 import { conflict, invalidInput, notFound } from '../domain/errors.ts';
-import { isoMs } from '../domain/time.ts';
 import { productLines } from '../domain/order-summary.ts';
+import { isoMs } from '../domain/time.ts';
+import { httpHandler, json } from '../shared/middleware.ts';
 import { findOrders } from '../store/order-store.ts';
 import { recordsOfOrder } from '../store/record-store.ts';
-import { httpHandler, json } from '../shared/middleware.ts';
 
 export const handler = httpHandler('getWorkOrder', async ({ event, facilityId }) => {
   const number = event.pathParameters?.workOrderNumber ?? '';
@@ -42,9 +42,7 @@ export const handler = httpHandler('getWorkOrder', async ({ event, facilityId })
       receivedAt: isoMs(r.receivedAt),
       documentIds: r.documents.map((d) => d.documentId),
     })),
-    documents: records.flatMap((r) =>
-      r.documents.map((d) => ({ ...d, workRecordNumber: r.number, href: base + d.documentId })),
-    ),
+    documents: records.flatMap((r) => r.documents.map((d) => ({ ...d, workRecordNumber: r.number, href: base + d.documentId }))),
     products: productLines(order.doc as never, records.map((r) => r.doc) as never),
   });
 });

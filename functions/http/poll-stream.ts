@@ -4,16 +4,16 @@
  * remember the poller's new state, link the next page.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { Stream } from '../store/keys.ts';
 import { invalidInput } from '../domain/errors.ts';
+import { type DocumentKind, toLegacy } from '../domain/legacy-form.ts';
 import { decodeCursor, encodeCursor, nextState, planWindow, type Window } from '../domain/poll-window.ts';
 import { parseClientTime } from '../domain/time.ts';
-import { getPollerState, putPollerState, readStream } from '../store/change-stream.ts';
-import { config } from '../shared/config.ts';
 import type { Caller, DocumentFormat } from '../shared/caller.ts';
+import { config } from '../shared/config.ts';
 import { countMetric } from '../shared/metrics.ts';
-import { json, type HubEvent, type HubResult } from '../shared/middleware.ts';
-import { toLegacy, type DocumentKind } from '../domain/legacy-form.ts';
+import { type HubEvent, type HubResult, json } from '../shared/middleware.ts';
+import { getPollerState, putPollerState, readStream } from '../store/change-stream.ts';
+import type { Stream } from '../store/keys.ts';
 
 export interface PollOptions<T> {
   stream: Stream;
@@ -31,12 +31,7 @@ export interface PollResult<T> {
 }
 
 /** Serves one page of changes to `caller` at `facilityId`. */
-export async function pollStream<T>(
-  event: HubEvent,
-  caller: Caller,
-  facilityId: string,
-  options: PollOptions<T>,
-): Promise<PollResult<T>> {
+export async function pollStream<T>(event: HubEvent, caller: Caller, facilityId: string, options: PollOptions<T>): Promise<PollResult<T>> {
   const q = event.queryStringParameters ?? {};
   if (q.format !== undefined && q.format !== 'legacy' && q.format !== 'canonical') {
     throw invalidInput('format must be canonical or legacy.', [{ path: '/queryStringParameters/format', message: 'canonical or legacy' }]);
@@ -80,7 +75,12 @@ export async function pollStream<T>(
 export function pollResponse(envelope: string, kind: DocumentKind, result: PollResult<unknown>): HubResult {
   countMetric('polls');
   countMetric('documentsServed', result.documents.length);
-  if (result.format === 'legacy') return json(result.documents.map((d) => toLegacy(kind, d)), 200, result.headers);
+  if (result.format === 'legacy')
+    return json(
+      result.documents.map((d) => toLegacy(kind, d)),
+      200,
+      result.headers,
+    );
   return json({ [envelope]: result.documents }, 200, result.headers);
 }
 

@@ -1,7 +1,7 @@
 /** GET /facility/{facilityId}/dispensingWorkorders: the PCS's poll for new, changed and cancelled orders. */
 import { INACTIVE_STATUSES, servedOrder } from '../domain/work-orders.ts';
-import { orderFromItem } from '../store/order-store.ts';
 import { httpHandler } from '../shared/middleware.ts';
+import { orderFromItem } from '../store/order-store.ts';
 import { pollResponse, pollStream } from './poll-stream.ts';
 
 export const handler = httpHandler('pollWorkOrders', async ({ event, caller, facilityId }) => {

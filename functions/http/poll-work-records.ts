@@ -1,6 +1,7 @@
 /** GET /facility/{facilityId}/dispensingWorkRecords: the ERP's poll for records the PCS submitted. */
-import { recordFromItem } from '../store/record-store.ts';
+
 import { httpHandler } from '../shared/middleware.ts';
+import { recordFromItem } from '../store/record-store.ts';
 import { pollResponse, pollStream } from './poll-stream.ts';
 
 export const handler = httpHandler('pollWorkRecords', async ({ event, caller, facilityId }) => {

@@ -1,14 +1,15 @@
 /** POST /facility/{facilityId}/dispensingWorkorders: the ERP pushes creates, updates, holds and cancels. */
-import { validateWorkOrderRequest } from '../generated/validators/validate-work-order-request.cjs';
-import type { DispensingWorkOrder } from '../generated/documents.ts';
+
 import { enforceStoredSizes, stringifyBooleans } from '../domain/documents.ts';
 import { planOrderBatch, type WorkOrderDocument } from '../domain/work-orders.ts';
-import { loadOrders, writeOrders } from '../store/order-store.ts';
-import { retryOnConcurrentChange } from '../store/transact.ts';
+import type { DispensingWorkOrder } from '../generated/documents.ts';
+import { validateWorkOrderRequest } from '../generated/validators/validate-work-order-request.cjs';
 import { LIMITS } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric } from '../shared/metrics.ts';
 import { httpHandler, json } from '../shared/middleware.ts';
+import { loadOrders, writeOrders } from '../store/order-store.ts';
+import { retryOnConcurrentChange } from '../store/transact.ts';
 
 export const handler = httpHandler<{ dispensingWorkOrder: DispensingWorkOrder[] }>(
   'pushWorkOrders',

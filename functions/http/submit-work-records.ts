@@ -10,31 +10,39 @@
  * deleted, and in any case no stored row points at them.
  */
 import { createHash } from 'node:crypto';
-import { validateWorkRecordRequest } from '../generated/validators/validate-work-record-request.cjs';
-import type { DispensingWorkRecord } from '../generated/documents.ts';
-import { bytesMatch, newDocumentId, readRecordDocuments, rejectDocumentErrors, safeFileName, withDocumentReferences, type RecordDocument } from '../domain/bills-of-lading.ts';
+import {
+  bytesMatch,
+  newDocumentId,
+  type RecordDocument,
+  readRecordDocuments,
+  rejectDocumentErrors,
+  safeFileName,
+  withDocumentReferences,
+} from '../domain/bills-of-lading.ts';
 import { enforceStoredSizes, stringifyBooleans } from '../domain/documents.ts';
-import { invalidInput, type ErrorItem } from '../domain/errors.ts';
+import { type ErrorItem, invalidInput } from '../domain/errors.ts';
 import { planRecordBatch, recordContentHash, type WorkRecordDocument } from '../domain/work-records.ts';
-import { loadOrders, orderPut } from '../store/order-store.ts';
-import { loadRecords, recordPut, type StoredDocumentRef } from '../store/record-store.ts';
+import type { DispensingWorkRecord } from '../generated/documents.ts';
+import { validateWorkRecordRequest } from '../generated/validators/validate-work-record-request.cjs';
+import { LIMITS } from '../shared/config.ts';
+import { logger } from '../shared/logger.ts';
+import { countMetric } from '../shared/metrics.ts';
+import { httpHandler, json } from '../shared/middleware.ts';
 import {
   attachUploadObject,
   checkUpload,
+  type DocumentRow,
   deleteObjectsQuietly,
   getDocumentRow,
   putDocumentObject,
   storedRowCheck,
   storedRowPut,
-  type DocumentRow,
   type UploadCheck,
 } from '../store/document-store.ts';
 import { documentObjectKey, uploadObjectKey } from '../store/keys.ts';
-import { assertTransactionSize, retryOnConcurrentChange, transactWrite, type TransactItem } from '../store/transact.ts';
-import { LIMITS } from '../shared/config.ts';
-import { logger } from '../shared/logger.ts';
-import { countMetric } from '../shared/metrics.ts';
-import { httpHandler, json } from '../shared/middleware.ts';
+import { loadOrders, orderPut } from '../store/order-store.ts';
+import { loadRecords, recordPut, type StoredDocumentRef } from '../store/record-store.ts';
+import { assertTransactionSize, retryOnConcurrentChange, type TransactItem, transactWrite } from '../store/transact.ts';
 
 const POINTER = '/dispensingWorkRecord';
 
@@ -55,20 +63,35 @@ export const handler = httpHandler<{ dispensingWorkRecord: DispensingWorkRecord[
 
     // Every file is checked before anything is written.
     const documents = records.map((r, i) => readRecordDocuments(r, `${POINTER}/${i}`));
-    rejectDocumentErrors(documents.flatMap((d) => d.errors), documents.flatMap((d) => d.tooLarge));
+    rejectDocumentErrors(
+      documents.flatMap((d) => d.errors),
+      documents.flatMap((d) => d.tooLarge),
+    );
     // Uploads are read end to end once; their rows are read again on every attempt, since a
     // racing submission may attach the same upload meanwhile.
     const checkedUploads = new Map<string, UploadCheck & { ok: true }>();
 
     const { results, created } = await retryOnConcurrentChange(async () => {
-      const references = await checkReferences(facility, documents.map((d) => d.documents), checkedUploads);
+      const references = await checkReferences(
+        facility,
+        documents.map((d) => d.documents),
+        checkedUploads,
+      );
       const [existing, orders] = await Promise.all([
-        loadRecords(facility, records.map((r) => r.workRecordIdentifier)),
-        loadOrders(facility, records.map((r) => r.workOrderIdentifier)),
+        loadRecords(
+          facility,
+          records.map((r) => r.workRecordIdentifier),
+        ),
+        loadOrders(
+          facility,
+          records.map((r) => r.workOrderIdentifier),
+        ),
       ]);
       const plan = planRecordBatch(records, hashes, existing, orders, Date.now());
       // Refuse an over-large transaction before any file is stored.
-      const documentRows = new Set(plan.created.flatMap((i) => documents[i]!.documents.map((d) => (d.kind === 'reference' ? d.documentId : `${i}/${d.index}`))));
+      const documentRows = new Set(
+        plan.created.flatMap((i) => documents[i]!.documents.map((d) => (d.kind === 'reference' ? d.documentId : `${i}/${d.index}`))),
+      );
       assertTransactionSize(plan.created.length + documentRows.size + plan.orderWrites.length);
 
       const written: string[] = [];
@@ -77,12 +100,23 @@ export const handler = httpHandler<{ dispensingWorkRecord: DispensingWorkRecord[
       try {
         const stored = [];
         for (const index of plan.created) {
-          const { record, refs, actions } = await storeDocuments(facility, caller!.keyId, records[index]!, documents[index]!.documents, references, written);
+          const { record, refs, actions } = await storeDocuments(
+            facility,
+            caller!.keyId,
+            records[index]!,
+            documents[index]!.documents,
+            references,
+            written,
+          );
           stored.push({ index, record, refs });
           items.push(...actions);
           refs.forEach((d) => attached.add(d.documentId));
         }
-        enforceStoredSizes(stored.map((s) => s.record), POINTER, LIMITS);
+        enforceStoredSizes(
+          stored.map((s) => s.record),
+          POINTER,
+          LIMITS,
+        );
         // Stamped after the files are stored, right before the write: the stamp must not
         // be older than the settle delay by the time the write is visible to pollers.
         const receivedAt = Date.now();
@@ -90,7 +124,16 @@ export const handler = httpHandler<{ dispensingWorkRecord: DispensingWorkRecord[
           const submitted = records[index]!;
           const { agency, number } = submitted.workRecordIdentifier;
           const order = submitted.workOrderIdentifier;
-          const state = { facilityId: facility, agency, number, contentHash: hashes[index]!, orderAgency: order.agency, orderNumber: order.number, orderMatched: plan.results[index]!.orderMatched, receivedAt };
+          const state = {
+            facilityId: facility,
+            agency,
+            number,
+            contentHash: hashes[index]!,
+            orderAgency: order.agency,
+            orderNumber: order.number,
+            orderMatched: plan.results[index]!.orderMatched,
+            receivedAt,
+          };
           items.push(recordPut(state, record, refs));
         }
         items.push(...plan.orderWrites.map(orderPut));
@@ -137,7 +180,8 @@ async function checkReferences(
       continue;
     }
     const result =
-      checkedUploads.get(row.documentId) ?? (await checkUpload(facility, row.documentId, row.size, (head) => bytesMatch(row.contentType, head)));
+      checkedUploads.get(row.documentId) ??
+      (await checkUpload(facility, row.documentId, row.size, (head) => bytesMatch(row.contentType, head)));
     if (!result.ok) {
       errors.push({ path: `${ref.path}/identifier`, message: `document ${ref.documentId} ${result.reason}` });
       continue;
@@ -192,7 +236,13 @@ async function storeDocuments(
       const documentType = record.associatedDocument?.[doc.index]?.documentType as string | undefined;
       if (checked.wasPending) {
         await attachUploadObject(facility, doc.documentId, checked.sha256);
-        const row: DocumentRow = { ...checked.row, status: 'stored', size: checked.size, sha256: checked.sha256, ...(documentType ? { documentType } : {}) };
+        const row: DocumentRow = {
+          ...checked.row,
+          status: 'stored',
+          size: checked.size,
+          sha256: checked.sha256,
+          ...(documentType ? { documentType } : {}),
+        };
         actions.push(storedRowPut(row, true));
         refs.push(refOf(row));
       } else {
@@ -217,7 +267,11 @@ const refOf = (row: DocumentRow): StoredDocumentRef => ({
 function dedupeDocumentActions(items: TransactItem[]): TransactItem[] {
   const seen = new Set<string>();
   return items.filter((item) => {
-    const key = item.Put?.Item ? `${item.Put.Item.pk}|${item.Put.Item.sk}` : item.ConditionCheck ? `${item.ConditionCheck.Key?.pk}|${item.ConditionCheck.Key?.sk}` : null;
+    const key = item.Put?.Item
+      ? `${item.Put.Item.pk}|${item.Put.Item.sk}`
+      : item.ConditionCheck
+        ? `${item.ConditionCheck.Key?.pk}|${item.ConditionCheck.Key?.sk}`
+        : null;
     if (key === null || !key.includes('DOC#')) return true;
     if (seen.has(key)) return false;
     seen.add(key);

@@ -8,8 +8,8 @@ import type { MiddlewareObj } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import validator from '@middy/validator';
 import type { ErrorObject } from 'ajv';
-import { HubError, invalidInput, tooLarge, type ErrorItem } from '../domain/errors.ts';
-import { fromLegacy, isLegacyDocument, type DocumentKind } from '../domain/legacy-form.ts';
+import { type ErrorItem, HubError, invalidInput, tooLarge } from '../domain/errors.ts';
+import { type DocumentKind, fromLegacy, isLegacyDocument } from '../domain/legacy-form.ts';
 import { LIMITS } from './config.ts';
 import { exceedsJsonDepth } from './json-depth.ts';
 import type { HubEvent, HubResult } from './middleware.ts';
@@ -72,10 +72,9 @@ function envelope({ name, kind }: { name: string; kind: DocumentKind }): Middlew
       }
       const docs = (event.body as Record<string, unknown>)[name];
       if (Array.isArray(docs) && docs.length > LIMITS.maxDocumentsPerRequest) {
-        throw tooLarge(
-          `The request carries ${docs.length} documents; at most ${LIMITS.maxDocumentsPerRequest} are accepted per request.`,
-          [{ path: `/${name}`, message: `more than ${LIMITS.maxDocumentsPerRequest} documents` }],
-        );
+        throw tooLarge(`The request carries ${docs.length} documents; at most ${LIMITS.maxDocumentsPerRequest} are accepted per request.`, [
+          { path: `/${name}`, message: `more than ${LIMITS.maxDocumentsPerRequest} documents` },
+        ]);
       }
       if (!Array.isArray(docs) || !docs.some(isLegacyDocument)) return;
       const paths: ClientPaths = new Map();
@@ -92,7 +91,7 @@ function envelope({ name, kind }: { name: string; kind: DocumentKind }): Middlew
           return doc;
         }
       });
-      if (errors.length > 0) throw invalidInput('Some code values are not in the standard\'s code lists; nothing was applied.', errors);
+      if (errors.length > 0) throw invalidInput("Some code values are not in the standard's code lists; nothing was applied.", errors);
       event.body = { [name]: converted };
       event[CLIENT_PATHS] = paths;
     },

@@ -3,8 +3,8 @@
  * Locally, DYNAMODB_ENDPOINT and S3_ENDPOINT point them at DynamoDB Local and the S3 emulator.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 const region = process.env.AWS_REGION ?? 'us-east-1';
 const local = process.env.MIXTICKET_LOCAL === '1';

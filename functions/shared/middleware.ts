@@ -6,24 +6,21 @@
  * Handlers built with httpHandler() receive an authenticated caller, the validated
  * facility id and the validated body, and return a plain result.
  */
-import middy, { type MiddlewareObj } from '@middy/core';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import httpEventNormalizer from '@middy/http-event-normalizer';
+
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type {
-  APIGatewayProxyEventV2WithLambdaAuthorizer,
-  APIGatewayProxyStructuredResultV2,
-  Context,
-} from 'aws-lambda';
+import middy, { type MiddlewareObj } from '@middy/core';
+import httpEventNormalizer from '@middy/http-event-normalizer';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { forbidden, unauthenticated } from '../domain/errors.ts';
 import { parseFacilityId } from '../domain/facility.ts';
-import { route, type Role, type RouteDef, type RouteId } from '../routes.ts';
-import { bodyMiddlewares, type BodySpec } from './body.ts';
+import { type Role, type RouteDef, type RouteId, route } from '../routes.ts';
+import { type BodySpec, bodyMiddlewares } from './body.ts';
+import { type AuthorizerContext, type Caller, callerFromContext } from './caller.ts';
 import { logger } from './logger.ts';
 import { metrics } from './metrics.ts';
 import { internalProblem, problemOf, problemResponse, toHubError } from './problem.ts';
-import { callerFromContext, type AuthorizerContext, type Caller } from './caller.ts';
 
 export type HubEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
 export type HubResult = APIGatewayProxyStructuredResultV2;
@@ -82,11 +79,7 @@ function authorize(def: RouteDef): MiddlewareObj<HubEvent, HubResult> {
 }
 
 /** Builds a Lambda handler for a route of the route table with the one middleware stack. */
-export function httpHandler<B = undefined>(
-  routeId: RouteId,
-  handle: (req: HubRequest<B>) => Promise<HubResult>,
-  body?: BodySpec,
-) {
+export function httpHandler<B = undefined>(routeId: RouteId, handle: (req: HubRequest<B>) => Promise<HubResult>, body?: BodySpec) {
   const def = route(routeId);
   const chain = middy<HubEvent, HubResult>()
     .use(injectLambdaContext(logger))

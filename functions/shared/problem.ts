@@ -4,9 +4,10 @@
  * middlewares raise (body parser, validator) are translated; anything else is a 500
  * whose details go to the log, never to the client.
  */
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
 import type { ErrorObject } from 'ajv';
-import { HubError, type ErrorItem, type ErrorKind } from '../domain/errors.ts';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { type ErrorItem, type ErrorKind, HubError } from '../domain/errors.ts';
 
 const KINDS: Record<ErrorKind, { status: number; title: string }> = {
   'invalid-input': { status: 400, title: 'Invalid input' },
@@ -125,7 +126,8 @@ export function internalProblem(instance?: string): Problem {
     type: problemType('internal'),
     title: 'Internal error',
     status: 500,
-    detail: 'The hub could not complete the request. Retrying is safe: a document already applied answers "unchanged". If it persists, quote the instance to support.',
+    detail:
+      'The hub could not complete the request. Retrying is safe: a document already applied answers "unchanged". If it persists, quote the instance to support.',
     ...(instance ? { instance } : {}),
   };
 }

@@ -3,8 +3,8 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import type { ApiKeyRecord } from '../domain/api-keys.ts';
 import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
-import { TABLE } from './table.ts';
 import { API_KEY_SK, API_KEYS_LIST_PK, apiKeyListSk, apiKeyPk } from './keys.ts';
+import { TABLE } from './table.ts';
 
 const FIELDS = ['keyId', 'name', 'role', 'facilities', 'format', 'createdAt', 'revokedAt', 'secretHash'] as const;
 

@@ -7,8 +7,8 @@ import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@a
 import type { PollerState, Window } from '../domain/poll-window.ts';
 import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
+import { apiKeyPk, changesPk, type Stream, watermarkSk } from './keys.ts';
 import { TABLE } from './table.ts';
-import { apiKeyPk, changesPk, watermarkSk, type Stream } from './keys.ts';
 
 type Item = Record<string, unknown>;
 
@@ -29,12 +29,7 @@ export interface StreamPage {
 }
 
 /** Reads one page of a facility's change stream within the window, oldest change first. */
-export async function readStream(
-  facilityId: string,
-  stream: Stream,
-  window: Window,
-  limits: PageLimits,
-): Promise<StreamPage> {
+export async function readStream(facilityId: string, stream: Stream, window: Window, limits: PageLimits): Promise<StreamPage> {
   const page: StreamPage = { items: [], lastPosition: null, truncated: false };
   if (window.empty) return page;
   const { partitionKey: gpk, sortKey: gsk, name: IndexName } = TABLE.changesIndex;

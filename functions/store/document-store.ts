@@ -6,15 +6,15 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createPresignedPost, type PresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DOCUMENT_LIMITS } from '../domain/bills-of-lading.ts';
 import { dynamoClient, s3Client } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
-import { TABLE } from './table.ts';
 import { documentObjectKey, documentSk, facilityPk, uploadObjectKey } from './keys.ts';
+import { TABLE } from './table.ts';
 import { ConcurrentChangeError, type TransactItem } from './transact.ts';
 
 /** A document's row. */
@@ -96,7 +96,13 @@ export function storedRowCheck(facilityId: string, documentId: string): Transact
 }
 
 /** Stores an inline file's bytes, encrypted at rest, with its SHA-256 as metadata. */
-export async function putDocumentObject(facilityId: string, documentId: string, bytes: Buffer, contentType: string, sha256: string): Promise<void> {
+export async function putDocumentObject(
+  facilityId: string,
+  documentId: string,
+  bytes: Buffer,
+  contentType: string,
+  sha256: string,
+): Promise<void> {
   await s3Client().send(
     new PutObjectCommand({
       Bucket: config().bucketName,
@@ -158,14 +164,14 @@ export async function attachUploadObject(facilityId: string, documentId: string,
   const { bucketName } = config();
   await s3Client()
     .send(
-    new CopyObjectCommand({
-      Bucket: bucketName,
-      CopySource: `${bucketName}/${uploadObjectKey(facilityId, documentId)}`,
-      Key: documentObjectKey(facilityId, documentId),
-      MetadataDirective: 'REPLACE',
-      Metadata: { sha256 },
-      ServerSideEncryption: 'AES256',
-    }),
+      new CopyObjectCommand({
+        Bucket: bucketName,
+        CopySource: `${bucketName}/${uploadObjectKey(facilityId, documentId)}`,
+        Key: documentObjectKey(facilityId, documentId),
+        MetadataDirective: 'REPLACE',
+        Metadata: { sha256 },
+        ServerSideEncryption: 'AES256',
+      }),
     )
     .catch((e: Error) => {
       if (e.name === 'NoSuchKey' || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) {

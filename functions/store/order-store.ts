@@ -1,14 +1,14 @@
 /** Work orders in the table: load by identity, write a batch atomically, find by number. */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { batchGetItems } from './batch-get.ts';
+import { isoMs } from '../domain/time.ts';
 import type { OrderState, WorkOrderDocument } from '../domain/work-orders.ts';
 import { orderIdentity } from '../domain/work-orders.ts';
-import { isoMs } from '../domain/time.ts';
 import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
-import { TABLE } from './table.ts';
-import { transactWrite, type TransactItem } from './transact.ts';
+import { batchGetItems } from './batch-get.ts';
 import { changePosition, changesPk, facilityPk, orderNumberPrefix, orderSk } from './keys.ts';
+import { TABLE } from './table.ts';
+import { type TransactItem, transactWrite } from './transact.ts';
 
 type Item = Record<string, unknown>;
 
@@ -68,10 +68,12 @@ export async function loadOrders(
       [TABLE.sortKey]: orderSk(i.agency, i.number),
     })),
   );
-  return new Map(items.map((item) => {
-    const state = orderFromItem(item);
-    return [orderIdentity(state.agency, state.number), state];
-  }));
+  return new Map(
+    items.map((item) => {
+      const state = orderFromItem(item);
+      return [orderIdentity(state.agency, state.number), state];
+    }),
+  );
 }
 
 /** The optimistic lock: a new item must not exist yet; an existing one must still have the version read. */
@@ -93,7 +95,11 @@ export function versionCondition(expectedVersion: number): {
 /** The transaction action that writes an order's new state, conditioned on the version it was read at. */
 export function orderPut(write: { next: OrderState; expectedVersion: number }): TransactItem {
   return {
-    Put: { TableName: config().tableName, Item: orderItem(write.next, write.expectedVersion + 1), ...versionCondition(write.expectedVersion) },
+    Put: {
+      TableName: config().tableName,
+      Item: orderItem(write.next, write.expectedVersion + 1),
+      ...versionCondition(write.expectedVersion),
+    },
   };
 }
 

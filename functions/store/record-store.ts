@@ -1,13 +1,13 @@
 /** Work records in the table: load by identity, build the items of a new record, list an order's records. */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { isoMs } from '../domain/time.ts';
 import type { RecordState, WorkRecordDocument } from '../domain/work-records.ts';
 import { recordIdentity } from '../domain/work-records.ts';
-import { isoMs } from '../domain/time.ts';
 import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { batchGetItems } from './batch-get.ts';
-import { TABLE } from './table.ts';
 import { changePosition, changesPk, facilityPk, recordSk, recordsOfOrderPk } from './keys.ts';
+import { TABLE } from './table.ts';
 import type { TransactItem } from './transact.ts';
 
 type Item = Record<string, unknown>;
@@ -90,10 +90,12 @@ export async function loadRecords(
   const items = await batchGetItems(
     [...unique.values()].map((i) => ({ [TABLE.partitionKey]: facilityPk(facilityId), [TABLE.sortKey]: recordSk(i.agency, i.number) })),
   );
-  return new Map(items.map((item) => {
-    const r = recordFromItem(item);
-    return [recordIdentity(r.agency, r.number), r];
-  }));
+  return new Map(
+    items.map((item) => {
+      const r = recordFromItem(item);
+      return [recordIdentity(r.agency, r.number), r];
+    }),
+  );
 }
 
 /** Every record reported for an order (matched when submitted or not), oldest first. */

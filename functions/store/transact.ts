@@ -34,7 +34,10 @@ export async function transactWrite(items: TransactItem[]): Promise<void> {
     await dynamoClient().send(new TransactWriteCommand({ TransactItems: items }));
   } catch (e) {
     const reasons = (e as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-    if ((e as Error).name === 'TransactionCanceledException' && reasons?.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) {
+    if (
+      (e as Error).name === 'TransactionCanceledException' &&
+      reasons?.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')
+    ) {
       throw new ConcurrentChangeError();
     }
     throw e;

@@ -3,8 +3,8 @@
  * stack (through NodejsFunction) and the bundle-size benchmark build exactly the same thing.
  */
 import { resolve } from 'node:path';
+import { type BundlingOptions, Charset, LogLevel, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
-import { Charset, LogLevel, OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 
 /** The project root (package.json, package-lock.json, functions/). */
 export const PROJECT_ROOT = resolve(import.meta.dirname, '../..');

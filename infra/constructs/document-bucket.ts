@@ -33,7 +33,8 @@ export class DocumentBucket extends Construct {
     });
     Validations.of(this.accessLogs).acknowledge({
       id: 'AwsSolutions-S1',
-      reason: 'This bucket is the server access log target of the documents bucket; logging it would need yet another bucket and log the log deliveries.',
+      reason:
+        'This bucket is the server access log target of the documents bucket; logging it would need yet another bucket and log the log deliveries.',
     });
 
     this.bucket = new Bucket(this, 'Bucket', {

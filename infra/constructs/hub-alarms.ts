@@ -5,9 +5,9 @@
  * mail or the console of an account holding several customers says whose hub it is.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Alarm, ComparisonOperator, type IMetric, MathExpression, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -42,11 +42,13 @@ export class HubAlarms extends Construct {
     const subscription = this.topic.addSubscription(new EmailSubscription(props.email));
     Validations.of(subscription).acknowledge({
       id: 'Serverless-SNSRedrivePolicy',
-      reason: 'An email subscription for alarm notices: a dead-letter queue would have no consumer, and failed deliveries show in the topic\'s NumberOfNotificationsFailed metric.',
+      reason:
+        "An email subscription for alarm notices: a dead-letter queue would have no consumer, and failed deliveries show in the topic's NumberOfNotificationsFailed metric.",
     });
     Validations.of(this.topic).acknowledge({
       id: 'AwsSolutions-SNS2',
-      reason: 'The topic carries CloudWatch alarm state changes only (no customer data); CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key, and a customer-managed key per stack is not worth its cost for this content.',
+      reason:
+        'The topic carries CloudWatch alarm state changes only (no customer data); CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key, and a customer-managed key per stack is not worth its cost for this content.',
     });
   }
 
@@ -56,13 +58,28 @@ export class HubAlarms extends Construct {
    * in 5 minutes.
    */
   watchFunction(id: string, fn: IFunction): void {
-    this.add(`${id}Errors`, fn.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, `${id}: the function failed (crash, timeout or out of memory)`);
-    this.add(`${id}Throttles`, fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }), 1, `${id}: Lambda throttled invocations (concurrency exhausted); callers got server errors`);
+    this.add(
+      `${id}Errors`,
+      fn.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+      1,
+      `${id}: the function failed (crash, timeout or out of memory)`,
+    );
+    this.add(
+      `${id}Throttles`,
+      fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
+      1,
+      `${id}: Lambda throttled invocations (concurrency exhausted); callers got server errors`,
+    );
   }
 
   /** Alarms on 5xx answers of the API (Lambda throttled or failing, integration errors). */
   watchServerErrors(api: IHttpApi): void {
-    this.add('Api5xx', api.metricServerError({ period: PERIOD, statistic: 'Sum' }), 5, 'The HTTP API answered 5 or more server errors in 5 minutes');
+    this.add(
+      'Api5xx',
+      api.metricServerError({ period: PERIOD, statistic: 'Sum' }),
+      5,
+      'The HTTP API answered 5 or more server errors in 5 minutes',
+    );
   }
 
   /**

@@ -6,12 +6,12 @@
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { PolicyStatement, Role, ServicePrincipal, type IGrantable, type IPrincipal } from 'aws-cdk-lib/aws-iam';
+import { type IGrantable, type IPrincipal, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { FUNCTIONS_DIR, PROJECT_ROOT, nodejsBundling } from './bundling.ts';
+import { FUNCTIONS_DIR, nodejsBundling, PROJECT_ROOT } from './bundling.ts';
 
 export interface HubFunctionProps {
   /** Module under functions/ exporting `handler`, e.g. `http/health.ts`. */
@@ -84,13 +84,15 @@ export class HubFunction extends Construct implements IGrantable {
     // X-Ray's write actions have no resource-level permissions: Resource "*" is the only form.
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions (Resource "*" is required by X-Ray).',
+      reason:
+        'Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions (Resource "*" is required by X-Ray).',
     });
     // API Gateway invokes the hub's functions synchronously: failures go back to the caller
     // as HTTP errors, there is no asynchronous event to park in a dead-letter queue.
     Validations.of(this.function).acknowledge({
       id: 'Serverless-LambdaDLQ',
-      reason: 'Invoked only synchronously by API Gateway (routes and the authorizer): the caller receives the error; a DLQ applies to asynchronous invocations only.',
+      reason:
+        'Invoked only synchronously by API Gateway (routes and the authorizer): the caller receives the error; a DLQ applies to asynchronous invocations only.',
     });
   }
 

@@ -3,9 +3,9 @@
  * names, key types and every index (INDEXES) come from there, never retyped here.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import { type Attribute, AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { INDEXES, TABLE, localCreateTableInput } from '../../functions/store/table.ts';
+import { INDEXES, localCreateTableInput, TABLE } from '../../functions/store/table.ts';
 
 const ATTRIBUTE_TYPES = { S: AttributeType.STRING, N: AttributeType.NUMBER, B: AttributeType.BINARY } as const;
 

@@ -2,7 +2,7 @@
  * DynamoDB Local: AWS's jar, shipped in the npm package amplify-dynamodb-simulator, run
  * with the machine's Java (17+). Data lives in a folder (kept across restarts) or in memory.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';

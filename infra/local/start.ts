@@ -7,16 +7,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureGenerated } from '../../scripts/ensure-generated.ts';
-import { startDynamoLocal, ensureTable, type DynamoLocal } from './dynamodb-local.ts';
-import { startS3Local, type S3Local } from './s3-local.ts';
-import {
-  dataDir,
-  LOCAL_BUCKET_NAME,
-  LOCAL_TABLE_NAME,
-  removeInstance,
-  runningInstance,
-  writeInstance,
-} from './instance.ts';
+import { type DynamoLocal, ensureTable, startDynamoLocal } from './dynamodb-local.ts';
+import { dataDir, LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME, removeInstance, runningInstance, writeInstance } from './instance.ts';
+import { type S3Local, startS3Local } from './s3-local.ts';
 
 const dir = dataDir();
 const port = Number(process.env.PORT ?? 3000);
@@ -42,7 +35,8 @@ async function stop(code: number): Promise<never> {
 async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
   const other = runningInstance(dir);
-  if (other) throw new Error(`an instance already runs from ${dir} (pid ${other.pid}, ${other.baseUrl}); stop it or set MIXTICKET_DATA_DIR`);
+  if (other)
+    throw new Error(`an instance already runs from ${dir} (pid ${other.pid}, ${other.baseUrl}); stop it or set MIXTICKET_DATA_DIR`);
   mkdirSync(dir, { recursive: true });
   // The handlers import the generated validators: build them if schemas/ changed since.
   ensureGenerated();

@@ -3,8 +3,8 @@
  * own account and region. Shared by infra/app.ts and the infra tests, so that the tests
  * assert exactly what `cdk synth` produces.
  */
-import { Validations, type App } from 'aws-cdk-lib';
-import { AwsSolutionsChecks, ServerlessChecks, type NagPack } from 'cdk-nag';
+import { type App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, type NagPack, ServerlessChecks } from 'cdk-nag';
 import type { Customer } from '../customers.ts';
 import { HubStack } from './hub-stack.ts';
 

@@ -4,19 +4,19 @@
  * keys CLI reads. Everything per route is derived from the route table; the only distinction
  * made here is public (no roles) versus authorized.
  */
-import { CfnOutput, Stack, Tags, Validations, type CfnElement, type StackProps } from 'aws-cdk-lib';
+import { type CfnElement, CfnOutput, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { AUTHORIZER_ENTRY, ROUTES, type RouteAccess, type RouteDef } from '../../functions/routes.ts';
-import type { Customer } from '../customers.ts';
+import { INDEXES } from '../../functions/store/table.ts';
 import { DocumentBucket } from '../constructs/document-bucket.ts';
 import { HubAlarms } from '../constructs/hub-alarms.ts';
 import { HubApi } from '../constructs/hub-api.ts';
 import { HubFunction } from '../constructs/hub-function.ts';
 import { HubTable } from '../constructs/hub-table.ts';
-import { INDEXES } from '../../functions/store/table.ts';
+import type { Customer } from '../customers.ts';
 import { OUTPUT } from './stack-outputs.ts';
 
 /** The Powertools service name of every function (logs and metrics). */
@@ -109,12 +109,21 @@ export class HubStack extends Stack {
     }
     this.routeFunctions = routeFunctions;
     alarms.watchServerErrors(this.api.api);
-    alarms.watchTable(table, INDEXES.map((index) => index.name));
+    alarms.watchTable(
+      table,
+      INDEXES.map((index) => index.name),
+    );
     this.alarms = alarms;
 
     // Stable output keys (stack-outputs.ts): the keys CLI (`npm run keys -- --stack ...`) reads TableName.
-    new CfnOutput(this, OUTPUT.apiUrl, { value: this.api.url, description: 'Base URL of the HTTP API (the custom domain when there is one)' });
-    new CfnOutput(this, OUTPUT.executeApiUrl, { value: this.api.stage.url, description: 'The API\'s own execute-api URL (works before DNS is set up)' });
+    new CfnOutput(this, OUTPUT.apiUrl, {
+      value: this.api.url,
+      description: 'Base URL of the HTTP API (the custom domain when there is one)',
+    });
+    new CfnOutput(this, OUTPUT.executeApiUrl, {
+      value: this.api.stage.url,
+      description: "The API's own execute-api URL (works before DNS is set up)",
+    });
     new CfnOutput(this, OUTPUT.tableName, { value: table.tableName, description: 'DynamoDB table' });
     new CfnOutput(this, OUTPUT.bucketName, { value: bucket.bucketName, description: 'S3 bucket for documents' });
     new CfnOutput(this, OUTPUT.alarmTopicArn, { value: alarms.topic.topicArn, description: 'SNS topic of the alarms' });
@@ -140,7 +149,7 @@ function grantAccess(fn: HubFunction, access: RouteAccess | null, table: ITable,
   else table.grantReadWriteData(fn);
   Validations.of(fn.role).acknowledge({
     id: `AwsSolutions-IAM5[Resource::${tableArn}/index/*]`,
-    reason: 'Queries the table\'s own indexes (the changes index serves polling); scoped to this stack\'s table.',
+    reason: "Queries the table's own indexes (the changes index serves polling); scoped to this stack's table.",
   });
 
   if (!access.bucket) return;
@@ -150,7 +159,8 @@ function grantAccess(fn: HubFunction, access: RouteAccess | null, table: ITable,
     for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*']) {
       Validations.of(fn.role).acknowledge({
         id: `AwsSolutions-IAM5[Action::${action}]`,
-        reason: 'grantRead on this stack\'s documents bucket only: objects and their versions; s3:ListBucket makes a missing document a 404 rather than a 403.',
+        reason:
+          "grantRead on this stack's documents bucket only: objects and their versions; s3:ListBucket makes a missing document a 404 rather than a 403.",
       });
     }
   }
@@ -158,7 +168,7 @@ function grantAccess(fn: HubFunction, access: RouteAccess | null, table: ITable,
     bucket.grantPut(fn);
     Validations.of(fn.role).acknowledge({
       id: 'AwsSolutions-IAM5[Action::s3:Abort*]',
-      reason: 'grantPut on this stack\'s documents bucket only: aborting a failed multipart upload of a document.',
+      reason: "grantPut on this stack's documents bucket only: aborting a failed multipart upload of a document.",
     });
   }
   if (access.bucket === 'readWrite') {
@@ -166,11 +176,12 @@ function grantAccess(fn: HubFunction, access: RouteAccess | null, table: ITable,
     bucket.grantDelete(fn);
     Validations.of(fn.role).acknowledge({
       id: 'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
-      reason: 'grantDelete on this stack\'s documents bucket only: removes the files of a failed record write and the upload copies of attached documents (versioning keeps a recoverable copy for 30 days).',
+      reason:
+        "grantDelete on this stack's documents bucket only: removes the files of a failed record write and the upload copies of attached documents (versioning keeps a recoverable copy for 30 days).",
     });
   }
   Validations.of(fn.role).acknowledge({
     id: `AwsSolutions-IAM5[Resource::${bucketArn}/*]`,
-    reason: 'Documents are objects of this stack\'s bucket under keys chosen at run time (facility and document id).',
+    reason: "Documents are objects of this stack's bucket under keys chosen at run time (facility and document id).",
   });
 }

@@ -2,8 +2,9 @@
  * Size of each function's deployment bundle: every route of the route table and the
  * authorizer, bundled with the same esbuild settings the CDK stack uses.
  */
-import { build } from 'esbuild';
+
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { AUTHORIZER_ENTRY, ROUTES } from '../../functions/routes.ts';
 import { BUNDLE_OPTIONS, FUNCTIONS_DIR } from '../../infra/constructs/bundling.ts';
 

@@ -7,14 +7,15 @@
  * store itself builds, with modification times an hour back): pushing 11,000 orders through
  * the API would measure the push, not the poll. The 10 recent changes go through the API.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { orderItem } from '../../functions/store/order-store.ts';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { WorkOrderDocument } from '../../functions/domain/work-orders.ts';
-import { client, type LocalStack } from '../support/local-stack.ts';
+import { orderItem } from '../../functions/store/order-store.ts';
 import { orders, workOrder } from '../support/documents.ts';
+import { client, type LocalStack } from '../support/local-stack.ts';
 import { fmt, percentile } from './stats.ts';
 
 async function seed(stack: LocalStack, facilityId: string, count: number): Promise<void> {
@@ -101,7 +102,8 @@ export async function benchPollLatency(stack: LocalStack, sizes = [1000, 10_000]
   }
   const results = sizes.map((holding, i) => ({ holding, p50: percentile(samples[i]!, 50), p95: percentile(samples[i]!, 95) }));
   console.log('\nPoll latency (10 changed orders served, HTTP round trip through the local gateway)');
-  for (const r of results) console.log(`  facility holding ${String(r.holding).padStart(6)} orders: median ${fmt(r.p50)}, p95 ${fmt(r.p95)}`);
+  for (const r of results)
+    console.log(`  facility holding ${String(r.holding).padStart(6)} orders: median ${fmt(r.p50)}, p95 ${fmt(r.p95)}`);
   const ratio = results[results.length - 1]!.p50 / results[0]!.p50;
   console.log(`  ratio of medians ${sizes.at(-1)} / ${sizes[0]}: ${ratio.toFixed(2)} (goal ≤ 1.3)`);
   return results;

@@ -10,8 +10,17 @@ import { fmt, percentile } from './stats.ts';
 export async function benchSoak(durationMs = 60_000, settleMs = 1000, intervalMs = 1000): Promise<void> {
   const stack = await startStack({ env: { POLL_SETTLE_MS: String(settleMs), POLL_PAGE_SIZE: '100' } });
   try {
-    const report = await runSoak(stack, { facility: 'SOAK', durationMs, writers: 3, pollers: skewedPollers(intervalMs), settleMs, writerPauseMs: 50 });
-    console.log(`\nPolling soak: ${durationMs / 1000} s, 3 writers, ${report.changes} changes to ${report.orders} orders, settle ${settleMs} ms, poll every ${intervalMs} ms`);
+    const report = await runSoak(stack, {
+      facility: 'SOAK',
+      durationMs,
+      writers: 3,
+      pollers: skewedPollers(intervalMs),
+      settleMs,
+      writerPauseMs: 50,
+    });
+    console.log(
+      `\nPolling soak: ${durationMs / 1000} s, 3 writers, ${report.changes} changes to ${report.orders} orders, settle ${settleMs} ms, poll every ${intervalMs} ms`,
+    );
     if (report.writerErrors.length) console.log(`  writer errors: ${report.writerErrors.length} (first: ${report.writerErrors[0]})`);
     for (const p of report.pollers) {
       const lost = p.missing.length + p.stale.length;

@@ -4,13 +4,14 @@
  * customers file builds nothing at all. (Both example stacks are built by hub-stack.test.ts
  * through the same addHubStacks, and by `npm run synth`.)
  */
-import { afterAll, test } from 'vitest';
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { EXAMPLE_CUSTOMERS_FILE, PROJECT_ROOT, cdkContext } from './support.ts';
+import { afterAll, test } from 'vitest';
+import { cdkContext, EXAMPLE_CUSTOMERS_FILE, PROJECT_ROOT } from './support.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hub-app-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,7 +33,10 @@ function synth(context: Record<string, unknown>, env: Record<string, string> = {
   });
   let stacks: string[] = [];
   try {
-    stacks = readdirSync(outdir).filter((f) => f.endsWith('.template.json')).map((f) => f.replace('.template.json', '')).sort();
+    stacks = readdirSync(outdir)
+      .filter((f) => f.endsWith('.template.json'))
+      .map((f) => f.replace('.template.json', ''))
+      .sort();
   } catch {
     // nothing synthesized
   }

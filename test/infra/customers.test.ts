@@ -1,10 +1,19 @@
 /** The customers file: strict validation with messages naming the customer and the field. */
-import { test } from 'vitest';
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CustomersFileError, DEFAULT_CUSTOMERS_FILE, customersFileFor, loadCustomers, parseCustomers, selectCustomers, type Customer } from '../../infra/customers.ts';
+import { test } from 'vitest';
+import {
+  type Customer,
+  CustomersFileError,
+  customersFileFor,
+  DEFAULT_CUSTOMERS_FILE,
+  loadCustomers,
+  parseCustomers,
+  selectCustomers,
+} from '../../infra/customers.ts';
 import { EXAMPLE_CUSTOMERS_FILE } from './support.ts';
 
 const example = (): { customers: Array<Record<string, any>> } => JSON.parse(readFileSync(EXAMPLE_CUSTOMERS_FILE, 'utf8'));
@@ -184,7 +193,7 @@ test('poll settings stay within what the functions accept', () => {
   assert.equal(parseCustomers(bounds).length, 2, 'the bounds themselves are accepted');
 });
 
-test('the custom domain needs a certificate in the customer\'s own region and account', () => {
+test("the custom domain needs a certificate in the customer's own region and account", () => {
   assertProblems(
     withEdit((f) => {
       f.customers[0]!.domain.certificateArn = f.customers[0]!.domain.certificateArn.replace(':us-east-1:', ':eu-west-1:');
@@ -243,7 +252,10 @@ test('selectCustomers: all by default, one by name, an unknown name is an error 
   const customers = loadCustomers(EXAMPLE_CUSTOMERS_FILE);
   assert.equal(selectCustomers(customers).length, 2);
   assert.equal(selectCustomers(customers, '').length, 2);
-  assert.deepEqual(selectCustomers(customers, 'prairie-feed').map((c) => c.name), ['prairie-feed']);
+  assert.deepEqual(
+    selectCustomers(customers, 'prairie-feed').map((c) => c.name),
+    ['prairie-feed'],
+  );
   assert.throws(() => selectCustomers(customers, 'acme'), /unknown customer "acme" .*known: acme-blending, prairie-feed/);
 });
 
@@ -253,5 +265,9 @@ test('the customers file: -c customersFile, else MIXTICKET_CUSTOMERS_FILE, else 
   assert.equal(customersFileFor('', { MIXTICKET_CUSTOMERS_FILE: '' }), DEFAULT_CUSTOMERS_FILE);
   assert.equal(customersFileFor(undefined, {}), 'infra/customers.example.json');
   const cdkJson = JSON.parse(readFileSync(join(import.meta.dirname, '../../cdk.json'), 'utf8')) as { context: Record<string, unknown> };
-  assert.equal(cdkJson.context.customersFile, undefined, 'cdk.json names no customers file, so that MIXTICKET_CUSTOMERS_FILE is not overridden');
+  assert.equal(
+    cdkJson.context.customersFile,
+    undefined,
+    'cdk.json names no customers file, so that MIXTICKET_CUSTOMERS_FILE is not overridden',
+  );
 });

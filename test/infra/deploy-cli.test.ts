@@ -2,13 +2,14 @@
  * `npm run deploy`: the cdk command line built from ours, without running cdk (AWS cannot run
  * here). planDeploy is pure apart from reading the customers file, which most tests inject.
  */
-import { test } from 'vitest';
+
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CustomersFileError, DEFAULT_CUSTOMERS_FILE, loadCustomers, type Customer } from '../../infra/customers.ts';
+import { test } from 'vitest';
+import { type Customer, CustomersFileError, DEFAULT_CUSTOMERS_FILE, loadCustomers } from '../../infra/customers.ts';
 import { DeployUsageError, planDeploy, shellLine } from '../../infra/deploy-cli.ts';
 import { EXAMPLE_CUSTOMERS_FILE, PROJECT_ROOT } from './support.ts';
 
@@ -18,14 +19,23 @@ const NO_ENV = {};
 /** A loader that records which file was asked for and answers with the example customers. */
 function recordingLoader(): { load: (file: string) => Customer[]; files: string[] } {
   const files: string[] = [];
-  return { files, load: (file) => (files.push(file), EXAMPLE.map((c) => structuredClone(c))) };
+  return {
+    files,
+    load: (file) => {
+      files.push(file);
+      return EXAMPLE.map((c) => structuredClone(c));
+    },
+  };
 }
 
 test('one customer: its stack by name, -c customer=NAME, the customers file, approval of broadening changes', () => {
   const { load, files } = recordingLoader();
   const plan = planDeploy(['prairie-feed'], NO_ENV, load);
   assert.deepEqual(files, [DEFAULT_CUSTOMERS_FILE]);
-  assert.deepEqual(plan.customers.map((c) => c.name), ['prairie-feed']);
+  assert.deepEqual(
+    plan.customers.map((c) => c.name),
+    ['prairie-feed'],
+  );
   assert.deepEqual(plan.cdkArgs, [
     'deploy',
     'MixTicketHub-prairie-feed',
@@ -41,12 +51,19 @@ test('one customer: its stack by name, -c customer=NAME, the customers file, app
 
 test('--all: every stack of the customers file', () => {
   const plan = planDeploy(['--all'], NO_ENV, recordingLoader().load);
-  assert.deepEqual(plan.customers.map((c) => c.name), ['acme-blending', 'prairie-feed']);
+  assert.deepEqual(
+    plan.customers.map((c) => c.name),
+    ['acme-blending', 'prairie-feed'],
+  );
   assert.deepEqual(plan.cdkArgs, ['deploy', '--all', '-c', `customersFile=${DEFAULT_CUSTOMERS_FILE}`, '--require-approval', 'broadening']);
 });
 
 test('flags after -- go to cdk deploy unchanged; an explicit --require-approval replaces the default', () => {
-  const plan = planDeploy(['acme-blending', '--', '--profile', 'acme', '--hotswap-fallback', '-c', 'extra=1'], NO_ENV, recordingLoader().load);
+  const plan = planDeploy(
+    ['acme-blending', '--', '--profile', 'acme', '--hotswap-fallback', '-c', 'extra=1'],
+    NO_ENV,
+    recordingLoader().load,
+  );
   assert.deepEqual(plan.cdkArgs, [
     'deploy',
     'MixTicketHub-acme-blending',
@@ -104,11 +121,14 @@ test('an invalid customers file stops the deployment with its findings', () => {
     const json = { customers: EXAMPLE.map((c) => structuredClone(c) as unknown as Record<string, unknown>) };
     json.customers[1]!.regoin = 'eu-west-1';
     writeFileSync(file, JSON.stringify(json));
-    assert.throws(() => planDeploy(['acme-blending', '-c', `customersFile=${file}`], NO_ENV), (e: unknown) => {
-      assert.ok(e instanceof CustomersFileError);
-      assert.match(e.message, /"prairie-feed"\.regoin: unknown field/);
-      return true;
-    });
+    assert.throws(
+      () => planDeploy(['acme-blending', '-c', `customersFile=${file}`], NO_ENV),
+      (e: unknown) => {
+        assert.ok(e instanceof CustomersFileError);
+        assert.match(e.message, /"prairie-feed"\.regoin: unknown field/);
+        return true;
+      },
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -135,7 +155,10 @@ test('command lines that cannot mean one thing are refused', () => {
       `${JSON.stringify(argv)} → ${message}`,
     );
   }
-  assert.throws(() => planDeploy(['--help'], NO_ENV, recordingLoader().load), (e: unknown) => e instanceof DeployUsageError && e.message === '');
+  assert.throws(
+    () => planDeploy(['--help'], NO_ENV, recordingLoader().load),
+    (e: unknown) => e instanceof DeployUsageError && e.message === '',
+  );
 });
 
 test('--dry-run plans without running', () => {
@@ -150,7 +173,11 @@ test('the printed command line is shell-readable', () => {
 test('the CLI prints what it would run (--dry-run) and exits 2 on a usage error', () => {
   const cli = resolve(PROJECT_ROOT, 'infra/deploy-cli.ts');
   const env = { ...process.env, MIXTICKET_CUSTOMERS_FILE: '' };
-  const out = execFileSync(process.execPath, [cli, 'acme-blending', '--dry-run', '--', '--profile', 'acme'], { cwd: PROJECT_ROOT, env, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, [cli, 'acme-blending', '--dry-run', '--', '--profile', 'acme'], {
+    cwd: PROJECT_ROOT,
+    env,
+    encoding: 'utf8',
+  });
   assert.match(out, /customers file infra\/customers\.example\.json/);
   assert.match(out, /acme-blending → stack MixTicketHub-acme-blending in 111111111111 \/ us-east-1/);
   assert.match(

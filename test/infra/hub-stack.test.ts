@@ -2,14 +2,15 @@
  * Template assertions for every example customer's stack. The app is synthesized once for the
  * whole file (esbuild bundles each handler once; the second customer reuses the bundles).
  */
-import { afterAll, describe, test } from 'vitest';
+
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { afterAll, describe, test } from 'vitest';
 import { ROUTES, type RouteDef } from '../../functions/routes.ts';
-import { INDEXES, TABLE } from '../../functions/store/table.ts';
 import { CUSTOMER_DIMENSION_ENV, METRICS_NAMESPACE } from '../../functions/shared/metrics.ts';
+import { INDEXES, TABLE } from '../../functions/store/table.ts';
 import { OUTPUT } from '../../infra/stacks/stack-outputs.ts';
 import { actionsOf, buildHubApp, logicalId, resourcesOf, resourcesOfStatement, statementsOfRole } from './support.ts';
 
@@ -20,7 +21,7 @@ const ROUTE_LIST: readonly RouteDef[] = ROUTES;
 const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'];
 const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
-test('one stack per example customer, in the customer\'s own account and region', () => {
+test("one stack per example customer, in the customer's own account and region", () => {
   assert.deepEqual(
     hub.stacks.map((s) => [s.stackName, s.account, s.region]),
     hub.customers.map((c) => [c.stackName, c.account, c.region]),
@@ -111,7 +112,7 @@ for (const stack of hub.stacks) {
       });
     });
 
-    test('access-log bucket: private, TLS only, kept as long as the customer\'s logs', () => {
+    test("access-log bucket: private, TLS only, kept as long as the customer's logs", () => {
       const logs = resourcesOf(template, 'AWS::S3::Bucket')[logicalId(stack.documents.accessLogs)];
       assert.ok(logs);
       assert.equal(logs.Properties.PublicAccessBlockConfiguration.RestrictPublicBuckets, true);
@@ -143,7 +144,7 @@ for (const stack of hub.stacks) {
       assert.equal(logGroups.size, Object.keys(functions).length, 'no two functions share a log group');
     });
 
-    test('function environment: table, bucket, the customer\'s poll settings, Powertools, metrics dimension, source maps', () => {
+    test("function environment: table, bucket, the customer's poll settings, Powertools, metrics dimension, source maps", () => {
       assert.equal(CUSTOMER_DIMENSION_ENV, 'MIXTICKET_CUSTOMER', 'the stack sets the variable functions/shared/metrics.ts reads');
       for (const [id, fn] of Object.entries(functions)) {
         assert.deepEqual(
@@ -181,7 +182,7 @@ for (const stack of hub.stacks) {
       }
     });
 
-    test('every route\'s bundle carries the business metrics (namespace and customer dimension)', () => {
+    test("every route's bundle carries the business metrics (namespace and customer dimension)", () => {
       for (const route of ROUTE_LIST) {
         const fn = functions[logicalId(routeFunction(route).function)]!;
         const code = readFileSync(join(hub.app.outdir, fn.Metadata['aws:asset:path'] as string, 'index.mjs'), 'utf8');
@@ -190,7 +191,7 @@ for (const stack of hub.stacks) {
       }
     });
 
-    test('log groups: every one keeps logs for the customer\'s retention', () => {
+    test("log groups: every one keeps logs for the customer's retention", () => {
       const groups = Object.values(resourcesOf(template, 'AWS::Logs::LogGroup'));
       assert.equal(groups.length, ROUTE_LIST.length + 2, 'one per function plus the API access log');
       for (const group of groups) assert.equal(group.Properties.RetentionInDays, customer.logRetentionDays);
@@ -208,7 +209,11 @@ for (const stack of hub.stacks) {
         assert.ok(integration, `integration of ${route.id}`);
         assert.equal(integration.Properties.IntegrationType, 'AWS_PROXY');
         assert.equal(integration.Properties.PayloadFormatVersion, '2.0');
-        assert.deepEqual(integration.Properties.IntegrationUri, { 'Fn::GetAtt': [logicalId(routeFunction(route).function), 'Arn'] }, route.id);
+        assert.deepEqual(
+          integration.Properties.IntegrationUri,
+          { 'Fn::GetAtt': [logicalId(routeFunction(route).function), 'Arn'] },
+          route.id,
+        );
       }
     });
 
@@ -242,7 +247,7 @@ for (const stack of hub.stacks) {
       });
     });
 
-    test('$default stage: auto-deployed, the customer\'s throttling, JSON access logs', () => {
+    test("$default stage: auto-deployed, the customer's throttling, JSON access logs", () => {
       template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
       const stage = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Stage'))[0]!;
       assert.equal(stage.Properties.StageName, '$default');
@@ -266,7 +271,9 @@ for (const stack of hub.stacks) {
       if (customer.domain) {
         template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
           DomainName: customer.domain.name,
-          DomainNameConfigurations: [{ CertificateArn: customer.domain.certificateArn, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' }],
+          DomainNameConfigurations: [
+            { CertificateArn: customer.domain.certificateArn, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' },
+          ],
         });
         template.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', { Stage: '$default' });
         assert.equal(outputs.ApiUrl?.Value, `https://${customer.domain.name}/`);
@@ -287,14 +294,17 @@ for (const stack of hub.stacks) {
       );
       assert.ok(outputs[OUTPUT.apiUrl]);
       assert.deepEqual(outputs[OUTPUT.executeApiUrl]?.Value, {
-        'Fn::Join': ['', ['https://', { Ref: logicalId(stack.api.api) }, `.execute-api.${customer.region}.`, { Ref: 'AWS::URLSuffix' }, '/']],
+        'Fn::Join': [
+          '',
+          ['https://', { Ref: logicalId(stack.api.api) }, `.execute-api.${customer.region}.`, { Ref: 'AWS::URLSuffix' }, '/'],
+        ],
       });
       assert.deepEqual(outputs[OUTPUT.tableName]?.Value, { Ref: tableId });
       assert.deepEqual(outputs[OUTPUT.bucketName]?.Value, { Ref: bucketId });
       assert.deepEqual(outputs[OUTPUT.alarmTopicArn]?.Value, { Ref: logicalId(stack.alarms.topic) });
     });
 
-    test('IAM: each route\'s function gets exactly the table and bucket access its route names', () => {
+    test("IAM: each route's function gets exactly the table and bucket access its route names", () => {
       for (const route of ROUTE_LIST) {
         const statements = statementsOfRole(template, logicalId(routeFunction(route).role));
         const actions = statements.flatMap(actionsOf);
@@ -348,7 +358,11 @@ for (const stack of hub.stacks) {
           }
           if (actions.some((a) => a.startsWith('s3:'))) {
             const ownBucket = [bucketArn, { 'Fn::Join': ['', [bucketArn, '/*']] }].map((r) => JSON.stringify(r));
-            for (const resource of resources) assert.ok(ownBucket.includes(JSON.stringify(resource)), `${roleId}: ${JSON.stringify(resource)} is not this stack's documents bucket`);
+            for (const resource of resources)
+              assert.ok(
+                ownBucket.includes(JSON.stringify(resource)),
+                `${roleId}: ${JSON.stringify(resource)} is not this stack's documents bucket`,
+              );
           }
           if (actions.some((a) => a.startsWith('logs:'))) {
             assert.equal(resources.length, 1, roleId);
@@ -371,7 +385,7 @@ for (const stack of hub.stacks) {
             JSON.stringify(a.Properties.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: fnId } }]),
         );
 
-      test('the customer\'s alarm email is subscribed to the alarm topic', () => {
+      test("the customer's alarm email is subscribed to the alarm topic", () => {
         template.resourceCountIs('AWS::SNS::Topic', 1);
         template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: customer.alarmEmail, TopicArn: topicRef });
       });
@@ -389,7 +403,7 @@ for (const stack of hub.stacks) {
         }
       });
 
-      test('the API\'s 5xx answers raise an alarm', () => {
+      test("the API's 5xx answers raise an alarm", () => {
         const found = alarms.filter((a) => a.Properties.Namespace === 'AWS/ApiGateway' && a.Properties.MetricName === '5xx');
         assert.equal(found.length, 1);
         assert.deepEqual(found[0]!.Properties.Dimensions, [{ Name: 'ApiId', Value: { Ref: logicalId(stack.api.api) } }]);
@@ -406,11 +420,14 @@ for (const stack of hub.stacks) {
         const watched = stats.map((st) => {
           const dims = Object.fromEntries((st.Metric.Dimensions as Array<{ Name: string; Value: unknown }>).map((d) => [d.Name, d.Value]));
           assert.equal(st.Metric.Namespace, 'AWS/DynamoDB');
-          assert.deepEqual(dims.TableName, { Ref: tableId }, 'this stack\'s table');
+          assert.deepEqual(dims.TableName, { Ref: tableId }, "this stack's table");
           assert.equal(st.Stat, 'Sum');
           return `${st.Metric.MetricName}@${(dims.GlobalSecondaryIndexName as string | undefined) ?? 'table'}`;
         });
-        const expected = ['table', ...INDEXES.map((i) => i.name)].flatMap((on) => [`ReadThrottleEvents@${on}`, `WriteThrottleEvents@${on}`]);
+        const expected = ['table', ...INDEXES.map((i) => i.name)].flatMap((on) => [
+          `ReadThrottleEvents@${on}`,
+          `WriteThrottleEvents@${on}`,
+        ]);
         assert.deepEqual(watched.sort(), expected.sort());
         assert.equal(found[0]!.Properties.Threshold, 1);
       });

@@ -3,9 +3,10 @@
  * logMetrics middleware of httpHandler): EMF lines on stdout with the hub's namespace and the
  * customer dimension the stack sets; nothing at all locally. Handlers run in-process here.
  */
-import { test } from 'vitest';
+
 import assert from 'node:assert/strict';
 import type { Context } from 'aws-lambda';
+import { test } from 'vitest';
 
 type MetricsModule = typeof import('../../functions/shared/metrics.ts');
 
@@ -40,7 +41,11 @@ async function outputOf(fn: () => Promise<unknown> | unknown): Promise<string[]>
   const writes = streams.map((stream) => stream.write);
   for (const stream of streams) {
     stream.write = ((chunk: string | Uint8Array) => {
-      lines.push(...String(chunk).split('\n').filter((l) => l.trim() !== ''));
+      lines.push(
+        ...String(chunk)
+          .split('\n')
+          .filter((l) => l.trim() !== ''),
+      );
       return true;
     }) as typeof stream.write;
   }
@@ -69,7 +74,11 @@ const event = {
   rawQueryString: '',
   headers: {},
   isBase64Encoded: false,
-  requestContext: { requestId: 'r-1', routeKey: 'GET /health', http: { method: 'GET', path: '/health', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 't' } },
+  requestContext: {
+    requestId: 'r-1',
+    routeKey: 'GET /health',
+    http: { method: 'GET', path: '/health', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 't' },
+  },
 } as never;
 const context = {
   awsRequestId: 'req-1',
@@ -83,7 +92,7 @@ const context = {
   getRemainingTimeInMillis: () => 10_000,
 } as unknown as Context;
 
-test('a request\'s business metrics are flushed as one EMF line: namespace, service and customer dimensions', async () => {
+test("a request's business metrics are flushed as one EMF line: namespace, service and customer dimensions", async () => {
   const handler = httpHandler('health', async () => {
     countMetric(METRIC.polls);
     countMetric(METRIC.documentsServed, 3);
@@ -153,7 +162,10 @@ test('locally (MIXTICKET_LOCAL=1) metrics are disabled: no EMF on stdout', async
         mod.metrics.publishStoredMetrics();
       }),
     );
-  const local = await metricsModuleWith({ MIXTICKET_LOCAL: '1', POWERTOOLS_METRICS_DISABLED: undefined, MIXTICKET_CUSTOMER: undefined }, 'local');
+  const local = await metricsModuleWith(
+    { MIXTICKET_LOCAL: '1', POWERTOOLS_METRICS_DISABLED: undefined, MIXTICKET_CUSTOMER: undefined },
+    'local',
+  );
   assert.deepEqual(await emitted(local), []);
   const forced = await metricsModuleWith({ MIXTICKET_LOCAL: '1', POWERTOOLS_METRICS_DISABLED: 'false' }, 'local-forced');
   assert.equal((await emitted(forced)).length, 1, 'POWERTOOLS_METRICS_DISABLED=false still shows them locally');

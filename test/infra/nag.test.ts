@@ -3,15 +3,16 @@
  * left unacknowledged, and every acknowledgement sits on the construct it concerns, with a reason.
  * The packs read the construct tree, not the bundles, so this file skips esbuild.
  */
-import { afterAll, test } from 'vitest';
+
 import assert from 'node:assert/strict';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { CfnRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
+import { afterAll, test } from 'vitest';
 import { ROUTES, type RouteDef } from '../../functions/routes.ts';
-import { HubStack } from '../../infra/stacks/hub-stack.ts';
 import { nagPacks } from '../../infra/stacks/hub-app.ts';
+import { HubStack } from '../../infra/stacks/hub-stack.ts';
 import { buildHubApp } from './support.ts';
 
 const hub = buildHubApp({ bundle: false });
@@ -22,12 +23,40 @@ afterAll(() => hub.dispose());
 // and acknowledgements are held to the packs before it exists.
 const EVERY_ACCESS_ROUTES: readonly RouteDef[] = [
   ...(ROUTES as readonly RouteDef[]),
-  { id: 'readsDocuments', method: 'GET', path: '/test/read', entry: 'http/health.ts', roles: ['erp'], access: { table: 'read', bucket: 'read' }, summary: 'test' },
-  { id: 'writesDocuments', method: 'POST', path: '/test/write', entry: 'http/health.ts', roles: ['pcs'], access: { table: 'readWrite', bucket: 'write' }, summary: 'test' },
-  { id: 'readsWritesDocuments', method: 'POST', path: '/test/rw', entry: 'http/health.ts', roles: ['pcs'], access: { table: 'readWrite', bucket: 'readWrite' }, summary: 'test' },
+  {
+    id: 'readsDocuments',
+    method: 'GET',
+    path: '/test/read',
+    entry: 'http/health.ts',
+    roles: ['erp'],
+    access: { table: 'read', bucket: 'read' },
+    summary: 'test',
+  },
+  {
+    id: 'writesDocuments',
+    method: 'POST',
+    path: '/test/write',
+    entry: 'http/health.ts',
+    roles: ['pcs'],
+    access: { table: 'readWrite', bucket: 'write' },
+    summary: 'test',
+  },
+  {
+    id: 'readsWritesDocuments',
+    method: 'POST',
+    path: '/test/rw',
+    entry: 'http/health.ts',
+    roles: ['pcs'],
+    access: { table: 'readWrite', bucket: 'readWrite' },
+    summary: 'test',
+  },
 ];
 const customer = hub.customers[0]!;
-new HubStack(hub.app, 'EveryAccessRoutes', { customer: { ...customer, stackName: 'EveryAccessRoutes' }, routes: EVERY_ACCESS_ROUTES, env: { account: customer.account, region: customer.region } });
+new HubStack(hub.app, 'EveryAccessRoutes', {
+  customer: { ...customer, stackName: 'EveryAccessRoutes' },
+  routes: EVERY_ACCESS_ROUTES,
+  env: { account: customer.account, region: customer.region },
+});
 
 interface Acknowledgement {
   path: string;
@@ -54,7 +83,9 @@ function acknowledgements(root: IConstruct): Acknowledgement[] {
 test('no unacknowledged AwsSolutions or Serverless finding in any stack', () => {
   for (const pack of nagPacks()) {
     const report = pack.validateScope(hub.app);
-    const findings = report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}: ${v.description}`));
+    const findings = report.violations.flatMap((v) =>
+      v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}: ${v.description}`),
+    );
     assert.deepEqual(findings, [], `${pack.readPackName}:\n${findings.join('\n')}`);
     assert.equal(report.success, true);
   }
@@ -93,7 +124,10 @@ test('only reviewed rules are acknowledged', () => {
     /^Serverless-APIGWXrayEnabled$/, // HTTP APIs have no X-Ray
   ];
   for (const ack of acknowledgements(hub.app)) {
-    assert.ok(reviewed.some((r) => r.test(ack.id)), `unreviewed acknowledgement ${ack.id} at ${ack.path}`);
+    assert.ok(
+      reviewed.some((r) => r.test(ack.id)),
+      `unreviewed acknowledgement ${ack.id} at ${ack.path}`,
+    );
   }
 });
 

@@ -3,9 +3,10 @@
  * routes will): each `access` maps to exactly its grants, scoped to the stack's own bucket.
  * Bundling is skipped: only the IAM policies are looked at.
  */
-import { afterAll, test } from 'vitest';
+
 import assert from 'node:assert/strict';
 import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, test } from 'vitest';
 import type { RouteDef } from '../../functions/routes.ts';
 import { HubStack } from '../../infra/stacks/hub-stack.ts';
 import { actionsOf, buildHubApp, logicalId, resourcesOfStatement, statementsOfRole } from './support.ts';
@@ -68,7 +69,7 @@ test('bucket readWrite: read, put and delete objects (record submission cleans u
   assert.ok(!actions.some((a) => a.startsWith('s3:DeleteBucket')), actions.join(', '));
 });
 
-test('bucket grants name this stack\'s documents bucket and its objects only', () => {
+test("bucket grants name this stack's documents bucket and its objects only", () => {
   for (const id of ['bucketRead', 'bucketWrite', 'bucketReadWrite']) {
     for (const statement of s3Statements(id)) {
       for (const resource of resourcesOfStatement(statement)) {

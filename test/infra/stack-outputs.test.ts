@@ -3,10 +3,18 @@
  * the table from the stack's outputs. CloudFormation is injected: AWS cannot run here, and no
  * SDK mock library is installed, so the keys CLI's own wiring of the real client is not run.
  */
-import { test } from 'vitest';
+
 import assert from 'node:assert/strict';
+import { test } from 'vitest';
 import { loadCustomers } from '../../infra/customers.ts';
-import { OUTPUT, outputValue, regionOfStack, resolveStackTarget, type StackOutput, type StackTargetDeps } from '../../infra/stacks/stack-outputs.ts';
+import {
+  OUTPUT,
+  outputValue,
+  regionOfStack,
+  resolveStackTarget,
+  type StackOutput,
+  type StackTargetDeps,
+} from '../../infra/stacks/stack-outputs.ts';
 import { EXAMPLE_CUSTOMERS_FILE } from './support.ts';
 
 const customers = loadCustomers(EXAMPLE_CUSTOMERS_FILE);
@@ -42,7 +50,7 @@ test('the region comes from the customers file entry whose stackName matches, no
     tableName: 'MixTicketHub-prairie-feed-DataTable-XYZ',
     bucketName: 'mixtickethub-prairie-feed-documentsbucket-xyz',
   });
-  assert.deepEqual(calls.describe, [['MixTicketHub-prairie-feed', 'ca-central-1']], 'DescribeStacks in the customer\'s region');
+  assert.deepEqual(calls.describe, [['MixTicketHub-prairie-feed', 'ca-central-1']], "DescribeStacks in the customer's region");
   assert.equal(calls.defaultRegion, 0);
 });
 
@@ -58,13 +66,19 @@ test('a stack the customers file does not know: the default AWS region', async (
 
 test('no region anywhere: an error saying what to do, before any AWS call', async () => {
   const { deps, calls } = fakes({});
-  await assert.rejects(resolveStackTarget('SomeOtherHub', { customers, ...deps }), /not in the customers file and no AWS region is set; .*AWS_REGION/);
+  await assert.rejects(
+    resolveStackTarget('SomeOtherHub', { customers, ...deps }),
+    /not in the customers file and no AWS region is set; .*AWS_REGION/,
+  );
   assert.deepEqual(calls.describe, []);
 });
 
 test('a stack without a TableName output is not taken for a hub', async () => {
   const { deps } = fakes({ outputs: [{ OutputKey: 'Other', OutputValue: 'x' }] });
-  await assert.rejects(resolveStackTarget('MixTicketHub-acme-blending', { customers, ...deps }), /MixTicketHub-acme-blending in us-east-1 has no TableName output/);
+  await assert.rejects(
+    resolveStackTarget('MixTicketHub-acme-blending', { customers, ...deps }),
+    /MixTicketHub-acme-blending in us-east-1 has no TableName output/,
+  );
 });
 
 test('lookups by key', () => {

@@ -4,10 +4,10 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { App, Stack, type CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { loadCustomers, type Customer } from '../../infra/customers.ts';
+import { type Customer, loadCustomers } from '../../infra/customers.ts';
 import { addHubStacks } from '../../infra/stacks/hub-app.ts';
 import type { HubStack } from '../../infra/stacks/hub-stack.ts';
 
@@ -59,7 +59,9 @@ export function resourcesOf(template: Template, type: string): Record<string, { 
 /** The statements of every IAM policy attached to `roleLogicalId`. */
 export function statementsOfRole(template: Template, roleLogicalId: string): Array<Record<string, any>> {
   return Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
-    .filter((policy) => (policy.Properties.Roles as unknown[]).some((role) => JSON.stringify(role) === JSON.stringify({ Ref: roleLogicalId })))
+    .filter((policy) =>
+      (policy.Properties.Roles as unknown[]).some((role) => JSON.stringify(role) === JSON.stringify({ Ref: roleLogicalId })),
+    )
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Array<Record<string, any>>);
 }
 

@@ -5,17 +5,18 @@
  * dangling in the bucket. One stack for the file (plus one broken on purpose); each test
  * uses a facility of its own.
  */
-import { afterAll, beforeAll, describe, test } from 'vitest';
+
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { validateWorkRecord } from '../../functions/generated/validators.cjs';
-import { client, sleep, startStack } from '../support/local-stack.ts';
-import { sharedStack, type SharedStack } from '../support/shared-stack.ts';
+import { type Bucket, bucketOf, download, getNoRedirect, postUpload } from '../support/bucket.ts';
 import { orders, workOrder } from '../support/documents.ts';
-import { DOCUMENT_ID, HUB_AGENCY, inlineDocument, records, referencedDocument, workRecord } from '../support/records.ts';
-import { bucketOf, download, getNoRedirect, postUpload, type Bucket } from '../support/bucket.ts';
-import { CONTENT_TYPES, fileOfSize, makeFile, pdf, png, sha256, type FileKind } from '../support/files.ts';
+import { CONTENT_TYPES, type FileKind, fileOfSize, makeFile, pdf, png, sha256 } from '../support/files.ts';
+import { client, sleep, startStack } from '../support/local-stack.ts';
 import { assertProblem, errorPaths } from '../support/problems.ts';
+import { DOCUMENT_ID, HUB_AGENCY, inlineDocument, records, referencedDocument, workRecord } from '../support/records.ts';
+import { type SharedStack, sharedStack } from '../support/shared-stack.ts';
 
 let stack: SharedStack;
 let bucket: Bucket;
@@ -39,7 +40,11 @@ beforeAll(async () => {
   bucket = bucketOf(stack);
   [erpKey, pcsKey, otherErpKey, otherPcsKey] = await Promise.all([
     stack.createKey('erp', ['*'], ['--name', 'documents ERP']),
-    stack.createKey('pcs', Array.from({ length: FACILITIES }, (_, i) => facilityName(i + 1)), ['--name', 'documents PCS']),
+    stack.createKey(
+      'pcs',
+      Array.from({ length: FACILITIES }, (_, i) => facilityName(i + 1)),
+      ['--name', 'documents PCS'],
+    ),
     stack.createKey('erp', [OTHER_FACILITY]),
     stack.createKey('pcs', [OTHER_FACILITY]),
   ]);
@@ -165,7 +170,14 @@ describe('inline Bills of Lading', () => {
     assert.deepEqual(one.records[0].documentIds, ids);
     assert.deepEqual(
       one.documents.map((d: any) => [d.documentId, d.contentType, d.size, d.sha256, d.workRecordNumber, d.href]),
-      files.map(({ kind, bytes }, i) => [ids[i], CONTENT_TYPES[kind], bytes.length, sha256(bytes), 'WR-INLINE', `/facility/${f}/documents/${ids[i]}`]),
+      files.map(({ kind, bytes }, i) => [
+        ids[i],
+        CONTENT_TYPES[kind],
+        bytes.length,
+        sha256(bytes),
+        'WR-INLINE',
+        `/facility/${f}/documents/${ids[i]}`,
+      ]),
     );
 
     // Assess: the ERP downloads each, the PCS of the facility too; the bucket holds exactly these.
@@ -292,13 +304,25 @@ describe('direct uploads', () => {
     assert.ok(expiry > answeredAt + 10 * 60_000 && expiry <= answeredAt + 15 * 60_000, `expiresAt ${expiresAt}`);
     const objectKey = `uploads/${f}/${documentId}`;
     assert.equal(upload.fields.key, objectKey);
-    const policy = JSON.parse(Buffer.from(upload.fields.Policy, 'base64').toString('utf8')) as { expiration: string; conditions: unknown[] };
+    const policy = JSON.parse(Buffer.from(upload.fields.Policy, 'base64').toString('utf8')) as {
+      expiration: string;
+      conditions: unknown[];
+    };
     assert.ok(Date.parse(policy.expiration) <= answeredAt + 15 * 60_000, `policy expiration ${policy.expiration}`);
     assert.ok(Date.parse(policy.expiration) > answeredAt, 'not expired');
     const conditions = policy.conditions;
-    assert.deepEqual(conditions.filter((c) => Array.isArray(c) && c[0] === 'content-length-range'), [['content-length-range', bytes.length, bytes.length]]);
-    assert.deepEqual(conditions.filter((c) => Array.isArray(c) && c[1] === '$Content-Type'), [['eq', '$Content-Type', 'application/pdf']]);
-    assert.deepEqual(conditions.filter((c) => !Array.isArray(c) && typeof c === 'object' && c !== null && 'key' in c), [{ key: objectKey }]);
+    assert.deepEqual(
+      conditions.filter((c) => Array.isArray(c) && c[0] === 'content-length-range'),
+      [['content-length-range', bytes.length, bytes.length]],
+    );
+    assert.deepEqual(
+      conditions.filter((c) => Array.isArray(c) && c[1] === '$Content-Type'),
+      [['eq', '$Content-Type', 'application/pdf']],
+    );
+    assert.deepEqual(
+      conditions.filter((c) => !Array.isArray(c) && typeof c === 'object' && c !== null && 'key' in c),
+      [{ key: objectKey }],
+    );
     assert.equal(upload.fields['Content-Type'], 'application/pdf');
 
     // Act: upload; a pending upload cannot be downloaded.
@@ -313,7 +337,9 @@ describe('direct uploads', () => {
 
     // Assess
     assert.equal(r.status, 200, JSON.stringify(r.body));
-    assert.deepEqual(r.body.results, [{ index: 0, workRecordNumber: 'WR-UP', agency: 'AssignedBySender', outcome: 'created', orderMatched: true }]);
+    assert.deepEqual(r.body.results, [
+      { index: 0, workRecordNumber: 'WR-UP', agency: 'AssignedBySender', outcome: 'created', orderMatched: true },
+    ]);
     await assertDownloads(f, documentId, erpKey, bytes, 'application/pdf');
     assert.deepEqual(await bucket.keys(`uploads/${f}/`), [], 'the upload copy is gone');
     assert.deepEqual(await bucket.keys(`documents/${f}/`), [`documents/${f}/${documentId}`]);
@@ -335,7 +361,10 @@ describe('direct uploads', () => {
 
     // Act
     const r1 = await pcs().post(recordsPath(f), records(workRecord('WR-UNKNOWN', { documents: [referencedDocument(unknownId)] })));
-    const r2 = await pcs().post(recordsPath(f), records(workRecord('WR-NEVER', { documents: [referencedDocument(asked.body.documentId)] })));
+    const r2 = await pcs().post(
+      recordsPath(f),
+      records(workRecord('WR-NEVER', { documents: [referencedDocument(asked.body.documentId)] })),
+    );
 
     // Assess
     assertProblem(r1, 400);
@@ -407,55 +436,49 @@ describe('direct uploads', () => {
     assert.deepEqual(await bucket.keys(`documents/${f}/`), [`documents/${f}/${id}`]);
   });
 
-  test(
-    'two records naming the same pending upload at the same time are both created',
-    async () => {
+  test('two records naming the same pending upload at the same time are both created', async () => {
+    // Prepare
+    const f = facility();
+    const bytes = pdf(`raced ${f}`);
+    const id = await uploaded(f, { contentType: 'application/pdf', size: bytes.length }, bytes);
+
+    // Act
+    const replies = await Promise.all(
+      ['WR-RACE-A', 'WR-RACE-B'].map((n) => pcs().post(recordsPath(f), records(workRecord(n, { documents: [referencedDocument(id)] })))),
+    );
+
+    // Assess
+    for (const r of replies) {
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(r.body.results[0].outcome, 'created');
+    }
+    await sleep(WAIT_MS);
+    assert.deepEqual((await pollRecords(f)).map((d) => d.workRecordIdentifier.number).sort(), ['WR-RACE-A', 'WR-RACE-B']);
+    assert.deepEqual(await bucket.keys(`documents/${f}/`), [`documents/${f}/${id}`]);
+  });
+
+  test('concurrent identical submissions naming a pending upload: one created, the rest unchanged', async () => {
+    // Three rounds of five twins: the race does not lose every time.
+    for (let round = 0; round < 3; round++) {
       // Prepare
       const f = facility();
-      const bytes = pdf(`raced ${f}`);
+      const bytes = pdf(`twins ${f}`);
       const id = await uploaded(f, { contentType: 'application/pdf', size: bytes.length }, bytes);
+      const body = JSON.stringify(records(workRecord('WR-UP-TWINS', { documents: [referencedDocument(id)] })));
 
       // Act
-      const replies = await Promise.all(
-        ['WR-RACE-A', 'WR-RACE-B'].map((n) => pcs().post(recordsPath(f), records(workRecord(n, { documents: [referencedDocument(id)] })))),
-      );
+      const replies = await Promise.all(Array.from({ length: 5 }, () => pcs().post(recordsPath(f), body)));
 
       // Assess
-      for (const r of replies) {
-        assert.equal(r.status, 200, JSON.stringify(r.body));
-        assert.equal(r.body.results[0].outcome, 'created');
-      }
-      await sleep(WAIT_MS);
-      assert.deepEqual((await pollRecords(f)).map((d) => d.workRecordIdentifier.number).sort(), ['WR-RACE-A', 'WR-RACE-B']);
+      assert.deepEqual(
+        replies.map((r) => `${r.status} ${r.body?.results?.[0]?.outcome ?? r.body?.detail}`).sort(),
+        ['200 created', '200 unchanged', '200 unchanged', '200 unchanged', '200 unchanged'],
+        `round ${round}`,
+      );
+      assert.deepEqual(await bucket.keys(`uploads/${f}/`), []);
       assert.deepEqual(await bucket.keys(`documents/${f}/`), [`documents/${f}/${id}`]);
-    },
-  );
-
-  test(
-    'concurrent identical submissions naming a pending upload: one created, the rest unchanged',
-    async () => {
-      // Three rounds of five twins: the race does not lose every time.
-      for (let round = 0; round < 3; round++) {
-        // Prepare
-        const f = facility();
-        const bytes = pdf(`twins ${f}`);
-        const id = await uploaded(f, { contentType: 'application/pdf', size: bytes.length }, bytes);
-        const body = JSON.stringify(records(workRecord('WR-UP-TWINS', { documents: [referencedDocument(id)] })));
-
-        // Act
-        const replies = await Promise.all(Array.from({ length: 5 }, () => pcs().post(recordsPath(f), body)));
-
-        // Assess
-        assert.deepEqual(
-          replies.map((r) => `${r.status} ${r.body?.results?.[0]?.outcome ?? r.body?.detail}`).sort(),
-          ['200 created', '200 unchanged', '200 unchanged', '200 unchanged', '200 unchanged'],
-          `round ${round}`,
-        );
-        assert.deepEqual(await bucket.keys(`uploads/${f}/`), []);
-        assert.deepEqual(await bucket.keys(`documents/${f}/`), [`documents/${f}/${id}`]);
-      }
-    },
-  );
+    }
+  });
 
   test('bad upload requests are 400; the ERP role cannot ask for uploads', async () => {
     // Prepare
@@ -530,7 +553,10 @@ describe('failures leave nothing dangling', () => {
       assert.equal(retried.body.results[0].outcome, 'created');
       const after = (await erpC.get(`${ordersPath(f)}/WO-S3`)).body;
       assert.equal(after.status, 'complete');
-      assert.deepEqual(await brokenBucket.keys(`documents/${f}/`), after.documents.map((d: any) => `documents/${f}/${d.documentId}`));
+      assert.deepEqual(
+        await brokenBucket.keys(`documents/${f}/`),
+        after.documents.map((d: any) => `documents/${f}/${d.documentId}`),
+      );
     } finally {
       await broken.destroy();
     }

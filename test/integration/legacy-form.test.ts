@@ -3,13 +3,14 @@
  * six sample files (our own fixtures) are accepted, served back canonical and schema-valid,
  * and served in the older form to a key that asks for it.
  */
-import { afterAll, beforeAll, describe, test } from 'vitest';
+
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { validateWorkOrder, validateWorkRecord } from '../../functions/generated/validators.cjs';
 import { client, ROOT, sleep } from '../support/local-stack.ts';
-import { sharedStack, type SharedStack } from '../support/shared-stack.ts';
+import { type SharedStack, sharedStack } from '../support/shared-stack.ts';
 
 const CASES = ['blended', 'single', 'vrt'] as const;
 const fixture = (form: 'legacy' | 'canonical', name: string): any =>
@@ -30,7 +31,12 @@ beforeAll(async () => {
     stack.createKey('erp', [F], ['--format', 'legacy']),
     stack.createKey('pcs', [F], ['--format', 'legacy']),
   ]);
-  [erp, pcs, legacyErp, legacyPcs] = [client(stack.baseUrl, a), client(stack.baseUrl, b), client(stack.baseUrl, c), client(stack.baseUrl, d)];
+  [erp, pcs, legacyErp, legacyPcs] = [
+    client(stack.baseUrl, a),
+    client(stack.baseUrl, b),
+    client(stack.baseUrl, c),
+    client(stack.baseUrl, d),
+  ];
 });
 afterAll(async () => {
   await stack?.destroy();
@@ -138,6 +144,9 @@ describe('the older form, end to end', () => {
     canonical.workOrderIdentifier.number = 'MIX-2';
     const r = await erp.post(orders, { dispensingWorkOrder: [legacy, canonical] });
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(r.body.results.map((x: any) => x.outcome), ['created', 'created']);
+    assert.deepEqual(
+      r.body.results.map((x: any) => x.outcome),
+      ['created', 'created'],
+    );
   });
 });

@@ -2,14 +2,15 @@
  * `npm start` as an operator meets it: data survives a restart, two instances run side by
  * side, a second start on the same data folder is refused, and stopping leaves no child behind.
  */
-import { test } from 'vitest';
+
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { client, ROOT, startStack } from '../support/local-stack.ts';
+import { test } from 'vitest';
 import { orders, workOrder } from '../support/documents.ts';
+import { client, ROOT, startStack } from '../support/local-stack.ts';
 
 const path = '/facility/PLANT-1/dispensingWorkorders';
 

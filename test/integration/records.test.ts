@@ -3,16 +3,26 @@
  * authorizer and the handlers against DynamoDB Local and the S3 emulator. One stack for
  * the file; each test uses a facility of its own.
  */
-import { afterAll, beforeAll, describe, test } from 'vitest';
+
 import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { validateWorkRecord } from '../../functions/generated/validators.cjs';
-import { client, sleep } from '../support/local-stack.ts';
-import { sharedStack, type SharedStack } from '../support/shared-stack.ts';
+import { type Bucket, bucketOf } from '../support/bucket.ts';
 import { orders, workOrder } from '../support/documents.ts';
-import { acknowledgement, acknowledgements, DOCUMENT_ID, HUB_AGENCY, inlineDocument, records, reverseKeys, workRecord } from '../support/records.ts';
-import { bucketOf, type Bucket } from '../support/bucket.ts';
 import { pdf, sha256 } from '../support/files.ts';
+import { client, sleep } from '../support/local-stack.ts';
 import { assertProblem, errorPaths } from '../support/problems.ts';
+import {
+  acknowledgement,
+  acknowledgements,
+  DOCUMENT_ID,
+  HUB_AGENCY,
+  inlineDocument,
+  records,
+  reverseKeys,
+  workRecord,
+} from '../support/records.ts';
+import { type SharedStack, sharedStack } from '../support/shared-stack.ts';
 
 let stack: SharedStack;
 let bucket: Bucket;
@@ -30,7 +40,11 @@ beforeAll(async () => {
   stack = sharedStack();
   bucket = bucketOf(stack);
   erpKey = await stack.createKey('erp', ['*'], ['--name', 'records ERP']);
-  pcsKey = await stack.createKey('pcs', Array.from({ length: FACILITIES }, (_, i) => facilityName(i + 1)), ['--name', 'records PCS']);
+  pcsKey = await stack.createKey(
+    'pcs',
+    Array.from({ length: FACILITIES }, (_, i) => facilityName(i + 1)),
+    ['--name', 'records PCS'],
+  );
 });
 afterAll(async () => {
   await stack?.destroy();
@@ -67,7 +81,10 @@ describe('work record flow', () => {
     assert.equal(pushed.status, 200, JSON.stringify(pushed.body));
     await sleep(WAIT_MS);
     const load = await pcs().get(ordersPath(f));
-    assert.deepEqual(load.body.dispensingWorkOrder.map((d: any) => d.workOrderIdentifier.number), ['WO-FLOW']);
+    assert.deepEqual(
+      load.body.dispensingWorkOrder.map((d: any) => d.workOrderIdentifier.number),
+      ['WO-FLOW'],
+    );
     const afterLoad = new Date().toISOString();
 
     // Act: the PCS accepts the order.
@@ -98,7 +115,9 @@ describe('work record flow', () => {
     const second = workRecord('WR-FLOW-2', { order: 'WO-FLOW', status: 'complete', batch: [2, 2], actual: [7990, 8004.25] });
     const r2 = await pcs().post(recordsPath(f), records(second));
     assert.equal(r2.status, 200, JSON.stringify(r2.body));
-    assert.deepEqual(r2.body.results, [{ index: 0, workRecordNumber: 'WR-FLOW-2', agency: 'AssignedBySender', outcome: 'created', orderMatched: true }]);
+    assert.deepEqual(r2.body.results, [
+      { index: 0, workRecordNumber: 'WR-FLOW-2', agency: 'AssignedBySender', outcome: 'created', orderMatched: true },
+    ]);
 
     // Assess: the order with its records and the sums per product.
     one = await getOrder(f, 'WO-FLOW');
@@ -106,7 +125,14 @@ describe('work record flow', () => {
     assert.equal(one.revision, 1, 'PCS reports are not ERP revisions');
     assert.equal(one.records.length, 2);
     assert.deepEqual(
-      one.records.map((r: any) => [r.workRecordIdentifier, r.orderStatus, r.batchNumber, r.numberOfBatches, r.workRecordCreationDateTime, r.documentIds]),
+      one.records.map((r: any) => [
+        r.workRecordIdentifier,
+        r.orderStatus,
+        r.batchNumber,
+        r.numberOfBatches,
+        r.workRecordCreationDateTime,
+        r.documentIds,
+      ]),
       [
         [{ agency: 'AssignedBySender', number: 'WR-FLOW-1' }, 'inProgress', 1, 2, first.workRecordCreationDateTime, []],
         [{ agency: 'AssignedBySender', number: 'WR-FLOW-2' }, 'complete', 2, 2, second.workRecordCreationDateTime, []],
@@ -148,7 +174,10 @@ describe('work record flow', () => {
     assert.deepEqual(repoll.body.dispensingWorkOrder, [], 'acknowledgement and records re-served the order');
     // Control: a window that starts before the push serves it (the ERP key's first order poll here).
     const control = await erp().get(ordersPath(f) + since(beforePush));
-    assert.deepEqual(control.body.dispensingWorkOrder.map((d: any) => d.workOrderIdentifier.number), ['WO-FLOW']);
+    assert.deepEqual(
+      control.body.dispensingWorkOrder.map((d: any) => d.workOrderIdentifier.number),
+      ['WO-FLOW'],
+    );
 
     // Act and assess: the ERP can no longer change the complete order.
     for (const type of ['update', 'hold', 'cancel'] as const) {
@@ -224,14 +253,22 @@ describe('records for orders the hub does not know', () => {
 
     // Assess
     assert.equal(r.status, 200, JSON.stringify(r.body));
-    assert.deepEqual(r.body.results, [{ index: 0, workRecordNumber: 'WR-EARLY', agency: 'AssignedBySender', outcome: 'created', orderMatched: false }]);
+    assert.deepEqual(r.body.results, [
+      { index: 0, workRecordNumber: 'WR-EARLY', agency: 'AssignedBySender', outcome: 'created', orderMatched: false },
+    ]);
     assertProblem(missing, 404);
     assert.equal(pushed.body.results[0].outcome, 'created');
     const one = await getOrder(f, 'WO-LATER');
-    assert.deepEqual(one.records.map((x: any) => x.workRecordIdentifier.number), ['WR-EARLY']);
+    assert.deepEqual(
+      one.records.map((x: any) => x.workRecordIdentifier.number),
+      ['WR-EARLY'],
+    );
     assert.deepEqual(
       one.products.map((p: any) => [p.product.number, p.requestedQuantity.value, p.actualQuantity.map((q: any) => q.value)]),
-      [['P-DAP', 16000, [16020]], ['P-POTASH', 16000, [15980]]],
+      [
+        ['P-DAP', 16000, [16020]],
+        ['P-POTASH', 16000, [15980]],
+      ],
     );
     await sleep(WAIT_MS);
     assert.deepEqual(await pollRecords(f), [record], 'the ERP polls it like any other');
@@ -255,7 +292,10 @@ describe('safe retries', () => {
     const clash = await pcs().post(recordsPath(f), records(workRecord('WR-RETRY', { order: 'WO-RETRY', batch: [1, 3], note: 'changed' })));
     const clashInBatch = await pcs().post(
       recordsPath(f),
-      records(workRecord('WR-RETRY-NEW', { order: 'WO-RETRY', status: 'complete' }), workRecord('WR-RETRY', { order: 'WO-RETRY', actual: [1, 2] })),
+      records(
+        workRecord('WR-RETRY-NEW', { order: 'WO-RETRY', status: 'complete' }),
+        workRecord('WR-RETRY', { order: 'WO-RETRY', actual: [1, 2] }),
+      ),
     );
 
     // Assess
@@ -273,7 +313,10 @@ describe('safe retries', () => {
     assert.deepEqual(await pollRecords(f), [record], 'one record, as first submitted');
     const one = await getOrder(f, 'WO-RETRY');
     assert.equal(one.status, 'inProgress', 'the complete record of the failed batch did not apply');
-    assert.deepEqual(one.records.map((x: any) => x.workRecordIdentifier.number), ['WR-RETRY']);
+    assert.deepEqual(
+      one.records.map((x: any) => x.workRecordIdentifier.number),
+      ['WR-RETRY'],
+    );
   });
 
   test('five concurrent identical submissions with an inline Bill of Lading: one created, one record, one stored file', async () => {
@@ -281,7 +324,16 @@ describe('safe retries', () => {
     const f = facility();
     await erp().post(ordersPath(f), orders(workOrder('WO-TWINS')));
     const bytes = pdf(`Bill of Lading ${f}`);
-    const body = JSON.stringify(records(workRecord('WR-TWINS', { order: 'WO-TWINS', status: 'complete', batch: [1, 1], documents: [inlineDocument(bytes, 'pdf', { ticket: 'BOL-77' })] })));
+    const body = JSON.stringify(
+      records(
+        workRecord('WR-TWINS', {
+          order: 'WO-TWINS',
+          status: 'complete',
+          batch: [1, 1],
+          documents: [inlineDocument(bytes, 'pdf', { ticket: 'BOL-77' })],
+        }),
+      ),
+    );
 
     // Act
     const replies = await Promise.all(Array.from({ length: 5 }, () => pcs().post(recordsPath(f), body)));
@@ -298,7 +350,10 @@ describe('safe retries', () => {
     assert.match(hubId, DOCUMENT_ID);
     const one = await getOrder(f, 'WO-TWINS');
     assert.equal(one.status, 'complete');
-    assert.deepEqual(one.documents.map((d: any) => [d.documentId, d.sha256, d.size]), [[hubId, sha256(bytes), bytes.length]]);
+    assert.deepEqual(
+      one.documents.map((d: any) => [d.documentId, d.sha256, d.size]),
+      [[hubId, sha256(bytes), bytes.length]],
+    );
     // Nothing dangling: the losers' files were deleted, only the referenced one remains.
     assert.deepEqual(await bucket.keys(`documents/${f}/`), [`documents/${f}/${hubId}`]);
     assert.deepEqual(await bucket.keys(`uploads/${f}/`), []);

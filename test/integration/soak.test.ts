@@ -3,10 +3,11 @@
  * from 10 minutes behind to 10 minutes ahead, one losing answers, small pages), and a
  * 3,000-order backlog drained by a poller that ignores Link headers.
  */
-import { test } from 'vitest';
+
 import assert from 'node:assert/strict';
-import { client, startStack } from '../support/local-stack.ts';
+import { test } from 'vitest';
 import { orders, workOrder } from '../support/documents.ts';
+import { client, startStack } from '../support/local-stack.ts';
 import { runSoak, skewedPollers } from '../support/soak.ts';
 
 const SETTLE_MS = 1000;
@@ -43,7 +44,10 @@ test('a backlog of 3,000 changed orders is drained in at most 20 polls by a poll
     const pcs = client(stack.baseUrl, await stack.createKey('pcs', [f]));
     const since = new Date(Date.now() - 1000).toISOString();
     for (let i = 0; i < 60; i++) {
-      const r = await erp.post(`/facility/${f}/dispensingWorkorders`, orders(...Array.from({ length: 50 }, (_, j) => workOrder(`D-${i * 50 + j}`))));
+      const r = await erp.post(
+        `/facility/${f}/dispensingWorkorders`,
+        orders(...Array.from({ length: 50 }, (_, j) => workOrder(`D-${i * 50 + j}`))),
+      );
       assert.equal(r.status, 200);
     }
     await new Promise((r) => setTimeout(r, 300));

@@ -2,14 +2,15 @@
  * Work orders end to end over real HTTP: the local gateway, the authorizer and the
  * handlers against DynamoDB Local. Each test uses its own facility, so tests share one stack.
  */
-import { afterAll, beforeAll, describe, test } from 'vitest';
+
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { validateWorkOrder } from '../../functions/generated/validators.cjs';
-import { client, sleep } from '../support/local-stack.ts';
-import { sharedStack, type SharedStack } from '../support/shared-stack.ts';
 import { orders, workOrder } from '../support/documents.ts';
+import { client, sleep } from '../support/local-stack.ts';
 import { assertProblem } from '../support/problems.ts';
+import { type SharedStack, sharedStack } from '../support/shared-stack.ts';
 
 let stack: SharedStack;
 let erpKey: string;
@@ -23,7 +24,10 @@ beforeAll(async () => {
   stack = sharedStack();
   // Wildcard ERP key and a PCS key per facility are made on demand; one of each here.
   erpKey = await stack.createKey('erp', ['*'], ['--name', 'test ERP']);
-  pcsKey = await stack.createKey('pcs', Array.from({ length: 40 }, (_, i) => `F-${process.pid}-${i + 1}`));
+  pcsKey = await stack.createKey(
+    'pcs',
+    Array.from({ length: 40 }, (_, i) => `F-${process.pid}-${i + 1}`),
+  );
 });
 afterAll(async () => {
   await stack?.destroy();
@@ -55,7 +59,7 @@ describe('health and keys', () => {
   test('a missing, unknown or malformed key is 401 problem+json', async () => {
     const f = facility();
     assertProblem(await client(stack.baseUrl).get(ordersPath(f)), 401);
-    assertProblem(await client(stack.baseUrl, 'mtk_000000000000_' + 'A'.repeat(43)).get(ordersPath(f)), 401);
+    assertProblem(await client(stack.baseUrl, `mtk_000000000000_${'A'.repeat(43)}`).get(ordersPath(f)), 401);
     assertProblem(await client(stack.baseUrl, 'not-a-key').get(ordersPath(f)), 401);
     const wrongSecret = pcsKey.slice(0, -3) + (pcsKey.endsWith('AAA') ? 'BBB' : 'AAA');
     assertProblem(await client(stack.baseUrl, wrongSecret).get(ordersPath(f)), 401);
@@ -176,7 +180,10 @@ describe('pushing work orders', () => {
     assert.equal(r.status, 200);
     assert.deepEqual(
       r.body.results.map((x: { outcome: string; revision: number }) => [x.outcome, x.revision]),
-      [['created', 1], ['updated', 2]],
+      [
+        ['created', 1],
+        ['updated', 2],
+      ],
     );
   });
 

@@ -53,7 +53,10 @@ export function bucketOf(stack: Pick<LocalStack, 'dataDir'>): Bucket {
 }
 
 /** A GET that does not follow redirects (the hub answers documents with 302). */
-export async function getNoRedirect(url: string, key: string): Promise<{ status: number; location: string | null; headers: Headers; body: any }> {
+export async function getNoRedirect(
+  url: string,
+  key: string,
+): Promise<{ status: number; location: string | null; headers: Headers; body: any }> {
   const res = await fetch(url, { headers: { 'x-api-key': key }, redirect: 'manual' });
   const text = await res.text();
   let body: unknown;

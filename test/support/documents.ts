@@ -1,6 +1,7 @@
 /** Builders of valid canonical documents for tests, from our own fixtures. */
-import blended from '../fixtures/work-order-blended.json' with { type: 'json' };
+
 import type { DispensingWorkOrder } from '../../functions/generated/documents.ts';
+import blended from '../fixtures/work-order-blended.json' with { type: 'json' };
 
 export type OrderType = 'create' | 'update' | 'hold' | 'cancel';
 

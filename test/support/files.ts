@@ -72,7 +72,12 @@ export function jpeg(label = 'Bill of Lading'): Buffer {
     return Buffer.concat([Buffer.from([0xff, marker]), len, data]);
   };
   const jfif = Buffer.from([0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]);
-  return Buffer.concat([Buffer.from([0xff, 0xd8]), segment(0xe0, jfif), segment(0xfe, Buffer.from(label, 'latin1')), Buffer.from([0xff, 0xd9])]);
+  return Buffer.concat([
+    Buffer.from([0xff, 0xd8]),
+    segment(0xe0, jfif),
+    segment(0xfe, Buffer.from(label, 'latin1')),
+    Buffer.from([0xff, 0xd9]),
+  ]);
 }
 
 /** A little-endian TIFF header with one IFD (1×1 image) and `label` as ImageDescription. */

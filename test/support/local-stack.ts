@@ -2,7 +2,7 @@
  * Starts the real local stack (`infra/local/start.ts`, what `npm start` runs) as a child
  * process on free ports, and drives the real keys CLI. Tests talk to it over HTTP only.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -129,7 +129,7 @@ export function client(baseUrl: string, key?: string) {
     }
     const res = await fetch(baseUrl + path, init);
     const text = await res.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {

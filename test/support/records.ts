@@ -3,8 +3,9 @@
  * fixture (a batch of the blended order of test/fixtures/work-order-blended.json), and the
  * associatedDocument entries that carry Bills of Lading inline or by reference.
  */
-import batch from '../fixtures/work-record-batch.json' with { type: 'json' };
+
 import type { AcknowledgeWorkOrderReceipt, AssociatedDocument, DispensingWorkRecord } from '../../functions/generated/documents.ts';
+import batch from '../fixtures/work-record-batch.json' with { type: 'json' };
 
 /** The agency under which the hub names stored documents (the standard's spelling). */
 export const HUB_AGENCY = 'AssignedByReciever';
@@ -51,7 +52,11 @@ export function workRecord(number: string, options: RecordOptions = {}): Dispens
 export const records = (...docs: DispensingWorkRecord[]) => ({ dispensingWorkRecord: docs });
 
 /** A Bill of Lading carried inline (base64) under the PCS's own ticket number. */
-export function inlineDocument(bytes: Uint8Array, extension: string, options: { ticket?: string; fileName?: string; documentType?: string } = {}): AssociatedDocument {
+export function inlineDocument(
+  bytes: Uint8Array,
+  extension: string,
+  options: { ticket?: string; fileName?: string; documentType?: string } = {},
+): AssociatedDocument {
   return {
     identifier: [{ agency: 'AssignedBySender', number: options.ticket ?? 'BOL-1' }],
     extension,
@@ -97,7 +102,11 @@ export const acknowledgements = (...docs: AcknowledgeWorkOrderReceipt[]) => ({ a
 export function reverseKeys<T>(value: T): T {
   if (Array.isArray(value)) return value.map(reverseKeys) as T;
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reverseKeys(v)])) as T;
+    return Object.fromEntries(
+      Object.entries(value)
+        .reverse()
+        .map(([k, v]) => [k, reverseKeys(v)]),
+    ) as T;
   }
   return value;
 }

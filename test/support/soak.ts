@@ -4,8 +4,9 @@
  * every poller must hold the final version of every order. Used by the bounded test in
  * `npm test` and by the longer run in `npm run bench`, which prints its figures.
  */
-import { client, sleep, type LocalStack } from './local-stack.ts';
-import { orders, workOrder, type OrderType } from './documents.ts';
+
+import { type OrderType, orders, workOrder } from './documents.ts';
+import { client, type LocalStack, sleep } from './local-stack.ts';
 
 export interface PollerSpec {
   name: string;
@@ -183,7 +184,17 @@ export async function runSoak(stack: LocalStack, options: SoakOptions): Promise<
     }
     const delays = [...firstSeen.entries()].filter(([m]) => changedAt.has(m)).map(([m, t]) => t - changedAt.get(m)!);
     const repeats = firstSeen.size ? served / firstSeen.size : 0;
-    return { name: spec.name, skewMs: spec.skewMs, polls, served, missing, stale, redelivery: changes ? served / changes : 0, repeats, delays };
+    return {
+      name: spec.name,
+      skewMs: spec.skewMs,
+      polls,
+      served,
+      missing,
+      stale,
+      redelivery: changes ? served / changes : 0,
+      repeats,
+      delays,
+    };
   });
   return { orders: truth.size, changes, writerErrors, pollers };
 }

@@ -1,15 +1,8 @@
-import { describe, test } from 'vitest';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { describe, test } from 'vitest';
+import { type ApiKeyRecord, generateKey, keyMatches, type NewKeySpec, parseKey, validateKeySpec } from '../../functions/domain/api-keys.ts';
 import { HubError } from '../../functions/domain/errors.ts';
-import {
-  generateKey,
-  keyMatches,
-  parseKey,
-  validateKeySpec,
-  type ApiKeyRecord,
-  type NewKeySpec,
-} from '../../functions/domain/api-keys.ts';
 
 const NOW = new Date('2026-11-21T08:30:00.000Z');
 const SPEC: NewKeySpec = { role: 'pcs', facilities: ['plant-7'], name: 'Plant 7 blender' };
@@ -67,12 +60,12 @@ describe('generateKey', () => {
 
     const { keyId: _keyId, secretHash: _secretHash, ...rest } = record;
     assert.deepEqual(rest, {
-        name: 'ERP',
-        role: 'erp',
-        facilities: ['a', 'b'],
-        format: 'canonical',
-        createdAt: '2026-11-21T08:30:00.000Z',
-        revokedAt: null,
+      name: 'ERP',
+      role: 'erp',
+      facilities: ['a', 'b'],
+      format: 'canonical',
+      createdAt: '2026-11-21T08:30:00.000Z',
+      revokedAt: null,
     });
   });
 
@@ -91,7 +84,7 @@ describe('generateKey', () => {
 
 describe('parseKey', () => {
   const id = '0123456789ab';
-  const secret = 'A'.repeat(21) + '_-' + 'z9'.repeat(10);
+  const secret = `${'A'.repeat(21)}_-${'z9'.repeat(10)}`;
 
   test('splits a well-formed key into id and secret', () => {
     assert.deepEqual(parseKey(`mtk_${id}_${secret}`), { keyId: id, secret });

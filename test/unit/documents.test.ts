@@ -1,7 +1,7 @@
-import { describe, test } from 'vitest';
 import assert from 'node:assert/strict';
-import { HubError } from '../../functions/domain/errors.ts';
+import { describe, test } from 'vitest';
 import { enforceStoredSizes, stringifyBooleans } from '../../functions/domain/documents.ts';
+import { HubError } from '../../functions/domain/errors.ts';
 
 describe('stringifyBooleans', () => {
   test('turns JSON booleans at any depth, in objects and arrays, into "true" / "false"', () => {

@@ -1,5 +1,5 @@
-import { describe, test } from 'vitest';
 import assert from 'node:assert/strict';
+import { describe, test } from 'vitest';
 import { HubError } from '../../functions/domain/errors.ts';
 import { isFacilityId, parseFacilityId } from '../../functions/domain/facility.ts';
 

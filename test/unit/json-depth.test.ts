@@ -1,10 +1,10 @@
-import { describe, test } from 'vitest';
 import assert from 'node:assert/strict';
+import { describe, test } from 'vitest';
 import { exceedsJsonDepth } from '../../functions/shared/json-depth.ts';
 
 const LIMIT = 32;
 const arrays = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
-const objects = (depth: number): string => '{"a":'.repeat(depth - 1) + '{}' + '}'.repeat(depth - 1);
+const objects = (depth: number): string => `${'{"a":'.repeat(depth - 1)}{}${'}'.repeat(depth - 1)}`;
 
 describe('exceedsJsonDepth', () => {
   test('32 levels of arrays are within the limit', () => {
@@ -21,7 +21,7 @@ describe('exceedsJsonDepth', () => {
   });
 
   test('arrays and objects mixed count together', () => {
-    const mixed32 = '[{"a":'.repeat(16) + 'null' + '}]'.repeat(16);
+    const mixed32 = `${'[{"a":'.repeat(16)}null${'}]'.repeat(16)}`;
 
     assert.doesNotThrow(() => JSON.parse(mixed32), 'the probe is valid JSON');
     assert.equal(exceedsJsonDepth(mixed32, LIMIT), false);

@@ -1,32 +1,32 @@
-import { describe, test } from 'vitest';
 import assert from 'node:assert/strict';
+import { describe, test } from 'vitest';
 import { HubError } from '../../functions/domain/errors.ts';
-import { fromLegacy, isLegacyDocument, toLegacy, type DocumentKind } from '../../functions/domain/legacy-form.ts';
 import { CODE_LISTS, COUNTRY_ALPHA2 } from '../../functions/domain/legacy-codes.ts';
+import { type DocumentKind, fromLegacy, isLegacyDocument, toLegacy } from '../../functions/domain/legacy-form.ts';
 import {
   validateAcknowledgement,
   validateWorkOrder,
   validateWorkOrderRequest,
   validateWorkRecord,
 } from '../../functions/generated/validators.cjs';
+import acknowledgementSchema from '../../schemas/acknowledge-work-order-receipt.schema.json' with { type: 'json' };
 import common from '../../schemas/common.schema.json' with { type: 'json' };
 import workOrderSchema from '../../schemas/dispensing-work-order.schema.json' with { type: 'json' };
 import workRecordSchema from '../../schemas/dispensing-work-record.schema.json' with { type: 'json' };
-import acknowledgementSchema from '../../schemas/acknowledge-work-order-receipt.schema.json' with { type: 'json' };
+import acknowledgement from '../fixtures/canonical/acknowledgement.json' with { type: 'json' };
 import orderBlended from '../fixtures/canonical/work-order-blended.json' with { type: 'json' };
 import orderSingle from '../fixtures/canonical/work-order-single.json' with { type: 'json' };
 import orderVrt from '../fixtures/canonical/work-order-vrt.json' with { type: 'json' };
 import recordBlended from '../fixtures/canonical/work-record-blended.json' with { type: 'json' };
 import recordSingle from '../fixtures/canonical/work-record-single.json' with { type: 'json' };
 import recordVrt from '../fixtures/canonical/work-record-vrt.json' with { type: 'json' };
-import acknowledgement from '../fixtures/canonical/acknowledgement.json' with { type: 'json' };
+import legacyAcknowledgement from '../fixtures/legacy/acknowledgement.json' with { type: 'json' };
 import legacyOrderBlended from '../fixtures/legacy/work-order-blended.json' with { type: 'json' };
 import legacyOrderSingle from '../fixtures/legacy/work-order-single.json' with { type: 'json' };
 import legacyOrderVrt from '../fixtures/legacy/work-order-vrt.json' with { type: 'json' };
 import legacyRecordBlended from '../fixtures/legacy/work-record-blended.json' with { type: 'json' };
 import legacyRecordSingle from '../fixtures/legacy/work-record-single.json' with { type: 'json' };
 import legacyRecordVrt from '../fixtures/legacy/work-record-vrt.json' with { type: 'json' };
-import legacyAcknowledgement from '../fixtures/legacy/acknowledgement.json' with { type: 'json' };
 
 type Obj = Record<string, unknown>;
 type Validator = { (doc: unknown): boolean; errors?: { instancePath: string }[] | null };
@@ -75,7 +75,7 @@ describe('code lists', () => {
     for (const [name, d] of enums) assert.deepEqual(CODE_LISTS.get(name)?.values, d.enum, name);
   });
 
-  test('decode the integers of the standard\'s samples as the standard orders them (not as the .NET Codes.cs does)', () => {
+  test("decode the integers of the standard's samples as the standard orders them (not as the .NET Codes.cs does)", () => {
     const at = (list: string, i: number) => CODE_LISTS.get(list)?.values[i];
 
     assert.equal(at('agency', 0), 'GS1');
@@ -247,7 +247,18 @@ describe('fromLegacy and toLegacy on the fixtures', () => {
   });
 });
 
-type Schema = { $ref?: string; type?: string; enum?: unknown[]; properties?: Record<string, Schema>; items?: Schema; format?: string; pattern?: string; minimum?: number; maximum?: number; maxItems?: number };
+type Schema = {
+  $ref?: string;
+  type?: string;
+  enum?: unknown[];
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  format?: string;
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+  maxItems?: number;
+};
 /** A document with every property of the schema, cycling through the code values and flags. */
 function maximal(schema: Schema): unknown {
   const defs = (common as unknown as { definitions: Record<string, Schema> }).definitions;
@@ -349,8 +360,14 @@ describe('fromLegacy', () => {
         '/dispensingWorkOrder/2/WorkOrderType',
       ],
     );
-    assert.match(error.errors?.[1]?.message ?? '', /^14 is not an agency code; accepted: 0 \(GS1\), .*11 \(UN_REC_20\), 12 \(ANSI\), 13 \(Custom\)$/);
-    assert.match(error.errors?.[2]?.message ?? '', /^-1 is not a workType code; accepted: 0 \(create\), 1 \(update\), 2 \(cancel\), 3 \(hold\)$/);
+    assert.match(
+      error.errors?.[1]?.message ?? '',
+      /^14 is not an agency code; accepted: 0 \(GS1\), .*11 \(UN_REC_20\), 12 \(ANSI\), 13 \(Custom\)$/,
+    );
+    assert.match(
+      error.errors?.[2]?.message ?? '',
+      /^-1 is not a workType code; accepted: 0 \(create\), 1 \(update\), 2 \(cancel\), 3 \(hold\)$/,
+    );
   });
 
   test('passes canonical code strings through and maps .NET names case-insensitively, GS to GS1', () => {
@@ -459,7 +476,13 @@ describe('fromLegacy', () => {
     const group = (order.ProductGroup as Obj[])[0] as Obj;
     delete group.guaranteedAnalysisDetail;
     group.GuaranteedAnalysisDetail = [
-      { Nutrient: [{ Abbreviation: 'N', Percentage: 11 }, { Abbreviation: 'P2O5', Percentage: 20 }], Warning: 'Keep dry.' },
+      {
+        Nutrient: [
+          { Abbreviation: 'N', Percentage: 11 },
+          { Abbreviation: 'P2O5', Percentage: 20 },
+        ],
+        Warning: 'Keep dry.',
+      },
       { Nutrient: [{ Abbreviation: 'K2O', Percentage: 30 }] },
     ];
 
@@ -513,7 +536,10 @@ describe('toClientPath', () => {
     assert.equal(toClientPath('/dispensingWorkOrder/2/header/sender/number'), '/dispensingWorkOrder/2/Header/Sender/Identifier/0/Number');
     // The canonical receiver is the client's first identifier of the wrapper.
     assert.equal(toClientPath('/dispensingWorkOrder/2/header/receiver'), '/dispensingWorkOrder/2/Header/Receiver/Identifier/0');
-    assert.equal(toClientPath('/dispensingWorkOrder/2/parties/other/0/identifier/0'), '/dispensingWorkOrder/2/Parties/OtherParty/0/Identifier/0');
+    assert.equal(
+      toClientPath('/dispensingWorkOrder/2/parties/other/0/identifier/0'),
+      '/dispensingWorkOrder/2/Parties/OtherParty/0/Identifier/0',
+    );
     assert.equal(
       toClientPath('/dispensingWorkOrder/2/productGroup/0/guaranteedAnalysisDetail/nutrients/1/nutrient/percentage'),
       '/dispensingWorkOrder/2/ProductGroup/0/guaranteedAnalysisDetail/nutrients/1/nutrient/percentage',
@@ -527,7 +553,10 @@ describe('toClientPath', () => {
   });
 
   test('names a missing property as the older form would, and keeps unknown names as they are', () => {
-    assert.equal(toClientPath('/dispensingWorkOrder/2/transportationInformation/0/grossWeight'), '/dispensingWorkOrder/2/TransportInformation/0/GrossWeight');
+    assert.equal(
+      toClientPath('/dispensingWorkOrder/2/transportationInformation/0/grossWeight'),
+      '/dispensingWorkOrder/2/TransportInformation/0/GrossWeight',
+    );
     assert.equal(toClientPath('/dispensingWorkOrder/2/Colour/a~1b'), '/dispensingWorkOrder/2/Colour/a~1b');
   });
 
@@ -539,12 +568,18 @@ describe('toClientPath', () => {
     buyer.Iamge = [{ Descrpition: 'Yard sign' }];
     const group = (doc.ProductGroup as Obj[])[0] as Obj;
     delete group.guaranteedAnalysisDetail;
-    group.GuaranteedAnalysisDetail = [{ Nutrient: [{ Abbreviation: 'N', Percentage: 11 }] }, { Nutrient: [{ Abbreviation: 'K2O' }], Warning: 'w' }];
+    group.GuaranteedAnalysisDetail = [
+      { Nutrient: [{ Abbreviation: 'N', Percentage: 11 }] },
+      { Nutrient: [{ Abbreviation: 'K2O' }], Warning: 'w' },
+    ];
     const map = fromLegacy('workOrder', doc, '').toClientPath;
 
     assert.equal(map('/workOrderType'), '/workOrderType');
     assert.equal(map('/parties/buyer/image/0/description'), '/Parties/Buyer/Iamge/0/Descrpition');
-    assert.equal(map('/productGroup/0/guaranteedAnalysisDetail/nutrients/1/nutrient/percentage'), '/ProductGroup/0/GuaranteedAnalysisDetail/1/Nutrient/0/Percentage');
+    assert.equal(
+      map('/productGroup/0/guaranteedAnalysisDetail/nutrients/1/nutrient/percentage'),
+      '/ProductGroup/0/GuaranteedAnalysisDetail/1/Nutrient/0/Percentage',
+    );
     assert.equal(map('/productGroup/0/guaranteedAnalysisDetail/nutrients/1/warning'), '/ProductGroup/0/GuaranteedAnalysisDetail/1/Warning');
   });
 
@@ -622,7 +657,9 @@ describe('toLegacy', () => {
   });
 
   test('converts a variable-rate order with 20,000 field points both ways in well under a second', () => {
-    const order = clone(orderVrt) as unknown as { requestedLocation: { inclusionCoordinates: { point: { lat: number; lon: number }[] }[] }[] };
+    const order = clone(orderVrt) as unknown as {
+      requestedLocation: { inclusionCoordinates: { point: { lat: number; lon: number }[] }[] }[];
+    };
     order.requestedLocation[0]!.inclusionCoordinates[0]!.point = Array.from({ length: 20_000 }, (_, i) => ({
       lat: 42 + i / 1e6,
       lon: -93.5 - i / 1e6,

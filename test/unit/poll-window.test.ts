@@ -1,12 +1,12 @@
-import { describe, test } from 'vitest';
 import assert from 'node:assert/strict';
+import { describe, test } from 'vitest';
 import {
   decodeCursor,
   encodeCursor,
   nextState,
+  type PollerState,
   planWindow,
   STREAM_START,
-  type PollerState,
   type Window,
   type WindowRequest,
 } from '../../functions/domain/poll-window.ts';
@@ -28,7 +28,11 @@ function request(overrides: Partial<WindowRequest>): WindowRequest {
 }
 
 /** A stored poller state. */
-const state = (position: string, previousStart: string, clientTime: number | null): PollerState => ({ position, previousStart, clientTime });
+const state = (position: string, previousStart: string, clientTime: number | null): PollerState => ({
+  position,
+  previousStart,
+  clientTime,
+});
 
 /** Whether the index Query (inclusive bounds, as store/change-stream.ts asks) returns this position. */
 function covers(w: Window, position: string): boolean {
@@ -64,7 +68,7 @@ describe('planWindow: the initial load', () => {
   });
 });
 
-describe('planWindow: a key\'s first poll with a time', () => {
+describe("planWindow: a key's first poll with a time", () => {
   test('starts at the client time', () => {
     const client = NOW - MINUTE;
     const w = planWindow(request({ clientTime: client }));
@@ -129,7 +133,7 @@ describe('planWindow: a known poller', () => {
     assert.ok(covers(w, pos(NOW - 7 * MINUTE)));
   });
 
-  test('the same time again from a slow clock serves the lost answer only, not the clock\'s whole lag', () => {
+  test("the same time again from a slow clock serves the lost answer only, not the clock's whole lag", () => {
     // The poller's clock is 10 minutes slow: its time is far behind where the lost poll started.
     const slowTime = NOW - 15 * MINUTE;
     const w = planWindow(request({ clientTime: slowTime, state: state(served, started, slowTime) }));
@@ -161,7 +165,11 @@ describe('planWindow: a known poller', () => {
 describe('nextState', () => {
   test('a complete page has served everything up to the settled edge', () => {
     const w = planWindow(request({ clientTime: NOW - MINUTE }));
-    assert.deepEqual(nextState(w, pos(NOW - 30_000), false), { position: SETTLED, previousStart: isoMs(NOW - MINUTE), clientTime: NOW - MINUTE });
+    assert.deepEqual(nextState(w, pos(NOW - 30_000), false), {
+      position: SETTLED,
+      previousStart: isoMs(NOW - MINUTE),
+      clientTime: NOW - MINUTE,
+    });
   });
 
   test('a truncated page remembers only the last change served', () => {
@@ -261,7 +269,11 @@ describe('cursors', () => {
 
   test('a continuation ignores the stored watermark and never moves it when it serves nothing', () => {
     const w = planWindow(
-      request({ clientTime: NOW - 60_000, state: state(pos(NOW - 3_600_000), pos(NOW - 3_700_000), NOW - 120_000), cursor: { after: pos(NOW - 30_000), windowStart: NOW - 60_000 } }),
+      request({
+        clientTime: NOW - 60_000,
+        state: state(pos(NOW - 3_600_000), pos(NOW - 3_700_000), NOW - 120_000),
+        cursor: { after: pos(NOW - 30_000), windowStart: NOW - 60_000 },
+      }),
     );
 
     assert.ok(!covers(w, pos(NOW - 1_800_000)));

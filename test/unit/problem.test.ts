@@ -1,18 +1,11 @@
-import { describe, test } from 'vitest';
 import assert from 'node:assert/strict';
-import Ajv from 'ajv';
-import type { ErrorObject, ValidateFunction } from 'ajv';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import validator from '@middy/validator';
-import { conflict, HubError, type ErrorItem, type ErrorKind } from '../../functions/domain/errors.ts';
-import {
-  ajvErrorItem,
-  internalProblem,
-  problemOf,
-  problemResponse,
-  problemType,
-  toHubError,
-} from '../../functions/shared/problem.ts';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import Ajv from 'ajv';
+import { describe, test } from 'vitest';
+import { conflict, type ErrorItem, type ErrorKind, HubError } from '../../functions/domain/errors.ts';
+import { ajvErrorItem, internalProblem, problemOf, problemResponse, problemType, toHubError } from '../../functions/shared/problem.ts';
 
 /** Runs a middleware step and returns what it threw. */
 async function thrownBy(step: () => unknown): Promise<unknown> {
@@ -102,7 +95,7 @@ describe('toHubError: the JSON body parser', () => {
     assert.equal(hubErrorOf(await bodyParserError('application/json', undefined)).kind, 'invalid-input');
   });
 
-  test('a forbidden key (__proto__) is the client\'s fault: invalid-input, not a 500', async () => {
+  test("a forbidden key (__proto__) is the client's fault: invalid-input, not a 500", async () => {
     const mapped = hubErrorOf(await bodyParserError('application/json', '{"__proto__": {"admin": true}}'));
 
     assert.equal(mapped.kind, 'invalid-input');
@@ -142,7 +135,7 @@ describe('toHubError: the schema validator', () => {
     assert.match(mapped.message, /\(3 errors\); nothing was applied/);
   });
 
-  test('a failing context or response validation (500) is the hub\'s fault: null', () => {
+  test("a failing context or response validation (500) is the hub's fault: null", () => {
     const raised = Object.assign(new Error('Response object failed validation'), {
       statusCode: 500,
       cause: { package: '@middy/validator', data: [] },
@@ -159,7 +152,7 @@ describe('toHubError: everything else', () => {
     assert.equal(toHubError(error), error);
   });
 
-  test('an unknown Error is the hub\'s fault: null', () => {
+  test("an unknown Error is the hub's fault: null", () => {
     assert.equal(toHubError(new TypeError("Cannot read properties of undefined (reading 'x')")), null);
   });
 
@@ -168,7 +161,7 @@ describe('toHubError: everything else', () => {
     assert.equal(toHubError(undefined), null);
   });
 
-  test('another middleware\'s 4xx is invalid-input with its message', () => {
+  test("another middleware's 4xx is invalid-input with its message", () => {
     const raised = Object.assign(new Error('Unknown API Gateway Payload format'), { statusCode: 400 });
 
     const mapped = hubErrorOf(raised);
@@ -177,7 +170,7 @@ describe('toHubError: everything else', () => {
     assert.equal(mapped.message, 'Unknown API Gateway Payload format');
   });
 
-  test('another middleware\'s 5xx is null', () => {
+  test("another middleware's 5xx is null", () => {
     assert.equal(toHubError(Object.assign(new Error('down'), { statusCode: 503 })), null);
   });
 });
@@ -201,23 +194,20 @@ describe('ajvErrorItem', () => {
     assert.equal(ajvErrorItem(error!, '/body').path, '/body/a');
   });
 
-  test('other keywords keep ajv\'s message', () => {
+  test("other keywords keep ajv's message", () => {
     const [error] = ajvErrors({ type: 'object', properties: { a: { type: 'string' } } }, { a: 1 });
 
     assert.deepEqual(ajvErrorItem(error!), { path: '/a', message: 'must be string' });
   });
 
-  test(
-    'an unknown property whose name holds "/" or "~" is located by an escaped JSON pointer',
-    () => {
-      const errors = ajvErrors({ type: 'object', additionalProperties: false }, { 'a/b': 1, 'c~d': 2 });
+  test('an unknown property whose name holds "/" or "~" is located by an escaped JSON pointer', () => {
+    const errors = ajvErrors({ type: 'object', additionalProperties: false }, { 'a/b': 1, 'c~d': 2 });
 
-      assert.deepEqual(
-        errors.map((e) => ajvErrorItem(e).path),
-        ['/a~1b', '/c~0d'],
-      );
-    },
-  );
+    assert.deepEqual(
+      errors.map((e) => ajvErrorItem(e).path),
+      ['/a~1b', '/c~0d'],
+    );
+  });
 });
 
 describe('problemOf', () => {

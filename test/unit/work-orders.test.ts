@@ -1,16 +1,16 @@
-import { describe, test } from 'vitest';
 import assert from 'node:assert/strict';
+import { describe, test } from 'vitest';
 import { HubError } from '../../functions/domain/errors.ts';
 import {
   decideOrderChange,
-  INACTIVE_STATUSES,
-  orderIdentity,
-  planOrderBatch,
-  servedOrder,
   type ErpChange,
+  INACTIVE_STATUSES,
   type OrderOutcome,
   type OrderState,
   type OrderStatus,
+  orderIdentity,
+  planOrderBatch,
+  servedOrder,
 } from '../../functions/domain/work-orders.ts';
 import { AGENCY, FACILITY, orderDoc, orderState, T0 } from './helpers/work-orders.ts';
 
@@ -159,19 +159,16 @@ describe('decideOrderChange: update', () => {
     assert.equal(next.status, 'open');
   });
 
-  test(
-    'an identical update of an accepted order is a safe retry: unchanged, acknowledgement kept',
-    () => {
-      const current = orderState(orderDoc({ type: 'update' }), {
-        status: 'accepted',
-        lastErpChange: 'update',
-        revision: 2,
-        acknowledgement: { status: 'accepted' },
-      });
+  test('an identical update of an accepted order is a safe retry: unchanged, acknowledgement kept', () => {
+    const current = orderState(orderDoc({ type: 'update' }), {
+      status: 'accepted',
+      lastErpChange: 'update',
+      revision: 2,
+      acknowledgement: { status: 'accepted' },
+    });
 
-      unchanged(decideOrderChange(current, orderDoc({ type: 'update' }), FACILITY, LATER));
-    },
-  );
+    unchanged(decideOrderChange(current, orderDoc({ type: 'update' }), FACILITY, LATER));
+  });
 
   test('modifiedAt never goes backwards: a clock behind the stored modifiedAt stamps it +1 ms', () => {
     const stored = T0 + 5_000;
@@ -395,7 +392,10 @@ describe('planOrderBatch', () => {
 
     const plan = planOrderBatch([orderDoc({ type: 'create' })], current, FACILITY, LATER);
 
-    assert.deepEqual(plan.results.map((r) => r.outcome), ['unchanged']);
+    assert.deepEqual(
+      plan.results.map((r) => r.outcome),
+      ['unchanged'],
+    );
     assert.deepEqual(plan.writes, []);
   });
 

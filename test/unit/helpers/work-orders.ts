@@ -2,8 +2,9 @@
  * Builders for unit tests of the order lifecycle: a valid canonical work order (from the
  * blended-fertilizer fixture) and the hub's state of an order that already exists.
  */
-import fixture from '../../fixtures/work-order-blended.json' with { type: 'json' };
+
 import type { ErpChange, OrderState, WorkOrderDocument } from '../../../functions/domain/work-orders.ts';
+import fixture from '../../fixtures/work-order-blended.json' with { type: 'json' };
 
 export const FACILITY = 'plant-7';
 export const AGENCY = 'AssignedBySender';
