@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import { generateKey } from '../functions/domain/api-keys.ts';
 import { HubError } from '../functions/domain/errors.ts';
+import { ENV } from '../functions/shared/config.ts';
 
 const USAGE = `usage:
   npm run keys -- create --role erp|pcs --facility ID [--facility ID ...] [--name TEXT] [--format legacy] [--stack NAME]
@@ -51,15 +52,15 @@ async function connect(stack: string | undefined): Promise<() => Promise<void>> 
       `keys: stack ${target.stackName} in ${target.region} (region from the ${target.regionSource}), table ${target.tableName}`,
     );
     // functions/shared/clients.ts reads AWS_REGION when the store is loaded, after this.
-    Object.assign(process.env, { AWS_REGION: target.region, TABLE_NAME: target.tableName });
+    Object.assign(process.env, { AWS_REGION: target.region, [ENV.tableName]: target.tableName });
     return async () => undefined;
   }
   const { dataDir, runningInstance, LOCAL_TABLE_NAME } = await import('./local/instance.ts');
   const dir = dataDir();
-  Object.assign(process.env, { MIXTICKET_LOCAL: '1', TABLE_NAME: LOCAL_TABLE_NAME, AWS_REGION: process.env.AWS_REGION ?? 'us-east-1' });
+  Object.assign(process.env, { [ENV.local]: '1', [ENV.tableName]: LOCAL_TABLE_NAME, AWS_REGION: process.env.AWS_REGION ?? 'us-east-1' });
   const running = runningInstance(dir);
   if (running) {
-    process.env.DYNAMODB_ENDPOINT = running.dynamodbEndpoint;
+    process.env[ENV.dynamodbEndpoint] = running.dynamodbEndpoint;
     return async () => undefined;
   }
   // No instance runs from this folder: open its database briefly.
@@ -67,7 +68,7 @@ async function connect(stack: string | undefined): Promise<() => Promise<void>> 
   const { startDynamoLocal, ensureTable } = await import('./local/dynamodb-local.ts');
   const dynamo = await startDynamoLocal(join(dir, 'dynamodb'));
   await ensureTable(dynamo.endpoint, LOCAL_TABLE_NAME);
-  process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
+  process.env[ENV.dynamodbEndpoint] = dynamo.endpoint;
   return () => dynamo.stop();
 }
 

@@ -5,9 +5,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ENV } from './config.ts';
 
 const region = process.env.AWS_REGION ?? 'us-east-1';
-const local = process.env.MIXTICKET_LOCAL === '1';
+const local = process.env[ENV.local] === '1';
 const localCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 let dynamo: DynamoDBDocumentClient | undefined;
@@ -18,7 +19,7 @@ export function dynamoClient(): DynamoDBDocumentClient {
   dynamo ??= DynamoDBDocumentClient.from(
     new DynamoDBClient({
       region,
-      ...(process.env.DYNAMODB_ENDPOINT ? { endpoint: process.env.DYNAMODB_ENDPOINT } : {}),
+      ...(process.env[ENV.dynamodbEndpoint] ? { endpoint: process.env[ENV.dynamodbEndpoint] } : {}),
       ...(local ? { credentials: localCredentials } : {}),
       maxAttempts: 3,
     }),
@@ -31,9 +32,9 @@ export function dynamoClient(): DynamoDBDocumentClient {
 export function s3Client(): S3Client {
   s3 ??= new S3Client({
     region,
-    ...(process.env.S3_ENDPOINT
+    ...(process.env[ENV.s3Endpoint]
       ? {
-          endpoint: process.env.S3_ENDPOINT,
+          endpoint: process.env[ENV.s3Endpoint],
           forcePathStyle: true,
           requestChecksumCalculation: 'WHEN_REQUIRED' as const,
           responseChecksumValidation: 'WHEN_REQUIRED' as const,

@@ -1,6 +1,7 @@
 /**
- * Settings read from the environment, once per cold start. The CDK stack sets them on
- * AWS; the local launcher sets them for `npm start`. Every limit the README states is here.
+ * The one settings module: every variable name, default and bound the functions read, once
+ * per cold start. The CDK stack (`functionEnvironment`), the customers file check (`POLL_SETTINGS`)
+ * and the local runtime (`ENV`, `DEFAULT_NAMES`) take them from here. Every limit the docs state is here.
  */
 
 function intFrom(name: string, fallback: number, min: number, max: number): number {
@@ -27,32 +28,72 @@ export const LIMITS = {
   maxBatchStoredBytes: 3_500_000,
 } as const;
 
+/** Names of the environment variables the functions read (set by the stack and by `npm start`). */
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  bucketName: 'BUCKET_NAME',
+  /** The customer's name: the `customer` dimension of the business metrics. */
+  customer: 'MIXTICKET_CUSTOMER',
+  /** Set locally only: DynamoDB Local and the S3 emulator. */
+  dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
+  s3Endpoint: 'S3_ENDPOINT',
+  /** '1' when running under `npm start` or the keys CLI on this machine. */
+  local: 'MIXTICKET_LOCAL',
+} as const;
+
+/** The table and bucket names where no stack names them (the local runtime uses these). */
+export const DEFAULT_NAMES = { tableName: 'mixticket', bucketName: 'mixticket-documents' } as const;
+
+/** Poll tuning: its variable, default and bounds, read here and checked in the customers file alike. */
+export const POLL_SETTINGS = {
+  /** Changes younger than this are not served yet (writes still in flight). */
+  settleMs: { env: 'POLL_SETTLE_MS', default: 3000, min: 0, max: 60_000 },
+  /** Documents per poll response at most. */
+  pageSize: { env: 'POLL_PAGE_SIZE', default: 250, min: 1, max: 1000 },
+  /** Bytes of documents per poll response at most (Lambda answers at most 6 MB). */
+  maxBytes: { env: 'POLL_MAX_BYTES', default: 4_500_000, min: 100_000, max: 5_500_000 },
+} as const;
+
+export type PollSettings = { [K in keyof typeof POLL_SETTINGS]: number };
+
+/** The environment a deployed function gets for these settings (the stack's side of `config()`). */
+export function functionEnvironment(settings: {
+  tableName: string;
+  bucketName: string;
+  customer: string;
+  poll: PollSettings;
+}): Record<string, string> {
+  return {
+    [ENV.tableName]: settings.tableName,
+    [ENV.bucketName]: settings.bucketName,
+    [ENV.customer]: settings.customer,
+    ...Object.fromEntries(Object.entries(POLL_SETTINGS).map(([key, s]) => [s.env, String(settings.poll[key as keyof PollSettings])])),
+  };
+}
+
 export interface Config {
   tableName: string;
   bucketName: string;
-  /** Changes younger than this are not served yet (writes still in flight). */
   pollSettleMs: number;
-  /** Documents per poll response at most. */
   pollPageSize: number;
-  /** Bytes of documents per poll response at most (Lambda answers at most 6 MB). */
   pollMaxBytes: number;
 }
 
 let cached: Config | undefined;
 
+const poll = (key: keyof typeof POLL_SETTINGS): number => {
+  const s = POLL_SETTINGS[key];
+  return intFrom(s.env, s.default, s.min, s.max);
+};
+
 /** The configuration of this function instance. */
 export function config(): Config {
   cached ??= {
-    tableName: process.env.TABLE_NAME ?? 'mixticket',
-    bucketName: process.env.BUCKET_NAME ?? 'mixticket-documents',
-    pollSettleMs: intFrom('POLL_SETTLE_MS', 3000, 0, 60_000),
-    pollPageSize: intFrom('POLL_PAGE_SIZE', 250, 1, 1000),
-    pollMaxBytes: intFrom('POLL_MAX_BYTES', 4_500_000, 100_000, 5_500_000),
+    tableName: process.env[ENV.tableName] ?? DEFAULT_NAMES.tableName,
+    bucketName: process.env[ENV.bucketName] ?? DEFAULT_NAMES.bucketName,
+    pollSettleMs: poll('settleMs'),
+    pollPageSize: poll('pageSize'),
+    pollMaxBytes: poll('maxBytes'),
   };
   return cached;
-}
-
-/** For tests and the local gateway: forget the cached configuration. */
-export function resetConfig(): void {
-  cached = undefined;
 }

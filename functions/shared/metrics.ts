@@ -7,12 +7,13 @@
  * stack), so that one account can hold several customers' stacks and still tell them apart.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { ENV } from './config.ts';
 import { logger } from './logger.ts';
 
 /** The CloudWatch namespace of the hub's business metrics. */
 export const METRICS_NAMESPACE = 'MixTicketHub';
 /** The environment variable the stack sets to the customer's name (the `customer` dimension). */
-export const CUSTOMER_DIMENSION_ENV = 'MIXTICKET_CUSTOMER';
+export const CUSTOMER_DIMENSION_ENV = ENV.customer;
 
 /** The business metrics, by the name handlers use; the values are the CloudWatch metric names. */
 export const METRIC = {
@@ -33,7 +34,7 @@ export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 // Locally (`npm start`, MIXTICKET_LOCAL=1) an EMF blob on stdout per request is noise: disabled,
 // unless POWERTOOLS_METRICS_DISABLED says otherwise. Powertools 2.36 has no constructor option
 // for this; it reads the variable once, in the constructor below.
-if (process.env.MIXTICKET_LOCAL === '1' && process.env.POWERTOOLS_METRICS_DISABLED === undefined) {
+if (process.env[ENV.local] === '1' && process.env.POWERTOOLS_METRICS_DISABLED === undefined) {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 }
 

@@ -2,11 +2,13 @@
  * The running local instance, as recorded in MIXTICKET_DATA_DIR/local.json by `npm start`
  * and read by `npm run keys` (and by tests).
  */
+
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { DEFAULT_NAMES } from '../../functions/shared/config.ts';
 
-export const LOCAL_TABLE_NAME = 'mixticket';
-export const LOCAL_BUCKET_NAME = 'mixticket-documents';
+export const LOCAL_TABLE_NAME = DEFAULT_NAMES.tableName;
+export const LOCAL_BUCKET_NAME = DEFAULT_NAMES.bucketName;
 
 export interface LocalInstance {
   pid: number;

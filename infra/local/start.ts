@@ -6,6 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ENV } from '../../functions/shared/config.ts';
 import { ensureGenerated } from '../../scripts/ensure-generated.ts';
 import { type DynamoLocal, ensureTable, startDynamoLocal } from './dynamodb-local.ts';
 import { dataDir, LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME, removeInstance, runningInstance, writeInstance } from './instance.ts';
@@ -53,12 +54,12 @@ async function main(): Promise<void> {
   await ensureTable(dynamo.endpoint, LOCAL_TABLE_NAME);
 
   Object.assign(process.env, {
-    MIXTICKET_LOCAL: '1',
+    [ENV.local]: '1',
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-    TABLE_NAME: LOCAL_TABLE_NAME,
-    BUCKET_NAME: LOCAL_BUCKET_NAME,
-    DYNAMODB_ENDPOINT: dynamo.endpoint,
-    S3_ENDPOINT: s3.endpoint,
+    [ENV.tableName]: LOCAL_TABLE_NAME,
+    [ENV.bucketName]: LOCAL_BUCKET_NAME,
+    [ENV.dynamodbEndpoint]: dynamo.endpoint,
+    [ENV.s3Endpoint]: s3.endpoint,
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     POWERTOOLS_DEV: process.env.POWERTOOLS_DEV ?? 'true',
   });

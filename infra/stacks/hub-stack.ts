@@ -10,6 +10,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { AUTHORIZER_ENTRY, ROUTES, type RouteAccess, type RouteDef } from '../../functions/routes.ts';
+import { functionEnvironment } from '../../functions/shared/config.ts';
 import { INDEXES } from '../../functions/store/table.ts';
 import { DocumentBucket } from '../constructs/document-bucket.ts';
 import { HubAlarms } from '../constructs/hub-alarms.ts';
@@ -21,8 +22,6 @@ import { OUTPUT } from './stack-outputs.ts';
 
 /** The Powertools service name of every function (logs and metrics). */
 export const SERVICE_NAME = 'mixticket-hub';
-/** The variable that carries the customer's name: the `customer` dimension of the business metrics (functions/shared/metrics.ts). */
-export const CUSTOMER_ENV = 'MIXTICKET_CUSTOMER';
 
 export interface HubStackProps extends StackProps {
   customer: Customer;
@@ -63,13 +62,8 @@ export class HubStack extends Stack {
 
     // What functions/shared/config.ts reads, plus the runtime settings every handler shares.
     const environment: Record<string, string> = {
-      TABLE_NAME: table.tableName,
-      BUCKET_NAME: bucket.bucketName,
-      POLL_SETTLE_MS: String(customer.poll.settleMs),
-      POLL_PAGE_SIZE: String(customer.poll.pageSize),
-      POLL_MAX_BYTES: String(customer.poll.maxBytes),
+      ...functionEnvironment({ tableName: table.tableName, bucketName: bucket.bucketName, customer: customer.name, poll: customer.poll }),
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-      [CUSTOMER_ENV]: customer.name,
       NODE_OPTIONS: '--enable-source-maps',
     };
 
