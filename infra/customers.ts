@@ -3,8 +3,11 @@
  * on purpose: a misspelt field is an error, never silently ignored, so that a typo cannot
  * deploy something other than what the file says.
  */
+
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { isJsonObject, type JsonObject } from '../functions/domain/documents.ts';
+import { POLL_SETTINGS, type PollSettings } from '../functions/shared/config.ts';
 
 /** A custom domain for the customer's API (regional endpoint, certificate in the same account and region). */
 export interface CustomerDomain {
@@ -32,7 +35,7 @@ export interface Customer {
   /** Where alarms are sent (an SNS email subscription to confirm once). */
   alarmEmail: string;
   /** Poll tuning, passed to the functions as POLL_SETTLE_MS, POLL_PAGE_SIZE, POLL_MAX_BYTES. */
-  poll: { settleMs: number; pageSize: number; maxBytes: number };
+  poll: PollSettings;
 }
 
 /** The file the app reads when neither the `customersFile` context nor MIXTICKET_CUSTOMERS_FILE names one. */
@@ -55,13 +58,6 @@ export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
-/** The poll limits, as functions/shared/config.ts accepts them. */
-export const POLL_LIMITS = {
-  settleMs: { min: 0, max: 60_000 },
-  pageSize: { min: 1, max: 1000 },
-  maxBytes: { min: 100_000, max: 5_500_000 },
-} as const;
-
 const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
 const ACCOUNT = /^\d{12}$/;
@@ -80,11 +76,8 @@ export class CustomersFileError extends Error {
   }
 }
 
-type Obj = Record<string, unknown>;
-
-function isObject(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+type Obj = JsonObject;
+const isObject = isJsonObject;
 
 /** Collects findings under a path prefix such as `customers[1] "prairie-feed"`. */
 class Checker {
@@ -161,7 +154,7 @@ function checkCustomer(check: Checker, where: string, raw: unknown): Customer | 
 
   if (raw.poll !== undefined && check.object(`${where}.poll`, raw.poll, ['settleMs', 'pageSize', 'maxBytes'])) {
     for (const key of ['settleMs', 'pageSize', 'maxBytes'] as const) {
-      check.integer(`${where}.poll.${key}`, raw.poll[key], POLL_LIMITS[key].min, POLL_LIMITS[key].max);
+      check.integer(`${where}.poll.${key}`, raw.poll[key], POLL_SETTINGS[key].min, POLL_SETTINGS[key].max);
     }
   }
 

@@ -1,6 +1,12 @@
 /** Document-level rules shared by every pushed document kind. */
 import { type ErrorItem, tooLarge } from './errors.ts';
 
+/** A JSON object (not an array, not null). */
+export type JsonObject = Record<string, unknown>;
+
+/** True for a JSON object: the one plain-object guard of the code base. */
+export const isJsonObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /**
  * The standard declares its booleans as strings; JSON booleans are accepted too (the
  * schema allows both) and stored and served as the strings "true" / "false".

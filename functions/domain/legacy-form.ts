@@ -6,6 +6,7 @@
  * JSON booleans and alpha-2 countries. Each direction is one walk of the document alongside
  * the model derived from the schemas (legacy-codes.ts). Pure: no I/O.
  */
+import { isJsonObject, type JsonObject } from './documents.ts';
 import { type ErrorItem, invalidInput } from './errors.ts';
 import {
   COUNTRY_ALPHA2,
@@ -20,8 +21,8 @@ import {
 
 export type { DocumentKind } from './legacy-codes.ts';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+type Obj = JsonObject;
+const isObj = isJsonObject;
 const ALPHA2 = new Map(Object.entries(COUNTRY_ALPHA2));
 const ALPHA3 = new Map(Object.entries(COUNTRY_ALPHA2).map(([a3, a2]) => [a2.toLowerCase(), a3] as const));
 

@@ -4,10 +4,12 @@
  * standard's older form accepted), and the precompiled schema validator, whose errors
  * point at the paths the client sent.
  */
+
 import type { MiddlewareObj } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import validator from '@middy/validator';
 import type { ErrorObject } from 'ajv';
+import { isJsonObject } from '../domain/documents.ts';
 import { type ErrorItem, HubError, invalidInput, tooLarge } from '../domain/errors.ts';
 import { type DocumentKind, fromLegacy, isLegacyDocument } from '../domain/legacy-form.ts';
 import { LIMITS } from './config.ts';
@@ -61,7 +63,7 @@ function envelope({ name, kind }: { name: string; kind: DocumentKind }): Middlew
       if (Array.isArray(event.body)) event.body = { [name]: event.body };
       // The older form's envelope name, when a client wraps its documents in PascalCase.
       const pascal = name[0]!.toUpperCase() + name.slice(1);
-      if (isPlainObject(event.body) && !(name in event.body) && pascal in event.body && Object.keys(event.body).length === 1) {
+      if (isJsonObject(event.body) && !(name in event.body) && pascal in event.body && Object.keys(event.body).length === 1) {
         event.body = { [name]: (event.body as Record<string, unknown>)[pascal] };
       }
       const isObject = typeof event.body === 'object' && event.body !== null;
@@ -97,8 +99,6 @@ function envelope({ name, kind }: { name: string; kind: DocumentKind }): Middlew
     },
   };
 }
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Rewrites a validation error of an older-form document to the paths the client sent. */
 function toClientError(error: ErrorObject, paths: ClientPaths, name: string): ErrorObject {
