@@ -4,7 +4,9 @@
  * handler enforces the roles written here (shared/middleware.ts).
  */
 
-export type Role = 'erp' | 'pcs';
+import type { Role } from './domain/api-keys.ts';
+
+export type { Role };
 
 /** What a route's function may do with the table and the document bucket (least privilege on AWS). */
 export interface RouteAccess {

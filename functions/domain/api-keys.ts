@@ -4,10 +4,14 @@
  * needs no slow hash because it is not guessable like a password.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Role } from '../routes.ts';
-import type { DocumentFormat } from '../shared/caller.ts';
 import { invalidInput } from './errors.ts';
 import { isFacilityId } from './facility.ts';
+
+/** The two sides of the standard: the ERP and the plant's process control system. */
+export type Role = 'erp' | 'pcs';
+
+/** The document form a key is served by default: the standard's canonical one, or its older PascalCase form. */
+export type DocumentFormat = 'canonical' | 'legacy';
 
 const KEY_PATTERN = /^mtk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 

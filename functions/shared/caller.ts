@@ -2,9 +2,9 @@
  * The caller as the authorizer describes it. API Gateway passes the authorizer's context
  * to the route's function (requestContext.authorizer.lambda); values are strings there.
  */
-import type { Role } from '../routes.ts';
+import type { DocumentFormat, Role } from '../domain/api-keys.ts';
 
-export type DocumentFormat = 'canonical' | 'legacy';
+export type { DocumentFormat };
 
 /** What the authorizer returns as context (all strings: API Gateway's rule for context values). */
 export interface AuthorizerContext {
