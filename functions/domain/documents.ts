@@ -4,6 +4,9 @@ import { type ErrorItem, tooLarge } from './errors.ts';
 /** A JSON object (not an array, not null). */
 export type JsonObject = Record<string, unknown>;
 
+/** Escapes a property name as a JSON pointer token (RFC 6901). */
+export const pointerToken = (name: unknown): string => String(name).replaceAll('~', '~0').replaceAll('/', '~1');
+
 /** True for a JSON object: the one plain-object guard of the code base. */
 export const isJsonObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -6,7 +6,7 @@
  * JSON booleans and alpha-2 countries. Each direction is one walk of the document alongside
  * the model derived from the schemas (legacy-codes.ts). Pure: no I/O.
  */
-import { isJsonObject, type JsonObject } from './documents.ts';
+import { pointerToken as escapeSegment, isJsonObject, type JsonObject } from './documents.ts';
 import { type ErrorItem, invalidInput } from './errors.ts';
 import {
   COUNTRY_ALPHA2,
@@ -336,7 +336,6 @@ function resolveNetAnalysis(detail: Shape, list: unknown[], segs: string[], i: n
   }
 }
 
-const escapeSegment = (s: string) => s.replaceAll('~', '~0').replaceAll('/', '~1');
 const unescapeSegment = (s: string) => s.replaceAll('~1', '/').replaceAll('~0', '~');
 
 // ---- canonical → older form ----

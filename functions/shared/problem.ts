@@ -7,6 +7,7 @@
 
 import type { ErrorObject } from 'ajv';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { pointerToken } from '../domain/documents.ts';
 import { type ErrorItem, type ErrorKind, HubError } from '../domain/errors.ts';
 
 const KINDS: Record<ErrorKind, { status: number; title: string }> = {
@@ -59,9 +60,6 @@ export function problemOf(error: HubError, instance?: string): Problem {
     ...(errors ? { errors } : {}),
   };
 }
-
-/** Escapes a property name as a JSON pointer token (RFC 6901). */
-const pointerToken = (name: unknown): string => String(name).replaceAll('~', '~0').replaceAll('/', '~1');
 
 /** Turns an ajv error into one located message (paths as JSON pointers into the body). */
 export function ajvErrorItem(e: ErrorObject, prefix = ''): ErrorItem {

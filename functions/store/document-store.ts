@@ -134,7 +134,7 @@ export async function checkUpload(
     const out = await s3Client().send(new GetObjectCommand({ Bucket: config().bucketName, Key: uploadObjectKey(facilityId, documentId) }));
     body = out.Body as Readable;
   } catch (e) {
-    if ((e as Error).name === 'NoSuchKey' || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) {
+    if (isMissingObject(e)) {
       return { ok: false, reason: 'has not been uploaded (or the upload did not complete)' };
     }
     throw e;
@@ -156,6 +156,10 @@ export async function checkUpload(
   return { ok: true, size, sha256: hash.digest('hex') };
 }
 
+/** True for S3's answer that an object is not there (NoSuchKey, or a bare 404 on a copy). */
+const isMissingObject = (e: unknown): boolean =>
+  (e as Error).name === 'NoSuchKey' || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404;
+
 /**
  * Moves a checked upload to its place among attached documents (server-side copy). An upload
  * gone meanwhile was attached by a racing request: that is a concurrent change, retried.
@@ -174,7 +178,7 @@ export async function attachUploadObject(facilityId: string, documentId: string,
       }),
     )
     .catch((e: Error) => {
-      if (e.name === 'NoSuchKey' || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) {
+      if (isMissingObject(e)) {
         throw new ConcurrentChangeError();
       }
       throw e;
