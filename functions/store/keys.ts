@@ -29,6 +29,8 @@ export const orderNumberPrefix = (number: string): string => `ORDER#${escapePart
 
 export const recordSk = (agency: string, number: string): string => `RECORD#${escapePart(number)}#${agency}`;
 export const documentSk = (documentId: string): string => `DOC#${documentId}`;
+/** True for the sort key of a document row. */
+export const isDocumentSk = (sk: string): boolean => sk.startsWith('DOC#');
 
 /** Partition of the records index holding every record that reports on one order. */
 export const recordsOfOrderPk = (facilityId: string, orderAgency: string, orderNumber: string): string =>

@@ -15,6 +15,12 @@ export class ConcurrentChangeError extends Error {
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** Actions one DynamoDB transaction may carry. */
+/** The table key a Put or ConditionCheck action addresses (null for other actions). */
+export function transactItemKey(item: TransactItem): { pk: string; sk: string } | null {
+  const key = item.Put?.Item ?? item.ConditionCheck?.Key;
+  return key ? { pk: String(key.pk), sk: String(key.sk) } : null;
+}
+
 export const MAX_TRANSACTION_ITEMS = 100;
 
 /** Throws 413 when a request would need more actions than one transaction carries. */
