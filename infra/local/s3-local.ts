@@ -2,8 +2,46 @@
  * The S3 emulator (s3rver), in the launcher's own process. Objects live in a folder.
  * It accepts presigned POSTs but does not enforce their policy: tests assert the policy.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import S3rver from 's3rver';
+
+interface FilesystemStore {
+  getResourcePath(bucket: string, key: string, resource: string): string;
+  putMetadata(bucket: string, key: string, metadata: unknown, md5?: string): Promise<void>;
+  getMetadata(bucket: string, key: string): Promise<unknown>;
+  copyObject(srcBucket: string, srcKey: string, destBucket: string, destKey: string, replacementMetadata?: unknown): Promise<unknown>;
+}
+
+/**
+ * S3 replaces an object atomically: a copy whose source vanished fails and leaves the
+ * destination as it was. s3rver's copy deletes the destination first (fs-extra's overwrite),
+ * so a copy racing a delete of its source could erase the object another copy had just
+ * written. Copy to a temporary file beside it and rename over the destination instead.
+ */
+function makeCopiesAtomic(): void {
+  const store = createRequire(import.meta.url)('s3rver/lib/stores/filesystem.js') as { prototype: FilesystemStore };
+  const original = store.prototype.copyObject;
+  store.prototype.copyObject = async function (this: FilesystemStore, srcBucket, srcKey, destBucket, destKey, replacementMetadata) {
+    const src = this.getResourcePath(srcBucket, srcKey, 'object');
+    const dest = this.getResourcePath(destBucket, destKey, 'object');
+    if (src === dest || !replacementMetadata) return original.call(this, srcBucket, srcKey, destBucket, destKey, replacementMetadata);
+    await mkdir(dirname(dest), { recursive: true });
+    const temporary = `${dest}.${randomUUID()}.copying`;
+    try {
+      await copyFile(src, temporary);
+      await rename(temporary, dest);
+    } finally {
+      await rm(temporary, { force: true });
+    }
+    await this.putMetadata(destBucket, destKey, replacementMetadata);
+    return this.getMetadata(destBucket, destKey);
+  };
+}
+makeCopiesAtomic();
 
 export interface S3Local {
   endpoint: string;
