@@ -2,8 +2,10 @@
  * Acknowledgements of receipt (PCS → hub): accepted or rejected, with reasons. They set the
  * order's status and are shown with the order; they never re-serve the order to the PCS.
  */
+
+import { identityKey } from './documents.ts';
 import { type ErrorItem, HubError } from './errors.ts';
-import { type Identifier, type OrderState, type OrderStatus, orderIdentity } from './work-orders.ts';
+import { changedOrders, type Identifier, type OrderState, type OrderStatus, type OrderWrite } from './work-orders.ts';
 
 export interface AcknowledgementDocument {
   workOrderIdentifier: Identifier;
@@ -22,7 +24,7 @@ export interface AcknowledgementResult {
 const ACKNOWLEDGEABLE: ReadonlySet<OrderStatus> = new Set(['open', 'accepted', 'rejected']);
 
 /**
- * Applies a batch of acknowledgements to the orders they name (by orderIdentity). Unknown
+ * Applies a batch of acknowledgements to the orders they name (by identityKey). Unknown
  * orders fail the whole batch (404, each named by index). Returns the results and the
  * order writes with the versions they were read at.
  */
@@ -31,13 +33,13 @@ export function planAcknowledgements(
   orders: ReadonlyMap<string, OrderState>,
   now: number,
   pointer = '/acknowledgeWorkOrderReceipt',
-): { results: AcknowledgementResult[]; writes: { next: OrderState; expectedVersion: number }[] } {
+): { results: AcknowledgementResult[]; writes: OrderWrite[] } {
   const working = new Map(orders);
   const errors: ErrorItem[] = [];
   const results: AcknowledgementResult[] = [];
   acks.forEach((ack, index) => {
     const { agency, number } = ack.workOrderIdentifier;
-    const id = orderIdentity(agency, number);
+    const id = identityKey(agency, number);
     const order = working.get(id);
     if (!order) {
       errors.push({
@@ -62,8 +64,5 @@ export function planAcknowledgements(
       errors,
     );
   }
-  const writes = [...working.entries()]
-    .filter(([id, next]) => next !== orders.get(id))
-    .map(([id, next]) => ({ next, expectedVersion: orders.get(id)!.version }));
-  return { results, writes };
+  return { results, writes: changedOrders(working, orders) };
 }

@@ -7,6 +7,12 @@ export type JsonObject = Record<string, unknown>;
 /** Escapes a property name as a JSON pointer token (RFC 6901). */
 export const pointerToken = (name: unknown): string => String(name).replaceAll('~', '~0').replaceAll('/', '~1');
 
+/**
+ * Identity of a document within a facility (an order, a record: agency and number), usable
+ * as a Map key. The one identity function of every document kind.
+ */
+export const identityKey = (agency: string, number: string): string => JSON.stringify([agency, number]);
+
 /** True for a JSON object: the one plain-object guard of the code base. */
 export const isJsonObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -4,6 +4,7 @@
  * module decides, the store writes the result atomically.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { identityKey } from './documents.ts';
 import { conflict, type ErrorItem, HubError, notFound } from './errors.ts';
 
 export type ErpChange = 'create' | 'update' | 'hold' | 'cancel';
@@ -57,14 +58,29 @@ export interface OrderResult {
 export interface OrderBatchPlan {
   results: OrderResult[];
   /** Final state of every order the batch changes, with the version it was read at (0: new). */
-  writes: { next: OrderState; expectedVersion: number }[];
+  writes: OrderWrite[];
 }
 
 /** Statuses in which the PCS has started work: the ERP may no longer change the order. */
 const PCS_LOCKED: ReadonlySet<OrderStatus> = new Set(['inProgress', 'complete']);
 
-/** Identity of an order within a facility, usable as a Map key. */
-export const orderIdentity = (agency: string, number: string): string => JSON.stringify([agency, number]);
+/** A new order state to write, with the version it was read at (0: a new order). */
+export interface OrderWrite {
+  next: OrderState;
+  expectedVersion: number;
+}
+
+/**
+ * The writes of a plan: every entry of `working` that is not the state read (by identity),
+ * with the version it was read at. The one "changed entries" rule of every order plan.
+ */
+export function changedOrders(working: ReadonlyMap<string, OrderState>, read: ReadonlyMap<string, OrderState>): OrderWrite[] {
+  const writes: OrderWrite[] = [];
+  for (const [id, next] of working) {
+    if (next !== read.get(id)) writes.push({ next, expectedVersion: read.get(id)?.version ?? 0 });
+  }
+  return writes;
+}
 
 /** The part of a document that identifies content: the envelope header and the change type are not content. */
 function sameContent(a: WorkOrderDocument, b: WorkOrderDocument): boolean {
@@ -146,7 +162,7 @@ export function decideOrderChange(current: OrderState | undefined, doc: WorkOrde
 
 /**
  * Applies a batch of pushed documents, in order, to the current states (keyed by
- * orderIdentity). All or nothing: if any document fails, throws one error naming every
+ * identityKey). All or nothing: if any document fails, throws one error naming every
  * failing document by its index; otherwise returns the results and the writes to make.
  */
 export function planOrderBatch(
@@ -157,15 +173,13 @@ export function planOrderBatch(
   pointer = '/dispensingWorkOrder',
 ): OrderBatchPlan {
   const working = new Map(current);
-  const readVersion = new Map<string, number>();
   const results: OrderResult[] = [];
   const failures: { item: ErrorItem; error: HubError }[] = [];
 
   docs.forEach((doc, index) => {
     const { agency, number } = doc.workOrderIdentifier;
-    const id = orderIdentity(agency, number);
+    const id = identityKey(agency, number);
     const state = working.get(id);
-    if (!readVersion.has(id)) readVersion.set(id, current.get(id)?.version ?? 0);
     const decision = decideOrderChange(state, doc, facilityId, now);
     if ('error' in decision) {
       failures.push({ item: { path: `${pointer}/${index}`, message: decision.error.message }, error: decision.error });
@@ -189,11 +203,7 @@ export function planOrderBatch(
     );
   }
 
-  const writes: OrderBatchPlan['writes'] = [];
-  for (const [id, state] of working) {
-    if (state !== current.get(id)) writes.push({ next: state, expectedVersion: readVersion.get(id) ?? 0 });
-  }
-  return { results, writes };
+  return { results, writes: changedOrders(working, current) };
 }
 
 /**

@@ -4,8 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
+import { identityKey } from './documents.ts';
 import { type ErrorItem, HubError } from './errors.ts';
-import { type Identifier, type OrderState, type OrderStatus, orderIdentity } from './work-orders.ts';
+import { changedOrders, type Identifier, type OrderState, type OrderStatus, type OrderWrite } from './work-orders.ts';
 
 export type ReportedStatus = 'inProgress' | 'complete';
 
@@ -46,7 +47,7 @@ export interface RecordBatchPlan {
   /** Indexes of the documents to store as new records. */
   created: number[];
   /** Orders whose status the records move, with the version they were read at. */
-  orderWrites: { next: OrderState; expectedVersion: number }[];
+  orderWrites: OrderWrite[];
 }
 
 /** Hash of a record's submitted content: key order and whitespace do not matter. */
@@ -55,8 +56,6 @@ export function recordContentHash(record: WorkRecordDocument): string {
     .update(stringify(record) ?? '')
     .digest('hex');
 }
-
-export const recordIdentity = (agency: string, number: string): string => JSON.stringify([agency, number]);
 
 /**
  * The order's status after a record reports `reported`. Work only moves forward: a
@@ -71,7 +70,7 @@ export function statusAfterRecord(current: OrderStatus, reported: ReportedStatus
 /**
  * Decides a batch of records: new ones are created, identical resubmissions are
  * unchanged, a known identity with other content is a conflict (the whole batch fails).
- * `existing` holds stored records by recordIdentity, `orders` the orders they name by orderIdentity.
+ * `existing` holds stored records by identityKey, `orders` the orders they name by identityKey.
  */
 export function planRecordBatch(
   records: readonly WorkRecordDocument[],
@@ -89,7 +88,7 @@ export function planRecordBatch(
 
   records.forEach((record, index) => {
     const { agency, number } = record.workRecordIdentifier;
-    const id = recordIdentity(agency, number);
+    const id = identityKey(agency, number);
     const hash = hashes[index]!;
     const known =
       seen.get(id) ??
@@ -105,7 +104,7 @@ export function planRecordBatch(
       }
       return;
     }
-    const orderId = orderIdentity(record.workOrderIdentifier.agency, record.workOrderIdentifier.number);
+    const orderId = identityKey(record.workOrderIdentifier.agency, record.workOrderIdentifier.number);
     const order = working.get(orderId);
     if (order) {
       const status = statusAfterRecord(order.status, record.orderStatus);
@@ -125,8 +124,5 @@ export function planRecordBatch(
       errors,
     );
   }
-  const orderWrites = [...working.entries()]
-    .filter(([id, next]) => next !== orders.get(id))
-    .map(([id, next]) => ({ next, expectedVersion: orders.get(id)!.version }));
-  return { results, created, orderWrites };
+  return { results, created, orderWrites: changedOrders(working, orders) };
 }

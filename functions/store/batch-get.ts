@@ -1,7 +1,9 @@
 /** Reads many items by key, strongly consistent, retrying what DynamoDB leaves unprocessed. */
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
+import { identityKey } from '../domain/documents.ts';
 import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
+import { TABLE } from './table.ts';
 
 type Item = Record<string, unknown>;
 
@@ -25,4 +27,26 @@ export async function batchGetItems(keys: readonly Item[]): Promise<Item[]> {
     }
   }
   return found;
+}
+
+/**
+ * Loads the documents of one kind a batch names (strongly consistent), keyed by
+ * identityKey: `sk` builds the sort key of an identity, `fromItem` reads a stored item.
+ */
+export async function loadByIdentity<T extends { agency: string; number: string }>(
+  pk: string,
+  identities: readonly { agency: string; number: string }[],
+  sk: (agency: string, number: string) => string,
+  fromItem: (item: Item) => T,
+): Promise<Map<string, T>> {
+  const unique = new Map(identities.map((i) => [identityKey(i.agency, i.number), i]));
+  const items = await batchGetItems(
+    [...unique.values()].map((i) => ({ [TABLE.partitionKey]: pk, [TABLE.sortKey]: sk(i.agency, i.number) })),
+  );
+  return new Map(
+    items.map((item) => {
+      const doc = fromItem(item);
+      return [identityKey(doc.agency, doc.number), doc];
+    }),
+  );
 }

@@ -2,10 +2,9 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { isoMs } from '../domain/time.ts';
 import type { OrderState, WorkOrderDocument } from '../domain/work-orders.ts';
-import { orderIdentity } from '../domain/work-orders.ts';
 import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
-import { batchGetItems } from './batch-get.ts';
+import { loadByIdentity } from './batch-get.ts';
 import { changePosition, changesPk, facilityPk, orderNumberPrefix, orderSk } from './keys.ts';
 import { TABLE } from './table.ts';
 import { type TransactItem, transactWrite } from './transact.ts';
@@ -56,24 +55,12 @@ export function orderFromItem(item: Item): OrderState {
   };
 }
 
-/** Loads the current state of the named orders (strongly consistent), keyed by orderIdentity. */
-export async function loadOrders(
+/** Loads the current state of the named orders (strongly consistent), keyed by identityKey. */
+export function loadOrders(
   facilityId: string,
   identities: readonly { agency: string; number: string }[],
 ): Promise<Map<string, OrderState>> {
-  const unique = new Map(identities.map((i) => [orderIdentity(i.agency, i.number), i]));
-  const items = await batchGetItems(
-    [...unique.values()].map((i) => ({
-      [TABLE.partitionKey]: facilityPk(facilityId),
-      [TABLE.sortKey]: orderSk(i.agency, i.number),
-    })),
-  );
-  return new Map(
-    items.map((item) => {
-      const state = orderFromItem(item);
-      return [orderIdentity(state.agency, state.number), state];
-    }),
-  );
+  return loadByIdentity(facilityPk(facilityId), identities, orderSk, orderFromItem);
 }
 
 /** The optimistic lock: a new item must not exist yet; an existing one must still have the version read. */

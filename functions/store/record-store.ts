@@ -2,10 +2,9 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { isoMs } from '../domain/time.ts';
 import type { RecordState, WorkRecordDocument } from '../domain/work-records.ts';
-import { recordIdentity } from '../domain/work-records.ts';
 import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
-import { batchGetItems } from './batch-get.ts';
+import { loadByIdentity } from './batch-get.ts';
 import { changePosition, changesPk, facilityPk, recordSk, recordsOfOrderPk } from './keys.ts';
 import { TABLE } from './table.ts';
 import type { TransactItem } from './transact.ts';
@@ -81,21 +80,12 @@ export function recordFromItem(item: Item): StoredRecord {
   };
 }
 
-/** The stored records among these identities, by recordIdentity. */
-export async function loadRecords(
+/** The stored records among these identities, by identityKey. */
+export function loadRecords(
   facilityId: string,
   identities: readonly { agency: string; number: string }[],
 ): Promise<Map<string, StoredRecord>> {
-  const unique = new Map(identities.map((i) => [recordIdentity(i.agency, i.number), i]));
-  const items = await batchGetItems(
-    [...unique.values()].map((i) => ({ [TABLE.partitionKey]: facilityPk(facilityId), [TABLE.sortKey]: recordSk(i.agency, i.number) })),
-  );
-  return new Map(
-    items.map((item) => {
-      const r = recordFromItem(item);
-      return [recordIdentity(r.agency, r.number), r];
-    }),
-  );
+  return loadByIdentity(facilityPk(facilityId), identities, recordSk, recordFromItem);
 }
 
 /** Every record reported for an order (matched when submitted or not), oldest first. */

@@ -3,9 +3,11 @@
  * what it leaves behind when S3 or the table fails. No DynamoDB, no S3: fakes of the store
  * functions it is given (functions/use-cases/submit-work-records.ts), recording every call.
  */
+
 import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
-import { recordIdentity, type WorkRecordDocument } from '../../functions/domain/work-records.ts';
+import { identityKey } from '../../functions/domain/documents.ts';
+import type { WorkRecordDocument } from '../../functions/domain/work-records.ts';
 import { isDocumentSk } from '../../functions/store/keys.ts';
 import { type TransactItem, transactItemKey } from '../../functions/store/transact.ts';
 import { type RecordSubmissionStore, submitWorkRecords } from '../../functions/use-cases/submit-work-records.ts';
@@ -119,7 +121,7 @@ describe('submitting work records (use case)', () => {
     const { recordFromItem } = await import('../../functions/store/record-store.ts');
     const stored = recordFromItem(recordPut.Put!.Item as never);
     const again = fakeStore();
-    again.store.loadRecords = async () => new Map([[recordIdentity(stored.agency, stored.number), stored]]);
+    again.store.loadRecords = async () => new Map([[identityKey(stored.agency, stored.number), stored]]);
 
     // Act
     const { results, created } = await submit(again, [record]);

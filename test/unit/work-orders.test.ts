@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
+import { identityKey } from '../../functions/domain/documents.ts';
 import { HubError } from '../../functions/domain/errors.ts';
 import {
   decideOrderChange,
@@ -8,7 +9,6 @@ import {
   type OrderOutcome,
   type OrderState,
   type OrderStatus,
-  orderIdentity,
   planOrderBatch,
   servedOrder,
 } from '../../functions/domain/work-orders.ts';
@@ -292,7 +292,7 @@ describe('decideOrderChange: orders the PCS has started', () => {
 });
 
 describe('planOrderBatch', () => {
-  const idOf = (number: string) => orderIdentity(AGENCY, number);
+  const idOf = (number: string) => identityKey(AGENCY, number);
 
   test('results keep request order, each with its index, number, agency, outcome and revision', () => {
     const existing = orderState(orderDoc({ number: 'WO-B' }), { revision: 3 });
