@@ -5,6 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { throttlingAsStorageError } from '../store/errors.ts';
 import { ENV } from './config.ts';
 
 const region = process.env.AWS_REGION ?? 'us-east-1';
@@ -25,6 +26,7 @@ export function dynamoClient(): DynamoDBDocumentClient {
     }),
     { marshallOptions: { removeUndefinedValues: true } },
   );
+  dynamo.middlewareStack.add(throttlingAsStorageError, { step: 'initialize', name: 'throttlingAsStorageError' });
   return dynamo;
 }
 
@@ -42,5 +44,6 @@ export function s3Client(): S3Client {
       : {}),
     ...(local ? { credentials: localCredentials } : {}),
   });
+  s3.middlewareStack.add(throttlingAsStorageError, { step: 'initialize', name: 'throttlingAsStorageError' });
   return s3;
 }

@@ -9,6 +9,7 @@ import type { ErrorObject } from 'ajv';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { pointerToken } from '../domain/documents.ts';
 import { type ErrorItem, type ErrorKind, HubError } from '../domain/errors.ts';
+import { StorageError, type StorageFailure } from '../store/errors.ts';
 
 const KINDS: Record<ErrorKind, { status: number; title: string }> = {
   'invalid-input': { status: 400, title: 'Invalid input' },
@@ -41,7 +42,12 @@ export interface Problem {
 export function problemResponse(problem: Problem, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: problem.status,
-    headers: { 'content-type': 'application/problem+json', ...headers },
+    headers: {
+      'content-type': 'application/problem+json',
+      // A throttled client should back off; one second is what the SDK's first retry waits too.
+      ...(problem.status === 429 ? { 'retry-after': '1' } : {}),
+      ...headers,
+    },
     body: JSON.stringify(problem),
   };
 }
@@ -78,6 +84,20 @@ export function ajvErrorItem(e: ErrorObject, prefix = ''): ErrorItem {
   return { path: path || '/', message };
 }
 
+/** What each storage failure means to the client: nothing was applied in every case. */
+const STORAGE: Record<StorageFailure, { kind: ErrorKind; detail: (message: string) => string }> = {
+  'concurrent-change': {
+    kind: 'conflict',
+    detail: () => 'The documents changed while this request was applied; nothing was applied. Retry the request.',
+  },
+  'kept-changing': {
+    kind: 'conflict',
+    detail: () => 'The documents kept changing while this request was applied; nothing was applied. Retry the request.',
+  },
+  'too-many-writes': { kind: 'too-large', detail: (m) => `${m} Send fewer documents per request; nothing was applied.` },
+  throttled: { kind: 'throttled', detail: () => 'The hub is busy; nothing was applied. Retry after the time in Retry-After.' },
+};
+
 /** Shape of the errors middy's middlewares throw (http-errors with a `cause`). */
 interface MiddyHttpError {
   statusCode: number;
@@ -94,6 +114,10 @@ const isMiddyError = (e: unknown): e is MiddyHttpError =>
  */
 export function toHubError(error: unknown): HubError | null {
   if (error instanceof HubError) return error;
+  if (error instanceof StorageError) {
+    const { kind, detail } = STORAGE[error.failure];
+    return new HubError(kind, detail(error.message));
+  }
   if (!isMiddyError(error)) return null;
   const pkg = error.cause?.package;
   if (pkg === '@middy/http-json-body-parser') {

@@ -1,14 +1,13 @@
 /** All-or-nothing writes: one DynamoDB transaction, with lost races reported as ConcurrentChangeError. */
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { conflict, tooLarge } from '../domain/errors.ts';
 import { dynamoClient } from '../shared/clients.ts';
 import { logger } from '../shared/logger.ts';
+import { StorageError } from './errors.ts';
 
 /** Another writer changed an item between our read and our write: read again and retry. */
-export class ConcurrentChangeError extends Error {
+export class ConcurrentChangeError extends StorageError {
   constructor() {
-    super('an item changed while the request was applied');
-    this.name = 'ConcurrentChangeError';
+    super('concurrent-change', 'an item changed while the request was applied');
   }
 }
 
@@ -23,11 +22,12 @@ export function transactItemKey(item: TransactItem): { pk: string; sk: string } 
 
 export const MAX_TRANSACTION_ITEMS = 100;
 
-/** Throws 413 when a request would need more actions than one transaction carries. */
+/** Throws before a request that would need more actions than one transaction carries. */
 export function assertTransactionSize(count: number): void {
   if (count > MAX_TRANSACTION_ITEMS) {
-    throw tooLarge(
-      `This request would write ${count} items at once; one atomic request can write at most ${MAX_TRANSACTION_ITEMS}. Send fewer documents per request.`,
+    throw new StorageError(
+      'too-many-writes',
+      `This request would write ${count} items at once; one atomic request can write at most ${MAX_TRANSACTION_ITEMS}.`,
     );
   }
 }
@@ -55,7 +55,7 @@ const ATTEMPTS = 5;
 
 /**
  * Runs one read-decide-write round, again while it loses a race to another writer (each
- * round reads afresh), and answers 409 after five lost rounds: nothing was applied.
+ * round reads afresh), and gives up after five lost rounds: nothing was applied.
  */
 export async function retryOnConcurrentChange<T>(round: (attempt: number) => Promise<T>): Promise<T> {
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
@@ -66,5 +66,5 @@ export async function retryOnConcurrentChange<T>(round: (attempt: number) => Pro
       logger.warn('concurrent change, retrying', { attempt });
     }
   }
-  throw conflict('The documents kept changing while this request was applied; nothing was applied. Retry the request.');
+  throw new StorageError('kept-changing', `the documents kept changing over ${ATTEMPTS} rounds`);
 }

@@ -6,6 +6,8 @@ import Ajv from 'ajv';
 import { describe, test } from 'vitest';
 import { conflict, type ErrorItem, type ErrorKind, HubError } from '../../functions/domain/errors.ts';
 import { ajvErrorItem, internalProblem, problemOf, problemResponse, problemType, toHubError } from '../../functions/shared/problem.ts';
+import { StorageError, throttlingAsStorageError } from '../../functions/store/errors.ts';
+import { ConcurrentChangeError } from '../../functions/store/transact.ts';
 
 /** Runs a middleware step and returns what it threw. */
 async function thrownBy(step: () => unknown): Promise<unknown> {
@@ -280,6 +282,56 @@ describe('problem responses', () => {
     assert.equal(problem.status, 500);
     assert.equal(problem.instance, 'urn:request:abc');
     assert.equal('errors' in problem, false);
+  });
+});
+
+describe('storage errors: mapped here, in one place', () => {
+  const cases: [StorageError, number, string][] = [
+    [new ConcurrentChangeError(), 409, 'conflict'],
+    [new StorageError('kept-changing', 'x'), 409, 'conflict'],
+    [new StorageError('too-many-writes', 'This request would write 140 items at once.'), 413, 'too-large'],
+    [new StorageError('throttled', 'storage throttled: SlowDown'), 429, 'throttled'],
+  ];
+  for (const [error, status, kind] of cases) {
+    test(`${error.failure} is a ${status} ${kind} problem that says nothing was applied`, () => {
+      const hubError = toHubError(error);
+      assert.ok(hubError);
+      const problem = problemOf(hubError);
+      assert.equal(problem.status, status);
+      assert.equal(problem.type, problemType(kind as ErrorKind));
+      assert.match(problem.detail, /nothing was applied/);
+    });
+  }
+
+  test('the too-many-writes detail keeps the count the store gave', () => {
+    const problem = problemOf(toHubError(new StorageError('too-many-writes', 'This request would write 140 items at once.'))!);
+    assert.match(problem.detail, /140 items/);
+  });
+
+  test('a throttled answer tells the client when to retry', () => {
+    const reply = problemResponse(problemOf(toHubError(new StorageError('throttled', 'x'))!));
+    assert.equal(reply.statusCode, 429);
+    assert.equal(reply.headers?.['retry-after'], '1');
+  });
+
+  test("the SDK middleware turns throttling that outlived the SDK's retries into a storage error", async () => {
+    const throwing = (error: unknown) => throttlingAsStorageError(async () => Promise.reject(error));
+    for (const name of ['ProvisionedThroughputExceededException', 'ThrottlingException', 'SlowDown']) {
+      const e = await thrownBy(() => throwing(Object.assign(new Error('x'), { name }))(undefined));
+      assert.ok(e instanceof StorageError && e.failure === 'throttled', name);
+    }
+    const cancelled = Object.assign(new Error('x'), {
+      name: 'TransactionCanceledException',
+      CancellationReasons: [{ Code: 'ThrottlingError' }],
+    });
+    assert.ok((await thrownBy(() => throwing(cancelled)(undefined))) instanceof StorageError);
+    const other = Object.assign(new Error('x'), { name: 'ValidationException' });
+    assert.equal(await thrownBy(() => throwing(other)(undefined)), other);
+    assert.equal(await throttlingAsStorageError(async () => 'ok')(undefined), 'ok');
+  });
+
+  test("any other error stays the hub's own fault (500)", () => {
+    assert.equal(toHubError(new Error('disk on fire')), null);
   });
 });
 

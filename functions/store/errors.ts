@@ -1,0 +1,56 @@
+/**
+ * What the stores throw when storage, not the client, stops a request. The stores know
+ * nothing of HTTP: shared/problem.ts is the one place that maps these to responses.
+ */
+
+export type StorageFailure =
+  /** Another writer changed an item between a read and the write: read again and retry. */
+  | 'concurrent-change'
+  /** Rounds of read-decide-write kept losing to other writers: nothing was applied. */
+  | 'kept-changing'
+  /** One atomic write would need more actions than a DynamoDB transaction carries. */
+  | 'too-many-writes'
+  /** DynamoDB or S3 kept throttling after the SDK's own retries. */
+  | 'throttled';
+
+export class StorageError extends Error {
+  readonly failure: StorageFailure;
+
+  constructor(failure: StorageFailure, message: string) {
+    super(message);
+    this.name = 'StorageError';
+    this.failure = failure;
+  }
+}
+
+/** The error names AWS uses for throttling (DynamoDB and S3), after the SDK's retries. */
+const THROTTLING = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'LimitExceededException',
+  'SlowDown',
+]);
+
+/** True when an AWS SDK error (or a cancelled transaction) means "throttled". */
+export function isThrottling(error: unknown): boolean {
+  const e = error as { name?: string; CancellationReasons?: { Code?: string }[] } | null;
+  if (!e?.name) return false;
+  if (THROTTLING.has(e.name)) return true;
+  return e.name === 'TransactionCanceledException' && (e.CancellationReasons ?? []).some((r) => r.Code === 'ThrottlingError');
+}
+
+/**
+ * An SDK middleware body for both clients: a throttling error that survived the SDK's
+ * retries leaves the store as StorageError('throttled'); anything else passes unchanged.
+ */
+export function throttlingAsStorageError<A, R>(next: (args: A) => Promise<R>): (args: A) => Promise<R> {
+  return async (args) => {
+    try {
+      return await next(args);
+    } catch (e) {
+      if (isThrottling(e)) throw new StorageError('throttled', `storage throttled: ${(e as Error).name}`);
+      throw e;
+    }
+  };
+}
