@@ -3,15 +3,13 @@
  * order's status and are shown with the order; they never re-serve the order to the PCS.
  */
 
+import type { AcknowledgeWorkOrderReceipt } from '../generated/documents.ts';
 import { identityKey } from './documents.ts';
 import { type ErrorItem, HubError } from './errors.ts';
 import { changedOrders, type Identifier, type OrderState, type OrderStatus, type OrderWrite } from './work-orders.ts';
 
-export interface AcknowledgementDocument {
-  workOrderIdentifier: Identifier;
-  acknowledgeWorkOrderStatusCode: 'accepted' | 'rejected';
-  [key: string]: unknown;
-}
+/** An acknowledgement in canonical form (types from schemas/). */
+export type AcknowledgementDocument = AcknowledgeWorkOrderReceipt;
 
 export interface AcknowledgementResult {
   index: number;

@@ -5,6 +5,7 @@
  * and rewritten to carry a reference instead of bytes. Pure: no I/O.
  */
 import { randomBytes } from 'node:crypto';
+import type { AgencyCode, AssociatedDocument } from '../generated/documents.ts';
 import { type ErrorItem, invalidInput, tooLarge } from './errors.ts';
 
 /** File types a stored document may have, by extension, with the bytes every such file starts with. */
@@ -89,16 +90,7 @@ export function safeFileName(name: string | undefined, documentId: string, exten
 }
 
 /** The agency under which the hub names the documents it stores (the standard's spelling). */
-export const HUB_DOCUMENT_AGENCY = 'AssignedByReciever';
-
-interface AssociatedDocument {
-  identifier?: { agency: string; number: string; [k: string]: unknown }[];
-  extension?: string;
-  file?: string;
-  fileName?: string;
-  documentType?: string;
-  [key: string]: unknown;
-}
+export const HUB_DOCUMENT_AGENCY = 'AssignedByReciever' satisfies AgencyCode;
 
 /** One document a record brings: its bytes inline, or a reference to a direct upload. */
 export type RecordDocument =

@@ -19,7 +19,9 @@
  *  - A truncated page remembers only the last change served, so a poller that ignores the
  *    Link header still gets the rest on its next polls.
  */
-import { isoMs } from './time.ts';
+import type { DocumentFormat } from './api-keys.ts';
+import { invalidInput } from './errors.ts';
+import { isoMs, parseClientTime } from './time.ts';
 
 /** Sorts after every position that starts with the same time (`#` < `~`). */
 const AFTER_TIME = '~';
@@ -148,4 +150,28 @@ export function decodeCursor(raw: string): { after: string; windowStart: number 
   } catch {
     return null;
   }
+}
+
+/** What a poll's query asks for, checked. */
+export interface PollQuery {
+  /** The form to serve: `format` of the query, else the key's default. */
+  format: DocumentFormat;
+  /** lastExecutionDateTime (epoch ms); null: the initial load. */
+  clientTime: number | null;
+  cursor: { after: string; windowStart: number | null } | null;
+}
+
+/** Reads a poll's query string (400 naming the parameter when one is not acceptable). */
+export function parsePollQuery(q: Readonly<Record<string, string | undefined>>, keyFormat: DocumentFormat): PollQuery {
+  if (q.format !== undefined && q.format !== 'legacy' && q.format !== 'canonical') {
+    throw invalidInput('format must be canonical or legacy.', [{ path: '/queryStringParameters/format', message: 'canonical or legacy' }]);
+  }
+  const cursor = q.cursor === undefined ? null : decodeCursor(q.cursor);
+  if (q.cursor !== undefined && !cursor) {
+    throw invalidInput('cursor is not one this hub issued; follow the Link header as given, or poll without it.', [
+      { path: '/queryStringParameters/cursor', message: 'unreadable cursor' },
+    ]);
+  }
+  const clientTime = q.lastExecutionDateTime === undefined ? null : parseClientTime(q.lastExecutionDateTime);
+  return { format: q.format ?? keyFormat, clientTime, cursor };
 }

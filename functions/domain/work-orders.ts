@@ -4,6 +4,7 @@
  * module decides, the store writes the result atomically.
  */
 import { isDeepStrictEqual } from 'node:util';
+import type { DispensingWorkOrder, Identifier } from '../generated/documents.ts';
 import { identityKey } from './documents.ts';
 import { conflict, type ErrorItem, HubError, notFound } from './errors.ts';
 
@@ -11,20 +12,11 @@ export type ErpChange = 'create' | 'update' | 'hold' | 'cancel';
 export type OrderStatus = 'open' | 'onHold' | 'accepted' | 'rejected' | 'inProgress' | 'complete' | 'cancelled';
 export type OrderOutcome = 'created' | 'updated' | 'held' | 'cancelled' | 'unchanged';
 
-/** An identifier of the standard: agency (code list value) and number. */
-export interface Identifier {
-  agency: string;
-  number: string;
-  [key: string]: unknown;
-}
+/** An identifier of the standard: agency (code list value) and number. Types come from schemas/. */
+export type { Identifier };
 
 /** A dispensing work order in canonical form (validated against schemas/ before it gets here). */
-export interface WorkOrderDocument {
-  workOrderIdentifier: Identifier;
-  workOrderType: ErpChange;
-  header?: unknown;
-  [key: string]: unknown;
-}
+export type WorkOrderDocument = DispensingWorkOrder;
 
 /** What the hub knows about one order. Times are epoch milliseconds, assigned by the hub. */
 export interface OrderState {

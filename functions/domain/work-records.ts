@@ -4,22 +4,15 @@
  */
 import { createHash } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
+import type { DispensingWorkRecord } from '../generated/documents.ts';
 import { identityKey } from './documents.ts';
 import { type ErrorItem, HubError } from './errors.ts';
 import { changedOrders, type Identifier, type OrderState, type OrderStatus, type OrderWrite } from './work-orders.ts';
 
 export type ReportedStatus = 'inProgress' | 'complete';
 
-/** A dispensing work record in canonical form (validated before it gets here). */
-export interface WorkRecordDocument {
-  workRecordIdentifier: Identifier;
-  workOrderIdentifier: Identifier;
-  orderStatus: ReportedStatus;
-  batchNumber?: number;
-  numberOfBatches?: number;
-  associatedDocument?: { identifier?: Identifier[]; file?: string; [key: string]: unknown }[];
-  [key: string]: unknown;
-}
+/** A dispensing work record in canonical form (validated before it gets here; types from schemas/). */
+export type WorkRecordDocument = DispensingWorkRecord;
 
 /** What the hub keeps of a record besides the document itself. */
 export interface RecordState {

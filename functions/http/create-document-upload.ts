@@ -9,20 +9,14 @@ import { validateDocumentUploadRequest } from '../generated/validators/validate-
 import { httpHandler, json } from '../shared/middleware.ts';
 import { presignUpload, putPendingUpload } from '../store/document-store.ts';
 
-interface UploadRequest {
-  fileName: string;
-  contentType: string;
-  size: number;
-}
-
-export const handler = httpHandler<UploadRequest>(
+export const handler = httpHandler(
   'createDocumentUpload',
   async ({ facilityId, caller, body }) => {
     const documentId = newDocumentId();
     const extension = extensionOf(body.contentType)!;
     const now = new Date();
     await putPendingUpload({
-      facilityId: facilityId!,
+      facilityId,
       documentId,
       status: 'pending',
       fileName: safeFileName(body.fileName, documentId, extension),
@@ -30,9 +24,9 @@ export const handler = httpHandler<UploadRequest>(
       extension,
       size: body.size,
       createdAt: now.toISOString(),
-      keyId: caller!.keyId,
+      keyId: caller.keyId,
     });
-    const upload = await presignUpload(facilityId!, documentId, body.contentType, body.size);
+    const upload = await presignUpload(facilityId, documentId, body.contentType, body.size);
     return json(
       {
         documentId,

@@ -8,7 +8,7 @@ import { getDocumentRow, presignDownload } from '../store/document-store.ts';
 export const handler = httpHandler('getDocument', async ({ event, facilityId }) => {
   const documentId = event.pathParameters?.documentId ?? '';
   // A malformed id cannot name a document: the same 404 as an unknown one.
-  const row = isDocumentId(documentId) ? await getDocumentRow(facilityId!, documentId) : null;
+  const row = isDocumentId(documentId) ? await getDocumentRow(facilityId, documentId) : null;
   if (row?.status !== 'stored') throw notFound(`No stored document ${documentId} at facility ${facilityId}.`);
   countMetric('documentsServed');
   return { statusCode: 302, headers: { location: await presignDownload(row), 'cache-control': 'no-store' }, body: '' };

@@ -14,7 +14,7 @@ export const handler = httpHandler('getWorkOrder', async ({ event, facilityId })
       { path: '/pathParameters/workOrderNumber', message: 'invalid work order number' },
     ]);
   }
-  const found = await findOrders(facilityId!, number, agency);
+  const found = await findOrders(facilityId, number, agency);
   if (found.length === 0) {
     throw notFound(`No work order ${number}${agency ? ` (${agency})` : ''} at facility ${facilityId}.`);
   }
@@ -24,7 +24,7 @@ export const handler = httpHandler('getWorkOrder', async ({ event, facilityId })
     ]);
   }
   const order = found[0]!;
-  const records = await recordsOfOrder(facilityId!, order.agency, order.number);
+  const records = await recordsOfOrder(facilityId, order.agency, order.number);
   const base = `/facility/${facilityId}/documents/`;
   return json({
     workOrder: order.doc,
@@ -43,6 +43,9 @@ export const handler = httpHandler('getWorkOrder', async ({ event, facilityId })
       documentIds: r.documents.map((d) => d.documentId),
     })),
     documents: records.flatMap((r) => r.documents.map((d) => ({ ...d, workRecordNumber: r.number, href: base + d.documentId }))),
-    products: productLines(order.doc as never, records.map((r) => r.doc) as never),
+    products: productLines(
+      order.doc,
+      records.map((r) => r.doc),
+    ),
   });
 });

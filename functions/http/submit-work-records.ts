@@ -3,8 +3,6 @@
  * Bills of Lading inline or by reference to a direct upload (functions/use-cases/submit-work-records.ts).
  */
 import { stringifyBooleans } from '../domain/documents.ts';
-import type { WorkRecordDocument } from '../domain/work-records.ts';
-import type { DispensingWorkRecord } from '../generated/documents.ts';
 import { validateWorkRecordRequest } from '../generated/validators/validate-work-record-request.cjs';
 import { logger } from '../shared/logger.ts';
 import { countMetric } from '../shared/metrics.ts';
@@ -26,11 +24,11 @@ const store: RecordSubmissionStore = {
   transactWrite,
 };
 
-export const handler = httpHandler<{ dispensingWorkRecord: DispensingWorkRecord[] }>(
+export const handler = httpHandler(
   'submitWorkRecords',
   async ({ facilityId, caller, body }) => {
-    const records = body.dispensingWorkRecord.map((r) => stringifyBooleans(r) as unknown as WorkRecordDocument);
-    const { results, created } = await submitWorkRecords(store, { facilityId: facilityId!, keyId: caller!.keyId, records });
+    const records = body.dispensingWorkRecord.map(stringifyBooleans);
+    const { results, created } = await submitWorkRecords(store, { facilityId, keyId: caller.keyId, records });
     countMetric('recordsReceived', created);
     logger.info('work records submitted', { facilityId, records: records.length, created });
     return json({ results });

@@ -22,11 +22,12 @@ export interface CompiledValidator {
   errors?: unknown[] | null;
 }
 
-/** How a POST route's body is read: the document envelope (document routes) and the compiled validator. */
-export interface BodySpec {
+/** How a POST route's body of type B is read: the document envelope (document routes) and the compiled validator. */
+export interface BodySpec<B = unknown> {
   /** The envelope's property and the kind of document it carries. */
   envelope?: { name: string; kind: DocumentKind };
-  validate: CompiledValidator;
+  /** A generated validator: a type guard of the schema's type (functions/generated/). */
+  validate: ((data: unknown) => data is B) & { errors?: unknown[] | null };
 }
 
 /** Per document index, how canonical paths map back to what the client sent (older-form documents only). */
@@ -128,7 +129,7 @@ function bodyValidator(validate: CompiledValidator, envelopeName?: string): Comp
 }
 
 /** The body middlewares of a route, in their one order. */
-export function bodyMiddlewares(body: BodySpec): MiddlewareObj<HubEvent, HubResult>[] {
+export function bodyMiddlewares(body: BodySpec<unknown>): MiddlewareObj<HubEvent, HubResult>[] {
   return [
     bodyGuard(),
     httpJsonBodyParser() as MiddlewareObj<HubEvent, HubResult>,

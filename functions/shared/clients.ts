@@ -17,22 +17,23 @@ let s3: S3Client | undefined;
 
 /** DynamoDB document client: plain JS values in and out. */
 export function dynamoClient(): DynamoDBDocumentClient {
-  dynamo ??= DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      region,
-      ...(process.env[ENV.dynamodbEndpoint] ? { endpoint: process.env[ENV.dynamodbEndpoint] } : {}),
-      ...(local ? { credentials: localCredentials } : {}),
-      maxAttempts: 3,
-    }),
-    { marshallOptions: { removeUndefinedValues: true } },
-  );
-  dynamo.middlewareStack.add(throttlingAsStorageError, { step: 'initialize', name: 'throttlingAsStorageError' });
+  if (dynamo) return dynamo;
+  const client = new DynamoDBClient({
+    region,
+    ...(process.env[ENV.dynamodbEndpoint] ? { endpoint: process.env[ENV.dynamodbEndpoint] } : {}),
+    ...(local ? { credentials: localCredentials } : {}),
+    maxAttempts: 3,
+  });
+  // On the base client: the document client runs its commands through the base client's stack.
+  client.middlewareStack.add(throttlingAsStorageError, { step: 'initialize', name: 'throttlingAsStorageError' });
+  dynamo = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return dynamo;
 }
 
 /** S3 client (path-style and checksums only when required against the emulator). */
 export function s3Client(): S3Client {
-  s3 ??= new S3Client({
+  if (s3) return s3;
+  s3 = new S3Client({
     region,
     ...(process.env[ENV.s3Endpoint]
       ? {

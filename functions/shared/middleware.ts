@@ -15,7 +15,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { forbidden, unauthenticated } from '../domain/errors.ts';
 import { parseFacilityId } from '../domain/facility.ts';
-import { type Role, type RouteDef, type RouteId, route } from '../routes.ts';
+import { type ROUTES, type Role, type RouteDef, type RouteId, route } from '../routes.ts';
 import { type BodySpec, bodyMiddlewares } from './body.ts';
 import { type AuthorizerContext, type Caller, callerFromContext } from './caller.ts';
 import { logger } from './logger.ts';
@@ -25,14 +25,18 @@ import { internalProblem, problemOf, problemResponse, toHubError } from './probl
 export type HubEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
 export type HubResult = APIGatewayProxyStructuredResultV2;
 
-/** What a handler receives. */
-export interface HubRequest<B> {
+type RouteOf<Id extends RouteId> = Extract<(typeof ROUTES)[number], { id: Id }>;
+
+/**
+ * What the handler of route `Id` receives, typed from the route table: public routes get
+ * no caller, routes under /facility/{facilityId} get the checked facility id, POST routes
+ * the validated body of their schema's type.
+ */
+export interface HubRequest<Id extends RouteId, B = undefined> {
   event: HubEvent;
   context: Context;
-  /** The authenticated caller; null only on public routes. */
-  caller: Caller | null;
-  /** The validated facility id of the path; null on routes without one. */
-  facilityId: string | null;
+  caller: RouteOf<Id>['roles'] extends readonly [] ? null : Caller;
+  facilityId: RouteOf<Id>['path'] extends `${string}{facilityId}${string}` ? string : null;
   body: B;
 }
 
@@ -79,7 +83,11 @@ function authorize(def: RouteDef): MiddlewareObj<HubEvent, HubResult> {
 }
 
 /** Builds a Lambda handler for a route of the route table with the one middleware stack. */
-export function httpHandler<B = undefined>(routeId: RouteId, handle: (req: HubRequest<B>) => Promise<HubResult>, body?: BodySpec) {
+export function httpHandler<const Id extends RouteId, B = undefined>(
+  routeId: Id,
+  handle: (req: HubRequest<Id, B>) => Promise<HubResult>,
+  body?: BodySpec<B>,
+) {
   const def = route(routeId);
   const chain = middy<HubEvent, HubResult>()
     .use(injectLambdaContext(logger))
@@ -91,14 +99,11 @@ export function httpHandler<B = undefined>(routeId: RouteId, handle: (req: HubRe
     .use(authorize(def));
   if (body) chain.use(bodyMiddlewares(body));
   return chain.handler(async (event, context) => {
+    // authorize() has checked both by now: a caller on every keyed route, the facility on every facility route.
     const caller = def.roles.length > 0 ? callerFromContext(event.requestContext.authorizer?.lambda) : null;
-    const rawFacility = event.pathParameters?.facilityId;
-    return handle({
-      event,
-      context,
-      caller,
-      facilityId: rawFacility === undefined ? null : rawFacility,
-      body: (event as unknown as { body: B }).body,
-    });
+    const facilityId = event.pathParameters?.facilityId ?? null;
+    // The one place the route table's types meet the event's: the body is what the validator admitted.
+    const request = { event, context, caller, facilityId, body: (event as { body?: unknown }).body } as HubRequest<Id, B>;
+    return handle(request);
   });
 }

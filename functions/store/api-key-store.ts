@@ -6,12 +6,19 @@ import { config } from '../shared/config.ts';
 import { API_KEY_SK, API_KEYS_LIST_PK, apiKeyListSk, apiKeyPk } from './keys.ts';
 import { TABLE } from './table.ts';
 
-const FIELDS = ['keyId', 'name', 'role', 'facilities', 'format', 'createdAt', 'revokedAt', 'secretHash'] as const;
-
+/** The key as stored (items written by putApiKey; revokedAt absent until revoked). */
 function toRecord(item: Record<string, unknown>): ApiKeyRecord {
-  const out: Record<string, unknown> = {};
-  for (const f of FIELDS) out[f] = item[f] ?? null;
-  return out as unknown as ApiKeyRecord;
+  return {
+    keyId: item.keyId as string,
+    name: (item.name as string | undefined) ?? '',
+    role: item.role as ApiKeyRecord['role'],
+    facilities: item.facilities as string[],
+    // Keys made before the older form existed have no format: they are canonical.
+    format: item.format === 'legacy' ? 'legacy' : 'canonical',
+    createdAt: item.createdAt as string,
+    revokedAt: (item.revokedAt as string | undefined) ?? null,
+    secretHash: item.secretHash as string,
+  };
 }
 
 /** Stores a new key (never overwrites one). */

@@ -146,7 +146,7 @@ describe('inline Bills of Lading', () => {
     await sleep(WAIT_MS);
     const served = await pollRecords(f);
     assert.equal(served.length, 1);
-    assert.ok(validateWorkRecord(served[0]), JSON.stringify(validateWorkRecord.errors));
+    assert.equal(validateWorkRecord(served[0]), true, JSON.stringify(validateWorkRecord.errors));
     const ids: string[] = [];
     served[0].associatedDocument.forEach((doc: any, i: number) => {
       const { kind } = files[i]!;

@@ -1,0 +1,21 @@
+/**
+ * Acknowledge work orders (PCS → hub): each acknowledgement moves the order it names as
+ * domain/acknowledgements.ts decides; the batch is written in one transaction.
+ */
+import { type AcknowledgementDocument, type AcknowledgementResult, planAcknowledgements } from '../domain/acknowledgements.ts';
+import { retryOnConcurrentChange } from '../store/transact.ts';
+import type { OrderStore } from './push-work-orders.ts';
+
+/** Applies a batch of acknowledgements all or nothing (an unknown order fails the batch). */
+export async function acknowledgeWorkOrders(
+  store: OrderStore,
+  { facilityId, acknowledgements }: { facilityId: string; acknowledgements: readonly AcknowledgementDocument[] },
+  now: () => number = Date.now,
+): Promise<AcknowledgementResult[]> {
+  const identities = acknowledgements.map((a) => a.workOrderIdentifier);
+  return retryOnConcurrentChange(async () => {
+    const plan = planAcknowledgements(acknowledgements, await store.loadOrders(facilityId, identities), now());
+    await store.writeOrders(plan.writes);
+    return plan.results;
+  });
+}

@@ -1,0 +1,164 @@
+/**
+ * The order use cases over an in-memory store: push (create, update, all or nothing, lost
+ * races retried) and acknowledge. The store's real implementation is exercised by the
+ * integration tier; these run without Java.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'vitest';
+import type { AcknowledgementDocument } from '../../functions/domain/acknowledgements.ts';
+import { identityKey } from '../../functions/domain/documents.ts';
+import { HubError } from '../../functions/domain/errors.ts';
+import type { OrderState, OrderWrite } from '../../functions/domain/work-orders.ts';
+import { StorageError } from '../../functions/store/errors.ts';
+import { ConcurrentChangeError } from '../../functions/store/transact.ts';
+import { acknowledgeWorkOrders } from '../../functions/use-cases/acknowledge-work-orders.ts';
+import { type OrderStore, pushWorkOrders } from '../../functions/use-cases/push-work-orders.ts';
+import { FACILITY, orderDoc, T0 } from './helpers/work-orders.ts';
+
+/** A table of orders in memory, with the optimistic lock the real store enforces. */
+function memoryStore(): OrderStore & { orders: Map<string, OrderState>; writes: OrderWrite[][]; loseNext: number } {
+  const orders = new Map<string, OrderState>();
+  const store = {
+    orders,
+    writes: [] as OrderWrite[][],
+    loseNext: 0,
+    async loadOrders(_facility: string, ids: readonly { agency: string; number: string }[]) {
+      const found = new Map<string, OrderState>();
+      for (const i of ids) {
+        const o = orders.get(identityKey(i.agency, i.number));
+        if (o) found.set(identityKey(i.agency, i.number), structuredClone(o));
+      }
+      return found;
+    },
+    async writeOrders(writes: readonly OrderWrite[]) {
+      if (store.loseNext > 0) {
+        store.loseNext--;
+        throw new ConcurrentChangeError();
+      }
+      for (const w of writes) {
+        const current = orders.get(identityKey(w.next.agency, w.next.number));
+        if ((current?.version ?? 0) !== w.expectedVersion) throw new ConcurrentChangeError();
+      }
+      for (const w of writes) orders.set(identityKey(w.next.agency, w.next.number), { ...w.next, version: w.expectedVersion + 1 });
+      store.writes.push([...writes]);
+    },
+  };
+  return store;
+}
+
+const input = (...documents: ReturnType<typeof orderDoc>[]) => ({ facilityId: FACILITY, documents });
+
+describe('push work orders', () => {
+  test('creates new orders in one write and answers each outcome', async () => {
+    const store = memoryStore();
+
+    const out = await pushWorkOrders(store, input(orderDoc({ number: 'WO-1' }), orderDoc({ number: 'WO-2' })), () => T0);
+
+    assert.deepEqual(
+      out.results.map((r) => [r.workOrderNumber, r.outcome, r.revision]),
+      [
+        ['WO-1', 'created', 1],
+        ['WO-2', 'created', 1],
+      ],
+    );
+    assert.equal(out.written, 2);
+    assert.equal(store.writes.length, 1, 'one transaction');
+    assert.equal(store.orders.get(identityKey('AssignedBySender', 'WO-1'))?.status, 'open');
+  });
+
+  test('a resent order writes nothing', async () => {
+    const store = memoryStore();
+    await pushWorkOrders(store, input(orderDoc({ number: 'WO-1' })), () => T0);
+
+    const again = await pushWorkOrders(store, input(orderDoc({ number: 'WO-1' })), () => T0 + 1000);
+
+    assert.equal(again.results[0]!.outcome, 'unchanged');
+    assert.equal(again.written, 0);
+  });
+
+  test('one failing document fails the batch and writes nothing', async () => {
+    const store = memoryStore();
+
+    await assert.rejects(
+      pushWorkOrders(store, input(orderDoc({ number: 'WO-1' }), orderDoc({ number: 'WO-9', type: 'update' })), () => T0),
+      (e: unknown) => e instanceof HubError && e.kind === 'not-found' && e.errors?.[0]?.path === '/dispensingWorkOrder/1',
+    );
+    assert.equal(store.orders.size, 0);
+  });
+
+  test('a lost race is read again and applied on the next round', async () => {
+    const store = memoryStore();
+    store.loseNext = 2;
+
+    const out = await pushWorkOrders(store, input(orderDoc({ number: 'WO-1' })), () => T0);
+
+    assert.equal(out.results[0]!.outcome, 'created');
+    assert.equal(store.orders.size, 1);
+  });
+
+  test('a request that keeps losing gives up with a storage error, nothing applied', async () => {
+    const store = memoryStore();
+    store.loseNext = 99;
+
+    await assert.rejects(
+      pushWorkOrders(store, input(orderDoc({ number: 'WO-1' })), () => T0),
+      (e: unknown) => e instanceof StorageError && e.failure === 'kept-changing',
+    );
+    assert.equal(store.orders.size, 0);
+  });
+
+  test('an update counts a revision', async () => {
+    const store = memoryStore();
+    await pushWorkOrders(store, input(orderDoc({ number: 'WO-1' })), () => T0);
+
+    const out = await pushWorkOrders(store, input(orderDoc({ number: 'WO-1', type: 'update', pounds: 999 })), () => T0 + 1000);
+
+    assert.deepEqual([out.results[0]!.outcome, out.results[0]!.revision], ['updated', 2]);
+  });
+});
+
+describe('acknowledge work orders', () => {
+  const ack = (number: string, code: 'accepted' | 'rejected') =>
+    ({
+      header: orderDoc().header,
+      workOrderIdentifier: { agency: 'AssignedBySender', number },
+      acknowledgeWorkOrderStatusCode: code,
+      acknowledgeWorkOrderDateTime: '2026-04-02T12:00:05.000Z',
+    }) satisfies AcknowledgementDocument;
+
+  test('moves the orders it names and keeps the acknowledgement', async () => {
+    const store = memoryStore();
+    await pushWorkOrders(store, input(orderDoc({ number: 'WO-1' }), orderDoc({ number: 'WO-2' })), () => T0);
+
+    const results = await acknowledgeWorkOrders(
+      store,
+      { facilityId: FACILITY, acknowledgements: [ack('WO-1', 'accepted'), ack('WO-2', 'rejected')] },
+      () => T0 + 5,
+    );
+
+    assert.deepEqual(
+      results.map((r) => [r.workOrderNumber, r.status]),
+      [
+        ['WO-1', 'accepted'],
+        ['WO-2', 'rejected'],
+      ],
+    );
+    assert.equal(store.orders.get(identityKey('AssignedBySender', 'WO-2'))?.status, 'rejected');
+    assert.equal(store.writes.length, 2);
+  });
+
+  test('an unknown order fails the whole batch', async () => {
+    const store = memoryStore();
+    await pushWorkOrders(store, input(orderDoc({ number: 'WO-1' })), () => T0);
+
+    await assert.rejects(
+      acknowledgeWorkOrders(
+        store,
+        { facilityId: FACILITY, acknowledgements: [ack('WO-1', 'accepted'), ack('WO-404', 'accepted')] },
+        () => T0,
+      ),
+      (e: unknown) => e instanceof HubError && e.kind === 'not-found',
+    );
+    assert.equal(store.orders.get(identityKey('AssignedBySender', 'WO-1'))?.status, 'open');
+  });
+});
