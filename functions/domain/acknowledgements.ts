@@ -6,7 +6,7 @@
 import type { AcknowledgeWorkOrderReceipt } from '../generated/documents.ts';
 import { identityKey } from './documents.ts';
 import { type ErrorItem, HubError } from './errors.ts';
-import { changedOrders, type Identifier, type OrderState, type OrderStatus, type OrderWrite } from './work-orders.ts';
+import { changedOrders, type OrderState, type OrderStatus, type OrderWrite } from './work-orders.ts';
 
 /** An acknowledgement in canonical form (types from schemas/). */
 export type AcknowledgementDocument = AcknowledgeWorkOrderReceipt;

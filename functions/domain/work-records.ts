@@ -7,7 +7,7 @@ import stringify from 'safe-stable-stringify';
 import type { DispensingWorkRecord } from '../generated/documents.ts';
 import { identityKey } from './documents.ts';
 import { type ErrorItem, HubError } from './errors.ts';
-import { changedOrders, type Identifier, type OrderState, type OrderStatus, type OrderWrite } from './work-orders.ts';
+import { changedOrders, type OrderState, type OrderStatus, type OrderWrite } from './work-orders.ts';
 
 export type ReportedStatus = 'inProgress' | 'complete';
 
