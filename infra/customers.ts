@@ -1,42 +1,20 @@
 /**
- * The customers file: one entry per customer, one stack per entry. `parseCustomers` is strict
- * on purpose: a misspelt field is an error, never silently ignored, so that a typo cannot
- * deploy something other than what the file says.
+ * The customers file: one entry per customer, one stack per entry, described by
+ * schemas/customers-file.schema.json and checked by its compiled validator. Strict on purpose:
+ * a misspelt field is an error, never silently ignored, so that a typo cannot deploy
+ * something other than what the file says.
  */
 
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { isJsonObject, type JsonObject } from '../functions/domain/documents.ts';
-import { POLL_SETTINGS, type PollSettings } from '../functions/shared/config.ts';
+import type { ErrorObject } from 'ajv';
+import { isJsonObject } from '../functions/domain/documents.ts';
+import type { Customer, CustomerDomain } from '../functions/generated/documents.ts';
+import CUSTOMERS_SCHEMA from '../schemas/customers-file.schema.json' with { type: 'json' };
 
-/** A custom domain for the customer's API (regional endpoint, certificate in the same account and region). */
-export interface CustomerDomain {
-  /** e.g. `hub.acme-blending.example.com` */
-  name: string;
-  /** ACM certificate covering `name`, in the customer's account and region. */
-  certificateArn: string;
-}
-
-/** One customer: one stack, one table, one bucket, one HTTP API. */
-export interface Customer {
-  /** Kebab-case id, e.g. `acme-blending`. */
-  name: string;
-  /** CloudFormation stack name (the keys CLI takes it as `--stack`). */
-  stackName: string;
-  /** 12-digit AWS account id. */
-  account: string;
-  /** AWS region, e.g. `us-east-1`. */
-  region: string;
-  domain?: CustomerDomain;
-  /** Default-stage throttling of the HTTP API. */
-  throttle: { rateLimit: number; burstLimit: number };
-  /** Retention of every log group of the stack (a value CloudWatch Logs accepts). */
-  logRetentionDays: number;
-  /** Where alarms are sent (an SNS email subscription to confirm once). */
-  alarmEmail: string;
-  /** Poll tuning, passed to the functions as POLL_SETTLE_MS, POLL_PAGE_SIZE, POLL_MAX_BYTES. */
-  poll: PollSettings;
-}
+/** One customer: one stack, one table, one bucket, one HTTP API (types generated from schemas/customers-file.schema.json). */
+export type { Customer, CustomerDomain };
 
 /** The file the app reads when neither the `customersFile` context nor MIXTICKET_CUSTOMERS_FILE names one. */
 export const DEFAULT_CUSTOMERS_FILE = 'infra/customers.example.json';
@@ -53,18 +31,10 @@ export function customersFileFor(context: unknown, env: NodeJS.ProcessEnv = proc
   return fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_CUSTOMERS_FILE;
 }
 
-/** The retention periods (days) that CloudWatch Logs accepts. */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
+/** The retention periods (days) that CloudWatch Logs accepts (from the schema). */
+export const LOG_RETENTION_DAYS = CUSTOMERS_SCHEMA.definitions.customer.properties.logRetentionDays.enum;
 
-const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
-const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
-const ACCOUNT = /^\d{12}$/;
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):(\d{12}):certificate\/[A-Za-z0-9-]+$/;
+const CERTIFICATE_ARN = new RegExp(CUSTOMERS_SCHEMA.definitions.domain.properties.certificateArn.pattern);
 
 /** Thrown when the customers file is invalid; `problems` lists every finding, one line each. */
 export class CustomersFileError extends Error {
@@ -76,151 +46,123 @@ export class CustomersFileError extends Error {
   }
 }
 
-type Obj = JsonObject;
-const isObject = isJsonObject;
-
-/** Collects findings under a path prefix such as `customers[1] "prairie-feed"`. */
-class Checker {
-  readonly problems: string[] = [];
-
-  report(where: string, message: string): void {
-    this.problems.push(`${where}: ${message}`);
-  }
-
-  /** `value` must be an object whose keys are exactly within `allowed`; `required` must be present. */
-  object(where: string, value: unknown, required: readonly string[], optional: readonly string[] = []): value is Obj {
-    if (!isObject(value)) {
-      this.report(where, 'must be an object');
-      return false;
-    }
-    const allowed = new Set([...required, ...optional]);
-    for (const key of Object.keys(value)) {
-      if (!allowed.has(key)) this.report(`${where}.${key}`, `unknown field (allowed: ${[...allowed].join(', ')})`);
-    }
-    for (const key of required) {
-      if (value[key] === undefined) this.report(`${where}.${key}`, 'is required');
-    }
-    return true;
-  }
-
-  string(where: string, value: unknown, pattern: RegExp, expected: string, maxLength = 256): value is string {
-    if (value === undefined) return false; // reported as missing by object()
-    if (typeof value !== 'string' || value.length > maxLength || !pattern.test(value)) {
-      this.report(where, `must be ${expected}, got ${JSON.stringify(value)}`);
-      return false;
-    }
-    return true;
-  }
-
-  integer(where: string, value: unknown, min: number, max: number): value is number {
-    if (value === undefined) return false;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
-      this.report(where, `must be an integer ${range}, got ${JSON.stringify(value)}`);
-      return false;
-    }
-    return true;
-  }
+/** The compiled validator of schemas/customers-file.schema.json, built like every other (scripts/build-schemas.ts). */
+function validator(): typeof import('../functions/generated/validators/validate-customers-file.cjs').validateCustomersFile {
+  // Loaded on first use, after the CDK app or the CLI has made sure the generated folder is current.
+  return createRequire(import.meta.url)('../functions/generated/validators/validate-customers-file.cjs').validateCustomersFile;
 }
 
-function checkCustomer(check: Checker, where: string, raw: unknown): Customer | undefined {
-  const required = ['name', 'stackName', 'account', 'region', 'throttle', 'logRetentionDays', 'alarmEmail', 'poll'];
-  if (!check.object(where, raw, required, ['domain'])) return undefined;
-  const before = check.problems.length;
+/** `customers[1] "prairie-feed".poll.pageSize` for `/customers/1/poll/pageSize`: the customer named by its name. */
+function where(json: unknown, pointer: string): string {
+  const tokens = pointer
+    .split('/')
+    .slice(1)
+    .map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
+  if (tokens.length === 0) return '(file)';
+  if (tokens[0] !== 'customers' || tokens.length === 1) return ['(file)', ...tokens].join('.').replace('(file).customers', 'customers');
+  const index = Number(tokens[1]);
+  const raw = isJsonObject(json) && Array.isArray(json.customers) ? json.customers[index] : undefined;
+  const label = isJsonObject(raw) && typeof raw.name === 'string' ? ` "${raw.name}"` : '';
+  return [`customers[${index}]${label}`, ...tokens.slice(2)].join('.');
+}
 
-  check.string(`${where}.name`, raw.name, NAME, 'a kebab-case id (a-z, 0-9 and single dashes, starting with a letter)', 64);
-  check.string(
-    `${where}.stackName`,
-    raw.stackName,
-    STACK_NAME,
-    'a CloudFormation stack name (letters, digits and dashes, starting with a letter, at most 128 characters)',
-    128,
-  );
-  check.string(`${where}.account`, raw.account, ACCOUNT, 'a 12-digit AWS account id as a string');
-  check.string(`${where}.region`, raw.region, REGION, 'an AWS region such as "us-east-1"');
-  check.string(`${where}.alarmEmail`, raw.alarmEmail, EMAIL, 'an email address');
-
-  if (raw.logRetentionDays !== undefined && !(LOG_RETENTION_DAYS as readonly unknown[]).includes(raw.logRetentionDays)) {
-    check.report(
-      `${where}.logRetentionDays`,
-      `must be one of ${LOG_RETENTION_DAYS.join(', ')} (the values CloudWatch Logs accepts), got ${JSON.stringify(raw.logRetentionDays)}`,
-    );
+/** The schema of the value at `pointer`, found by walking the schema along the instance path. */
+function schemaAt(pointer: string): Record<string, unknown> {
+  const resolve = (node: Record<string, unknown>): Record<string, unknown> => {
+    const ref = node.$ref;
+    if (typeof ref !== 'string') return node;
+    const name = ref.replace('#/definitions/', '') as keyof typeof CUSTOMERS_SCHEMA.definitions;
+    return CUSTOMERS_SCHEMA.definitions[name] as Record<string, unknown>;
+  };
+  let node = CUSTOMERS_SCHEMA as Record<string, unknown>;
+  for (const token of pointer.split('/').slice(1)) {
+    const properties = node.properties as Record<string, Record<string, unknown>> | undefined;
+    node = resolve((node.type === 'array' ? node.items : properties?.[token]) as Record<string, unknown>);
   }
+  return node;
+}
 
-  if (raw.throttle !== undefined && check.object(`${where}.throttle`, raw.throttle, ['rateLimit', 'burstLimit'])) {
-    check.integer(`${where}.throttle.rateLimit`, raw.throttle.rateLimit, 1, Number.MAX_SAFE_INTEGER);
-    check.integer(`${where}.throttle.burstLimit`, raw.throttle.burstLimit, 1, Number.MAX_SAFE_INTEGER);
+/** One line per schema error, in the words of the field's description. */
+function describe(json: unknown, e: ErrorObject): { path: string; line: string } {
+  const at = where(json, e.instancePath);
+  const node = schemaAt(e.instancePath);
+  const params = e.params as Record<string, unknown>;
+  const got = `got ${JSON.stringify(valueAt(json, e.instancePath))}`;
+  if (e.keyword === 'additionalProperties') {
+    const allowed = Object.keys((node.properties as object | undefined) ?? {});
+    return {
+      path: `${e.instancePath}/${params.additionalProperty}`,
+      line: `${at}.${params.additionalProperty}: unknown field (allowed: ${allowed.join(', ')})`,
+    };
   }
-
-  if (raw.poll !== undefined && check.object(`${where}.poll`, raw.poll, ['settleMs', 'pageSize', 'maxBytes'])) {
-    for (const key of ['settleMs', 'pageSize', 'maxBytes'] as const) {
-      check.integer(`${where}.poll.${key}`, raw.poll[key], POLL_SETTINGS[key].min, POLL_SETTINGS[key].max);
-    }
+  if (e.keyword === 'required')
+    return { path: `${e.instancePath}/${params.missingProperty}`, line: `${at}.${params.missingProperty}: is required` };
+  if (e.keyword === 'enum')
+    return {
+      path: e.instancePath,
+      line: `${at}: must be one of ${(node.enum as unknown[]).join(', ')} (the values CloudWatch Logs accepts), ${got}`,
+    };
+  if (node.type === 'integer') {
+    const range = node.maximum === undefined ? `>= ${node.minimum}` : `from ${node.minimum} to ${node.maximum}`;
+    return { path: e.instancePath, line: `${at}: must be an integer ${range}, ${got}` };
   }
+  if (node.type === 'array') return { path: e.instancePath, line: `${at}: must be ${node.description}` };
+  if (node.type === 'object') return { path: e.instancePath, line: `${at}: must be an object` };
+  return { path: e.instancePath, line: `${at}: must be ${node.description}, ${got}` };
+}
 
-  if (raw.domain !== undefined && check.object(`${where}.domain`, raw.domain, ['name', 'certificateArn'])) {
-    check.string(`${where}.domain.name`, raw.domain.name, HOSTNAME, 'a lower-case DNS name such as "hub.example.com"');
-    const arn = raw.domain.certificateArn;
-    if (check.string(`${where}.domain.certificateArn`, arn, CERTIFICATE_ARN, 'an ACM certificate ARN', 2048)) {
-      // API Gateway regional custom domains need a certificate in the API's own account and region.
-      const [, certRegion, certAccount] = CERTIFICATE_ARN.exec(arn) ?? [];
-      if (typeof raw.region === 'string' && REGION.test(raw.region) && certRegion !== raw.region) {
-        check.report(
-          `${where}.domain.certificateArn`,
-          `must be a certificate in the customer's region ${raw.region}, got one in ${certRegion}`,
+function valueAt(json: unknown, pointer: string): unknown {
+  let v = json;
+  for (const t of pointer.split('/').slice(1)) v = isJsonObject(v) || Array.isArray(v) ? (v as Record<string, unknown>)[t] : undefined;
+  return v;
+}
+
+/** What the schema cannot say: names unique across customers, the certificate in the customer's account and region. */
+function crossChecks(customers: readonly Customer[]): string[] {
+  const problems: string[] = [];
+  for (const key of ['name', 'stackName'] as const) {
+    const seen = new Map<string, number>();
+    customers.forEach((c, index) => {
+      const first = seen.get(c[key]);
+      if (first === undefined) seen.set(c[key], index);
+      else
+        problems.push(
+          `customers[${index}] "${c.name}".${key}: duplicate ${key} ${JSON.stringify(c[key])} (already used by customers[${first}])`,
         );
-      }
-      if (typeof raw.account === 'string' && ACCOUNT.test(raw.account) && certAccount !== raw.account) {
-        check.report(
-          `${where}.domain.certificateArn`,
-          `must be a certificate in the customer's account ${raw.account}, got one in ${certAccount}`,
-        );
-      }
-    }
+    });
   }
-
-  return check.problems.length === before ? (raw as unknown as Customer) : undefined;
+  customers.forEach((c, index) => {
+    if (!c.domain) return;
+    // API Gateway regional custom domains need a certificate in the API's own account and region.
+    const [, certRegion, certAccount] = CERTIFICATE_ARN.exec(c.domain.certificateArn) ?? [];
+    const at = `customers[${index}] "${c.name}".domain.certificateArn`;
+    if (certRegion !== c.region)
+      problems.push(`${at}: must be a certificate in the customer's region ${c.region}, got one in ${certRegion}`);
+    if (certAccount !== c.account)
+      problems.push(`${at}: must be a certificate in the customer's account ${c.account}, got one in ${certAccount}`);
+  });
+  return problems;
 }
 
 /**
- * Validates the parsed JSON of a customers file: `{"customers": [ ... ]}`. Returns the customers
- * (deep copies) or throws a `CustomersFileError` listing every problem, each naming the customer
- * and the field.
+ * Validates the parsed JSON of a customers file against schemas/customers-file.schema.json,
+ * then what a schema cannot express. Returns the customers (deep copies) or throws a
+ * `CustomersFileError` listing every problem, each naming the customer and the field.
  */
 export function parseCustomers(json: unknown, source?: string): Customer[] {
-  const check = new Checker();
-  if (!check.object('(file)', json, ['customers'])) throw new CustomersFileError(check.problems, source);
-  const list = json.customers;
-  if (!Array.isArray(list) || list.length === 0) {
-    check.report('customers', 'must be a non-empty array');
-    throw new CustomersFileError(check.problems, source);
-  }
-
-  const customers: Customer[] = [];
-  const names = new Map<string, number>();
-  const stackNames = new Map<string, number>();
-  list.forEach((raw: unknown, index) => {
-    const label = isObject(raw) && typeof raw.name === 'string' ? ` "${raw.name}"` : '';
-    const where = `customers[${index}]${label}`;
-    const customer = checkCustomer(check, where, raw);
-    if (isObject(raw)) {
-      for (const [key, seen] of [
-        ['name', names],
-        ['stackName', stackNames],
-      ] as const) {
-        const value = raw[key];
-        if (typeof value !== 'string') continue;
-        const first = seen.get(value);
-        if (first !== undefined)
-          check.report(`${where}.${key}`, `duplicate ${key} ${JSON.stringify(value)} (already used by customers[${first}])`);
-        else seen.set(value, index);
-      }
+  const validate = validator();
+  if (!validate(json)) {
+    // One line per field: a value can break several keywords (type and pattern) at once.
+    const lines = new Map<string, string>();
+    for (const e of validate.errors ?? []) {
+      const { path, line } = describe(json, e);
+      if (!lines.has(path)) lines.set(path, line);
     }
-    if (customer) customers.push(structuredClone(customer));
-  });
-
-  if (check.problems.length > 0) throw new CustomersFileError(check.problems, source);
-  return customers;
+    throw new CustomersFileError([...lines.values()], source);
+  }
+  const problems = crossChecks(json.customers);
+  if (problems.length > 0) throw new CustomersFileError(problems, source);
+  return structuredClone(json.customers);
 }
 
 /** Reads and validates a customers file; `file` is relative to the working directory (the project root under cdk). */

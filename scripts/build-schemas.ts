@@ -29,6 +29,7 @@ export const VALIDATORS = {
   validateWorkRecord: 'dispensing-work-record.schema.json',
   validateAcknowledgement: 'acknowledge-work-order-receipt.schema.json',
   validateDocumentUploadRequest: 'document-upload-request.schema.json',
+  validateCustomersFile: 'customers-file.schema.json',
 } as const;
 
 const schemas = readdirSync(schemaDir)

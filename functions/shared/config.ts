@@ -3,6 +3,7 @@
  * per cold start. The CDK stack (`functionEnvironment`), the customers file check (`POLL_SETTINGS`)
  * and the local runtime (`ENV`, `DEFAULT_NAMES`) take them from here. Every limit the docs state is here.
  */
+import CUSTOMERS_SCHEMA from '../../schemas/customers-file.schema.json' with { type: 'json' };
 
 function intFrom(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
@@ -44,14 +45,21 @@ export const ENV = {
 /** The table and bucket names where no stack names them (the local runtime uses these). */
 export const DEFAULT_NAMES = { tableName: 'mixticket', bucketName: 'mixticket-documents' } as const;
 
+/** Default and bounds of a poll setting: the customers file's schema states them, once. */
+const tuning = (key: keyof typeof POLL_SCHEMA) => {
+  const { default: fallback, minimum: min, maximum: max } = POLL_SCHEMA[key];
+  return { default: fallback, min, max };
+};
+const POLL_SCHEMA = CUSTOMERS_SCHEMA.definitions.poll.properties;
+
 /** Poll tuning: its variable, default and bounds, read here and checked in the customers file alike. */
 export const POLL_SETTINGS = {
   /** Changes younger than this are not served yet (writes still in flight). */
-  settleMs: { env: 'POLL_SETTLE_MS', default: 3000, min: 0, max: 60_000 },
+  settleMs: { env: 'POLL_SETTLE_MS', ...tuning('settleMs') },
   /** Documents per poll response at most. */
-  pageSize: { env: 'POLL_PAGE_SIZE', default: 250, min: 1, max: 1000 },
+  pageSize: { env: 'POLL_PAGE_SIZE', ...tuning('pageSize') },
   /** Bytes of documents per poll response at most (Lambda answers at most 6 MB). */
-  maxBytes: { env: 'POLL_MAX_BYTES', default: 4_500_000, min: 100_000, max: 5_500_000 },
+  maxBytes: { env: 'POLL_MAX_BYTES', ...tuning('maxBytes') },
 } as const;
 
 export type PollSettings = { [K in keyof typeof POLL_SETTINGS]: number };
