@@ -55,7 +55,7 @@ async function connect(stack: string | undefined): Promise<() => Promise<void>> 
     Object.assign(process.env, { AWS_REGION: target.region, [ENV.tableName]: target.tableName });
     return async () => undefined;
   }
-  const { dataDir, runningInstance, LOCAL_TABLE_NAME } = await import('./local/instance.ts');
+  const { dataDir, makeDataDirPrivate, runningInstance, LOCAL_TABLE_NAME } = await import('./local/instance.ts');
   const dir = dataDir();
   Object.assign(process.env, { [ENV.local]: '1', [ENV.tableName]: LOCAL_TABLE_NAME, AWS_REGION: process.env.AWS_REGION ?? 'us-east-1' });
   const running = runningInstance(dir);
@@ -63,7 +63,8 @@ async function connect(stack: string | undefined): Promise<() => Promise<void>> 
     process.env[ENV.dynamodbEndpoint] = running.dynamodbEndpoint;
     return async () => undefined;
   }
-  // No instance runs from this folder: open its database briefly.
+  // No instance runs from this folder: open its database briefly, its files private as in `npm start`.
+  makeDataDirPrivate(dir);
   const { join } = await import('node:path');
   const { startDynamoLocal, ensureTable } = await import('./local/dynamodb-local.ts');
   const dynamo = await startDynamoLocal(join(dir, 'dynamodb'));

@@ -1,17 +1,26 @@
 /**
  * DynamoDB Local: AWS's jar, shipped in the npm package amplify-dynamodb-simulator, run
  * with the machine's Java (17+). Data lives in a folder (kept across restarts) or in memory.
+ *
+ * The jar's own main listens on every interface and has no authentication, so it is not
+ * run: LoopbackDynamoDb.java beside this file serves the jar's handlers on 127.0.0.1 only.
+ * Java runs that one source file directly (compiled in memory, no build step).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { localCreateTableInput, TABLE } from '../../functions/store/table.ts';
-import { freePort, waitForHttp } from './ports.ts';
+import { waitForHttp } from './ports.ts';
 
 const require = createRequire(import.meta.url);
+const LAUNCHER = join(dirname(fileURLToPath(import.meta.url)), 'LoopbackDynamoDb.java');
+/** The line the launcher prints once it serves requests. */
+const READY = /DynamoDB Local listening on (127\.0\.0\.1:\d+)/;
+const READY_MS = 60_000;
 
 export interface DynamoLocal {
   endpoint: string;
@@ -19,38 +28,64 @@ export interface DynamoLocal {
   stop(): Promise<void>;
 }
 
-/** Starts DynamoDB Local on a free port; `dataDir` null means in memory. */
+/** Starts DynamoDB Local on a free loopback port; `dataDir` null means in memory. */
 export async function startDynamoLocal(dataDir: string | null): Promise<DynamoLocal> {
   const emulator = join(dirname(require.resolve('amplify-dynamodb-simulator/package.json')), 'emulator');
-  const port = await freePort();
   const storage = dataDir === null ? ['-inMemory'] : ['-dbPath', dataDir];
-  if (dataDir !== null) mkdirSync(dataDir, { recursive: true });
+  if (dataDir !== null) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const child = spawn(
     'java',
     [
+      '-cp',
+      [join(emulator, 'DynamoDBLocal.jar'), join(emulator, 'DynamoDBLocal_lib', '*')].join(delimiter),
       `-Djava.library.path=${join(emulator, 'DynamoDBLocal_lib')}`,
+      // One IPv4 socket, so that it shows as 127.0.0.1 rather than as ::ffff:127.0.0.1.
+      '-Djava.net.preferIPv4Stack=true',
       '-Xms64m',
-      '-jar',
-      join(emulator, 'DynamoDBLocal.jar'),
+      LAUNCHER,
+      // Port 0: the OS picks a free port and the launcher prints it.
       '-port',
-      String(port),
+      '0',
       ...storage,
-      '-sharedDb',
-      '-disableTelemetry',
     ],
-    // It writes a metadata file into its working directory: keep that out of the project.
-    { stdio: ['ignore', 'ignore', 'pipe'], cwd: dataDir ?? tmpdir() },
+    {
+      // It may write a metadata file into its working directory: keep that out of the project.
+      cwd: dataDir ?? tmpdir(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // The launcher never sets up the jar's telemetry; this turns it off should a jar do so.
+      env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' },
+    },
   );
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
   });
-  const spawnError = new Promise<never>((_, reject) =>
-    child.on('error', (e) => reject(new Error(`cannot run java for DynamoDB Local (is Java 17+ installed?): ${e.message}`))),
-  );
-  const endpoint = `http://127.0.0.1:${port}`;
+  const ready = new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    // Java compiles the launcher first: allow for a busy machine.
+    const timer = setTimeout(() => reject(new Error(`no port was printed within ${READY_MS} ms`)), READY_MS);
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout = (stdout + d.toString()).slice(-4000);
+      const m = READY.exec(stdout);
+      if (m) {
+        clearTimeout(timer);
+        resolve(`http://${m[1]}`);
+      }
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`java exited (${signal ?? code}) before it listened`));
+    });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot run java for DynamoDB Local (is Java 17+ installed?): ${e.message}`));
+    });
+  });
+  let endpoint: string;
   try {
-    await Promise.race([waitForHttp(endpoint, 30_000, () => child.exitCode === null), spawnError]);
+    endpoint = await ready;
+    // The line comes after Jetty started; one request confirms that it answers.
+    await waitForHttp(endpoint, 5_000, () => child.exitCode === null);
   } catch (e) {
     child.kill('SIGKILL');
     throw new Error(`DynamoDB Local did not start: ${(e as Error).message}\n${stderr}`);
@@ -60,7 +95,7 @@ export async function startDynamoLocal(dataDir: string | null): Promise<DynamoLo
     process: child,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
         setTimeout(() => child.kill('SIGKILL'), 3000).unref();

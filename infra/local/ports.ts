@@ -1,18 +1,4 @@
-/** Free loopback ports, chosen by the OS. */
-import { createServer } from 'node:net';
-
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** Waiting for a local server to answer. */
 
 /** Resolves once something accepts HTTP requests at `url` (any status), or rejects after `timeoutMs`. */
 export async function waitForHttp(url: string, timeoutMs: number, isAlive: () => boolean = () => true): Promise<void> {

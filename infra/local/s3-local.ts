@@ -1,6 +1,7 @@
 /**
  * The S3 emulator (s3rver), in the launcher's own process. Objects live in a folder.
  * It accepts presigned POSTs but does not enforce their policy: tests assert the policy.
+ * It listens on 127.0.0.1 only: it has no authentication of its own.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -43,6 +44,8 @@ function makeCopiesAtomic(): void {
 }
 makeCopiesAtomic();
 
+const LOOPBACK = '127.0.0.1';
+
 export interface S3Local {
   endpoint: string;
   stop(): Promise<void>;
@@ -50,14 +53,20 @@ export interface S3Local {
 
 /** Starts s3rver on a free port with the bucket created. */
 export async function startS3Local(directory: string, bucketName: string): Promise<S3Local> {
-  mkdirSync(directory, { recursive: true });
+  mkdirSync(directory, { recursive: true, mode: 0o700 });
   const server = new S3rver({
-    address: '127.0.0.1',
+    // s3rver answers anyone, unauthenticated (list, get, put, delete): loopback only, always.
+    // Its default, 'localhost', is loopback too but may resolve to ::1; say it explicitly.
+    address: LOOPBACK,
     port: 0,
     directory,
     silent: true,
     configureBuckets: [{ name: bucketName, configs: [] }],
   });
-  const { port } = (await server.run()) as { port: number };
+  const { address, port } = (await server.run()) as { address: string; port: number };
+  if (address !== LOOPBACK) {
+    await server.close();
+    throw new Error(`s3rver listened on ${address}, not on ${LOOPBACK}`);
+  }
   return { endpoint: `http://127.0.0.1:${port}`, stop: () => server.close() };
 }

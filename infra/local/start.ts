@@ -3,13 +3,21 @@
  * free ports, the table and bucket created, and the local gateway on PORT (default 3000)
  * serving the same handlers and authorizer that are deployed. Data stays in
  * MIXTICKET_DATA_DIR across restarts. Stops cleanly, children included, on SIGINT/SIGTERM.
+ * Everything listens on 127.0.0.1 only, and the data folder is private to this OS user.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENV } from '../../functions/shared/config.ts';
 import { ensureGenerated } from '../../scripts/ensure-generated.ts';
 import { type DynamoLocal, ensureTable, startDynamoLocal } from './dynamodb-local.ts';
-import { dataDir, LOCAL_BUCKET_NAME, LOCAL_TABLE_NAME, removeInstance, runningInstance, writeInstance } from './instance.ts';
+import {
+  dataDir,
+  LOCAL_BUCKET_NAME,
+  LOCAL_TABLE_NAME,
+  makeDataDirPrivate,
+  removeInstance,
+  runningInstance,
+  writeInstance,
+} from './instance.ts';
 import { type S3Local, startS3Local } from './s3-local.ts';
 
 const dir = dataDir();
@@ -38,7 +46,8 @@ async function main(): Promise<void> {
   const other = runningInstance(dir);
   if (other)
     throw new Error(`an instance already runs from ${dir} (pid ${other.pid}, ${other.baseUrl}); stop it or set MIXTICKET_DATA_DIR`);
-  mkdirSync(dir, { recursive: true });
+  // umask 077 from here on (s3rver runs in this process, Java inherits it), old files fixed up.
+  makeDataDirPrivate(dir);
   // The handlers import the generated validators: build them if schemas/ changed since.
   ensureGenerated();
 

@@ -1,15 +1,19 @@
 /**
  * `npm start` as an operator meets it: data survives a restart, two instances run side by
  * side, a second start on the same data folder is refused, and stopping leaves no child behind.
+ * It exposes nothing beyond loopback and keeps its data folder private to the OS user.
  */
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { test } from 'vitest';
+import { bucketOf } from '../support/bucket.ts';
 import { orders, workOrder } from '../support/documents.ts';
+import { hasProcNet, isLoopback, listeners, modes, processTree } from '../support/listeners.ts';
 import { client, ROOT, startStack } from '../support/local-stack.ts';
 
 const path = '/facility/PLANT-1/dispensingWorkorders';
@@ -102,6 +106,73 @@ test('the keys CLI works without a running instance, on the data folder', async 
     const stack = await startStack({ dataDir: dir, inMemory: false });
     try {
       assert.equal((await client(stack.baseUrl, key).get(path)).status, 200);
+    } finally {
+      await stack.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.skipIf(!hasProcNet)('every socket the stack listens on, node and java, is on loopback', async () => {
+  const stack = await startStack({ inMemory: false });
+  try {
+    const instance = JSON.parse(readFileSync(join(stack.dataDir, 'local.json'), 'utf8')) as {
+      port: number;
+      dynamodbEndpoint: string;
+      s3Endpoint: string;
+    };
+    const found = listeners(processTree(stack.child.pid!));
+    const shown = found.map((l) => `${l.command}[${l.pid}] ${l.address}:${l.port}`).join(', ');
+    // The gateway, s3rver (both in node) and DynamoDB Local (java) must all be seen, or the
+    // check below would prove nothing.
+    const ports = new Set(found.map((l) => l.port));
+    for (const port of [instance.port, Number(new URL(instance.dynamodbEndpoint).port), Number(new URL(instance.s3Endpoint).port)])
+      assert.ok(ports.has(port), `port ${port} is among the listeners found: ${shown}`);
+    assert.ok(
+      found.some((l) => l.command === 'java'),
+      `DynamoDB Local's java process is among them: ${shown}`,
+    );
+    const exposed = found.filter((l) => !isLoopback(l.address));
+    assert.deepEqual(
+      exposed.map((l) => `${l.command}[${l.pid}] ${l.address}:${l.port}`),
+      [],
+      `only loopback listeners; all: ${shown}`,
+    );
+  } finally {
+    await stack.destroy();
+  }
+});
+
+test('the data folder is private to the user: folders 0700, files 0600, an old folder fixed up', async () => {
+  // A folder as an older version left it, with the usual umask 022: open to every local user.
+  const dir = mkdtempSync(join(tmpdir(), 'mixticket-private-'));
+  try {
+    chmodSync(dir, 0o755);
+    mkdirSync(join(dir, 's3', 'old-bucket'), { recursive: true, mode: 0o755 });
+    chmodSync(join(dir, 's3'), 0o755);
+    chmodSync(join(dir, 's3', 'old-bucket'), 0o755);
+    writeFileSync(join(dir, 's3', 'old-bucket', 'old-object'), 'kept', { mode: 0o644 });
+    chmodSync(join(dir, 's3', 'old-bucket', 'old-object'), 0o644);
+
+    const stack = await startStack({ dataDir: dir, inMemory: false });
+    try {
+      // DynamoDB Local writes its database file, s3rver its object and metadata files.
+      await stack.createKey('erp', ['PLANT-1']);
+      const bucket = bucketOf(stack);
+      await bucket.s3.send(new PutObjectCommand({ Bucket: bucket.name, Key: 'private/check.txt', Body: 'x' }));
+      const all = modes(dir);
+      const filesMatching = (re: RegExp) => all.filter((e) => e.kind === 'file' && re.test(e.path));
+      assert.ok(filesMatching(/dynamodb\/.+\.db$/).length > 0, "DynamoDB Local's database file is there");
+      assert.ok(filesMatching(/private\/check\.txt/).length > 0, "s3rver's object file is there");
+      assert.ok(filesMatching(/local\.json$/).length > 0, 'local.json is there');
+      assert.equal(readFileSync(join(dir, 's3', 'old-bucket', 'old-object'), 'utf8'), 'kept', 'old data kept');
+      const open = all.filter((e) => e.mode !== (e.kind === 'folder' ? '0700' : '0600'));
+      assert.deepEqual(
+        open.map((e) => `${e.kind} ${e.mode} ${e.path.slice(dir.length) || '/'}`),
+        [],
+        'every folder 0700 and every file 0600',
+      );
     } finally {
       await stack.stop();
     }
