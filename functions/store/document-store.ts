@@ -9,7 +9,7 @@ import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, PutObjectComm
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createPresignedPost, type PresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { DOCUMENT_LIMITS } from '../domain/bills-of-lading.ts';
+import { contentDisposition, DOCUMENT_LIMITS, fileTypeOf, safeFileName } from '../domain/bills-of-lading.ts';
 import { dynamoClient, s3Client } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
@@ -210,15 +210,20 @@ export async function presignUpload(facilityId: string, documentId: string, cont
   });
 }
 
-/** A presigned GET of a stored document, named for download. */
+/**
+ * A presigned GET of a stored document, named for download: typed as the type its bytes were
+ * checked as, and named with that type's extension (rows stored before names were made safe
+ * are made safe here too). S3 cannot add X-Content-Type-Options to a presigned GET; the
+ * attachment disposition and the exact type are what keep a browser from rendering it.
+ */
 export async function presignDownload(row: DocumentRow): Promise<string> {
   return getSignedUrl(
     s3Client(),
     new GetObjectCommand({
       Bucket: config().bucketName,
       Key: documentObjectKey(row.facilityId, row.documentId),
-      ResponseContentType: row.contentType,
-      ResponseContentDisposition: `attachment; filename="${row.fileName}"`,
+      ResponseContentType: fileTypeOf(row.extension)?.contentType ?? row.contentType,
+      ResponseContentDisposition: contentDisposition(safeFileName(row.fileName, row.documentId, row.extension)),
     }),
     { expiresIn: DOCUMENT_LIMITS.downloadTtlSeconds },
   );

@@ -213,6 +213,57 @@ describe('inline Bills of Lading', () => {
   });
 });
 
+describe('names of stored documents', () => {
+  test("a file named as another type is stored, listed and downloaded under its checked type's name, with nosniff", async () => {
+    // Prepare: a PDF by its first bytes that is HTML after them, named .html; a name with a
+    // right-to-left override and an .exe extension; a direct upload named .exe.
+    const f = facility();
+    await erp().post(ordersPath(f), orders(workOrder('WO-NAMES')));
+    const lying = Buffer.from('%PDF-<html><script>alert(document.domain)</script></html>', 'latin1');
+    const rlo = pdf(`rlo ${f}`);
+    const big = pdf(`uploaded exe ${f}`);
+    const uploadId = await uploaded(f, { fileName: 'BOL\u202Efdp.exe', contentType: 'application/pdf', size: big.length }, big);
+    const record = workRecord('WR-NAMES', {
+      order: 'WO-NAMES',
+      documents: [
+        inlineDocument(lying, 'pdf', { ticket: 'BOL-7731', fileName: 'BOL-7731.html' }),
+        inlineDocument(rlo, 'pdf', { ticket: 'BOL-7732', fileName: 'Lieferschein Müller\u202Elmth.exe' }),
+        referencedDocument(uploadId),
+      ],
+    });
+
+    // Act
+    const r = await pcs().post(recordsPath(f), records(record));
+
+    // Assess: stored under names ending in .pdf.
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const listed = (await getOrder(f, 'WO-NAMES')).documents.map((d: any) => [d.fileName, d.contentType]);
+    assert.deepEqual(listed, [
+      ['BOL-7731.pdf', 'application/pdf'],
+      ['Lieferschein Müllerlmth.pdf', 'application/pdf'],
+      ['BOLfdp.pdf', 'application/pdf'],
+    ]);
+    const ids = (await getOrder(f, 'WO-NAMES')).documents.map((d: any) => d.documentId as string);
+
+    // Assess: each download is named for its checked type (RFC 6266: an ASCII fallback, and
+    // filename* in UTF-8 when the name is not ASCII), typed as it, and not sniffed.
+    const expected = [
+      'attachment; filename="BOL-7731.pdf"',
+      `attachment; filename="Lieferschein Mullerlmth.pdf"; filename*=UTF-8''Lieferschein%20M%C3%BCllerlmth.pdf`,
+      'attachment; filename="BOLfdp.pdf"',
+    ];
+    for (const [i, id] of ids.entries()) {
+      const redirect = await getNoRedirect(documentUrl(f, id), erpKey);
+      assert.equal(redirect.status, 302, JSON.stringify(redirect.body));
+      assert.equal(redirect.headers.get('x-content-type-options'), 'nosniff', 'the 302 is not sniffed');
+      const got = await download(redirect.location!);
+      assert.equal(got.status, 200);
+      assert.equal(got.headers.get('content-disposition'), expected[i]);
+      assert.equal(got.headers.get('content-type'), 'application/pdf');
+    }
+  });
+});
+
 describe('inline documents that cannot be stored', () => {
   test('bytes that are not of the declared type are 400 and nothing of the batch is stored', async () => {
     // Prepare
