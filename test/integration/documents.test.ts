@@ -8,6 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { validateWorkRecord } from '../../functions/generated/validators.cjs';
 import { type Bucket, bucketOf, download, getNoRedirect, postUpload } from '../support/bucket.ts';
@@ -551,6 +552,51 @@ describe('direct uploads', () => {
     for (const r of bad) assertProblem(r, 400);
     assertProblem(asErp, 403);
     assert.equal(largest.status, 201, `50 MiB is allowed: ${JSON.stringify(largest.body)}`);
+  });
+});
+
+describe('the S3 emulator', () => {
+  test('a copy with x-amz-copy-source-if-match copies only an object of that ETag, else 412 PreconditionFailed, as S3 does', async () => {
+    // Prepare: an object, its ETag, then the same key re-posted with other bytes of the same size.
+    const f = facility();
+    const source = `uploads/${f}/precondition`;
+    const target = `documents/${f}/precondition`;
+    const first = pdf('first version');
+    const other = Buffer.from(first.toString('latin1').replace('first', 'other'), 'latin1');
+    const put = (Body: Buffer) => bucket.s3.send(new PutObjectCommand({ Bucket: bucket.name, Key: source, Body }));
+    const copy = (etag: string) =>
+      bucket.s3.send(
+        new CopyObjectCommand({
+          Bucket: bucket.name,
+          CopySource: `${bucket.name}/${source}`,
+          CopySourceIfMatch: etag,
+          Key: target,
+          MetadataDirective: 'REPLACE',
+          Metadata: { sha256: 'x' },
+        }),
+      );
+    const checked = (await put(first)).ETag!;
+    await put(other);
+    const current = (await bucket.s3.send(new HeadObjectCommand({ Bucket: bucket.name, Key: source }))).ETag!;
+    assert.notEqual(current, checked);
+
+    // Act
+    const stale = await copy(checked).then(
+      () => null,
+      (e: { name: string; $metadata?: { httpStatusCode?: number } }) => e,
+    );
+
+    // Assess: refused, and nothing written at the target.
+    assert.equal(stale?.name, 'PreconditionFailed');
+    assert.equal(stale?.$metadata?.httpStatusCode, 412);
+    assert.deepEqual(await bucket.keys(`documents/${f}/`), []);
+
+    // Act: the current ETag copies.
+    await copy(current);
+
+    // Assess
+    const copied = await bucket.s3.send(new GetObjectCommand({ Bucket: bucket.name, Key: target }));
+    assert.ok(Buffer.from(await copied.Body!.transformToByteArray()).equals(other));
   });
 });
 
