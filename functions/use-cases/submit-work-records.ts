@@ -87,6 +87,7 @@ export async function submitWorkRecords(
     const references = await checkReferences(
       store,
       facility,
+      keyId,
       documents.map((d) => d.documents),
       checkedUploads,
     );
@@ -167,12 +168,15 @@ export async function submitWorkRecords(
 
 /**
  * Loads and checks every referenced direct upload once: it must be a document of this
- * facility, and an upload not yet attached must be complete, of its declared size and of
- * its declared type by its bytes. Throws 400 naming each bad reference by its path.
+ * facility, and an upload not yet attached must have been asked for by this key, be complete,
+ * of its declared size and of its declared type by its bytes. Throws 400 naming each bad
+ * reference by its path. Another key's pending upload is answered exactly as an unknown one:
+ * a key learns nothing of uploads it did not ask for.
  */
 async function checkReferences(
   store: RecordSubmissionStore,
   facility: string,
+  keyId: string,
   perRecord: RecordDocument[][],
   checkedUploads: Map<string, UploadCheck & { ok: true }>,
 ): Promise<Map<string, CheckedReference>> {
@@ -182,7 +186,7 @@ async function checkReferences(
   for (const ref of refs) {
     if (checked.has(ref.documentId)) continue;
     const row = await store.getDocumentRow(facility, ref.documentId);
-    if (!row) {
+    if (!row || (row.status === 'pending' && row.keyId !== keyId)) {
       errors.push({ path: `${ref.path}/identifier`, message: `document ${ref.documentId} is not known at this facility` });
       continue;
     }

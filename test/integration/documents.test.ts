@@ -532,6 +532,39 @@ describe('direct uploads', () => {
     }
   });
 
+  test('an upload can be attached only by the key that asked for it; to another key of the facility it is unknown', async () => {
+    // Prepare: a second PCS key of the same facility; the first asks for the upload and uploads.
+    const f = facility();
+    const secondKey = await stack.createKey('pcs', [f], ['--name', 'second PCS of the facility']);
+    const bytes = pdf(`asked by the first key ${f}`);
+    const id = await uploaded(f, { contentType: 'application/pdf', size: bytes.length }, bytes);
+    const unknownId = `doc_${randomBytes(16).toString('hex')}`;
+    const second = client(stack.baseUrl, secondKey);
+
+    // Act
+    const byOther = await second.post(recordsPath(f), records(workRecord('WR-NOT-MINE', { documents: [referencedDocument(id)] })));
+    const unknown = await second.post(recordsPath(f), records(workRecord('WR-UNKNOWN', { documents: [referencedDocument(unknownId)] })));
+
+    // Assess: the same answer as for an id never asked for, and nothing attached.
+    assertProblem(byOther, 400);
+    assert.deepEqual(errorPaths(byOther), ['/dispensingWorkRecord/0/associatedDocument/0/identifier']);
+    assert.deepEqual(
+      byOther.body.errors.map((e: any) => e.message.replace(id, 'ID')),
+      unknown.body.errors.map((e: any) => e.message.replace(unknownId, 'ID')),
+    );
+    assert.equal(byOther.body.detail, unknown.body.detail);
+    await assertNothingStored(f);
+    assert.deepEqual(await bucket.keys(`uploads/${f}/`), [`uploads/${f}/${id}`], 'the upload is still there');
+
+    // Act: the key that asked attaches it.
+    const byOwner = await pcs().post(recordsPath(f), records(workRecord('WR-MINE', { documents: [referencedDocument(id)] })));
+
+    // Assess
+    assert.equal(byOwner.status, 200, JSON.stringify(byOwner.body));
+    assert.equal(byOwner.body.results[0].outcome, 'created');
+    await assertDownloads(f, id, erpKey, bytes, 'application/pdf');
+  });
+
   test('bad upload requests are 400; the ERP role cannot ask for uploads', async () => {
     // Prepare
     const f = facility();

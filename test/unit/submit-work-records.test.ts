@@ -185,6 +185,37 @@ describe('submitting work records (use case)', () => {
     assert.equal(fake.objects.get(`documents/${FACILITY}/${documentId}`)?.sha256, sha256(bytes));
     assert.equal(fake.transactions.length, 1);
   });
+
+  test("another key's pending upload is refused as an unknown one, and never checked or copied", async () => {
+    // Prepare: the upload was asked for by key k1.
+    const { fake, documentId, copies } = pendingUploadStore(pdf('asked by k1'));
+    let checks = 0;
+    const check = fake.store.checkUpload;
+    fake.store.checkUpload = async (...args) => {
+      checks++;
+      return check(...args);
+    };
+    const record = workRecord('WR-UC-OTHER-KEY', { documents: [referencedDocument(documentId)] }) as unknown as WorkRecordDocument;
+
+    // Act
+    const failure = submitWorkRecords(fake.store, { facilityId: FACILITY, keyId: 'k2', records: [record] }, () => NOW);
+
+    // Assess
+    await assert.rejects(failure, (e: unknown) => {
+      assert.ok(e instanceof HubError, String(e));
+      assert.equal(e.kind, 'invalid-input');
+      assert.deepEqual(e.errors, [
+        {
+          path: '/dispensingWorkRecord/0/associatedDocument/0/identifier',
+          message: `document ${documentId} is not known at this facility`,
+        },
+      ]);
+      return true;
+    });
+    assert.equal(checks, 0, 'its bytes are not even read');
+    assert.deepEqual(copies, []);
+    assert.deepEqual(fake.transactions, []);
+  });
 });
 
 const md5 = (bytes: Uint8Array) => `"${createHash('md5').update(bytes).digest('hex')}"`;
