@@ -78,16 +78,85 @@ export function decodeBase64(text: string): Buffer | null {
   return Buffer.from(compact, 'base64');
 }
 
-/** A file name safe to hand back in Content-Disposition: no paths, no control or quote characters. */
+/** Most characters (code points) of a stored document's name, its extension included. */
+const MAX_NAME_CHARS = 200;
+
+/**
+ * What a file name must not carry: control characters (C0, DEL, C1), format characters (every
+ * bidirectional override, embedding, isolate and mark — U+202A–U+202E, U+2066–U+2069,
+ * U+200E/F, U+061C — zero-width characters, the BOM), line and paragraph separators, lone
+ * surrogates; and the characters that break a quoted header value or name a path.
+ */
+const UNSAFE_IN_NAME = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}"\\/;]/gu;
+
+/** A trailing extension: a dot and up to 10 letters or digits, at least one a letter. */
+const TRAILING_EXTENSION = /\.([\p{L}\p{N}]*\p{L}[\p{L}\p{N}]*)$/u;
+
+/**
+ * The name a stored document is kept and downloaded under. Whatever the client called it, the
+ * name ends in an extension of the type its bytes were checked as: a name of that type keeps
+ * its own spelling (`Scan.PDF`, `photo.jpeg` for a jpg); another extension is replaced
+ * (`BOL-7731.html` → `BOL-7731.pdf`, `BOL.pdf.exe` → `BOL.pdf`); a name without one gets it.
+ * Only the last path segment counts; control, format (bidi) and path characters, quotes and
+ * semicolons are dropped, as are leading dots and blanks around the stem. Nothing left → the
+ * document id. Pure: the same name for the same input, at upload and at inline storage alike.
+ */
 export function safeFileName(name: string | undefined, documentId: string, extension: string): string {
-  const base = (name ?? '')
-    .split(/[\\/]/)
-    .pop()!
-    .replace(/[\u0000-\u001f\u007f"\\;]/g, '')
-    .trim()
-    .slice(0, 200);
-  return base || `${documentId}.${extension}`;
+  const checked = fileTypeOf(extension);
+  const ext = extension.trim().replace(/^\./, '').toLowerCase();
+  const lastSegment = (name ?? '').normalize('NFC').split(/[\\/]/).pop()!;
+  let stem = lastSegment
+    .replace(UNSAFE_IN_NAME, '')
+    .replace(/\s+/gu, ' ')
+    .replace(/[\s.]+$/u, '')
+    .trimStart();
+  let own = '';
+  const match = TRAILING_EXTENSION.exec(stem);
+  if (match && match[1]!.length <= 10) {
+    stem = stem.slice(0, match.index);
+    // A name of the checked type keeps its spelling; any other extension goes.
+    if (checked && fileTypeOf(match[1]!)?.contentType === checked.contentType) own = match[1]!;
+  }
+  // `BOL.pdf.exe`: once `.exe` is gone, the stem may already end in the checked type.
+  if (!own) {
+    const inner = TRAILING_EXTENSION.exec(stem);
+    if (inner && checked && fileTypeOf(inner[1]!)?.contentType === checked.contentType) {
+      own = inner[1]!;
+      stem = stem.slice(0, inner.index);
+    }
+  }
+  stem = stem.replace(/^[\s.]+/u, '').replace(/[\s.]+$/u, '');
+  const suffix = `.${own || ext}`;
+  if (!stem) return `${documentId}.${ext}`;
+  const room = MAX_NAME_CHARS - [...suffix].length;
+  const kept = [...stem]
+    .slice(0, room)
+    .join('')
+    .replace(/[\s.]+$/u, '');
+  return `${kept}${suffix}`;
 }
+
+/**
+ * A Content-Disposition `attachment` header value for this name, as RFC 6266 has it: a quoted
+ * ASCII `filename` every client reads (accents dropped, other non-ASCII as `_`), and, when the
+ * name is not plain ASCII, `filename*` with the name in UTF-8 (RFC 8187), which clients that
+ * know it prefer. Expects a name from safeFileName (no controls, quotes or backslashes), and
+ * escapes quotes and backslashes anyway.
+ */
+export function contentDisposition(fileName: string): string {
+  const ascii = fileName
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .replace(/[^\x20-\x7e]/g, '_')
+    .replace(/["\\]/g, '\\$&');
+  const header = `attachment; filename="${ascii}"`;
+  if (/^[\x20-\x7e]*$/.test(fileName)) return header;
+  return `${header}; filename*=UTF-8''${encodeRfc8187(fileName)}`;
+}
+
+/** Percent-encodes UTF-8 bytes except RFC 8187's attr-char (letters, digits, !#$&+-.^_`|~). */
+const encodeRfc8187 = (value: string): string =>
+  encodeURIComponent(value).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** The agency under which the hub names the documents it stores (the standard's spelling). */
 export const HUB_DOCUMENT_AGENCY = 'AssignedByReciever' satisfies AgencyCode;

@@ -1,6 +1,6 @@
 /**
  * The middleware stack, in one order for every handler:
- *   logger context → metrics flush → problem+json errors → header/event normalizers → key
+ *   security headers → logger context → metrics flush → problem+json errors → header/event normalizers → key
  *   and scope check → (POST, shared/body.ts) size and depth guard → JSON body parser →
  *   envelope (bare arrays, the older form) → schema validator.
  * Handlers built with httpHandler() receive an authenticated caller, the validated
@@ -61,6 +61,16 @@ function problemJson(): MiddlewareObj<HubEvent, HubResult> {
   };
 }
 
+/** Headers every answer carries, errors included: no client may sniff a type other than the one declared. */
+export const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff' } as const;
+
+function securityHeaders(): MiddlewareObj<HubEvent, HubResult> {
+  const add = (request: { response: HubResult | null | undefined }) => {
+    if (request.response) request.response = { ...request.response, headers: { ...request.response.headers, ...SECURITY_HEADERS } };
+  };
+  return { after: add, onError: add };
+}
+
 /** 401 without a valid key, 400 on a malformed facility id, 403 outside the key's role or facilities. */
 function authorize(def: RouteDef): MiddlewareObj<HubEvent, HubResult> {
   return {
@@ -90,6 +100,8 @@ export function httpHandler<const Id extends RouteId, B = undefined>(
 ) {
   const def = route(routeId);
   const chain = middy<HubEvent, HubResult>()
+    // First in, so last out: its after and onError see the final response, problem+json included.
+    .use(securityHeaders())
     .use(injectLambdaContext(logger))
     // Flushes the request's business metrics (EMF) after the response, errors included.
     .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))

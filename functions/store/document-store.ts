@@ -9,7 +9,7 @@ import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, PutObjectComm
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createPresignedPost, type PresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { DOCUMENT_LIMITS } from '../domain/bills-of-lading.ts';
+import { contentDisposition, DOCUMENT_LIMITS, fileTypeOf, safeFileName } from '../domain/bills-of-lading.ts';
 import { dynamoClient, s3Client } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
@@ -116,8 +116,18 @@ export async function putDocumentObject(
   );
 }
 
+/**
+ * Which object a check read: its ETag, and its version id where the bucket keeps versions (it
+ * does on AWS; the local emulator has none). The copy that attaches an upload names these, so
+ * it copies exactly the bytes that were checked and never what was re-posted since.
+ */
+export interface UploadVersion {
+  etag: string;
+  versionId?: string;
+}
+
 /** What a check of an uploaded object found. */
-export type UploadCheck = { ok: true; size: number; sha256: string } | { ok: false; reason: string };
+export type UploadCheck = { ok: true; size: number; sha256: string; version: UploadVersion } | { ok: false; reason: string };
 
 /**
  * Reads an uploaded object once, end to end: its size, its first bytes and its SHA-256.
@@ -130,9 +140,11 @@ export async function checkUpload(
   accept: (head: Uint8Array) => boolean,
 ): Promise<UploadCheck> {
   let body: Readable;
+  let version: UploadVersion;
   try {
     const out = await s3Client().send(new GetObjectCommand({ Bucket: config().bucketName, Key: uploadObjectKey(facilityId, documentId) }));
     body = out.Body as Readable;
+    version = { etag: out.ETag!, ...(out.VersionId && out.VersionId !== 'null' ? { versionId: out.VersionId } : {}) };
   } catch (e) {
     if (isMissingObject(e)) {
       return { ok: false, reason: 'has not been uploaded (or the upload did not complete)' };
@@ -153,36 +165,52 @@ export async function checkUpload(
   }
   if (size !== declaredSize) return { ok: false, reason: `has ${size} bytes, not the ${declaredSize} declared` };
   if (!accept(head)) return { ok: false, reason: 'does not have the content of the declared file type' };
-  return { ok: true, size, sha256: hash.digest('hex') };
+  return { ok: true, size, sha256: hash.digest('hex'), version };
 }
 
 /** True for S3's answer that an object is not there (NoSuchKey, or a bare 404 on a copy). */
 const isMissingObject = (e: unknown): boolean =>
   (e as Error).name === 'NoSuchKey' || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404;
 
+/** True for S3's answer that a copy's source precondition (x-amz-copy-source-if-match) did not hold. */
+const isPreconditionFailed = (e: unknown): boolean =>
+  (e as Error).name === 'PreconditionFailed' || (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412;
+
 /**
- * Moves a checked upload to its place among attached documents (server-side copy). An upload
- * gone meanwhile was attached by a racing request: that is a concurrent change, retried.
+ * Moves a checked upload to its place among attached documents (server-side copy) — exactly
+ * the object that was checked: the copy names its version (where the bucket keeps versions)
+ * and requires its ETag (CopySourceIfMatch). `changed` when the upload was replaced since the
+ * check (the presigned POST stays valid for 15 minutes): nothing was copied. An upload gone
+ * meanwhile was attached by a racing request: that is a concurrent change, retried.
  */
-export async function attachUploadObject(facilityId: string, documentId: string, sha256: string): Promise<void> {
+export async function attachUploadObject(
+  facilityId: string,
+  documentId: string,
+  sha256: string,
+  version: UploadVersion,
+): Promise<'attached' | 'changed'> {
   const { bucketName } = config();
-  await s3Client()
+  const source = `${bucketName}/${uploadObjectKey(facilityId, documentId)}`;
+  return s3Client()
     .send(
       new CopyObjectCommand({
         Bucket: bucketName,
-        CopySource: `${bucketName}/${uploadObjectKey(facilityId, documentId)}`,
+        CopySource: version.versionId ? `${source}?versionId=${encodeURIComponent(version.versionId)}` : source,
+        CopySourceIfMatch: version.etag,
         Key: documentObjectKey(facilityId, documentId),
         MetadataDirective: 'REPLACE',
         Metadata: { sha256 },
         ServerSideEncryption: 'AES256',
       }),
     )
-    .catch((e: Error) => {
-      if (isMissingObject(e)) {
-        throw new ConcurrentChangeError();
-      }
-      throw e;
-    });
+    .then(
+      () => 'attached' as const,
+      (e: Error) => {
+        if (isPreconditionFailed(e)) return 'changed' as const;
+        if (isMissingObject(e)) throw new ConcurrentChangeError();
+        throw e;
+      },
+    );
 }
 
 /** Deletes objects without failing the request (a leftover is invisible: no stored row points at it). */
@@ -210,15 +238,20 @@ export async function presignUpload(facilityId: string, documentId: string, cont
   });
 }
 
-/** A presigned GET of a stored document, named for download. */
+/**
+ * A presigned GET of a stored document, named for download: typed as the type its bytes were
+ * checked as, and named with that type's extension (rows stored before names were made safe
+ * are made safe here too). S3 cannot add X-Content-Type-Options to a presigned GET; the
+ * attachment disposition and the exact type are what keep a browser from rendering it.
+ */
 export async function presignDownload(row: DocumentRow): Promise<string> {
   return getSignedUrl(
     s3Client(),
     new GetObjectCommand({
       Bucket: config().bucketName,
       Key: documentObjectKey(row.facilityId, row.documentId),
-      ResponseContentType: row.contentType,
-      ResponseContentDisposition: `attachment; filename="${row.fileName}"`,
+      ResponseContentType: fileTypeOf(row.extension)?.contentType ?? row.contentType,
+      ResponseContentDisposition: contentDisposition(safeFileName(row.fileName, row.documentId, row.extension)),
     }),
     { expiresIn: DOCUMENT_LIMITS.downloadTtlSeconds },
   );

@@ -9,6 +9,8 @@
  * Nothing dangles: files are stored before the transaction that writes the records and
  * makes their documents visible; if that transaction fails, the files of this attempt are
  * deleted, and in any case no stored row points at them.
+ * What is attached is what was checked: an upload is copied pinned to the object its check
+ * read (version and ETag), and one re-posted since is a 409, not a document of other bytes.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -21,10 +23,10 @@ import {
   withDocumentReferences,
 } from '../domain/bills-of-lading.ts';
 import { enforceStoredSizes } from '../domain/documents.ts';
-import { type ErrorItem, invalidInput } from '../domain/errors.ts';
+import { conflict, type ErrorItem, invalidInput } from '../domain/errors.ts';
 import { planRecordBatch, type RecordResult, recordContentHash, type WorkRecordDocument } from '../domain/work-records.ts';
 import { LIMITS } from '../shared/config.ts';
-import { type DocumentRow, storedRowCheck, storedRowPut, type UploadCheck } from '../store/document-store.ts';
+import { type DocumentRow, storedRowCheck, storedRowPut, type UploadCheck, type UploadVersion } from '../store/document-store.ts';
 import { documentObjectKey, isDocumentSk, uploadObjectKey } from '../store/keys.ts';
 import { orderPut } from '../store/order-store.ts';
 import { recordPut, type StoredDocumentRef } from '../store/record-store.ts';
@@ -36,7 +38,8 @@ const POINTER = '/dispensingWorkRecord';
 export interface RecordSubmissionStore {
   getDocumentRow(facilityId: string, documentId: string): Promise<DocumentRow | null>;
   checkUpload(facilityId: string, documentId: string, declaredSize: number, accept: (head: Uint8Array) => boolean): Promise<UploadCheck>;
-  attachUploadObject(facilityId: string, documentId: string, sha256: string): Promise<void>;
+  /** Copies exactly the checked object into place; `changed` (nothing copied) when it was replaced since its check. */
+  attachUploadObject(facilityId: string, documentId: string, sha256: string, version: UploadVersion): Promise<'attached' | 'changed'>;
   putDocumentObject(facilityId: string, documentId: string, bytes: Uint8Array, contentType: string, sha256: string): Promise<void>;
   deleteObjectsQuietly(keys: readonly string[]): Promise<void>;
   loadRecords: typeof import('../store/record-store.ts').loadRecords;
@@ -58,6 +61,8 @@ interface CheckedReference {
   wasPending: boolean;
   sha256: string;
   size: number;
+  /** The object that was checked (pending uploads only). */
+  version?: UploadVersion;
 }
 
 /** Applies a batch of records all or nothing; answers each record's outcome and how many were created. */
@@ -82,6 +87,7 @@ export async function submitWorkRecords(
     const references = await checkReferences(
       store,
       facility,
+      keyId,
       documents.map((d) => d.documents),
       checkedUploads,
     );
@@ -162,12 +168,15 @@ export async function submitWorkRecords(
 
 /**
  * Loads and checks every referenced direct upload once: it must be a document of this
- * facility, and an upload not yet attached must be complete, of its declared size and of
- * its declared type by its bytes. Throws 400 naming each bad reference by its path.
+ * facility, and an upload not yet attached must have been asked for by this key, be complete,
+ * of its declared size and of its declared type by its bytes. Throws 400 naming each bad
+ * reference by its path. Another key's pending upload is answered exactly as an unknown one:
+ * a key learns nothing of uploads it did not ask for.
  */
 async function checkReferences(
   store: RecordSubmissionStore,
   facility: string,
+  keyId: string,
   perRecord: RecordDocument[][],
   checkedUploads: Map<string, UploadCheck & { ok: true }>,
 ): Promise<Map<string, CheckedReference>> {
@@ -177,7 +186,7 @@ async function checkReferences(
   for (const ref of refs) {
     if (checked.has(ref.documentId)) continue;
     const row = await store.getDocumentRow(facility, ref.documentId);
-    if (!row) {
+    if (!row || (row.status === 'pending' && row.keyId !== keyId)) {
       errors.push({ path: `${ref.path}/identifier`, message: `document ${ref.documentId} is not known at this facility` });
       continue;
     }
@@ -193,7 +202,7 @@ async function checkReferences(
       continue;
     }
     checkedUploads.set(row.documentId, result);
-    checked.set(ref.documentId, { row, wasPending: true, sha256: result.sha256, size: result.size });
+    checked.set(ref.documentId, { row, wasPending: true, sha256: result.sha256, size: result.size, version: result.version });
   }
   if (errors.length > 0) throw invalidInput('Some referenced documents cannot be attached; nothing in this request was applied.', errors);
   return checked;
@@ -243,7 +252,14 @@ async function storeDocuments(
       const checked = references.get(doc.documentId)!;
       const documentType = record.associatedDocument?.[doc.index]?.documentType as string | undefined;
       if (checked.wasPending) {
-        await store.attachUploadObject(facility, doc.documentId, checked.sha256);
+        const copied = await store.attachUploadObject(facility, doc.documentId, checked.sha256, checked.version!);
+        if (copied === 'changed') {
+          // Re-posted after the check: what would be attached is not what was checked.
+          throw conflict(
+            `Upload ${doc.documentId} changed after the hub checked it; nothing in this request was applied. Upload the file again (ask for a new upload) and resubmit.`,
+            [{ path: `${doc.path}/identifier`, message: `document ${doc.documentId} was replaced after it was checked` }],
+          );
+        }
         const row: DocumentRow = {
           ...checked.row,
           status: 'stored',

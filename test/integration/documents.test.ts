@@ -8,6 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { validateWorkRecord } from '../../functions/generated/validators.cjs';
 import { type Bucket, bucketOf, download, getNoRedirect, postUpload } from '../support/bucket.ts';
@@ -210,6 +211,57 @@ describe('inline Bills of Lading', () => {
     assertProblem(unknown, 404);
     for (const r of malformed) assertProblem(r, 404);
     assert.equal((await getNoRedirect(documentUrl(f, id), erpKey)).status, 302, 'control: it is there at its own facility');
+  });
+});
+
+describe('names of stored documents', () => {
+  test("a file named as another type is stored, listed and downloaded under its checked type's name, with nosniff", async () => {
+    // Prepare: a PDF by its first bytes that is HTML after them, named .html; a name with a
+    // right-to-left override and an .exe extension; a direct upload named .exe.
+    const f = facility();
+    await erp().post(ordersPath(f), orders(workOrder('WO-NAMES')));
+    const lying = Buffer.from('%PDF-<html><script>alert(document.domain)</script></html>', 'latin1');
+    const rlo = pdf(`rlo ${f}`);
+    const big = pdf(`uploaded exe ${f}`);
+    const uploadId = await uploaded(f, { fileName: 'BOL\u202Efdp.exe', contentType: 'application/pdf', size: big.length }, big);
+    const record = workRecord('WR-NAMES', {
+      order: 'WO-NAMES',
+      documents: [
+        inlineDocument(lying, 'pdf', { ticket: 'BOL-7731', fileName: 'BOL-7731.html' }),
+        inlineDocument(rlo, 'pdf', { ticket: 'BOL-7732', fileName: 'Lieferschein Müller\u202Elmth.exe' }),
+        referencedDocument(uploadId),
+      ],
+    });
+
+    // Act
+    const r = await pcs().post(recordsPath(f), records(record));
+
+    // Assess: stored under names ending in .pdf.
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const listed = (await getOrder(f, 'WO-NAMES')).documents.map((d: any) => [d.fileName, d.contentType]);
+    assert.deepEqual(listed, [
+      ['BOL-7731.pdf', 'application/pdf'],
+      ['Lieferschein Müllerlmth.pdf', 'application/pdf'],
+      ['BOLfdp.pdf', 'application/pdf'],
+    ]);
+    const ids = (await getOrder(f, 'WO-NAMES')).documents.map((d: any) => d.documentId as string);
+
+    // Assess: each download is named for its checked type (RFC 6266: an ASCII fallback, and
+    // filename* in UTF-8 when the name is not ASCII), typed as it, and not sniffed.
+    const expected = [
+      'attachment; filename="BOL-7731.pdf"',
+      `attachment; filename="Lieferschein Mullerlmth.pdf"; filename*=UTF-8''Lieferschein%20M%C3%BCllerlmth.pdf`,
+      'attachment; filename="BOLfdp.pdf"',
+    ];
+    for (const [i, id] of ids.entries()) {
+      const redirect = await getNoRedirect(documentUrl(f, id), erpKey);
+      assert.equal(redirect.status, 302, JSON.stringify(redirect.body));
+      assert.equal(redirect.headers.get('x-content-type-options'), 'nosniff', 'the 302 is not sniffed');
+      const got = await download(redirect.location!);
+      assert.equal(got.status, 200);
+      assert.equal(got.headers.get('content-disposition'), expected[i]);
+      assert.equal(got.headers.get('content-type'), 'application/pdf');
+    }
   });
 });
 
@@ -480,6 +532,39 @@ describe('direct uploads', () => {
     }
   });
 
+  test('an upload can be attached only by the key that asked for it; to another key of the facility it is unknown', async () => {
+    // Prepare: a second PCS key of the same facility; the first asks for the upload and uploads.
+    const f = facility();
+    const secondKey = await stack.createKey('pcs', [f], ['--name', 'second PCS of the facility']);
+    const bytes = pdf(`asked by the first key ${f}`);
+    const id = await uploaded(f, { contentType: 'application/pdf', size: bytes.length }, bytes);
+    const unknownId = `doc_${randomBytes(16).toString('hex')}`;
+    const second = client(stack.baseUrl, secondKey);
+
+    // Act
+    const byOther = await second.post(recordsPath(f), records(workRecord('WR-NOT-MINE', { documents: [referencedDocument(id)] })));
+    const unknown = await second.post(recordsPath(f), records(workRecord('WR-UNKNOWN', { documents: [referencedDocument(unknownId)] })));
+
+    // Assess: the same answer as for an id never asked for, and nothing attached.
+    assertProblem(byOther, 400);
+    assert.deepEqual(errorPaths(byOther), ['/dispensingWorkRecord/0/associatedDocument/0/identifier']);
+    assert.deepEqual(
+      byOther.body.errors.map((e: any) => e.message.replace(id, 'ID')),
+      unknown.body.errors.map((e: any) => e.message.replace(unknownId, 'ID')),
+    );
+    assert.equal(byOther.body.detail, unknown.body.detail);
+    await assertNothingStored(f);
+    assert.deepEqual(await bucket.keys(`uploads/${f}/`), [`uploads/${f}/${id}`], 'the upload is still there');
+
+    // Act: the key that asked attaches it.
+    const byOwner = await pcs().post(recordsPath(f), records(workRecord('WR-MINE', { documents: [referencedDocument(id)] })));
+
+    // Assess
+    assert.equal(byOwner.status, 200, JSON.stringify(byOwner.body));
+    assert.equal(byOwner.body.results[0].outcome, 'created');
+    await assertDownloads(f, id, erpKey, bytes, 'application/pdf');
+  });
+
   test('bad upload requests are 400; the ERP role cannot ask for uploads', async () => {
     // Prepare
     const f = facility();
@@ -500,6 +585,51 @@ describe('direct uploads', () => {
     for (const r of bad) assertProblem(r, 400);
     assertProblem(asErp, 403);
     assert.equal(largest.status, 201, `50 MiB is allowed: ${JSON.stringify(largest.body)}`);
+  });
+});
+
+describe('the S3 emulator', () => {
+  test('a copy with x-amz-copy-source-if-match copies only an object of that ETag, else 412 PreconditionFailed, as S3 does', async () => {
+    // Prepare: an object, its ETag, then the same key re-posted with other bytes of the same size.
+    const f = facility();
+    const source = `uploads/${f}/precondition`;
+    const target = `documents/${f}/precondition`;
+    const first = pdf('first version');
+    const other = Buffer.from(first.toString('latin1').replace('first', 'other'), 'latin1');
+    const put = (Body: Buffer) => bucket.s3.send(new PutObjectCommand({ Bucket: bucket.name, Key: source, Body }));
+    const copy = (etag: string) =>
+      bucket.s3.send(
+        new CopyObjectCommand({
+          Bucket: bucket.name,
+          CopySource: `${bucket.name}/${source}`,
+          CopySourceIfMatch: etag,
+          Key: target,
+          MetadataDirective: 'REPLACE',
+          Metadata: { sha256: 'x' },
+        }),
+      );
+    const checked = (await put(first)).ETag!;
+    await put(other);
+    const current = (await bucket.s3.send(new HeadObjectCommand({ Bucket: bucket.name, Key: source }))).ETag!;
+    assert.notEqual(current, checked);
+
+    // Act
+    const stale = await copy(checked).then(
+      () => null,
+      (e: { name: string; $metadata?: { httpStatusCode?: number } }) => e,
+    );
+
+    // Assess: refused, and nothing written at the target.
+    assert.equal(stale?.name, 'PreconditionFailed');
+    assert.equal(stale?.$metadata?.httpStatusCode, 412);
+    assert.deepEqual(await bucket.keys(`documents/${f}/`), []);
+
+    // Act: the current ETag copies.
+    await copy(current);
+
+    // Assess
+    const copied = await bucket.s3.send(new GetObjectCommand({ Bucket: bucket.name, Key: target }));
+    assert.ok(Buffer.from(await copied.Body!.transformToByteArray()).equals(other));
   });
 });
 

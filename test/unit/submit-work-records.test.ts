@@ -5,14 +5,16 @@
  */
 
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, test } from 'vitest';
 import { identityKey } from '../../functions/domain/documents.ts';
+import { HubError } from '../../functions/domain/errors.ts';
 import type { WorkRecordDocument } from '../../functions/domain/work-records.ts';
 import { isDocumentSk } from '../../functions/store/keys.ts';
 import { type TransactItem, transactItemKey } from '../../functions/store/transact.ts';
 import { type RecordSubmissionStore, submitWorkRecords } from '../../functions/use-cases/submit-work-records.ts';
 import { pdf, sha256 } from '../support/files.ts';
-import { inlineDocument, workRecord } from '../support/records.ts';
+import { inlineDocument, referencedDocument, workRecord } from '../support/records.ts';
 
 const FACILITY = 'PLANT-UC';
 const NOW = Date.parse('2026-12-02T08:00:00.000Z');
@@ -32,7 +34,7 @@ function fakeStore(fail: { put?: boolean; transact?: boolean } = {}): Fake {
   const store: RecordSubmissionStore = {
     getDocumentRow: async () => null,
     checkUpload: async () => ({ ok: false, reason: 'has not been uploaded' }),
-    attachUploadObject: async () => undefined,
+    attachUploadObject: async () => 'attached',
     async putDocumentObject(facilityId, documentId, bytes, _contentType, hash) {
       if (fail.put) throw Object.assign(new Error('S3 is down'), { name: 'ServiceUnavailable' });
       objects.set(`documents/${facilityId}/${documentId}`, { bytes, sha256: hash });
@@ -135,4 +137,128 @@ describe('submitting work records (use case)', () => {
     );
     assert.equal(again.objects.size, 0);
   });
+
+  test('an upload replaced between its check and its copy is refused with 409 naming it, and nothing is written', async () => {
+    // Prepare: a pending direct upload of a PDF, which the uploader re-posts (same presigned POST,
+    // same size, HTML bytes) right after the hub has checked it.
+    const { fake, documentId, uploads, copies } = pendingUploadStore(pdf('the checked one'));
+    const html = Buffer.from(`%PDF-<html><script>alert(1)</script></html>`.padEnd(uploads.get(documentId)!.bytes.length, ' '));
+    fake.store.checkUpload = (
+      (check) =>
+      async (...args: Parameters<RecordSubmissionStore['checkUpload']>) => {
+        const result = await check(...args);
+        uploads.set(documentId, { bytes: html, etag: md5(html) });
+        return result;
+      }
+    )(fake.store.checkUpload);
+    const record = workRecord('WR-UC-RACE', { documents: [referencedDocument(documentId)] }) as unknown as WorkRecordDocument;
+
+    // Act
+    const failure = submit(fake, [record]);
+
+    // Assess
+    await assert.rejects(failure, (e: unknown) => {
+      assert.ok(e instanceof HubError, String(e));
+      assert.equal(e.kind, 'conflict');
+      assert.match(e.message, new RegExp(documentId));
+      assert.deepEqual(
+        e.errors?.map((x) => x.path),
+        ['/dispensingWorkRecord/0/associatedDocument/0/identifier'],
+      );
+      return true;
+    });
+    assert.equal(copies.length, 1, 'one copy was tried');
+    assert.deepEqual(fake.transactions, [], 'no row is written');
+    assert.deepEqual([...fake.objects.keys()], [], 'nothing is stored under documents/');
+  });
+
+  test('an upload unchanged since its check is copied pinned to what was checked', async () => {
+    // Prepare
+    const bytes = pdf('unchanged');
+    const { fake, documentId, copies } = pendingUploadStore(bytes);
+    const record = workRecord('WR-UC-PINNED', { documents: [referencedDocument(documentId)] }) as unknown as WorkRecordDocument;
+
+    // Act
+    const { created } = await submit(fake, [record]);
+
+    // Assess
+    assert.equal(created, 1);
+    assert.deepEqual(copies, [{ documentId, etag: md5(bytes) }]);
+    assert.equal(fake.objects.get(`documents/${FACILITY}/${documentId}`)?.sha256, sha256(bytes));
+    assert.equal(fake.transactions.length, 1);
+  });
+
+  test("another key's pending upload is refused as an unknown one, and never checked or copied", async () => {
+    // Prepare: the upload was asked for by key k1.
+    const { fake, documentId, copies } = pendingUploadStore(pdf('asked by k1'));
+    let checks = 0;
+    const check = fake.store.checkUpload;
+    fake.store.checkUpload = async (...args) => {
+      checks++;
+      return check(...args);
+    };
+    const record = workRecord('WR-UC-OTHER-KEY', { documents: [referencedDocument(documentId)] }) as unknown as WorkRecordDocument;
+
+    // Act
+    const failure = submitWorkRecords(fake.store, { facilityId: FACILITY, keyId: 'k2', records: [record] }, () => NOW);
+
+    // Assess
+    await assert.rejects(failure, (e: unknown) => {
+      assert.ok(e instanceof HubError, String(e));
+      assert.equal(e.kind, 'invalid-input');
+      assert.deepEqual(e.errors, [
+        {
+          path: '/dispensingWorkRecord/0/associatedDocument/0/identifier',
+          message: `document ${documentId} is not known at this facility`,
+        },
+      ]);
+      return true;
+    });
+    assert.equal(checks, 0, 'its bytes are not even read');
+    assert.deepEqual(copies, []);
+    assert.deepEqual(fake.transactions, []);
+  });
 });
+
+const md5 = (bytes: Uint8Array) => `"${createHash('md5').update(bytes).digest('hex')}"`;
+
+/**
+ * A store with one pending direct upload whose object store behaves as S3 without versions: a
+ * copy takes the object as it is at copy time, unless the copy names the ETag it must have
+ * (CopySourceIfMatch), which fails when the object changed.
+ */
+function pendingUploadStore(bytes: Buffer) {
+  const fake = fakeStore();
+  const documentId = `doc_${'c'.repeat(32)}`;
+  const uploads = new Map([[documentId, { bytes: bytes as Uint8Array, etag: md5(bytes) }]]);
+  const copies: { documentId: string; etag: string | undefined }[] = [];
+  fake.store.getDocumentRow = async (facilityId, id) =>
+    id === documentId
+      ? {
+          facilityId,
+          documentId,
+          status: 'pending',
+          fileName: 'bol.pdf',
+          contentType: 'application/pdf',
+          extension: 'pdf',
+          size: bytes.length,
+          createdAt: new Date(NOW).toISOString(),
+          keyId: 'k1',
+        }
+      : null;
+  fake.store.checkUpload = async (_facilityId, id, declaredSize, accept) => {
+    const object = uploads.get(id);
+    if (!object) return { ok: false, reason: 'has not been uploaded' };
+    if (object.bytes.length !== declaredSize) return { ok: false, reason: 'has another size' };
+    if (!accept(object.bytes.subarray(0, 16))) return { ok: false, reason: 'is of another type' };
+    return { ok: true, size: object.bytes.length, sha256: sha256(object.bytes), version: { etag: object.etag } };
+  };
+  fake.store.attachUploadObject = (async (facilityId: string, id: string, hash: string, version?: { etag: string }) => {
+    copies.push({ documentId: id, etag: version?.etag });
+    const object = uploads.get(id)!;
+    if (version && version.etag !== object.etag) return 'changed';
+    fake.objects.set(`documents/${facilityId}/${id}`, { bytes: object.bytes, sha256: hash });
+    return 'attached';
+  }) as RecordSubmissionStore['attachUploadObject'];
+  return { fake, documentId, uploads, copies };
+}
