@@ -16,6 +16,7 @@ import { AUTHORIZER_ENTRY, ROUTES, type RouteDef } from '../../functions/routes.
 import { LIMITS } from '../../functions/shared/config.ts';
 import type { HubEvent } from '../../functions/shared/middleware.ts';
 import { problemType } from '../../functions/shared/problem.ts';
+import { decodeUtf8 } from '../../functions/shared/well-formed.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -151,7 +152,9 @@ export async function createGateway(log: (line: string) => void = () => undefine
     r.params.forEach((name, i) => {
       pathParameters[name] = decodeURIComponent(m[i + 1]!);
     });
-    const isText = !headers['content-type'] || TEXT_TYPES.test(headers['content-type']);
+    // Text is passed as a string, as API Gateway does; bytes that are not UTF-8 go base64 so the
+    // function sees them exactly (and refuses them) instead of a lossy decode.
+    const bodyText = !headers['content-type'] || TEXT_TYPES.test(headers['content-type']) ? decodeUtf8(body) : null;
     const now = new Date();
     const routeKey = `${r.def.method} ${r.def.path}`;
     const requestContext = {
@@ -215,8 +218,8 @@ export async function createGateway(log: (line: string) => void = () => undefine
       ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
       ...(r.params.length ? { pathParameters } : {}),
       requestContext: { ...requestContext, ...(authorizerContext ? { authorizer: { lambda: authorizerContext } } : {}) },
-      ...(body.length ? { body: isText ? body.toString('utf8') : body.toString('base64') } : {}),
-      isBase64Encoded: body.length > 0 && !isText,
+      ...(body.length ? { body: bodyText ?? body.toString('base64') } : {}),
+      isBase64Encoded: body.length > 0 && bodyText === null,
     } as unknown as HubEvent;
 
     const result = (await r.handler(event, lambdaContext(r.def.id, requestId))) as APIGatewayProxyStructuredResultV2;

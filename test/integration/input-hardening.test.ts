@@ -1,14 +1,16 @@
 /**
- * Hostile and unusual input end to end over real HTTP: values past DynamoDB's key limits.
- * Every such request is answered 4xx problem+json and writes nothing.
+ * Hostile and unusual input end to end over real HTTP: values past DynamoDB's key limits and
+ * text that is not well-formed Unicode. Every such request is answered 4xx problem+json and
+ * writes nothing. Raw requests go through node:http (fetch would normalise them).
  */
 
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { beforeAll, describe, test } from 'vitest';
 import { orders, workOrder } from '../support/documents.ts';
 import { client, sleep } from '../support/local-stack.ts';
-import { assertProblem, errorPaths } from '../support/problems.ts';
-import { records, workRecord } from '../support/records.ts';
+import { assertProblem, errorPaths, type ProblemReply } from '../support/problems.ts';
+import { acknowledgement, acknowledgements, records, workRecord } from '../support/records.ts';
 import { type SharedStack, sharedStack } from '../support/shared-stack.ts';
 
 let stack: SharedStack;
@@ -33,6 +35,41 @@ const erp = () => client(stack.baseUrl, erpKey);
 const pcs = () => client(stack.baseUrl, pcsKey);
 const ordersPath = (f: string) => `/facility/${f}/dispensingWorkorders`;
 const orderPath = (f: string, number: string) => `${ordersPath(f)}/${encodeURIComponent(number)}`;
+
+interface RawReply extends ProblemReply {
+  text: string;
+}
+
+function toReply(status: number, headers: Record<string, string | string[] | undefined>, text: string): RawReply {
+  const h = new Headers();
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  return { status, headers: h, body, text };
+}
+
+/** A request with the path exactly as given (node:http sends it unchanged) and an optional raw body. */
+function rawRequest(method: string, path: string, options: { key?: string; body?: Buffer; headers?: Record<string, string> } = {}) {
+  const { hostname, port } = new URL(stack.baseUrl);
+  const headers: Record<string, string> = { ...(options.key ? { 'x-api-key': options.key } : {}), ...options.headers };
+  if (options.body) {
+    headers['content-type'] ??= 'application/json';
+    headers['content-length'] = String(options.body.length);
+  }
+  return new Promise<RawReply>((resolve, reject) => {
+    const req = request({ hostname, port, method, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve(toReply(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString('utf8'))));
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
 
 /** Every order the facility's poll serves from the beginning (the initial load). */
 async function polledNumbers(f: string): Promise<string[]> {
@@ -101,5 +138,86 @@ describe('client input that reaches DynamoDB keys (finding 1)', () => {
       assert.deepEqual(errorPaths(r), ['/dispensingWorkOrder/0/workOrderIdentifier/number']);
     }
     assert.deepEqual(await polledNumbers(f), []);
+  });
+});
+
+describe('text that is not well-formed Unicode (finding 3)', () => {
+  test('a body that is not UTF-8 is 400 naming the body: distinct inputs never collide', async () => {
+    const f = facility();
+    const json = JSON.stringify(orders(workOrder('WO-@@-74')));
+    const at = json.indexOf('@@');
+    for (const bad of [
+      [0xff, 0xfe],
+      [0xfe, 0xff],
+      [0xc3, 0x28],
+      [0xed, 0xa0],
+    ]) {
+      const body = Buffer.concat([Buffer.from(json.slice(0, at)), Buffer.from(bad), Buffer.from(json.slice(at + 2))]);
+      const r = await rawRequest('POST', ordersPath(f), { key: erpKey, body });
+      assertProblem(r, 400);
+      assert.match(r.body.detail, /body is not valid UTF-8/);
+    }
+    assertProblem(await erp().get(orderPath(f, 'WO-\uFFFD\uFFFD-74')), 404);
+    assert.deepEqual(await polledNumbers(f), []);
+  });
+
+  test('a lone surrogate in a body value is 400 naming its JSON pointer; nothing is stored', async () => {
+    const f = facility();
+    for (const lone of ['\\ud800', '\\udfff', '\\ude00\\ud83d']) {
+      const body = JSON.stringify(orders(workOrder('WO-SURROGATE-75'), workOrder('WO-76'))).replace('"WO-SURROGATE-75"', `"${lone}WO-75"`);
+      const r = await rawRequest('POST', ordersPath(f), { key: erpKey, body: Buffer.from(body) });
+      assertProblem(r, 400);
+      assert.deepEqual(errorPaths(r), ['/dispensingWorkOrder/0/workOrderIdentifier/number'], lone);
+    }
+    assert.deepEqual(await polledNumbers(f), []);
+  });
+
+  test('a lone surrogate in a property name, or in a bare array or older-form body, is named as sent', async () => {
+    const f = facility();
+    const inKey = JSON.stringify(orders(workOrder('WO-77'))).replace('"workOrderCreationDateTime"', '"workOrder\\udc00CreationDateTime"');
+    const r1 = await rawRequest('POST', ordersPath(f), { key: erpKey, body: Buffer.from(inKey) });
+    assertProblem(r1, 400);
+    assert.deepEqual(errorPaths(r1), ['/dispensingWorkOrder/0/workOrder\uFFFDCreationDateTime']);
+
+    const bare = JSON.stringify([workOrder('WO-78')]).replace('"WO-78"', '"WO-\\ud800-78"');
+    const r2 = await rawRequest('POST', ordersPath(f), { key: erpKey, body: Buffer.from(bare) });
+    assertProblem(r2, 400);
+    assert.deepEqual(errorPaths(r2), ['/dispensingWorkOrder/0/workOrderIdentifier/number']);
+
+    const legacy = JSON.stringify({ DispensingWorkOrder: [{ WorkOrderIdentifier: { Number: '@', Agency: 3 } }] }).replace(
+      '"@"',
+      '"\\ud800"',
+    );
+    const r3 = await rawRequest('POST', ordersPath(f), { key: erpKey, body: Buffer.from(legacy) });
+    assertProblem(r3, 400);
+    assert.deepEqual(errorPaths(r3), ['/DispensingWorkOrder/0/WorkOrderIdentifier/Number']);
+    assert.deepEqual(await polledNumbers(f), []);
+  });
+
+  test('every body route refuses lone surrogates: records, acknowledgements, document uploads', async () => {
+    const f = facility();
+    const rec = JSON.stringify(records(workRecord('WR-1', { order: 'WO-1' }))).replace('"WR-1"', '"WR-\\udbff"');
+    const r1 = await rawRequest('POST', `/facility/${f}/dispensingWorkRecords`, { key: pcsKey, body: Buffer.from(rec) });
+    assertProblem(r1, 400);
+    assert.deepEqual(errorPaths(r1), ['/dispensingWorkRecord/0/workRecordIdentifier/number']);
+
+    const ack = JSON.stringify(acknowledgements(acknowledgement('WO-1', 'accepted'))).replace('"WO-1"', '"WO-\\udbff"');
+    const r2 = await rawRequest('POST', `/facility/${f}/acknowledgeWorkOrderReceipt`, { key: pcsKey, body: Buffer.from(ack) });
+    assertProblem(r2, 400);
+    assert.deepEqual(errorPaths(r2), ['/acknowledgeWorkOrderReceipt/0/workOrderIdentifier/number']);
+
+    const upload = '{"fileName":"bol-\\ud800.pdf","contentType":"application/pdf","size":10}';
+    const r3 = await rawRequest('POST', `/facility/${f}/documents`, { key: pcsKey, body: Buffer.from(upload) });
+    assertProblem(r3, 400);
+    assert.deepEqual(errorPaths(r3), ['/fileName']);
+  });
+
+  test('well-formed astral characters, sent raw or as escaped surrogate pairs, are accepted', async () => {
+    const f = facility();
+    const body = JSON.stringify(orders(workOrder('WO-PAIR'), workOrder('WO-😀-RAW'))).replace('"WO-PAIR"', '"WO-\\ud83d\\ude00-ESC"');
+    const r = await rawRequest('POST', ordersPath(f), { key: erpKey, body: Buffer.from(body) });
+    assert.equal(r.status, 200, r.text);
+    assert.equal((await erp().get(orderPath(f, 'WO-😀-ESC'))).status, 200);
+    assert.deepEqual((await polledNumbers(f)).sort(), ['WO-😀-ESC', 'WO-😀-RAW'].sort());
   });
 });
