@@ -1,11 +1,13 @@
 /**
- * Hostile and unusual input end to end over real HTTP: values past DynamoDB's key limits and
- * text that is not well-formed Unicode. Every such request is answered 4xx problem+json and
- * writes nothing. Raw requests go through node:http (fetch would normalise them).
+ * Hostile and unusual input end to end over real HTTP: values past DynamoDB's key limits,
+ * malformed percent-encoding and over-long request heads at the local gateway, and text
+ * that is not well-formed Unicode. Every such request is answered 4xx problem+json and
+ * writes nothing. Raw requests go through node:http or a socket (fetch would normalise them).
  */
 
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { beforeAll, describe, test } from 'vitest';
 import { orders, workOrder } from '../support/documents.ts';
 import { client, sleep } from '../support/local-stack.ts';
@@ -71,6 +73,28 @@ function rawRequest(method: string, path: string, options: { key?: string; body?
   });
 }
 
+/** Bytes written to a socket as they are: a request node:http itself would refuse to send. */
+function socketRequest(head: Buffer): Promise<RawReply> {
+  const { hostname, port } = new URL(stack.baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(head));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const cut = text.indexOf('\r\n\r\n');
+      const [statusLine = '', ...lines] = text.slice(0, cut).split('\r\n');
+      const headers: Record<string, string> = {};
+      for (const line of lines) {
+        const i = line.indexOf(':');
+        headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+      }
+      resolve(toReply(Number(statusLine.split(' ')[1]), headers, text.slice(cut + 4)));
+    });
+  });
+}
+
 /** Every order the facility's poll serves from the beginning (the initial load). */
 async function polledNumbers(f: string): Promise<string[]> {
   await sleep(SETTLE_MS);
@@ -78,6 +102,7 @@ async function polledNumbers(f: string): Promise<string[]> {
   assert.equal(r.status, 200, r.text);
   return (r.body.dispensingWorkOrder as { workOrderIdentifier: { number: string } }[]).map((d) => d.workOrderIdentifier.number);
 }
+
 describe('client input that reaches DynamoDB keys (finding 1)', () => {
   test('an agency outside the code list is 400 naming /queryStringParameters/agency, never a 500', async () => {
     const f = facility();
@@ -138,6 +163,60 @@ describe('client input that reaches DynamoDB keys (finding 1)', () => {
       assert.deepEqual(errorPaths(r), ['/dispensingWorkOrder/0/workOrderIdentifier/number']);
     }
     assert.deepEqual(await polledNumbers(f), []);
+  });
+});
+
+describe('percent-encoding and request heads at the local gateway (finding 2)', () => {
+  test('malformed percent-encoding in the path is 400 problem+json, before and after authentication', async () => {
+    const f = facility();
+    const paths = [
+      '/facility/%/dispensingWorkorders',
+      '/facility/PLANT-A/dispensingWorkorders/%E0%A4%A',
+      '/facility/PLANT-A/dispensingWorkorders/%ZZ',
+      // Well-formed escapes of bytes that are not UTF-8: a lone surrogate (CESU), a stray continuation byte.
+      '/facility/PLANT-A/dispensingWorkorders/%ED%A0%80',
+      '/facility/PLANT-A/dispensingWorkorders/WO-%FF',
+      `/facility/${f}/documents/%C0%AF`,
+    ];
+    for (const path of paths) {
+      for (const key of [undefined, erpKey]) {
+        const r = await rawRequest('GET', path, { key });
+        assertProblem(r, 400);
+        assert.match(r.body.detail, /percent-encod|UTF-8/, path);
+      }
+    }
+  });
+
+  test('malformed percent-encoding in the query is 400 naming the parameter', async () => {
+    const f = facility();
+    for (const query of ['agency=%E0%A4%A', 'agency=%FF', 'lastExecutionDateTime=%ED%A0%80', 'agency=Custom&x=%']) {
+      const r = await rawRequest('GET', `${ordersPath(f)}/WO-1?${query}`, { key: erpKey });
+      assertProblem(r, 400);
+      assert.equal(errorPaths(r).length, 1, query);
+      assert.match(errorPaths(r)[0]!, /^\/queryStringParameters\/(agency|lastExecutionDateTime|x)$/);
+    }
+  });
+
+  test('raw bytes outside ASCII in the request line are 400 problem+json', async () => {
+    const head = Buffer.concat([
+      Buffer.from('GET /facility/PLANT-A/dispensingWorkorders/WO-'),
+      Buffer.from([0xe2, 0x82, 0xac, 0xff]),
+      Buffer.from(' HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'),
+    ]);
+    assertProblem(await socketRequest(head), 400);
+  });
+
+  test('a URI past the limit is 414 and headers past it 431, both problem+json', async () => {
+    const f = facility();
+    assertProblem(await rawRequest('GET', `${ordersPath(f)}/${'A'.repeat(20_000)}`, { key: erpKey }), 414, 'too-large');
+    assertProblem(await rawRequest('GET', `${ordersPath(f)}/WO-1?agency=${'A'.repeat(9000)}`, { key: erpKey }), 414, 'too-large');
+    assertProblem(
+      await rawRequest('GET', `${ordersPath(f)}/WO-1`, { key: erpKey, headers: { 'x-big': 'b'.repeat(20_000) } }),
+      431,
+      'too-large',
+    );
+    // An ordinary request on a fresh connection still works.
+    assertProblem(await rawRequest('GET', `${ordersPath(f)}/WO-1`, { key: erpKey }), 404);
   });
 });
 
