@@ -1,5 +1,6 @@
 /** GET /facility/{facilityId}/dispensingWorkorders/{workOrderNumber}: one order with its hub state. */
-import { conflict, invalidInput, notFound } from '../domain/errors.ts';
+import { conflict, notFound } from '../domain/errors.ts';
+import { parseAgencyParam, parseNumberParam } from '../domain/identity.ts';
 import { productLines } from '../domain/order-summary.ts';
 import { isoMs } from '../domain/time.ts';
 import { httpHandler, json } from '../shared/middleware.ts';
@@ -7,13 +8,10 @@ import { findOrders } from '../store/order-store.ts';
 import { recordsOfOrder } from '../store/record-store.ts';
 
 export const handler = httpHandler('getWorkOrder', async ({ event, facilityId }) => {
-  const number = event.pathParameters?.workOrderNumber ?? '';
-  const agency = event.queryStringParameters?.agency;
-  if (number.length === 0 || number.length > 128) {
-    throw invalidInput('workOrderNumber must be 1 to 128 characters.', [
-      { path: '/pathParameters/workOrderNumber', message: 'invalid work order number' },
-    ]);
-  }
+  // Checked as a body's identity would be: a value no order can have never reaches a table key.
+  const number = parseNumberParam(event.pathParameters?.workOrderNumber ?? '', 'workOrderNumber');
+  const rawAgency = event.queryStringParameters?.agency;
+  const agency = rawAgency === undefined ? undefined : parseAgencyParam(rawAgency);
   const found = await findOrders(facilityId, number, agency);
   if (found.length === 0) {
     throw notFound(`No work order ${number}${agency ? ` (${agency})` : ''} at facility ${facilityId}.`);

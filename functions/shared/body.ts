@@ -1,6 +1,7 @@
 /**
  * The body half of the middleware stack (POST routes): size and nesting limits checked
- * before anything parses, the JSON body parser, the document envelope (bare arrays and the
+ * before anything parses (and the bytes decoded as strict UTF-8), the JSON body parser, the
+ * well-formed Unicode check of every string, the document envelope (bare arrays and the
  * standard's older form accepted), and the precompiled schema validator, whose errors
  * point at the paths the client sent.
  */
@@ -15,6 +16,7 @@ import { type DocumentKind, fromLegacy, isLegacyDocument } from '../domain/legac
 import { LIMITS } from './config.ts';
 import { exceedsJsonDepth } from './json-depth.ts';
 import type { HubEvent, HubResult } from './middleware.ts';
+import { decodeUtf8, illFormedStrings } from './well-formed.ts';
 
 /** A compiled (standalone) ajv validate function. */
 export interface CompiledValidator {
@@ -34,6 +36,9 @@ export interface BodySpec<B = unknown> {
 type ClientPaths = Map<number, (canonicalPath: string) => string>;
 const CLIENT_PATHS = Symbol('clientPaths');
 
+/** The content types the JSON body parser accepts (the pattern @middy/http-json-body-parser uses). */
+const JSON_CONTENT_TYPE = /^application\/([a-z0-9.+-]+\+)?json(;|$)/i;
+
 /** Body size and nesting limits, checked before anything parses or walks the body. */
 function bodyGuard(): MiddlewareObj<HubEvent, HubResult> {
   return {
@@ -44,9 +49,42 @@ function bodyGuard(): MiddlewareObj<HubEvent, HubResult> {
       if (bytes > LIMITS.maxRequestBytes) {
         throw tooLarge(`The body has ${bytes} bytes; at most ${LIMITS.maxRequestBytes} are accepted.`);
       }
-      const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+      let text = body;
+      if (isBase64Encoded) {
+        // Decoded here once, strictly: a lossy decode would let distinct bytes become one identity.
+        const decoded = decodeUtf8(Buffer.from(body, 'base64'));
+        if (decoded !== null) {
+          text = decoded;
+          request.event.body = text;
+          request.event.isBase64Encoded = false;
+        } else if (JSON_CONTENT_TYPE.test(request.event.headers?.['content-type'] ?? '')) {
+          throw invalidInput('The body is not valid UTF-8; send JSON encoded as UTF-8.', [{ path: '/', message: 'is not valid UTF-8' }]);
+        } else {
+          // Not sent as JSON at all: the body parser answers 415, as before.
+          return;
+        }
+      }
       if (exceedsJsonDepth(text, LIMITS.maxJsonDepth)) {
         throw invalidInput(`The body nests deeper than ${LIMITS.maxJsonDepth} levels.`);
+      }
+    },
+  };
+}
+
+/**
+ * Every string of the parsed body, property names included, must be well-formed Unicode
+ * (JSON escapes can spell lone surrogates). Runs before the envelope, so the pointers name
+ * what the client sent; a bare array is reported under the envelope's name, as every other
+ * error of a document route is.
+ */
+function wellFormedStrings(envelopeName?: string): MiddlewareObj<HubEvent, HubResult> {
+  return {
+    before: (request) => {
+      const body = (request.event as unknown as { body: unknown }).body;
+      const prefix = envelopeName && Array.isArray(body) ? `/${envelopeName}` : '';
+      const errors = illFormedStrings(body, prefix);
+      if (errors.length > 0) {
+        throw invalidInput('The body has text that is not well-formed Unicode (lone surrogates); nothing was applied.', errors);
       }
     },
   };
@@ -133,6 +171,7 @@ export function bodyMiddlewares(body: BodySpec<unknown>): MiddlewareObj<HubEvent
   return [
     bodyGuard(),
     httpJsonBodyParser() as MiddlewareObj<HubEvent, HubResult>,
+    wellFormedStrings(body.envelope?.name),
     ...(body.envelope ? [envelope(body.envelope)] : []),
     validator({ eventSchema: bodyValidator(body.validate, body.envelope?.name) as never }) as MiddlewareObj<HubEvent, HubResult>,
   ];

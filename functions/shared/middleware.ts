@@ -1,8 +1,9 @@
 /**
  * The middleware stack, in one order for every handler:
- *   security headers → logger context → metrics flush → problem+json errors → header/event normalizers → key
- *   and scope check → (POST, shared/body.ts) size and depth guard → JSON body parser →
- *   envelope (bare arrays, the older form) → schema validator.
+ *   security headers → logger context → metrics flush → problem+json errors → header/event normalizers →
+ *   well-formed parameters → key and scope check → (POST, shared/body.ts) size and depth
+ *   guard, strict UTF-8 → JSON body parser → well-formed strings → envelope (bare arrays,
+ *   the older form) → schema validator.
  * Handlers built with httpHandler() receive an authenticated caller, the validated
  * facility id and the validated body, and return a plain result.
  */
@@ -13,7 +14,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpEventNormalizer from '@middy/http-event-normalizer';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { forbidden, unauthenticated } from '../domain/errors.ts';
+import { forbidden, invalidInput, unauthenticated } from '../domain/errors.ts';
 import { parseFacilityId } from '../domain/facility.ts';
 import { type ROUTES, type Role, type RouteDef, type RouteId, route } from '../routes.ts';
 import { type BodySpec, bodyMiddlewares } from './body.ts';
@@ -21,6 +22,7 @@ import { type AuthorizerContext, type Caller, callerFromContext } from './caller
 import { logger } from './logger.ts';
 import { metrics } from './metrics.ts';
 import { internalProblem, problemOf, problemResponse, toHubError } from './problem.ts';
+import { illFormedParams } from './well-formed.ts';
 
 export type HubEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
 export type HubResult = APIGatewayProxyStructuredResultV2;
@@ -71,6 +73,22 @@ function securityHeaders(): MiddlewareObj<HubEvent, HubResult> {
   return { after: add, onError: add };
 }
 
+/**
+ * Path and query parameters as API Gateway decoded them must be well-formed Unicode: a lone
+ * surrogate (or any text that cannot be sent back in a URL) never reaches a handler or a key.
+ */
+function wellFormedParams(): MiddlewareObj<HubEvent, HubResult> {
+  return {
+    before: (request) => {
+      const errors = [
+        ...illFormedParams(request.event.pathParameters, 'pathParameters'),
+        ...illFormedParams(request.event.queryStringParameters, 'queryStringParameters'),
+      ];
+      if (errors.length > 0) throw invalidInput('A path or query parameter is not well-formed Unicode.', errors);
+    },
+  };
+}
+
 /** 401 without a valid key, 400 on a malformed facility id, 403 outside the key's role or facilities. */
 function authorize(def: RouteDef): MiddlewareObj<HubEvent, HubResult> {
   return {
@@ -108,6 +126,7 @@ export function httpHandler<const Id extends RouteId, B = undefined>(
     .use(problemJson())
     .use(httpHeaderNormalizer())
     .use(httpEventNormalizer())
+    .use(wellFormedParams())
     .use(authorize(def));
   if (body) chain.use(bodyMiddlewares(body));
   return chain.handler(async (event, context) => {

@@ -13,7 +13,31 @@
  *
  * Free-text parts (order and record numbers) are escaped so that `#` stays a separator:
  * a number can never make one key a prefix of another.
+ *
+ * DynamoDB refuses a partition key over 2048 bytes and a sort key over 1024 bytes of UTF-8
+ * (index keys too), failing the whole request. The inputs are bounded before they get here
+ * (facility ids by pattern, agencies by the code list, numbers by the schema's 128 characters:
+ * at most 512 bytes, or 384 once escaped), which the unit tests prove fits every key below;
+ * each builder still checks its result, so a key that cannot fit is the client's 400, never
+ * DynamoDB's ValidationException and a 500.
  */
+
+import { invalidInput } from '../domain/errors.ts';
+
+/** DynamoDB's key size limits, in bytes of UTF-8. */
+export const KEY_LIMITS = { partitionKeyBytes: 2048, sortKeyBytes: 1024 } as const;
+
+function fits(key: string, limit: number): string {
+  const bytes = Buffer.byteLength(key, 'utf8');
+  if (bytes > limit) {
+    throw invalidInput(
+      `An identifier of this request is too long to be stored: its key has ${bytes} bytes of UTF-8, at most ${limit} fit.`,
+    );
+  }
+  return key;
+}
+const pk = (key: string): string => fits(key, KEY_LIMITS.partitionKeyBytes);
+const sk = (key: string): string => fits(key, KEY_LIMITS.sortKeyBytes);
 
 /** The two change streams that are polled. */
 export type Stream = 'ORDERS' | 'RECORDS';
@@ -21,38 +45,38 @@ export type Stream = 'ORDERS' | 'RECORDS';
 /** Escapes `%` and `#` so a free-text part cannot contain the separator. */
 export const escapePart = (s: string): string => s.replaceAll('%', '%25').replaceAll('#', '%23');
 
-export const facilityPk = (facilityId: string): string => `FAC#${facilityId}`;
+export const facilityPk = (facilityId: string): string => pk(`FAC#${facilityId}`);
 
-export const orderSk = (agency: string, number: string): string => `ORDER#${escapePart(number)}#${agency}`;
+export const orderSk = (agency: string, number: string): string => sk(`ORDER#${escapePart(number)}#${agency}`);
 /** Prefix of every order with this number, whatever its agency. */
-export const orderNumberPrefix = (number: string): string => `ORDER#${escapePart(number)}#`;
+export const orderNumberPrefix = (number: string): string => sk(`ORDER#${escapePart(number)}#`);
 
-export const recordSk = (agency: string, number: string): string => `RECORD#${escapePart(number)}#${agency}`;
-export const documentSk = (documentId: string): string => `DOC#${documentId}`;
+export const recordSk = (agency: string, number: string): string => sk(`RECORD#${escapePart(number)}#${agency}`);
+export const documentSk = (documentId: string): string => sk(`DOC#${documentId}`);
 /** True for the sort key of a document row. */
 export const isDocumentSk = (sk: string): boolean => sk.startsWith('DOC#');
 
 /** Partition of the records index holding every record that reports on one order. */
 export const recordsOfOrderPk = (facilityId: string, orderAgency: string, orderNumber: string): string =>
-  `FAC#${facilityId}#ORDER#${orderAgency}#${escapePart(orderNumber)}`;
+  pk(`FAC#${facilityId}#ORDER#${orderAgency}#${escapePart(orderNumber)}`);
 
 /** S3 key of an attached document (ids are validated: facility by pattern, document ids are ours). */
 export const documentObjectKey = (facilityId: string, documentId: string): string => `documents/${facilityId}/${documentId}`;
 /** S3 key a direct upload lands at, until a record attaches it. */
 export const uploadObjectKey = (facilityId: string, documentId: string): string => `uploads/${facilityId}/${documentId}`;
 
-export const changesPk = (facilityId: string, stream: Stream): string => `FAC#${facilityId}#${stream}`;
+export const changesPk = (facilityId: string, stream: Stream): string => pk(`FAC#${facilityId}#${stream}`);
 
 /**
  * Position of a change in the facility's change stream: the hub's modification time
  * (fixed-width ISO, so positions sort as times do) and the identity as tie-breaker.
  */
 export const changePosition = (modifiedAtIso: string, agency: string, number: string): string =>
-  `${modifiedAtIso}#${agency}#${escapePart(number)}`;
+  sk(`${modifiedAtIso}#${agency}#${escapePart(number)}`);
 
 export const apiKeyPk = (keyId: string): string => `KEY#${keyId}`;
 export const API_KEY_SK = 'KEY';
 export const API_KEYS_LIST_PK = 'KEYS';
 export const apiKeyListSk = (createdAtIso: string, keyId: string): string => `${createdAtIso}#${keyId}`;
 
-export const watermarkSk = (stream: Stream, facilityId: string): string => `WM#${stream}#${facilityId}`;
+export const watermarkSk = (stream: Stream, facilityId: string): string => sk(`WM#${stream}#${facilityId}`);

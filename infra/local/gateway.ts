@@ -5,17 +5,21 @@
  * Lambda's 6 MB request limit applies here as on AWS.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type {
   APIGatewayProxyStructuredResultV2,
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from 'aws-lambda';
+import { pointerToken } from '../../functions/domain/documents.ts';
+import type { ErrorItem } from '../../functions/domain/errors.ts';
 import { AUTHORIZER_ENTRY, ROUTES, type RouteDef } from '../../functions/routes.ts';
 import { LIMITS } from '../../functions/shared/config.ts';
 import type { HubEvent } from '../../functions/shared/middleware.ts';
 import { problemType } from '../../functions/shared/problem.ts';
+import { decodeUtf8 } from '../../functions/shared/well-formed.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -43,9 +47,99 @@ function compile(def: RouteDef, handler: Handler): CompiledRoute {
   return { def, pattern: new RegExp(`^${source}$`), params, handler };
 }
 
+interface ProblemFields {
+  status: number;
+  kind: string;
+  title: string;
+  detail: string;
+  errors?: ErrorItem[];
+}
+
+const problemBody = (p: ProblemFields): string =>
+  JSON.stringify({
+    type: problemType(p.kind as never),
+    title: p.title,
+    status: p.status,
+    detail: p.detail,
+    ...(p.errors ? { errors: p.errors } : {}),
+  });
+
 function problem(res: ServerResponse, status: number, kind: string, title: string, detail: string, extra: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/problem+json', ...extra });
-  res.end(JSON.stringify({ type: problemType(kind as never), title, status, detail }));
+  res.end(problemBody({ status, kind, title, detail }));
+}
+
+function invalidRequest(res: ServerResponse, detail: string, errors: ErrorItem[]) {
+  res.writeHead(400, { 'content-type': 'application/problem+json' });
+  res.end(problemBody({ status: 400, kind: 'invalid-input', title: 'Invalid input', detail, errors }));
+}
+
+/**
+ * Longest request target served (API Gateway's HTTP API takes at most 10,240 bytes of request
+ * line and headers together); Node's own `maxHeaderSize` (16 KiB) bounds the whole head.
+ */
+export const MAX_URI_BYTES = 8192;
+
+/**
+ * Decodes one percent-encoded component strictly: null when an escape is malformed (`%`,
+ * `%E0%A4%A`) or the bytes are not UTF-8 (`%FF`, an encoded surrogate), where a lenient
+ * decoder would throw or silently substitute U+FFFD.
+ */
+function decodeComponent(raw: string, plusIsSpace: boolean): string | null {
+  try {
+    return decodeURIComponent(plusIsSpace ? raw.replaceAll('+', ' ') : raw);
+  } catch {
+    return null;
+  }
+}
+
+/** The query as API Gateway's `queryStringParameters` (repeated names joined by commas), or the names that do not decode. */
+function parseQuery(rawQuery: string): { query: Record<string, string>; bad: ErrorItem[] } {
+  const query: Record<string, string> = {};
+  const bad: ErrorItem[] = [];
+  for (const pair of rawQuery.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const rawName = eq < 0 ? pair : pair.slice(0, eq);
+    const name = decodeComponent(rawName, true);
+    const value = decodeComponent(eq < 0 ? '' : pair.slice(eq + 1), true);
+    if (name === null || value === null) {
+      bad.push({ path: `/queryStringParameters/${pointerToken(name ?? rawName)}`, message: 'malformed percent-encoding or not UTF-8' });
+      continue;
+    }
+    query[name] = name in query ? `${query[name]},${value}` : value;
+  }
+  return { query, bad };
+}
+
+/** A problem+json response written straight to the socket, for requests Node's parser refused. */
+function rawProblem(socket: Duplex, p: ProblemFields) {
+  const body = problemBody(p);
+  socket.end(
+    `HTTP/1.1 ${p.status} ${STATUS_CODES[p.status] ?? ''}\r\n` +
+      'Content-Type: application/problem+json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
+}
+
+/** The answer to a request Node's HTTP parser refused: problem+json, as every other error. */
+function clientErrorProblem(err: NodeJS.ErrnoException & { rawPacket?: Buffer }): ProblemFields {
+  if (err.code === 'HPE_HEADER_OVERFLOW') {
+    const packet = err.rawPacket ?? Buffer.alloc(0);
+    const lineEnd = packet.indexOf('\r\n');
+    if (lineEnd < 0 || lineEnd > MAX_URI_BYTES) {
+      return { status: 414, kind: 'too-large', title: 'URI too long', detail: `The request target exceeds ${MAX_URI_BYTES} bytes.` };
+    }
+    return { status: 431, kind: 'too-large', title: 'Request header fields too large', detail: 'The request headers are too large.' };
+  }
+  return {
+    status: 400,
+    kind: 'invalid-input',
+    title: 'Invalid input',
+    detail: 'The request is not valid HTTP/1.1 (a URL must be ASCII, with anything else percent-encoded as UTF-8).',
+  };
 }
 
 function lambdaContext(functionName: string, requestId: string): Context {
@@ -109,6 +203,17 @@ export async function createGateway(log: (line: string) => void = () => undefine
       log(`${req.method} ${req.url} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`);
     }
   });
+  // Node answers an unparsable request (a head over maxHeaderSize, raw bytes outside ASCII in
+  // the URL) with a bare status line; answer problem+json instead.
+  server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const p = clientErrorProblem(err);
+    log(`(unparsed request) ${p.status} ${err.code ?? err.message}`);
+    rawProblem(socket, p);
+  });
 
   async function serve(req: IncomingMessage, res: ServerResponse, requestId: string) {
     const host = req.headers.host ?? '127.0.0.1';
@@ -118,9 +223,11 @@ export async function createGateway(log: (line: string) => void = () => undefine
     const url = {
       pathname: q < 0 ? rawUrl : rawUrl.slice(0, q),
       search: q < 0 ? '' : rawUrl.slice(q),
-      searchParams: new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1)),
     };
     const method = (req.method ?? 'GET').toUpperCase();
+    if (Buffer.byteLength(rawUrl) > MAX_URI_BYTES) {
+      return problem(res, 414, 'too-large', 'URI too long', `The request target exceeds ${MAX_URI_BYTES} bytes.`);
+    }
     const matches = routes
       .map((r) => ({ r, m: r.pattern.exec(url.pathname) }))
       .filter((x): x is { r: CompiledRoute; m: RegExpExecArray } => x.m !== null);
@@ -134,6 +241,19 @@ export async function createGateway(log: (line: string) => void = () => undefine
     }
     const { r, m } = match;
 
+    // API Gateway decodes path and query parameters; what cannot be decoded to text is the
+    // client's 400, before anything else runs (the authorizer included).
+    const { query, bad } = parseQuery(url.search.slice(1));
+    const pathParameters: Record<string, string> = {};
+    r.params.forEach((name, i) => {
+      const value = decodeComponent(m[i + 1]!, false);
+      if (value === null) bad.unshift({ path: `/pathParameters/${name}`, message: 'malformed percent-encoding or not UTF-8' });
+      else pathParameters[name] = value;
+    });
+    if (bad.length > 0) {
+      return invalidRequest(res, 'The URL has malformed percent-encoding, or escapes of bytes that are not UTF-8.', bad);
+    }
+
     const body = await readBody(req, LIMITS.maxRequestBytes);
     if (body === null) {
       return problem(res, 413, 'too-large', 'Request too large', `The body exceeds ${LIMITS.maxRequestBytes} bytes.`);
@@ -145,13 +265,9 @@ export async function createGateway(log: (line: string) => void = () => undefine
     }
     headers['x-forwarded-proto'] = 'http';
     headers['x-forwarded-for'] = req.socket.remoteAddress ?? '127.0.0.1';
-    const query: Record<string, string> = {};
-    for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
-    const pathParameters: Record<string, string> = {};
-    r.params.forEach((name, i) => {
-      pathParameters[name] = decodeURIComponent(m[i + 1]!);
-    });
-    const isText = !headers['content-type'] || TEXT_TYPES.test(headers['content-type']);
+    // Text is passed as a string, as API Gateway does; bytes that are not UTF-8 go base64 so the
+    // function sees them exactly (and refuses them) instead of a lossy decode.
+    const bodyText = !headers['content-type'] || TEXT_TYPES.test(headers['content-type']) ? decodeUtf8(body) : null;
     const now = new Date();
     const routeKey = `${r.def.method} ${r.def.path}`;
     const requestContext = {
@@ -215,8 +331,8 @@ export async function createGateway(log: (line: string) => void = () => undefine
       ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
       ...(r.params.length ? { pathParameters } : {}),
       requestContext: { ...requestContext, ...(authorizerContext ? { authorizer: { lambda: authorizerContext } } : {}) },
-      ...(body.length ? { body: isText ? body.toString('utf8') : body.toString('base64') } : {}),
-      isBase64Encoded: body.length > 0 && !isText,
+      ...(body.length ? { body: bodyText ?? body.toString('base64') } : {}),
+      isBase64Encoded: body.length > 0 && bodyText === null,
     } as unknown as HubEvent;
 
     const result = (await r.handler(event, lambdaContext(r.def.id, requestId))) as APIGatewayProxyStructuredResultV2;
