@@ -87,7 +87,7 @@ describe('the Lambda side: what API Gateway decoded, through the one middleware 
     reached++;
     return json({ ok: true });
   });
-  const postHandler = httpHandler<unknown>(
+  const postHandler = httpHandler(
     'createDocumentUpload',
     async ({ body }) => {
       reached++;
