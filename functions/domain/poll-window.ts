@@ -161,16 +161,25 @@ export interface PollQuery {
   cursor: { after: string; windowStart: number | null } | null;
 }
 
-/** Reads a poll's query string (400 naming the parameter when one is not acceptable). */
-export function parsePollQuery(q: Readonly<Record<string, string | undefined>>, keyFormat: DocumentFormat): PollQuery {
+/**
+ * Reads a poll's query string (400 naming the parameter when one is not acceptable).
+ * `openCursor` returns the payload of a cursor issued for this poller, else null.
+ */
+export function parsePollQuery(
+  q: Readonly<Record<string, string | undefined>>,
+  keyFormat: DocumentFormat,
+  openCursor: (raw: string) => string | null,
+): PollQuery {
   if (q.format !== undefined && q.format !== 'legacy' && q.format !== 'canonical') {
     throw invalidInput('format must be canonical or legacy.', [{ path: '/queryStringParameters/format', message: 'canonical or legacy' }]);
   }
-  const cursor = q.cursor === undefined ? null : decodeCursor(q.cursor);
+  const payload = q.cursor === undefined ? null : openCursor(q.cursor);
+  const cursor = payload === null ? null : decodeCursor(payload);
   if (q.cursor !== undefined && !cursor) {
-    throw invalidInput('cursor is not one this hub issued; follow the Link header as given, or poll without it.', [
-      { path: '/queryStringParameters/cursor', message: 'unreadable cursor' },
-    ]);
+    throw invalidInput(
+      'cursor is not one this hub issued for this key, facility and stream; follow the Link header as given, or poll without it.',
+      [{ path: '/queryStringParameters/cursor', message: 'unreadable cursor' }],
+    );
   }
   const clientTime = q.lastExecutionDateTime === undefined ? null : parseClientTime(q.lastExecutionDateTime);
   return { format: q.format ?? keyFormat, clientTime, cursor };

@@ -2,6 +2,7 @@
  * The HTTP side of a poll, shared by the order poll (PCS) and the record poll (ERP): read
  * the query, run the poll (use-cases/poll-changes.ts), answer the page with its Link.
  */
+import { openCursor, signCursor } from '../domain/cursor.ts';
 import { type DocumentKind, toLegacy } from '../domain/legacy-form.ts';
 import { encodeCursor, parsePollQuery, type Window } from '../domain/poll-window.ts';
 import type { Caller } from '../shared/caller.ts';
@@ -9,6 +10,7 @@ import { config } from '../shared/config.ts';
 import { countMetric } from '../shared/metrics.ts';
 import { type HubEvent, type HubResult, json } from '../shared/middleware.ts';
 import { getPollerState, putPollerState, readStream } from '../store/change-stream.ts';
+import { cursorSecret } from '../store/hub-secret.ts';
 import type { Stream } from '../store/keys.ts';
 import { pollChanges } from '../use-cases/poll-changes.ts';
 
@@ -25,16 +27,19 @@ export interface PollRoute<T> {
 
 /** Answers one poll of `caller` at `facilityId`: `{"<envelope>": [...]}`, or in the older form a bare PascalCase array. */
 export async function pollStream<T>(event: HubEvent, caller: Caller, facilityId: string, route: PollRoute<T>): Promise<HubResult> {
-  const { format, clientTime, cursor } = parsePollQuery(event.queryStringParameters ?? {}, caller.format);
+  const q = event.queryStringParameters ?? {};
+  // Cursors are bound to who asked, where and for what; the secret is read only when one is in play.
+  const binding = [caller.keyId, facilityId, route.stream];
+  const secret = q.cursor === undefined ? null : await cursorSecret();
+  const { format, clientTime, cursor } = parsePollQuery(q, caller.format, (raw) => openCursor(raw, secret!, binding));
   const { pollSettleMs: settleMs, pollPageSize: pageSize, pollMaxBytes: maxBytes } = config();
   const { stream, initialExclude } = route;
   const request = { keyId: caller.keyId, facilityId, stream, clientTime, cursor, initialExclude };
   const page = await pollChanges({ getPollerState, putPollerState, readStream }, request, { settleMs, pageSize, maxBytes });
 
   const documents = page.items.map((item) => route.serve(item, page.window));
-  const headers: Record<string, string> = page.next
-    ? { link: `<${nextPageUrl(event, encodeCursor(page.next.after, page.next.windowStart))}>; rel="next"` }
-    : {};
+  const next = page.next && signCursor(encodeCursor(page.next.after, page.next.windowStart), secret ?? (await cursorSecret()), binding);
+  const headers: Record<string, string> = next ? { link: `<${nextPageUrl(event, next)}>; rel="next"` } : {};
   countMetric('polls');
   countMetric('documentsServed', documents.length);
   const body = format === 'legacy' ? documents.map((d) => toLegacy(route.kind, d)) : { [route.envelope]: documents };

@@ -80,3 +80,6 @@ export const API_KEYS_LIST_PK = 'KEYS';
 export const apiKeyListSk = (createdAtIso: string, keyId: string): string => `${createdAtIso}#${keyId}`;
 
 export const watermarkSk = (stream: Stream, facilityId: string): string => sk(`WM#${stream}#${facilityId}`);
+
+/** The stack's cursor secret (store/hub-secret.ts): one item, outside every facility and key. */
+export const CURSOR_SECRET_KEY = { pk: 'HUB', sk: 'CURSOR_SECRET' } as const;

@@ -347,6 +347,40 @@ describe('polling work orders', () => {
     assertProblem(await pcs().get(`${ordersPath(f)}?cursor=bm9wZQ`), 400);
   });
 
+  test('a cursor is bound to the key, facility and stream it was issued for; forged or altered ones are 400', async () => {
+    const f = facility();
+    const g = facility();
+    const key = await stack.createKey('pcs', [f, g]);
+    const other = await stack.createKey('pcs', [f]);
+    await erp().post(ordersPath(f), orders(...Array.from({ length: 25 }, (_, j) => workOrder(`C-${j}`))));
+    await sleep(SETTLE_MS + 50);
+    const first = await client(stack.baseUrl, key).get(ordersPath(f));
+    const link = /<([^>]+)>; rel="next"/.exec(first.headers.get('link') ?? '')?.[1];
+    assert.ok(link, 'a truncated page links the next');
+    const cursor = new URL(link).searchParams.get('cursor')!;
+    const withCursor = (path: string, c = cursor) => `${path}?cursor=${encodeURIComponent(c)}`;
+
+    // Control: the key it was issued to continues.
+    const control = await client(stack.baseUrl, key).get(withCursor(ordersPath(f)));
+    assert.equal(control.status, 200);
+    assert.equal(control.body.dispensingWorkOrder.length, 5);
+    // Another key of the same facility, the same key at another facility, another stream.
+    assertProblem(await client(stack.baseUrl, other).get(withCursor(ordersPath(f))), 400);
+    assertProblem(await client(stack.baseUrl, key).get(withCursor(ordersPath(g))), 400);
+    const erpOfF = client(stack.baseUrl, await stack.createKey('erp', [f]));
+    const erpPage = await erpOfF.get(ordersPath(f));
+    const erpCursor = new URL(/<([^>]+)>/.exec(erpPage.headers.get('link') ?? '')![1]!).searchParams.get('cursor')!;
+    assert.equal((await erpOfF.get(withCursor(ordersPath(f), erpCursor))).status, 200, 'control: its own stream');
+    assertProblem(await erpOfF.get(withCursor(`/facility/${f}/dispensingWorkRecords`, erpCursor)), 400);
+    // Altered payloads, and the forged cursor the hostile test sent (a position past the key size limit).
+    const [payload, mac] = cursor.split('.');
+    const altered = Buffer.from(JSON.stringify({ a: '2026-01-01T00:00:00.000Z#A#1', s: 0 })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ a: `2026-01-01T00:00:00.000Z#${'€'.repeat(400)}`, s: 0 })).toString('base64url');
+    for (const bad of [`${altered}.${mac}`, forged, `${forged}.${mac}`, payload!, `${payload}.`]) {
+      assertProblem(await client(stack.baseUrl, key).get(withCursor(ordersPath(f), bad)), 400);
+    }
+  });
+
   test('one order with its hub state; ambiguous numbers need ?agency=', async () => {
     const f = facility();
     await erp().post(ordersPath(f), orders(workOrder('N-1'), workOrder('N-1', { agency: 'AssignedByBuyer' })));
