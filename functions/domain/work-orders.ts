@@ -198,6 +198,26 @@ export function planOrderBatch(
   return { results, writes: changedOrders(working, current) };
 }
 
+/** What records reported for an order before the ERP created it, and the version of that report (store: one item at the order's key). */
+export interface EarlyReport {
+  status: 'inProgress' | 'complete';
+  version: number;
+}
+
+/**
+ * A plan's writes once records that arrived before their order are counted: an order the
+ * batch creates starts at the status those records reported (forward only, as if they had
+ * arrived after it), and replaces the report item at the version it was read.
+ */
+export function withEarlyReports(writes: readonly OrderWrite[], reports: ReadonlyMap<string, EarlyReport>): OrderWrite[] {
+  return writes.map((w) => {
+    const report = w.expectedVersion === 0 ? reports.get(identityKey(w.next.agency, w.next.number)) : undefined;
+    if (!report) return w;
+    const status = w.next.status === 'open' || w.next.status === 'onHold' ? report.status : w.next.status;
+    return { next: { ...w.next, status }, expectedVersion: report.version };
+  });
+}
+
 /**
  * The order as a PCS receives it on a poll: the pure standard document, with
  * workOrderType telling what happened. `windowStart` is the start of the window served

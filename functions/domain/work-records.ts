@@ -41,6 +41,11 @@ export interface RecordBatchPlan {
   created: number[];
   /** Orders whose status the records move, with the version they were read at. */
   orderWrites: OrderWrite[];
+  /**
+   * Orders the hub does not know yet, by identity, with the furthest status their new records
+   * report: kept so that the order, once the ERP creates it, starts there (store: a report item).
+   */
+  earlyReports: Map<string, { agency: string; number: string; status: ReportedStatus }>;
 }
 
 /** Hash of a record's submitted content: key order and whitespace do not matter. */
@@ -78,6 +83,7 @@ export function planRecordBatch(
   const seen = new Map<string, { hash: string; orderMatched: boolean }>();
   const errors: ErrorItem[] = [];
   const working = new Map(orders);
+  const earlyReports: RecordBatchPlan['earlyReports'] = new Map();
 
   records.forEach((record, index) => {
     const { agency, number } = record.workRecordIdentifier;
@@ -102,6 +108,11 @@ export function planRecordBatch(
     if (order) {
       const status = statusAfterRecord(order.status, record.orderStatus);
       if (status !== order.status) working.set(orderId, { ...order, status, updatedAt: Math.max(now, order.updatedAt) });
+    } else {
+      const { agency: orderAgency, number: orderNumber } = record.workOrderIdentifier;
+      const before = earlyReports.get(orderId)?.status;
+      const status = before === 'complete' ? 'complete' : record.orderStatus;
+      earlyReports.set(orderId, { agency: orderAgency, number: orderNumber, status });
     }
     seen.set(id, { hash, orderMatched: order !== undefined });
     created.push(index);
@@ -117,5 +128,5 @@ export function planRecordBatch(
       errors,
     );
   }
-  return { results, created, orderWrites: changedOrders(working, orders) };
+  return { results, created, orderWrites: changedOrders(working, orders), earlyReports };
 }

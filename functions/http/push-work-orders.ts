@@ -4,14 +4,14 @@ import { validateWorkOrderRequest } from '../generated/validators/validate-work-
 import { logger } from '../shared/logger.ts';
 import { countMetric } from '../shared/metrics.ts';
 import { httpHandler, json } from '../shared/middleware.ts';
-import { loadOrders, writeOrders } from '../store/order-store.ts';
+import { loadOrderSlots, writeOrders } from '../store/order-store.ts';
 import { pushWorkOrders } from '../use-cases/push-work-orders.ts';
 
 export const handler = httpHandler(
   'pushWorkOrders',
   async ({ facilityId, body }) => {
     const documents = body.dispensingWorkOrder.map(stringifyBooleans);
-    const { results, written } = await pushWorkOrders({ loadOrders, writeOrders }, { facilityId, documents });
+    const { results, written } = await pushWorkOrders({ loadOrderSlots, writeOrders }, { facilityId, documents });
     logger.info('work orders pushed', { facilityId, documents: documents.length, written });
     countMetric('ordersPushed', documents.length);
     return json({ results });

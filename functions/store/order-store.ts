@@ -1,7 +1,7 @@
 /** Work orders in the table: load by identity, write a batch atomically, find by number. */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { isoMs } from '../domain/time.ts';
-import type { OrderState, WorkOrderDocument } from '../domain/work-orders.ts';
+import type { EarlyReport, OrderState, WorkOrderDocument } from '../domain/work-orders.ts';
 import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { loadByIdentity } from './batch-get.ts';
@@ -55,12 +55,62 @@ export function orderFromItem(item: Item): OrderState {
   };
 }
 
+/** The item kind of an early report: records that named an order before the ERP created it. */
+const EARLY_REPORT = 'orderReport';
+
+type Slot = { agency: string; number: string } & ({ order: OrderState } | { early: EarlyReport });
+
+function slotFromItem(item: Item): Slot {
+  if (item.kind !== EARLY_REPORT) {
+    const order = orderFromItem(item);
+    return { agency: order.agency, number: order.number, order };
+  }
+  const status = item.reportedComplete === true ? 'complete' : 'inProgress';
+  return { agency: item.agency as string, number: item.number as string, early: { status, version: item.version as number } };
+}
+
+/**
+ * What the table holds at the named orders' keys (strongly consistent), by identityKey: the
+ * orders, and the early reports of orders the ERP has not created yet.
+ */
+export async function loadOrderSlots(
+  facilityId: string,
+  identities: readonly { agency: string; number: string }[],
+): Promise<{ orders: Map<string, OrderState>; early: Map<string, EarlyReport> }> {
+  const slots = await loadByIdentity(facilityPk(facilityId), identities, orderSk, slotFromItem);
+  const orders = new Map<string, OrderState>();
+  const early = new Map<string, EarlyReport>();
+  for (const [id, slot] of slots) {
+    if ('order' in slot) orders.set(id, slot.order);
+    else early.set(id, slot.early);
+  }
+  return { orders, early };
+}
+
 /** Loads the current state of the named orders (strongly consistent), keyed by identityKey. */
-export function loadOrders(
+export async function loadOrders(
   facilityId: string,
   identities: readonly { agency: string; number: string }[],
 ): Promise<Map<string, OrderState>> {
-  return loadByIdentity(facilityPk(facilityId), identities, orderSk, orderFromItem);
+  return (await loadOrderSlots(facilityId, identities)).orders;
+}
+
+/**
+ * The transaction action that keeps what a record reported for an order the hub does not
+ * know yet, at that order's key. Flags only ever get set, so racing records merge; it fails
+ * (and the submission is read again) when the order was created meanwhile.
+ */
+export function earlyReportUpdate(facilityId: string, agency: string, number: string, status: 'inProgress' | 'complete'): TransactItem {
+  return {
+    Update: {
+      TableName: config().tableName,
+      Key: { [TABLE.partitionKey]: facilityPk(facilityId), [TABLE.sortKey]: orderSk(agency, number) },
+      UpdateExpression: `SET #kind = :kind, facilityId = :f, agency = :a, #number = :n, ${status === 'complete' ? 'reportedComplete' : 'reportedInProgress'} = :t ADD version :one`,
+      ConditionExpression: 'attribute_not_exists(#pk) OR #kind = :kind',
+      ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#kind': 'kind', '#number': 'number' },
+      ExpressionAttributeValues: { ':kind': EARLY_REPORT, ':f': facilityId, ':a': agency, ':n': number, ':t': true, ':one': 1 },
+    },
+  };
 }
 
 /** The optimistic lock: a new item must not exist yet; an existing one must still have the version read. */
@@ -105,7 +155,7 @@ export async function findOrders(facilityId: string, number: string, agency?: st
         Key: { [TABLE.partitionKey]: facilityPk(facilityId), [TABLE.sortKey]: orderSk(agency, number) },
       }),
     );
-    return Item ? [orderFromItem(Item)] : [];
+    return Item && Item.kind !== EARLY_REPORT ? [orderFromItem(Item)] : [];
   }
   const { Items = [] } = await dynamoClient().send(
     new QueryCommand({
@@ -115,5 +165,5 @@ export async function findOrders(facilityId: string, number: string, agency?: st
       ExpressionAttributeValues: { ':pk': facilityPk(facilityId), ':prefix': orderNumberPrefix(number) },
     }),
   );
-  return Items.map(orderFromItem);
+  return Items.filter((item) => item.kind !== EARLY_REPORT).map(orderFromItem);
 }

@@ -28,7 +28,7 @@ import { planRecordBatch, type RecordResult, recordContentHash, type WorkRecordD
 import { LIMITS } from '../shared/config.ts';
 import { type DocumentRow, storedRowCheck, storedRowPut, type UploadCheck, type UploadVersion } from '../store/document-store.ts';
 import { documentObjectKey, isDocumentSk, uploadObjectKey } from '../store/keys.ts';
-import { orderPut } from '../store/order-store.ts';
+import { earlyReportUpdate, orderPut } from '../store/order-store.ts';
 import { recordPut, type StoredDocumentRef } from '../store/record-store.ts';
 import { assertTransactionSize, retryOnConcurrentChange, type TransactItem, transactItemKey } from '../store/transact.ts';
 
@@ -106,7 +106,7 @@ export async function submitWorkRecords(
     const documentRows = new Set(
       plan.created.flatMap((i) => documents[i]!.documents.map((d) => (d.kind === 'reference' ? d.documentId : `${i}/${d.index}`))),
     );
-    assertTransactionSize(plan.created.length + documentRows.size + plan.orderWrites.length);
+    assertTransactionSize(plan.created.length + documentRows.size + plan.orderWrites.length + plan.earlyReports.size);
 
     const written: string[] = [];
     const items: TransactItem[] = [];
@@ -153,6 +153,7 @@ export async function submitWorkRecords(
         items.push(recordPut(state, record, refs));
       }
       items.push(...plan.orderWrites.map(orderPut));
+      for (const r of plan.earlyReports.values()) items.push(earlyReportUpdate(facility, r.agency, r.number, r.status));
       await store.transactWrite(dedupeDocumentActions(items));
     } catch (e) {
       // This attempt's files are referenced by nothing: remove them.

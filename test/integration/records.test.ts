@@ -273,6 +273,35 @@ describe('records for orders the hub does not know', () => {
     await sleep(WAIT_MS);
     assert.deepEqual(await pollRecords(f), [record], 'the ERP polls it like any other');
   });
+
+  test('the order, once created, has the status its early records reported: complete is locked, in progress too', async () => {
+    // Prepare: one complete and one in-progress report, each before its order exists.
+    const f = facility();
+    const done = workRecord('WR-EARLY-DONE', { order: 'WO-DONE-FIRST', status: 'complete', batch: [1, 1], actual: [16020, 15980] });
+    const started = workRecord('WR-EARLY-WIP', { order: 'WO-WIP-FIRST', status: 'inProgress', batch: [1, 2], actual: [8000, 8000] });
+    assert.equal((await pcs().post(recordsPath(f), records(done, started))).status, 200);
+
+    // Act
+    const pushed = await erp().post(ordersPath(f), orders(workOrder('WO-DONE-FIRST'), workOrder('WO-WIP-FIRST'), workOrder('WO-PLAIN')));
+    const cancel = await erp().post(ordersPath(f), orders(workOrder('WO-DONE-FIRST', { type: 'cancel' })));
+
+    // Assess
+    assert.deepEqual(
+      pushed.body.results.map((r: any) => r.outcome),
+      ['created', 'created', 'created'],
+    );
+    assert.equal((await getOrder(f, 'WO-DONE-FIRST')).status, 'complete');
+    assert.equal((await getOrder(f, 'WO-WIP-FIRST')).status, 'inProgress');
+    assert.equal((await getOrder(f, 'WO-PLAIN')).status, 'open');
+    assertProblem(cancel, 409);
+    await sleep(WAIT_MS);
+    const pcsPoll = await pcs().get(ordersPath(f));
+    assert.deepEqual(
+      pcsPoll.body.dispensingWorkOrder.map((d: any) => d.workOrderIdentifier.number).sort(),
+      ['WO-PLAIN', 'WO-WIP-FIRST'],
+      'the initial load leaves the complete order out, as for any complete order',
+    );
+  });
 });
 
 describe('safe retries', () => {

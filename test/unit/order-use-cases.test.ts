@@ -8,18 +8,29 @@ import { describe, test } from 'vitest';
 import type { AcknowledgementDocument } from '../../functions/domain/acknowledgements.ts';
 import { identityKey } from '../../functions/domain/documents.ts';
 import { HubError } from '../../functions/domain/errors.ts';
-import type { OrderState, OrderWrite } from '../../functions/domain/work-orders.ts';
+import type { EarlyReport, OrderState, OrderWrite } from '../../functions/domain/work-orders.ts';
 import { StorageError } from '../../functions/store/errors.ts';
 import { ConcurrentChangeError } from '../../functions/store/transact.ts';
 import { acknowledgeWorkOrders } from '../../functions/use-cases/acknowledge-work-orders.ts';
-import { type OrderStore, pushWorkOrders } from '../../functions/use-cases/push-work-orders.ts';
+import { type OrderPushStore, type OrderStore, pushWorkOrders } from '../../functions/use-cases/push-work-orders.ts';
 import { FACILITY, orderDoc, T0 } from './helpers/work-orders.ts';
 
 /** A table of orders in memory, with the optimistic lock the real store enforces. */
-function memoryStore(): OrderStore & { orders: Map<string, OrderState>; writes: OrderWrite[][]; loseNext: number } {
+function memoryStore(): OrderStore &
+  OrderPushStore & { orders: Map<string, OrderState>; early: Map<string, EarlyReport>; writes: OrderWrite[][]; loseNext: number } {
   const orders = new Map<string, OrderState>();
+  const early = new Map<string, EarlyReport>();
   const store = {
     orders,
+    early,
+    async loadOrderSlots(facility: string, ids: readonly { agency: string; number: string }[]) {
+      const found = new Map<string, EarlyReport>();
+      for (const i of ids) {
+        const e = early.get(identityKey(i.agency, i.number));
+        if (e) found.set(identityKey(i.agency, i.number), { ...e });
+      }
+      return { orders: await store.loadOrders(facility, ids), early: found };
+    },
     writes: [] as OrderWrite[][],
     loseNext: 0,
     async loadOrders(_facility: string, ids: readonly { agency: string; number: string }[]) {
@@ -36,10 +47,14 @@ function memoryStore(): OrderStore & { orders: Map<string, OrderState>; writes: 
         throw new ConcurrentChangeError();
       }
       for (const w of writes) {
-        const current = orders.get(identityKey(w.next.agency, w.next.number));
-        if ((current?.version ?? 0) !== w.expectedVersion) throw new ConcurrentChangeError();
+        const id = identityKey(w.next.agency, w.next.number);
+        if ((orders.get(id)?.version ?? early.get(id)?.version ?? 0) !== w.expectedVersion) throw new ConcurrentChangeError();
       }
-      for (const w of writes) orders.set(identityKey(w.next.agency, w.next.number), { ...w.next, version: w.expectedVersion + 1 });
+      for (const w of writes) {
+        const id = identityKey(w.next.agency, w.next.number);
+        orders.set(id, { ...w.next, version: w.expectedVersion + 1 });
+        early.delete(id);
+      }
       store.writes.push([...writes]);
     },
   };
@@ -105,6 +120,38 @@ describe('push work orders', () => {
       (e: unknown) => e instanceof StorageError && e.failure === 'kept-changing',
     );
     assert.equal(store.orders.size, 0);
+  });
+
+  test('an order created after records reported it complete starts complete, replacing the report at its version', async () => {
+    const store = memoryStore();
+    store.early.set(identityKey('AssignedBySender', 'WO-7'), { status: 'complete', version: 2 });
+    store.early.set(identityKey('AssignedBySender', 'WO-8'), { status: 'inProgress', version: 1 });
+
+    await pushWorkOrders(store, input(orderDoc({ number: 'WO-7' }), orderDoc({ number: 'WO-8' }), orderDoc({ number: 'WO-9' })), () => T0);
+
+    assert.equal(store.orders.get(identityKey('AssignedBySender', 'WO-7'))?.status, 'complete');
+    assert.equal(store.orders.get(identityKey('AssignedBySender', 'WO-7'))?.version, 3);
+    assert.equal(store.orders.get(identityKey('AssignedBySender', 'WO-8'))?.status, 'inProgress', 'an order the PCS already works on');
+    assert.equal(store.orders.get(identityKey('AssignedBySender', 'WO-9'))?.status, 'open');
+    assert.equal(store.early.size, 0);
+  });
+
+  test('a report written between the read and the write is read again, not overwritten', async () => {
+    const store = memoryStore();
+    const load = store.loadOrderSlots;
+    let raced = false;
+    store.loadOrderSlots = async (f, ids) => {
+      const slots = await load(f, ids);
+      if (!raced) {
+        raced = true;
+        store.early.set(identityKey('AssignedBySender', 'WO-1'), { status: 'complete', version: 1 });
+      }
+      return slots;
+    };
+
+    await pushWorkOrders(store, input(orderDoc({ number: 'WO-1' })), () => T0);
+
+    assert.equal(store.orders.get(identityKey('AssignedBySender', 'WO-1'))?.status, 'complete');
   });
 
   test('an update counts a revision', async () => {
