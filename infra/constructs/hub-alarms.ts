@@ -12,6 +12,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 const PERIOD = Duration.minutes(5);
@@ -69,6 +70,16 @@ export class HubAlarms extends Construct {
       fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
       1,
       `${id}: Lambda throttled invocations (concurrency exhausted); callers got server errors`,
+    );
+  }
+
+  /** Alarms when anything lands in a dead-letter queue: an event function gave up on something. */
+  watchDeadLetters(id: string, queue: IQueue): void {
+    this.add(
+      `${id}DeadLetters`,
+      queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+      1,
+      `${id}: events failed after every retry and wait in the dead-letter queue ${queue.queueName}`,
     );
   }
 

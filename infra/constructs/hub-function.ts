@@ -8,8 +8,10 @@ import { resolve } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { type IGrantable, type IPrincipal, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FUNCTIONS_DIR, nodejsBundling, PROJECT_ROOT } from './bundling.ts';
 
@@ -21,6 +23,11 @@ export interface HubFunctionProps {
   memorySize?: number;
   environment: Record<string, string>;
   logRetention: RetentionDays;
+  /**
+   * 'sync' (default): invoked by API Gateway, the caller receives every error. 'async': an
+   * event function (functions/events.ts); it gets a dead-letter queue of its own (`deadLetters`).
+   */
+  invocation?: 'sync' | 'async';
 }
 
 /**
@@ -40,6 +47,8 @@ export class HubFunction extends Construct implements IGrantable {
   readonly function: NodejsFunction;
   readonly logGroup: LogGroup;
   readonly role: Role;
+  /** Where an asynchronous function's events go after their last retry (null for routes). */
+  readonly deadLetters: Queue | null;
 
   constructor(scope: Construct, id: string, props: HubFunctionProps) {
     super(scope, id);
@@ -63,6 +72,23 @@ export class HubFunction extends Construct implements IGrantable {
       }),
     );
 
+    const asynchronous = props.invocation === 'async';
+    this.deadLetters = asynchronous
+      ? new Queue(this, 'DeadLetters', {
+          encryption: QueueEncryption.SQS_MANAGED,
+          enforceSSL: true,
+          retentionPeriod: Duration.days(14),
+        })
+      : null;
+    if (this.deadLetters) {
+      for (const id of ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy']) {
+        Validations.of(this.deadLetters).acknowledge({
+          id,
+          reason: 'This queue is itself the dead-letter queue of the function; its messages are inspected and replayed by hand.',
+        });
+      }
+    }
+
     this.function = new NodejsFunction(this, 'Function', {
       entry: resolve(FUNCTIONS_DIR, props.entry),
       handler: 'handler',
@@ -79,6 +105,8 @@ export class HubFunction extends Construct implements IGrantable {
       tracing: Tracing.ACTIVE,
       environment: props.environment,
       bundling: nodejsBundling(),
+      // Asynchronous invocations (schedules) retry twice, then go to the on-failure destination.
+      ...(this.deadLetters ? { onFailure: new SqsDestination(this.deadLetters), retryAttempts: 2 } : {}),
     });
 
     // X-Ray's write actions have no resource-level permissions: Resource "*" is the only form.
@@ -87,8 +115,16 @@ export class HubFunction extends Construct implements IGrantable {
       reason:
         'Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions (Resource "*" is required by X-Ray).',
     });
-    // API Gateway invokes the hub's functions synchronously: failures go back to the caller
-    // as HTTP errors, there is no asynchronous event to park in a dead-letter queue.
+    // API Gateway invokes the routes synchronously: failures go back to the caller as HTTP
+    // errors, there is no asynchronous event to park in a dead-letter queue.
+    if (asynchronous) {
+      Validations.of(this.function).acknowledge({
+        id: 'Serverless-LambdaDLQ',
+        reason:
+          "Failed asynchronous invocations go to the on-failure destination (the DeadLetters queue), the successor of a DLQ; stream batches to the event source mapping's on-failure queue.",
+      });
+      return;
+    }
     Validations.of(this.function).acknowledge({
       id: 'Serverless-LambdaDLQ',
       reason:

@@ -3,7 +3,15 @@
  * names, key types and every index (INDEXES) come from there, never retyped here.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { type Attribute, AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  type Attribute,
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { INDEXES, localCreateTableInput, TABLE } from '../../functions/store/table.ts';
 
@@ -31,6 +39,8 @@ export class HubTable extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
       encryption: TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: TABLE.timeToLiveAttribute,
+      // The change stream event functions consume (functions/events.ts); an in-place update.
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
     });
     for (const index of INDEXES) {
       this.table.addGlobalSecondaryIndex({

@@ -12,7 +12,14 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  type TableDescription,
+  UpdateTableCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import { localCreateTableInput, TABLE } from '../../functions/store/table.ts';
 import { waitForHttp } from './ports.ts';
 
@@ -104,24 +111,38 @@ export async function startDynamoLocal(dataDir: string | null): Promise<DynamoLo
 }
 
 /** Creates the hub's table (from THE table definition) unless it exists. */
-export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
+/** The change stream the stack's table has (functions/events.ts consumes it). */
+const STREAM = { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' as const };
+
+/** Creates the table if it is missing, and adds what an existing one made by older code lacks. */
+export async function ensureTable(endpoint: string, tableName: string): Promise<{ streamArn: string | undefined }> {
   const client = new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return;
-  } catch (e) {
-    if ((e as Error).name !== 'ResourceNotFoundException') throw e;
+    let table: TableDescription | undefined;
+    try {
+      table = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+    } catch (e) {
+      if ((e as Error).name !== 'ResourceNotFoundException') throw e;
+    }
+    if (!table) {
+      table = (await client.send(new CreateTableCommand({ ...localCreateTableInput(tableName), StreamSpecification: STREAM })))
+        .TableDescription;
+      await client.send(
+        new UpdateTimeToLiveCommand({
+          TableName: tableName,
+          TimeToLiveSpecification: { AttributeName: TABLE.timeToLiveAttribute, Enabled: true },
+        }),
+      );
+    } else if (!table.StreamSpecification?.StreamEnabled) {
+      // A data folder made before the table had a stream: add it in place, as a deployment does.
+      table = (await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: STREAM }))).TableDescription;
+    }
+    return { streamArn: table?.LatestStreamArn };
+  } finally {
+    client.destroy();
   }
-  await client.send(new CreateTableCommand(localCreateTableInput(tableName)));
-  await client.send(
-    new UpdateTimeToLiveCommand({
-      TableName: tableName,
-      TimeToLiveSpecification: { AttributeName: TABLE.timeToLiveAttribute, Enabled: true },
-    }),
-  );
-  client.destroy();
 }

@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     startDynamoLocal(inMemory ? null : join(dir, 'dynamodb')),
     startS3Local(join(dir, 's3'), LOCAL_BUCKET_NAME),
   ]);
-  await ensureTable(dynamo.endpoint, LOCAL_TABLE_NAME);
+  const { streamArn } = await ensureTable(dynamo.endpoint, LOCAL_TABLE_NAME);
 
   Object.assign(process.env, {
     [ENV.local]: '1',
@@ -75,7 +75,14 @@ async function main(): Promise<void> {
   // Handlers read the environment at import: load the gateway only now.
   const { createGateway } = await import('./gateway.ts');
   const gateway = await createGateway(quiet ? undefined : (line) => console.log(line));
-  closeGateway = gateway.close;
+  // The event-function table runs beside the routes, on the table's stream and on timers.
+  const { startEventRuntime } = await import('./events.ts');
+  const { EVENT_FUNCTIONS } = await import('../../functions/events.ts');
+  const events = await startEventRuntime(EVENT_FUNCTIONS, { endpoint: dynamo.endpoint, streamArn, log: (line) => console.error(line) });
+  closeGateway = async () => {
+    await gateway.close();
+    await events.stop();
+  };
   await new Promise<void>((resolve, reject) => {
     gateway.server.once('error', reject);
     gateway.server.listen(port, '127.0.0.1', () => resolve());

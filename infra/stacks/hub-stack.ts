@@ -1,14 +1,20 @@
 /**
  * One customer's hub: table, documents bucket, one function and one HTTP API route per entry of
  * the route table (functions/routes.ts), the API-key authorizer, alarms, and the outputs the
- * keys CLI reads. Everything per route is derived from the route table; the only distinction
- * made here is public (no roles) versus authorized.
+ * keys CLI reads; one function per entry of the event-function table (functions/events.ts) with
+ * its trigger and dead-letter queue. Everything per route is derived from the route table; the
+ * only distinction made here is public (no roles) versus authorized.
  */
-import { type CfnElement, CfnOutput, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
+import { type CfnElement, CfnOutput, Duration, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { EVENT_FUNCTIONS, type EventFunctionDef, type EventTrigger } from '../../functions/events.ts';
 import { AUTHORIZER_ENTRY, ROUTES, type RouteAccess, type RouteDef } from '../../functions/routes.ts';
 import { functionEnvironment } from '../../functions/shared/config.ts';
 import { INDEXES } from '../../functions/store/table.ts';
@@ -25,6 +31,8 @@ export const SERVICE_NAME = 'mixticket-hub';
 
 export interface HubStackProps extends StackProps {
   customer: Customer;
+  /** The event functions to build; tests pass their own. @default EVENT_FUNCTIONS, THE event-function table */
+  eventFunctions?: readonly EventFunctionDef[];
   /** The routes to serve; tests pass their own. @default ROUTES, THE route table */
   routes?: readonly RouteDef[];
 }
@@ -42,9 +50,11 @@ export class HubStack extends Stack {
   readonly authorizer: HubFunction;
   /** The function of each route, by route id. */
   readonly routeFunctions: ReadonlyMap<string, HubFunction>;
+  /** The function of each event-function entry, by id. */
+  readonly eventFunctions: ReadonlyMap<string, HubFunction>;
   readonly alarms: HubAlarms;
 
-  constructor(scope: Construct, id: string, { customer, routes = ROUTES, ...stackProps }: HubStackProps) {
+  constructor(scope: Construct, id: string, { customer, routes = ROUTES, eventFunctions = EVENT_FUNCTIONS, ...stackProps }: HubStackProps) {
     super(scope, id, {
       description: `MixTicket hub for ${customer.name}: HTTP API, Lambda, DynamoDB, S3`,
       terminationProtection: true,
@@ -102,6 +112,18 @@ export class HubStack extends Stack {
       routeFunctions.set(route.id, fn);
     }
     this.routeFunctions = routeFunctions;
+
+    const events = new Map<string, HubFunction>();
+    for (const def of eventFunctions) {
+      const id = constructId(def.id);
+      const fn = new HubFunction(this, id, { entry: def.entry, description: def.summary, environment, logRetention, invocation: 'async' });
+      grantAccess(fn, def.access, table, bucket);
+      addTrigger(fn, def.trigger, table);
+      alarms.watchFunction(id, fn.function);
+      alarms.watchDeadLetters(id, fn.deadLetters!);
+      events.set(def.id, fn);
+    }
+    this.eventFunctions = events;
     alarms.watchServerErrors(this.api.api);
     alarms.watchTable(
       table,
@@ -128,6 +150,36 @@ export class HubStack extends Stack {
       });
     }
   }
+}
+
+/** Connects an event function to what invokes it (functions/events.ts). */
+function addTrigger(fn: HubFunction, trigger: EventTrigger, table: ITable): void {
+  if (trigger.kind === 'tableStream') {
+    fn.function.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: trigger.batchSize,
+        // Only what failed is retried; a batch that keeps failing is halved to find the culprit.
+        reportBatchItemFailures: true,
+        bisectBatchOnError: true,
+        retryAttempts: trigger.maxRetries,
+        // The stream keeps changes 24 hours: give up (to the dead-letter queue) before they expire.
+        maxRecordAge: Duration.hours(23),
+        onFailure: new SqsDlq(fn.deadLetters!),
+      }),
+    );
+    Validations.of(fn.function).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        "Invoked by an event source mapping of the table stream: its failed batches go to the mapping's on-failure SQS queue (the function's DeadLetters).",
+    });
+    return;
+  }
+  new Rule(fn, 'Schedule', {
+    schedule: Schedule.rate(Duration.minutes(trigger.everyMinutes)),
+    // Events EventBridge cannot deliver go to the same queue as the function's own failures.
+    targets: [new LambdaFunction(fn.function, { deadLetterQueue: fn.deadLetters!, retryAttempts: 2 })],
+  });
 }
 
 /**

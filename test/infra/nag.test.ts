@@ -10,6 +10,7 @@ import { CfnRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 import { afterAll, test } from 'vitest';
+import type { EventFunctionDef } from '../../functions/events.ts';
 import { ROUTES, type RouteDef } from '../../functions/routes.ts';
 import { nagPacks } from '../../infra/stacks/hub-app.ts';
 import { HubStack } from '../../infra/stacks/hub-stack.ts';
@@ -51,10 +52,28 @@ const EVERY_ACCESS_ROUTES: readonly RouteDef[] = [
     summary: 'test',
   },
 ];
+// And one event function of each trigger, so the event-function table's first entries meet the packs too.
+export const EVERY_TRIGGER: readonly EventFunctionDef[] = [
+  {
+    id: 'onTableChange',
+    entry: 'http/health.ts',
+    trigger: { kind: 'tableStream', batchSize: 100, maxRetries: 5 },
+    access: { table: 'read' },
+    summary: 'test',
+  },
+  {
+    id: 'everyFiveMinutes',
+    entry: 'http/health.ts',
+    trigger: { kind: 'schedule', everyMinutes: 5 },
+    access: { table: 'readWrite' },
+    summary: 'test',
+  },
+];
 const customer = hub.customers[0]!;
 new HubStack(hub.app, 'EveryAccessRoutes', {
   customer: { ...customer, stackName: 'EveryAccessRoutes' },
   routes: EVERY_ACCESS_ROUTES,
+  eventFunctions: EVERY_TRIGGER,
   env: { account: customer.account, region: customer.region },
 });
 
@@ -120,7 +139,8 @@ test('only reviewed rules are acknowledged', () => {
     /^AwsSolutions-S1$/, // the access-log bucket
     /^AwsSolutions-SNS2$/, // alarm topic
     /^Serverless-SNSRedrivePolicy$/, // alarm email
-    /^Serverless-LambdaDLQ$/, // synchronous functions
+    /^Serverless-LambdaDLQ$/, // synchronous functions, and stream functions (their DLQ is on the event source mapping)
+    /^(AwsSolutions-SQS3|Serverless-SQSRedrivePolicy)$/, // a dead-letter queue needs none of its own
     /^Serverless-APIGWXrayEnabled$/, // HTTP APIs have no X-Ray
   ];
   for (const ack of acknowledgements(hub.app)) {

@@ -1,0 +1,32 @@
+/**
+ * THE event-function table: the route table's sibling for functions that no HTTP request
+ * calls — consumers of the table's change stream and scheduled jobs. The CDK stack builds
+ * each entry with the same construct as a route (own role, log group, alarms) plus what an
+ * asynchronous function needs (a dead-letter queue, bounded retries); the local runtime
+ * (infra/local/events.ts) runs the same entries against DynamoDB Local's stream and a timer.
+ */
+import type { RouteAccess } from './routes.ts';
+
+/** What invokes an event function. */
+export type EventTrigger =
+  /**
+   * Every change of the table, in order per item, in batches. A batch reports the records it
+   * could not handle (and every record after the first of them) so only those are retried;
+   * after `maxRetries` a failing batch goes to the function's dead-letter queue.
+   */
+  | { kind: 'tableStream'; batchSize: number; maxRetries: number }
+  /** A timer: every `everyMinutes` minutes (EventBridge Scheduler on AWS, setInterval locally). */
+  | { kind: 'schedule'; everyMinutes: number };
+
+export interface EventFunctionDef {
+  /** Stable id: names the function and its construct. */
+  id: string;
+  /** Module exporting `handler`, relative to functions/ (built with shared/event-handler.ts). */
+  entry: string;
+  trigger: EventTrigger;
+  access: RouteAccess | null;
+  summary: string;
+}
+
+/** The hub's event functions. Push delivery (webhooks) will be the first. */
+export const EVENT_FUNCTIONS: readonly EventFunctionDef[] = [];

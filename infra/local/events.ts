@@ -1,0 +1,114 @@
+/**
+ * The local runtime of the event-function table (functions/events.ts), the counterpart of the
+ * local gateway: the same handlers, invoked the way AWS invokes them. Table-stream functions
+ * read DynamoDB Local's change stream shard by shard and get batches shaped as Lambda's
+ * DynamoDBStreamEvent; a batch that reports failures is retried from the first failed change,
+ * up to maxRetries, then logged as dead-lettered. Schedules run on a timer.
+ */
+import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { EventFunctionDef } from '../../functions/events.ts';
+
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+
+export interface EventRuntime {
+  stop(): Promise<void>;
+}
+
+const context = (id: string) => ({ functionName: id, awsRequestId: crypto.randomUUID(), getRemainingTimeInMillis: () => 10_000 });
+
+async function load(entry: string): Promise<Handler> {
+  const url = entry.startsWith('file:') ? entry : new URL(`../../functions/${entry}`, import.meta.url).href;
+  return ((await import(url)) as { handler: Handler }).handler;
+}
+
+/** Starts every entry; `streamArn` is the table's latest stream. `pollMs` is how often an idle shard is read. */
+export async function startEventRuntime(
+  defs: readonly EventFunctionDef[],
+  options: { endpoint: string; streamArn: string | undefined; pollMs?: number; log?: (line: string) => void },
+): Promise<EventRuntime> {
+  const log = options.log ?? (() => undefined);
+  const timers: NodeJS.Timeout[] = [];
+  let stopped = false;
+  const loops: Promise<void>[] = [];
+  const client = new DynamoDBStreamsClient({
+    endpoint: options.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+
+  for (const def of defs) {
+    const handler = await load(def.entry);
+    const trigger = def.trigger;
+    if (trigger.kind === 'schedule') {
+      timers.push(
+        setInterval(() => {
+          handler({ time: new Date().toISOString(), 'detail-type': 'Scheduled Event', source: 'aws.events' }, context(def.id)).catch(
+            (e: Error) => log(`${def.id}: scheduled run failed: ${e.message}`),
+          );
+        }, trigger.everyMinutes * 60_000),
+      );
+      continue;
+    }
+    if (!options.streamArn) throw new Error(`${def.id} consumes the table stream, but the local table has none`);
+    loops.push(consume(def.id, handler, trigger.batchSize, trigger.maxRetries));
+  }
+
+  /** Reads every shard of the stream from its start, in order, handing batches to the handler. */
+  async function consume(id: string, handler: Handler, batchSize: number, maxRetries: number): Promise<void> {
+    const done = new Set<string>();
+    const iterators = new Map<string, string>();
+    while (!stopped) {
+      const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamArn: options.streamArn }));
+      for (const shard of StreamDescription?.Shards ?? []) {
+        const shardId = shard.ShardId!;
+        if (done.has(shardId) || iterators.has(shardId)) continue;
+        // A child shard is read once its parent is finished, as Lambda does.
+        if (shard.ParentShardId && !done.has(shard.ParentShardId) && iterators.has(shard.ParentShardId)) continue;
+        const { ShardIterator } = await client.send(
+          new GetShardIteratorCommand({ StreamArn: options.streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
+        );
+        if (ShardIterator) iterators.set(shardId, ShardIterator);
+      }
+      let busy = false;
+      for (const [shardId, iterator] of iterators) {
+        const out = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }));
+        let records = (out.Records ?? []) as unknown as DynamoDBStreamEvent['Records'];
+        for (let attempt = 0; records.length > 0; attempt++) {
+          busy = true;
+          const reply = (await handler({ Records: records }, context(id)).catch((e: Error) => {
+            log(`${id}: batch failed: ${e.message}`);
+            return { batchItemFailures: records.map((r) => ({ itemIdentifier: r.dynamodb?.SequenceNumber ?? '' })) };
+          })) as DynamoDBBatchResponse | undefined;
+          const first = reply?.batchItemFailures?.[0]?.itemIdentifier;
+          if (first === undefined) break;
+          if (attempt >= maxRetries) {
+            log(`${id}: ${records.length} changes dead-lettered after ${attempt + 1} attempts`);
+            break;
+          }
+          records = records.slice(
+            Math.max(
+              0,
+              records.findIndex((r) => r.dynamodb?.SequenceNumber === first),
+            ),
+          );
+        }
+        if (out.NextShardIterator) iterators.set(shardId, out.NextShardIterator);
+        else {
+          iterators.delete(shardId);
+          done.add(shardId);
+        }
+      }
+      if (!busy) await new Promise((r) => setTimeout(r, options.pollMs ?? 250));
+    }
+  }
+
+  return {
+    async stop() {
+      stopped = true;
+      for (const t of timers) clearInterval(t);
+      await Promise.allSettled(loops);
+      client.destroy();
+    },
+  };
+}
