@@ -53,7 +53,7 @@ const EVERY_ACCESS_ROUTES: readonly RouteDef[] = [
   },
 ];
 // And one event function of each trigger, so the event-function table's first entries meet the packs too.
-export const EVERY_TRIGGER: readonly EventFunctionDef[] = [
+const EVERY_TRIGGER: readonly EventFunctionDef[] = [
   {
     id: 'onTableChange',
     entry: 'http/health.ts',
