@@ -6,29 +6,13 @@
 import assert from 'node:assert/strict';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, test } from 'vitest';
-import type { EventFunctionDef } from '../../functions/events.ts';
 import { HubStack } from '../../infra/stacks/hub-stack.ts';
-import { buildHubApp, logicalId, resourcesOf } from './support.ts';
+import { buildHubApp, EVERY_TRIGGER, logicalId, resourcesOf } from './support.ts';
 
 const hub = buildHubApp({ bundle: false });
 afterAll(() => hub.dispose());
 
-const DEFS: readonly EventFunctionDef[] = [
-  {
-    id: 'onTableChange',
-    entry: 'http/health.ts',
-    trigger: { kind: 'tableStream', batchSize: 50, maxRetries: 4 },
-    access: { table: 'read' },
-    summary: 'test stream',
-  },
-  {
-    id: 'everyFiveMinutes',
-    entry: 'http/health.ts',
-    trigger: { kind: 'schedule', everyMinutes: 5 },
-    access: null,
-    summary: 'test schedule',
-  },
-];
+const DEFS = EVERY_TRIGGER;
 const customer = hub.customers[0]!;
 const stack = new HubStack(hub.app, 'WithEventFunctions', {
   customer: { ...customer, stackName: 'WithEventFunctions' },
@@ -62,10 +46,10 @@ describe('event functions', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: logicalId(fn.function) },
       EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.table.table), 'StreamArn'] },
-      BatchSize: 50,
+      BatchSize: 100,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BisectBatchOnFunctionError: true,
-      MaximumRetryAttempts: 4,
+      MaximumRetryAttempts: 5,
       MaximumRecordAgeInSeconds: 23 * 3600,
       StartingPosition: 'TRIM_HORIZON',
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(fn.deadLetters!), 'Arn'] } } },
@@ -98,7 +82,7 @@ describe('event functions', () => {
   });
 
   test('a function without access gets no data grant', () => {
-    const role = stack.eventFunctions.get('everyFiveMinutes')!.role;
+    const role = stack.eventFunctions.get('noAccess')!.role;
     const policies = Object.values(resourcesOf(template, 'AWS::IAM::Policy')).filter((p) =>
       (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: logicalId(role) })),
     );

@@ -10,11 +10,10 @@ import { CfnRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 import { afterAll, test } from 'vitest';
-import type { EventFunctionDef } from '../../functions/events.ts';
 import { ROUTES, type RouteDef } from '../../functions/routes.ts';
 import { nagPacks } from '../../infra/stacks/hub-app.ts';
 import { HubStack } from '../../infra/stacks/hub-stack.ts';
-import { buildHubApp } from './support.ts';
+import { buildHubApp, EVERY_TRIGGER } from './support.ts';
 
 const hub = buildHubApp({ bundle: false });
 afterAll(() => hub.dispose());
@@ -52,27 +51,11 @@ const EVERY_ACCESS_ROUTES: readonly RouteDef[] = [
     summary: 'test',
   },
 ];
-// And one event function of each trigger, so the event-function table's first entries meet the packs too.
-const EVERY_TRIGGER: readonly EventFunctionDef[] = [
-  {
-    id: 'onTableChange',
-    entry: 'http/health.ts',
-    trigger: { kind: 'tableStream', batchSize: 100, maxRetries: 5 },
-    access: { table: 'read' },
-    summary: 'test',
-  },
-  {
-    id: 'everyFiveMinutes',
-    entry: 'http/health.ts',
-    trigger: { kind: 'schedule', everyMinutes: 5 },
-    access: { table: 'readWrite' },
-    summary: 'test',
-  },
-];
 const customer = hub.customers[0]!;
 new HubStack(hub.app, 'EveryAccessRoutes', {
   customer: { ...customer, stackName: 'EveryAccessRoutes' },
   routes: EVERY_ACCESS_ROUTES,
+  // And one event function of each trigger, so the event-function table's first entries meet the packs too.
   eventFunctions: EVERY_TRIGGER,
   env: { account: customer.account, region: customer.region },
 });

@@ -2,11 +2,13 @@
  * Shared set-up of the infra tests: the app exactly as infra/app.ts builds it (cdk.json's
  * context, the example customers), synthesized once per test file and cleaned up afterwards.
  */
+
 import { readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import type { EventFunctionDef } from '../../functions/events.ts';
 import { type Customer, loadCustomers } from '../../infra/customers.ts';
 import { addHubStacks } from '../../infra/stacks/hub-app.ts';
 import type { HubStack } from '../../infra/stacks/hub-stack.ts';
@@ -74,3 +76,22 @@ export function actionsOf(statement: Record<string, any>): string[] {
 export function resourcesOfStatement(statement: Record<string, any>): unknown[] {
   return ([] as unknown[]).concat(statement.Resource);
 }
+
+/** One synthetic event function of each trigger (and one without data access): the event-function table is empty until push delivery lands. */
+export const EVERY_TRIGGER: readonly EventFunctionDef[] = [
+  {
+    id: 'onTableChange',
+    entry: 'http/health.ts',
+    trigger: { kind: 'tableStream', batchSize: 100, maxRetries: 5 },
+    access: { table: 'read' },
+    summary: 'test stream',
+  },
+  {
+    id: 'everyFiveMinutes',
+    entry: 'http/health.ts',
+    trigger: { kind: 'schedule', everyMinutes: 5 },
+    access: { table: 'readWrite' },
+    summary: 'test schedule',
+  },
+  { id: 'noAccess', entry: 'http/health.ts', trigger: { kind: 'schedule', everyMinutes: 60 }, access: null, summary: 'test no access' },
+];
