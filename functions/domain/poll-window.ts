@@ -19,7 +19,7 @@
  *  - A truncated page remembers only the last change served, so a poller that ignores the
  *    Link header still gets the rest on its next polls.
  */
-import type { DocumentFormat } from './api-keys.ts';
+import { DOCUMENT_FORMATS, type DocumentFormat, isDocumentFormat } from './api-keys.ts';
 import { invalidInput } from './errors.ts';
 import { isoMs, parseClientTime } from './time.ts';
 
@@ -163,8 +163,9 @@ export interface PollQuery {
 
 /** Reads a poll's query string (400 naming the parameter when one is not acceptable). */
 export function parsePollQuery(q: Readonly<Record<string, string | undefined>>, keyFormat: DocumentFormat): PollQuery {
-  if (q.format !== undefined && q.format !== 'legacy' && q.format !== 'canonical') {
-    throw invalidInput('format must be canonical or legacy.', [{ path: '/queryStringParameters/format', message: 'canonical or legacy' }]);
+  if (q.format !== undefined && !isDocumentFormat(q.format)) {
+    const accepted = DOCUMENT_FORMATS.join(', ');
+    throw invalidInput(`format must be one of ${accepted}.`, [{ path: '/queryStringParameters/format', message: `one of ${accepted}` }]);
   }
   const cursor = q.cursor === undefined ? null : decodeCursor(q.cursor);
   if (q.cursor !== undefined && !cursor) {
@@ -173,5 +174,5 @@ export function parsePollQuery(q: Readonly<Record<string, string | undefined>>, 
     ]);
   }
   const clientTime = q.lastExecutionDateTime === undefined ? null : parseClientTime(q.lastExecutionDateTime);
-  return { format: q.format ?? keyFormat, clientTime, cursor };
+  return { format: (q.format as DocumentFormat | undefined) ?? keyFormat, clientTime, cursor };
 }

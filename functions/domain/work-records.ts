@@ -9,7 +9,8 @@ import { identityKey } from './documents.ts';
 import { type ErrorItem, HubError } from './errors.ts';
 import { changedOrders, type OrderState, type OrderStatus, type OrderWrite } from './work-orders.ts';
 
-export type ReportedStatus = 'inProgress' | 'complete';
+/** What a record may report: the standard's two, and the .NET library's `Cancelled`. */
+export type ReportedStatus = 'inProgress' | 'complete' | 'cancelled';
 
 /** A dispensing work record in canonical form (validated before it gets here; types from schemas/). */
 export type WorkRecordDocument = DispensingWorkRecord;
@@ -53,10 +54,12 @@ export function recordContentHash(record: WorkRecordDocument): string {
 /**
  * The order's status after a record reports `reported`. Work only moves forward: a
  * complete order stays complete, and a cancelled one stays cancelled (the record is still
- * kept: it says what the plant did).
+ * kept: it says what the plant did). A record reporting `cancelled` (the plant stopped the
+ * work) leaves the order's status as it is: cancelling an order is the ERP's decision, and
+ * the ERP reads the record in its records poll and may cancel the order itself.
  */
 export function statusAfterRecord(current: OrderStatus, reported: ReportedStatus): OrderStatus {
-  if (current === 'cancelled' || current === 'complete') return current;
+  if (current === 'cancelled' || current === 'complete' || reported === 'cancelled') return current;
   return reported === 'complete' ? 'complete' : 'inProgress';
 }
 
