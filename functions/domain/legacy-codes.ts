@@ -31,10 +31,19 @@ export const RENAMES: Readonly<Record<string, string>> = {
   'Image.filename': 'FileName',
 };
 
-/** Extra names accepted on input only, never emitted (the .NET library's typos). */
+/** Extra names accepted on input (the .NET library's typos). */
 export const INPUT_ALIASES: Readonly<Record<string, readonly string[]>> = {
   'Party.image': ['Iamge'],
   'Image.description': ['Descrpition'],
+};
+
+/**
+ * Names the .NET library spells its own way: the `legacy` form writes them so, since the
+ * library reads nothing else (`legacy-numeric`, the samples' form, keeps the standard's spelling).
+ */
+export const NET_SPELLINGS: Readonly<Record<string, string>> = {
+  'Party.image': 'Iamge',
+  'Image.description': 'Descrpition',
 };
 
 /**
@@ -125,6 +134,8 @@ export type Shape =
 export interface Prop {
   readonly name: string;
   readonly legacyName: string;
+  /** The name in the .NET library (the `legacy` form): legacyName but for its typos. */
+  readonly netName: string;
   readonly shape: Shape;
   readonly special: 'wrapped' | 'camel' | null;
 }
@@ -223,7 +234,9 @@ function shapeOf(node: SchemaNode, inCommon: boolean, definition?: string): Shap
       if (RENAMES[id]) used.add(`rename:${id}`);
       const special = WRAPPED_IDENTIFIERS.includes(id) ? 'wrapped' : CAMEL_SUBTREES.includes(id) ? 'camel' : null;
       if (special) used.add(`${special}:${id}`);
-      const prop: Prop = { name, legacyName, shape: shapeOf(child, inCommon), special };
+      const netName = NET_SPELLINGS[id] ?? legacyName;
+      if (NET_SPELLINGS[id]) used.add(`spelling:${id}`);
+      const prop: Prop = { name, legacyName, netName, shape: shapeOf(child, inCommon), special };
       shape.props.set(name, prop);
       const aliases = INPUT_ALIASES[id] ?? [];
       if (aliases.length) used.add(`alias:${id}`);
@@ -257,6 +270,7 @@ for (const [name, node] of Object.entries(definitions)) if (node.enum && node.ty
 const expected = [
   ...Object.keys(RENAMES).map((id) => `rename:${id}`),
   ...Object.keys(INPUT_ALIASES).map((id) => `alias:${id}`),
+  ...Object.keys(NET_SPELLINGS).map((id) => `spelling:${id}`),
   ...WRAPPED_IDENTIFIERS.map((id) => `wrapped:${id}`),
   ...CAMEL_SUBTREES.map((id) => `camel:${id}`),
   ...Object.keys(DROPPED_ON_INPUT).map((title) => `drop:${title}`),

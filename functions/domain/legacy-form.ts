@@ -149,7 +149,8 @@ export function resolveZonelessDateTimes(kind: DocumentKind, doc: unknown, point
  *  - `legacy-numeric`, the form of the standard's sample files: code values as integers (the
  *    index in the standard's list; a value the hub added to a list, which has none, as its
  *    .NET name), date-times as stored, `guaranteedAnalysisDetail` camelCase.
- * Never emits the .NET typos (`Iamge`, `Descrpition`). Meant for valid canonical documents;
+ * `legacy` writes the .NET library's spellings `Iamge` and `Descrpition` (it reads no other);
+ * `legacy-numeric` the standard's `Image` and `Description`. Meant for valid canonical documents;
  * anything it does not recognise is copied as it is.
  */
 export function toLegacy(kind: DocumentKind, doc: unknown, form: LegacyForm = 'legacy'): unknown {
@@ -459,7 +460,7 @@ function outValue(shape: Shape, value: unknown, camel: boolean, names: boolean):
         }
         const isCamel = camel || prop.special === 'camel';
         const converted = outValue(prop.shape, value[key], isCamel, names);
-        out[isCamel ? prop.name : prop.legacyName] =
+        out[isCamel ? prop.name : names ? prop.netName : prop.legacyName] =
           prop.special === 'wrapped' && isObj(converted) ? { Identifier: [converted] } : converted;
       }
       return out;

@@ -644,13 +644,15 @@ describe('isLegacyDocument', () => {
 });
 
 describe('toLegacy', () => {
-  test('emits FileName, Image and Description for a party image, never the .NET typos', () => {
+  test('emits FileName, Image and Description for a party image in legacy-numeric; the .NET Iamge and Descrpition in legacy', () => {
     const order = clone(orderBlended) as unknown as Obj;
     ((order.parties as Obj).buyer as Obj).image = [{ description: 'Yard sign', filename: 'sign.png' }];
 
-    const legacy = toLegacy('workOrder', order) as Obj;
+    const numeric = toLegacy('workOrder', order, 'legacy-numeric') as Obj;
+    const net = toLegacy('workOrder', order, 'legacy') as Obj;
 
-    assert.deepEqual(((legacy.Parties as Obj).Buyer as Obj).Image, [{ Description: 'Yard sign', FileName: 'sign.png' }]);
+    assert.deepEqual(((numeric.Parties as Obj).Buyer as Obj).Image, [{ Description: 'Yard sign', FileName: 'sign.png' }]);
+    assert.deepEqual(((net.Parties as Obj).Buyer as Obj).Iamge, [{ Descrpition: 'Yard sign', FileName: 'sign.png' }]);
   });
 
   test('turns stored JSON booleans into JSON booleans too', () => {
