@@ -23,14 +23,20 @@ let netErp: ReturnType<typeof client>;
 
 beforeAll(async () => {
   const stack = sharedStack();
-  const keys = await Promise.all([
+  const [a, b, c, d, e] = await Promise.all([
     stack.createKey('erp', [F]),
     stack.createKey('erp', [F], ['--time-zone', 'America/Chicago']),
     stack.createKey('pcs', [F]),
     stack.createKey('pcs', [F], ['--format', 'legacy']),
     stack.createKey('erp', [F], ['--format', 'legacy']),
   ]);
-  [erp, erpChicago, pcs, netPcs, netErp] = keys.map((k) => client(stack.baseUrl, k));
+  [erp, erpChicago, pcs, netPcs, netErp] = [a, b, c, d, e].map((k) => client(stack.baseUrl, k)) as [
+    typeof erp,
+    typeof erp,
+    typeof erp,
+    typeof erp,
+    typeof erp,
+  ];
 });
 
 /** The library's reading of one served document, and of the fixture it came from. */
