@@ -3,7 +3,7 @@
  * MIXTICKET_DATA_DIR) or, with --stack NAME, of a deployed stack (standard AWS credential
  * chain; the table is found from the stack's outputs).
  *
- *   create --role erp|pcs --facility ID [--facility ID ...] [--name TEXT] [--format legacy]
+ *   create --role erp|pcs --facility ID [--facility ID ...] [--name TEXT] [--format legacy|legacy-numeric] [--time-zone IANA]
  *   list [--json]
  *   revoke KEY_ID
  */
@@ -13,7 +13,7 @@ import { HubError } from '../functions/domain/errors.ts';
 import { ENV } from '../functions/shared/config.ts';
 
 const USAGE = `usage:
-  npm run keys -- create --role erp|pcs --facility ID [--facility ID ...] [--name TEXT] [--format legacy] [--stack NAME]
+  npm run keys -- create --role erp|pcs --facility ID [--facility ID ...] [--name TEXT] [--format legacy|legacy-numeric] [--time-zone IANA] [--stack NAME]
   npm run keys -- list [--json] [--stack NAME]
   npm run keys -- revoke KEY_ID [--stack NAME]`;
 
@@ -82,6 +82,7 @@ async function main(argv: string[]): Promise<void> {
       facility: { type: 'string', multiple: true },
       name: { type: 'string' },
       format: { type: 'string' },
+      'time-zone': { type: 'string' },
       json: { type: 'boolean' },
       stack: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -100,6 +101,7 @@ async function main(argv: string[]): Promise<void> {
             facilities: values.facility ?? [],
             ...(values.name !== undefined ? { name: values.name } : {}),
             ...(values.format !== undefined ? { format: values.format } : {}),
+            ...(values['time-zone'] !== undefined ? { timeZone: values['time-zone'] } : {}),
           },
           new Date(),
         )
@@ -112,7 +114,10 @@ async function main(argv: string[]): Promise<void> {
     if (made) {
       await store.putApiKey(made.record);
       const r = made.record;
-      console.log(`created ${r.role} key ${r.keyId} for ${r.facilities.join(', ')}${r.name ? ` (${r.name})` : ''}, format ${r.format}`);
+      console.log(
+        `created ${r.role} key ${r.keyId} for ${r.facilities.join(', ')}${r.name ? ` (${r.name})` : ''}, format ${r.format}` +
+          (r.timeZone ? `, time zone ${r.timeZone}` : ''),
+      );
       console.log('the key is shown once, on the next line; store it now:');
       console.log(made.key);
     } else if (command === 'list') {
@@ -126,6 +131,7 @@ async function main(argv: string[]): Promise<void> {
               role: k.role,
               facilities: k.facilities,
               format: k.format,
+              timeZone: k.timeZone,
               createdAt: k.createdAt,
               revokedAt: k.revokedAt,
             })),
@@ -136,7 +142,9 @@ async function main(argv: string[]): Promise<void> {
       } else {
         for (const k of keys) {
           const state = k.revokedAt ? `revoked ${k.revokedAt}` : 'active';
-          console.log(`${k.keyId}  ${k.role}  ${k.facilities.join(',')}  ${k.format}  ${k.createdAt}  ${state}  ${k.name}`);
+          console.log(
+            `${k.keyId}  ${k.role}  ${k.facilities.join(',')}  ${k.format}  ${k.timeZone ?? '-'}  ${k.createdAt}  ${state}  ${k.name}`,
+          );
         }
       }
     } else {

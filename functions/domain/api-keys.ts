@@ -6,12 +6,22 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { invalidInput } from './errors.ts';
 import { isFacilityId } from './facility.ts';
+import { canonicalTimeZone } from './time.ts';
 
 /** The two sides of the standard: the ERP and the plant's process control system. */
 export type Role = 'erp' | 'pcs';
 
-/** The document form a key is served by default: the standard's canonical one, or its older PascalCase form. */
-export type DocumentFormat = 'canonical' | 'legacy';
+/**
+ * The document form a key is served by default: the standard's canonical one, or its older
+ * PascalCase form as the .NET library reads it (`legacy`) or as the sample files have it
+ * (`legacy-numeric`, integer codes).
+ */
+export type DocumentFormat = 'canonical' | 'legacy' | 'legacy-numeric';
+
+/** Every document form, in the order messages list them. */
+export const DOCUMENT_FORMATS: readonly DocumentFormat[] = ['canonical', 'legacy', 'legacy-numeric'];
+
+export const isDocumentFormat = (value: unknown): value is DocumentFormat => DOCUMENT_FORMATS.includes(value as DocumentFormat);
 
 const KEY_PATTERN = /^mtk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 
@@ -22,6 +32,8 @@ export interface ApiKeyRecord {
   role: Role;
   facilities: string[];
   format: DocumentFormat;
+  /** The IANA zone in which this client writes date-times that carry none; null: such date-times are refused. */
+  timeZone: string | null;
   createdAt: string;
   revokedAt: string | null;
   secretHash: string;
@@ -32,10 +44,17 @@ export interface NewKeySpec {
   facilities: string[];
   name?: string;
   format?: string;
+  timeZone?: string;
 }
 
 /** Checks a key request; throws a 400-kind error saying what is wrong. */
-export function validateKeySpec(spec: NewKeySpec): { role: Role; facilities: string[]; name: string; format: DocumentFormat } {
+export function validateKeySpec(spec: NewKeySpec): {
+  role: Role;
+  facilities: string[];
+  name: string;
+  format: DocumentFormat;
+  timeZone: string | null;
+} {
   if (spec.role !== 'erp' && spec.role !== 'pcs') throw invalidInput('role must be erp or pcs.');
   if (spec.facilities.length === 0) throw invalidInput('name at least one facility (--facility ID).');
   for (const f of spec.facilities) {
@@ -46,10 +65,16 @@ export function validateKeySpec(spec: NewKeySpec): { role: Role; facilities: str
     }
   }
   const format = spec.format ?? 'canonical';
-  if (format !== 'canonical' && format !== 'legacy') throw invalidInput('format must be canonical or legacy.');
+  if (!isDocumentFormat(format)) throw invalidInput(`format must be ${DOCUMENT_FORMATS.join(', ')}.`);
+  const timeZone = spec.timeZone === undefined ? null : canonicalTimeZone(spec.timeZone.trim());
+  if (spec.timeZone !== undefined && timeZone === null) {
+    throw invalidInput(
+      `time zone ${JSON.stringify(spec.timeZone)} is not an IANA time zone name (e.g. America/Chicago, Europe/Berlin, UTC).`,
+    );
+  }
   const name = (spec.name ?? '').trim();
   if (name.length > 200) throw invalidInput('name is longer than 200 characters.');
-  return { role: spec.role, facilities: [...new Set(spec.facilities)], name, format };
+  return { role: spec.role, facilities: [...new Set(spec.facilities)], name, format, timeZone };
 }
 
 export const hashSecret = (secret: string): string => createHash('sha256').update(secret).digest('hex');

@@ -15,6 +15,9 @@ import acknowledgementSchema from '../../schemas/acknowledge-work-order-receipt.
 import common from '../../schemas/common.schema.json' with { type: 'json' };
 import workOrderSchema from '../../schemas/dispensing-work-order.schema.json' with { type: 'json' };
 import workRecordSchema from '../../schemas/dispensing-work-record.schema.json' with { type: 'json' };
+import { COUNTRY_ALPHA2 } from './countries.ts';
+
+export { COUNTRY_ALPHA2 };
 
 export type DocumentKind = 'workOrder' | 'workRecord' | 'acknowledgement';
 
@@ -28,15 +31,25 @@ export const RENAMES: Readonly<Record<string, string>> = {
   'Image.filename': 'FileName',
 };
 
-/** Extra names accepted on input only, never emitted (the .NET library's typos). */
+/** Extra names accepted on input (the .NET library's typos). */
 export const INPUT_ALIASES: Readonly<Record<string, readonly string[]>> = {
   'Party.image': ['Iamge'],
   'Image.description': ['Descrpition'],
 };
 
 /**
+ * Names the .NET library spells its own way: the `legacy` form writes them so, since the
+ * library reads nothing else (`legacy-numeric`, the samples' form, keeps the standard's spelling).
+ */
+export const NET_SPELLINGS: Readonly<Record<string, string>> = {
+  'Party.image': 'Iamge',
+  'Image.description': 'Descrpition',
+};
+
+/**
  * Legacy properties with no place in the canonical form, dropped on input: the .NET
- * `Address` has County and Township, the standard has neither. Dropping (not rejecting)
+ * `Address` has County and Township, the standard has neither. Dropping (not rejecting, and
+ * naming each in the answer's `warnings`)
  * keeps an otherwise valid order from failing over an address detail.
  */
 export const DROPPED_ON_INPUT: Readonly<Record<string, readonly string[]>> = {
@@ -57,16 +70,27 @@ export const CAMEL_SUBTREES: readonly string[] = [
 ];
 
 /**
- * Code names accepted on input besides the canonical values (matched case-insensitively,
- * so .NET `Liquid`, `Create`, `Billing`, `Complete`, `InProgress` need no entry).
- * .NET `AgencyTypes` calls index 0 `GS` where the standard says `GS1`: same code, same meaning.
+ * Code names accepted on input besides the canonical values and their .NET names (matched
+ * case-insensitively). Empty today: every name the .NET library writes is its NET_NAMES entry.
  */
-export const CODE_ALIASES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  agency: { GS: 'GS1' },
+export const CODE_ALIASES: Readonly<Record<string, Readonly<Record<string, string>>>> = {};
+
+/**
+ * The .NET library's enum name of a canonical value, where it is not the value with its first
+ * letter capitalised (`dry` → `Dry`, `inProgress` → `InProgress`, `BillOfLading` as it is).
+ * .NET `AgencyTypes` calls index 0 `GS` where the standard says `GS1`: same code, same meaning.
+ * The older form (`legacy`) serves these names; they are accepted on input as well.
+ */
+export const NET_NAMES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  agency: { GS1: 'GS' },
 };
 
-/** Canonical alpha-3 country → the older form's alpha-2 (must cover the schema's list exactly). */
-export const COUNTRY_ALPHA2: Readonly<Record<string, string>> = { USA: 'US', CAN: 'CA', MEX: 'MX' };
+/**
+ * How many values of a list are the standard's own: the hub appends values after them
+ * (the .NET library's reference types and order status `cancelled`, every ISO 3166-1 country)
+ * that have no integer code in the standard. Lists not named here are entirely the standard's.
+ */
+export const STANDARD_LENGTH: Readonly<Record<string, number>> = { referenceType: 13, orderStatus: 2, country: 3 };
 
 /** Work records in the older form carry no orderStatus (see legacy-form.ts); this is the default. */
 export const DEFAULT_ORDER_STATUS = 'complete';
@@ -76,8 +100,12 @@ export interface CodeList {
   /** The definition name in common.schema.json, e.g. `physicalState`. */
   readonly name: string;
   readonly values: readonly string[];
-  /** canonical value → legacy integer */
+  /** canonical value → legacy integer (the standard's values only; the hub's additions have none) */
   readonly index: ReadonlyMap<string, number>;
+  /** How many leading values are the standard's (the ones with an integer code). */
+  readonly standardLength: number;
+  /** canonical value → the .NET library's enum name */
+  readonly netName: ReadonlyMap<string, string>;
   /** lower-cased canonical value or alias → canonical value */
   readonly byLower: ReadonlyMap<string, string>;
 }
@@ -100,11 +128,14 @@ export type Shape =
   | { readonly kind: 'code'; readonly list: CodeList }
   | { readonly kind: 'country'; readonly list: CodeList }
   | { readonly kind: 'flag' }
+  | { readonly kind: 'dateTime' }
   | { readonly kind: 'scalar' };
 
 export interface Prop {
   readonly name: string;
   readonly legacyName: string;
+  /** The name in the .NET library (the `legacy` form): legacyName but for its typos. */
+  readonly netName: string;
   readonly shape: Shape;
   readonly special: 'wrapped' | 'camel' | null;
 }
@@ -123,13 +154,22 @@ const COMMON = 'common.schema.json';
 const definitions = (common as unknown as SchemaFile).definitions ?? {};
 const SCALAR: Shape = { kind: 'scalar' };
 const FLAG: Shape = { kind: 'flag' };
+const DATE_TIME: Shape = { kind: 'dateTime' };
 const built = new Map<string, Shape>();
 const used = new Set<string>();
 /** Every code list of the schema, by definition name (exported for the tests). */
 export const CODE_LISTS = new Map<string, CodeList>();
 
 function codeList(name: string, values: readonly string[]): CodeList {
-  const index = new Map(values.map((v, i) => [v, i] as const));
+  const standardLength = STANDARD_LENGTH[name] ?? values.length;
+  if (STANDARD_LENGTH[name] !== undefined) used.add(`standard:${name}`);
+  const index = new Map(values.slice(0, standardLength).map((v, i) => [v, i] as const));
+  const overrides = NET_NAMES[name] ?? {};
+  for (const v of Object.keys(overrides)) {
+    if (!values.includes(v)) throw new Error(`legacy model: NET_NAMES ${name}.${v} is not a ${name} code`);
+    used.add(`net:${name}.${v}`);
+  }
+  const netName = new Map(values.map((v) => [v, overrides[v] ?? v.charAt(0).toUpperCase() + v.slice(1)] as const));
   const byLower = new Map<string, string>();
   const add = (alias: string, value: string) => {
     const key = alias.toLowerCase();
@@ -138,12 +178,13 @@ function codeList(name: string, values: readonly string[]): CodeList {
     byLower.set(key, value);
   };
   for (const v of values) add(v, v);
+  if (name !== 'country') for (const [v, net] of netName) add(net, v);
   for (const [alias, value] of Object.entries(CODE_ALIASES[name] ?? {})) {
     if (!index.has(value)) throw new Error(`legacy model: alias ${alias} → ${value} is not a ${name} code`);
     add(alias, value);
     used.add(`code:${name}.${alias}`);
   }
-  return { name, values, index, byLower };
+  return { name, values, index, standardLength, netName, byLower };
 }
 
 function definitionShape(name: string): Shape {
@@ -157,13 +198,17 @@ function definitionShape(name: string): Shape {
     let shape: Shape = { kind: 'code', list };
     if (name === 'country') {
       const keys = Object.keys(COUNTRY_ALPHA2);
-      if (keys.length !== list.values.length || !list.values.every((v) => keys.includes(v))) {
-        throw new Error(`legacy model: COUNTRY_ALPHA2 does not match the country list ${list.values.join(',')}`);
+      if (keys.length !== list.values.length || !list.values.every((v, i) => keys[i] === v)) {
+        throw new Error('legacy model: COUNTRY_ALPHA2 is not the schema country list, in its order');
       }
       shape = { kind: 'country', list };
     }
     built.set(name, shape);
     return shape;
+  }
+  if (name === 'dateTime') {
+    built.set(name, DATE_TIME);
+    return DATE_TIME;
   }
   if (node.enum?.includes(true) && node.enum.includes('true')) {
     built.set(name, FLAG);
@@ -189,7 +234,9 @@ function shapeOf(node: SchemaNode, inCommon: boolean, definition?: string): Shap
       if (RENAMES[id]) used.add(`rename:${id}`);
       const special = WRAPPED_IDENTIFIERS.includes(id) ? 'wrapped' : CAMEL_SUBTREES.includes(id) ? 'camel' : null;
       if (special) used.add(`${special}:${id}`);
-      const prop: Prop = { name, legacyName, shape: shapeOf(child, inCommon), special };
+      const netName = NET_SPELLINGS[id] ?? legacyName;
+      if (NET_SPELLINGS[id]) used.add(`spelling:${id}`);
+      const prop: Prop = { name, legacyName, netName, shape: shapeOf(child, inCommon), special };
       shape.props.set(name, prop);
       const aliases = INPUT_ALIASES[id] ?? [];
       if (aliases.length) used.add(`alias:${id}`);
@@ -223,10 +270,13 @@ for (const [name, node] of Object.entries(definitions)) if (node.enum && node.ty
 const expected = [
   ...Object.keys(RENAMES).map((id) => `rename:${id}`),
   ...Object.keys(INPUT_ALIASES).map((id) => `alias:${id}`),
+  ...Object.keys(NET_SPELLINGS).map((id) => `spelling:${id}`),
   ...WRAPPED_IDENTIFIERS.map((id) => `wrapped:${id}`),
   ...CAMEL_SUBTREES.map((id) => `camel:${id}`),
   ...Object.keys(DROPPED_ON_INPUT).map((title) => `drop:${title}`),
   ...Object.entries(CODE_ALIASES).flatMap(([list, m]) => Object.keys(m).map((a) => `code:${list}.${a}`)),
+  ...Object.entries(NET_NAMES).flatMap(([list, m]) => Object.keys(m).map((v) => `net:${list}.${v}`)),
+  ...Object.keys(STANDARD_LENGTH).map((list) => `standard:${list}`),
 ];
 const unmatched = expected.filter((e) => !used.has(e));
 if (unmatched.length > 0) throw new Error(`legacy model: table entries match nothing in the schemas: ${unmatched.join(', ')}`);

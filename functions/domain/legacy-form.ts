@@ -18,8 +18,29 @@ import {
   type Prop,
   type Shape,
 } from './legacy-codes.ts';
+import { isZonelessDateTime, netDateTime, zonedDateTime } from './time.ts';
 
 export type { DocumentKind } from './legacy-codes.ts';
+
+/** The two older forms the hub serves: .NET enum names and its date format, or the sample files' integers. */
+export type LegacyForm = 'legacy' | 'legacy-numeric';
+
+/** A value the hub did not keep, named in the answer (the request still succeeds). */
+export type Warning = ErrorItem;
+
+/**
+ * How to read date-times that carry no zone (Json.NET writes a database DateTime so):
+ * an IANA zone to read them in, null to refuse them (400 saying how to fix it), or
+ * undefined to leave them for validation (pure conversions, tests).
+ */
+export interface ReadOptions {
+  timeZone?: string | null;
+}
+
+/** The 400 message of a zone-less date-time sent with a key that has no zone. */
+export const ZONELESS_HINT =
+  'has no time zone; send it with its offset (e.g. 2026-03-16T06:41:57.204-05:00), or use an API key made with --time-zone ' +
+  '(npm run keys -- create ... --time-zone America/Chicago), whose zone the hub then reads zone-less date-times in';
 
 type Obj = JsonObject;
 const isObj = isJsonObject;
@@ -59,9 +80,10 @@ export function fromLegacy(
   kind: DocumentKind,
   doc: unknown,
   pointer: string,
-): { document: unknown; toClientPath: (canonicalPath: string) => string } {
+  options: ReadOptions = {},
+): { document: unknown; toClientPath: (canonicalPath: string) => string; warnings: Warning[] } {
   const root = DOCUMENT_SHAPES[kind];
-  const walk: Walk = { path: [], errors: [], pointer };
+  const walk: Walk = { path: [], errors: [], warnings: [], pointer, timeZone: options.timeZone };
   const document = inValue(root, doc, walk);
   if (kind === 'workRecord' && isObj(document) && !Object.hasOwn(document, 'orderStatus')) {
     document.orderStatus = DEFAULT_ORDER_STATUS;
@@ -84,18 +106,55 @@ export function fromLegacy(
     resolve(root, doc, segs, 0, false, out);
     return pointer + out.map((s) => `/${escapeSegment(s)}`).join('');
   };
-  return { document, toClientPath };
+  return { document, toClientPath, warnings: walk.warnings };
+}
+
+/**
+ * Zone-less date-times of a canonical document (found at `pointer`) read in `timeZone`, in
+ * place; the errors of those that cannot be (no zone on the key, a wall time the zone skips).
+ */
+export function resolveZonelessDateTimes(kind: DocumentKind, doc: unknown, pointer: string, timeZone: string | null): ErrorItem[] {
+  const walk: Walk = { path: [], errors: [], warnings: [], pointer, timeZone };
+  const visit = (shape: Shape, value: unknown): unknown => {
+    if (shape.kind === 'dateTime') return inDateTime(value, walk);
+    if (shape.kind === 'array' && Array.isArray(value)) {
+      value.forEach((item, i) => {
+        walk.path.push(i);
+        value[i] = visit(shape.items, item);
+        walk.path.pop();
+      });
+    } else if (shape.kind === 'object' && isObj(value)) {
+      for (const key of Object.keys(value)) {
+        const prop = shape.props.get(key);
+        if (!prop) continue;
+        walk.path.push(key);
+        value[key] = visit(prop.shape, value[key]);
+        walk.path.pop();
+      }
+    }
+    return value;
+  };
+  visit(DOCUMENT_SHAPES[kind], doc);
+  return walk.errors;
 }
 
 /**
  * Canonical → older form, for one document (what a legacy PCS or ERP reads): PascalCase
- * names, integer codes, Sender/Receiver wrappers, OtherParty, TransportInformation,
- * JSON booleans, alpha-2 countries, `guaranteedAnalysisDetail` camelCase as in the samples.
- * Never emits the .NET typos (`Iamge`, `Descrpition`). Meant for valid canonical documents;
+ * names, Sender/Receiver wrappers, OtherParty, TransportInformation, JSON booleans, alpha-2
+ * countries, and then per form:
+ *  - `legacy`, what the standard's current .NET library reads without loss: code values as
+ *    its enum names (`AssignedBySender`, `Liquid`, `GS`), date-times exactly
+ *    `yyyy-MM-ddTHH:mm:ss.fff±hh:mm` (same instant and offset, `Z` as `+00:00`), guaranteed
+ *    analysis as its list `[{Nutrient: [...], Warning}]`;
+ *  - `legacy-numeric`, the form of the standard's sample files: code values as integers (the
+ *    index in the standard's list; a value the hub added to a list, which has none, as its
+ *    .NET name), date-times as stored, `guaranteedAnalysisDetail` camelCase.
+ * `legacy` writes the .NET library's spellings `Iamge` and `Descrpition` (it reads no other);
+ * `legacy-numeric` the standard's `Image` and `Description`. Meant for valid canonical documents;
  * anything it does not recognise is copied as it is.
  */
-export function toLegacy(kind: DocumentKind, doc: unknown): unknown {
-  return outValue(DOCUMENT_SHAPES[kind], doc, false);
+export function toLegacy(kind: DocumentKind, doc: unknown, form: LegacyForm = 'legacy'): unknown {
+  return outValue(DOCUMENT_SHAPES[kind], doc, false, form === 'legacy');
 }
 
 // ---- older form → canonical ----
@@ -104,7 +163,9 @@ interface Walk {
   /** The client's path to the current value, pushed and popped as the walk goes. */
   path: (string | number)[];
   errors: ErrorItem[];
+  warnings: Warning[];
   pointer: string;
+  timeZone: string | null | undefined;
 }
 
 const pathOf = (walk: Walk) => walk.pointer + walk.path.map((s) => `/${escapeSegment(String(s))}`).join('');
@@ -132,17 +193,40 @@ function inValue(shape: Shape, value: unknown, walk: Walk): unknown {
       if (typeof value === 'boolean') return String(value);
       if (typeof value === 'string' && /^(true|false)$/i.test(value)) return value.toLowerCase();
       return value;
+    case 'dateTime':
+      return inDateTime(value, walk);
     default:
       return value;
   }
 }
 
+/** A zone-less date-time read in the walk's zone; anything else is left for validation. */
+function inDateTime(value: unknown, walk: Walk): unknown {
+  if (typeof value !== 'string' || walk.timeZone === undefined || !isZonelessDateTime(value)) return value;
+  if (walk.timeZone === null) {
+    walk.errors.push({ path: pathOf(walk), message: `${value} ${ZONELESS_HINT}` });
+    return value;
+  }
+  const zoned = zonedDateTime(value, walk.timeZone);
+  if (zoned === null) {
+    walk.errors.push({
+      path: pathOf(walk),
+      message: `${value} is not a time that exists in ${walk.timeZone} (this API key's --time-zone)`,
+    });
+    return value;
+  }
+  return zoned;
+}
+
 function inCode(list: CodeList, value: unknown, walk: Walk): unknown {
   if (typeof value === 'string') return list.index.has(value) ? value : (list.byLower.get(value.toLowerCase()) ?? value);
   if (typeof value !== 'number') return value;
-  const code = Number.isInteger(value) ? list.values[value] : undefined;
+  const code = Number.isInteger(value) && value < list.standardLength ? list.values[value] : undefined;
   if (code !== undefined) return code;
-  const accepted = list.values.map((v, i) => `${i} (${v})`).join(', ');
+  const accepted = list.values
+    .slice(0, list.standardLength)
+    .map((v, i) => `${i} (${v})`)
+    .join(', ');
   walk.errors.push({
     path: pathOf(walk),
     message: `${value} is not ${/^[aeiou]/i.test(list.name) ? 'an' : 'a'} ${list.name} code; accepted: ${accepted}`,
@@ -156,6 +240,11 @@ function inObject(shape: ObjectShape, obj: Obj, walk: Walk): Obj {
     const prop = propOf(shape, key);
     if (prop === undefined) {
       if (!shape.dropped.has(key.toLowerCase())) put(out, key, obj[key]);
+      else {
+        walk.path.push(key);
+        walk.warnings.push({ path: pathOf(walk), message: `not kept: the standard's ${shape.title} has no ${key}` });
+        walk.path.pop();
+      }
       continue;
     }
     walk.path.push(key);
@@ -181,12 +270,25 @@ function inProp(prop: Prop, value: unknown, walk: Walk): unknown {
     const key = wrapperKey(value);
     if (key === undefined) return inValue(prop.shape, value, walk);
     // The canonical form holds one identifier: the first. An empty wrapper leaves `{}`
-    // for validation to report the missing number and agency.
-    const list = (value as Obj)[key] as unknown[];
+    // for validation to report the missing number and agency. Whatever else the party
+    // carries (more identifiers, PartyType, Address, Contact, ...) is named in a warning.
+    const wrapper = value as Obj;
+    const list = wrapper[key] as unknown[];
     walk.path.push(key, 0);
     const first = list.length > 0 ? inValue(prop.shape, list[0], walk) : {};
     walk.path.pop();
+    for (let i = 1; i < list.length; i++) {
+      walk.path.push(i);
+      walk.warnings.push({ path: pathOf(walk), message: `not kept: the header's ${prop.name} is one identifier, the first` });
+      walk.path.pop();
+    }
     walk.path.pop();
+    for (const other of Object.keys(wrapper)) {
+      if (other === key || wrapper[other] === null) continue;
+      walk.path.push(other);
+      walk.warnings.push({ path: pathOf(walk), message: `not kept: the header's ${prop.name} is an identifier only, not a party` });
+      walk.path.pop();
+    }
     return first;
   }
   if (prop.special === 'camel' && Array.isArray(value)) return inNetAnalysis(prop.shape, value, walk);
@@ -340,7 +442,8 @@ const unescapeSegment = (s: string) => s.replaceAll('~1', '/').replaceAll('~0', 
 
 // ---- canonical → older form ----
 
-function outValue(shape: Shape, value: unknown, camel: boolean): unknown {
+/** `names`: the `legacy` form (.NET names, its date format and analysis list); else `legacy-numeric`. */
+function outValue(shape: Shape, value: unknown, camel: boolean, names: boolean): unknown {
   switch (shape.kind) {
     case 'object': {
       if (!isObj(value)) return value;
@@ -351,22 +454,49 @@ function outValue(shape: Shape, value: unknown, camel: boolean): unknown {
           put(out, key, value[key]);
           continue;
         }
+        if (names && prop.special === 'camel' && isObj(value[key])) {
+          out[prop.legacyName] = outNetAnalysis(prop.shape, value[key] as Obj);
+          continue;
+        }
         const isCamel = camel || prop.special === 'camel';
-        const converted = outValue(prop.shape, value[key], isCamel);
-        out[isCamel ? prop.name : prop.legacyName] =
+        const converted = outValue(prop.shape, value[key], isCamel, names);
+        out[isCamel ? prop.name : names ? prop.netName : prop.legacyName] =
           prop.special === 'wrapped' && isObj(converted) ? { Identifier: [converted] } : converted;
       }
       return out;
     }
     case 'array':
-      return Array.isArray(value) ? value.map((v) => outValue(shape.items, v, camel)) : value;
+      return Array.isArray(value) ? value.map((v) => outValue(shape.items, v, camel, names)) : value;
     case 'code':
-      return typeof value === 'string' ? (shape.list.index.get(value) ?? value) : value;
+      if (typeof value !== 'string') return value;
+      return (names ? undefined : shape.list.index.get(value)) ?? shape.list.netName.get(value) ?? value;
     case 'country':
       return typeof value === 'string' ? (ALPHA2.get(value) ?? value) : value;
     case 'flag':
       return value === 'true' ? true : value === 'false' ? false : value;
+    case 'dateTime':
+      return names && typeof value === 'string' ? netDateTime(value) : value;
     default:
       return value;
   }
+}
+
+/**
+ * `{nutrients: [{nutrient, warning}]}` → the .NET list `[{Nutrient: [...], Warning}]`, PascalCase:
+ * consecutive entries with the same warning (or none) share one item, so a list the library
+ * wrote comes back as it was written.
+ */
+function outNetAnalysis(detail: Shape, value: Obj): unknown {
+  const { nutrient } = analysisShapes(detail);
+  const entries = value.nutrients;
+  if (!Array.isArray(entries) || Object.keys(value).some((k) => k !== 'nutrients')) return outValue(detail, value, true, true);
+  const items: { Nutrient: unknown[]; Warning?: unknown }[] = [];
+  for (const entry of entries) {
+    if (!isObj(entry)) return outValue(detail, value, true, true);
+    const converted = outValue(nutrient, entry.nutrient, false, true);
+    const last = items.at(-1);
+    if (last && last.Warning === entry.warning) last.Nutrient.push(converted);
+    else items.push({ Nutrient: [converted], ...(entry.warning !== undefined ? { Warning: entry.warning } : {}) });
+  }
+  return items;
 }

@@ -19,7 +19,7 @@
  *  - A truncated page remembers only the last change served, so a poller that ignores the
  *    Link header still gets the rest on its next polls.
  */
-import type { DocumentFormat } from './api-keys.ts';
+import { DOCUMENT_FORMATS, type DocumentFormat, isDocumentFormat } from './api-keys.ts';
 import { invalidInput } from './errors.ts';
 import { isoMs, parseClientTime } from './time.ts';
 
@@ -170,8 +170,9 @@ export function parsePollQuery(
   keyFormat: DocumentFormat,
   openCursor: (raw: string) => string | null,
 ): PollQuery {
-  if (q.format !== undefined && q.format !== 'legacy' && q.format !== 'canonical') {
-    throw invalidInput('format must be canonical or legacy.', [{ path: '/queryStringParameters/format', message: 'canonical or legacy' }]);
+  if (q.format !== undefined && !isDocumentFormat(q.format)) {
+    const accepted = DOCUMENT_FORMATS.join(', ');
+    throw invalidInput(`format must be one of ${accepted}.`, [{ path: '/queryStringParameters/format', message: `one of ${accepted}` }]);
   }
   const payload = q.cursor === undefined ? null : openCursor(q.cursor);
   const cursor = payload === null ? null : decodeCursor(payload);
@@ -182,5 +183,5 @@ export function parsePollQuery(
     );
   }
   const clientTime = q.lastExecutionDateTime === undefined ? null : parseClientTime(q.lastExecutionDateTime);
-  return { format: q.format ?? keyFormat, clientTime, cursor };
+  return { format: (q.format as DocumentFormat | undefined) ?? keyFormat, clientTime, cursor };
 }

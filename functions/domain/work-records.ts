@@ -9,7 +9,8 @@ import { identityKey } from './documents.ts';
 import { type ErrorItem, HubError } from './errors.ts';
 import { changedOrders, type OrderState, type OrderStatus, type OrderWrite } from './work-orders.ts';
 
-export type ReportedStatus = 'inProgress' | 'complete';
+/** What a record may report: the standard's two, and the .NET library's `Cancelled`. */
+export type ReportedStatus = 'inProgress' | 'complete' | 'cancelled';
 
 /** A dispensing work record in canonical form (validated before it gets here; types from schemas/). */
 export type WorkRecordDocument = DispensingWorkRecord;
@@ -45,7 +46,7 @@ export interface RecordBatchPlan {
    * Orders the hub does not know yet, by identity, with the furthest status their new records
    * report: kept so that the order, once the ERP creates it, starts there (store: a report item).
    */
-  earlyReports: Map<string, { agency: string; number: string; status: ReportedStatus }>;
+  earlyReports: Map<string, { agency: string; number: string; status: 'inProgress' | 'complete' }>;
 }
 
 /** Hash of a record's submitted content: key order and whitespace do not matter. */
@@ -58,10 +59,12 @@ export function recordContentHash(record: WorkRecordDocument): string {
 /**
  * The order's status after a record reports `reported`. Work only moves forward: a
  * complete order stays complete, and a cancelled one stays cancelled (the record is still
- * kept: it says what the plant did).
+ * kept: it says what the plant did). A record reporting `cancelled` (the plant stopped the
+ * work) leaves the order's status as it is: cancelling an order is the ERP's decision, and
+ * the ERP reads the record in its records poll and may cancel the order itself.
  */
 export function statusAfterRecord(current: OrderStatus, reported: ReportedStatus): OrderStatus {
-  if (current === 'cancelled' || current === 'complete') return current;
+  if (current === 'cancelled' || current === 'complete' || reported === 'cancelled') return current;
   return reported === 'complete' ? 'complete' : 'inProgress';
 }
 
@@ -108,7 +111,8 @@ export function planRecordBatch(
     if (order) {
       const status = statusAfterRecord(order.status, record.orderStatus);
       if (status !== order.status) working.set(orderId, { ...order, status, updatedAt: Math.max(now, order.updatedAt) });
-    } else {
+    } else if (record.orderStatus !== 'cancelled') {
+      // Kept for when the ERP creates the order (a cancelled report moves no order, as above).
       const { agency: orderAgency, number: orderNumber } = record.workOrderIdentifier;
       const before = earlyReports.get(orderId)?.status;
       const status = before === 'complete' ? 'complete' : record.orderStatus;

@@ -1,5 +1,6 @@
 /** POST /facility/{facilityId}/acknowledgeWorkOrderReceipt: the PCS accepts or rejects orders it received. */
 import { validateAcknowledgementRequest } from '../generated/validators/validate-acknowledgement-request.cjs';
+import { withWarnings } from '../shared/body.ts';
 import { countMetric } from '../shared/metrics.ts';
 import { httpHandler, json } from '../shared/middleware.ts';
 import { loadOrders, writeOrders } from '../store/order-store.ts';
@@ -7,11 +8,11 @@ import { acknowledgeWorkOrders } from '../use-cases/acknowledge-work-orders.ts';
 
 export const handler = httpHandler(
   'acknowledgeWorkOrders',
-  async ({ facilityId, body }) => {
+  async ({ event, facilityId, body }) => {
     const acknowledgements = body.acknowledgeWorkOrderReceipt;
     const results = await acknowledgeWorkOrders({ loadOrders, writeOrders }, { facilityId, acknowledgements });
     countMetric('acknowledgementsReceived', acknowledgements.length);
-    return json({ results });
+    return json({ results: withWarnings(event, results) });
   },
   { envelope: { name: 'acknowledgeWorkOrderReceipt', kind: 'acknowledgement' }, validate: validateAcknowledgementRequest },
 );

@@ -27,6 +27,12 @@ export async function handler(event: APIGatewayRequestAuthorizerEventV2): Promis
   }
   return {
     isAuthorized: true,
-    context: contextOf({ keyId: record.keyId, role: record.role, facilities: record.facilities, format: record.format }),
+    context: contextOf({
+      keyId: record.keyId,
+      role: record.role,
+      facilities: record.facilities,
+      format: record.format,
+      timeZone: record.timeZone,
+    }),
   };
 }

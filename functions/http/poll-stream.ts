@@ -25,7 +25,7 @@ export interface PollRoute<T> {
   serve: (item: Record<string, unknown>, window: Window) => T;
 }
 
-/** Answers one poll of `caller` at `facilityId`: `{"<envelope>": [...]}`, or in the older form a bare PascalCase array. */
+/** Answers one poll of `caller` at `facilityId`: `{"<envelope>": [...]}`, or in an older form (`legacy`, `legacy-numeric`) a bare PascalCase array. */
 export async function pollStream<T>(event: HubEvent, caller: Caller, facilityId: string, route: PollRoute<T>): Promise<HubResult> {
   const q = event.queryStringParameters ?? {};
   // Cursors are bound to who asked, where and for what; the secret is read only when one is in play.
@@ -42,7 +42,7 @@ export async function pollStream<T>(event: HubEvent, caller: Caller, facilityId:
   const headers: Record<string, string> = next ? { link: `<${nextPageUrl(event, next)}>; rel="next"` } : {};
   countMetric('polls');
   countMetric('documentsServed', documents.length);
-  const body = format === 'legacy' ? documents.map((d) => toLegacy(route.kind, d)) : { [route.envelope]: documents };
+  const body = format === 'canonical' ? { [route.envelope]: documents } : documents.map((d) => toLegacy(route.kind, d, format));
   return json(body, 200, headers);
 }
 

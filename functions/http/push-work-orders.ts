@@ -1,6 +1,7 @@
 /** POST /facility/{facilityId}/dispensingWorkorders: the ERP pushes creates, updates, holds and cancels. */
 import { stringifyBooleans } from '../domain/documents.ts';
 import { validateWorkOrderRequest } from '../generated/validators/validate-work-order-request.cjs';
+import { withWarnings } from '../shared/body.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric } from '../shared/metrics.ts';
 import { httpHandler, json } from '../shared/middleware.ts';
@@ -9,12 +10,12 @@ import { pushWorkOrders } from '../use-cases/push-work-orders.ts';
 
 export const handler = httpHandler(
   'pushWorkOrders',
-  async ({ facilityId, body }) => {
+  async ({ event, facilityId, body }) => {
     const documents = body.dispensingWorkOrder.map(stringifyBooleans);
     const { results, written } = await pushWorkOrders({ loadOrderSlots, writeOrders }, { facilityId, documents });
     logger.info('work orders pushed', { facilityId, documents: documents.length, written });
     countMetric('ordersPushed', documents.length);
-    return json({ results });
+    return json({ results: withWarnings(event, results) });
   },
   { envelope: { name: 'dispensingWorkOrder', kind: 'workOrder' }, validate: validateWorkOrderRequest },
 );

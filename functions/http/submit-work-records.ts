@@ -4,6 +4,7 @@
  */
 import { stringifyBooleans } from '../domain/documents.ts';
 import { validateWorkRecordRequest } from '../generated/validators/validate-work-record-request.cjs';
+import { withWarnings } from '../shared/body.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric } from '../shared/metrics.ts';
 import { httpHandler, json } from '../shared/middleware.ts';
@@ -26,12 +27,12 @@ const store: RecordSubmissionStore = {
 
 export const handler = httpHandler(
   'submitWorkRecords',
-  async ({ facilityId, caller, body }) => {
+  async ({ event, facilityId, caller, body }) => {
     const records = body.dispensingWorkRecord.map(stringifyBooleans);
     const { results, created } = await submitWorkRecords(store, { facilityId, keyId: caller.keyId, records });
     countMetric('recordsReceived', created);
     logger.info('work records submitted', { facilityId, records: records.length, created });
-    return json({ results });
+    return json({ results: withWarnings(event, results) });
   },
   { envelope: { name: 'dispensingWorkRecord', kind: 'workRecord' }, validate: validateWorkRecordRequest },
 );

@@ -12,7 +12,15 @@ import validator from '@middy/validator';
 import type { ErrorObject } from 'ajv';
 import { isJsonObject } from '../domain/documents.ts';
 import { type ErrorItem, HubError, invalidInput, tooLarge } from '../domain/errors.ts';
-import { type DocumentKind, fromLegacy, isLegacyDocument } from '../domain/legacy-form.ts';
+import {
+  type DocumentKind,
+  fromLegacy,
+  isLegacyDocument,
+  resolveZonelessDateTimes,
+  type Warning,
+  ZONELESS_HINT,
+} from '../domain/legacy-form.ts';
+import { callerFromContext } from './caller.ts';
 import { LIMITS } from './config.ts';
 import { exceedsJsonDepth } from './json-depth.ts';
 import type { HubEvent, HubResult } from './middleware.ts';
@@ -35,6 +43,22 @@ export interface BodySpec<B = unknown> {
 /** Per document index, how canonical paths map back to what the client sent (older-form documents only). */
 type ClientPaths = Map<number, (canonicalPath: string) => string>;
 const CLIENT_PATHS = Symbol('clientPaths');
+/** Per document index, the values the hub did not keep (named in that document's result). */
+type DocumentWarnings = Map<number, Warning[]>;
+const WARNINGS = Symbol('warnings');
+
+/**
+ * Adds to each result the warnings of its document (`warnings: [{path, message}]`, only where
+ * there are any): what the canonical form could not hold of what the client sent.
+ */
+export function withWarnings<R extends { index: number }>(event: HubEvent, results: R[]): (R & { warnings?: Warning[] })[] {
+  const warnings = (event as unknown as { [WARNINGS]?: DocumentWarnings })[WARNINGS];
+  if (!warnings || warnings.size === 0) return results;
+  return results.map((r) => {
+    const w = warnings.get(r.index);
+    return w && w.length > 0 ? { ...r, warnings: w } : r;
+  });
+}
 
 /** The content types the JSON body parser accepts (the pattern @middy/http-json-body-parser uses). */
 const JSON_CONTENT_TYPE = /^application\/([a-z0-9.+-]+\+)?json(;|$)/i;
@@ -98,7 +122,8 @@ function wellFormedStrings(envelopeName?: string): MiddlewareObj<HubEvent, HubRe
 function envelope({ name, kind }: { name: string; kind: DocumentKind }): MiddlewareObj<HubEvent, HubResult> {
   return {
     before: (request) => {
-      const event = request.event as unknown as { body: unknown; [CLIENT_PATHS]?: ClientPaths };
+      const timeZone = callerFromContext(request.event.requestContext.authorizer?.lambda)?.timeZone ?? null;
+      const event = request.event as unknown as { body: unknown; [CLIENT_PATHS]?: ClientPaths; [WARNINGS]?: DocumentWarnings };
       if (Array.isArray(event.body)) event.body = { [name]: event.body };
       // The older form's envelope name, when a client wraps its documents in PascalCase.
       const pascal = name[0]!.toUpperCase() + name.slice(1);
@@ -117,14 +142,20 @@ function envelope({ name, kind }: { name: string; kind: DocumentKind }): Middlew
           { path: `/${name}`, message: `more than ${LIMITS.maxDocumentsPerRequest} documents` },
         ]);
       }
-      if (!Array.isArray(docs) || !docs.some(isLegacyDocument)) return;
+      if (!Array.isArray(docs)) return;
       const paths: ClientPaths = new Map();
+      const warnings: DocumentWarnings = new Map();
       const errors: ErrorItem[] = [];
       const converted = docs.map((doc, i) => {
-        if (!isLegacyDocument(doc)) return doc;
+        const pointer = `/${name}/${i}`;
+        if (!isLegacyDocument(doc)) {
+          errors.push(...resolveZonelessDateTimes(kind, doc, pointer, timeZone));
+          return doc;
+        }
         try {
-          const { document, toClientPath } = fromLegacy(kind, doc, `/${name}/${i}`);
+          const { document, toClientPath, warnings: dropped } = fromLegacy(kind, doc, pointer, { timeZone });
           paths.set(i, toClientPath);
+          if (dropped.length > 0) warnings.set(i, dropped);
           return document;
         } catch (e) {
           if (e instanceof HubError && e.errors) errors.push(...e.errors);
@@ -132,11 +163,27 @@ function envelope({ name, kind }: { name: string; kind: DocumentKind }): Middlew
           return doc;
         }
       });
-      if (errors.length > 0) throw invalidInput("Some code values are not in the standard's code lists; nothing was applied.", errors);
+      if (errors.length > 0) throw invalidInput(conversionDetail(errors), errors);
       event.body = { [name]: converted };
       event[CLIENT_PATHS] = paths;
+      event[WARNINGS] = warnings;
     },
   };
+}
+
+/** The detail of a 400 from reading the documents: what is wrong, and how to fix a zone-less date-time. */
+function conversionDetail(errors: ErrorItem[]): string {
+  const zoneless = errors.find((e) => e.message.endsWith(ZONELESS_HINT));
+  if (zoneless) {
+    return (
+      `${zoneless.path}: a date-time without a time zone, and this API key has no --time-zone. Send date-times with their offset ` +
+      '(e.g. 2026-03-16T06:41:57.204-05:00), or use a key made with `npm run keys -- create ... --time-zone America/Chicago` ' +
+      '(the zone your client writes its times in). Nothing was applied.'
+    );
+  }
+  return errors.length === 1 && errors[0]
+    ? `${errors[0].path}: ${errors[0].message}. Nothing was applied.`
+    : "Some values are not valid in the standard's code lists or date-times; nothing was applied.";
 }
 
 /** Rewrites a validation error of an older-form document to the paths the client sent. */

@@ -2,7 +2,7 @@
  * The caller as the authorizer describes it. API Gateway passes the authorizer's context
  * to the route's function (requestContext.authorizer.lambda); values are strings there.
  */
-import type { DocumentFormat, Role } from '../domain/api-keys.ts';
+import { type DocumentFormat, isDocumentFormat, type Role } from '../domain/api-keys.ts';
 
 export type { DocumentFormat };
 
@@ -13,6 +13,8 @@ export interface AuthorizerContext {
   /** Facility ids joined by commas ('*': every facility of the stack). */
   facilities?: string;
   format?: string;
+  /** The key's IANA time zone for zone-less date-times; '' when it has none. */
+  timeZone?: string;
 }
 
 export interface Caller {
@@ -20,11 +22,19 @@ export interface Caller {
   role: Role;
   facilities: readonly string[];
   format: DocumentFormat;
+  /** The zone in which this client's zone-less date-times are read; null: they are refused. */
+  timeZone: string | null;
 }
 
 /** The authorizer context for a valid key. */
 export function contextOf(caller: Caller): Required<AuthorizerContext> {
-  return { keyId: caller.keyId, role: caller.role, facilities: caller.facilities.join(','), format: caller.format };
+  return {
+    keyId: caller.keyId,
+    role: caller.role,
+    facilities: caller.facilities.join(','),
+    format: caller.format,
+    timeZone: caller.timeZone ?? '',
+  };
 }
 
 /** The caller, or null when the authorizer found no valid key. */
@@ -34,6 +44,7 @@ export function callerFromContext(ctx: AuthorizerContext | undefined | null): Ca
     keyId: ctx.keyId,
     role: ctx.role,
     facilities: (ctx.facilities ?? '').split(',').filter(Boolean),
-    format: ctx.format === 'legacy' ? 'legacy' : 'canonical',
+    format: isDocumentFormat(ctx.format) ? ctx.format : 'canonical',
+    timeZone: ctx.timeZone ? ctx.timeZone : null,
   };
 }

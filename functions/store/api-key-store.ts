@@ -1,6 +1,6 @@
 /** API keys in the table: one item per key, listed through the changes index partition KEYS. */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ApiKeyRecord } from '../domain/api-keys.ts';
+import { type ApiKeyRecord, isDocumentFormat } from '../domain/api-keys.ts';
 import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { API_KEY_SK, API_KEYS_LIST_PK, apiKeyListSk, apiKeyPk } from './keys.ts';
@@ -14,7 +14,9 @@ function toRecord(item: Record<string, unknown>): ApiKeyRecord {
     role: item.role as ApiKeyRecord['role'],
     facilities: item.facilities as string[],
     // Keys made before the older form existed have no format: they are canonical.
-    format: item.format === 'legacy' ? 'legacy' : 'canonical',
+    format: isDocumentFormat(item.format) ? item.format : 'canonical',
+    // Keys made before zones existed have none: zone-less date-times are refused for them.
+    timeZone: typeof item.timeZone === 'string' && item.timeZone !== '' ? item.timeZone : null,
     createdAt: item.createdAt as string,
     revokedAt: (item.revokedAt as string | undefined) ?? null,
     secretHash: item.secretHash as string,
@@ -23,7 +25,7 @@ function toRecord(item: Record<string, unknown>): ApiKeyRecord {
 
 /** Stores a new key (never overwrites one). */
 export async function putApiKey(record: ApiKeyRecord, tableName = config().tableName): Promise<void> {
-  const { revokedAt, ...fields } = record;
+  const { revokedAt, timeZone, ...fields } = record;
   await dynamoClient().send(
     new PutCommand({
       TableName: tableName,
@@ -34,6 +36,7 @@ export async function putApiKey(record: ApiKeyRecord, tableName = config().table
         [TABLE.changesIndex.sortKey]: apiKeyListSk(record.createdAt, record.keyId),
         ...fields,
         ...(revokedAt ? { revokedAt } : {}),
+        ...(timeZone ? { timeZone } : {}),
       },
       ConditionExpression: 'attribute_not_exists(#pk)',
       ExpressionAttributeNames: { '#pk': TABLE.partitionKey },

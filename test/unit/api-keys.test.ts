@@ -64,6 +64,7 @@ describe('generateKey', () => {
       role: 'erp',
       facilities: ['a', 'b'],
       format: 'canonical',
+      timeZone: null,
       createdAt: '2026-11-21T08:30:00.000Z',
       revokedAt: null,
     });

@@ -90,9 +90,15 @@ describe('code lists', () => {
     assert.equal(at('orderStatus', 1), 'inProgress');
   });
 
-  test('map every country of the schema to an alpha-2 code', () => {
-    assert.deepEqual(Object.keys(COUNTRY_ALPHA2).sort(), [...(CODE_LISTS.get('country')?.values ?? [])].sort());
-    assert.deepEqual(Object.values(COUNTRY_ALPHA2).sort(), ['CA', 'MX', 'US']);
+  test('map every country of the schema (every ISO 3166-1 country, the standard three first) to an alpha-2 code', () => {
+    const countries = CODE_LISTS.get('country')?.values ?? [];
+    assert.deepEqual(Object.keys(COUNTRY_ALPHA2), [...countries]);
+    assert.deepEqual(countries.slice(0, 3), ['USA', 'CAN', 'MEX']);
+    assert.equal(countries.length, 249);
+    assert.equal(new Set(Object.values(COUNTRY_ALPHA2)).size, 249);
+    for (const [a3, a2] of Object.entries(COUNTRY_ALPHA2)) assert.match(`${a3}:${a2}`, /^[A-Z]{3}:[A-Z]{2}$/);
+    assert.equal(COUNTRY_ALPHA2.DEU, 'DE');
+    assert.equal(COUNTRY_ALPHA2.GBR, 'GB');
   });
 });
 
@@ -226,8 +232,8 @@ describe('fromLegacy and toLegacy on the fixtures', () => {
       valid(c.kind, document);
     });
 
-    test(`${c.name}: canonical → older form equals the legacy fixture`, () => {
-      assert.deepEqual(toLegacy(c.kind, c.canonical), c.legacy[0]);
+    test(`${c.name}: canonical → legacy-numeric equals the legacy fixture (the sample files' form)`, () => {
+      assert.deepEqual(toLegacy(c.kind, c.canonical, 'legacy-numeric'), c.legacy[0]);
     });
 
     test(`${c.name}: canonical → older → canonical is the identity`, () => {
@@ -393,22 +399,22 @@ describe('fromLegacy', () => {
 
   test('leaves unknown code strings for validation to report', () => {
     const record = legacyRecord();
-    record.OrderStatus = 'Cancelled'; // .NET OrderStatuses has it; the standard does not
+    record.OrderStatus = 'Paused';
 
     const document = convert('workRecord', record);
 
-    assert.equal(document.orderStatus, 'Cancelled');
+    assert.equal(document.orderStatus, 'Paused');
     assert.equal(validateWorkRecord(document), false);
   });
 
   test('maps alpha-2 countries (any case), keeps alpha-3, decodes an integer, leaves others for validation', () => {
-    const countries = ['US', 'ca', 'MEX', 2, 'DE'].map((code) => {
+    const countries = ['US', 'ca', 'MEX', 2, 'de', 'deu', 'XZ'].map((code) => {
       const order = legacyOrder();
       ((((order.Parties as Obj).Buyer as Obj).Address as Obj[])[0] as Obj).CountryCode = code;
       return (((convert('workOrder', order).parties as Obj).buyer as { address: Obj[] }).address[0] as Obj).countryCode;
     });
 
-    assert.deepEqual(countries, ['USA', 'CAN', 'MEX', 'MEX', 'DE']);
+    assert.deepEqual(countries, ['USA', 'CAN', 'MEX', 'MEX', 'DEU', 'DEU', 'XZ']);
   });
 
   test('turns JSON booleans (and .NET "True") into the canonical strings', () => {
@@ -638,13 +644,15 @@ describe('isLegacyDocument', () => {
 });
 
 describe('toLegacy', () => {
-  test('emits FileName, Image and Description for a party image, never the .NET typos', () => {
+  test('emits FileName, Image and Description for a party image in legacy-numeric; the .NET Iamge and Descrpition in legacy', () => {
     const order = clone(orderBlended) as unknown as Obj;
     ((order.parties as Obj).buyer as Obj).image = [{ description: 'Yard sign', filename: 'sign.png' }];
 
-    const legacy = toLegacy('workOrder', order) as Obj;
+    const numeric = toLegacy('workOrder', order, 'legacy-numeric') as Obj;
+    const net = toLegacy('workOrder', order, 'legacy') as Obj;
 
-    assert.deepEqual(((legacy.Parties as Obj).Buyer as Obj).Image, [{ Description: 'Yard sign', FileName: 'sign.png' }]);
+    assert.deepEqual(((numeric.Parties as Obj).Buyer as Obj).Image, [{ Description: 'Yard sign', FileName: 'sign.png' }]);
+    assert.deepEqual(((net.Parties as Obj).Buyer as Obj).Iamge, [{ Descrpition: 'Yard sign', FileName: 'sign.png' }]);
   });
 
   test('turns stored JSON booleans into JSON booleans too', () => {

@@ -1,0 +1,125 @@
+/**
+ * The standard's .NET library as a real client, through the API: what it writes (our
+ * byte-exact fixtures) is accepted, and what the hub serves in the legacy form reads under the
+ * library's rules (test/support/net-library.ts) with every field equal, in both directions.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, test } from 'vitest';
+import { client, ROOT, sleep } from '../support/local-stack.ts';
+import { type NetKind, netParse, netView } from '../support/net-library.ts';
+import { sharedStack } from '../support/shared-stack.ts';
+
+const F = 'DOTNET-PLANT';
+const bytes = (name: string) => readFileSync(join(ROOT, 'test', 'fixtures', 'dotnet', `${name}.json`), 'utf8');
+const orders = `/facility/${F}/dispensingWorkorders`;
+const records = `/facility/${F}/dispensingWorkRecords`;
+let erp: ReturnType<typeof client>;
+let erpChicago: ReturnType<typeof client>;
+let pcs: ReturnType<typeof client>;
+let netPcs: ReturnType<typeof client>;
+let netErp: ReturnType<typeof client>;
+
+beforeAll(async () => {
+  const stack = sharedStack();
+  const [a, b, c, d, e] = await Promise.all([
+    stack.createKey('erp', [F]),
+    stack.createKey('erp', [F], ['--time-zone', 'America/Chicago']),
+    stack.createKey('pcs', [F]),
+    stack.createKey('pcs', [F], ['--format', 'legacy']),
+    stack.createKey('erp', [F], ['--format', 'legacy']),
+  ]);
+  [erp, erpChicago, pcs, netPcs, netErp] = [a, b, c, d, e].map((k) => client(stack.baseUrl, k)) as [
+    typeof erp,
+    typeof erp,
+    typeof erp,
+    typeof erp,
+    typeof erp,
+  ];
+});
+
+/** The library's reading of one served document, and of the fixture it came from. */
+function sameForTheLibrary(kind: NetKind, servedText: string, fixture: string, key: 'WorkOrderIdentifier' | 'WorkRecordIdentifier'): void {
+  const served = netParse(kind, servedText); // throws where the library would return null for the batch
+  assert.deepEqual(served.ignored, [], 'the library ignores nothing the hub serves');
+  const want = netParse(kind, bytes(fixture));
+  const number = (want.documents[0] as any)[key].Number;
+  const got = netView(kind, served.documents).find((d: any) => d[key].Number === number);
+  assert.deepEqual(got, netView(kind, want.documents)[0]);
+}
+
+describe('the .NET library as a client', () => {
+  test('an order its serializer wrote is accepted as sent (bytes, CRLF and all), without warnings', async () => {
+    const r = await erp.post(orders, bytes('work-order'));
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.body.results, [
+      { index: 0, workOrderNumber: 'WO-NET-0001', agency: 'AssignedBySender', outcome: 'created', revision: 1 },
+    ]);
+  });
+
+  test('polled back in the legacy form, it deserializes under the library rules with every field equal', async () => {
+    await sleep(400);
+    const r = await netPcs.get(orders);
+    assert.equal(r.status, 200, r.text);
+    sameForTheLibrary('DispensingWorkOrder', r.text, 'work-order', 'WorkOrderIdentifier');
+    assert.match(r.text, /"OrderStatus"|"WorkOrderType":"Create"/);
+  });
+
+  test('a record it wrote is accepted and polled back by the ERP the same way', async () => {
+    const r = await pcs.post(records, bytes('work-record'));
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.results[0].orderMatched, true);
+    await sleep(400);
+    const polled = await netErp.get(records);
+    sameForTheLibrary('DispensingWorkRecord', polled.text, 'work-record', 'WorkRecordIdentifier');
+    const one = await erp.get(`${orders}/WO-NET-0001`);
+    assert.equal(one.body.status, 'inProgress');
+  });
+
+  test('?format=legacy-numeric serves the sample files’ integers; ?format=legacy the names', async () => {
+    const numeric = await pcs.get(`${orders}?format=legacy-numeric`);
+    const order = numeric.body.find((d: any) => d.WorkOrderIdentifier.Number === 'WO-NET-0001');
+    assert.equal(order.WorkOrderIdentifier.Agency, 3);
+    assert.equal(order.PhysicalState, 0);
+    const names = await pcs.get(`${orders}?format=legacy`);
+    assert.equal(names.body.find((d: any) => d.WorkOrderIdentifier.Number === 'WO-NET-0001').PhysicalState, 'Dry');
+  });
+
+  test('what the canonical form cannot hold is accepted and named in the result’s warnings', async () => {
+    const r = await erp.post(orders, bytes('work-order-dropped'));
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(
+      r.body.results[0].warnings.map((w: any) => w.path),
+      [
+        '/dispensingWorkOrder/0/Header/Sender/Identifier/1',
+        '/dispensingWorkOrder/0/Header/Sender/PartyType',
+        '/dispensingWorkOrder/0/Parties/Buyer/Address/0/County',
+        '/dispensingWorkOrder/0/Parties/Buyer/Address/0/Township',
+      ],
+    );
+  });
+
+  test('a Json.NET document with zone-less date-times: 400 saying how to fix it without a key zone', async () => {
+    const r = await erp.post(orders, bytes('work-order-jsonnet'));
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.headers.get('content-type'), 'application/problem+json');
+    assert.match(r.body.detail, /--time-zone/);
+    assert.ok(r.body.errors.some((e: any) => e.path === '/dispensingWorkOrder/0/WorkOrderCreationDateTime'));
+  });
+
+  test('and accepted for a key made with --time-zone America/Chicago, read in that zone', async () => {
+    const r = await erpChicago.post(orders, bytes('work-order-jsonnet'));
+    assert.equal(r.status, 200, r.text);
+    const one = await erp.get(`${orders}/WO-NET-0003`);
+    assert.equal(one.body.workOrder.workOrderCreationDateTime, '2026-03-16T06:41:57.204-05:00');
+    assert.equal(one.body.workOrder.dispensingStartDateTime, '2026-11-01T01:30:00.000-05:00');
+  });
+
+  test('keys refuse a zone that is not IANA and list the zone they have', async () => {
+    const stack = sharedStack();
+    await assert.rejects(stack.createKey('erp', [F], ['--time-zone', 'CST6']), /IANA/);
+    const listed = await stack.keys(['list', '--json']);
+    assert.ok(JSON.parse(listed.stdout).some((k: any) => k.timeZone === 'America/Chicago'));
+  });
+});
