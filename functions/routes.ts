@@ -126,3 +126,9 @@ export function route(id: RouteId): RouteDef {
 
 /** The Lambda authorizer's module (API Gateway on AWS, the local gateway here). */
 export const AUTHORIZER_ENTRY = 'http/authorizer.ts';
+
+/**
+ * How long the gateway keeps the authorizer's answer for one x-api-key: API Gateway on AWS
+ * (the stack's resultsCacheTtl) and the local gateway alike.
+ */
+export const AUTHORIZER_CACHE_SECONDS = 300;

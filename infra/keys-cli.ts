@@ -19,8 +19,15 @@ const USAGE = `usage:
 
 class UsageError extends Error {}
 
-/** Points the store at the target; returns a function that releases anything started for it. */
-async function connect(stack: string | undefined): Promise<() => Promise<void>> {
+interface Connection {
+  /** Releases anything started for the command. */
+  release(): Promise<void>;
+  /** Tells a local gateway that keys changed, so it drops the authorizer answers it keeps. */
+  keysChanged(): void;
+}
+
+/** Points the store at the target. */
+async function connect(stack: string | undefined): Promise<Connection> {
   if (stack) {
     // The region comes from the customers file entry whose stackName is `stack` (else the
     // SDK's default region), the table from the stack's outputs: infra/stacks/stack-outputs.ts.
@@ -53,15 +60,16 @@ async function connect(stack: string | undefined): Promise<() => Promise<void>> 
     );
     // functions/shared/clients.ts reads AWS_REGION when the store is loaded, after this.
     Object.assign(process.env, { AWS_REGION: target.region, [ENV.tableName]: target.tableName });
-    return async () => undefined;
+    return { release: async () => undefined, keysChanged: () => undefined };
   }
-  const { dataDir, makeDataDirPrivate, runningInstance, LOCAL_TABLE_NAME } = await import('./local/instance.ts');
+  const { bumpKeyGeneration, dataDir, makeDataDirPrivate, runningInstance, LOCAL_TABLE_NAME } = await import('./local/instance.ts');
   const dir = dataDir();
+  const keysChanged = () => bumpKeyGeneration(dir);
   Object.assign(process.env, { [ENV.local]: '1', [ENV.tableName]: LOCAL_TABLE_NAME, AWS_REGION: process.env.AWS_REGION ?? 'us-east-1' });
   const running = runningInstance(dir);
   if (running) {
     process.env[ENV.dynamodbEndpoint] = running.dynamodbEndpoint;
-    return async () => undefined;
+    return { release: async () => undefined, keysChanged };
   }
   // No instance runs from this folder: open its database briefly, its files private as in `npm start`.
   makeDataDirPrivate(dir);
@@ -70,7 +78,7 @@ async function connect(stack: string | undefined): Promise<() => Promise<void>> 
   const dynamo = await startDynamoLocal(join(dir, 'dynamodb'));
   await ensureTable(dynamo.endpoint, LOCAL_TABLE_NAME);
   process.env[ENV.dynamodbEndpoint] = dynamo.endpoint;
-  return () => dynamo.stop();
+  return { release: () => dynamo.stop(), keysChanged };
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -108,11 +116,12 @@ async function main(argv: string[]): Promise<void> {
       : null;
   if (command === 'revoke' && rest.length !== 1) throw new UsageError('revoke takes one KEY_ID');
 
-  const release = await connect(values.stack);
+  const { release, keysChanged } = await connect(values.stack);
   try {
     const store = await import('../functions/store/api-key-store.ts');
     if (made) {
       await store.putApiKey(made.record);
+      keysChanged();
       const r = made.record;
       console.log(
         `created ${r.role} key ${r.keyId} for ${r.facilities.join(', ')}${r.name ? ` (${r.name})` : ''}, format ${r.format}` +
@@ -150,6 +159,7 @@ async function main(argv: string[]): Promise<void> {
     } else {
       const keyId = rest[0]!;
       if (!(await store.revokeApiKey(keyId, new Date()))) throw new Error(`no key ${keyId}`);
+      keysChanged();
       console.log(`revoked ${keyId}${values.stack ? ' (API Gateway may keep answering for it from its cache for up to 5 minutes)' : ''}`);
     }
   } finally {

@@ -133,6 +133,78 @@ export function nextState(window: Window, lastPosition: string | null, truncated
   return { position, previousStart: window.from, clientTime: window.clientTime };
 }
 
+/**
+ * Whether the poller's state must be written after a poll: not when it is what is stored, nor
+ * when only its position moved to this poll's settled edge across a stretch this poll read in
+ * full and found empty (a repeated poll serving the same changes again). Every change stamped
+ * at or before the settled edge is visible now, so no change will ever appear in that stretch:
+ * a later poll starting from the stored position serves exactly what it would from the new one.
+ */
+export function stateMoved(
+  stored: PollerState | null,
+  next: PollerState,
+  window: Window,
+  lastPosition: string | null,
+  truncated: boolean,
+): boolean {
+  if (!stored || next.previousStart !== stored.previousStart || next.clientTime !== stored.clientTime) return true;
+  if (next.position === stored.position) return false;
+  const readAcross = !truncated && next.position === window.settled && window.from <= stored.position && stored.position < next.position;
+  return !(readAcross && (lastPosition === null || lastPosition <= stored.position));
+}
+
+/**
+ * `window` started no later than `from`: the read a poll begins before it knows the poller's
+ * state, from a bound it can tell in advance (cutPage then trims its page to the real window).
+ */
+export function widenWindow(window: Window, from: string): Window {
+  if (from >= window.from) return window;
+  const lower = from === STREAM_START ? null : successor(from);
+  return { ...window, from, lower, empty: lower !== null && lower > window.upper };
+}
+
+/**
+ * How early a read begun before the poller state is known starts, before the client's time
+ * less the settle delay: a right clock sends about the hub time of its previous poll, whose
+ * settled edge is where the state continues from.
+ */
+export const SPECULATION_SLACK_MS = 2000;
+
+/** Where such a read starts for a poll that sent `clientTime`: the earliest of the client bound and the guess. */
+export function speculativeFrom(now: number, settleMs: number, clientTime: number, guess: Window): string {
+  const client = isoMs(Math.min(clientTime, now) - settleMs - SPECULATION_SLACK_MS);
+  // Positions are strings: compared as strings, not numbers.
+  if (guess.from < client) return guess.from;
+  return client;
+}
+
+/** A page read for `wide` (items in order, with their positions), to be cut to `window`. */
+export interface WidePage<T> {
+  items: T[];
+  positions: readonly string[];
+  truncated: boolean;
+}
+
+/**
+ * The page of `window` cut from a page read for the wider `wide` (same upper bound, earlier or
+ * equal lower bound), or null when that page cannot tell (it does not cover the window, or it
+ * was truncated after items the window leaves out: the window's page would hold more).
+ */
+export function cutPage<T>(
+  wide: Window,
+  page: WidePage<T>,
+  window: Window,
+): { items: T[]; lastPosition: string | null; truncated: boolean } | null {
+  if (window.empty) return { items: [], lastPosition: null, truncated: false };
+  if (wide.upper !== window.upper || page.positions.length !== page.items.length) return null;
+  if (wide.lower !== null && (window.lower === null || window.lower < wide.lower)) return null;
+  let first = 0;
+  if (window.lower !== null) while (first < page.positions.length && page.positions[first]! < window.lower) first++;
+  if (page.truncated && first > 0) return null;
+  const items = page.items.slice(first);
+  return { items, lastPosition: items.length > 0 ? page.positions.at(-1)! : null, truncated: page.truncated };
+}
+
 const POSITION = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z(#[^\u0000-\u001f]{1,400})?$/;
 
 /** The opaque `cursor` of a Link: rel="next": where the next page starts. */

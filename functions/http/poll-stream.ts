@@ -9,7 +9,7 @@ import type { Caller } from '../shared/caller.ts';
 import { config } from '../shared/config.ts';
 import { countMetric } from '../shared/metrics.ts';
 import { type HubEvent, type HubResult, json } from '../shared/middleware.ts';
-import { getPollerState, putPollerState, readStream } from '../store/change-stream.ts';
+import { getPollerState, putPollerState, readStream, stateHint } from '../store/change-stream.ts';
 import { cursorSecret } from '../store/hub-secret.ts';
 import type { Stream } from '../store/keys.ts';
 import { pollChanges } from '../use-cases/poll-changes.ts';
@@ -35,7 +35,7 @@ export async function pollStream<T>(event: HubEvent, caller: Caller, facilityId:
   const { pollSettleMs: settleMs, pollPageSize: pageSize, pollMaxBytes: maxBytes } = config();
   const { stream, initialExclude } = route;
   const request = { keyId: caller.keyId, facilityId, stream, clientTime, cursor, initialExclude };
-  const page = await pollChanges({ getPollerState, putPollerState, readStream }, request, { settleMs, pageSize, maxBytes });
+  const page = await pollChanges({ getPollerState, putPollerState, readStream, stateHint }, request, { settleMs, pageSize, maxBytes });
 
   const documents = page.items.map((item) => route.serve(item, page.window));
   const next = page.next && signCursor(encodeCursor(page.next.after, page.next.windowStart), secret ?? (await cursorSecret()), binding);

@@ -26,11 +26,14 @@ export interface StreamPage {
   lastPosition: string | null;
   /** True when more changes wait beyond this page. */
   truncated: boolean;
+  /** The position of each item, in order (lets a poll cut a page read from an earlier bound). */
+  positions?: string[];
 }
 
 /** Reads one page of a facility's change stream within the window, oldest change first. */
 export async function readStream(facilityId: string, stream: Stream, window: Window, limits: PageLimits): Promise<StreamPage> {
-  const page: StreamPage = { items: [], lastPosition: null, truncated: false };
+  const positions: string[] = [];
+  const page: StreamPage = { items: [], lastPosition: null, truncated: false, positions };
   if (window.empty) return page;
   const { partitionKey: gpk, sortKey: gsk, name: IndexName } = TABLE.changesIndex;
   const names: Record<string, string> = { '#p': gpk, '#s': gsk };
@@ -76,14 +79,42 @@ export async function readStream(facilityId: string, stream: Stream, window: Win
       page.items.push(item);
       bytes += size;
       page.lastPosition = item[gsk] as string;
+      positions.push(page.lastPosition);
     }
     ExclusiveStartKey = out.LastEvaluatedKey;
   } while (ExclusiveStartKey);
   return page;
 }
 
+/**
+ * What this function instance last read or wrote of each poller's state: a guess of where its
+ * next poll starts, so that the index can be read before the state arrives (never trusted:
+ * the poll reads the state too, and reads again when the guess was wrong).
+ */
+const hints = new Map<string, PollerState | null>();
+const MAX_HINTS = 1000;
+const hintKey = (keyId: string, stream: Stream, facilityId: string) => `${keyId}\u0000${stream}\u0000${facilityId}`;
+
+function remember(keyId: string, stream: Stream, facilityId: string, state: PollerState | null): void {
+  const key = hintKey(keyId, stream, facilityId);
+  hints.delete(key);
+  if (hints.size >= MAX_HINTS) hints.delete(hints.keys().next().value!);
+  hints.set(key, state);
+}
+
+/** This instance's last knowledge of a poller's state (undefined: none). */
+export function stateHint(keyId: string, stream: Stream, facilityId: string): PollerState | null | undefined {
+  return hints.get(hintKey(keyId, stream, facilityId));
+}
+
 /** What the hub remembers about this key at this facility and stream, or null before its first poll. */
 export async function getPollerState(keyId: string, stream: Stream, facilityId: string): Promise<PollerState | null> {
+  const state = await readPollerState(keyId, stream, facilityId);
+  remember(keyId, stream, facilityId, state);
+  return state;
+}
+
+async function readPollerState(keyId: string, stream: Stream, facilityId: string): Promise<PollerState | null> {
   const { Item } = await dynamoClient().send(
     new GetCommand({
       TableName: config().tableName,
@@ -114,4 +145,5 @@ export async function putPollerState(keyId: string, stream: Stream, facilityId: 
       },
     }),
   );
+  remember(keyId, stream, facilityId, state);
 }

@@ -2,9 +2,23 @@
  * One poll of a facility's change stream (orders for the PCS, records for the ERP): plan the
  * window (domain/poll-window.ts), read one page, remember the poller's new state. Every
  * document kind a key may poll goes through here; the HTTP side only parses and shapes.
+ *
+ * Latency is round trips: the poller state read and the index Query run side by side. A page
+ * by cursor and the initial load do not need the state to know their window; a poll with a
+ * time reads from a bound it can tell in advance (the client's time less the settle delay and
+ * a slack, or what this instance last knew of the state) and cuts that page to the real window
+ * once the state arrives, reading again only when the guess did not cover it.
  */
-import { isDeepStrictEqual } from 'node:util';
-import { nextState, type PollerState, planWindow, type Window } from '../domain/poll-window.ts';
+import {
+  cutPage,
+  nextState,
+  type PollerState,
+  planWindow,
+  speculativeFrom,
+  stateMoved,
+  type Window,
+  widenWindow,
+} from '../domain/poll-window.ts';
 import type { PageLimits, StreamPage } from '../store/change-stream.ts';
 import type { Stream } from '../store/keys.ts';
 
@@ -13,6 +27,12 @@ export interface PollStore {
   getPollerState(keyId: string, stream: Stream, facilityId: string): Promise<PollerState | null>;
   putPollerState(keyId: string, stream: Stream, facilityId: string, state: PollerState): Promise<void>;
   readStream(facilityId: string, stream: Stream, window: Window, limits: PageLimits): Promise<StreamPage>;
+  /**
+   * What this instance last knew of the poller's state (null: none stored; undefined: nothing
+   * known). Only a guess for where to start reading early, never trusted. A store without it
+   * (and whose pages carry no positions) is read one step after the other.
+   */
+  stateHint?(keyId: string, stream: Stream, facilityId: string): PollerState | null | undefined;
 }
 
 export interface PollRequest {
@@ -41,16 +61,49 @@ export async function pollChanges(
   settings: { settleMs: number; pageSize: number; maxBytes: number },
   now: () => number = Date.now,
 ): Promise<PollPage> {
-  const state = req.cursor ? null : await store.getPollerState(req.keyId, req.stream, req.facilityId);
-  const window = planWindow({ now: now(), settleMs: settings.settleMs, clientTime: req.clientTime, state, cursor: req.cursor });
-  const page = await store.readStream(req.facilityId, req.stream, window, {
+  const t = now();
+  const plan = (state: PollerState | null) =>
+    planWindow({ now: t, settleMs: settings.settleMs, clientTime: req.clientTime, state, cursor: req.cursor });
+  const limitsFor = (window: Window): PageLimits => ({
     maxItems: settings.pageSize,
     maxBytes: settings.maxBytes,
     ...(window.mode === 'initial' && req.initialExclude ? { excludeStatuses: req.initialExclude } : {}),
   });
+  const read = (window: Window) => store.readStream(req.facilityId, req.stream, window, limitsFor(window));
+  const getState = () => store.getPollerState(req.keyId, req.stream, req.facilityId);
+
+  let state: PollerState | null;
+  let window: Window;
+  let page: StreamPage;
+  if (req.cursor) {
+    // A page by cursor continues where the Link says: no state to read, none to write but its own.
+    state = null;
+    window = plan(null);
+    page = await read(window);
+  } else if (req.clientTime === null) {
+    // The initial load's window needs no state: it is read only to tell whether to write.
+    window = plan(null);
+    [state, page] = await Promise.all([getState(), read(window)]);
+  } else if (!store.stateHint) {
+    state = await getState();
+    window = plan(state);
+    page = await read(window);
+  } else {
+    const hint = store.stateHint(req.keyId, req.stream, req.facilityId);
+    const guess = plan(hint ?? null);
+    const wide = widenWindow(guess, speculativeFrom(t, settings.settleMs, req.clientTime, guess));
+    const [stored, widePage] = await Promise.all([getState(), read(wide)]);
+    state = stored;
+    window = plan(state);
+    const cut = widePage.positions ? cutPage(wide, { ...widePage, positions: widePage.positions }, window) : null;
+    page = cut ?? (await read(window));
+  }
+
   const next = nextState(window, page.lastPosition, page.truncated);
   // A repeated poll (a lost answer served again) often ends where it ended before: no write.
-  if (next && !isDeepStrictEqual(next, state)) await store.putPollerState(req.keyId, req.stream, req.facilityId, next);
+  if (next && stateMoved(state, next, window, page.lastPosition, page.truncated)) {
+    await store.putPollerState(req.keyId, req.stream, req.facilityId, next);
+  }
   const more = page.truncated && page.lastPosition !== null;
   return { items: page.items, window, next: more ? { after: page.lastPosition!, windowStart: window.windowStart } : null };
 }

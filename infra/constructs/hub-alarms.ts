@@ -6,7 +6,16 @@
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Alarm, ComparisonOperator, type IMetric, MathExpression, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  AlarmRule,
+  ComparisonOperator,
+  CompositeAlarm,
+  type IMetric,
+  MathExpression,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -16,6 +25,8 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 const PERIOD = Duration.minutes(5);
+/** CloudWatch takes at most 10 metrics in the math of one alarm. */
+const MAX_METRICS_PER_ALARM = 10;
 
 export interface HubAlarmsProps {
   customerName: string;
@@ -31,7 +42,10 @@ export class HubAlarms extends Construct {
   readonly topic: Topic;
   /** Every alarm, by construct id. */
   readonly alarms = new Map<string, Alarm>();
+  /** The one alarm mailed about function failures, throttles and dead letters, whatever the number of functions. */
+  fleet: CompositeAlarm | undefined;
   private readonly customerName: string;
+  private readonly watched = { Errors: [] as IMetric[], Throttles: [] as IMetric[], DeadLetters: [] as IMetric[] };
 
   constructor(scope: Construct, id: string, props: HubAlarmsProps) {
     super(scope, id);
@@ -54,33 +68,59 @@ export class HubAlarms extends Construct {
   }
 
   /**
-   * Alarms when the function fails (crash, timeout, out of memory) or is throttled (account or
+   * Watches a function: it failed (crash, timeout, out of memory) or was throttled (account or
    * reserved concurrency exhausted: API Gateway answers those requests with a 5xx) at least once
-   * in 5 minutes.
+   * in 5 minutes. Not an alarm per function: every function's errors are summed by metric math
+   * (10 metrics per alarm at most, so one alarm per 10 functions) under one composite alarm
+   * that mails (`watchFleet`), so a stack of 30 functions has a fixed handful of alarms, and an
+   * outage that fails every function sends one mail, not thirty.
    */
-  watchFunction(id: string, fn: IFunction): void {
-    this.add(
-      `${id}Errors`,
-      fn.metricErrors({ period: PERIOD, statistic: 'Sum' }),
-      1,
-      `${id}: the function failed (crash, timeout or out of memory)`,
-    );
-    this.add(
-      `${id}Throttles`,
-      fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
-      1,
-      `${id}: Lambda throttled invocations (concurrency exhausted); callers got server errors`,
-    );
+  watchFunction(_id: string, fn: IFunction): void {
+    this.watched.Errors.push(fn.metricErrors({ period: PERIOD, statistic: 'Sum' }));
+    this.watched.Throttles.push(fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }));
   }
 
-  /** Alarms when anything lands in a dead-letter queue: an event function gave up on something. */
-  watchDeadLetters(id: string, queue: IQueue): void {
-    this.add(
-      `${id}DeadLetters`,
-      queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
-      1,
-      `${id}: events failed after every retry and wait in the dead-letter queue ${queue.queueName}`,
-    );
+  /** Watches a dead-letter queue (an event function gave up on something), summed like the functions. */
+  watchDeadLetters(_id: string, queue: IQueue): void {
+    this.watched.DeadLetters.push(queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }));
+  }
+
+  /**
+   * Builds the alarms of everything watched so far: per kind, one metric-math alarm per 10
+   * metrics (no action of its own), and the composite `Functions` alarm over them, which mails on
+   * alarm and on recovery. Call once, after every function is watched.
+   */
+  watchFleet(): void {
+    const what = {
+      Errors: 'a function failed (crash, timeout or out of memory)',
+      Throttles: 'Lambda throttled invocations (concurrency exhausted); callers got server errors',
+      DeadLetters: 'events failed after every retry and wait in a dead-letter queue',
+    } as const;
+    const children: Alarm[] = [];
+    for (const kind of ['Errors', 'Throttles', 'DeadLetters'] as const) {
+      const metrics = this.watched[kind];
+      for (let i = 0; i < metrics.length; i += MAX_METRICS_PER_ALARM) {
+        const group = metrics.slice(i, i + MAX_METRICS_PER_ALARM);
+        const usingMetrics = Object.fromEntries(group.map((m, j) => [`m${j}`, m]));
+        const n = i / MAX_METRICS_PER_ALARM + 1;
+        const total = new MathExpression({
+          expression: `SUM([${Object.keys(usingMetrics).join(', ')}])`,
+          usingMetrics,
+          period: PERIOD,
+          label: `${kind} of watched functions, group ${n}`,
+        });
+        children.push(this.alarm(`Function${kind}${n}`, total, 1, `${what[kind]} (group ${n} of the functions)`));
+      }
+    }
+    if (children.length === 0) return;
+    this.fleet = new CompositeAlarm(this, 'Functions', {
+      compositeAlarmName: alarmName(this.customerName, 'Functions'),
+      alarmRule: AlarmRule.anyOf(...children),
+      alarmDescription: `MixTicket hub ${this.customerName}: a function failed or was throttled, or events wait in a dead-letter queue (see which of ${children.map((c) => alarmName(this.customerName, c.node.id)).join(', ')})`,
+    });
+    const action = new SnsAction(this.topic);
+    this.fleet.addAlarmAction(action);
+    this.fleet.addOkAction(action);
   }
 
   /** Alarms on 5xx answers of the API (Lambda throttled or failing, integration errors). */
@@ -122,7 +162,16 @@ export class HubAlarms extends Construct {
     this.add('TableThrottles', total, 1, 'DynamoDB throttled reads or writes of the table or its indexes');
   }
 
+  /** An alarm that mails on alarm and on recovery. */
   private add(id: string, metric: IMetric, threshold: number, description: string): void {
+    const alarm = this.alarm(id, metric, threshold, description);
+    const action = new SnsAction(this.topic);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+  }
+
+  /** An alarm without actions of its own (a composite alarm mails for it, or `add` adds them). */
+  private alarm(id: string, metric: IMetric, threshold: number, description: string): Alarm {
     const alarm = new Alarm(this, id, {
       alarmName: alarmName(this.customerName, id),
       metric,
@@ -132,9 +181,7 @@ export class HubAlarms extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
       alarmDescription: `MixTicket hub ${this.customerName}: ${description}`,
     });
-    const action = new SnsAction(this.topic);
-    alarm.addAlarmAction(action);
-    alarm.addOkAction(action);
     this.alarms.set(id, alarm);
+    return alarm;
   }
 }

@@ -21,13 +21,13 @@ import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { RouteDef } from '../../functions/routes.ts';
+import { AUTHORIZER_CACHE_SECONDS, type RouteDef } from '../../functions/routes.ts';
 import type { CustomerDomain } from '../customers.ts';
 
 /** The header that carries the API key (the authorizer's identity source and cache key). */
 export const API_KEY_IDENTITY_SOURCE = '$request.header.x-api-key';
 /** How long API Gateway caches an authorizer answer per key (a revoked key stops within this). */
-export const AUTHORIZER_CACHE_TTL = Duration.minutes(5);
+export const AUTHORIZER_CACHE_TTL = Duration.seconds(AUTHORIZER_CACHE_SECONDS);
 
 /** One JSON object per request: who, what, how it ended and why (integration/authorizer errors). */
 const ACCESS_LOG_FORMAT = JSON.stringify({

@@ -181,13 +181,60 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+type Verdict = APIGatewaySimpleAuthorizerWithContextResult<Record<string, string>>;
+
+export interface GatewayOptions {
+  /**
+   * Keep the authorizer's answer per x-api-key for `ttlMs`, as API Gateway does
+   * (resultsCacheTtl), while `generation()` returns what it returned when the answer was
+   * kept: the keys CLI changes it on every create and revoke, so a revocation is immediate
+   * here. Without it every request runs the authorizer.
+   */
+  authorizerCache?: { ttlMs: number; generation: () => string };
+}
+
+/** Cached verdicts at most (oldest dropped first): a flood of made-up keys cannot grow it without bound. */
+const MAX_CACHED_VERDICTS = 10_000;
+
+/** The authorizer behind a per-key cache (see GatewayOptions.authorizerCache). */
+function cachedAuthorizer(
+  authorize: (key: string, requestId: string, event: () => APIGatewayRequestAuthorizerEventV2) => Promise<Verdict>,
+  cache: GatewayOptions['authorizerCache'],
+) {
+  if (!cache) return authorize;
+  const verdicts = new Map<string, { verdict: Verdict; until: number }>();
+  let generation = cache.generation();
+  return async (key: string, requestId: string, event: () => APIGatewayRequestAuthorizerEventV2): Promise<Verdict> => {
+    const now = Date.now();
+    const current = cache.generation();
+    if (current !== generation) {
+      verdicts.clear();
+      generation = current;
+    }
+    const hit = verdicts.get(key);
+    if (hit && hit.until > now) return hit.verdict;
+    const verdict = await authorize(key, requestId, event);
+    // A key changed while the authorizer ran: do not keep what it answered.
+    if (cache.generation() === generation) {
+      verdicts.delete(key);
+      if (verdicts.size >= MAX_CACHED_VERDICTS) verdicts.delete(verdicts.keys().next().value!);
+      verdicts.set(key, { verdict, until: now + cache.ttlMs });
+    }
+    return verdict;
+  };
+}
+
 /** Builds the gateway over the route table; `log` receives one line per request. */
-export async function createGateway(log: (line: string) => void = () => undefined): Promise<Gateway> {
+export async function createGateway(log: (line: string) => void = () => undefined, options: GatewayOptions = {}): Promise<Gateway> {
   const routes = await Promise.all(ROUTES.map(async (def) => compile(def, await loadHandler(def.entry))));
-  const authorizer = (await loadHandler(AUTHORIZER_ENTRY)) as unknown as (
+  const authorizerHandler = (await loadHandler(AUTHORIZER_ENTRY)) as unknown as (
     e: APIGatewayRequestAuthorizerEventV2,
     c: Context,
-  ) => Promise<APIGatewaySimpleAuthorizerWithContextResult<Record<string, string>>>;
+  ) => Promise<Verdict>;
+  const authorizer = cachedAuthorizer(
+    (_key, requestId, event) => authorizerHandler(event(), lambdaContext('authorizer', requestId)),
+    options.authorizerCache,
+  );
 
   const server = createServer(async (req, res) => {
     const started = performance.now();
@@ -297,23 +344,26 @@ export async function createGateway(log: (line: string) => void = () => undefine
         // API Gateway answers a missing identity source with 401 before any function runs.
         return problem(res, 401, 'unauthenticated', 'Missing, unknown or revoked API key', 'Send an API key in the x-api-key header.');
       }
+      // The event is built only when the authorizer runs (a cached answer needs none).
       const verdict = await authorizer(
-        {
-          version: '2.0',
-          type: 'REQUEST',
-          routeArn: `arn:aws:execute-api:local:000000000000:local/$default/${method}${url.pathname}`,
-          identitySource: [key],
-          routeKey,
-          rawPath: url.pathname,
-          rawQueryString,
-          cookies: [],
-          headers,
-          queryStringParameters: query,
-          requestContext,
-          pathParameters,
-          stageVariables: {},
-        } as unknown as APIGatewayRequestAuthorizerEventV2,
-        lambdaContext('authorizer', requestId),
+        key,
+        requestId,
+        () =>
+          ({
+            version: '2.0',
+            type: 'REQUEST',
+            routeArn: `arn:aws:execute-api:local:000000000000:local/$default/${method}${url.pathname}`,
+            identitySource: [key],
+            routeKey,
+            rawPath: url.pathname,
+            rawQueryString,
+            cookies: [],
+            headers,
+            queryStringParameters: query,
+            requestContext,
+            pathParameters,
+            stageVariables: {},
+          }) as unknown as APIGatewayRequestAuthorizerEventV2,
       );
       if (!verdict.isAuthorized) {
         res.writeHead(403, { 'content-type': 'application/json' });

@@ -3,7 +3,18 @@
  * and read by `npm run keys` (and by tests).
  */
 
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_NAMES } from '../../functions/shared/config.ts';
 
@@ -25,7 +36,8 @@ export interface LocalInstance {
 export const dataDir = (): string => resolve(process.env.MIXTICKET_DATA_DIR ?? '.mixticket');
 const instanceFile = (dir: string) => join(dir, 'local.json');
 /** What the hub keeps in the data folder: DynamoDB Local's database, s3rver's objects, local.json. */
-const OWN_ENTRIES = ['dynamodb', 's3', 'local.json'];
+const OWN_ENTRIES = ['dynamodb', 's3', 'local.json', 'keys.generation'];
+const keyGenerationFile = (dir: string) => join(dir, 'keys.generation');
 
 /** Folders 0700 and files 0600 from `path` down; symbolic links are left alone (chmod would follow them). */
 function restrict(path: string): void {
@@ -89,4 +101,23 @@ export function writeInstance(dir: string, inst: LocalInstance): void {
 
 export function removeInstance(dir: string): void {
   rmSync(instanceFile(dir), { force: true });
+}
+
+/**
+ * The generation of the keys of the instance in `dir`: changes whenever the keys CLI creates
+ * or revokes a key. The local gateway keeps authorizer answers only while it stays the same, so
+ * a revocation stops a key at once here (on AWS, within the authorizer cache TTL). One stat():
+ * the file is replaced by rename, so its inode changes on every bump.
+ */
+export function keyGeneration(dir: string): string {
+  const st = statSync(keyGenerationFile(dir), { bigint: true, throwIfNoEntry: false });
+  return st ? `${st.ino}:${st.mtimeNs}` : '';
+}
+
+/** Tells a running gateway that keys changed (see keyGeneration). */
+export function bumpKeyGeneration(dir: string): void {
+  const file = keyGenerationFile(dir);
+  const tmp = `${file}.${process.pid}`;
+  writeFileSync(tmp, `${new Date().toISOString()}\n`, { mode: 0o600 });
+  renameSync(tmp, file);
 }

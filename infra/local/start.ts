@@ -11,6 +11,7 @@ import { ensureGenerated } from '../../scripts/ensure-generated.ts';
 import { type DynamoLocal, ensureTable, startDynamoLocal } from './dynamodb-local.ts';
 import {
   dataDir,
+  keyGeneration,
   LOCAL_BUCKET_NAME,
   LOCAL_TABLE_NAME,
   makeDataDirPrivate,
@@ -74,7 +75,11 @@ async function main(): Promise<void> {
   });
   // Handlers read the environment at import: load the gateway only now.
   const { createGateway } = await import('./gateway.ts');
-  const gateway = await createGateway(quiet ? undefined : (line) => console.log(line));
+  // Authorizer answers kept per key as API Gateway keeps them; the keys CLI's changes drop them.
+  const { AUTHORIZER_CACHE_SECONDS } = await import('../../functions/routes.ts');
+  const gateway = await createGateway(quiet ? undefined : (line) => console.log(line), {
+    authorizerCache: { ttlMs: AUTHORIZER_CACHE_SECONDS * 1000, generation: () => keyGeneration(dir) },
+  });
   // The event-function table runs beside the routes, on the table's stream and on timers.
   const { startEventRuntime } = await import('./events.ts');
   const { EVENT_FUNCTIONS } = await import('../../functions/events.ts');

@@ -124,6 +124,7 @@ export class HubStack extends Stack {
       events.set(def.id, fn);
     }
     this.eventFunctions = events;
+    alarms.watchFleet();
     alarms.watchServerErrors(this.api.api);
     alarms.watchTable(
       table,

@@ -18,7 +18,8 @@ import { orders, workOrder } from '../support/documents.ts';
 import { client, type LocalStack } from '../support/local-stack.ts';
 import { fmt, percentile } from './stats.ts';
 
-async function seed(stack: LocalStack, facilityId: string, count: number): Promise<void> {
+/** Writes `count` old orders straight into DynamoDB Local at `facilityId`. */
+export async function seed(stack: LocalStack, facilityId: string, count: number): Promise<void> {
   const local = JSON.parse(readFileSync(join(stack.dataDir, 'local.json'), 'utf8')) as { dynamodbEndpoint: string; tableName: string };
   const db = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: local.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),

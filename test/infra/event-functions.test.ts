@@ -69,15 +69,21 @@ describe('event functions', () => {
     });
   });
 
-  test('errors, throttles and dead letters of every event function raise alarms', () => {
-    const names = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).map((a) => String(a.Properties.AlarmName));
-    for (const id of ['OnTableChange', 'EveryFiveMinutes']) {
-      for (const suffix of ['Errors', 'Throttles', 'DeadLetters']) {
-        assert.ok(
-          names.some((n) => n.endsWith(`${id}${suffix}`)),
-          `alarm ${id}${suffix} among ${names.join(', ')}`,
-        );
+  test('errors, throttles and dead letters of every event function are watched by the grouped alarms', () => {
+    const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
+    const watched = alarms.flatMap((a) =>
+      ((a.Properties.Metrics ?? []) as Array<Record<string, any>>)
+        .filter((m) => m.MetricStat)
+        .map((m) => `${m.MetricStat.Metric.MetricName}@${JSON.stringify(m.MetricStat.Metric.Dimensions)}`),
+    );
+    for (const id of ['onTableChange', 'everyFiveMinutes']) {
+      const fn = stack.eventFunctions.get(id)!;
+      for (const metricName of ['Errors', 'Throttles']) {
+        const dims = JSON.stringify([{ Name: 'FunctionName', Value: { Ref: logicalId(fn.function) } }]);
+        assert.ok(watched.includes(`${metricName}@${dims}`), `${metricName} of ${id}`);
       }
+      const queue = JSON.stringify([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(fn.deadLetters!), 'QueueName'] } }]);
+      assert.ok(watched.includes(`ApproximateNumberOfMessagesVisible@${queue}`), `dead letters of ${id} among ${watched.join(', ')}`);
     }
   });
 

@@ -377,29 +377,58 @@ for (const stack of hub.stacks) {
     describe('alarms', () => {
       const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
       const topicRef = { Ref: logicalId(stack.alarms.topic) };
-      const onFunction = (metricName: string, fnId: string) =>
-        alarms.filter(
-          (a) =>
-            a.Properties.Namespace === 'AWS/Lambda' &&
-            a.Properties.MetricName === metricName &&
-            JSON.stringify(a.Properties.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: fnId } }]),
-        );
+      /** The metric-math alarms that sum `metricName` of functions, and the functions each watches. */
+      const onFunctions = (metricName: string) =>
+        alarms
+          .filter((a) => JSON.stringify(a.Properties.Metrics ?? []).includes('"AWS/Lambda"'))
+          .map((a) => {
+            const stats = (a.Properties.Metrics as Array<Record<string, any>>).filter((m) => m.MetricStat).map((m) => m.MetricStat);
+            return { alarm: a, stats: stats.filter((st) => st.Metric.MetricName === metricName) };
+          })
+          .filter((x) => x.stats.length > 0);
+      const composites = Object.values(resourcesOf(template, 'AWS::CloudWatch::CompositeAlarm'));
+      const alarmIds = new Map(Object.entries(resourcesOf(template, 'AWS::CloudWatch::Alarm')).map(([id, a]) => [a, id]));
+      const idOf = (alarm: (typeof alarms)[number]) => alarmIds.get(alarm)!;
 
       test("the customer's alarm email is subscribed to the alarm topic", () => {
         template.resourceCountIs('AWS::SNS::Topic', 1);
         template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: customer.alarmEmail, TopicArn: topicRef });
       });
 
-      test('every function: an alarm on its errors and one on its throttles (at least 1 in 5 minutes)', () => {
-        for (const fnId of Object.keys(functions)) {
-          for (const metricName of ['Errors', 'Throttles']) {
-            const found = onFunction(metricName, fnId);
-            assert.equal(found.length, 1, `${metricName} of ${fnId} raise an alarm`);
-            assert.equal(found[0]!.Properties.Statistic, 'Sum');
-            assert.equal(found[0]!.Properties.Period, 300);
-            assert.equal(found[0]!.Properties.Threshold, 1);
-            assert.equal(found[0]!.Properties.ComparisonOperator, 'GreaterThanOrEqualToThreshold');
+      test('every function: its errors and its throttles are summed into an alarm (at least 1 in 5 minutes), 10 metrics per alarm at most', () => {
+        for (const metricName of ['Errors', 'Throttles']) {
+          const groups = onFunctions(metricName);
+          assert.equal(groups.length, Math.ceil(Object.keys(functions).length / 10), `${metricName}: one alarm per 10 functions`);
+          const watched = groups.flatMap((g) =>
+            g.stats.map((st) => {
+              assert.equal(st.Stat, 'Sum');
+              assert.equal(st.Period, 300);
+              return JSON.stringify(st.Metric.Dimensions);
+            }),
+          );
+          for (const fnId of Object.keys(functions)) {
+            const dims = JSON.stringify([{ Name: 'FunctionName', Value: { Ref: fnId } }]);
+            assert.equal(watched.filter((w) => w === dims).length, 1, `${metricName} of ${fnId} are watched once`);
           }
+          for (const { alarm } of groups) {
+            assert.ok((alarm.Properties.Metrics as unknown[]).length <= 11, 'at most 10 metrics and the expression');
+            assert.match((alarm.Properties.Metrics as Array<Record<string, any>>).find((m) => m.Expression)?.Expression, /^SUM\(\[.+\]\)$/);
+            assert.equal(alarm.Properties.Threshold, 1);
+            assert.equal(alarm.Properties.ComparisonOperator, 'GreaterThanOrEqualToThreshold');
+          }
+        }
+      });
+
+      test('one composite alarm mails about every function alarm: one mail per outage, not one per function', () => {
+        assert.equal(composites.length, 1);
+        const composite = composites[0]!;
+        assert.equal(composite.Properties.AlarmName, `MixTicketHub-${customer.name}-Functions`);
+        assert.deepEqual(composite.Properties.AlarmActions, [topicRef]);
+        assert.deepEqual(composite.Properties.OKActions, [topicRef]);
+        const rule = JSON.stringify(composite.Properties.AlarmRule);
+        for (const { alarm } of [...onFunctions('Errors'), ...onFunctions('Throttles')]) {
+          assert.ok(rule.includes(`"${idOf(alarm)}"`), `the composite covers ${alarm.Properties.AlarmName}`);
+          assert.equal(alarm.Properties.AlarmActions, undefined, 'a grouped alarm mails through the composite only');
         }
       });
 
@@ -432,16 +461,22 @@ for (const stack of hub.stacks) {
         assert.equal(found[0]!.Properties.Threshold, 1);
       });
 
-      test('every alarm is named after the customer and notifies the topic on alarm and on recovery', () => {
-        assert.equal(alarms.length, 2 * Object.keys(functions).length + 2, 'errors and throttles per function, API 5xx, table throttles');
+      test('every alarm is named after the customer; each mails on alarm and on recovery, itself or through the composite', () => {
+        const groups = 2 * Math.ceil(Object.keys(functions).length / 10);
+        assert.equal(alarms.length, groups + 2, 'errors and throttles per 10 functions, API 5xx, table throttles: not per function');
+        const composed = JSON.stringify(composites.map((c) => c.Properties.AlarmRule));
         const names = new Set<string>();
         for (const alarm of alarms) {
           const name = alarm.Properties.AlarmName as string;
           assert.ok(name.startsWith(`MixTicketHub-${customer.name}-`), name);
           names.add(name);
           assert.ok((alarm.Properties.AlarmDescription as string).includes(customer.name), name);
-          assert.deepEqual(alarm.Properties.AlarmActions, [topicRef], name);
-          assert.deepEqual(alarm.Properties.OKActions, [topicRef], name);
+          if (composed.includes(`"${idOf(alarm)}"`)) {
+            assert.equal(alarm.Properties.AlarmActions, undefined, name);
+          } else {
+            assert.deepEqual(alarm.Properties.AlarmActions, [topicRef], name);
+            assert.deepEqual(alarm.Properties.OKActions, [topicRef], name);
+          }
           assert.equal(alarm.Properties.TreatMissingData, 'notBreaching', name);
         }
         assert.equal(names.size, alarms.length, 'alarm names are unique');
