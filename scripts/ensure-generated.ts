@@ -23,6 +23,13 @@ export function sourcesHash(): string {
       .sort()
       .map((f) => join('schemas', f)),
     join('scripts', 'build-schemas.ts'),
+    // The OpenAPI document and the docs page are made from these too.
+    join('scripts', 'build-openapi.ts'),
+    join('scripts', 'build-docs-page.ts'),
+    join('functions', 'routes.ts'),
+    join('functions', 'shared', 'problem.ts'),
+    join('functions', 'domain', 'legacy-codes.ts'),
+    ...fixtureFiles(),
   ];
   for (const file of inputs)
     hash
@@ -30,7 +37,18 @@ export function sourcesHash(): string {
       .update('\0')
       .update(readFileSync(join(root, file)))
       .update('\0');
+  // The package's version is the document's info.version (the rest of package.json does not matter).
+  hash.update(String((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version));
   return hash.digest('hex');
+}
+
+/** The fixtures the document's examples are taken from. */
+function fixtureFiles(): string[] {
+  const dir = join(root, 'test', 'fixtures');
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => join('test', 'fixtures', f));
 }
 
 /** True when functions/generated/ was built from the current sources. */
