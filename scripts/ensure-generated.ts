@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Written by the build last, so a build that failed half way is not taken as fresh. */
 export const STAMP_FILE = join(root, 'functions', 'generated', '.schemas-hash');
+/** The typed client's generated module, built by the same step (outside functions/generated/). */
+const CLIENT_API = join(root, 'clients', 'typescript', 'src', 'generated', 'api.ts');
 
 /** A hash of everything the generated code is made from. */
 export function sourcesHash(): string {
@@ -29,6 +31,7 @@ export function sourcesHash(): string {
     join('functions', 'routes.ts'),
     join('functions', 'shared', 'problem.ts'),
     join('functions', 'domain', 'legacy-codes.ts'),
+    join('clients', 'typescript', 'scripts', 'generate.ts'),
     ...fixtureFiles(),
   ];
   for (const file of inputs)
@@ -53,7 +56,7 @@ function fixtureFiles(): string[] {
 
 /** True when functions/generated/ was built from the current sources. */
 export function isFresh(): boolean {
-  return existsSync(STAMP_FILE) && readFileSync(STAMP_FILE, 'utf8').trim() === sourcesHash();
+  return existsSync(STAMP_FILE) && existsSync(CLIENT_API) && readFileSync(STAMP_FILE, 'utf8').trim() === sourcesHash();
 }
 
 /** Rebuilds functions/generated/ unless it is fresh; throws if the build fails. */
