@@ -31,7 +31,13 @@ function fakeHub(replies: Reply[]) {
 }
 const memoryState = (initial: PollState | null = null) => {
   let s = initial;
-  return { load: async () => s, save: async (n: PollState) => void (s = n), get: () => s };
+  return {
+    load: async () => s,
+    save: async (n: PollState) => {
+      s = n;
+    },
+    get: () => s,
+  };
 };
 const problem = (status: number) => ({ type: 'urn:mixticket:problem:x', title: 't', status, detail: `d${status}` });
 const doc = (n: string) => ({ workOrderIdentifier: { agency: 'AssignedBySender', number: n } });
