@@ -4,7 +4,7 @@
  * handler enforces the roles written here (shared/middleware.ts).
  */
 
-import type { Role } from './domain/api-keys.ts';
+import { DOCUMENT_FORMATS, type Role } from './domain/api-keys.ts';
 
 export type { Role };
 
@@ -25,9 +25,96 @@ export interface RouteDef {
   /** Roles allowed; empty: public (no key). */
   roles: readonly Role[];
   access: RouteAccess | null;
-  /** A short line for the README and logs. */
+  /** A short line for the README, logs and the OpenAPI document (its operation summary). */
   summary: string;
+  /** What the OpenAPI document says beyond the above (scripts/build-openapi.ts); defaults when absent. */
+  api?: RouteApi;
 }
+
+/**
+ * The request and answers of a route as the OpenAPI document describes them. Schema names are
+ * the `title`s of schemas/ (the types the handlers are checked against), so the document is
+ * built from the same sources as the validators.
+ */
+export interface RouteApi {
+  /** Longer text for the reference (Markdown). */
+  description?: string;
+  /** Query parameters the handler reads, by name (QUERY_PARAMS). */
+  query?: readonly QueryParamName[];
+  /**
+   * The request body: a schema title. `documents` names a MixTicket document route: the body may
+   * also be a bare array of documents, or documents in the older form (generated Legacy* schemas).
+   */
+  body?: {
+    schema: string;
+    documents?: { envelope: string; schema: string };
+    /** Request examples: files under test/fixtures/. */
+    examples?: readonly string[];
+  };
+  /** Success answers by status. `legacy`: the answer is the bare array of that schema under format=legacy. */
+  responses: Readonly<Record<number, ResponseDef>>;
+  /** Problem statuses this route answers besides those of every route (400, 500; 401 and 403 with a key). */
+  problems?: readonly number[];
+}
+
+export interface ResponseDef {
+  description: string;
+  /** A schema title; absent: no body. */
+  schema?: string;
+  /** format=legacy serves a bare array of this schema instead. */
+  legacy?: string;
+  /** Response headers: `link` (rel="next" while more remain), `location` (a redirect). */
+  headers?: readonly ('link' | 'location')[];
+  /** Media type, when not application/json. */
+  mediaType?: string;
+}
+
+/** Path parameters every route may use, with what the handler accepts (a path naming another fails the build). */
+export const PATH_PARAMS = {
+  facilityId: {
+    description: 'The facility: 1 to 64 characters of A-Z a-z 0-9 . _ -, and not "." or "..".',
+    schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^(?!\\.{1,2}$)[A-Za-z0-9._-]{1,64}$' },
+    example: 'PLANT-7',
+  },
+  workOrderNumber: {
+    description: "The order's `workOrderIdentifier.number`: 1 to 128 characters, no control characters.",
+    schema: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[^\\u0000-\\u001f\\u007f]+$' },
+    example: 'WO-1001',
+  },
+  documentId: {
+    description: 'A document id as the hub issued it (`doc_` and 32 hex digits).',
+    schema: { type: 'string', pattern: '^doc_[0-9a-f]{32}$' },
+    example: 'doc_0123456789abcdef0123456789abcdef',
+  },
+} as const;
+
+/** Query parameters, by name, with what the handlers accept. */
+export const QUERY_PARAMS = {
+  lastExecutionDateTime: {
+    description:
+      'The time of your previous successful call, by your clock: ISO 8601 with a zone (`Z` or `±hh:mm`); a `+` that arrived as a space is read as `+`. Without it: the initial load.',
+    schema: {
+      type: 'string',
+      pattern: '^\\s*\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?([Zz]|[+ -]\\d{2}:?\\d{2})\\s*$',
+    },
+    example: '2026-03-01T08:00:00Z',
+  },
+  format: {
+    description:
+      "The document form to serve: `canonical`, or `legacy` (the standard's older PascalCase form, a bare array). Default: the key's.",
+    schema: { type: 'string', enum: ['canonical', 'legacy'] },
+  },
+  cursor: {
+    description: 'Where the next page starts: only as given in `Link: <...>; rel="next"`.',
+    schema: { type: 'string', minLength: 1 },
+  },
+  agency: {
+    description: 'The agency of the identifier, when two agencies use the same number at the facility.',
+    schema: { $ref: '#/components/schemas/AgencyCode' },
+  },
+} as const;
+
+export type QueryParamName = keyof typeof QUERY_PARAMS;
 
 const FACILITY = '/facility/{facilityId}';
 
@@ -40,6 +127,7 @@ export const ROUTES = [
     roles: [],
     access: null,
     summary: 'liveness',
+    api: { responses: { 200: { description: 'The hub is up.', schema: 'HealthResponse' } } },
   },
   {
     id: 'pushWorkOrders',
@@ -49,6 +137,17 @@ export const ROUTES = [
     roles: ['erp'],
     access: { table: 'readWrite' },
     summary: 'push work orders (create, update, hold, cancel)',
+    api: {
+      description:
+        'All or nothing: every document applies, or none does and the problem names each failing document by its index. `workOrderType` says what to do: create, update, hold or cancel.',
+      body: {
+        schema: 'DispensingWorkOrderRequest',
+        documents: { envelope: 'dispensingWorkOrder', schema: 'DispensingWorkOrder' },
+        examples: ['quickstart-orders.json', 'canonical/work-order-blended.json', 'legacy/work-order-single.json'],
+      },
+      responses: { 200: { description: "Each document's outcome, by index.", schema: 'WorkOrderResults' } },
+      problems: [404, 409, 413, 415, 429],
+    },
   },
   {
     id: 'pollWorkOrders',
@@ -58,6 +157,20 @@ export const ROUTES = [
     roles: ['pcs', 'erp'],
     access: { table: 'readWrite' },
     summary: 'poll work orders changed since lastExecutionDateTime',
+    api: {
+      description:
+        'Every order the ERP created or changed since `lastExecutionDateTime`, each once, in its latest form, oldest change first. Send the time of your previous successful call; keep the old value when a call fails; follow `Link: rel="next"` while it is there.',
+      query: ['lastExecutionDateTime', 'format', 'cursor'],
+      responses: {
+        200: {
+          description: 'A page of orders.',
+          schema: 'DispensingWorkOrderPoll',
+          legacy: 'LegacyDispensingWorkOrder',
+          headers: ['link'],
+        },
+      },
+      problems: [429],
+    },
   },
   {
     id: 'getWorkOrder',
@@ -67,6 +180,11 @@ export const ROUTES = [
     roles: ['erp', 'pcs'],
     access: { table: 'read' },
     summary: 'one work order with its hub state',
+    api: {
+      query: ['agency'],
+      responses: { 200: { description: 'The order with its hub state.', schema: 'WorkOrderView' } },
+      problems: [404, 409],
+    },
   },
   {
     id: 'acknowledgeWorkOrders',
@@ -76,6 +194,15 @@ export const ROUTES = [
     roles: ['pcs'],
     access: { table: 'readWrite' },
     summary: 'acknowledge receipt of work orders (accepted or rejected)',
+    api: {
+      body: {
+        schema: 'AcknowledgeWorkOrderReceiptRequest',
+        documents: { envelope: 'acknowledgeWorkOrderReceipt', schema: 'AcknowledgeWorkOrderReceipt' },
+        examples: ['quickstart-acknowledgement.json', 'legacy/acknowledgement.json'],
+      },
+      responses: { 200: { description: "Each order's status after the acknowledgement.", schema: 'AcknowledgementResults' } },
+      problems: [404, 409, 413, 415, 429],
+    },
   },
   {
     id: 'submitWorkRecords',
@@ -85,6 +212,17 @@ export const ROUTES = [
     roles: ['pcs'],
     access: { table: 'readWrite', bucket: 'readWrite' },
     summary: 'submit work records with their Bills of Lading',
+    api: {
+      description:
+        'All or nothing, like orders. A Bill of Lading travels inline (base64 in `associatedDocument[].file`) or by a direct upload named in `associatedDocument[].identifier`.',
+      body: {
+        schema: 'DispensingWorkRecordRequest',
+        documents: { envelope: 'dispensingWorkRecord', schema: 'DispensingWorkRecord' },
+        examples: ['quickstart-record.json', 'canonical/work-record-blended.json', 'legacy/work-record-single.json'],
+      },
+      responses: { 200: { description: "Each record's outcome, by index.", schema: 'WorkRecordResults' } },
+      problems: [404, 409, 413, 415, 429],
+    },
   },
   {
     id: 'pollWorkRecords',
@@ -94,6 +232,19 @@ export const ROUTES = [
     roles: ['erp'],
     access: { table: 'readWrite' },
     summary: 'poll work records submitted since lastExecutionDateTime',
+    api: {
+      description: 'Every record the PCS submitted since `lastExecutionDateTime`, under the same no-loss rules as the order poll.',
+      query: ['lastExecutionDateTime', 'format', 'cursor'],
+      responses: {
+        200: {
+          description: 'A page of records.',
+          schema: 'DispensingWorkRecordPoll',
+          legacy: 'LegacyDispensingWorkRecord',
+          headers: ['link'],
+        },
+      },
+      problems: [429],
+    },
   },
   {
     id: 'createDocumentUpload',
@@ -103,6 +254,11 @@ export const ROUTES = [
     roles: ['pcs'],
     access: { table: 'readWrite', bucket: 'write' },
     summary: 'ask for a direct upload of a large document',
+    api: {
+      body: { schema: 'DocumentUploadRequest' },
+      responses: { 201: { description: 'A presigned POST for the upload, valid 15 minutes.', schema: 'DocumentUpload' } },
+      problems: [413, 415, 429],
+    },
   },
   {
     id: 'getDocument',
@@ -112,6 +268,30 @@ export const ROUTES = [
     roles: ['erp', 'pcs'],
     access: { table: 'read', bucket: 'read' },
     summary: 'download a stored document (302 to a short-lived URL)',
+    api: {
+      responses: { 302: { description: 'Redirect to a short-lived download URL.', headers: ['location'] } },
+      problems: [404],
+    },
+  },
+  {
+    id: 'openApi',
+    method: 'GET',
+    path: '/openapi.json',
+    entry: 'http/openapi.ts',
+    roles: [],
+    access: null,
+    summary: 'the OpenAPI 3.1 document of every route',
+    api: { responses: { 200: { description: 'This document.', schema: 'OpenApiDocument' } } },
+  },
+  {
+    id: 'docs',
+    method: 'GET',
+    path: '/docs',
+    entry: 'http/docs.ts',
+    roles: [],
+    access: null,
+    summary: 'the API reference as one self-contained HTML page',
+    api: { responses: { 200: { description: 'The reference page.', mediaType: 'text/html' } } },
   },
 ] as const satisfies readonly RouteDef[];
 

@@ -4,6 +4,9 @@
  *  - validators.d.cts their types
  *  - documents.ts    TypeScript types of every validated schema (documents and request bodies);
  *                    each validator is declared as a type guard of its schema's type
+ *  - openapi.json    the OpenAPI 3.1 document: schemas/ and the route table (scripts/build-openapi.ts)
+ *  - docs-page.json  the reference page served at /docs, as {"html": ...} (scripts/build-docs-page.ts)
+ * and, from openapi.json, the typed client's clients/typescript/src/generated/api.ts.
  * The schemas are the single source of truth; the generated folder is not committed.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,6 +16,9 @@ import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import addFormats from 'ajv-formats';
 import { compile } from 'json-schema-to-typescript';
+import { generateClient } from '../clients/typescript/scripts/generate.ts';
+import { buildDocsPage } from './build-docs-page.ts';
+import { buildOpenApi } from './build-openapi.ts';
 import { STAMP_FILE, sourcesHash } from './ensure-generated.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,6 +49,7 @@ const typeName = (file: string): string => {
   return title;
 };
 const TYPES = [...new Set(Object.values(VALIDATORS))];
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
 
 const ajv = new Ajv.default({
   schemas,
@@ -104,6 +111,14 @@ for (const file of TYPES) {
   }
 }
 writeFileSync(join(outDir, 'documents.ts'), types);
+const openapi = buildOpenApi(version) as Parameters<typeof buildDocsPage>[0];
+writeFileSync(join(outDir, 'openapi.json'), `${JSON.stringify(openapi, null, 2)}\n`);
+// JSON, not .html: the handler imports it as a module, locally and in the Lambda bundle alike.
+writeFileSync(join(outDir, 'docs-page.json'), JSON.stringify({ html: buildDocsPage(openapi) }));
+// The typed client (clients/typescript) is generated from the document it describes.
+await generateClient(openapi as never);
 // Last: marks the folder as built from exactly these sources (scripts/ensure-generated.ts).
 writeFileSync(STAMP_FILE, `${sourcesHash()}\n`);
-console.log(`schemas: ${schemas.length} compiled into ${Object.keys(VALIDATORS).length} validators and ${seen.size} types`);
+console.log(
+  `schemas: ${schemas.length} compiled into ${Object.keys(VALIDATORS).length} validators and ${seen.size} types; openapi.json ${version} with ${Object.keys((openapi as unknown as { paths: object }).paths).length} paths`,
+);

@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Written by the build last, so a build that failed half way is not taken as fresh. */
 export const STAMP_FILE = join(root, 'functions', 'generated', '.schemas-hash');
+/** The typed client's generated module, built by the same step (outside functions/generated/). */
+const CLIENT_API = join(root, 'clients', 'typescript', 'src', 'generated', 'api.ts');
 
 /** A hash of everything the generated code is made from. */
 export function sourcesHash(): string {
@@ -23,6 +25,14 @@ export function sourcesHash(): string {
       .sort()
       .map((f) => join('schemas', f)),
     join('scripts', 'build-schemas.ts'),
+    // The OpenAPI document and the docs page are made from these too.
+    join('scripts', 'build-openapi.ts'),
+    join('scripts', 'build-docs-page.ts'),
+    join('functions', 'routes.ts'),
+    join('functions', 'shared', 'problem.ts'),
+    join('functions', 'domain', 'legacy-codes.ts'),
+    join('clients', 'typescript', 'scripts', 'generate.ts'),
+    ...fixtureFiles(),
   ];
   for (const file of inputs)
     hash
@@ -30,12 +40,23 @@ export function sourcesHash(): string {
       .update('\0')
       .update(readFileSync(join(root, file)))
       .update('\0');
+  // The package's version is the document's info.version (the rest of package.json does not matter).
+  hash.update(String((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string }).version));
   return hash.digest('hex');
+}
+
+/** The fixtures the document's examples are taken from. */
+function fixtureFiles(): string[] {
+  const dir = join(root, 'test', 'fixtures');
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => join('test', 'fixtures', f));
 }
 
 /** True when functions/generated/ was built from the current sources. */
 export function isFresh(): boolean {
-  return existsSync(STAMP_FILE) && readFileSync(STAMP_FILE, 'utf8').trim() === sourcesHash();
+  return existsSync(STAMP_FILE) && existsSync(CLIENT_API) && readFileSync(STAMP_FILE, 'utf8').trim() === sourcesHash();
 }
 
 /** Rebuilds functions/generated/ unless it is fresh; throws if the build fails. */

@@ -11,7 +11,8 @@ import { pointerToken } from '../domain/documents.ts';
 import { type ErrorItem, type ErrorKind, HubError } from '../domain/errors.ts';
 import { StorageError, type StorageFailure } from '../store/errors.ts';
 
-const KINDS: Record<ErrorKind, { status: number; title: string }> = {
+/** Status and title of each kind of problem (the OpenAPI document lists the same). */
+export const PROBLEM_KINDS: Readonly<Record<ErrorKind, { status: number; title: string }>> = {
   'invalid-input': { status: 400, title: 'Invalid input' },
   unauthenticated: { status: 401, title: 'Missing, unknown or revoked API key' },
   forbidden: { status: 403, title: 'Not allowed for this API key' },
@@ -54,7 +55,7 @@ export function problemResponse(problem: Problem, headers: Record<string, string
 
 /** Problem details for a typed hub error. */
 export function problemOf(error: HubError, instance?: string): Problem {
-  const { status, title } = KINDS[error.kind];
+  const { status, title } = PROBLEM_KINDS[error.kind];
   const errors = error.errors?.slice(0, MAX_ERRORS);
   const more = (error.errors?.length ?? 0) - (errors?.length ?? 0);
   return {

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, DeleteBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { checkResponse } from './contract.ts';
 import type { LocalStack } from './local-stack.ts';
 
 export interface Bucket {
@@ -59,6 +60,7 @@ export async function getNoRedirect(
 ): Promise<{ status: number; location: string | null; headers: Headers; body: any }> {
   const res = await fetch(url, { headers: { 'x-api-key': key }, redirect: 'manual' });
   const text = await res.text();
+  checkResponse('GET', url, res.status, res.headers, text);
   let body: unknown;
   try {
     body = text ? JSON.parse(text) : undefined;

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkResponse } from './contract.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -129,6 +130,8 @@ export function client(baseUrl: string, key?: string) {
     }
     const res = await fetch(baseUrl + path, init);
     const text = await res.text();
+    // Every answer the tests see must be what openapi.json says (test/support/contract.ts).
+    checkResponse(method, path, res.status, res.headers, text);
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
