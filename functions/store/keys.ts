@@ -6,6 +6,8 @@
  *   work record     pk FAC#{facility}   sk RECORD#{number}#{agency}    gsi1pk FAC#{facility}#RECORDS  gsi1sk {receivedAt}#{agency}#{number}
  *                                                                      gsi2pk FAC#{facility}#ORDER#{orderAgency}#{orderNumber}
  *                                                                      gsi2sk {receivedAt}#{agency}#{number}
+ *                   (orders also)                                      gsi3pk FAC#{facility}#ORDERS#{status}
+ *                                                                      gsi3sk {modifiedAt}#{agency}#{number}   gsi4sk {createdAt}#{agency}#{number}
  *   document        pk FAC#{facility}   sk DOC#{documentId}
  * S3 objects: documents/{facility}/{documentId} (attached), uploads/{facility}/{documentId} (direct uploads, pending)
  *   API key         pk KEY#{keyId}      sk KEY                         gsi1pk KEYS                    gsi1sk {createdAt}#{keyId}
@@ -83,3 +85,6 @@ export const watermarkSk = (stream: Stream, facilityId: string): string => sk(`W
 
 /** The stack's cursor secret (store/hub-secret.ts): one item, outside every facility and key. */
 export const CURSOR_SECRET_KEY = { pk: 'HUB', sk: 'CURSOR_SECRET' } as const;
+
+/** Partition of the order-summaries indexes holding a facility's orders of one status. */
+export const ordersByStatusPk = (facilityId: string, status: string): string => pk(`FAC#${facilityId}#ORDERS#${status}`);

@@ -12,8 +12,14 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { localCreateTableInput, TABLE } from '../../functions/store/table.ts';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  UpdateTableCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { attributeDefinitions, INDEXES, indexSpec, localCreateTableInput, TABLE } from '../../functions/store/table.ts';
 import { waitForHttp } from './ports.ts';
 
 const require = createRequire(import.meta.url);
@@ -103,16 +109,38 @@ export async function startDynamoLocal(dataDir: string | null): Promise<DynamoLo
   };
 }
 
-/** Creates the hub's table (from THE table definition) unless it exists. */
-export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
+/** How long an index that start adds may take to become ACTIVE (DynamoDB Local backfills it from the items). */
+const INDEX_ACTIVE_MS = 120_000;
+
+/**
+ * Creates the hub's table (from THE table definition) unless it exists; an existing table (a
+ * data folder made by an earlier version) gets every index it lacks, one UpdateTable at a
+ * time as on AWS, each waited for until ACTIVE. Returns the names of the indexes it added.
+ */
+export async function ensureTable(endpoint: string, tableName: string): Promise<string[]> {
   const client = new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return;
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName));
+    const added: string[] = [];
+    for (const index of INDEXES.filter((i) => !present.has(i.name))) {
+      await client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: attributeDefinitions(INDEXES.filter((i) => present.has(i.name) || i === index)),
+          GlobalSecondaryIndexUpdates: [{ Create: indexSpec(index) }],
+        }),
+      );
+      await waitForIndex(client, tableName, index.name);
+      present.add(index.name);
+      added.push(index.name);
+    }
+    client.destroy();
+    return added;
   } catch (e) {
     if ((e as Error).name !== 'ResourceNotFoundException') throw e;
   }
@@ -124,4 +152,16 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
     }),
   );
   client.destroy();
+  return [];
+}
+
+async function waitForIndex(client: DynamoDBClient, tableName: string, indexName: string): Promise<void> {
+  const deadline = Date.now() + INDEX_ACTIVE_MS;
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const index = Table?.GlobalSecondaryIndexes?.find((g) => g.IndexName === indexName);
+    if (index?.IndexStatus === 'ACTIVE' && Table?.TableStatus === 'ACTIVE') return;
+    if (Date.now() > deadline) throw new Error(`index ${indexName} did not become ACTIVE within ${INDEX_ACTIVE_MS} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
