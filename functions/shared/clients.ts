@@ -13,6 +13,7 @@ const local = process.env[ENV.local] === '1';
 const localCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 let dynamo: DynamoDBDocumentClient | undefined;
+let dynamoExact: DynamoDBDocumentClient | undefined;
 let s3: S3Client | undefined;
 
 /** DynamoDB document client: plain JS values in and out. */
@@ -27,7 +28,18 @@ export function dynamoClient(): DynamoDBDocumentClient {
   // On the base client: the document client runs its commands through the base client's stack.
   client.middlewareStack.add(throttlingAsStorageError, { step: 'initialize', name: 'throttlingAsStorageError' });
   dynamo = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  // Numbers read as their exact decimal text (DynamoDB numbers are decimals; a JS number is not).
+  dynamoExact = DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true },
+    unmarshallOptions: { wrapNumbers: (text: string) => text },
+  });
   return dynamo;
+}
+
+/** The same client, reading every number as its decimal text (exact sums). */
+export function dynamoExactClient(): DynamoDBDocumentClient {
+  dynamoClient();
+  return dynamoExact!;
 }
 
 /** S3 client (path-style and checksums only when required against the emulator). */
