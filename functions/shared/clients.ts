@@ -16,9 +16,7 @@ let dynamo: DynamoDBDocumentClient | undefined;
 let dynamoExact: DynamoDBDocumentClient | undefined;
 let s3: S3Client | undefined;
 
-/** DynamoDB document client: plain JS values in and out. */
-export function dynamoClient(): DynamoDBDocumentClient {
-  if (dynamo) return dynamo;
+function baseDynamoClient(): DynamoDBClient {
   const client = new DynamoDBClient({
     region,
     ...(process.env[ENV.dynamodbEndpoint] ? { endpoint: process.env[ENV.dynamodbEndpoint] } : {}),
@@ -27,19 +25,26 @@ export function dynamoClient(): DynamoDBDocumentClient {
   });
   // On the base client: the document client runs its commands through the base client's stack.
   client.middlewareStack.add(throttlingAsStorageError, { step: 'initialize', name: 'throttlingAsStorageError' });
-  dynamo = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  // Numbers read as their exact decimal text (DynamoDB numbers are decimals; a JS number is not).
-  dynamoExact = DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true },
-    unmarshallOptions: { wrapNumbers: (text: string) => text },
-  });
+  return client;
+}
+
+/** DynamoDB document client: plain JS values in and out. */
+export function dynamoClient(): DynamoDBDocumentClient {
+  dynamo ??= DynamoDBDocumentClient.from(baseDynamoClient(), { marshallOptions: { removeUndefinedValues: true } });
   return dynamo;
 }
 
-/** The same client, reading every number as its decimal text (exact sums). */
+/**
+ * A document client that reads every number as its decimal text (exact sums: DynamoDB numbers
+ * are decimals, a JS number is not). Its own base client: a document client stores its
+ * translation options in the base client's config, so two cannot share one.
+ */
 export function dynamoExactClient(): DynamoDBDocumentClient {
-  dynamoClient();
-  return dynamoExact!;
+  dynamoExact ??= DynamoDBDocumentClient.from(baseDynamoClient(), {
+    marshallOptions: { removeUndefinedValues: true },
+    unmarshallOptions: { wrapNumbers: (text: string) => text },
+  });
+  return dynamoExact;
 }
 
 /** S3 client (path-style and checksums only when required against the emulator). */
