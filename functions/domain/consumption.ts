@@ -255,23 +255,30 @@ export function consumptionRows(items: readonly AggregateItem[], query: Consumpt
   };
   for (const item of items) {
     const a = item.attributes;
+    // What the item counts, parsed once per item (per product hash for order items).
+    const described = new Map<string, { product: Ref; uom: string } | null>();
+    const describe = (h: string | undefined) => {
+      const id = h ?? '';
+      if (!described.has(id)) {
+        if (item.kind === 'product') described.set(id, { product: JSON.parse(a.product!) as Ref, uom: a.uom! });
+        else
+          described.set(
+            id,
+            h === undefined || a[`p_${h}`] === undefined ? null : (JSON.parse(a[`p_${h}`]!) as { product: Ref; uom: string }),
+          );
+      }
+      return described.get(id)!;
+    };
+    const workOrder = item.kind === 'order' ? (JSON.parse(a.order!) as { agency: string; number: string }) : undefined;
     for (const [name, value] of Object.entries(a)) {
       const m = SLOT_ATTRIBUTE.exec(name);
       if (!m) continue;
       const [, kind, slot, h] = m as unknown as [string, 'q' | 'n', string, string | undefined];
       const t = slotStart(item.month, slot);
       if (t < query.from || t >= query.to) continue;
-      let product: Ref;
-      let uom: string;
-      let workOrder: { agency: string; number: string } | undefined;
-      if (item.kind === 'product') {
-        product = JSON.parse(a.product!) as Ref;
-        uom = a.uom!;
-      } else {
-        if (h === undefined || a[`p_${h}`] === undefined) continue;
-        ({ product, uom } = JSON.parse(a[`p_${h}`]!) as { product: Ref; uom: string });
-        workOrder = JSON.parse(a.order!) as { agency: string; number: string };
-      }
+      const what = describe(item.kind === 'product' ? undefined : h);
+      if (what === null) continue;
+      const { product, uom } = what;
       const day = query.groupBy === 'day' ? dayOf(t) : undefined;
       const key = JSON.stringify([day ?? '', workOrder?.agency ?? '', workOrder?.number ?? '', product.agency, product.number, uom]);
       let entry = rows.get(key);
