@@ -264,7 +264,8 @@ function pendingUploadStore(bytes: Buffer) {
 }
 
 describe('consumption aggregates in the records transaction', () => {
-  const updates = (items: TransactItem[]) => items.filter((i) => i.Update !== undefined);
+  // The consumption aggregates (a record of an order the hub does not know also updates that order's early report).
+  const updates = (items: TransactItem[]) => items.filter((i) => String(i.Update?.Key?.pk ?? '').endsWith('#CONSUMPTION'));
 
   test('50 records with two products: one Update per aggregate item, in the same transaction as the records', async () => {
     const fake = fakeStore();
