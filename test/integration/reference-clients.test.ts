@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, test } from 'vitest';
 import { orders, workOrder } from '../support/documents.ts';
-import { client, type LocalStack, ROOT, sleep, startStack } from '../support/local-stack.ts';
+import { client, type LocalStack, ROOT, runNode, sleep, startStack } from '../support/local-stack.ts';
 import { records, workRecord } from '../support/records.ts';
 import { sharedStack } from '../support/shared-stack.ts';
 
@@ -22,17 +22,7 @@ afterAll(() => rmSync(temp, { recursive: true, force: true }));
 const CLI = { pcs: 'clients/typescript/src/pcs-cli.ts', erp: 'clients/typescript/src/erp-cli.ts' };
 
 /** Runs a reference command to its end. */
-function runCli(cli: keyof typeof CLI, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI[cli], ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runCli = (cli: keyof typeof CLI, args: string[]) => runNode([CLI[cli], ...args]);
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -34,7 +34,11 @@ export interface LocalStack {
   destroy(): Promise<void>;
 }
 
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs a project script with this Node (e.g. a CLI) to its end, collecting its output. */
+export function runNode(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -48,7 +52,7 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | n
 
 /** Runs `npm run keys -- ...`-like commands and makes keys for a stack reached through `env`. */
 export function keysOf(env: NodeJS.ProcessEnv): Pick<LocalStack, 'keys' | 'createKey'> {
-  const keys = (args: string[]) => run(['infra/keys-cli.ts', ...args], env);
+  const keys = (args: string[]) => runNode(['infra/keys-cli.ts', ...args], env);
   return {
     keys,
     async createKey(role, facilities, extra = []) {
