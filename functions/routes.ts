@@ -17,7 +17,7 @@ export interface RouteAccess {
 export interface RouteDef {
   /** Stable id: names the function and its construct. */
   id: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** API Gateway path template. */
   path: string;
   /** Module under functions/ exporting `handler`. */
@@ -292,6 +292,42 @@ export const ROUTES = [
     access: null,
     summary: 'the API reference as one self-contained HTML page',
     api: { responses: { 200: { description: 'The reference page.', mediaType: 'text/html' } } },
+  },
+  {
+    id: 'upsertWorkOrder',
+    method: 'PUT',
+    path: `${FACILITY}/dispensingWorkorders/{workOrderNumber}`,
+    entry: 'http/upsert-work-order.ts',
+    roles: ['erp'],
+    access: { table: 'readWrite' },
+    summary: 'upsert one work order by its number (created, updated or put on hold)',
+  },
+  {
+    id: 'cancelWorkOrder',
+    method: 'DELETE',
+    path: `${FACILITY}/dispensingWorkorders/{workOrderNumber}`,
+    entry: 'http/cancel-work-order.ts',
+    roles: ['erp'],
+    access: { table: 'readWrite' },
+    summary: 'cancel one work order (never erases it)',
+  },
+  {
+    id: 'listWorkOrderSummaries',
+    method: 'GET',
+    path: `${FACILITY}/workOrderSummaries`,
+    entry: 'http/list-work-order-summaries.ts',
+    roles: ['erp', 'pcs'],
+    access: { table: 'read' },
+    summary: 'search and list work orders with their hub state, filtered and paged (JSON or CSV)',
+  },
+  {
+    id: 'getConsumption',
+    method: 'GET',
+    path: `${FACILITY}/consumption`,
+    entry: 'http/get-consumption.ts',
+    roles: ['erp'],
+    access: { table: 'read' },
+    summary: 'what was dispensed in a period, per product (and per day or per order), JSON or CSV',
   },
 ] as const satisfies readonly RouteDef[];
 

@@ -4,6 +4,7 @@
  * Products are matched by their group's and their own first identifier; quantities are
  * summed per unit of measure, never converted.
  */
+import { sumDecimals } from './decimal.ts';
 import type { Identifier } from './work-orders.ts';
 
 interface Quantity {
@@ -46,8 +47,8 @@ const lineKey = (group: GroupLike, product: ProductLike) =>
     ref(product.identifier).agency,
     ref(product.identifier).number,
   ]);
-/** Sums without binary-fraction noise (0.1 + 0.2 shows as 0.3). */
-const add = (a: number, b: number) => Math.round((a + b) * 1e9) / 1e9;
+/** Sums exactly in decimal (0.1 + 0.2 is 0.3), as the consumption report does. */
+const add = (a: number, b: number) => Number(sumDecimals([a, b]));
 
 /** Requested and actual quantities per product of an order and its records. */
 export function productLines(

@@ -47,7 +47,7 @@ export async function pollStream<T>(event: HubEvent, caller: Caller, facilityId:
 }
 
 /** The URL of the next page: the same request with the cursor set. */
-function nextPageUrl(event: HubEvent, cursor: string): string {
+export function nextPageUrl(event: HubEvent, cursor: string): string {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(event.queryStringParameters ?? {})) if (k !== 'cursor' && v !== undefined) params.set(k, v);
   params.set('cursor', cursor);

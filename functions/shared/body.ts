@@ -35,7 +35,7 @@ export interface CompiledValidator {
 /** How a POST route's body of type B is read: the document envelope (document routes) and the compiled validator. */
 export interface BodySpec<B = unknown> {
   /** The envelope's property and the kind of document it carries. */
-  envelope?: { name: string; kind: DocumentKind };
+  envelope?: { name: string; kind: DocumentKind; single?: boolean };
   /** A generated validator: a type guard of the schema's type (functions/generated/). */
   validate: ((data: unknown) => data is B) & { errors?: unknown[] | null };
 }
@@ -119,12 +119,22 @@ function wellFormedStrings(envelopeName?: string): MiddlewareObj<HubEvent, HubRe
  * count, and turns documents in the standard's older form into the canonical form,
  * remembering how to report paths as the client sent them.
  */
-function envelope({ name, kind }: { name: string; kind: DocumentKind }): MiddlewareObj<HubEvent, HubResult> {
+function envelope({ name, kind, single }: { name: string; kind: DocumentKind; single?: boolean }): MiddlewareObj<HubEvent, HubResult> {
   return {
     before: (request) => {
       const timeZone = callerFromContext(request.event.requestContext.authorizer?.lambda)?.timeZone ?? null;
       const event = request.event as unknown as { body: unknown; [CLIENT_PATHS]?: ClientPaths; [WARNINGS]?: DocumentWarnings };
-      if (Array.isArray(event.body)) event.body = { [name]: event.body };
+      if (single) {
+        // One document (PUT of one order): wrapped here, so the older form and the validator
+        // work as on the batch route; singleDocumentPath() maps paths back to the body's own.
+        const pascal = name[0]!.toUpperCase() + name.slice(1);
+        if (!isJsonObject(event.body) || name in event.body || pascal in event.body) {
+          throw invalidInput('The body must be one work order document (a JSON object), not an envelope or an array.', [
+            { path: '/', message: 'must be one document' },
+          ]);
+        }
+        event.body = { [name]: [event.body] };
+      } else if (Array.isArray(event.body)) event.body = { [name]: event.body };
       // The older form's envelope name, when a client wraps its documents in PascalCase.
       const pascal = name[0]!.toUpperCase() + name.slice(1);
       if (isJsonObject(event.body) && !(name in event.body) && pascal in event.body && Object.keys(event.body).length === 1) {
@@ -163,7 +173,10 @@ function envelope({ name, kind }: { name: string; kind: DocumentKind }): Middlew
           return doc;
         }
       });
-      if (errors.length > 0) throw invalidInput(conversionDetail(errors), errors);
+      if (errors.length > 0) {
+        const located = single ? errors.map((e) => ({ ...e, path: singleDocumentPath(e.path, name) })) : errors;
+        throw invalidInput(conversionDetail(located), located);
+      }
       event.body = { [name]: converted };
       event[CLIENT_PATHS] = paths;
       event[WARNINGS] = warnings;
@@ -201,13 +214,23 @@ function toClientError(error: ErrorObject, paths: ClientPaths, name: string): Er
   return { ...error, instancePath: map(error.instancePath) };
 }
 
+/** A path into the wrapped single document as a path into the body the client sent. */
+function singleDocumentPath(path: string, name: string): string {
+  const prefix = `/${name}/0`;
+  return path === prefix ? '' : path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : path;
+}
+
 /** Adapts a body validator to @middy/validator, which validates the whole event. */
-function bodyValidator(validate: CompiledValidator, envelopeName?: string): CompiledValidator {
+function bodyValidator(validate: CompiledValidator, envelopeName?: string, single = false): CompiledValidator {
   const check: CompiledValidator = (event) => {
     const ok = validate((event as { body: unknown }).body);
     const paths = (event as { [CLIENT_PATHS]?: ClientPaths })[CLIENT_PATHS];
     const errors = (validate.errors ?? null) as ErrorObject[] | null;
-    check.errors = errors && paths && envelopeName ? errors.map((e) => toClientError(e, paths, envelopeName)) : errors;
+    const client = errors && paths && envelopeName ? errors.map((e) => toClientError(e, paths, envelopeName)) : errors;
+    check.errors =
+      client && single && envelopeName
+        ? client.map((e) => ({ ...e, instancePath: singleDocumentPath(e.instancePath, envelopeName) }))
+        : client;
     return ok;
   };
   return check;
@@ -220,6 +243,9 @@ export function bodyMiddlewares(body: BodySpec<unknown>): MiddlewareObj<HubEvent
     httpJsonBodyParser() as MiddlewareObj<HubEvent, HubResult>,
     wellFormedStrings(body.envelope?.name),
     ...(body.envelope ? [envelope(body.envelope)] : []),
-    validator({ eventSchema: bodyValidator(body.validate, body.envelope?.name) as never }) as MiddlewareObj<HubEvent, HubResult>,
+    validator({ eventSchema: bodyValidator(body.validate, body.envelope?.name, body.envelope?.single) as never }) as MiddlewareObj<
+      HubEvent,
+      HubResult
+    >,
   ];
 }

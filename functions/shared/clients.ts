@@ -13,11 +13,10 @@ const local = process.env[ENV.local] === '1';
 const localCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 let dynamo: DynamoDBDocumentClient | undefined;
+let dynamoExact: DynamoDBDocumentClient | undefined;
 let s3: S3Client | undefined;
 
-/** DynamoDB document client: plain JS values in and out. */
-export function dynamoClient(): DynamoDBDocumentClient {
-  if (dynamo) return dynamo;
+function baseDynamoClient(): DynamoDBClient {
   const client = new DynamoDBClient({
     region,
     ...(process.env[ENV.dynamodbEndpoint] ? { endpoint: process.env[ENV.dynamodbEndpoint] } : {}),
@@ -26,8 +25,26 @@ export function dynamoClient(): DynamoDBDocumentClient {
   });
   // On the base client: the document client runs its commands through the base client's stack.
   client.middlewareStack.add(throttlingAsStorageError, { step: 'initialize', name: 'throttlingAsStorageError' });
-  dynamo = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  return client;
+}
+
+/** DynamoDB document client: plain JS values in and out. */
+export function dynamoClient(): DynamoDBDocumentClient {
+  dynamo ??= DynamoDBDocumentClient.from(baseDynamoClient(), { marshallOptions: { removeUndefinedValues: true } });
   return dynamo;
+}
+
+/**
+ * A document client that reads every number as its decimal text (exact sums: DynamoDB numbers
+ * are decimals, a JS number is not). Its own base client: a document client stores its
+ * translation options in the base client's config, so two cannot share one.
+ */
+export function dynamoExactClient(): DynamoDBDocumentClient {
+  dynamoExact ??= DynamoDBDocumentClient.from(baseDynamoClient(), {
+    marshallOptions: { removeUndefinedValues: true },
+    unmarshallOptions: { wrapNumbers: (text: string) => text },
+  });
+  return dynamoExact;
 }
 
 /** S3 client (path-style and checksums only when required against the emulator). */

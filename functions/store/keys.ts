@@ -6,7 +6,10 @@
  *   work record     pk FAC#{facility}   sk RECORD#{number}#{agency}    gsi1pk FAC#{facility}#RECORDS  gsi1sk {receivedAt}#{agency}#{number}
  *                                                                      gsi2pk FAC#{facility}#ORDER#{orderAgency}#{orderNumber}
  *                                                                      gsi2sk {receivedAt}#{agency}#{number}
+ *                   (orders also)                                      gsi3pk FAC#{facility}#ORDERS#{status}
+ *                                                                      gsi3sk {modifiedAt}#{agency}#{number}   gsi4sk {createdAt}#{agency}#{number}
  *   document        pk FAC#{facility}   sk DOC#{documentId}
+ *   consumption     pk FAC#{facility}#CONSUMPTION   sk P#{YYYY-MM}#{hash(product, uom)} | O#{YYYY-MM}#{hash(order)}
  * S3 objects: documents/{facility}/{documentId} (attached), uploads/{facility}/{documentId} (direct uploads, pending)
  *   API key         pk KEY#{keyId}      sk KEY                         gsi1pk KEYS                    gsi1sk {createdAt}#{keyId}
  *   poll watermark  pk KEY#{keyId}      sk WM#{stream}#{facility}
@@ -83,3 +86,17 @@ export const watermarkSk = (stream: Stream, facilityId: string): string => sk(`W
 
 /** The stack's cursor secret (store/hub-secret.ts): one item, outside every facility and key. */
 export const CURSOR_SECRET_KEY = { pk: 'HUB', sk: 'CURSOR_SECRET' } as const;
+
+/** Partition of the order-summaries indexes holding a facility's orders of one status. */
+export const ordersByStatusPk = (facilityId: string, status: string): string => pk(`FAC#${facilityId}#ORDERS#${status}`);
+
+/** Partition of a facility's consumption aggregates (store/consumption-store.ts). */
+export const consumptionPk = (facilityId: string): string => pk(`FAC#${facilityId}#CONSUMPTION`);
+/** One aggregate item: per product and unit (P) or per order (O), per UTC month; the hash names what is counted. */
+export const consumptionSk = (kind: 'product' | 'order', month: string, hash: string): string =>
+  sk(`${kind === 'product' ? 'P' : 'O'}#${month}#${hash}`);
+/** Bounds of the items of one kind over a range of months (inclusive). */
+export const consumptionRange = (kind: 'product' | 'order', first: string, last: string): [string, string] => {
+  const prefix = kind === 'product' ? 'P' : 'O';
+  return [`${prefix}#${first}#`, `${prefix}#${last}#~`];
+};

@@ -5,7 +5,7 @@ import type { EarlyReport, OrderState, WorkOrderDocument } from '../domain/work-
 import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { loadByIdentity } from './batch-get.ts';
-import { changePosition, changesPk, facilityPk, orderNumberPrefix, orderSk } from './keys.ts';
+import { changePosition, changesPk, facilityPk, orderNumberPrefix, orderSk, ordersByStatusPk } from './keys.ts';
 import { TABLE } from './table.ts';
 import { type TransactItem, transactWrite } from './transact.ts';
 
@@ -20,6 +20,10 @@ export function orderItem(state: OrderState, version: number): Item {
     [TABLE.sortKey]: orderSk(state.agency, state.number),
     [TABLE.changesIndex.partitionKey]: changesPk(state.facilityId, 'ORDERS'),
     [TABLE.changesIndex.sortKey]: changePosition(modifiedAt, state.agency, state.number),
+    // Summaries (search): by status, and by modification or creation time within it.
+    [TABLE.ordersByStatusModifiedIndex.partitionKey]: ordersByStatusPk(state.facilityId, state.status),
+    [TABLE.ordersByStatusModifiedIndex.sortKey]: changePosition(modifiedAt, state.agency, state.number),
+    [TABLE.ordersByStatusCreatedIndex.sortKey]: changePosition(isoMs(state.createdAt), state.agency, state.number),
     kind: 'order',
     facilityId: state.facilityId,
     agency: state.agency,

@@ -56,6 +56,8 @@ export function recordPut(state: RecordState, doc: WorkRecordDocument, documents
         orderStatus: doc.orderStatus,
         receivedAt,
         documents: JSON.stringify(documents),
+        // Counted into the consumption aggregates by this same transaction (backfill skips it).
+        aggregated: true,
       },
       ConditionExpression: 'attribute_not_exists(#pk)',
       ExpressionAttributeNames: { '#pk': TABLE.partitionKey },

@@ -20,10 +20,55 @@ export const TABLE = {
     partitionKey: 'gsi2pk',
     sortKey: 'gsi2sk',
   },
+  /**
+   * Order summaries by facility and status, newest change first (sparse: only orders carry
+   * gsi3pk). Serves a status filter with or without a modified range: one Query per status.
+   */
+  ordersByStatusModifiedIndex: {
+    name: 'ordersByStatusModified',
+    partitionKey: 'gsi3pk',
+    sortKey: 'gsi3sk',
+  },
+  /** The same partitions by creation time: a status filter with a created range, one Query per status. */
+  ordersByStatusCreatedIndex: {
+    name: 'ordersByStatusCreated',
+    partitionKey: 'gsi3pk',
+    sortKey: 'gsi4sk',
+  },
 } as const;
 
-/** Every global secondary index of the table (all string keys, projection ALL). */
-export const INDEXES = [TABLE.changesIndex, TABLE.recordsByOrderIndex] as const;
+/**
+ * Every global secondary index of the table (all string keys, projection ALL), in the order
+ * they were added: on AWS a deployment adds at most one index to an existing table, so an
+ * upgrade adds them one deployment at a time (docs/operations.md#upgrade).
+ */
+export const INDEXES = [
+  TABLE.changesIndex,
+  TABLE.recordsByOrderIndex,
+  TABLE.ordersByStatusModifiedIndex,
+  TABLE.ordersByStatusCreatedIndex,
+] as const;
+
+/** A GSI definition of THE table. */
+export type IndexDef = (typeof INDEXES)[number];
+
+/** The CreateTable / UpdateTable form of one index. */
+export function indexSpec(index: IndexDef) {
+  return {
+    IndexName: index.name,
+    KeySchema: [
+      { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+      { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+    ],
+    Projection: { ProjectionType: 'ALL' as const },
+  };
+}
+
+/** Attribute definitions (all strings) of the table's keys and of these indexes, each once. */
+export function attributeDefinitions(indexes: readonly IndexDef[] = INDEXES) {
+  const names = new Set<string>([TABLE.partitionKey, TABLE.sortKey, ...indexes.flatMap((i) => [i.partitionKey, i.sortKey])]);
+  return [...names].map((name) => ({ AttributeName: name, AttributeType: 'S' as const }));
+}
 
 /** CreateTable input for DynamoDB Local (on AWS the CDK stack creates the table from TABLE). */
 export function localCreateTableInput(tableName: string) {
@@ -31,21 +76,11 @@ export function localCreateTableInput(tableName: string) {
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST' as const,
-    AttributeDefinitions: [partitionKey, sortKey, ...INDEXES.flatMap((i) => [i.partitionKey, i.sortKey])].map((name) => ({
-      AttributeName: name,
-      AttributeType: 'S' as const,
-    })),
+    AttributeDefinitions: attributeDefinitions(),
     KeySchema: [
       { AttributeName: partitionKey, KeyType: 'HASH' as const },
       { AttributeName: sortKey, KeyType: 'RANGE' as const },
     ],
-    GlobalSecondaryIndexes: INDEXES.map((index) => ({
-      IndexName: index.name,
-      KeySchema: [
-        { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
-        { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
-      ],
-      Projection: { ProjectionType: 'ALL' as const },
-    })),
+    GlobalSecondaryIndexes: INDEXES.map(indexSpec),
   };
 }

@@ -22,10 +22,12 @@ import {
   safeFileName,
   withDocumentReferences,
 } from '../domain/bills-of-lading.ts';
+import { consumptionDeltas } from '../domain/consumption.ts';
 import { enforceStoredSizes } from '../domain/documents.ts';
 import { conflict, type ErrorItem, invalidInput } from '../domain/errors.ts';
 import { planRecordBatch, type RecordResult, recordContentHash, type WorkRecordDocument } from '../domain/work-records.ts';
 import { LIMITS } from '../shared/config.ts';
+import { aggregateUpdates } from '../store/consumption-store.ts';
 import { type DocumentRow, storedRowCheck, storedRowPut, type UploadCheck, type UploadVersion } from '../store/document-store.ts';
 import { documentObjectKey, isDocumentSk, uploadObjectKey } from '../store/keys.ts';
 import { earlyReportUpdate, orderPut } from '../store/order-store.ts';
@@ -106,7 +108,10 @@ export async function submitWorkRecords(
     const documentRows = new Set(
       plan.created.flatMap((i) => documents[i]!.documents.map((d) => (d.kind === 'reference' ? d.documentId : `${i}/${d.index}`))),
     );
-    assertTransactionSize(plan.created.length + documentRows.size + plan.orderWrites.length + plan.earlyReports.size);
+    // What the new records add to the consumption aggregates, merged per item: counted in the
+    // records' own transaction, so a record counts exactly once however often it is sent.
+    const consumption = aggregateUpdates(facility, consumptionDeltas(plan.created.map((i) => records[i]!)));
+    assertTransactionSize(plan.created.length + documentRows.size + plan.orderWrites.length + plan.earlyReports.size + consumption.length);
 
     const written: string[] = [];
     const items: TransactItem[] = [];
@@ -152,7 +157,7 @@ export async function submitWorkRecords(
         };
         items.push(recordPut(state, record, refs));
       }
-      items.push(...plan.orderWrites.map(orderPut));
+      items.push(...plan.orderWrites.map(orderPut), ...consumption);
       for (const r of plan.earlyReports.values()) items.push(earlyReportUpdate(facility, r.agency, r.number, r.status));
       await store.transactWrite(dedupeDocumentActions(items));
     } catch (e) {

@@ -42,7 +42,10 @@ export class HubTable extends Construct {
       // The change stream event functions consume (functions/events.ts); an in-place update.
       stream: StreamViewType.NEW_AND_OLD_IMAGES,
     });
-    for (const index of INDEXES) {
+    // On AWS one deployment adds at most one index to an existing table: an upgrade that adds
+    // several deploys first with `-c tableIndexes=N` (the first N of INDEXES), then without.
+    const limit = Number(this.node.tryGetContext('tableIndexes') ?? INDEXES.length);
+    for (const index of INDEXES.slice(0, Number.isInteger(limit) && limit > 0 ? limit : INDEXES.length)) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.name,
         partitionKey: keyAttribute(index.partitionKey),

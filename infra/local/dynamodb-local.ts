@@ -20,7 +20,7 @@ import {
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { localCreateTableInput, TABLE } from '../../functions/store/table.ts';
+import { attributeDefinitions, INDEXES, indexSpec, localCreateTableInput, TABLE } from '../../functions/store/table.ts';
 import { waitForHttp } from './ports.ts';
 
 const require = createRequire(import.meta.url);
@@ -110,12 +110,19 @@ export async function startDynamoLocal(dataDir: string | null): Promise<DynamoLo
   };
 }
 
-/** Creates the hub's table (from THE table definition) unless it exists. */
 /** The change stream the stack's table has (functions/events.ts consumes it). */
 const STREAM = { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' as const };
 
-/** Creates the table if it is missing, and adds what an existing one made by older code lacks. */
-export async function ensureTable(endpoint: string, tableName: string): Promise<{ streamArn: string | undefined }> {
+/** How long an index that start adds may take to become ACTIVE (DynamoDB Local backfills it from the items). */
+const INDEX_ACTIVE_MS = 120_000;
+
+/**
+ * Creates the hub's table (from THE table definition) unless it exists; an existing table (a
+ * data folder made by an earlier version) gets what it lacks: its change stream, and every
+ * index, one UpdateTable at a time as on AWS, each waited for until ACTIVE. Returns the
+ * table's stream and the names of the indexes it added.
+ */
+export async function ensureTable(endpoint: string, tableName: string): Promise<{ streamArn: string | undefined; addedIndexes: string[] }> {
   const client = new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
@@ -137,12 +144,39 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
           TimeToLiveSpecification: { AttributeName: TABLE.timeToLiveAttribute, Enabled: true },
         }),
       );
-    } else if (!table.StreamSpecification?.StreamEnabled) {
+      return { streamArn: table?.LatestStreamArn, addedIndexes: [] };
+    }
+    if (!table.StreamSpecification?.StreamEnabled) {
       // A data folder made before the table had a stream: add it in place, as a deployment does.
       table = (await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: STREAM }))).TableDescription;
     }
-    return { streamArn: table?.LatestStreamArn };
+    const present = new Set((table?.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName));
+    const addedIndexes: string[] = [];
+    for (const index of INDEXES.filter((i) => !present.has(i.name))) {
+      await client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: attributeDefinitions(INDEXES.filter((i) => present.has(i.name) || i === index)),
+          GlobalSecondaryIndexUpdates: [{ Create: indexSpec(index) }],
+        }),
+      );
+      await waitForIndex(client, tableName, index.name);
+      present.add(index.name);
+      addedIndexes.push(index.name);
+    }
+    return { streamArn: table?.LatestStreamArn, addedIndexes };
   } finally {
     client.destroy();
+  }
+}
+
+async function waitForIndex(client: DynamoDBClient, tableName: string, indexName: string): Promise<void> {
+  const deadline = Date.now() + INDEX_ACTIVE_MS;
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const index = Table?.GlobalSecondaryIndexes?.find((g) => g.IndexName === indexName);
+    if (index?.IndexStatus === 'ACTIVE' && Table?.TableStatus === 'ACTIVE') return;
+    if (Date.now() > deadline) throw new Error(`index ${indexName} did not become ACTIVE within ${INDEX_ACTIVE_MS} ms`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     startDynamoLocal(inMemory ? null : join(dir, 'dynamodb')),
     startS3Local(join(dir, 's3'), LOCAL_BUCKET_NAME),
   ]);
-  const { streamArn } = await ensureTable(dynamo.endpoint, LOCAL_TABLE_NAME);
+  const { streamArn, addedIndexes } = await ensureTable(dynamo.endpoint, LOCAL_TABLE_NAME);
 
   Object.assign(process.env, {
     [ENV.local]: '1',
@@ -73,6 +73,15 @@ async function main(): Promise<void> {
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     POWERTOOLS_DEV: process.env.POWERTOOLS_DEV ?? 'true',
   });
+  // A data folder made by an earlier version: index attributes and consumption aggregates for
+  // what it holds (idempotent; finds nothing to do on a folder this version made).
+  const { backfill } = await import('../../functions/store/backfill.ts');
+  const upgraded = await backfill();
+  if (!quiet && (upgraded.orders > 0 || upgraded.records > 0 || addedIndexes.length > 0)) {
+    console.log(
+      `upgraded the data folder: indexes ${addedIndexes.join(', ') || 'none'} added, ${upgraded.orders} orders and ${upgraded.records} records backfilled`,
+    );
+  }
   // Handlers read the environment at import: load the gateway only now.
   const { createGateway } = await import('./gateway.ts');
   // Authorizer answers kept per key as API Gateway keeps them; the keys CLI's changes drop them.

@@ -3,13 +3,14 @@
  * (DynamoDB Local in memory) on this machine; compare ratios, not absolute times: every
  * ratio is against a floor measured in the same run (test/bench/floor/), runs alternating.
  *
- * `npm run bench -- cold` (or `floor`, `poll`, `soak`) runs one part only.
+ * `npm run bench -- cold` (or `floor`, `poll`, `reports`, `soak`) runs one part only.
  */
 import { loadavg } from 'node:os';
 import { startStack } from '../support/local-stack.ts';
 import { benchColdStart } from './cold-start.ts';
 import { benchFloor } from './floor-ratio.ts';
 import { benchPollLatency } from './poll-latency.ts';
+import { benchConsumption, benchSummaries } from './reports.ts';
 import { benchSoak } from './soak.ts';
 
 const only = process.argv[2];
@@ -20,12 +21,17 @@ console.log(
     .join(' ')}`,
 );
 
-if (part('floor') || part('poll')) {
+if (part('floor') || part('poll') || part('reports')) {
   const stack = await startStack({ env: { POLL_SETTLE_MS: '100' } });
   try {
     console.log(`local stack at ${stack.baseUrl}`);
     if (part('floor')) await benchFloor(stack);
-    if (part('poll')) await benchPollLatency(stack);
+    // The reports run on the poll benchmark's facilities (1,000 and 10,000 orders).
+    if (part('poll') || part('reports')) await benchPollLatency(stack);
+    if (part('reports')) {
+      await benchSummaries(stack);
+      await benchConsumption(stack);
+    }
   } finally {
     await stack.destroy();
   }

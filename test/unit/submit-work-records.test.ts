@@ -262,3 +262,40 @@ function pendingUploadStore(bytes: Buffer) {
   }) as RecordSubmissionStore['attachUploadObject'];
   return { fake, documentId, uploads, copies };
 }
+
+describe('consumption aggregates in the records transaction', () => {
+  // The consumption aggregates (a record of an order the hub does not know also updates that order's early report).
+  const updates = (items: TransactItem[]) => items.filter((i) => String(i.Update?.Key?.pk ?? '').endsWith('#CONSUMPTION'));
+
+  test('50 records with two products: one Update per aggregate item, in the same transaction as the records', async () => {
+    const fake = fakeStore();
+    const batch = Array.from(
+      { length: 50 },
+      (_, i) => workRecord(`WR-AGG-${i}`, { order: `WO-${i % 5}` }) as unknown as WorkRecordDocument,
+    );
+
+    await submit(fake, batch);
+
+    assert.equal(fake.transactions.length, 1);
+    const items = fake.transactions[0]!;
+    const keys = updates(items).map((i) => `${i.Update!.Key!.pk}|${i.Update!.Key!.sk}`);
+    // Two products (one month) and five orders: seven aggregate items, each named once.
+    assert.equal(keys.length, 7);
+    assert.equal(new Set(keys).size, keys.length);
+    assert.equal(items.filter((i) => i.Put?.Item?.kind === 'record').length, 50);
+  });
+
+  test('a record already stored adds nothing: a retry cannot count twice', async () => {
+    const fake = fakeStore();
+    const record = workRecord('WR-AGG-1') as unknown as WorkRecordDocument;
+    await submit(fake, [record]);
+    const stored = fake.transactions[0]!.find((i) => i.Put?.Item?.kind === 'record')!.Put!.Item!;
+    fake.store.loadRecords = async () =>
+      new Map([[identityKey('AssignedBySender', 'WR-AGG-1'), { ...stored, receivedAt: NOW, contentHash: stored.contentHash } as never]]);
+
+    const again = await submit(fake, [record]);
+
+    assert.equal(again.created, 0);
+    assert.deepEqual(fake.transactions.slice(1).flatMap(updates), [], 'no second increment');
+  });
+});

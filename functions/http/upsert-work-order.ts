@@ -1,0 +1,27 @@
+/** PUT /facility/{facilityId}/dispensingWorkorders/{workOrderNumber}: the ERP upserts one order by its number. */
+import { stringifyBooleans } from '../domain/documents.ts';
+import { parseAgencyParam, parseNumberParam } from '../domain/identity.ts';
+import { validateWorkOrderRequest } from '../generated/validators/validate-work-order-request.cjs';
+import { logger } from '../shared/logger.ts';
+import { countMetric } from '../shared/metrics.ts';
+import { httpHandler, json } from '../shared/middleware.ts';
+import { loadOrderSlots, loadOrders, writeOrders } from '../store/order-store.ts';
+import { upsertWorkOrder } from '../use-cases/manage-work-order.ts';
+
+export const handler = httpHandler(
+  'upsertWorkOrder',
+  async ({ event, facilityId, body }) => {
+    const pathNumber = parseNumberParam(event.pathParameters?.workOrderNumber ?? '', 'workOrderNumber');
+    const rawAgency = event.queryStringParameters?.agency;
+    const agencyParam = rawAgency === undefined ? undefined : parseAgencyParam(rawAgency);
+    const document = stringifyBooleans(body.dispensingWorkOrder[0]!);
+    const { result, status } = await upsertWorkOrder(
+      { loadOrders, loadOrderSlots, writeOrders },
+      { facilityId, document, pathNumber, agencyParam },
+    );
+    logger.info('work order upserted', { facilityId, outcome: result.outcome });
+    countMetric('ordersPushed', 1);
+    return json({ results: [result], status }, result.outcome === 'created' ? 201 : 200);
+  },
+  { envelope: { name: 'dispensingWorkOrder', kind: 'workOrder', single: true }, validate: validateWorkOrderRequest },
+);

@@ -1,0 +1,116 @@
+/**
+ * Upgrade in place: items written before the summaries indexes and the consumption aggregates
+ * existed get what the current code writes with every item. Orders gain the summaries' index
+ * attributes; records are counted into the aggregates, each in a transaction with its own
+ * `aggregated` mark, so a record counts exactly once however often (or concurrently) this runs.
+ * Idempotent: a second run finds nothing to do. Run at `npm start` (infra/local/start.ts).
+ */
+import { GetCommand, PutCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { consumptionDeltas } from '../domain/consumption.ts';
+import { isoMs } from '../domain/time.ts';
+import type { WorkRecordDocument } from '../domain/work-records.ts';
+import { dynamoClient } from '../shared/clients.ts';
+import { config } from '../shared/config.ts';
+import { aggregateUpdates } from './consumption-store.ts';
+import { changePosition, ordersByStatusPk } from './keys.ts';
+import { TABLE } from './table.ts';
+
+type Item = Record<string, unknown>;
+
+const lostRace = (e: unknown) =>
+  (e as Error).name === 'ConditionalCheckFailedException' ||
+  ((e as Error).name === 'TransactionCanceledException' &&
+    ((e as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed'));
+
+/** Adds the summaries' index attributes to an order written before they existed (unless it changed meanwhile). */
+async function backfillOrder(item: Item): Promise<boolean> {
+  const { ordersByStatusModifiedIndex: byModified, ordersByStatusCreatedIndex: byCreated } = TABLE;
+  const agency = item.agency as string;
+  const number = item.number as string;
+  try {
+    await dynamoClient().send(
+      new UpdateCommand({
+        TableName: config().tableName,
+        Key: { [TABLE.partitionKey]: item[TABLE.partitionKey], [TABLE.sortKey]: item[TABLE.sortKey] },
+        UpdateExpression: 'SET #p = :p, #m = :m, #c = :c',
+        ConditionExpression: 'attribute_not_exists(#p) AND #v = :v',
+        ExpressionAttributeNames: { '#p': byModified.partitionKey, '#m': byModified.sortKey, '#c': byCreated.sortKey, '#v': 'version' },
+        ExpressionAttributeValues: {
+          ':p': ordersByStatusPk(item.facilityId as string, item.status as string),
+          ':m': changePosition(isoMs(Date.parse(item.modifiedAt as string)), agency, number),
+          ':c': changePosition(isoMs(Date.parse(item.createdAt as string)), agency, number),
+          ':v': item.version,
+        },
+      }),
+    );
+    return true;
+  } catch (e) {
+    // Rewritten meanwhile by current code, which writes the attributes itself.
+    if (lostRace(e)) return false;
+    throw e;
+  }
+}
+
+/** Counts a record written before the aggregates existed, exactly once (its mark and its sums in one transaction). */
+async function backfillRecord(item: Item): Promise<boolean> {
+  const doc = JSON.parse(item.doc as string) as WorkRecordDocument;
+  try {
+    await dynamoClient().send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: config().tableName,
+              Key: { [TABLE.partitionKey]: item[TABLE.partitionKey], [TABLE.sortKey]: item[TABLE.sortKey] },
+              UpdateExpression: 'SET #a = :t',
+              ConditionExpression: 'attribute_not_exists(#a)',
+              ExpressionAttributeNames: { '#a': 'aggregated' },
+              ExpressionAttributeValues: { ':t': true },
+            },
+          },
+          ...aggregateUpdates(item.facilityId as string, consumptionDeltas([doc])),
+        ],
+      }),
+    );
+    return true;
+  } catch (e) {
+    if (lostRace(e)) return false;
+    throw e;
+  }
+}
+
+/** Written once a backfill has run through the whole table: later starts skip the scan. */
+const DONE_KEY = { [TABLE.partitionKey]: 'HUB', [TABLE.sortKey]: 'BACKFILL#summaries-consumption' };
+
+/**
+ * Brings every item written by an earlier version up to date; answers how many orders and
+ * records it changed. `force` scans again even where a completed run is recorded.
+ */
+export async function backfill({ force = false } = {}): Promise<{ orders: number; records: number }> {
+  const done = { orders: 0, records: 0 };
+  const { tableName } = config();
+  if (!force && (await dynamoClient().send(new GetCommand({ TableName: tableName, Key: DONE_KEY, ConsistentRead: true }))).Item) {
+    return done;
+  }
+  let ExclusiveStartKey: Item | undefined;
+  do {
+    const page = await dynamoClient().send(
+      new ScanCommand({
+        TableName: config().tableName,
+        FilterExpression: '(#k = :order AND attribute_not_exists(#p)) OR (#k = :record AND attribute_not_exists(#a))',
+        ExpressionAttributeNames: { '#k': 'kind', '#p': TABLE.ordersByStatusModifiedIndex.partitionKey, '#a': 'aggregated' },
+        ExpressionAttributeValues: { ':order': 'order', ':record': 'record' },
+        ExclusiveStartKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      if (item.kind === 'order' && (await backfillOrder(item))) done.orders++;
+      if (item.kind === 'record' && (await backfillRecord(item))) done.records++;
+    }
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  await dynamoClient().send(
+    new PutCommand({ TableName: tableName, Item: { ...DONE_KEY, completedAt: new Date().toISOString(), ...done } }),
+  );
+  return done;
+}

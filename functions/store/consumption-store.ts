@@ -1,0 +1,69 @@
+/**
+ * Consumption aggregates in the table (domain/consumption.ts): the Update actions a record's
+ * own transaction carries, and the Query of a report's months. Sums are DynamoDB numbers
+ * (exact decimals, 38 digits), written and read as decimal text, never as JS floats.
+ */
+import { NumberValue, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { AggregateDelta, AggregateItem } from '../domain/consumption.ts';
+import { formatDecimal } from '../domain/decimal.ts';
+import { dynamoExactClient } from '../shared/clients.ts';
+import { config } from '../shared/config.ts';
+import { consumptionPk, consumptionRange, consumptionSk } from './keys.ts';
+import { TABLE } from './table.ts';
+import type { TransactItem } from './transact.ts';
+
+type Item = Record<string, unknown>;
+
+/** One Update per aggregate item: descriptions set once, sums and counts added (creating the item on first use). */
+export function aggregateUpdates(facilityId: string, deltas: readonly AggregateDelta[]): TransactItem[] {
+  return deltas.map((delta) => {
+    const names: Record<string, string> = { '#kind': 'kind', '#month': 'month' };
+    const values: Record<string, unknown> = { ':kind': `consumption-${delta.kind}`, ':month': delta.month };
+    const sets = ['#kind = :kind', '#month = :month'];
+    Object.entries(delta.refs).forEach(([name, text], i) => {
+      names[`#r${i}`] = name;
+      values[`:r${i}`] = text;
+      sets.push(`#r${i} = if_not_exists(#r${i}, :r${i})`);
+    });
+    const adds = [...delta.adds.entries()].map(([name, value], i) => {
+      names[`#a${i}`] = name;
+      values[`:a${i}`] = NumberValue.from(formatDecimal(value));
+      return `#a${i} :a${i}`;
+    });
+    return {
+      Update: {
+        TableName: config().tableName,
+        Key: {
+          [TABLE.partitionKey]: consumptionPk(facilityId),
+          [TABLE.sortKey]: consumptionSk(delta.kind, delta.month, delta.hash),
+        },
+        UpdateExpression: `SET ${sets.join(', ')} ADD ${adds.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    };
+  });
+}
+
+/** Every aggregate item of one kind in the months first..last (inclusive), numbers as exact text. */
+export async function readAggregates(facilityId: string, kind: 'product' | 'order', first: string, last: string): Promise<AggregateItem[]> {
+  const [lo, hi] = consumptionRange(kind, first, last);
+  const out: AggregateItem[] = [];
+  let ExclusiveStartKey: Item | undefined;
+  do {
+    const page = await dynamoExactClient().send(
+      new QueryCommand({
+        TableName: config().tableName,
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+        ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
+        ExpressionAttributeValues: { ':pk': consumptionPk(facilityId), ':lo': lo, ':hi': hi },
+        ExclusiveStartKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      out.push({ kind, month: item.month as string, attributes: item as Record<string, string> });
+    }
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return out;
+}

@@ -1,0 +1,86 @@
+/**
+ * Order summaries from the table: one Query per partition of domain/summaries.ts, newest first,
+ * bounded by the page's limit (never the facility's size), and the record count of each order.
+ */
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { PartitionPage, SummaryPartition } from '../domain/summaries.ts';
+import { dynamoClient } from '../shared/clients.ts';
+import { config } from '../shared/config.ts';
+import { changesPk, ordersByStatusPk, recordsOfOrderPk } from './keys.ts';
+import { TABLE } from './table.ts';
+
+type Item = Record<string, unknown>;
+
+/** The attributes a summary needs (the document itself is never read back). */
+const SUMMARY_ATTRIBUTES = ['agency', '#n', '#s', 'revision', 'createdAt', 'modifiedAt', 'acknowledgement'];
+
+function indexOf(facilityId: string, partition: SummaryPartition) {
+  if (partition.kind === 'allModified') return { index: TABLE.changesIndex, pk: changesPk(facilityId, 'ORDERS') };
+  const index = partition.axis === 'created' ? TABLE.ordersByStatusCreatedIndex : TABLE.ordersByStatusModifiedIndex;
+  return { index, pk: ordersByStatusPk(facilityId, partition.status) };
+}
+
+/** Up to `limit` summaries of one partition with positions in [lo, hi] (not `exclude`), newest first. */
+export async function querySummaries(
+  facilityId: string,
+  partition: SummaryPartition,
+  bounds: { lo: string; hi: string; exclude: string | null },
+  limit: number,
+): Promise<PartitionPage<Item>> {
+  const { index, pk } = indexOf(facilityId, partition);
+  const items: { position: string; item: Item }[] = [];
+  let ExclusiveStartKey: Item | undefined;
+  do {
+    const page = await dynamoClient().send(
+      new QueryCommand({
+        TableName: config().tableName,
+        IndexName: index.name,
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+        ProjectionExpression: [...SUMMARY_ATTRIBUTES, '#sk'].join(', '),
+        ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey, '#n': 'number', '#s': 'status' },
+        ExpressionAttributeValues: { ':pk': pk, ':lo': bounds.lo, ':hi': bounds.hi },
+        ScanIndexForward: false,
+        // One more than the page, and the cursor's own item, tell whether more remain.
+        Limit: limit + 2 - items.length,
+        ExclusiveStartKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const position = item[index.sortKey] as string;
+      if (position !== bounds.exclude) items.push({ position, item });
+    }
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey && items.length <= limit);
+  const more = items.length > limit || ExclusiveStartKey !== undefined;
+  return { items: items.slice(0, limit), more };
+}
+
+/** How many records report on each of these orders (one COUNT Query per order on the records index, a few at a time). */
+export async function countRecords(facilityId: string, orders: readonly { agency: string; number: string }[]): Promise<number[]> {
+  const counts = new Array<number>(orders.length).fill(0);
+  const { name, partitionKey } = TABLE.recordsByOrderIndex;
+  let nextIndex = 0;
+  const worker = async () => {
+    while (nextIndex < orders.length) {
+      const i = nextIndex++;
+      let ExclusiveStartKey: Item | undefined;
+      do {
+        const page = await dynamoClient().send(
+          new QueryCommand({
+            TableName: config().tableName,
+            IndexName: name,
+            KeyConditionExpression: '#p = :p',
+            ExpressionAttributeNames: { '#p': partitionKey },
+            ExpressionAttributeValues: { ':p': recordsOfOrderPk(facilityId, orders[i]!.agency, orders[i]!.number) },
+            Select: 'COUNT',
+            ExclusiveStartKey,
+          }),
+        );
+        counts[i]! += page.Count ?? 0;
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(16, orders.length) }, worker));
+  return counts;
+}

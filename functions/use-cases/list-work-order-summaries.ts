@@ -1,0 +1,65 @@
+/**
+ * Order summaries (search): the Queries of the partitions that answer the query, merged newest
+ * first into one page, with each order's record count. Reads no poller state, writes nothing.
+ */
+import {
+  mergePages,
+  type PartitionPage,
+  pageBounds,
+  type SummaryPartition,
+  type SummaryQuery,
+  summaryPartitions,
+} from '../domain/summaries.ts';
+
+type Item = Record<string, unknown>;
+
+export interface SummaryStore {
+  querySummaries(
+    facilityId: string,
+    partition: SummaryPartition,
+    bounds: { lo: string; hi: string; exclude: string | null },
+    limit: number,
+  ): Promise<PartitionPage<Item>>;
+  countRecords(facilityId: string, orders: readonly { agency: string; number: string }[]): Promise<number[]>;
+}
+
+export interface WorkOrderSummary {
+  workOrderNumber: string;
+  agency: string;
+  status: string;
+  revision: number;
+  createdAt: string;
+  modifiedAt: string;
+  acknowledgement: 'accepted' | 'rejected' | null;
+  records: number;
+}
+
+/** The acknowledgement's status of a stored order item (null: none yet, or since the last change). */
+function acknowledgementOf(item: Item): WorkOrderSummary['acknowledgement'] {
+  if (typeof item.acknowledgement !== 'string') return null;
+  const code = (JSON.parse(item.acknowledgement) as { acknowledgeWorkOrderStatusCode?: string }).acknowledgeWorkOrderStatusCode;
+  return code === 'accepted' || code === 'rejected' ? code : null;
+}
+
+/** One page of summaries after `after` (the previous page's last position; null: the first page). */
+export async function listWorkOrderSummaries(
+  store: SummaryStore,
+  { facilityId, query, after }: { facilityId: string; query: SummaryQuery; after: string | null },
+): Promise<{ summaries: WorkOrderSummary[]; next: string | null }> {
+  const bounds = pageBounds(query, after);
+  const pages = await Promise.all(summaryPartitions(query).map((p) => store.querySummaries(facilityId, p, bounds, query.limit)));
+  const { items, next } = mergePages(pages, query.limit);
+  const orders = items.map((i) => ({ agency: i.agency as string, number: i.number as string }));
+  const counts = await store.countRecords(facilityId, orders);
+  const summaries = items.map((item, i) => ({
+    workOrderNumber: item.number as string,
+    agency: item.agency as string,
+    status: item.status as string,
+    revision: item.revision as number,
+    createdAt: item.createdAt as string,
+    modifiedAt: item.modifiedAt as string,
+    acknowledgement: acknowledgementOf(item),
+    records: counts[i]!,
+  }));
+  return { summaries, next };
+}

@@ -1,0 +1,141 @@
+/**
+ * Upgrade in place: a data folder made before the summaries indexes and the consumption
+ * aggregates existed (table without the new indexes, orders and records as the earlier code
+ * wrote them) gets the indexes and the backfill at start, once.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { test } from 'vitest';
+import { identityKey } from '../../functions/domain/documents.ts';
+import { changePosition, changesPk, facilityPk, recordSk, recordsOfOrderPk } from '../../functions/store/keys.ts';
+import { orderItem } from '../../functions/store/order-store.ts';
+import { INDEXES, localCreateTableInput } from '../../functions/store/table.ts';
+import { startDynamoLocal } from '../../infra/local/dynamodb-local.ts';
+import { LOCAL_TABLE_NAME } from '../../infra/local/instance.ts';
+import { workOrder } from '../support/documents.ts';
+import { client, startStack } from '../support/local-stack.ts';
+import { workRecord } from '../support/records.ts';
+
+const F = 'UPGRADE-1';
+const OLD_INDEXES = ['byFacilityModified', 'recordsByOrder'];
+
+/** The table and items exactly as the code before issue 14 made them. */
+async function makeOldDataFolder(dir: string): Promise<void> {
+  const dynamo = await startDynamoLocal(join(dir, 'dynamodb'));
+  const base = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const db = DynamoDBDocumentClient.from(base);
+  try {
+    const input = localCreateTableInput(LOCAL_TABLE_NAME);
+    const old = INDEXES.filter((i) => OLD_INDEXES.includes(i.name));
+    await base.send(
+      new CreateTableCommand({
+        ...input,
+        AttributeDefinitions: input.AttributeDefinitions.filter((a) =>
+          ['pk', 'sk', ...old.flatMap((i) => [i.partitionKey, i.sortKey])].includes(a.AttributeName),
+        ),
+        GlobalSecondaryIndexes: input.GlobalSecondaryIndexes.filter((g) => OLD_INDEXES.includes(g.IndexName)),
+      }),
+    );
+    const t = Date.parse('2025-02-03T04:00:00Z');
+    const doc = workOrder('OLD-1');
+    const order = orderItem(
+      {
+        facilityId: F,
+        agency: 'AssignedBySender',
+        number: 'OLD-1',
+        doc,
+        status: 'inProgress',
+        revision: 1,
+        version: 0,
+        lastErpChange: 'create',
+        createdAt: t,
+        modifiedAt: t,
+        updatedAt: t,
+      },
+      1,
+    );
+    for (const attr of ['gsi3pk', 'gsi3sk', 'gsi4sk']) delete order[attr];
+    await db.send(new PutCommand({ TableName: LOCAL_TABLE_NAME, Item: order }));
+    const record = workRecord('OLD-R1', { order: 'OLD-1', actual: [12.5, 0.3], status: 'inProgress' });
+    record.dispensingEndDateTime = '2025-02-03T05:00:00Z';
+    const position = changePosition('2025-02-03T05:10:00.000Z', 'AssignedBySender', 'OLD-R1');
+    await db.send(
+      new PutCommand({
+        TableName: LOCAL_TABLE_NAME,
+        Item: {
+          pk: facilityPk(F),
+          sk: recordSk('AssignedBySender', 'OLD-R1'),
+          gsi1pk: changesPk(F, 'RECORDS'),
+          gsi1sk: position,
+          gsi2pk: recordsOfOrderPk(F, 'AssignedBySender', 'OLD-1'),
+          gsi2sk: position,
+          kind: 'record',
+          facilityId: F,
+          agency: 'AssignedBySender',
+          number: 'OLD-R1',
+          doc: JSON.stringify(record),
+          size: 1,
+          contentHash: identityKey('old', 'hash'),
+          orderAgency: 'AssignedBySender',
+          orderNumber: 'OLD-1',
+          orderMatched: true,
+          orderStatus: 'inProgress',
+          receivedAt: '2025-02-03T05:10:00.000Z',
+          documents: '[]',
+        },
+      }),
+    );
+    const { Table } = await base.send(new DescribeTableCommand({ TableName: LOCAL_TABLE_NAME }));
+    assert.deepEqual(Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName).sort(), [...OLD_INDEXES].sort());
+  } finally {
+    base.destroy();
+    await dynamo.stop();
+  }
+}
+
+test('a data folder of the previous version gets the new indexes and its records counted at start, once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mixticket-upgrade-'));
+  try {
+    await makeOldDataFolder(dir);
+    for (const round of [1, 2]) {
+      const stack = await startStack({ dataDir: dir, inMemory: false });
+      try {
+        const erp = client(stack.baseUrl, await stack.createKey('erp', [F]));
+        const summaries = await erp.get(`/facility/${F}/workOrderSummaries?status=inProgress`);
+        assert.equal(summaries.status, 200, JSON.stringify(summaries.body));
+        assert.deepEqual(
+          summaries.body.workOrderSummaries.map((s: { workOrderNumber: string; records: number }) => [s.workOrderNumber, s.records]),
+          [['OLD-1', 1]],
+          `round ${round}`,
+        );
+        const created = await erp.get(`/facility/${F}/workOrderSummaries?createdFrom=2025-01-01T00:00Z`);
+        assert.equal(created.body.workOrderSummaries.length, 1);
+        const report = await erp.get(`/facility/${F}/consumption?from=2025-01-01&to=2026-01-01`);
+        assert.deepEqual(
+          report.body.rows.map((r: { product: { number: string }; quantity: { value: number }; records: number }) => [
+            r.product.number,
+            r.quantity.value,
+            r.records,
+          ]),
+          [
+            ['P-DAP', 12.5, 1],
+            ['P-POTASH', 0.3, 1],
+          ],
+          `round ${round}: counted once`,
+        );
+      } finally {
+        assert.equal(await stack.stop(), 0);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,144 @@
+/** Consumption aggregates and reports: exact decimals, 15-minute slots, days in any IANA zone, merged increments. */
+import assert from 'node:assert/strict';
+import { describe, test } from 'vitest';
+import {
+  type AggregateDelta,
+  type AggregateItem,
+  consumptionDeltas,
+  consumptionRows,
+  localDate,
+  parseConsumptionQuery,
+  slotOf,
+  startOfLocalDay,
+} from '../../functions/domain/consumption.ts';
+import { formatDecimal, parseDecimal, sumDecimals } from '../../functions/domain/decimal.ts';
+import type { HubError } from '../../functions/domain/errors.ts';
+import type { WorkRecordDocument } from '../../functions/domain/work-records.ts';
+import { workRecord } from '../support/records.ts';
+
+const record = (number: string, at: string, actual: [number, number], order = 'WO-1') => {
+  const r = workRecord(number, { order, actual }) as WorkRecordDocument & { dispensingEndDateTime?: string };
+  r.dispensingEndDateTime = at;
+  return r;
+};
+
+/** Applies deltas as DynamoDB's ADD would, giving the items a report reads. */
+function apply(deltas: AggregateDelta[], into = new Map<string, AggregateItem>()): Map<string, AggregateItem> {
+  for (const d of deltas) {
+    const id = `${d.kind}#${d.month}#${d.hash}`;
+    const item = into.get(id) ?? { kind: d.kind, month: d.month, attributes: {} };
+    for (const [k, v] of Object.entries(d.refs)) item.attributes[k] ??= v;
+    for (const [k, v] of d.adds) item.attributes[k] = sumDecimals([item.attributes[k] ?? '0', formatDecimal(v)]);
+    into.set(id, item);
+  }
+  return into;
+}
+
+describe('decimals', () => {
+  test('sums exactly, in any notation', () => {
+    assert.equal(sumDecimals([0.1, 0.2]), '0.3');
+    assert.equal(sumDecimals(Array.from({ length: 1000 }, () => 0.001)), '1');
+    assert.equal(sumDecimals(['1e-7', '2.5E+2', '-0.5', '.5']), '250.0000001');
+    assert.equal(formatDecimal(parseDecimal('-0.000')), '0');
+    assert.equal(sumDecimals(['123456789012345678901234567890.1', '0.9']), '123456789012345678901234567891');
+  });
+});
+
+describe('slots and zones', () => {
+  test('15-minute UTC slots, addressed by month and DDSS', () => {
+    assert.deepEqual(slotOf(Date.parse('2026-03-29T01:14:59.999Z')), { month: '2026-03', slot: '2904' });
+    assert.deepEqual(slotOf(Date.parse('2026-03-31T23:45:00Z')), { month: '2026-03', slot: '3195' });
+  });
+
+  test('local days are exact on DST changes and in quarter-hour zones', () => {
+    // Berlin springs forward on 2026-03-29: a 23-hour day.
+    const start = startOfLocalDay('2026-03-29', 'Europe/Berlin');
+    const end = startOfLocalDay('2026-03-30', 'Europe/Berlin');
+    assert.equal(new Date(start).toISOString(), '2026-03-28T23:00:00.000Z');
+    assert.equal((end - start) / 3_600_000, 23);
+    assert.equal(new Date(startOfLocalDay('2026-11-01', 'America/Chicago')).toISOString(), '2026-11-01T05:00:00.000Z');
+    assert.equal(new Date(startOfLocalDay('2026-11-02', 'America/Chicago')).toISOString(), '2026-11-02T06:00:00.000Z');
+    assert.equal(new Date(startOfLocalDay('2026-05-01', 'Asia/Kathmandu')).toISOString(), '2026-04-30T18:15:00.000Z');
+    assert.equal(localDate(Date.parse('2026-04-30T18:14:59Z'), 'Asia/Kathmandu'), '2026-04-30');
+    assert.equal(localDate(Date.parse('2026-04-30T18:15:00Z'), 'Asia/Kathmandu'), '2026-05-01');
+  });
+
+  test('the query: dates are midnights in tz; bad values are 400s naming the parameter', () => {
+    const q = parseConsumptionQuery({ from: '2026-03-29', to: '2026-03-30', tz: 'Europe/Berlin', groupBy: 'day' });
+    assert.equal(new Date(q.from).toISOString(), '2026-03-28T23:00:00.000Z');
+    assert.equal(q.groupBy, 'day');
+    const cases: [Record<string, string>, string][] = [
+      [{ to: '2026-01-02' }, 'from'],
+      [{ from: '2026-01-01' }, 'to'],
+      [{ from: '2026-01-02', to: '2026-01-01' }, 'to'],
+      [{ from: '2026-01-01', to: '2026-01-02', tz: 'Mars/Olympus' }, 'tz'],
+      [{ from: '2026-01-01', to: '2026-01-02', groupBy: 'week' }, 'groupBy'],
+      [{ from: '2026-01-01T10:07:00Z', to: '2026-01-02' }, 'from'],
+      [{ from: '2026-02-30', to: '2026-03-02' }, 'from'],
+    ];
+    for (const [query, name] of cases) {
+      assert.throws(
+        () => parseConsumptionQuery(query),
+        (e: HubError) => e.kind === 'invalid-input' && e.errors?.[0]?.path === `/queryStringParameters/${name}`,
+        JSON.stringify(query),
+      );
+    }
+  });
+});
+
+describe('aggregates', () => {
+  test('a request touches each aggregate item once, however many records and products it holds', () => {
+    const records = Array.from({ length: 50 }, (_, i) => record(`R-${i}`, '2026-04-02T10:00:00Z', [0.1, 0.2], `WO-${i % 2}`));
+    const deltas = consumptionDeltas(records);
+    // Two products, two orders, one month: 2 product items and 2 order items.
+    assert.equal(deltas.length, 4);
+    const items = [...apply(deltas).values()];
+    const q = parseConsumptionQuery({ from: '2026-04-01', to: '2026-05-01' });
+    const rows = consumptionRows(
+      items.filter((i) => i.kind === 'product'),
+      q,
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.product.number, r.quantity.value, r.records]),
+      rows.map((r) => [r.product.number, r.product.number === rows[0]!.product.number ? '5' : '10', 50]),
+    );
+  });
+
+  test('by day in a zone, by order, and only slots inside [from, to)', () => {
+    const items = [
+      ...apply(
+        consumptionDeltas([
+          record('A', '2026-03-28T22:59:00Z', [1, 10], 'WO-1'), // 23:59 in Berlin, the 28th
+          record('B', '2026-03-28T23:00:00Z', [2, 20], 'WO-1'), // 00:00 on the 29th
+          record('C', '2026-03-29T21:59:00Z', [4, 40], 'WO-2'), // 23:59 CEST on the 29th
+          record('D', '2026-03-29T22:00:00Z', [8, 80], 'WO-2'), // the 30th
+        ]),
+      ).values(),
+    ];
+    const of = (kind: string) => items.filter((i) => i.kind === kind);
+    const byDay = consumptionRows(
+      of('product'),
+      parseConsumptionQuery({ from: '2026-03-28', to: '2026-03-31', tz: 'Europe/Berlin', groupBy: 'day' }),
+    );
+    const first = byDay.filter((r) => r.product.number === byDay[0]!.product.number);
+    assert.deepEqual(
+      first.map((r) => [r.day, r.quantity.value, r.records]),
+      [
+        ['2026-03-28', '1', 1],
+        ['2026-03-29', '6', 2],
+        ['2026-03-30', '8', 1],
+      ],
+    );
+    const oneDay = consumptionRows(
+      of('order'),
+      parseConsumptionQuery({ from: '2026-03-29', to: '2026-03-30', tz: 'Europe/Berlin', groupBy: 'order' }),
+    );
+    assert.deepEqual(
+      oneDay.filter((r) => r.product.number === oneDay[0]!.product.number).map((r) => [r.workOrder?.number, r.quantity.value]),
+      [
+        ['WO-1', '2'],
+        ['WO-2', '4'],
+      ],
+    );
+  });
+});
