@@ -255,6 +255,7 @@ function operation(route: RouteDef, schemas: Record<string, Json>): Json {
         : need(r.schema);
       content[r.mediaType ?? 'application/json'] = { schema };
     } else if (r.mediaType) content[r.mediaType] = { schema: { type: 'string' } };
+    if (r.csv) content['text/csv'] = { schema: { type: 'string', description: 'The same rows as CSV (RFC 4180), header row first.' } };
     responses[status] = {
       description: r.description,
       ...(Object.keys(headers).length ? { headers } : {}),
@@ -297,7 +298,9 @@ function operation(route: RouteDef, schemas: Record<string, Json>): Json {
             },
           ],
         }
-      : need(b.schema);
+      : b.single
+        ? { anyOf: [need(b.schema), { description: 'The older form: one PascalCase document.', ...need(`Legacy${b.schema}`) }] }
+        : need(b.schema);
     // A fixture holding one document is sent in the envelope.
     const asBody = (value: unknown) =>
       b.documents && typeof value === 'object' && value !== null && !Array.isArray(value) && !(b.documents.envelope in value)
