@@ -56,7 +56,7 @@ export interface RouteApi {
   };
   /** Success answers by status. `legacy`: the answer is the bare array of that schema under format=legacy. */
   responses: Readonly<Record<number, ResponseDef>>;
-  /** Problem statuses this route answers besides those of every route (400, 500; 401 and 403 with a key). */
+  /** Problem statuses this route answers besides those of every route (400, 500, 503; 401 and 403 with a key). */
   problems?: readonly number[];
 }
 

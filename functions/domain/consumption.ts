@@ -8,14 +8,16 @@
  * each level of its product (and of its order) in the transaction that creates it, so it
  * counts exactly once, at every level:
  *
- *   level  item per             one attribute pair per   used for
- *   D      UTC year             UTC day   (`q{MMDD}`)    whole UTC days of a range
- *   H      UTC month            UTC hour  (`q{DDHH}`)    whole hours (local days in whole-hour zones)
- *   S      UTC month            15-min slot (`q{DDSS}`)  the quarter hours that are left
+ *   level  item per             one attribute pair per   kinds            used for
+ *   D      UTC year             UTC day   (`q{MMDD}`)    products         whole UTC days of a range
+ *   M      UTC month            UTC day   (`q{DD}`)      orders           whole UTC days of a range
+ *   H      UTC month            UTC hour  (`q{DDHH}`)    products         whole hours (local days in whole-hour zones)
+ *   S      UTC month            15-min slot (`q{DDSS}`)  products, orders the quarter hours that are left
  *
  * (`q…` the exact sum, `n…` the number of records; order items append `_{product hash}`.)
- * Orders keep D and S only: an order's items are small, and one level fewer keeps a request's
- * transaction within DynamoDB's 100 actions. A report splits [from, to) (or each local day of
+ * Orders keep day totals per month, not per year (a week's report then reads only the orders
+ * active in its months), and no hours: one level fewer keeps a request's transaction within
+ * DynamoDB's 100 actions. A report splits [from, to) (or each local day of
  * it) into the coarsest pieces that fit, and reads only the items of those pieces' periods.
  */
 import { createHash } from 'node:crypto';
@@ -36,7 +38,7 @@ export interface Ref {
 export interface AggregateDelta {
   kind: 'product' | 'order';
   level: Level;
-  /** The item's period: a UTC year (`YYYY`) for level D, a UTC month (`YYYY-MM`) otherwise. */
+  /** The item's period: a UTC year (`YYYY`) for level D, a UTC month (`YYYY-MM`) for the others. */
   period: string;
   hash: string;
   /** Attributes set once (descriptions of what is counted), as text. */
@@ -62,13 +64,13 @@ export function recordTime(record: WorkRecordDocument): number | null {
   return null;
 }
 
-export type Level = 'D' | 'H' | 'S';
+export type Level = 'D' | 'M' | 'H' | 'S';
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 /** What one attribute of a level covers, in ms. */
-const UNIT_MS: Record<Level, number> = { D: DAY_MS, H: HOUR_MS, S: SLOT_MS };
+const UNIT_MS: Record<Level, number> = { D: DAY_MS, M: DAY_MS, H: HOUR_MS, S: SLOT_MS };
 /** Levels each kind keeps, coarsest first. */
-export const LEVELS: Record<'product' | 'order', readonly Level[]> = { product: ['D', 'H', 'S'], order: ['D', 'S'] };
+export const LEVELS: Record<'product' | 'order', readonly Level[]> = { product: ['D', 'H', 'S'], order: ['M', 'S'] };
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
 
@@ -77,6 +79,7 @@ export function positionOf(level: Level, ms: number): { period: string; pos: str
   const iso = new Date(ms).toISOString();
   const d = new Date(ms);
   if (level === 'D') return { period: iso.slice(0, 4), pos: iso.slice(5, 7) + iso.slice(8, 10) };
+  if (level === 'M') return { period: iso.slice(0, 7), pos: iso.slice(8, 10) };
   const sub = level === 'H' ? d.getUTCHours() : Math.floor((d.getUTCHours() * 60 + d.getUTCMinutes()) / 15);
   return { period: iso.slice(0, 7), pos: iso.slice(8, 10) + pad2(sub) };
 }
@@ -86,6 +89,7 @@ export function positionStart(level: Level, period: string, pos: string): number
   const year = Number(period.slice(0, 4));
   if (level === 'D') return Date.UTC(year, Number(pos.slice(0, 2)) - 1, Number(pos.slice(2, 4)));
   const day = Date.UTC(year, Number(period.slice(5, 7)) - 1, Number(pos.slice(0, 2)));
+  if (level === 'M') return day;
   return day + Number(pos.slice(2, 4)) * UNIT_MS[level];
 }
 
@@ -303,7 +307,7 @@ export interface ReportPlan {
 export function reportPlan(query: ConsumptionQuery): ReportPlan {
   const kind = query.groupBy === 'order' ? 'order' : 'product';
   const levels = LEVELS[kind];
-  const pieces: Record<Level, Piece[]> = { D: [], H: [], S: [] };
+  const pieces: Record<Level, Piece[]> = { D: [], M: [], H: [], S: [] };
   if (query.groupBy === 'day') {
     let date = localDate(query.from, query.tz);
     let start = query.from;
@@ -351,7 +355,7 @@ export interface ConsumptionRow {
   records: number;
 }
 
-const SLOT_ATTRIBUTE = /^([qn])(\d{4})(?:_([0-9a-f]{16}))?$/;
+const SLOT_ATTRIBUTE = /^([qn])(\d{4}|\d{2})(?:_([0-9a-f]{16}))?$/;
 
 /** The piece an attribute's interval lies in, or null (binary search over sorted, disjoint pieces). */
 function pieceOf(pieces: readonly Piece[], start: number, end: number): Piece | null {
@@ -370,11 +374,9 @@ function pieceOf(pieces: readonly Piece[], start: number, end: number): Piece | 
 /** The report's rows from the items its plan read: attributes inside the plan's pieces summed per group, exactly. */
 export function consumptionRows(items: readonly AggregateItem[], plan: ReportPlan): ConsumptionRow[] {
   const rows = new Map<string, { row: Omit<ConsumptionRow, 'quantity' | 'records'> & { uom: string }; sum: Decimal; records: number }>();
-  const sorted = {
-    D: [...plan.pieces.D].sort((a, b) => a.start - b.start),
-    H: [...plan.pieces.H].sort((a, b) => a.start - b.start),
-    S: [...plan.pieces.S].sort((a, b) => a.start - b.start),
-  };
+  const sorted = Object.fromEntries(
+    Object.entries(plan.pieces).map(([level, pieces]) => [level, [...pieces].sort((a, b) => a.start - b.start)]),
+  ) as Record<Level, Piece[]>;
   for (const item of items) {
     const a = item.attributes;
     // What the item counts, parsed once per item (per product hash for order items).
