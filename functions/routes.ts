@@ -30,7 +30,14 @@ export interface RouteDef {
   summary: string;
   /** What the OpenAPI document says beyond the above (scripts/build-openapi.ts); defaults when absent. */
   api?: RouteApi;
+  /** How long the function may run (default FUNCTION_TIMEOUT_SECONDS); HTTP API waits at most 30 s. */
+  timeoutSeconds?: number;
 }
+
+/** How long a function may run unless its row says otherwise: on AWS and in the local gateway alike. */
+export const FUNCTION_TIMEOUT_SECONDS = 10;
+/** Reports that read many items (long ranges) get the most the HTTP API's 30 s integration limit leaves. */
+const REPORT_TIMEOUT_SECONDS = 28;
 
 /**
  * The request and answers of a route as the OpenAPI document describes them. Schema names are
@@ -378,6 +385,7 @@ export const ROUTES = [
     entry: 'http/list-work-order-summaries.ts',
     roles: ['erp', 'pcs'],
     access: { table: 'read' },
+    timeoutSeconds: REPORT_TIMEOUT_SECONDS,
     summary: 'search and list work orders with their hub state, filtered and paged (JSON or CSV)',
     api: {
       description:
@@ -394,6 +402,7 @@ export const ROUTES = [
     entry: 'http/get-consumption.ts',
     roles: ['erp'],
     access: { table: 'read' },
+    timeoutSeconds: REPORT_TIMEOUT_SECONDS,
     summary: 'what was dispensed in a period, per product (and per day or per order), JSON or CSV',
     api: {
       description:

@@ -319,20 +319,12 @@ export function reportPlan(query: ConsumptionQuery): ReportPlan {
       start = end;
     }
   } else split(query.from, query.to, levels, undefined, pieces);
+  // One read per period the pieces touch: the store runs them side by side (one Query each).
   const reads: AggregateRead[] = [];
   for (const level of levels) {
-    // The periods the pieces touch, in runs of consecutive periods: one Query per run.
     const periods = new Set<string>();
     for (const p of pieces[level]) for (const period of periodsBetween(level, p.start, p.end - 1)) periods.add(period);
-    const all = periods.size ? periodsBetween(level, Math.min(...pieces[level].map((p) => p.start)), query.to - 1) : [];
-    let run: string[] = [];
-    for (const period of [...all, '']) {
-      if (periods.has(period)) run.push(period);
-      else if (run.length) {
-        reads.push({ kind, level, first: run[0]!, last: run.at(-1)! });
-        run = [];
-      }
-    }
+    for (const period of [...periods].sort()) reads.push({ kind, level, first: period, last: period });
   }
   return { reads, pieces };
 }

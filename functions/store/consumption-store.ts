@@ -45,9 +45,20 @@ export function aggregateUpdates(facilityId: string, deltas: readonly AggregateD
   });
 }
 
-/** The aggregate items of these ranges (read concurrently), numbers as exact text. */
+/** Queries of one report in flight at once. */
+const READ_CONCURRENCY = 8;
+
+/** The aggregate items of these ranges (up to READ_CONCURRENCY Queries at a time), numbers as exact text. */
 export async function readAggregates(facilityId: string, reads: readonly AggregateRead[]): Promise<AggregateItem[]> {
-  const parts = await Promise.all(reads.map((r) => readRange(facilityId, r)));
+  const parts: AggregateItem[][] = new Array(reads.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < reads.length) {
+      const i = next++;
+      parts[i] = await readRange(facilityId, reads[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, reads.length) }, worker));
   return parts.flat();
 }
 

@@ -126,14 +126,20 @@ for (const stack of hub.stacks) {
       });
     });
 
-    test('one function per route plus the authorizer: nodejs24.x, arm64, 10 s, memory, tracing, own log group', () => {
+    test('one function per route plus the authorizer: nodejs24.x, arm64, 10 s (reports 28 s), memory, tracing, own log group', () => {
       assert.equal(Object.keys(functions).length, ROUTE_LIST.length + 1);
+      const reports = new Set(
+        ROUTE_LIST.filter((r) => r.id === 'getConsumption' || r.id === 'listWorkOrderSummaries').map((r) =>
+          logicalId(stack.routeFunctions.get(r.id)!.function),
+        ),
+      );
+      assert.equal(reports.size, 2);
       const logGroups = new Set<string>();
       for (const [id, fn] of Object.entries(functions)) {
         const p = fn.Properties;
         assert.equal(p.Runtime, 'nodejs24.x', id);
         assert.deepEqual(p.Architectures, ['arm64'], id);
-        assert.equal(p.Timeout, 10, id);
+        assert.equal(p.Timeout, reports.has(id) ? 28 : 10, id);
         assert.equal(p.Handler, 'index.handler', id);
         assert.deepEqual(p.TracingConfig, { Mode: 'Active' }, id);
         assert.equal(p.MemorySize, id === logicalId(stack.authorizer.function) ? 256 : 512, id);

@@ -203,6 +203,7 @@ describe('roll-ups', () => {
     assert.deepEqual(
       year.reads.map((r) => `${r.level} ${r.first}..${r.last}`),
       ['D 2025..2025', 'H 2025-01..2025-01', 'H 2026-01..2026-01'],
+      'one day-totals item per product for the year, the hours of its two ends',
     );
     const byDay = reportPlan(parseConsumptionQuery({ from: '2025-01-01', to: '2026-01-01', tz: 'America/Chicago', groupBy: 'day' }));
     assert.deepEqual(byDay.pieces.S, [], 'a whole-hour zone needs no slots');
