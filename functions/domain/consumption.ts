@@ -23,7 +23,7 @@
 import { createHash } from 'node:crypto';
 import { addDecimal, type Decimal, formatDecimal, parseDecimal, ZERO } from './decimal.ts';
 import { invalidInput } from './errors.ts';
-import { parseClientTime } from './time.ts';
+import { canonicalTimeZone, parseClientTime, wallClockMs } from './time.ts';
 import type { WorkRecordDocument } from './work-records.ts';
 
 export const SLOT_MS = 15 * 60_000;
@@ -173,46 +173,9 @@ export interface ConsumptionQuery {
 
 const bad = (name: string, message: string, detail: string) => invalidInput(detail, [{ path: `/queryStringParameters/${name}`, message }]);
 
-/** A formatter of local dates in `tz` (throws RangeError for an unknown zone). */
-const dateFormatters = new Map<string, Intl.DateTimeFormat>();
-function dateFormatter(tz: string): Intl.DateTimeFormat {
-  let f = dateFormatters.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', {
-      timeZone: tz,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    dateFormatters.set(tz, f);
-  }
-  return f;
-}
-
-/** The local wall time of an instant in `tz`, as if it were UTC (epoch ms). */
-function wallTime(ms: number, tz: string): number {
-  const parts = Object.fromEntries(
-    dateFormatter(tz)
-      .formatToParts(ms)
-      .map((p) => [p.type, p.value]),
-  );
-  return Date.UTC(
-    Number(parts.year),
-    Number(parts.month) - 1,
-    Number(parts.day),
-    Number(parts.hour),
-    Number(parts.minute),
-    Number(parts.second),
-  );
-}
-
 /** The local date (YYYY-MM-DD) of an instant in `tz`. */
 export function localDate(ms: number, tz: string): string {
-  return new Date(wallTime(ms, tz)).toISOString().slice(0, 10);
+  return new Date(wallClockMs(tz, ms)).toISOString().slice(0, 10);
 }
 
 /** The first instant of local date `date` in `tz` (midnight, or the day's first instant where midnight is skipped). */
@@ -220,7 +183,7 @@ export function startOfLocalDay(date: string, tz: string): number {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
   const wall = Date.UTC(y, m - 1, d);
   let t = wall;
-  for (let i = 0; i < 3; i++) t = wall - (wallTime(t, tz) - t);
+  for (let i = 0; i < 3; i++) t = wall - (wallClockMs(tz, t) - t);
   // Where a DST change skips midnight, the day starts at the first instant that is on that date.
   while (localDate(t - SLOT_MS, tz) === date) t -= SLOT_MS;
   while (localDate(t, tz) < date) t += SLOT_MS;
@@ -231,11 +194,9 @@ const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Reads from, to, groupBy and tz: a 400 naming the parameter on anything wrong. */
 export function parseConsumptionQuery(q: Record<string, string | undefined>): ConsumptionQuery {
-  const tz = q.tz ?? 'UTC';
-  try {
-    dateFormatter(tz);
-  } catch {
-    throw bad('tz', 'not an IANA time zone', `tz must be an IANA time zone such as Europe/Berlin or America/Chicago; ${tz} is not one.`);
+  const tz = canonicalTimeZone(q.tz ?? 'UTC');
+  if (tz === null) {
+    throw bad('tz', 'not an IANA time zone', `tz must be an IANA time zone such as Europe/Berlin or America/Chicago; ${q.tz} is not one.`);
   }
   const groupBy = (q.groupBy ?? 'product') as GroupBy;
   if (!['product', 'day', 'order'].includes(groupBy))
