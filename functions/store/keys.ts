@@ -13,6 +13,12 @@
  * S3 objects: documents/{facility}/{documentId} (attached), uploads/{facility}/{documentId} (direct uploads, pending)
  *   API key         pk KEY#{keyId}      sk KEY                         gsi1pk KEYS                    gsi1sk {createdAt}#{keyId}
  *   poll watermark  pk KEY#{keyId}      sk WM#{stream}#{facility}
+ *   component       pk FAC#{facility}   sk COMP#{number}#{agency}      gsi1pk FAC#{facility}#COMPONENTS gsi1sk {modifiedAt}#{agency}#{number}
+ *   recipe          pk FAC#{facility}   sk RECIPE#{number}#{agency}    gsi1pk FAC#{facility}#RECIPES    (likewise)
+ *   purchase order  pk FAC#{facility}   sk PO#{number}#{agency}        gsi1pk FAC#{facility}#PURCHASE_ORDERS (likewise)
+ *   receipt, count  pk FAC#{facility}   sk RECEIPT#{receiptId} | COUNT#{countId}
+ *   stock balance   pk FAC#{facility}#STOCK   sk BAL#{number}#{agency}#{location: - or L{location}}
+ *   stock ledger    pk FAC#{facility}#LEDGER#{number}#{agency}#{location part}   sk {latest movement time}#{entryId}
  *
  * Free-text parts (order and record numbers) are escaped so that `#` stays a separator:
  * a number can never make one key a prefix of another.
@@ -42,8 +48,8 @@ function fits(key: string, limit: number): string {
 const pk = (key: string): string => fits(key, KEY_LIMITS.partitionKeyBytes);
 const sk = (key: string): string => fits(key, KEY_LIMITS.sortKeyBytes);
 
-/** The two change streams that are polled. */
-export type Stream = 'ORDERS' | 'RECORDS';
+/** The change streams that are polled: orders, records, and the plant master data kinds. */
+export type Stream = 'ORDERS' | 'RECORDS' | 'COMPONENTS' | 'RECIPES' | 'PURCHASE_ORDERS';
 
 /** Escapes `%` and `#` so a free-text part cannot contain the separator. */
 export const escapePart = (s: string): string => s.replaceAll('%', '%25').replaceAll('#', '%23');
@@ -100,3 +106,34 @@ export const consumptionRange = (kind: 'product' | 'order', first: string, last:
   const prefix = kind === 'product' ? 'P' : 'O';
   return [`${prefix}#${first}#`, `${prefix}#${last}#~`];
 };
+
+/** Sort-key prefixes of the master-data kinds under the facility's partition. */
+export const MASTER_PREFIX = { component: 'COMP', recipe: 'RECIPE', purchaseOrder: 'PO' } as const;
+export type MasterKindKey = keyof typeof MASTER_PREFIX;
+
+export const masterSk = (kind: MasterKindKey, agency: string, number: string): string =>
+  sk(`${MASTER_PREFIX[kind]}#${escapePart(number)}#${agency}`);
+/** Prefix of every document of a kind with this number (any agency), or of every document of the kind. */
+export const masterPrefix = (kind: MasterKindKey, number?: string): string =>
+  sk(`${MASTER_PREFIX[kind]}#${number === undefined ? '' : `${escapePart(number)}#`}`);
+
+export const receiptSk = (receiptId: string): string => sk(`RECEIPT#${escapePart(receiptId)}`);
+export const countSk = (countId: string): string => sk(`COUNT#${escapePart(countId)}`);
+
+/** The location part of stock keys: '-' for none, else L and the escaped name (never equal to '-'). */
+const locationPart = (location: string | null): string => (location === null ? '-' : `L${escapePart(location)}`);
+
+/** Partition of a facility's stock balances (one item per component identifier and location). */
+export const stockPk = (facilityId: string): string => pk(`FAC#${facilityId}#STOCK`);
+export const balanceSk = (k: { agency: string; number: string; location: string | null }): string =>
+  sk(`BAL#${escapePart(k.number)}#${k.agency}#${locationPart(k.location)}`);
+/** Prefix of every balance (or of the balances of components with this number). */
+export const balancePrefix = (number?: string): string => sk(`BAL#${number === undefined ? '' : `${escapePart(number)}#`}`);
+
+/** Partition of one balance's ledger. */
+export const ledgerPk = (facilityId: string, k: { agency: string; number: string; location: string | null }): string =>
+  pk(`FAC#${facilityId}#LEDGER#${escapePart(k.number)}#${k.agency}#${locationPart(k.location)}`);
+/** A ledger entry, by the time of its latest line (fixed-width ISO) and its id. */
+export const ledgerSk = (latestIso: string, entryId: string): string => sk(`${latestIso}#${entryId}`);
+/** Every entry with a line dated after this time sorts above this bound. */
+export const ledgerAfter = (iso: string): string => `${iso}~`;
