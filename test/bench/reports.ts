@@ -19,7 +19,7 @@ import { consumptionPk, consumptionSk } from '../../functions/store/keys.ts';
 import { client, type LocalStack } from '../support/local-stack.ts';
 import { fmt, percentile } from './stats.ts';
 
-export async function median(rounds: number, run: () => Promise<void>): Promise<number> {
+async function median(rounds: number, run: () => Promise<void>): Promise<number> {
   const samples: number[] = [];
   for (let i = -5; i < rounds; i++) {
     const t = performance.now();
