@@ -13,9 +13,9 @@
  * S3 objects: documents/{facility}/{documentId} (attached), uploads/{facility}/{documentId} (direct uploads, pending)
  *   API key         pk KEY#{keyId}      sk KEY                         gsi1pk KEYS                    gsi1sk {createdAt}#{keyId}
  *   poll watermark  pk KEY#{keyId}      sk WM#{stream}#{facility}
- *   component       pk FAC#{facility}   sk COMP#{number}#{agency}      gsi1pk FAC#{facility}#COMPONENTS gsi1sk {modifiedAt}#{agency}#{number}
- *   recipe          pk FAC#{facility}   sk RECIPE#{number}#{agency}    gsi1pk FAC#{facility}#RECIPES    (likewise)
- *   purchase order  pk FAC#{facility}   sk PO#{number}#{agency}        gsi1pk FAC#{facility}#PURCHASE_ORDERS (likewise)
+ *   component       pk FAC#{facility}#COMP     sk {number}#{agency}   gsi1pk FAC#{facility}#COMPONENTS gsi1sk {modifiedAt}#{agency}#{number}
+ *   recipe          pk FAC#{facility}#RECIPE   sk {number}#{agency}   gsi1pk FAC#{facility}#RECIPES    (likewise)
+ *   purchase order  pk FAC#{facility}#PO       sk {number}#{agency}   gsi1pk FAC#{facility}#PURCHASE_ORDERS (likewise)
  *   receipt, count  pk FAC#{facility}   sk RECEIPT#{receiptId} | COUNT#{countId}
  *   stock balance   pk FAC#{facility}#STOCK   sk BAL#{number}#{agency}#{location: - or L{location}}
  *   stock ledger    pk FAC#{facility}#LEDGER#{number}#{agency}#{location part}   sk {latest movement time}#{entryId}
@@ -107,15 +107,14 @@ export const consumptionRange = (kind: 'product' | 'order', first: string, last:
   return [`${prefix}#${first}#`, `${prefix}#${last}#~`];
 };
 
-/** Sort-key prefixes of the master-data kinds under the facility's partition. */
-export const MASTER_PREFIX = { component: 'COMP', recipe: 'RECIPE', purchaseOrder: 'PO' } as const;
-export type MasterKindKey = keyof typeof MASTER_PREFIX;
+/** Each master-data kind has a partition of its own per facility (a listing never reads past the kind's documents). */
+export const MASTER_PARTITION = { component: 'COMP', recipe: 'RECIPE', purchaseOrder: 'PO' } as const;
+export type MasterKindKey = keyof typeof MASTER_PARTITION;
 
-export const masterSk = (kind: MasterKindKey, agency: string, number: string): string =>
-  sk(`${MASTER_PREFIX[kind]}#${escapePart(number)}#${agency}`);
-/** Prefix of every document of a kind with this number (any agency), or of every document of the kind. */
-export const masterPrefix = (kind: MasterKindKey, number?: string): string =>
-  sk(`${MASTER_PREFIX[kind]}#${number === undefined ? '' : `${escapePart(number)}#`}`);
+export const masterPk = (facilityId: string, kind: MasterKindKey): string => pk(`FAC#${facilityId}#${MASTER_PARTITION[kind]}`);
+export const masterSk = (agency: string, number: string): string => sk(`${escapePart(number)}#${agency}`);
+/** Prefix of every document of the kind with this number, whatever its agency. */
+export const masterNumberPrefix = (number: string): string => sk(`${escapePart(number)}#`);
 
 export const receiptSk = (receiptId: string): string => sk(`RECEIPT#${escapePart(receiptId)}`);
 export const countSk = (countId: string): string => sk(`COUNT#${escapePart(countId)}`);

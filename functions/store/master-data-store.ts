@@ -1,6 +1,6 @@
 /**
- * Components, recipes and purchase orders in the table: one item per document under the
- * facility's partition, in the kind's change stream (the changes index) so that the same poll
+ * Components, recipes and purchase orders in the table: one item per document in the kind's
+ * own partition of the facility (FAC#{f}#COMP, #RECIPE, #PO), in the kind's change stream (the changes index) so that the same poll
  * as work orders serves them.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -9,7 +9,7 @@ import { isoMs } from '../domain/time.ts';
 import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { loadByIdentity } from './batch-get.ts';
-import { changePosition, changesPk, facilityPk, masterPrefix, masterSk, type Stream } from './keys.ts';
+import { changePosition, changesPk, masterNumberPrefix, masterPk, masterSk, type Stream } from './keys.ts';
 import { versionCondition } from './order-store.ts';
 import { TABLE } from './table.ts';
 import { type TransactItem, transactWrite } from './transact.ts';
@@ -28,8 +28,8 @@ export function masterItem(kind: MasterKind, state: MasterState, version: number
   const doc = JSON.stringify(state.doc);
   const modifiedAt = isoMs(state.modifiedAt);
   return {
-    [TABLE.partitionKey]: facilityPk(state.facilityId),
-    [TABLE.sortKey]: masterSk(kind, state.agency, state.number),
+    [TABLE.partitionKey]: masterPk(state.facilityId, kind),
+    [TABLE.sortKey]: masterSk(state.agency, state.number),
     [TABLE.changesIndex.partitionKey]: changesPk(state.facilityId, MASTER_STREAM[kind]),
     [TABLE.changesIndex.sortKey]: changePosition(modifiedAt, state.agency, state.number),
     kind,
@@ -70,7 +70,7 @@ export function loadMasters(
   facilityId: string,
   identities: readonly { agency: string; number: string }[],
 ): Promise<Map<string, MasterState>> {
-  return loadByIdentity(facilityPk(facilityId), identities, (a, n) => masterSk(kind, a, n), masterFromItem);
+  return loadByIdentity(masterPk(facilityId, kind), identities, masterSk, masterFromItem);
 }
 
 /** The transaction action writing a document's new state, conditioned on the version read. */
@@ -100,9 +100,17 @@ export async function listMasters(kind: MasterKind, facilityId: string, number?:
     const page = await dynamoClient().send(
       new QueryCommand({
         TableName: config().tableName,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-        ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
-        ExpressionAttributeValues: { ':pk': facilityPk(facilityId), ':prefix': masterPrefix(kind, number) },
+        ...(number === undefined
+          ? {
+              KeyConditionExpression: '#pk = :pk',
+              ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+              ExpressionAttributeValues: { ':pk': masterPk(facilityId, kind) },
+            }
+          : {
+              KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+              ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
+              ExpressionAttributeValues: { ':pk': masterPk(facilityId, kind), ':prefix': masterNumberPrefix(number) },
+            }),
         ConsistentRead: true,
         ExclusiveStartKey,
       }),

@@ -628,19 +628,22 @@ function send(req: FuzzRequest): Promise<{ status: number; contentType?: string;
 /** What is stored for a facility: its table partition and, if asked, its bucket prefixes. */
 async function snapshot(facility: string, withBucket: boolean): Promise<string> {
   const out: unknown[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `FAC#${facility}` },
-        ExclusiveStartKey,
-      }),
-    );
-    out.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  // The facility's partition, and those of its master data and stock balances.
+  for (const pk of ['', '#COMP', '#RECIPE', '#PO', '#STOCK'].map((suffix) => `FAC#${facility}${suffix}`)) {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamo.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ExclusiveStartKey,
+        }),
+      );
+      out.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  }
   if (withBucket) {
     for (const prefix of [`documents/${facility}/`, `uploads/${facility}/`]) {
       const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucketName, Prefix: prefix }));
