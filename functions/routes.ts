@@ -148,6 +148,7 @@ function masterDataRoutes<const P extends string, const N extends string>(
   poll: string,
   what: string,
   initialExclude: readonly string[] = [],
+  examples: readonly string[] = [],
 ) {
   const initial = initialExclude.length > 0 ? `every one that is not ${initialExclude.join(' or ')}` : 'every one, inactive ones included';
   return [
@@ -161,7 +162,7 @@ function masterDataRoutes<const P extends string, const N extends string>(
       summary: `upsert ${what}`,
       api: {
         description: `All or nothing, upserts by \`identifier\`: new → \`created\`, identical → \`unchanged\`, changed → \`updated\` (revision + 1).`,
-        body: { schema: request },
+        body: { schema: request, ...(examples.length > 0 ? { examples } : {}) },
         responses: { 200: { description: "Each document's outcome, by index.", schema: 'MasterDataResults' } },
         problems: [409, 413, 415, 429],
       },
@@ -386,7 +387,16 @@ export const ROUTES = [
     access: { table: 'read' },
     summary: 'search and list work orders with their hub state, filtered and paged (JSON or CSV)',
   },
-  ...masterDataRoutes('components', 'Components', 'component', 'ComponentsRequest', 'ComponentPoll', 'components (raw materials)'),
+  ...masterDataRoutes(
+    'components',
+    'Components',
+    'component',
+    'ComponentsRequest',
+    'ComponentPoll',
+    'components (raw materials)',
+    [],
+    ['quickstart-components.json'],
+  ),
   ...masterDataRoutes('recipes', 'Recipes', 'recipe', 'RecipesRequest', 'RecipePoll', 'recipes (formulas of components)'),
   ...masterDataRoutes(
     'purchaseOrders',
@@ -427,7 +437,7 @@ export const ROUTES = [
     api: {
       description:
         'All or nothing; idempotent by `receiptId` (identical again → `unchanged`, other content → 409). Each receipt moves its balance and, when it names one, its purchase order line in the same transaction.',
-      body: { schema: 'ReceiptsRequest' },
+      body: { schema: 'ReceiptsRequest', examples: ['quickstart-receipt.json'] },
       responses: { 200: { description: "Each receipt's outcome, by index.", schema: 'ReceiptResults' } },
       problems: [409, 413, 415, 429],
     },
