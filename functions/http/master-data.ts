@@ -7,7 +7,7 @@ import type { BodySpec } from '../shared/body.ts';
 import { logger } from '../shared/logger.ts';
 import { httpHandler, json } from '../shared/middleware.ts';
 import { loadMasters, writeMasters } from '../store/master-data-store.ts';
-import { POLLED_KINDS, type PolledKindName } from '../use-cases/polled-kinds.ts';
+import { POLLED_KINDS, type PolledKind, type PolledKindName } from '../use-cases/polled-kinds.ts';
 import { MASTER_ENVELOPE, pushMasterData } from '../use-cases/push-master-data.ts';
 import { pollStream } from './poll-stream.ts';
 
@@ -32,8 +32,14 @@ export function masterPushHandler<B>(
 
 /** GET of one kind: the change-stream poll, as for work orders. */
 export function masterPollHandler(routeId: 'pollComponents' | 'pollRecipes' | 'pollPurchaseOrders', name: PolledKindName) {
-  const kind = POLLED_KINDS[name];
+  const kind: PolledKind = POLLED_KINDS[name];
   return httpHandler(routeId, async ({ event, caller, facilityId }) =>
-    pollStream(event, caller, facilityId, { ...kind, serve: (item) => kind.serve(item) }),
+    pollStream(event, caller, facilityId, {
+      stream: kind.stream,
+      envelope: kind.envelope,
+      ...(kind.legacy ? { kind: kind.legacy } : {}),
+      ...(kind.initialExclude ? { initialExclude: kind.initialExclude } : {}),
+      serve: kind.serve,
+    }),
   );
 }
