@@ -93,6 +93,11 @@ export const PATH_PARAMS = {
     schema: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[^\\u0000-\\u001f\\u007f]+$' },
     example: 'WO-1001',
   },
+  purchaseOrderNumber: {
+    description: "The purchase order's `identifier.number`: 1 to 128 characters, no control characters.",
+    schema: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[^\\u0000-\\u001f\\u007f]+$' },
+    example: 'PO-2001',
+  },
   documentId: {
     description: 'A document id as the hub issued it (`doc_` and 32 hex digits).',
     schema: { type: 'string', pattern: '^doc_[0-9a-f]{32}$' },
@@ -157,6 +162,19 @@ export const QUERY_PARAMS = {
     schema: { type: 'string', minLength: 1 },
     example: 'America/Chicago',
   },
+  component: {
+    description: "A component's `identifier.number`: only its rows (every agency using that number).",
+    schema: { type: 'string', minLength: 1, maxLength: 128 },
+    example: 'C-UREA',
+  },
+  location: {
+    description: 'Only the rows of this stock location.',
+    schema: { type: 'string', minLength: 1, maxLength: 128 },
+  },
+  include: {
+    description: '`movements`: add to each row the ledger lines that explain it (needs `component`).',
+    schema: { type: 'string', enum: ['movements'] },
+  },
 } as const;
 
 function timeParam(description: string) {
@@ -166,6 +184,55 @@ function timeParam(description: string) {
 export type QueryParamName = keyof typeof QUERY_PARAMS;
 
 const FACILITY = '/facility/{facilityId}';
+
+/**
+ * The ERP's push and the poll of one master-data kind: the same shape for components,
+ * recipes and purchase orders (use-cases/polled-kinds.ts serves them).
+ */
+function masterDataRoutes<const P extends string, const N extends string>(
+  path: P,
+  name: N,
+  file: string,
+  request: string,
+  poll: string,
+  what: string,
+  initialExclude: readonly string[] = [],
+  examples: readonly string[] = [],
+) {
+  const initial = initialExclude.length > 0 ? `every one that is not ${initialExclude.join(' or ')}` : 'every one, inactive ones included';
+  return [
+    {
+      id: `push${name}`,
+      method: 'POST',
+      path: `${FACILITY}/${path}`,
+      entry: `http/push-${file}s.ts`,
+      roles: ['erp'],
+      access: { table: 'readWrite' },
+      summary: `upsert ${what}`,
+      api: {
+        description: `All or nothing, upserts by \`identifier\`: new → \`created\`, identical → \`unchanged\`, changed → \`updated\` (revision + 1).`,
+        body: { schema: request, ...(examples.length > 0 ? { examples } : {}) },
+        responses: { 200: { description: "Each document's outcome, by index.", schema: 'MasterDataResults' } },
+        problems: [409, 413, 415, 429],
+      },
+    },
+    {
+      id: `poll${name}`,
+      method: 'GET',
+      path: `${FACILITY}/${path}`,
+      entry: `http/poll-${file}s.ts`,
+      roles: ['pcs', 'erp'],
+      access: { table: 'readWrite' },
+      summary: `poll ${what} changed since lastExecutionDateTime`,
+      api: {
+        description: `Under the work orders' no-loss rules. Without \`lastExecutionDateTime\`: the initial load (${initial}).`,
+        query: ['lastExecutionDateTime', 'cursor'],
+        responses: { 200: { description: 'A page of documents as the ERP last sent them.', schema: poll, headers: ['link'] } },
+        problems: [429],
+      },
+    },
+  ] as const;
+}
 
 export const ROUTES = [
   {
@@ -393,6 +460,93 @@ export const ROUTES = [
       query: ['status', 'createdFrom', 'createdTo', 'modifiedFrom', 'modifiedTo', 'limit', 'cursor'],
       responses: { 200: { description: 'A page of summaries.', schema: 'WorkOrderSummaries', headers: ['link'], csv: true } },
       problems: [429],
+    },
+  },
+  ...masterDataRoutes(
+    'components',
+    'Components',
+    'component',
+    'ComponentsRequest',
+    'ComponentPoll',
+    'components (raw materials)',
+    [],
+    ['quickstart-components.json'],
+  ),
+  ...masterDataRoutes('recipes', 'Recipes', 'recipe', 'RecipesRequest', 'RecipePoll', 'recipes (formulas of components)'),
+  ...masterDataRoutes(
+    'purchaseOrders',
+    'PurchaseOrders',
+    'purchase-order',
+    'PurchaseOrdersRequest',
+    'PurchaseOrderPoll',
+    'purchase orders (planned deliveries)',
+    ['cancelled', 'received'],
+  ),
+  {
+    id: 'getPurchaseOrder',
+    method: 'GET',
+    path: `${FACILITY}/purchaseOrders/{purchaseOrderNumber}`,
+    entry: 'http/get-purchase-order.ts',
+    roles: ['erp', 'pcs'],
+    access: { table: 'read' },
+    summary: 'one purchase order with what has been received against each line',
+    api: {
+      query: ['agency'],
+      responses: {
+        200: {
+          description: 'The order as the ERP last sent it, with received quantities, receipts and status.',
+          schema: 'PurchaseOrderView',
+        },
+      },
+      problems: [404, 409],
+    },
+  },
+  {
+    id: 'submitReceipts',
+    method: 'POST',
+    path: `${FACILITY}/receipts`,
+    entry: 'http/submit-receipts.ts',
+    roles: ['pcs'],
+    access: { table: 'readWrite' },
+    summary: 'report goods received into stock (against a purchase order line or not)',
+    api: {
+      description:
+        'All or nothing; idempotent by `receiptId` (identical again → `unchanged`, other content → 409). Each receipt moves its balance and, when it names one, its purchase order line in the same transaction.',
+      body: { schema: 'ReceiptsRequest', examples: ['quickstart-receipt.json'] },
+      responses: { 200: { description: "Each receipt's outcome, by index.", schema: 'ReceiptResults' } },
+      problems: [409, 413, 415, 429],
+    },
+  },
+  {
+    id: 'submitStockCounts',
+    method: 'POST',
+    path: `${FACILITY}/stockCounts`,
+    entry: 'http/submit-stock-counts.ts',
+    roles: ['pcs'],
+    access: { table: 'readWrite' },
+    summary: "report physical counts: each sets a component's stock at a location at its time",
+    api: {
+      description:
+        'All or nothing; idempotent by `countId`. A count sets the level at `countedAt`; movements dated after it apply on top, movements dated before it stay in the ledger only.',
+      body: { schema: 'StockCountsRequest' },
+      responses: { 200: { description: "Each count's outcome, by index.", schema: 'StockCountResults' } },
+      problems: [409, 413, 415, 429],
+    },
+  },
+  {
+    id: 'getStock',
+    method: 'GET',
+    path: `${FACILITY}/stock`,
+    entry: 'http/get-stock.ts',
+    roles: ['erp', 'pcs'],
+    access: { table: 'read' },
+    summary: 'current stock per component and location, from receipts, counts and dispensing',
+    api: {
+      description:
+        "Read from balances kept with every movement, never from the records: in the component's unit, in kilograms where a mass unit or density allows, with what cannot be converted listed apart.",
+      query: ['component', 'location', 'include'],
+      responses: { 200: { description: 'Stock rows.', schema: 'StockView' } },
+      problems: [404],
     },
   },
   {

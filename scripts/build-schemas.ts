@@ -35,6 +35,11 @@ export const VALIDATORS = {
   validateWorkRecord: 'dispensing-work-record.schema.json',
   validateAcknowledgement: 'acknowledge-work-order-receipt.schema.json',
   validateDocumentUploadRequest: 'document-upload-request.schema.json',
+  validateComponentsRequest: 'components-request.schema.json',
+  validateRecipesRequest: 'recipes-request.schema.json',
+  validatePurchaseOrdersRequest: 'purchase-orders-request.schema.json',
+  validateReceiptsRequest: 'receipts-request.schema.json',
+  validateStockCountsRequest: 'stock-counts-request.schema.json',
   validateCustomersFile: 'customers-file.schema.json',
 } as const;
 

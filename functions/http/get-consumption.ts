@@ -2,11 +2,10 @@
 import { parseConsumptionQuery } from '../domain/consumption.ts';
 import { type CsvCell, toCsv, wantsCsv } from '../domain/csv.ts';
 import { isoMs } from '../domain/time.ts';
+import { exactJson } from '../shared/exact-json.ts';
 import { httpHandler } from '../shared/middleware.ts';
 import { readAggregates } from '../store/consumption-store.ts';
 import { getConsumption } from '../use-cases/get-consumption.ts';
-
-const EXACT = '\u0000';
 
 export const handler = httpHandler('getConsumption', async ({ event, facilityId }) => {
   const query = parseConsumptionQuery(event.queryStringParameters ?? {});
@@ -36,9 +35,5 @@ export const handler = httpHandler('getConsumption', async ({ event, facilityId 
   }
   const body = { from: isoMs(query.from), to: isoMs(query.to), groupBy: query.groupBy, tz: query.tz, rows };
   // Quantities are exact decimal text: written as JSON numbers digit for digit, never through a float.
-  const text = JSON.stringify(body, (key, value) => (key === 'value' && typeof value === 'string' ? EXACT + value : value)).replace(
-    /"\\u0000(-?\d+(?:\.\d+)?)"/g,
-    '$1',
-  );
-  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: text };
+  return exactJson(body);
 });

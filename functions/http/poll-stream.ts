@@ -3,6 +3,7 @@
  * the query, run the poll (use-cases/poll-changes.ts), answer the page with its Link.
  */
 import { openCursor, signCursor } from '../domain/cursor.ts';
+import { invalidInput } from '../domain/errors.ts';
 import { type DocumentKind, toLegacy } from '../domain/legacy-form.ts';
 import { encodeCursor, parsePollQuery, type Window } from '../domain/poll-window.ts';
 import type { Caller } from '../shared/caller.ts';
@@ -18,7 +19,8 @@ export interface PollRoute<T> {
   stream: Stream;
   /** The envelope of the canonical answer and the kind its documents are (for the older form). */
   envelope: string;
-  kind: DocumentKind;
+  /** The MixTicket kind (for the older forms); absent: the kind has the canonical form only. */
+  kind?: DocumentKind;
   /** Statuses left out of the initial load (poll without lastExecutionDateTime). */
   initialExclude?: readonly string[];
   /** Turns a stored item into the served document. */
@@ -31,7 +33,16 @@ export async function pollStream<T>(event: HubEvent, caller: Caller, facilityId:
   // Cursors are bound to who asked, where and for what; the secret is read only when one is in play.
   const binding = [caller.keyId, facilityId, route.stream];
   const secret = q.cursor === undefined ? null : await cursorSecret();
-  const { format, clientTime, cursor } = parsePollQuery(q, caller.format, (raw) => openCursor(raw, secret!, binding));
+  const { kind } = route;
+  // A kind without an older form is served canonical whatever the key's default; asking for another form is a 400.
+  if (!kind && q.format !== undefined && q.format !== 'canonical') {
+    throw invalidInput(`${route.envelope} have the canonical form only.`, [
+      { path: '/queryStringParameters/format', message: 'only canonical' },
+    ]);
+  }
+  const query = parsePollQuery(q, kind ? caller.format : 'canonical', (raw) => openCursor(raw, secret!, binding));
+  const { clientTime, cursor } = query;
+  const format = kind ? query.format : 'canonical';
   const { pollSettleMs: settleMs, pollPageSize: pageSize, pollMaxBytes: maxBytes } = config();
   const { stream, initialExclude } = route;
   const request = { keyId: caller.keyId, facilityId, stream, clientTime, cursor, initialExclude };
@@ -42,7 +53,7 @@ export async function pollStream<T>(event: HubEvent, caller: Caller, facilityId:
   const headers: Record<string, string> = next ? { link: `<${nextPageUrl(event, next)}>; rel="next"` } : {};
   countMetric('polls');
   countMetric('documentsServed', documents.length);
-  const body = format === 'canonical' ? { [route.envelope]: documents } : documents.map((d) => toLegacy(route.kind, d, format));
+  const body = format === 'canonical' ? { [route.envelope]: documents } : documents.map((d) => toLegacy(kind!, d, format));
   return json(body, 200, headers);
 }
 

@@ -11,6 +11,7 @@ import { httpHandler, json } from '../shared/middleware.ts';
 import { attachUploadObject, checkUpload, deleteObjectsQuietly, getDocumentRow, putDocumentObject } from '../store/document-store.ts';
 import { loadOrders } from '../store/order-store.ts';
 import { loadRecords } from '../store/record-store.ts';
+import { loadBalances } from '../store/stock-store.ts';
 import { transactWrite } from '../store/transact.ts';
 import { type RecordSubmissionStore, submitWorkRecords } from '../use-cases/submit-work-records.ts';
 
@@ -22,6 +23,7 @@ const store: RecordSubmissionStore = {
   deleteObjectsQuietly,
   loadRecords,
   loadOrders,
+  loadBalances,
   transactWrite,
 };
 

@@ -14,6 +14,12 @@
  * S3 objects: documents/{facility}/{documentId} (attached), uploads/{facility}/{documentId} (direct uploads, pending)
  *   API key         pk KEY#{keyId}      sk KEY                         gsi1pk KEYS                    gsi1sk {createdAt}#{keyId}
  *   poll watermark  pk KEY#{keyId}      sk WM#{stream}#{facility}
+ *   component       pk FAC#{facility}#COMP     sk {number}#{agency}   gsi1pk FAC#{facility}#COMPONENTS gsi1sk {modifiedAt}#{agency}#{number}
+ *   recipe          pk FAC#{facility}#RECIPE   sk {number}#{agency}   gsi1pk FAC#{facility}#RECIPES    (likewise)
+ *   purchase order  pk FAC#{facility}#PO       sk {number}#{agency}   gsi1pk FAC#{facility}#PURCHASE_ORDERS (likewise)
+ *   receipt, count  pk FAC#{facility}   sk RECEIPT#{receiptId} | COUNT#{countId}
+ *   stock balance   pk FAC#{facility}#STOCK   sk BAL#{number}#{agency}#{location: - or L{location}}
+ *   stock ledger    pk FAC#{facility}#LEDGER#{number}#{agency}#{location part}   sk {latest movement time}#{entryId}
  *
  * Free-text parts (order and record numbers) are escaped so that `#` stays a separator:
  * a number can never make one key a prefix of another.
@@ -44,8 +50,8 @@ function fits(key: string, limit: number): string {
 const pk = (key: string): string => fits(key, KEY_LIMITS.partitionKeyBytes);
 const sk = (key: string): string => fits(key, KEY_LIMITS.sortKeyBytes);
 
-/** The two change streams that are polled. */
-export type Stream = 'ORDERS' | 'RECORDS';
+/** The change streams that are polled: orders, records, and the plant master data kinds. */
+export type Stream = 'ORDERS' | 'RECORDS' | 'COMPONENTS' | 'RECIPES' | 'PURCHASE_ORDERS';
 
 /** Escapes `%` and `#` so a free-text part cannot contain the separator. */
 export const escapePart = (s: string): string => s.replaceAll('%', '%25').replaceAll('#', '%23');
@@ -102,3 +108,33 @@ export const consumptionRange = (kind: 'product' | 'order', level: Level, first:
   const prefix = `${kind === 'product' ? 'P' : 'O'}#${level}`;
   return [`${prefix}#${first}#`, `${prefix}#${last}#~`];
 };
+
+/** Each master-data kind has a partition of its own per facility (a listing never reads past the kind's documents). */
+export const MASTER_PARTITION = { component: 'COMP', recipe: 'RECIPE', purchaseOrder: 'PO' } as const;
+export type MasterKindKey = keyof typeof MASTER_PARTITION;
+
+export const masterPk = (facilityId: string, kind: MasterKindKey): string => pk(`FAC#${facilityId}#${MASTER_PARTITION[kind]}`);
+export const masterSk = (agency: string, number: string): string => sk(`${escapePart(number)}#${agency}`);
+/** Prefix of every document of the kind with this number, whatever its agency. */
+export const masterNumberPrefix = (number: string): string => sk(`${escapePart(number)}#`);
+
+export const receiptSk = (receiptId: string): string => sk(`RECEIPT#${escapePart(receiptId)}`);
+export const countSk = (countId: string): string => sk(`COUNT#${escapePart(countId)}`);
+
+/** The location part of stock keys: '-' for none, else L and the escaped name (never equal to '-'). */
+const locationPart = (location: string | null): string => (location === null ? '-' : `L${escapePart(location)}`);
+
+/** Partition of a facility's stock balances (one item per component identifier and location). */
+export const stockPk = (facilityId: string): string => pk(`FAC#${facilityId}#STOCK`);
+export const balanceSk = (k: { agency: string; number: string; location: string | null }): string =>
+  sk(`BAL#${escapePart(k.number)}#${k.agency}#${locationPart(k.location)}`);
+/** Prefix of every balance (or of the balances of components with this number). */
+export const balancePrefix = (number?: string): string => sk(`BAL#${number === undefined ? '' : `${escapePart(number)}#`}`);
+
+/** Partition of one balance's ledger. */
+export const ledgerPk = (facilityId: string, k: { agency: string; number: string; location: string | null }): string =>
+  pk(`FAC#${facilityId}#LEDGER#${escapePart(k.number)}#${k.agency}#${locationPart(k.location)}`);
+/** A ledger entry, by the time of its latest line (fixed-width ISO) and its id. */
+export const ledgerSk = (latestIso: string, entryId: string): string => sk(`${latestIso}#${entryId}`);
+/** Every entry with a line dated after this time sorts above this bound. */
+export const ledgerAfter = (iso: string): string => `${iso}~`;

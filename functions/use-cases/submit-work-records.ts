@@ -22,9 +22,10 @@ import {
   safeFileName,
   withDocumentReferences,
 } from '../domain/bills-of-lading.ts';
-import { consumptionDeltas } from '../domain/consumption.ts';
+import { consumptionDeltas, recordTime } from '../domain/consumption.ts';
 import { enforceStoredSizes } from '../domain/documents.ts';
 import { conflict, type ErrorItem, invalidInput } from '../domain/errors.ts';
+import { dispensedMovements } from '../domain/stock.ts';
 import { planRecordBatch, type RecordResult, recordContentHash, type WorkRecordDocument } from '../domain/work-records.ts';
 import { LIMITS } from '../shared/config.ts';
 import { aggregateUpdates } from '../store/consumption-store.ts';
@@ -33,6 +34,7 @@ import { documentObjectKey, isDocumentSk, uploadObjectKey } from '../store/keys.
 import { earlyReportUpdate, orderPut } from '../store/order-store.ts';
 import { recordPut, type StoredDocumentRef } from '../store/record-store.ts';
 import { assertTransactionSize, retryOnConcurrentChange, type TransactItem, transactItemKey } from '../store/transact.ts';
+import { movementActions } from './stock-movements.ts';
 
 const POINTER = '/dispensingWorkRecord';
 
@@ -46,6 +48,7 @@ export interface RecordSubmissionStore {
   deleteObjectsQuietly(keys: readonly string[]): Promise<void>;
   loadRecords: typeof import('../store/record-store.ts').loadRecords;
   loadOrders: typeof import('../store/order-store.ts').loadOrders;
+  loadBalances: typeof import('../store/stock-store.ts').loadBalances;
   transactWrite(items: TransactItem[]): Promise<void>;
 }
 
@@ -111,7 +114,19 @@ export async function submitWorkRecords(
     // What the new records add to the consumption aggregates, merged per item: counted in the
     // records' own transaction, so a record counts exactly once however often it is sent.
     const consumption = aggregateUpdates(facility, consumptionDeltas(plan.created.map((i) => records[i]!)));
-    assertTransactionSize(plan.created.length + documentRows.size + plan.orderWrites.length + plan.earlyReports.size + consumption.length);
+    // What they dispensed moves stock in the same transaction, merged per balance (one ledger entry and one balance write each).
+    const dispensed = dispensedMovements(plan.created.map((i) => ({ record: records[i]!, at: recordTime(records[i]!) ?? now() })));
+    const balances =
+      dispensed.size === 0
+        ? new Map()
+        : await store.loadBalances(
+            facility,
+            [...dispensed.values()].map((d) => d.key),
+          );
+    const stock = movementActions(facility, dispensed, balances);
+    assertTransactionSize(
+      plan.created.length + documentRows.size + plan.orderWrites.length + plan.earlyReports.size + consumption.length + stock.length,
+    );
 
     const written: string[] = [];
     const items: TransactItem[] = [];
@@ -157,7 +172,7 @@ export async function submitWorkRecords(
         };
         items.push(recordPut(state, record, refs));
       }
-      items.push(...plan.orderWrites.map(orderPut), ...consumption);
+      items.push(...plan.orderWrites.map(orderPut), ...consumption, ...stock);
       for (const r of plan.earlyReports.values()) items.push(earlyReportUpdate(facility, r.agency, r.number, r.status));
       await store.transactWrite(dedupeDocumentActions(items));
     } catch (e) {

@@ -192,6 +192,12 @@ interface Seeds {
   single?: true;
 }
 
+/** Seeds of one of the plant kinds: the envelope is also the route's last path segment. */
+function plantSeeds(envelope: string, canonical: any[]): Record<string, Seeds> {
+  const identity = envelope === 'receipts' || envelope === 'stockCounts' ? {} : { identity: 'identifier' };
+  return { [envelope]: { path: new RegExp(`/${envelope}$`), canonical, legacy: canonical, ...identity } };
+}
+
 const SEEDS = {
   dispensingWorkOrder: {
     path: /\/dispensingWorkorders$/,
@@ -217,6 +223,41 @@ const SEEDS = {
     identity: 'workOrderIdentifier',
     single: true,
   },
+  // Plant master data and stock: the hub's own kinds, canonical only (the older form is their canonical text).
+  ...plantSeeds('components', [
+    { identifier: { agency: 'AssignedBySeller', number: 'P-DAP' }, name: 'DAP', uom: 'KGM', density: 1.1, active: true },
+  ]),
+  ...plantSeeds('recipes', [
+    {
+      identifier: { agency: 'AssignedBySeller', number: 'R-1' },
+      name: 'Blend',
+      lines: [{ component: { agency: 'AssignedBySeller', number: 'P-DAP' }, quantity: { value: 500, uom: 'KGM' } }],
+    },
+  ]),
+  ...plantSeeds('purchaseOrders', [
+    {
+      identifier: { agency: 'AssignedBySeller', number: 'PO-1' },
+      lines: [{ line: 1, component: { agency: 'AssignedBySeller', number: 'P-DAP' }, quantity: { value: 500, uom: 'KGM' } }],
+    },
+  ]),
+  ...plantSeeds('receipts', [
+    {
+      receiptId: 'GR-1',
+      component: { agency: 'AssignedBySeller', number: 'P-DAP' },
+      quantity: { value: 12.5, uom: 'TNE' },
+      purchaseOrder: { number: 'PO-1', line: 1 },
+      receivedAt: '2026-05-04T06:00:00Z',
+    },
+  ]),
+  ...plantSeeds('stockCounts', [
+    {
+      countId: 'CNT-1',
+      component: { agency: 'AssignedBySeller', number: 'P-DAP' },
+      location: 'SILO-1',
+      quantity: { value: 3, uom: 'KGM' },
+      countedAt: '2026-05-04T09:00:00Z',
+    },
+  ]),
   // Not an envelope: the body of a direct-upload request is one object.
   '': {
     path: /\/documents$/,
@@ -607,19 +648,22 @@ function send(req: FuzzRequest): Promise<{ status: number; contentType?: string;
 /** What is stored for a facility: its table partition and, if asked, its bucket prefixes. */
 async function snapshot(facility: string, withBucket: boolean): Promise<string> {
   const out: unknown[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `FAC#${facility}` },
-        ExclusiveStartKey,
-      }),
-    );
-    out.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  // The facility's partition, and those of its master data and stock balances.
+  for (const pk of ['', '#COMP', '#RECIPE', '#PO', '#STOCK'].map((suffix) => `FAC#${facility}${suffix}`)) {
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamo.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ExclusiveStartKey,
+        }),
+      );
+      out.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  }
   if (withBucket) {
     for (const prefix of [`documents/${facility}/`, `uploads/${facility}/`]) {
       const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucketName, Prefix: prefix }));

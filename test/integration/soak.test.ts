@@ -1,5 +1,5 @@
 /**
- * Polling never loses a work order: a bounded soak (concurrent writers, pollers with clocks
+ * Polling never loses a work order (nor a component, served by the same poll): a bounded soak (concurrent writers, pollers with clocks
  * from 10 minutes behind to 10 minutes ahead, one losing answers, small pages), and a
  * 3,000-order backlog drained by a poller that ignores Link headers.
  */
@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'vitest';
 import { orders, workOrder } from '../support/documents.ts';
 import { client, startStack } from '../support/local-stack.ts';
-import { runSoak, skewedPollers } from '../support/soak.ts';
+import { runSoak, type SoakKind, skewedPollers } from '../support/soak.ts';
 
 const SETTLE_MS = 1000;
 
@@ -31,6 +31,57 @@ test('soak: every poller ends holding the final version of every order', async (
     }
     const right = report.pollers.find((p) => p.name === 'right clock')!;
     assert.ok(right.redelivery <= 1.5, `redelivery ratio ${right.redelivery.toFixed(2)}`);
+  } finally {
+    await stack.destroy();
+  }
+});
+
+/** Components: upserts that rename (the marker) and deactivate, polled like orders. */
+const COMPONENT_SOAK: SoakKind = {
+  route: 'components',
+  envelope: 'components',
+  document: (number, { roll, marker }) => ({
+    identifier: { agency: 'AssignedBySeller', number },
+    name: marker,
+    uom: 'KGM',
+    active: roll < 85,
+  }),
+  numberOf: (doc) => doc.identifier.number,
+  markerOf: (doc) => doc.name,
+  isEnd: () => false,
+  resultNumber: (result) => result.number,
+  async truth(erp, facility) {
+    const truth = new Map<string, { marker: string; end: boolean }>();
+    let url: string | undefined = `/facility/${facility}/components`;
+    while (url) {
+      const r = await erp.get(url);
+      if (r.status !== 200) throw new Error(`components: ${r.status}`);
+      for (const c of r.body.components) truth.set(c.identifier.number, { marker: c.name, end: false });
+      const next = /<([^>]+)>; rel="next"/.exec(r.headers.get('link') ?? '')?.[1];
+      url = next ? new URL(next).pathname + new URL(next).search : undefined;
+    }
+    return truth;
+  },
+};
+
+test('soak: every poller ends holding the final version of every component', async () => {
+  const stack = await startStack({ env: { POLL_SETTLE_MS: String(SETTLE_MS), POLL_PAGE_SIZE: '40' } });
+  try {
+    const report = await runSoak(stack, {
+      facility: 'SOAK-COMPONENTS',
+      kind: COMPONENT_SOAK,
+      durationMs: 8_000,
+      writers: 3,
+      pollers: skewedPollers(1000),
+      settleMs: SETTLE_MS,
+      writerPauseMs: 100,
+    });
+    assert.deepEqual(report.writerErrors, []);
+    assert.ok(report.orders > 30, `only ${report.orders} components written`);
+    for (const p of report.pollers) {
+      assert.deepEqual(p.missing, [], `${p.name} never received ${p.missing.length} components`);
+      assert.deepEqual(p.stale, [], `${p.name} holds an old version of ${p.stale.length} components`);
+    }
   } finally {
     await stack.destroy();
   }

@@ -5,7 +5,7 @@
  * `npm test` and by the longer run in `npm run bench`, which prints its figures.
  */
 
-import { type OrderType, orders, workOrder } from './documents.ts';
+import { type OrderType, workOrder } from './documents.ts';
 import { client, type LocalStack, sleep } from './local-stack.ts';
 
 export interface PollerSpec {
@@ -19,8 +19,54 @@ export interface PollerSpec {
   lossRate?: number;
 }
 
+/**
+ * What the soak writes and polls: work orders by default, or another polled kind (the plant
+ * master data): its route, envelope, how a document of a number is written with a marker,
+ * and how the hub's final version of each is read.
+ */
+export interface SoakKind {
+  /** The route under /facility/{f}: POST pushes, GET polls. */
+  route: string;
+  envelope: string;
+  /** The change a writer makes: `create` for a new number, else one of the kind's changes. */
+  document(number: string, change: { roll: number; seq: number; marker: string; create: boolean }): unknown;
+  numberOf(doc: any): string;
+  markerOf(doc: any): string;
+  /** True for a served document that ends the thing (cancelled orders). */
+  isEnd(doc: any): boolean;
+  /** The number a push result names. */
+  resultNumber(result: any): string;
+  /** Every document as the hub holds it now, by number. */
+  truth(erp: ReturnType<typeof client>, facility: string, numbers: readonly string[]): Promise<Map<string, Held>>;
+}
+
+/** Work orders: creates, updates, holds and cancels. */
+export const ORDER_SOAK: SoakKind = {
+  route: 'dispensingWorkorders',
+  envelope: 'dispensingWorkOrder',
+  document(number, { roll, seq, marker, create }) {
+    const type: OrderType = create ? 'create' : roll < 70 ? 'update' : roll < 85 ? 'hold' : 'cancel';
+    return workOrder(number, { type, quantity: 1000 + seq, note: marker });
+  },
+  numberOf: (doc) => doc.workOrderIdentifier.number,
+  markerOf: (doc) => String(doc.groupDescription),
+  isEnd: (doc) => doc.workOrderType === 'cancel',
+  resultNumber: (result) => result.workOrderNumber,
+  async truth(erp, facility, numbers) {
+    const truth = new Map<string, Held>();
+    for (const number of numbers) {
+      const r = await erp.get(`/facility/${facility}/dispensingWorkorders/${encodeURIComponent(number)}`);
+      if (r.status !== 200) throw new Error(`order ${number}: ${r.status}`);
+      truth.set(number, { marker: String(r.body.workOrder.groupDescription), end: r.body.status === 'cancelled' });
+    }
+    return truth;
+  },
+};
+
 export interface SoakOptions {
   facility: string;
+  /** What is written and polled (default work orders). */
+  kind?: SoakKind;
   durationMs: number;
   writers: number;
   pollers: PollerSpec[];
@@ -54,14 +100,16 @@ export interface SoakReport {
 
 interface Held {
   marker: string;
-  type: string;
+  /** The thing has ended (a cancelled order). */
+  end: boolean;
 }
 
 /** Runs the soak and reports; asserts nothing itself. */
 export async function runSoak(stack: LocalStack, options: SoakOptions): Promise<SoakReport> {
   const { facility } = options;
+  const kind = options.kind ?? ORDER_SOAK;
   const erp = client(stack.baseUrl, await stack.createKey('erp', [facility], ['--name', 'soak ERP']));
-  const path = `/facility/${facility}/dispensingWorkorders`;
+  const path = `/facility/${facility}/${kind.route}`;
   const pollerKeys = await Promise.all(options.pollers.map((p) => stack.createKey('pcs', [facility], ['--name', `soak ${p.name}`])));
 
   const created: string[] = [];
@@ -100,11 +148,11 @@ export async function runSoak(stack: LocalStack, options: SoakOptions): Promise<
           break;
         }
         const now = Date.now();
-        for (const doc of r.body.dispensingWorkOrder as any[]) {
+        for (const doc of r.body[kind.envelope] as any[]) {
           served++;
           delivered++;
-          const marker = String(doc.groupDescription);
-          held.set(doc.workOrderIdentifier.number, { marker, type: doc.workOrderType });
+          const marker = kind.markerOf(doc);
+          held.set(kind.numberOf(doc), { marker, end: kind.isEnd(doc) });
           if (!firstSeen.has(marker)) firstSeen.set(marker, now);
         }
         const next = spec.followLinks ? /<([^>]+)>; rel="next"/.exec(r.headers.get('link') ?? '')?.[1] : undefined;
@@ -130,28 +178,21 @@ export async function runSoak(stack: LocalStack, options: SoakOptions): Promise<
       const used = new Set<string>();
       for (let d = 0; d < count; d++) {
         const roll = (seq * 37 + d * 11 + w * 5) % 100;
-        let number: string;
-        let type: OrderType;
-        if (created.length < 5 || roll < 30) {
-          number = `SOAK-${w}-${own++}`;
-          type = 'create';
-        } else {
-          number = created[(seq * 13 + d * 7 + w) % created.length]!;
-          type = roll < 70 ? 'update' : roll < 85 ? 'hold' : 'cancel';
-        }
+        const create = created.length < 5 || roll < 30;
+        const number = create ? `SOAK-${w}-${own++}` : created[(seq * 13 + d * 7 + w) % created.length]!;
         if (used.has(number)) continue;
         used.add(number);
-        docs.push(workOrder(number, { type, quantity: 1000 + seq, note: `w${w}-${seq}-${d}` }));
+        docs.push(kind.document(number, { roll, seq, marker: `w${w}-${seq}-${d}`, create }));
       }
       seq++;
-      const r = await erp.post(path, orders(...docs));
+      const r = await erp.post(path, { [kind.envelope]: docs });
       const at = Date.now();
       if (r.status === 200) {
-        for (const [k, res] of (r.body.results as { outcome: string; workOrderNumber: string }[]).entries()) {
+        for (const [k, res] of (r.body.results as { outcome: string }[]).entries()) {
           if (res.outcome === 'unchanged') continue;
           changes++;
-          changedAt.set(String(docs[k]!.groupDescription), at);
-          if (res.outcome === 'created') created.push(res.workOrderNumber);
+          changedAt.set(kind.markerOf(docs[k]), at);
+          if (res.outcome === 'created') created.push(kind.resultNumber(res));
         }
       } else if (r.status !== 404 && r.status !== 409) {
         writerErrors.push(`${r.status} ${r.text.slice(0, 200)}`);
@@ -167,12 +208,7 @@ export async function runSoak(stack: LocalStack, options: SoakOptions): Promise<
   const results = await Promise.all(pollerRuns);
 
   // The truth: every order as the hub holds it now.
-  const truth = new Map<string, Held>();
-  for (const number of created) {
-    const r = await erp.get(`${path}/${encodeURIComponent(number)}`);
-    if (r.status !== 200) throw new Error(`order ${number}: ${r.status}`);
-    truth.set(number, { marker: String(r.body.workOrder.groupDescription), type: r.body.status === 'cancelled' ? 'cancel' : 'other' });
-  }
+  const truth = await kind.truth(erp, facility, created);
 
   const pollers = results.map(({ spec, held, firstSeen, polls, served }) => {
     const missing: string[] = [];
@@ -180,7 +216,7 @@ export async function runSoak(stack: LocalStack, options: SoakOptions): Promise<
     for (const [number, want] of truth) {
       const got = held.get(number);
       if (!got) missing.push(number);
-      else if (got.marker !== want.marker || (want.type === 'cancel') !== (got.type === 'cancel')) stale.push(number);
+      else if (got.marker !== want.marker || want.end !== got.end) stale.push(number);
     }
     const delays = [...firstSeen.entries()].filter(([m]) => changedAt.has(m)).map(([m, t]) => t - changedAt.get(m)!);
     const repeats = firstSeen.size ? served / firstSeen.size : 0;

@@ -9,15 +9,25 @@ import { AGENCY_CODES, codePointLength, isAgencyCode, isIdentityKey, parseAgency
 import { CODE_LISTS } from '../../functions/domain/legacy-codes.ts';
 import { validateWorkOrder } from '../../functions/generated/validators.cjs';
 import {
+  balancePrefix,
+  balanceSk,
   changePosition,
   changesPk,
+  countSk,
   documentSk,
   facilityPk,
   KEY_LIMITS,
+  ledgerPk,
+  ledgerSk,
+  masterNumberPrefix,
+  masterPk,
+  masterSk,
   orderNumberPrefix,
   orderSk,
+  receiptSk,
   recordSk,
   recordsOfOrderPk,
+  stockPk,
   watermarkSk,
 } from '../../functions/store/keys.ts';
 import common from '../../schemas/common.schema.json' with { type: 'json' };
@@ -89,6 +99,20 @@ describe('DynamoDB key budget (partition ≤ 2048, sort ≤ 1024 bytes of UTF-8)
         [changePosition(at, LONGEST_AGENCY, number), KEY_LIMITS.sortKeyBytes],
         [watermarkSk('RECORDS', LONGEST_FACILITY), KEY_LIMITS.sortKeyBytes],
         [documentSk(`doc_${'0'.repeat(32)}`), KEY_LIMITS.sortKeyBytes],
+        [masterPk(LONGEST_FACILITY, 'purchaseOrder'), KEY_LIMITS.partitionKeyBytes],
+        [masterSk(LONGEST_AGENCY, number), KEY_LIMITS.sortKeyBytes],
+        [masterNumberPrefix(number), KEY_LIMITS.sortKeyBytes],
+        [receiptSk(number), KEY_LIMITS.sortKeyBytes],
+        [countSk(number), KEY_LIMITS.sortKeyBytes],
+        [stockPk(LONGEST_FACILITY), KEY_LIMITS.partitionKeyBytes],
+        // Locations are at most 64 characters; stock keys carry a number and a location.
+        [balanceSk({ agency: LONGEST_AGENCY, number, location: number.slice(0, 64 * (number.length / 128)) }), KEY_LIMITS.sortKeyBytes],
+        [balancePrefix(number), KEY_LIMITS.sortKeyBytes],
+        [
+          ledgerPk(LONGEST_FACILITY, { agency: LONGEST_AGENCY, number, location: number.slice(0, 64 * (number.length / 128)) }),
+          KEY_LIMITS.partitionKeyBytes,
+        ],
+        [ledgerSk(at, '00000000-0000-0000-0000-000000000000'), KEY_LIMITS.sortKeyBytes],
       ] as const;
       for (const [key, limit] of parts) assert.ok(Buffer.byteLength(key) <= limit, `${Buffer.byteLength(key)} bytes: ${key.slice(0, 40)}`);
     }

@@ -47,6 +47,7 @@ function fakeStore(fail: { put?: boolean; transact?: boolean } = {}): Fake {
     },
     loadRecords: async () => new Map(),
     loadOrders: async () => new Map(),
+    loadBalances: async () => new Map(),
     async transactWrite(items) {
       if (fail.transact) throw Object.assign(new Error('table refused the write'), { name: 'InternalServerError' });
       transactions.push(items);

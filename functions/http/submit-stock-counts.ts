@@ -1,0 +1,13 @@
+/** POST /facility/{facilityId}/stockCounts: the PCS reports physical counts (idempotent by countId). */
+import type { StockCountsRequest } from '../generated/documents.ts';
+import { validateStockCountsRequest } from '../generated/validators/validate-stock-counts-request.cjs';
+import { httpHandler, json } from '../shared/middleware.ts';
+import { stockStore } from '../store/stock-store.ts';
+import { submitStockCounts } from '../use-cases/stock-movements.ts';
+
+export const handler = httpHandler(
+  'submitStockCounts',
+  async ({ facilityId, body }) =>
+    json(await submitStockCounts(stockStore, { facilityId, counts: (body as StockCountsRequest).stockCounts })),
+  { validate: validateStockCountsRequest },
+);

@@ -1,0 +1,260 @@
+/**
+ * Receipts and stock counts (PCS → hub), and the stock actions every movement shares:
+ * each movement writes a ledger entry and its balance's new state in the transaction that
+ * creates its document (receipt, count or work record), so it counts exactly once however
+ * often it is sent. Identity by receiptId / countId: identical again → unchanged, other
+ * content → 409. Receipts against a purchase order line update that order in the same
+ * transaction.
+ */
+import { identityKey } from '../domain/documents.ts';
+import { conflict, type ErrorItem, invalidInput } from '../domain/errors.ts';
+import { contentHash, type MasterKind, type MasterState, type MasterWrite, toStockComponents } from '../domain/master-data.ts';
+import { parseReceived, purchaseOrderStatus, withReceipt } from '../domain/purchase-orders.ts';
+import {
+  applyCounts,
+  applyMovements,
+  type Balance,
+  decimalText,
+  effectiveCount,
+  type Movement,
+  type StockKey,
+  stockKeyId,
+} from '../domain/stock.ts';
+import type { PurchaseOrder, Receipt, StockCount } from '../generated/documents.ts';
+import { masterPut } from '../store/master-data-store.ts';
+import { balancePut, ledgerPut, type StockDocument, type StockDocumentKind, stockDocumentPut } from '../store/stock-store.ts';
+import { assertTransactionSize, retryOnConcurrentChange, type TransactItem } from '../store/transact.ts';
+
+/** The reads a movement needs (functions/store/stock-store.ts, master-data-store.ts). */
+export interface StockStore {
+  loadBalances(facilityId: string, keys: readonly StockKey[]): Promise<Map<string, Balance>>;
+  readLedger(facilityId: string, key: StockKey, afterMs?: number): Promise<Movement[]>;
+  loadStockDocuments(facilityId: string, kind: StockDocumentKind, ids: readonly string[]): Promise<Map<string, StockDocument>>;
+  loadMasters(
+    kind: MasterKind,
+    facilityId: string,
+    identities: readonly { agency: string; number: string }[],
+  ): Promise<Map<string, MasterState>>;
+  listMasters(kind: MasterKind, facilityId: string, number?: string, agency?: string): Promise<MasterState[]>;
+  transactWrite(items: TransactItem[]): Promise<void>;
+}
+
+/** Movements grouped by the balance they move. */
+export type MovementsByBalance = Map<string, { key: StockKey; movements: Movement[] }>;
+
+/** The balance and ledger actions of non-count movements (receipts, dispensing), merged per balance. */
+export function movementActions(
+  facilityId: string,
+  perBalance: MovementsByBalance,
+  balances: ReadonlyMap<string, Balance>,
+): TransactItem[] {
+  return [...perBalance.values()].flatMap(({ key, movements }) => [
+    balancePut(facilityId, applyMovements(balances.get(stockKeyId(key)) ?? null, key, movements)),
+    ledgerPut(facilityId, key, movements),
+  ]);
+}
+
+const group = (entries: readonly { key: StockKey; movement: Movement }[]): MovementsByBalance => {
+  const out: MovementsByBalance = new Map();
+  for (const { key, movement } of entries) {
+    const slot = out.get(stockKeyId(key)) ?? { key, movements: [] };
+    slot.movements.push(movement);
+    out.set(stockKeyId(key), slot);
+  }
+  return out;
+};
+
+type StockDoc = Receipt | StockCount;
+const idOf = (kind: StockDocumentKind, d: StockDoc) => (kind === 'receipt' ? (d as Receipt).receiptId : (d as StockCount).countId);
+
+/**
+ * Splits a batch into new documents and retries: the same id twice in one request → 400;
+ * a stored id with other content → 409; identical → unchanged.
+ */
+function sortOut<T extends StockDoc>(
+  kind: StockDocumentKind,
+  pointer: string,
+  docs: readonly T[],
+  stored: ReadonlyMap<string, StockDocument>,
+) {
+  const field = kind === 'receipt' ? 'receiptId' : 'countId';
+  const conflicts: ErrorItem[] = [];
+  const fresh: { index: number; doc: T; hash: string }[] = [];
+  const results = docs.map((doc, index) => {
+    const id = idOf(kind, doc);
+    const hash = contentHash(doc);
+    const existing = stored.get(id);
+    if (existing && existing.contentHash !== hash) {
+      conflicts.push({ path: `${pointer}/${index}/${field}`, message: `${field} ${id} was already reported with other content` });
+    } else if (!existing) fresh.push({ index, doc, hash });
+    return { index, [field]: id, outcome: existing ? ('unchanged' as const) : ('created' as const) };
+  });
+  if (conflicts.length > 0)
+    throw conflict(
+      `A ${kind} is identified by its ${field}: report changes under a new one; nothing in this request was applied.`,
+      conflicts,
+    );
+  return { results, fresh };
+}
+
+function rejectDuplicateIds(kind: StockDocumentKind, pointer: string, docs: readonly StockDoc[]): void {
+  const field = kind === 'receipt' ? 'receiptId' : 'countId';
+  const seen = new Map<string, number>();
+  const errors: ErrorItem[] = [];
+  docs.forEach((d, i) => {
+    const id = idOf(kind, d);
+    if (seen.has(id)) errors.push({ path: `${pointer}/${i}/${field}`, message: `the same ${field} as document ${seen.get(id)}` });
+    else seen.set(id, i);
+  });
+  if (errors.length > 0) throw invalidInput('A request names each document once; nothing in this request was applied.', errors);
+}
+
+const keyOf = (d: StockDoc): StockKey => ({ agency: d.component.agency, number: d.component.number, location: d.location ?? null });
+
+/** The purchase order a receipt names, or a 400 naming the receipt. */
+async function findPurchaseOrder(
+  store: StockStore,
+  facilityId: string,
+  ref: NonNullable<Receipt['purchaseOrder']>,
+  path: string,
+): Promise<MasterState> {
+  const found = await store.listMasters('purchaseOrder', facilityId, ref.number, ref.agency);
+  if (found.length === 1) return found[0]!;
+  const message =
+    found.length === 0
+      ? `purchase order ${ref.number} is not known at this facility`
+      : `${found.length} purchase orders have number ${ref.number}: name the agency`;
+  throw invalidInput('A receipt names a purchase order that cannot be used; nothing in this request was applied.', [{ path, message }]);
+}
+
+/** Applies a batch of receipts all or nothing; answers each receipt's outcome. */
+export async function submitReceipts(
+  store: StockStore,
+  { facilityId, receipts }: { facilityId: string; receipts: readonly Receipt[] },
+  now: () => number = Date.now,
+) {
+  const pointer = '/receipts';
+  rejectDuplicateIds('receipt', pointer, receipts);
+  return retryOnConcurrentChange(async () => {
+    const stored = await store.loadStockDocuments(
+      facilityId,
+      'receipt',
+      receipts.map((r) => r.receiptId),
+    );
+    const { results, fresh } = sortOut('receipt', pointer, receipts, stored);
+
+    // Receipts against purchase order lines: the order must exist, have the line, and the line the receipt's component.
+    const orders = new Map<string, MasterState>();
+    const errors: ErrorItem[] = [];
+    for (const { index, doc } of fresh) {
+      const ref = doc.purchaseOrder;
+      if (!ref) continue;
+      const path = `${pointer}/${index}/purchaseOrder`;
+      const po = await findPurchaseOrder(store, facilityId, ref, path);
+      const id = identityKey(po.agency, po.number);
+      const current = orders.get(id) ?? po;
+      const line = (current.doc as PurchaseOrder).lines.find((l) => l.line === ref.line);
+      if (!line) errors.push({ path: `${path}/line`, message: `purchase order ${po.number} has no line ${ref.line}` });
+      else if (identityKey(line.component.agency, line.component.number) !== identityKey(doc.component.agency, doc.component.number)) {
+        errors.push({
+          path: `${pointer}/${index}/component`,
+          message: `line ${ref.line} of purchase order ${po.number} is for component ${line.component.number}`,
+        });
+      } else {
+        orders.set(id, {
+          ...current,
+          received: JSON.stringify(
+            withReceipt(parseReceived(current.received), ref.line, doc.receiptId, doc.quantity.value, doc.quantity.uom),
+          ),
+        });
+      }
+    }
+    if (errors.length > 0)
+      throw invalidInput('Some receipts do not match the purchase order they name; nothing in this request was applied.', errors);
+
+    const perBalance = group(
+      fresh.map(({ doc }) => ({
+        key: keyOf(doc),
+        movement: {
+          at: Date.parse(doc.receivedAt),
+          type: 'receipt',
+          id: doc.receiptId,
+          value: decimalText(doc.quantity.value),
+          uom: doc.quantity.uom,
+        },
+      })),
+    );
+    const [balances, components] = await Promise.all([
+      store.loadBalances(
+        facilityId,
+        [...perBalance.values()].map((b) => b.key),
+      ),
+      store.loadMasters(
+        'component',
+        facilityId,
+        [...orders.values()].flatMap((o) => (o.doc as PurchaseOrder).lines.map((l) => l.component)),
+      ),
+    ]);
+    const known = toStockComponents(components);
+    const orderWrites: MasterWrite[] = [...orders.values()].map((o) => {
+      const status = purchaseOrderStatus(o.doc as PurchaseOrder, parseReceived(o.received), known);
+      return { next: { ...o, status }, expectedVersion: o.version };
+    });
+    const t = now();
+    const items = [
+      ...fresh.map(({ doc, hash }) => stockDocumentPut(facilityId, 'receipt', doc.receiptId, hash, doc, t)),
+      ...orderWrites.map((w) => masterPut('purchaseOrder', w)),
+      ...movementActions(facilityId, perBalance, balances),
+    ];
+    assertTransactionSize(items.length);
+    await store.transactWrite(items);
+    return { results };
+  });
+}
+
+/** Applies a batch of stock counts all or nothing; answers each count's outcome. */
+export async function submitStockCounts(
+  store: StockStore,
+  { facilityId, counts }: { facilityId: string; counts: readonly StockCount[] },
+  now: () => number = Date.now,
+) {
+  const pointer = '/stockCounts';
+  rejectDuplicateIds('count', pointer, counts);
+  return retryOnConcurrentChange(async () => {
+    const stored = await store.loadStockDocuments(
+      facilityId,
+      'count',
+      counts.map((c) => c.countId),
+    );
+    const { results, fresh } = sortOut('count', pointer, counts, stored);
+    const perBalance = group(
+      fresh.map(({ doc }) => ({
+        key: keyOf(doc),
+        movement: {
+          at: Date.parse(doc.countedAt),
+          type: 'count',
+          id: doc.countId,
+          value: decimalText(doc.quantity.value),
+          uom: doc.quantity.uom,
+        },
+      })),
+    );
+    const balances = await store.loadBalances(
+      facilityId,
+      [...perBalance.values()].map((b) => b.key),
+    );
+    const actions: TransactItem[] = [];
+    for (const { key, movements } of perBalance.values()) {
+      const balance = balances.get(stockKeyId(key)) ?? null;
+      const count = effectiveCount(balance, movements);
+      // What is already known after the new count's time applies on top of it (read strongly; the balance's version guards the race).
+      const after = count ? await store.readLedger(facilityId, key, count.at) : [];
+      actions.push(balancePut(facilityId, applyCounts(balance, key, movements, after)), ledgerPut(facilityId, key, movements));
+    }
+    const t = now();
+    const items = [...fresh.map(({ doc, hash }) => stockDocumentPut(facilityId, 'count', doc.countId, hash, doc, t)), ...actions];
+    assertTransactionSize(items.length);
+    await store.transactWrite(items);
+    return { results };
+  });
+}
