@@ -1,9 +1,10 @@
 /**
- * The AWS SDK clients, created once per cold start and shared by every module.
- * Locally, DYNAMODB_ENDPOINT and S3_ENDPOINT point them at DynamoDB Local and the S3 emulator.
+ * The DynamoDB clients, created once per function instance (on first use) and shared by every
+ * module. The S3 client is in store/s3-objects.ts, loaded only by the requests that need it
+ * (it imports nothing from here: a module that a lazily loaded one imports is bundled in a form
+ * esbuild cannot trim). Locally, DYNAMODB_ENDPOINT points at DynamoDB Local.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { throttlingAsStorageError } from '../store/errors.ts';
 import { ENV } from './config.ts';
@@ -14,7 +15,6 @@ const localCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 let dynamo: DynamoDBDocumentClient | undefined;
 let dynamoExact: DynamoDBDocumentClient | undefined;
-let s3: S3Client | undefined;
 
 function baseDynamoClient(): DynamoDBClient {
   const client = new DynamoDBClient({
@@ -45,23 +45,4 @@ export function dynamoExactClient(): DynamoDBDocumentClient {
     unmarshallOptions: { wrapNumbers: (text: string) => text },
   });
   return dynamoExact;
-}
-
-/** S3 client (path-style and checksums only when required against the emulator). */
-export function s3Client(): S3Client {
-  if (s3) return s3;
-  s3 = new S3Client({
-    region,
-    ...(process.env[ENV.s3Endpoint]
-      ? {
-          endpoint: process.env[ENV.s3Endpoint],
-          forcePathStyle: true,
-          requestChecksumCalculation: 'WHEN_REQUIRED' as const,
-          responseChecksumValidation: 'WHEN_REQUIRED' as const,
-        }
-      : {}),
-    ...(local ? { credentials: localCredentials } : {}),
-  });
-  s3.middlewareStack.add(throttlingAsStorageError, { step: 'initialize', name: 'throttlingAsStorageError' });
-  return s3;
 }

@@ -2,11 +2,18 @@
  * Cold init of every function: a fresh Node process (this one's binary, Node 24 as on Lambda,
  * NODE_OPTIONS as the stack sets them) importing the function's bundle, built with the stack's
  * own esbuild settings, against a bare bundle that only creates a DynamoDB document client and
- * sends one Query (test/bench/floor/bare-function.ts). Pairs alternate function and floor; the
- * figure is the ratio of whole-process medians. Also what single imports cost on their own.
+ * sends one Query (test/bench/floor/bare-function.ts).
+ *
+ * The figure is the number of instructions the process executes (valgrind's callgrind, Node
+ * with --single-threaded so that no background thread adds its share): on a shared 2-core
+ * machine wall time varies by ±50 % from one run to the next, instruction counts by < 0.1 %.
+ * Without valgrind the bench falls back to wall time (alternating pairs, whole-process medians).
+ * Wall time is printed beside instructions as a secondary column. Prints, asserts nothing.
+ *
+ * `npm run bench -- cold http/poll-work-orders.ts` measures one entry (and the floor).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -33,19 +40,42 @@ async function bundle(entry: string, dir: string): Promise<{ file: string; bytes
   return { file: outfile, bytes: statSync(outfile).size };
 }
 
+const importArgs = (file: string) => ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(file).href)})`];
+
 /** Milliseconds for a fresh process to import `file` and exit. */
 function initOnce(file: string): number {
   const t = performance.now();
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(file).href)})`], {
-    env: ENV,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const r = spawnSync(process.execPath, importArgs(file), { env: ENV, stdio: ['ignore', 'ignore', 'pipe'] });
   const ms = performance.now() - t;
   if (r.status !== 0) throw new Error(`importing ${file} failed: ${r.stderr.toString().slice(0, 500)}`);
   return ms;
 }
 
-/** Median init of `file` and of the floor over `pairs` alternating pairs. */
+/** Whether valgrind runs here (it does on this machine kind and on CI's). */
+function hasValgrind(): boolean {
+  return spawnSync('valgrind', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Instructions a fresh single-threaded Node process executes to import `file` and exit,
+ * counted by callgrind (two runs agree within 0.05 % whatever the machine's load).
+ */
+function instructionsOnce(file: string, dir: string): number {
+  const out = join(dir, `callgrind.${process.pid}.out`);
+  const r = spawnSync(
+    'valgrind',
+    ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', ...importArgs(file)],
+    { env: ENV, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  if (r.status !== 0) throw new Error(`callgrind on ${file} failed: ${r.stderr.toString().slice(-500)}`);
+  const text = readFileSync(out, 'utf8');
+  rmSync(out, { force: true });
+  const m = /^(?:summary|totals):\s*(\d+)/m.exec(text);
+  if (!m) throw new Error(`no instruction total in callgrind output of ${file}`);
+  return Number(m[1]);
+}
+
+/** Median wall time of `file` and of `floor` over `pairs` alternating pairs. */
 function pairRatio(file: string, floor: string, pairs: number): { fn: number; floor: number; ratio: number } {
   const a: number[] = [];
   const b: number[] = [];
@@ -67,7 +97,11 @@ function pairRatio(file: string, floor: string, pairs: number): { fn: number; fl
 export interface ColdStart {
   entry: string;
   bytes: number;
+  /** Instructions at init (callgrind), when valgrind is there. */
+  instructions?: number;
+  /** Median wall time of init. */
   initMs: number;
+  /** Against the floor: by instructions when counted, else by wall time. */
   ratio: number;
 }
 
@@ -86,40 +120,74 @@ const IMPORTS: Record<string, string> = {
   'work-record validators': "export * from './functions/generated/validators/validate-work-record-request.cjs';",
 };
 
-export async function benchColdStart(pairs = 10): Promise<ColdStart[]> {
+export interface ColdOptions {
+  /** One entry (relative to functions/, e.g. http/poll-work-orders.ts) instead of all. */
+  only?: string;
+  /** Wall-time pairs per function (the secondary column; the figure without valgrind). */
+  pairs?: number;
+  /** Also what single imports cost (all entries only). */
+  imports?: boolean;
+}
+
+const M = (n: number) => (n / 1e6).toFixed(0);
+
+export async function benchColdStart(options: ColdOptions = {}): Promise<ColdStart[]> {
+  const counted = hasValgrind();
+  const pairs = options.pairs ?? (counted ? 3 : 10);
+  const entries = [...ROUTES.map((r) => r.entry), AUTHORIZER_ENTRY].filter((e) => options.only === undefined || e === options.only);
+  if (entries.length === 0) throw new Error(`no route or authorizer entry ${options.only}`);
   const dir = mkdtempSync(join(tmpdir(), 'mixticket-cold-'));
   try {
     const floor = await bundle(join(PROJECT_ROOT, 'test/bench/floor/bare-function.ts'), join(dir, 'floor'));
     const load0 = loadavg()[0]!;
     const out: ColdStart[] = [];
     console.log(
-      `\nCold init: fresh Node ${process.version} process importing the bundle, ${pairs} alternating pairs, whole-process medians`,
+      counted
+        ? `\nCold init: instructions of a fresh single-threaded Node ${process.version} process importing the bundle (callgrind); wall time: median of ${pairs} alternating pairs`
+        : `\nCold init (no valgrind here: wall time only): fresh Node ${process.version} process importing the bundle, ${pairs} alternating pairs, whole-process medians`,
     );
-    console.log(`  floor: bare function (DynamoDB document client + one Query), ${(floor.bytes / 1024).toFixed(0)} KiB`);
-    for (const entry of [...ROUTES.map((r) => r.entry), AUTHORIZER_ENTRY]) {
+    const floorInstr = counted ? instructionsOnce(floor.file, dir) : 0;
+    console.log(
+      `  floor: bare function (DynamoDB document client + one Query), ${(floor.bytes / 1024).toFixed(0)} KiB${counted ? `, ${M(floorInstr)} M instructions` : ''}`,
+    );
+    console.log(
+      `  ${'function'.padEnd(34)} ${'KiB'.padStart(5)} ${counted ? `${'M instr'.padStart(8)}  ratio ` : ''} wall ms  floor ms  wall ratio`,
+    );
+    for (const entry of entries) {
       const b = await bundle(join(FUNCTIONS_DIR, entry), join(dir, entry.replaceAll('/', '_')));
+      const instructions = counted ? instructionsOnce(b.file, dir) : undefined;
       const r = pairRatio(b.file, floor.file, pairs);
-      out.push({ entry, bytes: b.bytes, initMs: r.fn, ratio: r.ratio });
+      const ratio = instructions !== undefined ? instructions / floorInstr : r.ratio;
+      out.push({ entry, bytes: b.bytes, instructions, initMs: r.fn, ratio });
       console.log(
-        `  ${entry.padEnd(32)} ${(b.bytes / 1024).toFixed(0).padStart(5)} KiB  init ${r.fn.toFixed(0).padStart(4)} ms  floor ${r.floor.toFixed(0).padStart(4)} ms  ratio ${r.ratio.toFixed(2)}`,
+        `  ${entry.padEnd(34)} ${(b.bytes / 1024).toFixed(0).padStart(5)} ${
+          instructions !== undefined ? `${M(instructions).padStart(8)}  ${ratio.toFixed(2).padStart(5)} ` : ''
+        } ${r.fn.toFixed(0).padStart(7)}  ${r.floor.toFixed(0).padStart(8)}  ${r.ratio.toFixed(2).padStart(10)}`,
       );
     }
-    console.log('  what single imports cost (bundle of that import alone vs an empty bundle):');
-    const emptyEntry = join(dir, 'empty.mjs');
-    writeFileSync(emptyEntry, 'export {};\n');
-    const empty = await bundle(emptyEntry, join(dir, 'empty'));
-    for (const [name, source] of Object.entries(IMPORTS)) {
-      const src = join(PROJECT_ROOT, `.bench-import-${process.pid}.mjs`);
-      writeFileSync(src, `${source}\n`);
-      try {
-        const b = await bundle(src, join(dir, `import-${name.replace(/\W+/g, '-')}`));
-        const r = pairRatio(b.file, empty.file, Math.max(4, pairs / 2));
-        console.log(
-          `    ${name.padEnd(28)} ${(b.bytes / 1024).toFixed(0).padStart(5)} KiB  +${(r.fn - r.floor).toFixed(0).padStart(3)} ms`,
-        );
-      } finally {
-        rmSync(src, { force: true });
+    if (options.imports ?? options.only === undefined) {
+      console.log('  what single imports cost (bundle of that import alone vs an empty bundle):');
+      const emptyEntry = join(dir, 'empty.mjs');
+      writeFileSync(emptyEntry, 'export {};\n');
+      const empty = await bundle(emptyEntry, join(dir, 'empty'));
+      const emptyInstr = counted ? instructionsOnce(empty.file, dir) : 0;
+      for (const [name, source] of Object.entries(IMPORTS)) {
+        const src = join(PROJECT_ROOT, `.bench-import-${process.pid}.mjs`);
+        writeFileSync(src, `${source}\n`);
+        try {
+          const b = await bundle(src, join(dir, `import-${name.replace(/\W+/g, '-')}`));
+          const cost = counted
+            ? `+${M(instructionsOnce(b.file, dir) - emptyInstr).padStart(4)} M instructions`
+            : `+${(() => {
+                const r = pairRatio(b.file, empty.file, Math.max(4, pairs / 2));
+                return (r.fn - r.floor).toFixed(0).padStart(3);
+              })()} ms`;
+          console.log(`    ${name.padEnd(28)} ${(b.bytes / 1024).toFixed(0).padStart(5)} KiB  ${cost}`);
+        } finally {
+          rmSync(src, { force: true });
+        }
       }
+      if (counted) console.log(`    (empty bundle: ${M(emptyInstr)} M instructions)`);
     }
     console.log(`  (load average ${load0.toFixed(1)} → ${loadavg()[0]!.toFixed(1)})`);
     return out;

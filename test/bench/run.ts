@@ -3,7 +3,8 @@
  * (DynamoDB Local in memory) on this machine; compare ratios, not absolute times: every
  * ratio is against a floor measured in the same run (test/bench/floor/), runs alternating.
  *
- * `npm run bench -- cold` (or `floor`, `poll`, `reports`, `consumption`, `stock`, `soak`) runs one part only.
+ * `npm run bench -- cold` (or `floor`, `poll`, `reports`, `consumption`, `stock`, `soak`) runs one part only;
+ * `npm run bench -- cold http/poll-work-orders.ts` measures the cold init of one function.
  */
 import { loadavg } from 'node:os';
 import { startStack } from '../support/local-stack.ts';
@@ -46,5 +47,5 @@ if (part('stock')) {
     await stack.destroy();
   }
 }
-if (part('cold')) await benchColdStart();
+if (part('cold')) await benchColdStart({ only: only === 'cold' ? process.argv[3] : undefined });
 if (part('soak')) await benchSoak();
