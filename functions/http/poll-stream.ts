@@ -3,30 +3,18 @@
  * the query, run the poll (use-cases/poll-changes.ts), answer the page with its Link.
  */
 import { openCursor, signCursor } from '../domain/cursor.ts';
-import { type DocumentKind, toLegacy } from '../domain/legacy-form.ts';
-import { encodeCursor, parsePollQuery, type Window } from '../domain/poll-window.ts';
+import { encodeCursor, parsePollQuery } from '../domain/poll-window.ts';
 import type { Caller } from '../shared/caller.ts';
 import { config } from '../shared/config.ts';
 import { countMetric } from '../shared/metrics.ts';
 import { type HubEvent, type HubResult, json } from '../shared/middleware.ts';
 import { getPollerState, putPollerState, readStream, stateHint } from '../store/change-stream.ts';
 import { cursorSecret } from '../store/hub-secret.ts';
-import type { Stream } from '../store/keys.ts';
 import { pollChanges } from '../use-cases/poll-changes.ts';
-
-export interface PollRoute<T> {
-  stream: Stream;
-  /** The envelope of the canonical answer and the kind its documents are (for the older form). */
-  envelope: string;
-  kind: DocumentKind;
-  /** Statuses left out of the initial load (poll without lastExecutionDateTime). */
-  initialExclude?: readonly string[];
-  /** Turns a stored item into the served document. */
-  serve: (item: Record<string, unknown>, window: Window) => T;
-}
+import { type PolledKind, pollAnswer } from '../use-cases/polled-kinds.ts';
 
 /** Answers one poll of `caller` at `facilityId`: `{"<envelope>": [...]}`, or in an older form (`legacy`, `legacy-numeric`) a bare PascalCase array. */
-export async function pollStream<T>(event: HubEvent, caller: Caller, facilityId: string, route: PollRoute<T>): Promise<HubResult> {
+export async function pollStream(event: HubEvent, caller: Caller, facilityId: string, route: PolledKind): Promise<HubResult> {
   const q = event.queryStringParameters ?? {};
   // Cursors are bound to who asked, where and for what; the secret is read only when one is in play.
   const binding = [caller.keyId, facilityId, route.stream];
@@ -37,12 +25,11 @@ export async function pollStream<T>(event: HubEvent, caller: Caller, facilityId:
   const request = { keyId: caller.keyId, facilityId, stream, clientTime, cursor, initialExclude };
   const page = await pollChanges({ getPollerState, putPollerState, readStream, stateHint }, request, { settleMs, pageSize, maxBytes });
 
-  const documents = page.items.map((item) => route.serve(item, page.window));
+  const { body, count } = pollAnswer(route, page.items, page.window.windowStart, format);
   const next = page.next && signCursor(encodeCursor(page.next.after, page.next.windowStart), secret ?? (await cursorSecret()), binding);
   const headers: Record<string, string> = next ? { link: `<${nextPageUrl(event, next)}>; rel="next"` } : {};
   countMetric('polls');
-  countMetric('documentsServed', documents.length);
-  const body = format === 'canonical' ? { [route.envelope]: documents } : documents.map((d) => toLegacy(route.kind, d, format));
+  countMetric('documentsServed', count);
   return json(body, 200, headers);
 }
 
