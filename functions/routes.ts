@@ -12,6 +12,8 @@ export type { Role };
 export interface RouteAccess {
   table: 'read' | 'readWrite';
   bucket?: 'read' | 'write' | 'readWrite';
+  /** Webhook signing secrets: seal new ones (encrypt) or open stored ones (decrypt) with the stack's KMS key. */
+  secrets?: 'encrypt' | 'decrypt';
 }
 
 export interface RouteDef {
@@ -86,6 +88,11 @@ export const PATH_PARAMS = {
     schema: { type: 'string', pattern: '^doc_[0-9a-f]{32}$' },
     example: 'doc_0123456789abcdef0123456789abcdef',
   },
+  subscriptionId: {
+    description: 'A webhook subscription id as the hub issued it (`sub_` and 24 hex digits).',
+    schema: { type: 'string', minLength: 1, maxLength: 64 },
+    example: 'sub_0123456789abcdef01234567',
+  },
 } as const;
 
 /** Query parameters, by name, with what the handlers accept. */
@@ -112,11 +119,21 @@ export const QUERY_PARAMS = {
     description: 'The agency of the identifier, when two agencies use the same number at the facility.',
     schema: { $ref: '#/components/schemas/AgencyCode' },
   },
+  status: {
+    description: 'Only rows of this status.',
+    schema: { type: 'string' },
+  },
+  limit: {
+    description: 'Rows per page at most.',
+    schema: { type: 'string', pattern: '^\\d{1,4}$' },
+  },
 } as const;
 
 export type QueryParamName = keyof typeof QUERY_PARAMS;
 
 const FACILITY = '/facility/{facilityId}';
+const SUBSCRIPTION = `${FACILITY}/subscriptions/{subscriptionId}`;
+const BOTH_ROLES = ['pcs', 'erp'] as const;
 
 export const ROUTES = [
   {
@@ -328,6 +345,105 @@ export const ROUTES = [
     roles: ['erp'],
     access: { table: 'read' },
     summary: 'what was dispensed in a period, per product (and per day or per order), JSON or CSV',
+  },
+  {
+    id: 'createSubscription',
+    method: 'POST',
+    path: `${FACILITY}/subscriptions`,
+    entry: 'http/create-subscription.ts',
+    roles: BOTH_ROLES,
+    access: { table: 'readWrite', secrets: 'encrypt' },
+    summary: 'register a webhook endpoint for one kind of document (push delivery)',
+    api: {
+      description:
+        'Deliveries are POSTed with Standard Webhooks signatures (`webhook-id`, `webhook-timestamp`, `webhook-signature`); the body is what a poll would answer. The secret is shown only in this answer. At most 10 subscriptions per key and facility.',
+      body: { schema: 'SubscriptionRequest' },
+      responses: { 201: { description: 'The subscription with its signing secret.', schema: 'CreatedSubscription' } },
+      problems: [409, 413, 415, 429],
+    },
+  },
+  {
+    id: 'listSubscriptions',
+    method: 'GET',
+    path: `${FACILITY}/subscriptions`,
+    entry: 'http/list-subscriptions.ts',
+    roles: BOTH_ROLES,
+    access: { table: 'read' },
+    summary: "this key's webhook subscriptions at the facility (an erp * key: all of them)",
+    api: { responses: { 200: { description: 'The subscriptions, without secrets.', schema: 'SubscriptionList' } }, problems: [429] },
+  },
+  {
+    id: 'getSubscription',
+    method: 'GET',
+    path: SUBSCRIPTION,
+    entry: 'http/get-subscription.ts',
+    roles: BOTH_ROLES,
+    access: { table: 'read' },
+    summary: 'one webhook subscription with its delivery state',
+    api: {
+      responses: { 200: { description: 'The subscription and its delivery state.', schema: 'SubscriptionState' } },
+      problems: [404, 429],
+    },
+  },
+  {
+    id: 'deleteSubscription',
+    method: 'DELETE',
+    path: SUBSCRIPTION,
+    entry: 'http/delete-subscription.ts',
+    roles: BOTH_ROLES,
+    access: { table: 'readWrite' },
+    summary: 'remove a webhook subscription',
+    api: { responses: { 204: { description: 'Removed; nothing more is delivered to it.' } }, problems: [404, 429] },
+  },
+  {
+    id: 'rotateSubscriptionSecret',
+    method: 'POST',
+    path: `${SUBSCRIPTION}/rotateSecret`,
+    entry: 'http/rotate-subscription-secret.ts',
+    roles: BOTH_ROLES,
+    access: { table: 'readWrite', secrets: 'encrypt' },
+    summary: 'a new signing secret; the old one keeps signing for 24 hours',
+    api: { responses: { 200: { description: 'The new secret (shown only here).', schema: 'SecretRotation' } }, problems: [404, 429] },
+  },
+  {
+    id: 'listDeliveries',
+    method: 'GET',
+    path: `${SUBSCRIPTION}/deliveries`,
+    entry: 'http/list-deliveries.ts',
+    roles: BOTH_ROLES,
+    access: { table: 'read' },
+    summary: "a webhook subscription's delivery log, newest first, paged",
+    api: {
+      description:
+        '`status=failed` lists the dead-lettered deliveries (sent again by `replay`). Each attempt: time, HTTP status, error, latency, the start of the answer.',
+      query: ['status', 'limit', 'cursor'],
+      responses: { 200: { description: 'A page of the delivery log.', schema: 'DeliveryLog' } },
+      problems: [404, 429],
+    },
+  },
+  {
+    id: 'replaySubscription',
+    method: 'POST',
+    path: `${SUBSCRIPTION}/replay`,
+    entry: 'http/replay-subscription.ts',
+    roles: BOTH_ROLES,
+    access: { table: 'readWrite' },
+    summary: 'deliver again every change since a time',
+    api: {
+      body: { schema: 'ReplayRequest' },
+      responses: { 202: { description: 'Accepted: the changes since then are delivered again, in order.', schema: 'ReplayAccepted' } },
+      problems: [404, 413, 415, 429],
+    },
+  },
+  {
+    id: 'enableSubscription',
+    method: 'POST',
+    path: `${SUBSCRIPTION}/enable`,
+    entry: 'http/enable-subscription.ts',
+    roles: BOTH_ROLES,
+    access: { table: 'readWrite' },
+    summary: 're-enable a disabled webhook subscription (delivery resumes where it stopped)',
+    api: { responses: { 200: { description: 'The subscription, active again.', schema: 'Subscription' } }, problems: [404, 429] },
   },
 ] as const satisfies readonly RouteDef[];
 

@@ -36,6 +36,8 @@ export const VALIDATORS = {
   validateAcknowledgement: 'acknowledge-work-order-receipt.schema.json',
   validateDocumentUploadRequest: 'document-upload-request.schema.json',
   validateCustomersFile: 'customers-file.schema.json',
+  validateSubscriptionRequest: 'webhook-subscription-request.schema.json',
+  validateReplayRequest: 'webhook-replay-request.schema.json',
 } as const;
 
 const schemas = readdirSync(schemaDir)

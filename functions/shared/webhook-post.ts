@@ -54,7 +54,8 @@ export async function postWebhook(rawUrl: string, body: string, headers: Record<
   }
   const family = isIP(address);
   const pinned: LookupFunction = (_host, options, callback) => {
-    if ((options as { all?: boolean }).all) (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family }]);
+    if ((options as { all?: boolean }).all)
+      (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family }]);
     else callback(null, address, family);
   };
   const protocol = url.protocol === 'https:' ? https : http;
@@ -98,7 +99,9 @@ export async function postWebhook(rawUrl: string, body: string, headers: Record<
       finish({ status: null, error: `no answer within ${WEBHOOK_SETTINGS.timeoutMs / 1000} s`, response: null, retryAfter: null });
       req.destroy();
     }, WEBHOOK_SETTINGS.timeoutMs);
-    req.on('error', (e) => finish({ status: null, error: e.message || (e as { code?: string }).code || 'connection failed', response: null, retryAfter: null }));
+    req.on('error', (e) =>
+      finish({ status: null, error: e.message || (e as { code?: string }).code || 'connection failed', response: null, retryAfter: null }),
+    );
     req.end(body);
   });
 }

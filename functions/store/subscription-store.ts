@@ -118,7 +118,13 @@ export class TooManySubscriptionsError extends Error {}
 /** Stores a new subscription, its pointer from the key and the key's count there (at most `max`). */
 export async function createSubscription(sub: Subscription, max = WEBHOOK_SETTINGS.maxPerKeyAndFacility): Promise<void> {
   const items: TransactItem[] = [
-    { Put: { TableName: table(), Item: { ...subKey(sub.facilityId, sub.subscriptionId), ...sub }, ConditionExpression: 'attribute_not_exists(pk)' } },
+    {
+      Put: {
+        TableName: table(),
+        Item: { ...subKey(sub.facilityId, sub.subscriptionId), ...sub },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
     { Put: { TableName: table(), Item: { ...pointerKey(sub), subscriptionId: sub.subscriptionId, facilityId: sub.facilityId } } },
     {
       Update: {
@@ -233,7 +239,11 @@ export function subscriptionUpdate(sub: Subscription, changes: Partial<Subscript
 }
 
 /** Applies changes to a subscription still at its version (ConcurrentChangeError if it moved). */
-export async function updateSubscription(sub: Subscription, changes: Partial<Subscription>, also: TransactItem[] = []): Promise<Subscription> {
+export async function updateSubscription(
+  sub: Subscription,
+  changes: Partial<Subscription>,
+  also: TransactItem[] = [],
+): Promise<Subscription> {
   await transactWrite([subscriptionUpdate(sub, changes), ...also]);
   return { ...sub, ...changes, version: sub.version + 1 } as Subscription;
 }
@@ -264,7 +274,12 @@ export function deliveryRewrite(d: Delivery): TransactItem {
   return {
     Put: {
       TableName: table(),
-      Item: { [PK]: deliveriesPk(d.subscriptionId), [SK]: deliveryKeyOf(d), ...d, [TABLE.timeToLiveAttribute]: retentionSeconds(Date.now()) },
+      Item: {
+        [PK]: deliveriesPk(d.subscriptionId),
+        [SK]: deliveryKeyOf(d),
+        ...d,
+        [TABLE.timeToLiveAttribute]: retentionSeconds(Date.now()),
+      },
     },
   };
 }
@@ -311,7 +326,11 @@ export async function listDeliveries(
         TableName: table(),
         KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
         ExpressionAttributeNames: { '#pk': PK, '#sk': SK, ...(options.status ? { '#st': 'status' } : {}) },
-        ExpressionAttributeValues: { ':pk': deliveriesPk(subscriptionId), ':prefix': 'DLV#', ...(options.status ? { ':st': options.status } : {}) },
+        ExpressionAttributeValues: {
+          ':pk': deliveriesPk(subscriptionId),
+          ':prefix': 'DLV#',
+          ...(options.status ? { ':st': options.status } : {}),
+        },
         ...(options.status ? { FilterExpression: '#st = :st' } : {}),
         ScanIndexForward: false,
         ConsistentRead: true,
@@ -363,7 +382,10 @@ export interface DueMarker {
   ver: number;
 }
 
-const markerKey = (facilityId: string, subscriptionId: string) => ({ [PK]: WEBHOOKS_DUE_PK, [SK]: dueMarkerSk(facilityId, subscriptionId) });
+const markerKey = (facilityId: string, subscriptionId: string) => ({
+  [PK]: WEBHOOKS_DUE_PK,
+  [SK]: dueMarkerSk(facilityId, subscriptionId),
+});
 
 /** Marks a subscription due at `dueAt` (each mark bumps the marker's version, so a sender holding it keeps it). */
 export async function markDue(facilityId: string, subscriptionId: string, dueAt: number): Promise<void> {
@@ -446,10 +468,17 @@ export async function releaseMarker(m: DueMarker, next: { dueAt: number } | 'don
     }
   } catch (e) {
     if (!conditionFailed(e)) throw e;
-    await dynamoClient().send(
-      new UpdateCommand({ TableName: table(), Key: key, UpdateExpression: 'REMOVE leaseUntil', ConditionExpression: 'attribute_exists(pk)' }),
-    ).catch((e2: unknown) => {
-      if (!conditionFailed(e2)) throw e2;
-    });
+    await dynamoClient()
+      .send(
+        new UpdateCommand({
+          TableName: table(),
+          Key: key,
+          UpdateExpression: 'REMOVE leaseUntil',
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      )
+      .catch((e2: unknown) => {
+        if (!conditionFailed(e2)) throw e2;
+      });
   }
 }

@@ -126,7 +126,17 @@ async function done(marker: DueMarker, next: { dueAt: number } | 'done', attempt
 
 /** A window on the changes index between two positions (inclusive), as readStream takes it. */
 function slice(lower: string | null, upper: string, windowStart: number | null): Window {
-  return { mode: 'since', from: lower ?? '', lower, upper, windowStart, settled: upper, clientTime: null, recordWhenEmpty: false, empty: false };
+  return {
+    mode: 'since',
+    from: lower ?? '',
+    lower,
+    upper,
+    windowStart,
+    settled: upper,
+    clientTime: null,
+    recordWhenEmpty: false,
+    empty: false,
+  };
 }
 
 /** The next slice after the subscription's position (or its replay point), stored as a new pending delivery. */
@@ -167,7 +177,12 @@ async function nextDelivery(sub: Subscription, kind: PolledKind, now: number): P
 }
 
 /** One attempt of a delivery; `wait` is when the subscription needs the sender next (null: go on now). */
-async function attempt(sub: Subscription, kind: PolledKind, delivery: Delivery, now: number): Promise<{ sub: Subscription; wait: number | null }> {
+async function attempt(
+  sub: Subscription,
+  kind: PolledKind,
+  delivery: Delivery,
+  now: number,
+): Promise<{ sub: Subscription; wait: number | null }> {
   const page = await readStream(sub.facilityId, kind.stream, slice(delivery.lower, delivery.upper, delivery.windowStart), {
     maxItems: WEBHOOK_SETTINGS.maxDocuments,
     maxBytes: WEBHOOK_SETTINGS.maxBytes,
@@ -189,7 +204,13 @@ async function attempt(sub: Subscription, kind: PolledKind, delivery: Delivery, 
     'webhook-signature': signature,
   };
   const result = await postWebhook(sub.url, body, headers, { allowLocal: config().webhookAllowLocal });
-  const logged: Attempt = { at: sentAt.toISOString(), status: result.status, error: result.error, ms: result.ms, response: result.response };
+  const logged: Attempt = {
+    at: sentAt.toISOString(),
+    status: result.status,
+    error: result.error,
+    ms: result.ms,
+    response: result.response,
+  };
   const after = Date.now();
   const failingSince = sub.failingSince ?? after;
   const verdict = judgeAttempt({

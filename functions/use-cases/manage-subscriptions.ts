@@ -60,7 +60,8 @@ export function subscriptionView(s: Subscription) {
 export async function subscribe(caller: Caller, facilityId: string, req: SubscriptionRequest, now = Date.now()) {
   const kind = polledKind(req.events);
   if (!kind) throw invalidInput(`events ${req.events} is not a kind this hub serves.`, [{ path: '/events', message: 'unknown kind' }]);
-  if (!rolesOf(kind).includes(caller.role)) throw forbidden(`A ${caller.role} key may not poll ${req.events}, so it may not subscribe to it.`);
+  if (!rolesOf(kind).includes(caller.role))
+    throw forbidden(`A ${caller.role} key may not poll ${req.events}, so it may not subscribe to it.`);
   const format = req.format ?? caller.format;
   if (format !== 'canonical' && kind.legacy === null) {
     throw invalidInput(`${req.events} has no older form: format must be canonical.`, [{ path: '/format', message: 'canonical only' }]);
@@ -123,7 +124,10 @@ export async function findOwn(caller: Caller, facilityId: string, subscriptionId
 
 /** The subscription with its delivery state. */
 export async function describe(sub: Subscription) {
-  const [pending, failed] = await Promise.all([countDeliveries(sub.subscriptionId, 'pending'), countDeliveries(sub.subscriptionId, 'failed')]);
+  const [pending, failed] = await Promise.all([
+    countDeliveries(sub.subscriptionId, 'pending'),
+    countDeliveries(sub.subscriptionId, 'failed'),
+  ]);
   return { ...subscriptionView(sub), pending, failed, lastDeliveryAt: sub.lastDeliveryAt };
 }
 
@@ -174,7 +178,9 @@ const CURSOR = /^DLV#[0-9TZ:.-]{24}#dlv_[0-9a-f]{24}$/;
 export async function deliveryLog(sub: Subscription, query: { status?: string; limit?: string; cursor?: string }) {
   const status = query.status;
   if (status !== undefined && !['pending', 'delivered', 'failed'].includes(status)) {
-    throw invalidInput('status must be pending, delivered or failed.', [{ path: '/queryStringParameters/status', message: 'unknown status' }]);
+    throw invalidInput('status must be pending, delivered or failed.', [
+      { path: '/queryStringParameters/status', message: 'unknown status' },
+    ]);
   }
   const limit = query.limit === undefined ? 20 : Number(query.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
@@ -183,7 +189,8 @@ export async function deliveryLog(sub: Subscription, query: { status?: string; l
   let after: string | undefined;
   if (query.cursor !== undefined) {
     after = Buffer.from(query.cursor, 'base64url').toString('utf8');
-    if (!CURSOR.test(after)) throw invalidInput('cursor is not one this hub issued.', [{ path: '/queryStringParameters/cursor', message: 'invalid cursor' }]);
+    if (!CURSOR.test(after))
+      throw invalidInput('cursor is not one this hub issued.', [{ path: '/queryStringParameters/cursor', message: 'invalid cursor' }]);
   }
   const page = await listDeliveries(sub.subscriptionId, { status, limit, after });
   return {
