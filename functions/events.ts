@@ -30,6 +30,8 @@ export interface EventFunctionDef {
   trigger: EventTrigger;
   access: RouteAccess | null;
   summary: string;
+  /** Lambda's time limit for one invocation. @default 10 */
+  timeoutSeconds?: number;
 }
 
 /** The hub's event functions: push delivery (webhooks), a dispatcher on the stream and a sender on a timer. */
@@ -45,7 +47,9 @@ export const EVENT_FUNCTIONS: readonly EventFunctionDef[] = [
     id: 'webhookSend',
     entry: 'jobs/webhook-send.ts',
     trigger: { kind: 'schedule', everyMinutes: 1, localEverySeconds: 1 },
-    access: { table: 'readWrite' },
+    access: { table: 'readWrite', secrets: 'decrypt' },
+    // One run sends for 50 s (WEBHOOK_SEND_LOOP_MS), and its last attempts may take 10 s each.
+    timeoutSeconds: 90,
     summary: 'push delivery: sends due deliveries, signed, with retries on the schedule',
   },
 ];

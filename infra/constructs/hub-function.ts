@@ -28,6 +28,8 @@ export interface HubFunctionProps {
    * event function (functions/events.ts); it gets a dead-letter queue of its own (`deadLetters`).
    */
   invocation?: 'sync' | 'async';
+  /** @default 10 */
+  timeoutSeconds?: number;
 }
 
 /**
@@ -98,7 +100,7 @@ export class HubFunction extends Construct implements IGrantable {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
-      timeout: Duration.seconds(10),
+      timeout: Duration.seconds(props.timeoutSeconds ?? 10),
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,

@@ -94,7 +94,8 @@ describe('push delivery', () => {
     const created = await subscribe(pcs, f, r, { description: 'blender 1' });
     assert.match(created.secret, /^whsec_[A-Za-z0-9+/=]{40,}$/);
 
-    for (let i = 1; i <= 5; i++) assert.equal((await erp().post(`/facility/${f}/dispensingWorkorders`, orders(workOrder(`W${i}`, { quantity: 1 })))).status, 200);
+    for (let i = 1; i <= 5; i++)
+      assert.equal((await erp().post(`/facility/${f}/dispensingWorkorders`, orders(workOrder(`W${i}`, { quantity: 1 })))).status, 200);
     // Each order's version goes 1 → 2 → 3, in separate deliveries (the sender looks every second).
     for (const v of [2, 3]) {
       await sleep(1500);
@@ -175,7 +176,10 @@ describe('push delivery', () => {
     const attempts = log.body.deliveries.at(-1).attempts;
     assert.equal(attempts[0].status, null, 'the endpoint was down');
     assert.equal(log.body.deliveries.at(-1).status, 'delivered');
-    assert.ok(attempts.some((a: { error: string | null }) => /10 s/.test(a.error ?? '')), 'the hang timed out');
+    assert.ok(
+      attempts.some((a: { error: string | null }) => /10 s/.test(a.error ?? '')),
+      'the hang timed out',
+    );
   }, 90_000);
 
   test('a delivery that exhausts its retries is dead-lettered, replay sends it again', async () => {
