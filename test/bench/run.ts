@@ -3,7 +3,7 @@
  * (DynamoDB Local in memory) on this machine; compare ratios, not absolute times: every
  * ratio is against a floor measured in the same run (test/bench/floor/), runs alternating.
  *
- * `npm run bench -- cold` (or `floor`, `poll`, `reports`, `soak`) runs one part only.
+ * `npm run bench -- cold` (or `floor`, `poll`, `reports`, `soak`, `webhooks`) runs one part only.
  */
 import { loadavg } from 'node:os';
 import { startStack } from '../support/local-stack.ts';
@@ -12,6 +12,7 @@ import { benchFloor } from './floor-ratio.ts';
 import { benchPollLatency } from './poll-latency.ts';
 import { benchConsumption, benchSummaries } from './reports.ts';
 import { benchSoak } from './soak.ts';
+import { benchWebhooks } from './webhooks.ts';
 
 const only = process.argv[2];
 const part = (name: string) => only === undefined || only === name;
@@ -38,3 +39,4 @@ if (part('floor') || part('poll') || part('reports')) {
 }
 if (part('cold')) await benchColdStart();
 if (part('soak')) await benchSoak();
+if (part('webhooks')) await benchWebhooks();
