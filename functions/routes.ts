@@ -443,7 +443,11 @@ export const ROUTES = [
     roles: BOTH_ROLES,
     access: { table: 'readWrite' },
     summary: 're-enable a disabled webhook subscription (delivery resumes where it stopped)',
-    api: { responses: { 200: { description: 'The subscription, active again.', schema: 'Subscription' } }, problems: [404, 429] },
+    api: {
+      description: 'A subscription disabled because its key was revoked stays disabled (409): subscribe again with the new key.',
+      responses: { 200: { description: 'The subscription, active again.', schema: 'Subscription' } },
+      problems: [404, 409, 429],
+    },
   },
 ] as const satisfies readonly RouteDef[];
 

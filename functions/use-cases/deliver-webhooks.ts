@@ -40,6 +40,7 @@ import {
   updateSubscription,
 } from '../store/subscription-store.ts';
 import { TABLE } from '../store/table.ts';
+import { ConcurrentChangeError } from '../store/transact.ts';
 import { dueAfterSettle, signingSecrets } from './manage-subscriptions.ts';
 import { kindsOfStream, type PolledKind, pollAnswer, polledKind } from './polled-kinds.ts';
 
@@ -84,6 +85,11 @@ export async function sendDue(now = Date.now()): Promise<SendReport> {
       try {
         report.attempts += await serveSubscription(marker);
       } catch (e) {
+        if (e instanceof ConcurrentChangeError) {
+          // The subscription changed under us (rotated, replayed, enabled, deleted): look again on the next pass.
+          await releaseMarker(marker, { dueAt: Date.now() });
+          continue;
+        }
         // The lease runs out and the marker is claimed again: nothing is lost.
         logger.error('webhook subscription failed to send', { subscriptionId: marker.subscriptionId, error: (e as Error).message });
       }
@@ -124,6 +130,13 @@ async function done(marker: DueMarker, next: { dueAt: number } | 'done', attempt
   return attempts;
 }
 
+/**
+ * Bytes of stored documents one delivery carries at most: 1 MB of canonical JSON; the older
+ * forms' longer names make a document up to about a fifth larger, so they get 80 % of it.
+ */
+const byteBudget = (sub: Subscription) =>
+  Math.min(sub.format === 'canonical' ? WEBHOOK_SETTINGS.maxBytes : Math.floor(WEBHOOK_SETTINGS.maxBytes * 0.8), config().pollMaxBytes);
+
 /** A window on the changes index between two positions (inclusive), as readStream takes it. */
 function slice(lower: string | null, upper: string, windowStart: number | null): Window {
   return {
@@ -152,7 +165,7 @@ async function nextDelivery(sub: Subscription, kind: PolledKind, now: number): P
   if (window.empty) return null;
   const page = await readStream(sub.facilityId, kind.stream, window, {
     maxItems: WEBHOOK_SETTINGS.maxDocuments,
-    maxBytes: Math.min(WEBHOOK_SETTINGS.maxBytes, config().pollMaxBytes),
+    maxBytes: byteBudget(sub),
   });
   if (page.items.length === 0) return null;
   const end = page.truncated && page.lastPosition !== null ? page.lastPosition : window.upper;
@@ -185,7 +198,7 @@ async function attempt(
 ): Promise<{ sub: Subscription; wait: number | null }> {
   const page = await readStream(sub.facilityId, kind.stream, slice(delivery.lower, delivery.upper, delivery.windowStart), {
     maxItems: WEBHOOK_SETTINGS.maxDocuments,
-    maxBytes: WEBHOOK_SETTINGS.maxBytes,
+    maxBytes: byteBudget(sub),
   });
   const conclude = (d: Delivery, changes: Partial<Subscription>) =>
     updateSubscription(sub, { current: null, position: d.nextPosition, ...changes }, [deliveryRewrite(d)]);

@@ -39,6 +39,8 @@ export interface SubscriptionRequest {
 }
 
 const rules = () => ({ allowLocal: config().webhookAllowLocal });
+/** The disabledReason of a revoked key's subscriptions (API.md names it). */
+const REVOKED = 'key revoked';
 /** A change just written becomes servable after the settle delay; the sender looks a moment later. */
 export const dueAfterSettle = (now: number) => now + config().pollSettleMs + 500;
 
@@ -164,6 +166,8 @@ export async function replay(caller: Caller, facilityId: string, subscriptionId:
 export async function enable(caller: Caller, facilityId: string, subscriptionId: string, now = Date.now()) {
   const sub = await retryOnConcurrentChange(async () => {
     const found = await findOwn(caller, facilityId, subscriptionId);
+    if (found.disabledReason === REVOKED)
+      throw conflict('The key that made this subscription was revoked: subscribe again with a valid key.');
     const current: Delivery | null = found.current ? await getDelivery(subscriptionId, found.current) : null;
     const also = current && current.status === 'pending' ? [deliveryRewrite({ ...current, nextAttemptAt: now, retries: 0 })] : [];
     return updateSubscription(found, { status: 'active', disabledReason: null, failingSince: null }, also);
@@ -208,7 +212,7 @@ export async function deliveryLog(sub: Subscription, query: { status?: string; l
 }
 
 /** Disables every subscription of a key (the keys CLI's revoke); returns how many. */
-export async function disableSubscriptionsOfKey(keyId: string, reason = 'key revoked'): Promise<number> {
+export async function disableSubscriptionsOfKey(keyId: string, reason = REVOKED): Promise<number> {
   let n = 0;
   for (const { facilityId, subscriptionId } of await subscriptionsOfKey(keyId)) {
     await retryOnConcurrentChange(async () => {

@@ -325,5 +325,6 @@ describe('push delivery', () => {
     const seen = await erp().get(`${subs(f)}/${created.subscriptionId}`);
     assert.equal(seen.body.status, 'disabled');
     assert.equal(seen.body.disabledReason, 'key revoked');
+    assertProblem(await erp().post(`${subs(f)}/${created.subscriptionId}/enable`, {}), 409);
   }, 30_000);
 });
