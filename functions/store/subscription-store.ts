@@ -380,6 +380,8 @@ export interface DueMarker {
   subscriptionId: string;
   dueAt: number;
   ver: number;
+  /** When the last change that marked it was seen (ms); null when none did (a replay, an enable). */
+  lastChange: number | null;
 }
 
 const markerKey = (facilityId: string, subscriptionId: string) => ({
@@ -387,14 +389,20 @@ const markerKey = (facilityId: string, subscriptionId: string) => ({
   [SK]: dueMarkerSk(facilityId, subscriptionId),
 });
 
-/** Marks a subscription due at `dueAt` (each mark bumps the marker's version, so a sender holding it keeps it). */
-export async function markDue(facilityId: string, subscriptionId: string, dueAt: number): Promise<void> {
+/**
+ * Marks a subscription due. Each mark bumps the marker's version, so a sender holding it keeps it.
+ * A change (`changeAt` given) keeps a due time already set: a steady stream of changes must not
+ * push it ever later; it records when it was seen, so that the sender waits for it to settle. A
+ * replay or an enable (no `changeAt`) sets the time.
+ */
+export async function markDue(facilityId: string, subscriptionId: string, dueAt: number, changeAt?: number): Promise<void> {
+  const change = changeAt !== undefined;
   await dynamoClient().send(
     new UpdateCommand({
       TableName: table(),
       Key: markerKey(facilityId, subscriptionId),
-      UpdateExpression: 'SET dueAt = :d, facilityId = :f, subscriptionId = :s ADD ver :one',
-      ExpressionAttributeValues: { ':d': dueAt, ':f': facilityId, ':s': subscriptionId, ':one': 1 },
+      UpdateExpression: `SET dueAt = ${change ? 'if_not_exists(dueAt, :d)' : ':d'}, facilityId = :f, subscriptionId = :s${change ? ', lastChange = :c' : ''} ADD ver :one`,
+      ExpressionAttributeValues: { ':d': dueAt, ':f': facilityId, ':s': subscriptionId, ':one': 1, ...(change ? { ':c': changeAt } : {}) },
     }),
   );
 }
@@ -416,7 +424,13 @@ export async function listMarkers(): Promise<DueMarker[]> {
     );
     for (const i of page.Items ?? []) {
       if (typeof i.leaseUntil === 'number' && i.leaseUntil > Date.now()) continue;
-      out.push({ facilityId: String(i.facilityId), subscriptionId: String(i.subscriptionId), dueAt: Number(i.dueAt), ver: Number(i.ver) });
+      out.push({
+        facilityId: String(i.facilityId),
+        subscriptionId: String(i.subscriptionId),
+        dueAt: Number(i.dueAt),
+        ver: Number(i.ver),
+        lastChange: typeof i.lastChange === 'number' ? i.lastChange : null,
+      });
     }
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);

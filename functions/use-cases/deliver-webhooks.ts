@@ -60,7 +60,7 @@ export async function dispatchChange(change: ChangeImages, now = Date.now()): Pr
   const kinds: string[] = kindsOfStream(where.stream);
   if (kinds.length === 0) return 0;
   const subs = (await listSubscriptions(where.facilityId)).filter((s) => s.status === 'active' && kinds.includes(s.events));
-  await Promise.all(subs.map((s) => markDue(s.facilityId, s.subscriptionId, dueAfterSettle(now))));
+  await Promise.all(subs.map((s) => markDue(s.facilityId, s.subscriptionId, dueAfterSettle(now), now)));
   return subs.length;
 }
 
@@ -114,7 +114,11 @@ async function serveSubscription(marker: DueMarker): Promise<number> {
     if (delivery?.nextAttemptAt && delivery.nextAttemptAt > now) return done(marker, { dueAt: delivery.nextAttemptAt }, attempts);
     if (!delivery) {
       const made = await nextDelivery(sub, kind, now);
-      if (!made) return done(marker, 'done', attempts);
+      if (!made) {
+        // Nothing settled to send; a change seen lately may still be settling: look again once it has.
+        const settledAt = marker.lastChange === null ? 0 : dueAfterSettle(marker.lastChange);
+        return done(marker, settledAt > now ? { dueAt: settledAt } : 'done', attempts);
+      }
       [sub, delivery] = made;
     }
     attempts++;

@@ -105,7 +105,7 @@ export async function subscribe(caller: Caller, facilityId: string, req: Subscri
     throw e;
   }
   // A change written while this was stored may have missed it: look once after the settle delay.
-  await markDue(facilityId, subscriptionId, dueAfterSettle(now));
+  await markDue(facilityId, subscriptionId, dueAfterSettle(now), now);
   return { ...subscriptionView(sub), secret };
 }
 

@@ -210,6 +210,25 @@ describe('push delivery', () => {
     assertProblem(await pcs.post(`${subs(f)}/${subscriptionId}/replay`, {}), 400);
   }, 60_000);
 
+  test('a steady stream of changes does not hold deliveries back until it stops', async () => {
+    const f = facility();
+    const r = await receiver();
+    const pcs = await pcsFor(f);
+    await subscribe(pcs, f, r);
+    const started = Date.now();
+    for (let i = 0; i < 25; i++) {
+      await erp().post(`/facility/${f}/dispensingWorkorders`, orders(workOrder(`S${i}`, { quantity: 1 })));
+      await sleep(200);
+    }
+    const streamEnded = Date.now();
+    await until('every order', () => allAt(r, Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`S${i}`, 1]))));
+    assert.ok(
+      r.accepted()[0]!.at < streamEnded,
+      `first delivery ${r.accepted()[0]!.at - started} ms after the first change, the stream lasted ${streamEnded - started} ms`,
+    );
+    assert.ok(r.accepted().length >= 3, `${r.accepted().length} deliveries while changes kept coming`);
+  }, 60_000);
+
   test('a rotated secret: during the overlap each delivery verifies with the old and the new secret', async () => {
     const f = facility();
     const r = await receiver();
