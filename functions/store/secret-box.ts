@@ -45,8 +45,22 @@ export async function sealSecret(secret: string, subscriptionId: string): Promis
   return LOCAL_PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
 }
 
+/** Secrets this instance opened, by sealed form: one KMS call per secret and container, not per attempt. */
+const opened = new Map<string, string>();
+const MAX_OPENED = 500;
+
 /** The secret of a stored form made by sealSecret for this subscription. */
 export async function openSecret(sealed: string, subscriptionId: string): Promise<string> {
+  const key = `${subscriptionId}\u0000${sealed}`;
+  const known = opened.get(key);
+  if (known !== undefined) return known;
+  const secret = await unseal(sealed, subscriptionId);
+  if (opened.size >= MAX_OPENED) opened.delete(opened.keys().next().value!);
+  opened.set(key, secret);
+  return secret;
+}
+
+async function unseal(sealed: string, subscriptionId: string): Promise<string> {
   if (sealed.startsWith(KMS_PREFIX)) {
     const out = await kmsClient().send(
       new DecryptCommand({

@@ -105,8 +105,10 @@ const DELIVERIES_PER_CLAIM = 20;
 /** Works one subscription's due marker: the delivery in flight if due, then new ones while there are changes. */
 async function serveSubscription(marker: DueMarker): Promise<number> {
   let attempts = 0;
+  // Stop well inside the lease (an attempt takes up to 10 s), so no other run can claim it meanwhile.
+  const until = Date.now() + WEBHOOK_SETTINGS.leaseMs - 2 * WEBHOOK_SETTINGS.timeoutMs;
   let sub = await getSubscription(marker.facilityId, marker.subscriptionId);
-  for (let round = 0; round < DELIVERIES_PER_CLAIM; round++) {
+  for (let round = 0; round < DELIVERIES_PER_CLAIM && Date.now() < until; round++) {
     const now = Date.now();
     const kind = sub && polledKind(sub.events);
     if (!sub || !kind || sub.status !== 'active') return done(marker, 'done', attempts);
