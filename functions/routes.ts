@@ -5,6 +5,7 @@
  */
 
 import { DOCUMENT_FORMATS, type Role } from './domain/api-keys.ts';
+import { ORDER_STATUSES } from './domain/summaries.ts';
 
 export type { Role };
 
@@ -31,7 +32,14 @@ export interface RouteDef {
   summary: string;
   /** What the OpenAPI document says beyond the above (scripts/build-openapi.ts); defaults when absent. */
   api?: RouteApi;
+  /** How long the function may run (default FUNCTION_TIMEOUT_SECONDS); HTTP API waits at most 30 s. */
+  timeoutSeconds?: number;
 }
+
+/** How long a function may run unless its row says otherwise: on AWS and in the local gateway alike. */
+export const FUNCTION_TIMEOUT_SECONDS = 10;
+/** Reports that read many items (long ranges) get the most the HTTP API's 30 s integration limit leaves. */
+const REPORT_TIMEOUT_SECONDS = 28;
 
 /**
  * The request and answers of a route as the OpenAPI document describes them. Schema names are
@@ -46,16 +54,18 @@ export interface RouteApi {
   /**
    * The request body: a schema title. `documents` names a MixTicket document route: the body may
    * also be a bare array of documents, or documents in the older form (generated Legacy* schemas).
+   * `single`: the body is one such document (not an envelope), in either form.
    */
   body?: {
     schema: string;
     documents?: { envelope: string; schema: string };
+    single?: boolean;
     /** Request examples: files under test/fixtures/. */
     examples?: readonly string[];
   };
   /** Success answers by status. `legacy`: the answer is the bare array of that schema under format=legacy. */
   responses: Readonly<Record<number, ResponseDef>>;
-  /** Problem statuses this route answers besides those of every route (400, 500; 401 and 403 with a key). */
+  /** Problem statuses this route answers besides those of every route (400, 500, 503; 401 and 403 with a key). */
   problems?: readonly number[];
 }
 
@@ -69,6 +79,8 @@ export interface ResponseDef {
   headers?: readonly ('link' | 'location')[];
   /** Media type, when not application/json. */
   mediaType?: string;
+  /** The same rows are also served as CSV (RFC 4180, header row first) to `Accept: text/csv`. */
+  csv?: boolean;
 }
 
 /** Path parameters every route may use, with what the handler accepts (a path naming another fails the build). */
@@ -108,8 +120,8 @@ export const QUERY_PARAMS = {
   },
   format: {
     description:
-      "The document form to serve: `canonical`, or `legacy` (the standard's older PascalCase form, a bare array). Default: the key's.",
-    schema: { type: 'string', enum: ['canonical', 'legacy'] },
+      "The document form to serve: `canonical`, `legacy` (the standard's older PascalCase form, a bare array, code lists as the .NET library's names) or `legacy-numeric` (the same with code lists as integers). Default: the key's.",
+    schema: { type: 'string', enum: [...DOCUMENT_FORMATS] },
   },
   cursor: {
     description: 'Where the next page starts: only as given in `Link: <...>; rel="next"`.',
@@ -120,14 +132,43 @@ export const QUERY_PARAMS = {
     schema: { $ref: '#/components/schemas/AgencyCode' },
   },
   status: {
-    description: 'Only rows of this status.',
-    schema: { type: 'string' },
+    description: `Only rows in these statuses. Order summaries: hub statuses, comma-separated: ${ORDER_STATUSES.join(', ')} (default: every status). The delivery log: one of pending, delivered, failed.`,
+    schema: { type: 'string', minLength: 1 },
+    example: 'open,onHold',
   },
+  createdFrom: timeParam('Orders created at or after this time (ISO 8601 with a zone). Sorts by creation time.'),
+  createdTo: timeParam('Orders created before this time (exclusive). Sorts by creation time.'),
+  modifiedFrom: timeParam('Orders last changed at or after this time (ISO 8601 with a zone).'),
+  modifiedTo: timeParam('Orders last changed before this time (exclusive).'),
   limit: {
-    description: 'Rows per page at most.',
+    description: 'Rows per page: 1 to 1000 for order summaries (default 100), 1 to 100 for the delivery log (default 20).',
     schema: { type: 'string', pattern: '^\\d{1,4}$' },
+    example: '100',
+  },
+  from: {
+    description: 'Start of the period, inclusive: a date-time with a zone on a quarter hour, or a date `YYYY-MM-DD` (midnight in `tz`).',
+    schema: { type: 'string', minLength: 10 },
+    example: '2026-03-01',
+  },
+  to: {
+    description: 'End of the period, exclusive: as `from`. The period may span years.',
+    schema: { type: 'string', minLength: 10 },
+    example: '2026-04-01',
+  },
+  groupBy: {
+    description: 'Rows per product (default), per product and day (in `tz`), or per product and work order.',
+    schema: { type: 'string', enum: ['product', 'day', 'order'] },
+  },
+  tz: {
+    description: 'The IANA time zone that dates and days are counted in (default UTC); DST changes are counted exactly.',
+    schema: { type: 'string', minLength: 1 },
+    example: 'America/Chicago',
   },
 } as const;
+
+function timeParam(description: string) {
+  return { description, schema: { type: 'string', minLength: 1 }, example: '2026-03-01T00:00:00Z' } as const;
+}
 
 export type QueryParamName = keyof typeof QUERY_PARAMS;
 
@@ -318,6 +359,17 @@ export const ROUTES = [
     roles: ['erp'],
     access: { table: 'readWrite' },
     summary: 'upsert one work order by its number (created, updated or put on hold)',
+    api: {
+      description:
+        "MES style: an unknown number is created (201), a known one replaced (200 `updated`, or `unchanged` when identical), with a push's lifecycle rules and revision counting. The body is one document in either form; its `workOrderIdentifier.number` must be the path's. `workOrderType` `create`/`update` upserts (releasing an order on hold), `hold` holds, `cancel` is refused (use DELETE). An order cancelled, in progress or complete answers 409.",
+      query: ['agency'],
+      body: { schema: 'DispensingWorkOrder', single: true, examples: ['canonical/work-order-blended.json'] },
+      responses: {
+        201: { description: 'The order was created.', schema: 'WorkOrderUpsertResult' },
+        200: { description: 'The order was updated, or was identical (`unchanged`).', schema: 'WorkOrderUpsertResult' },
+      },
+      problems: [409, 413, 415, 429],
+    },
   },
   {
     id: 'cancelWorkOrder',
@@ -327,6 +379,13 @@ export const ROUTES = [
     roles: ['erp'],
     access: { table: 'readWrite' },
     summary: 'cancel one work order (never erases it)',
+    api: {
+      description:
+        'Cancels the order; pollers are served the cancel like any other change. Idempotent: an order cancelled already answers 200 `unchanged`, its revision and `modifiedAt` as they were. In progress or complete: 409.',
+      query: ['agency'],
+      responses: { 200: { description: 'The order view after the cancel, with the outcome.', schema: 'WorkOrderCancelResult' } },
+      problems: [404, 409, 429],
+    },
   },
   {
     id: 'listWorkOrderSummaries',
@@ -335,7 +394,15 @@ export const ROUTES = [
     entry: 'http/list-work-order-summaries.ts',
     roles: ['erp', 'pcs'],
     access: { table: 'read' },
+    timeoutSeconds: REPORT_TIMEOUT_SECONDS,
     summary: 'search and list work orders with their hub state, filtered and paged (JSON or CSV)',
+    api: {
+      description:
+        'Filters by status and by a created or a modified range (no cap on the range; not both kinds in one query), newest first by the time filtered on, paged by `limit` and an opaque cursor. Reads no poller state and writes nothing. `Accept: text/csv` answers the same rows as CSV, header row first; cells that a spreadsheet would read as a formula are escaped.',
+      query: ['status', 'createdFrom', 'createdTo', 'modifiedFrom', 'modifiedTo', 'limit', 'cursor'],
+      responses: { 200: { description: 'A page of summaries.', schema: 'WorkOrderSummaries', headers: ['link'], csv: true } },
+      problems: [429],
+    },
   },
   {
     id: 'getConsumption',
@@ -344,7 +411,15 @@ export const ROUTES = [
     entry: 'http/get-consumption.ts',
     roles: ['erp'],
     access: { table: 'read' },
+    timeoutSeconds: REPORT_TIMEOUT_SECONDS,
     summary: 'what was dispensed in a period, per product (and per day or per order), JSON or CSV',
+    api: {
+      description:
+        "What the facility's work records say was dispensed in `[from, to)`, dated by each record's `dispensingEndDateTime` (else `workRecordCreationDateTime`); per product and unit, exact decimal totals. `Accept: text/csv` answers the same rows as CSV.",
+      query: ['from', 'to', 'groupBy', 'tz'],
+      responses: { 200: { description: 'The report.', schema: 'ConsumptionReport', csv: true } },
+      problems: [429],
+    },
   },
   {
     id: 'createSubscription',

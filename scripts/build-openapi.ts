@@ -186,10 +186,10 @@ const LEGACY_DATE_TIME: Json = {
 
 /** The problem answer of a status: the problem schema with that status and its type URN. */
 function problemResponse(status: number): Json {
-  const kind = status >= 500 ? { kind: 'internal', title: 'Internal error' } : kindOfStatus(status);
+  const kind = status === 500 ? { kind: 'internal', title: 'Internal error' } : kindOfStatus(status);
   return {
     description: `${kind.title} (\`${problemType(kind.kind as never)}\`)`,
-    ...(status === 429
+    ...(status === 429 || status === 503
       ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'string' } } } }
       : {}),
     content: {
@@ -255,6 +255,7 @@ function operation(route: RouteDef, schemas: Record<string, Json>): Json {
         : need(r.schema);
       content[r.mediaType ?? 'application/json'] = { schema };
     } else if (r.mediaType) content[r.mediaType] = { schema: { type: 'string' } };
+    if (r.csv) content['text/csv'] = { schema: { type: 'string', description: 'The same rows as CSV (RFC 4180), header row first.' } };
     responses[status] = {
       description: r.description,
       ...(Object.keys(headers).length ? { headers } : {}),
@@ -262,7 +263,7 @@ function operation(route: RouteDef, schemas: Record<string, Json>): Json {
     };
   }
   const keyed = route.roles.length > 0;
-  const problems = new Set([400, ...(keyed ? [401, 403] : []), ...(api.problems ?? []), 500]);
+  const problems = new Set([400, ...(keyed ? [401, 403] : []), ...(api.problems ?? []), 500, 503]);
   for (const status of [...problems].sort()) responses[status] = problemResponse(status);
 
   let requestBody: Json | undefined;
@@ -297,7 +298,9 @@ function operation(route: RouteDef, schemas: Record<string, Json>): Json {
             },
           ],
         }
-      : need(b.schema);
+      : b.single
+        ? { anyOf: [need(b.schema), { description: 'The older form: one PascalCase document.', ...need(`Legacy${b.schema}`) }] }
+        : need(b.schema);
     // A fixture holding one document is sent in the envelope.
     const asBody = (value: unknown) =>
       b.documents && typeof value === 'object' && value !== null && !Array.isArray(value) && !(b.documents.envelope in value)

@@ -1,18 +1,29 @@
 /**
  * Consumption (production reports): what work records say was dispensed, kept as aggregates so
- * that a report reads months × products items, never the records.
+ * that a report reads periods × products items, never the records.
  *
- * Granularity: 15-minute UTC slots. Every IANA zone's offset today is a multiple of 15 minutes,
- * so every local day (DST days included, 23 or 25 hours) is a whole number of slots and a
- * report by day in any zone is exact. Slots are held in one item per product (and unit) per
- * UTC month, one attribute pair per slot that has data (`q{DD}{SS}` sum, `n{DD}{SS}` records),
- * and per order per UTC month with the product's hash appended. A record adds to its items in
- * the transaction that creates it, so it counts exactly once.
+ * Resolution: 15-minute UTC slots. Every IANA zone's offset is a multiple of 15 minutes, so
+ * every local day (DST days included, 23 or 25 hours) is a whole number of slots and a report
+ * by day in any zone is exact. Three roll-up levels keep a long report cheap; a record adds to
+ * each level of its product (and of its order) in the transaction that creates it, so it
+ * counts exactly once, at every level:
+ *
+ *   level  item per             one attribute pair per   kinds            used for
+ *   D      UTC year             UTC day   (`q{MMDD}`)    products         whole UTC days of a range
+ *   M      UTC month            UTC day   (`q{DD}`)      orders           whole UTC days of a range
+ *   H      UTC month            UTC hour  (`q{DDHH}`)    products         whole hours (local days in whole-hour zones)
+ *   S      UTC month            15-min slot (`q{DDSS}`)  products, orders the quarter hours that are left
+ *
+ * (`q…` the exact sum, `n…` the number of records; order items append `_{product hash}`.)
+ * Orders keep day totals per month, not per year (a week's report then reads only the orders
+ * active in its months), and no hours: one level fewer keeps a request's transaction within
+ * DynamoDB's 100 actions. A report splits [from, to) (or each local day of
+ * it) into the coarsest pieces that fit, and reads only the items of those pieces' periods.
  */
 import { createHash } from 'node:crypto';
 import { addDecimal, type Decimal, formatDecimal, parseDecimal, ZERO } from './decimal.ts';
 import { invalidInput } from './errors.ts';
-import { parseClientTime } from './time.ts';
+import { canonicalTimeZone, parseClientTime, wallClockMs } from './time.ts';
 import type { WorkRecordDocument } from './work-records.ts';
 
 export const SLOT_MS = 15 * 60_000;
@@ -26,7 +37,9 @@ export interface Ref {
 /** What one request adds to one aggregate item. */
 export interface AggregateDelta {
   kind: 'product' | 'order';
-  month: string;
+  level: Level;
+  /** The item's period: a UTC year (`YYYY`) for level D, a UTC month (`YYYY-MM`) for the others. */
+  period: string;
   hash: string;
   /** Attributes set once (descriptions of what is counted), as text. */
   refs: Record<string, string>;
@@ -51,18 +64,45 @@ export function recordTime(record: WorkRecordDocument): number | null {
   return null;
 }
 
-/** The UTC month and the slot attribute suffix (`DDSS`) of an instant. */
-export function slotOf(ms: number): { month: string; slot: string } {
+export type Level = 'D' | 'M' | 'H' | 'S';
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** What one attribute of a level covers, in ms. */
+const UNIT_MS: Record<Level, number> = { D: DAY_MS, M: DAY_MS, H: HOUR_MS, S: SLOT_MS };
+/** Levels each kind keeps, coarsest first. */
+export const LEVELS: Record<'product' | 'order', readonly Level[]> = { product: ['D', 'H', 'S'], order: ['M', 'S'] };
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** The item period (`YYYY` for D, `YYYY-MM` otherwise) and attribute position of an instant at a level. */
+export function positionOf(level: Level, ms: number): { period: string; pos: string } {
   const iso = new Date(ms).toISOString();
   const d = new Date(ms);
-  const slot = Math.floor((d.getUTCHours() * 60 + d.getUTCMinutes()) / 15);
-  return { month: iso.slice(0, 7), slot: `${iso.slice(8, 10)}${String(slot).padStart(2, '0')}` };
+  if (level === 'D') return { period: iso.slice(0, 4), pos: iso.slice(5, 7) + iso.slice(8, 10) };
+  if (level === 'M') return { period: iso.slice(0, 7), pos: iso.slice(8, 10) };
+  const sub = level === 'H' ? d.getUTCHours() : Math.floor((d.getUTCHours() * 60 + d.getUTCMinutes()) / 15);
+  return { period: iso.slice(0, 7), pos: iso.slice(8, 10) + pad2(sub) };
 }
 
-/** The instant a slot starts, from its month and `DDSS`. */
-export function slotStart(month: string, slot: string): number {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  return Date.UTC(y, m - 1, Number(slot.slice(0, 2))) + Number(slot.slice(2, 4)) * SLOT_MS;
+/** The instant an attribute's interval starts, from its item's period and its position. */
+export function positionStart(level: Level, period: string, pos: string): number {
+  const year = Number(period.slice(0, 4));
+  if (level === 'D') return Date.UTC(year, Number(pos.slice(0, 2)) - 1, Number(pos.slice(2, 4)));
+  const day = Date.UTC(year, Number(period.slice(5, 7)) - 1, Number(pos.slice(0, 2)));
+  if (level === 'M') return day;
+  return day + Number(pos.slice(2, 4)) * UNIT_MS[level];
+}
+
+/** The periods of a level from one instant to another (inclusive), in order. */
+function periodsBetween(level: Level, from: number, last: number): string[] {
+  const out: string[] = [];
+  const d = new Date(Date.UTC(new Date(from).getUTCFullYear(), level === 'D' ? 0 : new Date(from).getUTCMonth(), 1));
+  while (d.getTime() <= last) {
+    out.push(level === 'D' ? String(d.getUTCFullYear()) : d.toISOString().slice(0, 7));
+    if (level === 'D') d.setUTCFullYear(d.getUTCFullYear() + 1);
+    else d.setUTCMonth(d.getUTCMonth() + 1);
+  }
+  return out;
 }
 
 interface ProductLike {
@@ -76,11 +116,11 @@ interface ProductLike {
  */
 export function consumptionDeltas(records: readonly WorkRecordDocument[]): AggregateDelta[] {
   const items = new Map<string, AggregateDelta>();
-  const item = (kind: AggregateDelta['kind'], month: string, hash: string) => {
-    const id = `${kind}#${month}#${hash}`;
+  const item = (kind: AggregateDelta['kind'], level: Level, period: string, hash: string) => {
+    const id = `${kind}#${level}#${period}#${hash}`;
     let found = items.get(id);
     if (!found) {
-      found = { kind, month, hash, refs: {}, adds: new Map() };
+      found = { kind, level, period, hash, refs: {}, adds: new Map() };
       items.set(id, found);
     }
     return found;
@@ -91,10 +131,8 @@ export function consumptionDeltas(records: readonly WorkRecordDocument[]): Aggre
   for (const record of records) {
     const time = recordTime(record);
     if (time === null) continue;
-    const { month, slot } = slotOf(time);
     const order = { agency: record.workOrderIdentifier.agency, number: record.workOrderIdentifier.number };
-    const orderItem = item('order', month, hashOf([order.agency, order.number]));
-    orderItem.refs.order = JSON.stringify(order);
+    const orderHash = hashOf([order.agency, order.number]);
     for (const group of (record.productGroup ?? []) as { product: ProductLike[] }[]) {
       for (const product of group.product) {
         const ref = refOf(product.identifier);
@@ -102,14 +140,22 @@ export function consumptionDeltas(records: readonly WorkRecordDocument[]): Aggre
         if (!ref || !actual) continue;
         const h = hashOf([ref.agency, ref.number, actual.uom]);
         const value = parseDecimal(actual.value);
-        const productItem = item('product', month, h);
-        productItem.refs.product = JSON.stringify(ref);
-        productItem.refs.uom = actual.uom;
-        add(productItem, `q${slot}`, value);
-        add(productItem, `n${slot}`, one);
-        orderItem.refs[`p_${h}`] = JSON.stringify({ product: ref, uom: actual.uom });
-        add(orderItem, `q${slot}_${h}`, value);
-        add(orderItem, `n${slot}_${h}`, one);
+        for (const level of LEVELS.product) {
+          const { period, pos } = positionOf(level, time);
+          const productItem = item('product', level, period, h);
+          productItem.refs.product = JSON.stringify(ref);
+          productItem.refs.uom = actual.uom;
+          add(productItem, `q${pos}`, value);
+          add(productItem, `n${pos}`, one);
+        }
+        for (const level of LEVELS.order) {
+          const { period, pos } = positionOf(level, time);
+          const orderItem = item('order', level, period, orderHash);
+          orderItem.refs.order = JSON.stringify(order);
+          orderItem.refs[`p_${h}`] = JSON.stringify({ product: ref, uom: actual.uom });
+          add(orderItem, `q${pos}_${h}`, value);
+          add(orderItem, `n${pos}_${h}`, one);
+        }
       }
     }
   }
@@ -127,46 +173,9 @@ export interface ConsumptionQuery {
 
 const bad = (name: string, message: string, detail: string) => invalidInput(detail, [{ path: `/queryStringParameters/${name}`, message }]);
 
-/** A formatter of local dates in `tz` (throws RangeError for an unknown zone). */
-const dateFormatters = new Map<string, Intl.DateTimeFormat>();
-function dateFormatter(tz: string): Intl.DateTimeFormat {
-  let f = dateFormatters.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', {
-      timeZone: tz,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    dateFormatters.set(tz, f);
-  }
-  return f;
-}
-
-/** The local wall time of an instant in `tz`, as if it were UTC (epoch ms). */
-function wallTime(ms: number, tz: string): number {
-  const parts = Object.fromEntries(
-    dateFormatter(tz)
-      .formatToParts(ms)
-      .map((p) => [p.type, p.value]),
-  );
-  return Date.UTC(
-    Number(parts.year),
-    Number(parts.month) - 1,
-    Number(parts.day),
-    Number(parts.hour),
-    Number(parts.minute),
-    Number(parts.second),
-  );
-}
-
 /** The local date (YYYY-MM-DD) of an instant in `tz`. */
 export function localDate(ms: number, tz: string): string {
-  return new Date(wallTime(ms, tz)).toISOString().slice(0, 10);
+  return new Date(wallClockMs(tz, ms)).toISOString().slice(0, 10);
 }
 
 /** The first instant of local date `date` in `tz` (midnight, or the day's first instant where midnight is skipped). */
@@ -174,7 +183,7 @@ export function startOfLocalDay(date: string, tz: string): number {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
   const wall = Date.UTC(y, m - 1, d);
   let t = wall;
-  for (let i = 0; i < 3; i++) t = wall - (wallTime(t, tz) - t);
+  for (let i = 0; i < 3; i++) t = wall - (wallClockMs(tz, t) - t);
   // Where a DST change skips midnight, the day starts at the first instant that is on that date.
   while (localDate(t - SLOT_MS, tz) === date) t -= SLOT_MS;
   while (localDate(t, tz) < date) t += SLOT_MS;
@@ -185,11 +194,9 @@ const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Reads from, to, groupBy and tz: a 400 naming the parameter on anything wrong. */
 export function parseConsumptionQuery(q: Record<string, string | undefined>): ConsumptionQuery {
-  const tz = q.tz ?? 'UTC';
-  try {
-    dateFormatter(tz);
-  } catch {
-    throw bad('tz', 'not an IANA time zone', `tz must be an IANA time zone such as Europe/Berlin or America/Chicago; ${tz} is not one.`);
+  const tz = canonicalTimeZone(q.tz ?? 'UTC');
+  if (tz === null) {
+    throw bad('tz', 'not an IANA time zone', `tz must be an IANA time zone such as Europe/Berlin or America/Chicago; ${q.tz} is not one.`);
   }
   const groupBy = (q.groupBy ?? 'product') as GroupBy;
   if (!['product', 'day', 'order'].includes(groupBy))
@@ -219,15 +226,77 @@ export function parseConsumptionQuery(q: Record<string, string | undefined>): Co
   return { from, to, groupBy, tz };
 }
 
-/** The UTC months whose items a report over [from, to) reads. */
-export function monthsOf(from: number, to: number): { first: string; last: string } {
-  return { first: new Date(from).toISOString().slice(0, 7), last: new Date(to - 1).toISOString().slice(0, 7) };
+/** One stretch of a report that one level answers: [start, end), inside one local day when grouped by day. */
+interface Piece {
+  start: number;
+  end: number;
+  day?: string;
 }
 
-/** An aggregate item as read: its month and its attributes, numbers as exact text. */
+/** Splits [a, b) into the coarsest pieces the levels hold: whole UTC days, then whole hours, then slots. */
+function split(a: number, b: number, levels: readonly Level[], day: string | undefined, into: Record<Level, Piece[]>): void {
+  if (a >= b) return;
+  const [level, ...finer] = levels;
+  if (!level) return;
+  const unit = UNIT_MS[level];
+  const lo = Math.ceil(a / unit) * unit;
+  const hi = Math.floor(b / unit) * unit;
+  if (finer.length === 0 || lo >= hi) {
+    if (finer.length === 0) into[level].push({ start: a, end: b, day });
+    else split(a, b, finer, day, into);
+    return;
+  }
+  split(a, lo, finer, day, into);
+  into[level].push({ start: lo, end: hi, day });
+  split(hi, b, finer, day, into);
+}
+
+/** An item range to read: one kind and level, periods first..last (inclusive). */
+export interface AggregateRead {
+  kind: 'product' | 'order';
+  level: Level;
+  first: string;
+  last: string;
+}
+
+export interface ReportPlan {
+  reads: AggregateRead[];
+  pieces: Record<Level, Piece[]>;
+}
+
+/** What a report reads: the pieces of its range per level, and the item ranges that hold them. */
+export function reportPlan(query: ConsumptionQuery): ReportPlan {
+  const kind = query.groupBy === 'order' ? 'order' : 'product';
+  const levels = LEVELS[kind];
+  const pieces: Record<Level, Piece[]> = { D: [], M: [], H: [], S: [] };
+  if (query.groupBy === 'day') {
+    let date = localDate(query.from, query.tz);
+    let start = query.from;
+    while (start < query.to) {
+      const next = nextLocalDate(date);
+      const end = Math.min(startOfLocalDay(next, query.tz), query.to);
+      split(start, end, levels, date, pieces);
+      date = next;
+      start = end;
+    }
+  } else split(query.from, query.to, levels, undefined, pieces);
+  // One read per period the pieces touch: the store runs them side by side (one Query each).
+  const reads: AggregateRead[] = [];
+  for (const level of levels) {
+    const periods = new Set<string>();
+    for (const p of pieces[level]) for (const period of periodsBetween(level, p.start, p.end - 1)) periods.add(period);
+    for (const period of [...periods].sort()) reads.push({ kind, level, first: period, last: period });
+  }
+  return { reads, pieces };
+}
+
+const nextLocalDate = (date: string): string => new Date(Date.parse(`${date}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
+
+/** An aggregate item as read: its level and period and its attributes, numbers as exact text. */
 export interface AggregateItem {
   kind: 'product' | 'order';
-  month: string;
+  level: Level;
+  period: string;
   attributes: Record<string, string>;
 }
 
@@ -239,20 +308,28 @@ export interface ConsumptionRow {
   records: number;
 }
 
-const SLOT_ATTRIBUTE = /^([qn])(\d{4})(?:_([0-9a-f]{16}))?$/;
+const SLOT_ATTRIBUTE = /^([qn])(\d{4}|\d{2})(?:_([0-9a-f]{16}))?$/;
 
-/** The report's rows from the items of its months: slots inside [from, to) summed per group, exactly. */
-export function consumptionRows(items: readonly AggregateItem[], query: ConsumptionQuery): ConsumptionRow[] {
+/** The piece an attribute's interval lies in, or null (binary search over sorted, disjoint pieces). */
+function pieceOf(pieces: readonly Piece[], start: number, end: number): Piece | null {
+  let lo = 0;
+  let hi = pieces.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const p = pieces[mid]!;
+    if (start < p.start) hi = mid - 1;
+    else if (start >= p.end) lo = mid + 1;
+    else return end <= p.end ? p : null;
+  }
+  return null;
+}
+
+/** The report's rows from the items its plan read: attributes inside the plan's pieces summed per group, exactly. */
+export function consumptionRows(items: readonly AggregateItem[], plan: ReportPlan): ConsumptionRow[] {
   const rows = new Map<string, { row: Omit<ConsumptionRow, 'quantity' | 'records'> & { uom: string }; sum: Decimal; records: number }>();
-  const days = new Map<number, string>();
-  const dayOf = (t: number) => {
-    let d = days.get(t);
-    if (d === undefined) {
-      d = localDate(t, query.tz);
-      days.set(t, d);
-    }
-    return d;
-  };
+  const sorted = Object.fromEntries(
+    Object.entries(plan.pieces).map(([level, pieces]) => [level, [...pieces].sort((a, b) => a.start - b.start)]),
+  ) as Record<Level, Piece[]>;
   for (const item of items) {
     const a = item.attributes;
     // What the item counts, parsed once per item (per product hash for order items).
@@ -270,16 +347,19 @@ export function consumptionRows(items: readonly AggregateItem[], query: Consumpt
       return described.get(id)!;
     };
     const workOrder = item.kind === 'order' ? (JSON.parse(a.order!) as { agency: string; number: string }) : undefined;
+    const pieces = sorted[item.level];
+    const unit = UNIT_MS[item.level];
     for (const [name, value] of Object.entries(a)) {
       const m = SLOT_ATTRIBUTE.exec(name);
       if (!m) continue;
-      const [, kind, slot, h] = m as unknown as [string, 'q' | 'n', string, string | undefined];
-      const t = slotStart(item.month, slot);
-      if (t < query.from || t >= query.to) continue;
+      const [, kind, pos, h] = m as unknown as [string, 'q' | 'n', string, string | undefined];
+      const t = positionStart(item.level, item.period, pos);
+      const piece = pieceOf(pieces, t, t + unit);
+      if (piece === null) continue;
       const what = describe(item.kind === 'product' ? undefined : h);
       if (what === null) continue;
       const { product, uom } = what;
-      const day = query.groupBy === 'day' ? dayOf(t) : undefined;
+      const day = piece.day;
       const key = JSON.stringify([day ?? '', workOrder?.agency ?? '', workOrder?.number ?? '', product.agency, product.number, uom]);
       let entry = rows.get(key);
       if (!entry) {

@@ -9,7 +9,7 @@ export interface ErrorItem {
   message: string;
 }
 
-/** The kinds of failure the contract distinguishes (mapped to 4xx in shared/problem.ts). */
+/** The kinds of failure the contract distinguishes (mapped to 4xx, or 503 for `unavailable`, in shared/problem.ts). */
 export type ErrorKind =
   | 'invalid-input'
   | 'unauthenticated'
@@ -19,7 +19,9 @@ export type ErrorKind =
   | 'conflict'
   | 'too-large'
   | 'unsupported-media-type'
-  | 'throttled';
+  | 'throttled'
+  /** A part of the hub is not ready yet (an index still building after an upgrade): retry later. */
+  | 'unavailable';
 
 /** Base class: a failure the client can act on, with an optional list of located errors. */
 export class HubError extends Error {

@@ -70,13 +70,17 @@ function formatter(zone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** The zone's offset from UTC at an instant, in whole minutes (the wall clock there minus UTC). */
-export function zoneOffsetMinutes(zone: string, epochMs: number): number {
+/** The wall clock of `zone` at an instant, to the second, written as if it were UTC (epoch ms). */
+export function wallClockMs(zone: string, epochMs: number): number {
   const parts: Record<string, number> = {};
   for (const p of formatter(zone).formatToParts(new Date(epochMs))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+  return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+}
+
+/** The zone's offset from UTC at an instant, in whole minutes (the wall clock there minus UTC). */
+export function zoneOffsetMinutes(zone: string, epochMs: number): number {
   const whole = Math.floor(epochMs / 1000) * 1000;
-  return Math.round((wall - whole) / 60_000);
+  return Math.round((wallClockMs(zone, epochMs) - whole) / 60_000);
 }
 
 /**

@@ -22,6 +22,7 @@ export const PROBLEM_KINDS: Readonly<Record<ErrorKind, { status: number; title: 
   'too-large': { status: 413, title: 'Request too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   throttled: { status: 429, title: 'Too many requests' },
+  unavailable: { status: 503, title: 'Not available yet' },
 };
 
 /** Problem type URIs: stable names a client can switch on. */
@@ -47,6 +48,8 @@ export function problemResponse(problem: Problem, headers: Record<string, string
       'content-type': 'application/problem+json',
       // A throttled client should back off; one second is what the SDK's first retry waits too.
       ...(problem.status === 429 ? { 'retry-after': '1' } : {}),
+      // Not ready yet (an index building after an upgrade takes minutes).
+      ...(problem.status === 503 ? { 'retry-after': '60' } : {}),
       ...headers,
     },
     body: JSON.stringify(problem),
@@ -97,6 +100,10 @@ const STORAGE: Record<StorageFailure, { kind: ErrorKind; detail: (message: strin
   },
   'too-many-writes': { kind: 'too-large', detail: (m) => `${m} Send fewer documents per request; nothing was applied.` },
   throttled: { kind: 'throttled', detail: () => 'The hub is busy; nothing was applied. Retry after the time in Retry-After.' },
+  'index-building': {
+    kind: 'unavailable',
+    detail: () => 'This search is not available yet: its index is still being built after an upgrade. Retry in a few minutes.',
+  },
 };
 
 /** Shape of the errors middy's middlewares throw (http-errors with a `cause`). */
@@ -118,6 +125,14 @@ export function toHubError(error: unknown): HubError | null {
   if (error instanceof StorageError) {
     const { kind, detail } = STORAGE[error.failure];
     return new HubError(kind, detail(error.message));
+  }
+  // The handler ran out of its time (middy ends it before Lambda would): a report asked for too
+  // much, or storage was slow. Not the client's fault, but nothing it should read as a crash.
+  if ((error as Error | null)?.name === 'TimeoutError' && (error as MiddyHttpError).cause?.package === '@middy/core') {
+    return new HubError(
+      'unavailable',
+      'The request took longer than the hub allows. Retrying is safe (a document already applied answers "unchanged"); for a report, ask for a shorter range.',
+    );
   }
   if (!isMiddyError(error)) return null;
   const pkg = error.cause?.package;

@@ -4,7 +4,7 @@
  * (exact decimals, 38 digits), written and read as decimal text, never as JS floats.
  */
 import { NumberValue, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { AggregateDelta, AggregateItem } from '../domain/consumption.ts';
+import type { AggregateDelta, AggregateItem, AggregateRead, Level } from '../domain/consumption.ts';
 import { formatDecimal } from '../domain/decimal.ts';
 import { dynamoExactClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
@@ -17,9 +17,9 @@ type Item = Record<string, unknown>;
 /** One Update per aggregate item: descriptions set once, sums and counts added (creating the item on first use). */
 export function aggregateUpdates(facilityId: string, deltas: readonly AggregateDelta[]): TransactItem[] {
   return deltas.map((delta) => {
-    const names: Record<string, string> = { '#kind': 'kind', '#month': 'month' };
-    const values: Record<string, unknown> = { ':kind': `consumption-${delta.kind}`, ':month': delta.month };
-    const sets = ['#kind = :kind', '#month = :month'];
+    const names: Record<string, string> = { '#kind': 'kind', '#level': 'level', '#period': 'period' };
+    const values: Record<string, unknown> = { ':kind': `consumption-${delta.kind}`, ':level': delta.level, ':period': delta.period };
+    const sets = ['#kind = :kind', '#level = :level', '#period = :period'];
     Object.entries(delta.refs).forEach(([name, text], i) => {
       names[`#r${i}`] = name;
       values[`:r${i}`] = text;
@@ -35,7 +35,7 @@ export function aggregateUpdates(facilityId: string, deltas: readonly AggregateD
         TableName: config().tableName,
         Key: {
           [TABLE.partitionKey]: consumptionPk(facilityId),
-          [TABLE.sortKey]: consumptionSk(delta.kind, delta.month, delta.hash),
+          [TABLE.sortKey]: consumptionSk(delta.kind, delta.level, delta.period, delta.hash),
         },
         UpdateExpression: `SET ${sets.join(', ')} ADD ${adds.join(', ')}`,
         ExpressionAttributeNames: names,
@@ -45,9 +45,25 @@ export function aggregateUpdates(facilityId: string, deltas: readonly AggregateD
   });
 }
 
-/** Every aggregate item of one kind in the months first..last (inclusive), numbers as exact text. */
-export async function readAggregates(facilityId: string, kind: 'product' | 'order', first: string, last: string): Promise<AggregateItem[]> {
-  const [lo, hi] = consumptionRange(kind, first, last);
+/** Queries of one report in flight at once. */
+const READ_CONCURRENCY = 8;
+
+/** The aggregate items of these ranges (up to READ_CONCURRENCY Queries at a time), numbers as exact text. */
+export async function readAggregates(facilityId: string, reads: readonly AggregateRead[]): Promise<AggregateItem[]> {
+  const parts: AggregateItem[][] = new Array(reads.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < reads.length) {
+      const i = next++;
+      parts[i] = await readRange(facilityId, reads[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, reads.length) }, worker));
+  return parts.flat();
+}
+
+async function readRange(facilityId: string, { kind, level, first, last }: AggregateRead): Promise<AggregateItem[]> {
+  const [lo, hi] = consumptionRange(kind, level, first, last);
   const out: AggregateItem[] = [];
   let ExclusiveStartKey: Item | undefined;
   do {
@@ -61,7 +77,7 @@ export async function readAggregates(facilityId: string, kind: 'product' | 'orde
       }),
     );
     for (const item of page.Items ?? []) {
-      out.push({ kind, month: item.month as string, attributes: item as Record<string, string> });
+      out.push({ kind, level: item.level as Level, period: item.period as string, attributes: item as Record<string, string> });
     }
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);

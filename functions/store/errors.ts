@@ -11,7 +11,9 @@ export type StorageFailure =
   /** One atomic write would need more actions than a DynamoDB transaction carries. */
   | 'too-many-writes'
   /** DynamoDB or S3 kept throttling after the SDK's own retries. */
-  | 'throttled';
+  | 'throttled'
+  /** A Query named an index the table does not have yet (added by an upgrade, still building on AWS). */
+  | 'index-building';
 
 export class StorageError extends Error {
   readonly failure: StorageFailure;
@@ -53,4 +55,13 @@ export function throttlingAsStorageError<A, R>(next: (args: A) => Promise<R>): (
       throw e;
     }
   };
+}
+
+/** A Query on an index the table does not have (yet): DynamoDB's ValidationException says so. */
+export function asIndexBuilding(error: unknown, index: string): never {
+  const e = error as { name?: string; message?: string } | null;
+  if (e?.name === 'ValidationException' && /index/i.test(e.message ?? '')) {
+    throw new StorageError('index-building', `index ${index} is not available: ${e.message}`);
+  }
+  throw error;
 }

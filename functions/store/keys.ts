@@ -9,7 +9,8 @@
  *                   (orders also)                                      gsi3pk FAC#{facility}#ORDERS#{status}
  *                                                                      gsi3sk {modifiedAt}#{agency}#{number}   gsi4sk {createdAt}#{agency}#{number}
  *   document        pk FAC#{facility}   sk DOC#{documentId}
- *   consumption     pk FAC#{facility}#CONSUMPTION   sk P#{YYYY-MM}#{hash(product, uom)} | O#{YYYY-MM}#{hash(order)}
+ *   consumption     pk FAC#{facility}#CONSUMPTION   sk P#{level}#{period}#{hash(product, uom)} | O#{level}#{period}#{hash(order)}
+ *                   (level D: period YYYY; H and S: period YYYY-MM)
  * S3 objects: documents/{facility}/{documentId} (attached), uploads/{facility}/{documentId} (direct uploads, pending)
  *   API key         pk KEY#{keyId}      sk KEY                         gsi1pk KEYS                    gsi1sk {createdAt}#{keyId}
  *   poll watermark  pk KEY#{keyId}      sk WM#{stream}#{facility}
@@ -30,6 +31,7 @@
  * DynamoDB's ValidationException and a 500.
  */
 
+import type { Level } from '../domain/consumption.ts';
 import { invalidInput } from '../domain/errors.ts';
 
 /** DynamoDB's key size limits, in bytes of UTF-8. */
@@ -123,11 +125,11 @@ export const ordersByStatusPk = (facilityId: string, status: string): string => 
 
 /** Partition of a facility's consumption aggregates (store/consumption-store.ts). */
 export const consumptionPk = (facilityId: string): string => pk(`FAC#${facilityId}#CONSUMPTION`);
-/** One aggregate item: per product and unit (P) or per order (O), per UTC month; the hash names what is counted. */
-export const consumptionSk = (kind: 'product' | 'order', month: string, hash: string): string =>
-  sk(`${kind === 'product' ? 'P' : 'O'}#${month}#${hash}`);
-/** Bounds of the items of one kind over a range of months (inclusive). */
-export const consumptionRange = (kind: 'product' | 'order', first: string, last: string): [string, string] => {
-  const prefix = kind === 'product' ? 'P' : 'O';
+/** One aggregate item: per product and unit (P) or per order (O), per level and period (domain/consumption.ts); the hash names what is counted. */
+export const consumptionSk = (kind: 'product' | 'order', level: Level, period: string, hash: string): string =>
+  sk(`${kind === 'product' ? 'P' : 'O'}#${level}#${period}#${hash}`);
+/** Bounds of the items of one kind and level over a range of periods (inclusive). */
+export const consumptionRange = (kind: 'product' | 'order', level: Level, first: string, last: string): [string, string] => {
+  const prefix = `${kind === 'product' ? 'P' : 'O'}#${level}`;
   return [`${prefix}#${first}#`, `${prefix}#${last}#~`];
 };

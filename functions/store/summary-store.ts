@@ -6,6 +6,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { PartitionPage, SummaryPartition } from '../domain/summaries.ts';
 import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
+import { asIndexBuilding } from './errors.ts';
 import { changesPk, ordersByStatusPk, recordsOfOrderPk } from './keys.ts';
 import { TABLE } from './table.ts';
 
@@ -31,20 +32,22 @@ export async function querySummaries(
   const items: { position: string; item: Item }[] = [];
   let ExclusiveStartKey: Item | undefined;
   do {
-    const page = await dynamoClient().send(
-      new QueryCommand({
-        TableName: config().tableName,
-        IndexName: index.name,
-        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
-        ProjectionExpression: [...SUMMARY_ATTRIBUTES, '#sk'].join(', '),
-        ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey, '#n': 'number', '#s': 'status' },
-        ExpressionAttributeValues: { ':pk': pk, ':lo': bounds.lo, ':hi': bounds.hi },
-        ScanIndexForward: false,
-        // One more than the page, and the cursor's own item, tell whether more remain.
-        Limit: limit + 2 - items.length,
-        ExclusiveStartKey,
-      }),
-    );
+    const page = await dynamoClient()
+      .send(
+        new QueryCommand({
+          TableName: config().tableName,
+          IndexName: index.name,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+          ProjectionExpression: [...SUMMARY_ATTRIBUTES, '#sk'].join(', '),
+          ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey, '#n': 'number', '#s': 'status' },
+          ExpressionAttributeValues: { ':pk': pk, ':lo': bounds.lo, ':hi': bounds.hi },
+          ScanIndexForward: false,
+          // One more than the page, and the cursor's own item, tell whether more remain.
+          Limit: limit + 2 - items.length,
+          ExclusiveStartKey,
+        }),
+      )
+      .catch((e: unknown) => asIndexBuilding(e, index.name));
     for (const item of page.Items ?? []) {
       const position = item[index.sortKey] as string;
       if (position !== bounds.exclude) items.push({ position, item });

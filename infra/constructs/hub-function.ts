@@ -13,6 +13,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { FUNCTION_TIMEOUT_SECONDS } from '../../functions/routes.ts';
 import { FUNCTIONS_DIR, nodejsBundling, PROJECT_ROOT } from './bundling.ts';
 
 export interface HubFunctionProps {
@@ -21,6 +22,8 @@ export interface HubFunctionProps {
   description: string;
   /** @default 512 */
   memorySize?: number;
+  /** Default FUNCTION_TIMEOUT_SECONDS (functions/routes.ts). */
+  timeoutSeconds?: number;
   environment: Record<string, string>;
   logRetention: RetentionDays;
   /**
@@ -28,8 +31,6 @@ export interface HubFunctionProps {
    * event function (functions/events.ts); it gets a dead-letter queue of its own (`deadLetters`).
    */
   invocation?: 'sync' | 'async';
-  /** @default 10 */
-  timeoutSeconds?: number;
 }
 
 /**
@@ -100,7 +101,7 @@ export class HubFunction extends Construct implements IGrantable {
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
-      timeout: Duration.seconds(props.timeoutSeconds ?? 10),
+      timeout: Duration.seconds(props.timeoutSeconds ?? FUNCTION_TIMEOUT_SECONDS),
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,

@@ -15,7 +15,7 @@ import type {
 } from 'aws-lambda';
 import { pointerToken } from '../../functions/domain/documents.ts';
 import type { ErrorItem } from '../../functions/domain/errors.ts';
-import { AUTHORIZER_ENTRY, ROUTES, type RouteDef } from '../../functions/routes.ts';
+import { AUTHORIZER_ENTRY, FUNCTION_TIMEOUT_SECONDS, ROUTES, type RouteDef } from '../../functions/routes.ts';
 import { LIMITS } from '../../functions/shared/config.ts';
 import type { HubEvent } from '../../functions/shared/middleware.ts';
 import { problemType } from '../../functions/shared/problem.ts';
@@ -142,8 +142,8 @@ function clientErrorProblem(err: NodeJS.ErrnoException & { rawPacket?: Buffer })
   };
 }
 
-function lambdaContext(functionName: string, requestId: string): Context {
-  const deadline = Date.now() + 10_000;
+function lambdaContext(functionName: string, requestId: string, timeoutSeconds = FUNCTION_TIMEOUT_SECONDS): Context {
+  const deadline = Date.now() + timeoutSeconds * 1000;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -385,7 +385,7 @@ export async function createGateway(log: (line: string) => void = () => undefine
       isBase64Encoded: body.length > 0 && bodyText === null,
     } as unknown as HubEvent;
 
-    const result = (await r.handler(event, lambdaContext(r.def.id, requestId))) as APIGatewayProxyStructuredResultV2;
+    const result = (await r.handler(event, lambdaContext(r.def.id, requestId, r.def.timeoutSeconds))) as APIGatewayProxyStructuredResultV2;
     const out = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
     res.writeHead(result.statusCode ?? 200, { ...(result.headers as Record<string, string>), 'x-request-id': requestId });
     res.end(out);

@@ -124,6 +124,7 @@ export class HubStack extends Stack {
       const fn = new HubFunction(this, id, {
         entry: route.entry,
         description: `${route.method} ${route.path}: ${route.summary}`,
+        ...('timeoutSeconds' in route ? { timeoutSeconds: route.timeoutSeconds } : {}),
         environment,
         logRetention,
       });

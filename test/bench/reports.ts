@@ -80,8 +80,14 @@ export async function seedConsumption(
       productGroup: [{ identifier: [], product: [product(i % products), product((i + 7) % products)] }],
     } as unknown as WorkRecordDocument;
     for (const d of consumptionDeltas([record])) {
-      const sk = consumptionSk(d.kind, d.month, d.hash);
-      const item = items.get(sk) ?? { pk: consumptionPk(facilityId), sk, kind: `consumption-${d.kind}`, month: d.month };
+      const sk = consumptionSk(d.kind, d.level, d.period, d.hash);
+      const item: Record<string, unknown> = items.get(sk) ?? {
+        pk: consumptionPk(facilityId),
+        sk,
+        kind: `consumption-${d.kind}`,
+        level: d.level,
+        period: d.period,
+      };
       for (const [k, v] of Object.entries(d.refs)) item[k] ??= v;
       for (const [k, v] of d.adds) item[k] = formatDecimal(addDecimal(parseDecimal((item[k] as string | undefined) ?? '0'), v));
       items.set(sk, item);

@@ -3,7 +3,7 @@
  * (DynamoDB Local in memory) on this machine; compare ratios, not absolute times: every
  * ratio is against a floor measured in the same run (test/bench/floor/), runs alternating.
  *
- * `npm run bench -- cold` (or `floor`, `poll`, `reports`, `soak`, `webhooks`) runs one part only.
+ * `npm run bench -- cold` (or `floor`, `poll`, `reports`, `consumption`, `soak`, `webhooks`) runs one part only.
  */
 import { loadavg } from 'node:os';
 import { startStack } from '../support/local-stack.ts';
@@ -22,7 +22,7 @@ console.log(
     .join(' ')}`,
 );
 
-if (part('floor') || part('poll') || part('reports')) {
+if (part('floor') || part('poll') || part('reports') || part('consumption')) {
   const stack = await startStack({ env: { POLL_SETTLE_MS: '100' } });
   try {
     console.log(`local stack at ${stack.baseUrl}`);
@@ -33,6 +33,7 @@ if (part('floor') || part('poll') || part('reports')) {
       await benchSummaries(stack);
       await benchConsumption(stack);
     }
+    if (only === 'consumption') await benchConsumption(stack);
   } finally {
     await stack.destroy();
   }

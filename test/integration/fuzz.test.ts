@@ -40,8 +40,9 @@ import { type SharedStack, sharedStack } from '../support/shared-stack.ts';
 const SEED = Number(process.env.FUZZ_SEED ?? 20260411);
 const BUDGET_MS = Number(process.env.FUZZ_BUDGET_MS ?? 45_000);
 const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS ?? 1000);
-/** The budget shared by the routes, POST routes (bodies to fuzz) twice as much as the others. */
-const weightOf = (def: RouteDef) => (def.method === 'POST' ? 2 : 1);
+/** The budget shared by the routes, routes with bodies to fuzz twice as much as the others. */
+const hasBody = (def: RouteDef) => def.method === 'POST' || def.method === 'PUT';
+const weightOf = (def: RouteDef) => (hasBody(def) ? 2 : 1);
 const routeBudgetMs = (def: RouteDef) => Math.floor((BUDGET_MS * weightOf(def)) / ROUTES.reduce((sum, r) => sum + weightOf(r), 0));
 
 const PREFIX = `FZ${process.pid}`;
@@ -187,6 +188,8 @@ interface Seeds {
   legacy: any[];
   /** Where the document's own identity is, to make some bodies new documents. */
   identity?: string;
+  /** The body is one document, not an envelope (PUT of one order). */
+  single?: true;
 }
 
 const SEEDS = {
@@ -206,6 +209,13 @@ const SEEDS = {
     path: /\/acknowledgeWorkOrderReceipt$/,
     canonical: fixtures('canonical', 'acknowledgement'),
     legacy: fixtures('legacy', 'acknowledgement'),
+  },
+  dispensingWorkOrderSingle: {
+    path: /\/dispensingWorkorders\/\{workOrderNumber\}$/,
+    canonical: fixtures('canonical', 'work-order'),
+    legacy: fixtures('legacy', 'work-order'),
+    identity: 'workOrderIdentifier',
+    single: true,
   },
   // Not an envelope: the body of a direct-upload request is one object.
   '': {
@@ -321,7 +331,7 @@ function mutate(body: unknown, m: Mutation): unknown {
   }
 }
 
-/** A JSON body for a POST route: documents of the route's kind (any kind for a route we have none for), enveloped, mutated. */
+/** A JSON body for a POST or PUT route: documents of the route's kind (any kind for a route we have none for), enveloped, mutated. */
 function bodyFor(def: RouteDef): fc.Arbitrary<{ text: string | Buffer; contentType?: string }> {
   const mine = Object.entries(SEEDS).filter(([, s]) => s.path.test(def.path));
   const families = mine.length > 0 ? mine : Object.entries(SEEDS);
@@ -344,7 +354,7 @@ function bodyFor(def: RouteDef): fc.Arbitrary<{ text: string | Buffer; contentTy
           }
         }
         if (shape === 'scalar') return scalar;
-        if (envelope === '') return shape === 'bare' ? docs : docs[0];
+        if (envelope === '' || ('single' in seeds && shape !== 'envelope')) return shape === 'bare' ? docs : docs[0];
         const pascal = envelope.charAt(0).toUpperCase() + envelope.slice(1);
         if (shape === 'bare') return docs;
         if (shape === 'pascal') return { [pascal]: docs };
@@ -505,6 +515,16 @@ const queryPart = (): fc.Arbitrary<string> =>
       cursor: sometimes(fc.oneof(encoded(fc.constantFrom(...(cursors.length ? cursors : ['x']))), encoded(nastyText)), 4),
       format: sometimes(encoded(fc.oneof(fc.constantFrom('legacy', 'legacy', 'canonical', 'legacy-numeric', 'LEGACY'), nastyText)), 3),
       agency: sometimes(encoded(fc.oneof(fc.constantFrom('AssignedBySender', 'AssignedByOriginator', HUB_AGENCY, 'Custom'), nastyText)), 3),
+      // Summaries and consumption reports.
+      status: sometimes(encoded(fc.oneof(fc.constantFrom('open', 'open,onHold', 'complete, cancelled', 'Open', 'open,,'), nastyText)), 4),
+      createdFrom: sometimes(encoded(timeText), 6),
+      modifiedFrom: sometimes(encoded(timeText), 5),
+      modifiedTo: sometimes(encoded(timeText), 6),
+      limit: sometimes(encoded(fc.oneof(fc.constantFrom('1', '100', '1000', '0', '1001', '-1', '1e2'), nastyText)), 4),
+      from: sometimes(encoded(fc.oneof(fc.constantFrom('2026-03-01', '2026-02-30', '2026-03-08T07:15:00Z'), timeText)), 1),
+      to: sometimes(encoded(fc.oneof(fc.constantFrom('2026-03-09', '2027-03-01', '2026-03-08T07:16:00Z'), timeText)), 1),
+      groupBy: sometimes(encoded(fc.oneof(fc.constantFrom('product', 'day', 'order', 'week'), nastyText)), 2),
+      tz: sometimes(encoded(fc.oneof(fc.constantFrom('UTC', 'America/Chicago', 'Asia/Kathmandu', 'Mars/Olympus'), nastyText)), 3),
       extraName: sometimes(fc.oneof(encoded(fc.string({ maxLength: 10 })), rawPart), 4),
       extraValue: fc.oneof(encoded(nastyText), rawPart),
       repeated: fc.oneof(
@@ -543,7 +563,7 @@ function requestFor(def: RouteDef): fc.Arbitrary<FuzzRequest> {
       key: fc.oneof(...keys.map((k) => ({ arbitrary: fc.constant(k), weight: k.role && roles.includes(k.role) ? 8 : 1 }))),
       parts: fc.tuple(...names.map(paramPart)),
       query: queryPart(),
-      body: def.method === 'POST' ? bodyFor(def) : fc.constant(undefined),
+      body: hasBody(def) ? bodyFor(def) : fc.constant(undefined),
     })
     .map(({ method, key, parts, query, body }) => {
       const params: Record<string, string | null> = {};

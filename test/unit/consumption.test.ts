@@ -4,11 +4,14 @@ import { describe, test } from 'vitest';
 import {
   type AggregateDelta,
   type AggregateItem,
+  type ConsumptionQuery,
   consumptionDeltas,
   consumptionRows,
   localDate,
   parseConsumptionQuery,
-  slotOf,
+  positionOf,
+  recordTime,
+  reportPlan,
   startOfLocalDay,
 } from '../../functions/domain/consumption.ts';
 import { formatDecimal, parseDecimal, sumDecimals } from '../../functions/domain/decimal.ts';
@@ -25,13 +28,22 @@ const record = (number: string, at: string, actual: [number, number], order = 'W
 /** Applies deltas as DynamoDB's ADD would, giving the items a report reads. */
 function apply(deltas: AggregateDelta[], into = new Map<string, AggregateItem>()): Map<string, AggregateItem> {
   for (const d of deltas) {
-    const id = `${d.kind}#${d.month}#${d.hash}`;
-    const item = into.get(id) ?? { kind: d.kind, month: d.month, attributes: {} };
+    const id = `${d.kind}#${d.level}#${d.period}#${d.hash}`;
+    const item: AggregateItem = into.get(id) ?? { kind: d.kind, level: d.level, period: d.period, attributes: {} };
     for (const [k, v] of Object.entries(d.refs)) item.attributes[k] ??= v;
     for (const [k, v] of d.adds) item.attributes[k] = sumDecimals([item.attributes[k] ?? '0', formatDecimal(v)]);
     into.set(id, item);
   }
   return into;
+}
+
+/** A report as the use case makes it: the plan's reads taken from the items, summed. */
+function report(items: readonly AggregateItem[], query: ConsumptionQuery) {
+  const plan = reportPlan(query);
+  const read = items.filter((i) =>
+    plan.reads.some((r) => r.kind === i.kind && r.level === i.level && r.first <= i.period && i.period <= r.last),
+  );
+  return consumptionRows(read, plan);
 }
 
 describe('decimals', () => {
@@ -45,9 +57,12 @@ describe('decimals', () => {
 });
 
 describe('slots and zones', () => {
-  test('15-minute UTC slots, addressed by month and DDSS', () => {
-    assert.deepEqual(slotOf(Date.parse('2026-03-29T01:14:59.999Z')), { month: '2026-03', slot: '2904' });
-    assert.deepEqual(slotOf(Date.parse('2026-03-31T23:45:00Z')), { month: '2026-03', slot: '3195' });
+  test('positions: 15-minute slots and hours by month, days by year', () => {
+    const t = Date.parse('2026-03-29T01:14:59.999Z');
+    assert.deepEqual(positionOf('S', t), { period: '2026-03', pos: '2904' });
+    assert.deepEqual(positionOf('H', t), { period: '2026-03', pos: '2901' });
+    assert.deepEqual(positionOf('D', t), { period: '2026', pos: '0329' });
+    assert.deepEqual(positionOf('S', Date.parse('2026-03-31T23:45:00Z')), { period: '2026-03', pos: '3195' });
   });
 
   test('local days are exact on DST changes and in quarter-hour zones', () => {
@@ -90,14 +105,11 @@ describe('aggregates', () => {
   test('a request touches each aggregate item once, however many records and products it holds', () => {
     const records = Array.from({ length: 50 }, (_, i) => record(`R-${i}`, '2026-04-02T10:00:00Z', [0.1, 0.2], `WO-${i % 2}`));
     const deltas = consumptionDeltas(records);
-    // Two products, two orders, one month: 2 product items and 2 order items.
-    assert.equal(deltas.length, 4);
+    // Two products at three levels, two orders at two levels, one day: 6 product items and 4 order items.
+    assert.equal(deltas.length, 10);
     const items = [...apply(deltas).values()];
     const q = parseConsumptionQuery({ from: '2026-04-01', to: '2026-05-01' });
-    const rows = consumptionRows(
-      items.filter((i) => i.kind === 'product'),
-      q,
-    );
+    const rows = report(items, q);
     assert.deepEqual(
       rows.map((r) => [r.product.number, r.quantity.value, r.records]),
       rows.map((r) => [r.product.number, r.product.number === rows[0]!.product.number ? '5' : '10', 50]),
@@ -115,11 +127,7 @@ describe('aggregates', () => {
         ]),
       ).values(),
     ];
-    const of = (kind: string) => items.filter((i) => i.kind === kind);
-    const byDay = consumptionRows(
-      of('product'),
-      parseConsumptionQuery({ from: '2026-03-28', to: '2026-03-31', tz: 'Europe/Berlin', groupBy: 'day' }),
-    );
+    const byDay = report(items, parseConsumptionQuery({ from: '2026-03-28', to: '2026-03-31', tz: 'Europe/Berlin', groupBy: 'day' }));
     const first = byDay.filter((r) => r.product.number === byDay[0]!.product.number);
     assert.deepEqual(
       first.map((r) => [r.day, r.quantity.value, r.records]),
@@ -129,10 +137,7 @@ describe('aggregates', () => {
         ['2026-03-30', '8', 1],
       ],
     );
-    const oneDay = consumptionRows(
-      of('order'),
-      parseConsumptionQuery({ from: '2026-03-29', to: '2026-03-30', tz: 'Europe/Berlin', groupBy: 'order' }),
-    );
+    const oneDay = report(items, parseConsumptionQuery({ from: '2026-03-29', to: '2026-03-30', tz: 'Europe/Berlin', groupBy: 'order' }));
     assert.deepEqual(
       oneDay.filter((r) => r.product.number === oneDay[0]!.product.number).map((r) => [r.workOrder?.number, r.quantity.value]),
       [
@@ -140,5 +145,67 @@ describe('aggregates', () => {
         ['WO-2', '4'],
       ],
     );
+  });
+});
+
+describe('roll-ups', () => {
+  // Record times over two years, on any minute; ranges and zones that cut days, hours and slots.
+  const start = Date.parse('2025-12-20T00:00:00Z');
+  const zones = ['UTC', 'America/Chicago', 'Europe/Berlin', 'Asia/Kathmandu', 'Australia/Adelaide', 'America/St_Johns'];
+  const records = Array.from({ length: 400 }, (_, i) =>
+    record(`R-${i}`, new Date(start + ((i * 7_919_000) % (40 * 86_400_000)) + (i % 60) * 60_000).toISOString(), [i / 10, 1], `WO-${i % 7}`),
+  );
+  const items = [...apply(consumptionDeltas(records)).values()];
+
+  /** The same report straight from the records: what every level must add up to. */
+  function bruteForce(query: ConsumptionQuery): Map<string, string> {
+    const sums = new Map<string, string[]>();
+    for (const r of records) {
+      const t = recordTime(r)!;
+      if (t < query.from || t >= query.to) continue;
+      const group = r.productGroup![0]!.product[0]!;
+      const key = [
+        query.groupBy === 'day' ? localDate(t, query.tz) : '',
+        query.groupBy === 'order' ? r.workOrderIdentifier.number : '',
+        group.identifier[0]!.number,
+      ].join('|');
+      sums.set(key, [...(sums.get(key) ?? []), String(group.actualQuantity!.value)]);
+    }
+    return new Map([...sums].map(([k, v]) => [k, `${sumDecimals(v)}/${v.length}`]));
+  }
+
+  test('every range, zone and grouping equals the sum of the records themselves', () => {
+    const firstProduct = records[0]!.productGroup![0]!.product[0]!.identifier[0]!.number;
+    let checked = 0;
+    for (const tz of zones) {
+      for (const [from, to] of [
+        ['2025-12-20', '2026-01-29'],
+        ['2025-12-31T23:45:00Z', '2026-01-01T00:15:00Z'],
+        ['2026-01-03T05:30:00Z', '2026-01-17T18:45:00Z'],
+        ['2025-12-21', '2025-12-22'],
+      ]) {
+        for (const groupBy of ['product', 'day', 'order']) {
+          const query = parseConsumptionQuery({ from: from!, to: to!, tz, groupBy });
+          const rows = report(items, query).filter((r) => r.product.number === firstProduct);
+          const got = new Map(
+            rows.map((r) => [[r.day ?? '', r.workOrder?.number ?? '', r.product.number].join('|'), `${r.quantity.value}/${r.records}`]),
+          );
+          assert.deepEqual(got, bruteForce(query), `${groupBy} ${from}..${to} in ${tz}`);
+          checked += got.size;
+        }
+      }
+    }
+    assert.ok(checked > 400, `compared ${checked} rows`);
+  });
+
+  test('a long report reads a few coarse items, not every slot', () => {
+    const year = reportPlan(parseConsumptionQuery({ from: '2025-01-01', to: '2026-01-01', tz: 'America/Chicago' }));
+    assert.deepEqual(
+      year.reads.map((r) => `${r.level} ${r.first}..${r.last}`),
+      ['D 2025..2025', 'H 2025-01..2025-01', 'H 2026-01..2026-01'],
+      'one day-totals item per product for the year, the hours of its two ends',
+    );
+    const byDay = reportPlan(parseConsumptionQuery({ from: '2025-01-01', to: '2026-01-01', tz: 'America/Chicago', groupBy: 'day' }));
+    assert.deepEqual(byDay.pieces.S, [], 'a whole-hour zone needs no slots');
   });
 });

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import validator from '@middy/validator';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import Ajv from 'ajv';
+import type { Context } from 'aws-lambda';
 import { describe, test } from 'vitest';
 import { conflict, type ErrorItem, type ErrorKind, HubError } from '../../functions/domain/errors.ts';
 import { ajvErrorItem, internalProblem, problemOf, problemResponse, problemType, toHubError } from '../../functions/shared/problem.ts';
@@ -170,6 +172,21 @@ describe('toHubError: everything else', () => {
 
     assert.equal(mapped.kind, 'invalid-input');
     assert.equal(mapped.message, 'Unknown API Gateway Payload format');
+  });
+
+  test("middy's own timeout (the handler ran out of time) is unavailable, a 503", async () => {
+    const slow = middy(async () => new Promise((resolve) => setTimeout(resolve, 1_000)), { timeoutEarlyInMillis: 50 });
+    const context = { getRemainingTimeInMillis: () => 80 } as unknown as Context;
+    const raised = await slow({}, context).then(
+      () => assert.fail('the slow handler answered'),
+      (e: unknown) => e,
+    );
+
+    const mapped = hubErrorOf(raised);
+
+    assert.equal(mapped.kind, 'unavailable');
+    assert.equal(problemOf(mapped).status, 503);
+    assert.equal(problemResponse(problemOf(mapped)).headers?.['retry-after'], '60');
   });
 
   test("another middleware's 5xx is null", () => {

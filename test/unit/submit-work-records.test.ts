@@ -279,8 +279,8 @@ describe('consumption aggregates in the records transaction', () => {
     assert.equal(fake.transactions.length, 1);
     const items = fake.transactions[0]!;
     const keys = updates(items).map((i) => `${i.Update!.Key!.pk}|${i.Update!.Key!.sk}`);
-    // Two products (one month) and five orders: seven aggregate items, each named once.
-    assert.equal(keys.length, 7);
+    // Two products (one month) at three levels and five orders at two: sixteen aggregate items, each once.
+    assert.equal(keys.length, 16);
     assert.equal(new Set(keys).size, keys.length);
     assert.equal(items.filter((i) => i.Put?.Item?.kind === 'record').length, 50);
   });

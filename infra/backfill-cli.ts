@@ -1,0 +1,39 @@
+/**
+ * `npm run backfill -- [--stack NAME] [--force]`: brings the items an earlier version wrote up to
+ * date (functions/store/backfill.ts): orders gain the summaries' index attributes, records are
+ * counted into the consumption aggregates, each exactly once. `npm start` runs it by itself;
+ * on AWS run it once after the deployment that adds the summaries indexes. Idempotent: a second
+ * run finds nothing to do (and skips the scan once a completed run is recorded, unless --force).
+ */
+import { parseArgs } from 'node:util';
+import { connect } from './connect.ts';
+
+const USAGE = 'usage: npm run backfill -- [--stack NAME] [--force]';
+
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { stack: { type: 'string' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const { release } = await connect(values.stack, 'backfill');
+  try {
+    const { backfill } = await import('../functions/store/backfill.ts');
+    const done = await backfill({ force: values.force === true });
+    console.log(`backfill: ${done.orders} orders and ${done.records} records brought up to date`);
+  } finally {
+    await release();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (e: Error) => {
+    console.error(`backfill: ${e.message || String(e)}`);
+    if (e.name === 'TypeError' && /option/i.test(e.message)) console.error(USAGE);
+    process.exit(1);
+  },
+);
