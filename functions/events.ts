@@ -15,8 +15,12 @@ export type EventTrigger =
    * after `maxRetries` a failing batch goes to the function's dead-letter queue.
    */
   | { kind: 'tableStream'; batchSize: number; maxRetries: number }
-  /** A timer: every `everyMinutes` minutes (EventBridge Scheduler on AWS, setInterval locally). */
-  | { kind: 'schedule'; everyMinutes: number };
+  /**
+   * A timer: every `everyMinutes` minutes (an EventBridge rule on AWS); locally every
+   * `localEverySeconds` when given (a run there makes one pass where the AWS run loops), else
+   * at the same rate. A local run still going when the timer fires again is not started twice.
+   */
+  | { kind: 'schedule'; everyMinutes: number; localEverySeconds?: number };
 
 export interface EventFunctionDef {
   /** Stable id: names the function and its construct. */
@@ -26,7 +30,26 @@ export interface EventFunctionDef {
   trigger: EventTrigger;
   access: RouteAccess | null;
   summary: string;
+  /** Lambda's time limit for one invocation. @default 10 */
+  timeoutSeconds?: number;
 }
 
-/** The hub's event functions. Push delivery (webhooks) will be the first. */
-export const EVENT_FUNCTIONS: readonly EventFunctionDef[] = [];
+/** The hub's event functions: push delivery (webhooks), a dispatcher on the stream and a sender on a timer. */
+export const EVENT_FUNCTIONS: readonly EventFunctionDef[] = [
+  {
+    id: 'webhookDispatch',
+    entry: 'jobs/webhook-dispatch.ts',
+    trigger: { kind: 'tableStream', batchSize: 100, maxRetries: 10 },
+    access: { table: 'readWrite' },
+    summary: 'push delivery: marks the subscriptions a change concerns due in the outbox',
+  },
+  {
+    id: 'webhookSend',
+    entry: 'jobs/webhook-send.ts',
+    trigger: { kind: 'schedule', everyMinutes: 1, localEverySeconds: 1 },
+    access: { table: 'readWrite', secrets: 'decrypt' },
+    // One run sends for 50 s (WEBHOOK_SEND_LOOP_MS), and its last attempts may take 10 s each.
+    timeoutSeconds: 90,
+    summary: 'push delivery: sends due deliveries, signed, with retries on the schedule',
+  },
+];

@@ -13,6 +13,8 @@ export type { Role };
 export interface RouteAccess {
   table: 'read' | 'readWrite';
   bucket?: 'read' | 'write' | 'readWrite';
+  /** Webhook signing secrets: seal new ones (encrypt) or open stored ones (decrypt) with the stack's KMS key. */
+  secrets?: 'encrypt' | 'decrypt';
 }
 
 export interface RouteDef {
@@ -103,6 +105,11 @@ export const PATH_PARAMS = {
     schema: { type: 'string', pattern: '^doc_[0-9a-f]{32}$' },
     example: 'doc_0123456789abcdef0123456789abcdef',
   },
+  subscriptionId: {
+    description: 'A webhook subscription id as the hub issued it (`sub_` and 24 hex digits).',
+    schema: { type: 'string', minLength: 1, maxLength: 64 },
+    example: 'sub_0123456789abcdef01234567',
+  },
 } as const;
 
 /** Query parameters, by name, with what the handlers accept. */
@@ -130,7 +137,7 @@ export const QUERY_PARAMS = {
     schema: { $ref: '#/components/schemas/AgencyCode' },
   },
   status: {
-    description: `Only orders in these hub statuses, comma-separated: ${ORDER_STATUSES.join(', ')}. Default: every status.`,
+    description: `Only rows in these statuses. Order summaries: hub statuses, comma-separated: ${ORDER_STATUSES.join(', ')} (default: every status). The delivery log: one of pending, delivered, failed.`,
     schema: { type: 'string', minLength: 1 },
     example: 'open,onHold',
   },
@@ -139,7 +146,7 @@ export const QUERY_PARAMS = {
   modifiedFrom: timeParam('Orders last changed at or after this time (ISO 8601 with a zone).'),
   modifiedTo: timeParam('Orders last changed before this time (exclusive).'),
   limit: {
-    description: 'Rows per page: 1 to 1000 (default 100).',
+    description: 'Rows per page: 1 to 1000 for order summaries (default 100), 1 to 100 for the delivery log (default 20).',
     schema: { type: 'string', pattern: '^\\d{1,4}$' },
     example: '100',
   },
@@ -184,6 +191,8 @@ function timeParam(description: string) {
 export type QueryParamName = keyof typeof QUERY_PARAMS;
 
 const FACILITY = '/facility/{facilityId}';
+const SUBSCRIPTION = `${FACILITY}/subscriptions/{subscriptionId}`;
+const BOTH_ROLES = ['pcs', 'erp'] as const;
 
 /**
  * The ERP's push and the poll of one master-data kind: the same shape for components,
@@ -564,6 +573,109 @@ export const ROUTES = [
       query: ['from', 'to', 'groupBy', 'tz'],
       responses: { 200: { description: 'The report.', schema: 'ConsumptionReport', csv: true } },
       problems: [429],
+    },
+  },
+  {
+    id: 'createSubscription',
+    method: 'POST',
+    path: `${FACILITY}/subscriptions`,
+    entry: 'http/create-subscription.ts',
+    roles: BOTH_ROLES,
+    access: { table: 'readWrite', secrets: 'encrypt' },
+    summary: 'register a webhook endpoint for one kind of document (push delivery)',
+    api: {
+      description:
+        'Deliveries are POSTed with Standard Webhooks signatures (`webhook-id`, `webhook-timestamp`, `webhook-signature`); the body is what a poll would answer. The secret is shown only in this answer. At most 10 subscriptions per key and facility.',
+      body: { schema: 'SubscriptionRequest' },
+      responses: { 201: { description: 'The subscription with its signing secret.', schema: 'CreatedSubscription' } },
+      problems: [409, 413, 415, 429],
+    },
+  },
+  {
+    id: 'listSubscriptions',
+    method: 'GET',
+    path: `${FACILITY}/subscriptions`,
+    entry: 'http/list-subscriptions.ts',
+    roles: BOTH_ROLES,
+    access: { table: 'read' },
+    summary: "this key's webhook subscriptions at the facility (an erp * key: all of them)",
+    api: { responses: { 200: { description: 'The subscriptions, without secrets.', schema: 'SubscriptionList' } }, problems: [429] },
+  },
+  {
+    id: 'getSubscription',
+    method: 'GET',
+    path: SUBSCRIPTION,
+    entry: 'http/get-subscription.ts',
+    roles: BOTH_ROLES,
+    access: { table: 'read' },
+    summary: 'one webhook subscription with its delivery state',
+    api: {
+      responses: { 200: { description: 'The subscription and its delivery state.', schema: 'SubscriptionState' } },
+      problems: [404, 429],
+    },
+  },
+  {
+    id: 'deleteSubscription',
+    method: 'DELETE',
+    path: SUBSCRIPTION,
+    entry: 'http/delete-subscription.ts',
+    roles: BOTH_ROLES,
+    access: { table: 'readWrite' },
+    summary: 'remove a webhook subscription',
+    api: { responses: { 204: { description: 'Removed; nothing more is delivered to it.' } }, problems: [404, 429] },
+  },
+  {
+    id: 'rotateSubscriptionSecret',
+    method: 'POST',
+    path: `${SUBSCRIPTION}/rotateSecret`,
+    entry: 'http/rotate-subscription-secret.ts',
+    roles: BOTH_ROLES,
+    access: { table: 'readWrite', secrets: 'encrypt' },
+    summary: 'a new signing secret; the old one keeps signing for 24 hours',
+    api: { responses: { 200: { description: 'The new secret (shown only here).', schema: 'SecretRotation' } }, problems: [404, 429] },
+  },
+  {
+    id: 'listDeliveries',
+    method: 'GET',
+    path: `${SUBSCRIPTION}/deliveries`,
+    entry: 'http/list-deliveries.ts',
+    roles: BOTH_ROLES,
+    access: { table: 'read' },
+    summary: "a webhook subscription's delivery log, newest first, paged",
+    api: {
+      description:
+        '`status=failed` lists the dead-lettered deliveries (sent again by `replay`). Each attempt: time, HTTP status, error, latency, the start of the answer.',
+      query: ['status', 'limit', 'cursor'],
+      responses: { 200: { description: 'A page of the delivery log.', schema: 'DeliveryLog' } },
+      problems: [404, 429],
+    },
+  },
+  {
+    id: 'replaySubscription',
+    method: 'POST',
+    path: `${SUBSCRIPTION}/replay`,
+    entry: 'http/replay-subscription.ts',
+    roles: BOTH_ROLES,
+    access: { table: 'readWrite' },
+    summary: 'deliver again every change since a time',
+    api: {
+      body: { schema: 'ReplayRequest' },
+      responses: { 202: { description: 'Accepted: the changes since then are delivered again, in order.', schema: 'ReplayAccepted' } },
+      problems: [404, 413, 415, 429],
+    },
+  },
+  {
+    id: 'enableSubscription',
+    method: 'POST',
+    path: `${SUBSCRIPTION}/enable`,
+    entry: 'http/enable-subscription.ts',
+    roles: BOTH_ROLES,
+    access: { table: 'readWrite' },
+    summary: 're-enable a disabled webhook subscription (delivery resumes where it stopped)',
+    api: {
+      description: 'A subscription disabled because its key was revoked stays disabled (409): subscribe again with the new key.',
+      responses: { 200: { description: 'The subscription, active again.', schema: 'Subscription' } },
+      problems: [404, 409, 429],
     },
   },
 ] as const satisfies readonly RouteDef[];

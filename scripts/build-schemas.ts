@@ -41,6 +41,8 @@ export const VALIDATORS = {
   validateReceiptsRequest: 'receipts-request.schema.json',
   validateStockCountsRequest: 'stock-counts-request.schema.json',
   validateCustomersFile: 'customers-file.schema.json',
+  validateSubscriptionRequest: 'webhook-subscription-request.schema.json',
+  validateReplayRequest: 'webhook-replay-request.schema.json',
 } as const;
 
 const schemas = readdirSync(schemaDir)

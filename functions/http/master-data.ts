@@ -34,12 +34,6 @@ export function masterPushHandler<B>(
 export function masterPollHandler(routeId: 'pollComponents' | 'pollRecipes' | 'pollPurchaseOrders', name: PolledKindName) {
   const kind: PolledKind = POLLED_KINDS[name];
   return httpHandler(routeId, async ({ event, caller, facilityId }) =>
-    pollStream(event, caller, facilityId, {
-      stream: kind.stream,
-      envelope: kind.envelope,
-      ...(kind.legacy ? { kind: kind.legacy } : {}),
-      ...(kind.initialExclude ? { initialExclude: kind.initialExclude } : {}),
-      serve: kind.serve,
-    }),
+    pollStream(event, caller, facilityId, kind),
   );
 }

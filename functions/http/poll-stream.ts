@@ -4,56 +4,41 @@
  */
 import { openCursor, signCursor } from '../domain/cursor.ts';
 import { invalidInput } from '../domain/errors.ts';
-import { type DocumentKind, toLegacy } from '../domain/legacy-form.ts';
-import { encodeCursor, parsePollQuery, type Window } from '../domain/poll-window.ts';
+import { encodeCursor, parsePollQuery } from '../domain/poll-window.ts';
 import type { Caller } from '../shared/caller.ts';
 import { config } from '../shared/config.ts';
 import { countMetric } from '../shared/metrics.ts';
 import { type HubEvent, type HubResult, json } from '../shared/middleware.ts';
 import { getPollerState, putPollerState, readStream, stateHint } from '../store/change-stream.ts';
 import { cursorSecret } from '../store/hub-secret.ts';
-import type { Stream } from '../store/keys.ts';
 import { pollChanges } from '../use-cases/poll-changes.ts';
-
-export interface PollRoute<T> {
-  stream: Stream;
-  /** The envelope of the canonical answer and the kind its documents are (for the older form). */
-  envelope: string;
-  /** The MixTicket kind (for the older forms); absent: the kind has the canonical form only. */
-  kind?: DocumentKind;
-  /** Statuses left out of the initial load (poll without lastExecutionDateTime). */
-  initialExclude?: readonly string[];
-  /** Turns a stored item into the served document. */
-  serve: (item: Record<string, unknown>, window: Window) => T;
-}
+import { type PolledKind, pollAnswer } from '../use-cases/polled-kinds.ts';
 
 /** Answers one poll of `caller` at `facilityId`: `{"<envelope>": [...]}`, or in an older form (`legacy`, `legacy-numeric`) a bare PascalCase array. */
-export async function pollStream<T>(event: HubEvent, caller: Caller, facilityId: string, route: PollRoute<T>): Promise<HubResult> {
+export async function pollStream(event: HubEvent, caller: Caller, facilityId: string, route: PolledKind): Promise<HubResult> {
   const q = event.queryStringParameters ?? {};
   // Cursors are bound to who asked, where and for what; the secret is read only when one is in play.
   const binding = [caller.keyId, facilityId, route.stream];
   const secret = q.cursor === undefined ? null : await cursorSecret();
-  const { kind } = route;
   // A kind without an older form is served canonical whatever the key's default; asking for another form is a 400.
-  if (!kind && q.format !== undefined && q.format !== 'canonical') {
+  if (route.legacy === null && q.format !== undefined && q.format !== 'canonical') {
     throw invalidInput(`${route.envelope} have the canonical form only.`, [
       { path: '/queryStringParameters/format', message: 'only canonical' },
     ]);
   }
-  const query = parsePollQuery(q, kind ? caller.format : 'canonical', (raw) => openCursor(raw, secret!, binding));
+  const query = parsePollQuery(q, route.legacy ? caller.format : 'canonical', (raw) => openCursor(raw, secret!, binding));
   const { clientTime, cursor } = query;
-  const format = kind ? query.format : 'canonical';
+  const format = route.legacy ? query.format : 'canonical';
   const { pollSettleMs: settleMs, pollPageSize: pageSize, pollMaxBytes: maxBytes } = config();
   const { stream, initialExclude } = route;
   const request = { keyId: caller.keyId, facilityId, stream, clientTime, cursor, initialExclude };
   const page = await pollChanges({ getPollerState, putPollerState, readStream, stateHint }, request, { settleMs, pageSize, maxBytes });
 
-  const documents = page.items.map((item) => route.serve(item, page.window));
+  const { body, count } = pollAnswer(route, page.items, page.window.windowStart, format);
   const next = page.next && signCursor(encodeCursor(page.next.after, page.next.windowStart), secret ?? (await cursorSecret()), binding);
   const headers: Record<string, string> = next ? { link: `<${nextPageUrl(event, next)}>; rel="next"` } : {};
   countMetric('polls');
-  countMetric('documentsServed', documents.length);
-  const body = format === 'canonical' ? { [route.envelope]: documents } : documents.map((d) => toLegacy(kind!, d, format));
+  countMetric('documentsServed', count);
   return json(body, 200, headers);
 }
 

@@ -40,6 +40,40 @@ export const ENV = {
   s3Endpoint: 'S3_ENDPOINT',
   /** '1' when running under `npm start` or the keys CLI on this machine. */
   local: 'MIXTICKET_LOCAL',
+  /** Waits between push delivery attempts (API.md): comma-separated durations. */
+  webhookRetrySchedule: 'WEBHOOK_RETRY_SCHEDULE',
+  /** How long a subscription may fail without a break before it is disabled (a duration). */
+  webhookDisableAfter: 'WEBHOOK_DISABLE_AFTER',
+  /** The KMS key that encrypts webhook signing secrets (set by the stack; absent locally). */
+  webhookKeyId: 'WEBHOOK_KMS_KEY_ID',
+  /** How long one scheduled run of the webhook sender keeps sending, ms (AWS: most of its minute). */
+  webhookSendLoopMs: 'WEBHOOK_SEND_LOOP_MS',
+} as const;
+
+/** Push delivery (webhooks): defaults and limits (docs/api.md states them). */
+export const WEBHOOK_SETTINGS = {
+  /** 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: 27 h 35 min in all (jitter only lengthens it). */
+  retrySchedule: CUSTOMERS_SCHEMA.definitions.customer.properties.webhookRetrySchedule.default,
+  disableAfter: CUSTOMERS_SCHEMA.definitions.customer.properties.webhookDisableAfter.default,
+  /** Subscriptions per key and facility at most. */
+  maxPerKeyAndFacility: 10,
+  /** Documents and bytes of documents per delivery at most. */
+  maxDocuments: 100,
+  maxBytes: 1_000_000,
+  /** One attempt's time limit. */
+  timeoutMs: 10_000,
+  /** How long a rotated-out secret keeps signing. */
+  rotationOverlapMs: 24 * 3600_000,
+  /** Bytes of an endpoint's answer kept in the delivery log. */
+  responseLogBytes: 1024,
+  /** Delivery log retention (DynamoDB TTL). */
+  logRetentionDays: 30,
+  /** A claimed subscription is the claimer's for this long (longer than one attempt). */
+  leaseMs: 60_000,
+  /** Subscriptions sent to at once by one run of the sender. */
+  concurrency: 16,
+  /** A scheduled run on AWS keeps sending this long within its minute. */
+  sendLoopMs: 50_000,
 } as const;
 
 /** The table and bucket names where no stack names them (the local runtime uses these). */
@@ -70,11 +104,14 @@ export function functionEnvironment(settings: {
   bucketName: string;
   customer: string;
   poll: PollSettings;
+  webhooks?: { retrySchedule: string; disableAfter: string };
 }): Record<string, string> {
   return {
     [ENV.tableName]: settings.tableName,
     [ENV.bucketName]: settings.bucketName,
     [ENV.customer]: settings.customer,
+    [ENV.webhookRetrySchedule]: settings.webhooks?.retrySchedule ?? WEBHOOK_SETTINGS.retrySchedule,
+    [ENV.webhookDisableAfter]: settings.webhooks?.disableAfter ?? WEBHOOK_SETTINGS.disableAfter,
     ...Object.fromEntries(Object.entries(POLL_SETTINGS).map(([key, s]) => [s.env, String(settings.poll[key as keyof PollSettings])])),
   };
 }
@@ -85,6 +122,14 @@ export interface Config {
   pollSettleMs: number;
   pollPageSize: number;
   pollMaxBytes: number;
+  /** Waits between delivery attempts, ms (the first retry waits the first). */
+  webhookRetrySchedule: readonly number[];
+  webhookDisableAfterMs: number;
+  /** The KMS key of webhook secrets; null: the local key (only under `npm start`). */
+  webhookKeyId: string | null;
+  /** True only in the local runtime: http and loopback endpoints are allowed. */
+  webhookAllowLocal: boolean;
+  webhookSendLoopMs: number;
 }
 
 let cached: Config | undefined;
@@ -102,6 +147,42 @@ export function config(): Config {
     pollSettleMs: poll('settleMs'),
     pollPageSize: poll('pageSize'),
     pollMaxBytes: poll('maxBytes'),
+    ...webhookConfig(),
   };
   return cached;
+}
+
+function webhookConfig(): Pick<
+  Config,
+  'webhookRetrySchedule' | 'webhookDisableAfterMs' | 'webhookKeyId' | 'webhookAllowLocal' | 'webhookSendLoopMs'
+> {
+  const local = process.env[ENV.local] === '1';
+  const schedule = process.env[ENV.webhookRetrySchedule] || WEBHOOK_SETTINGS.retrySchedule;
+  const disableAfter = process.env[ENV.webhookDisableAfter] || WEBHOOK_SETTINGS.disableAfter;
+  const retrySchedule = parseDurationList(schedule);
+  const disableAfterMs = parseDuration(disableAfter);
+  if (!retrySchedule) throw new Error(`${ENV.webhookRetrySchedule} must be comma-separated durations such as 5s,5m,2h, got ${schedule}`);
+  if (disableAfterMs === null) throw new Error(`${ENV.webhookDisableAfter} must be a duration such as 3d, got ${disableAfter}`);
+  return {
+    webhookRetrySchedule: retrySchedule,
+    webhookDisableAfterMs: disableAfterMs,
+    webhookKeyId: process.env[ENV.webhookKeyId] || null,
+    webhookAllowLocal: local,
+    webhookSendLoopMs: intFrom(ENV.webhookSendLoopMs, local ? 0 : WEBHOOK_SETTINGS.sendLoopMs, 0, 600_000),
+  };
+}
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 } as const;
+
+/** `90s`, `5m`, `2h`, `3d`, `250ms` in ms; null when it is none of these. */
+export function parseDuration(text: string): number | null {
+  const m = /^\s*(\d{1,9})\s*(ms|s|m|h|d)\s*$/.exec(text);
+  return m ? Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS] : null;
+}
+
+/** `5s,5m,30m` in ms each; null when any part is not a duration or the list is empty (at most 20). */
+export function parseDurationList(text: string): number[] | null {
+  const parts = text.split(',').map(parseDuration);
+  if (parts.length === 0 || parts.length > 20 || parts.some((p) => p === null)) return null;
+  return parts as number[];
 }

@@ -27,6 +27,10 @@ export const METRIC = {
   recordsReceived: 'recordsReceived',
   /** Acknowledgements received from a PCS (one per document). */
   acknowledgementsReceived: 'acknowledgementsReceived',
+  /** Push delivery attempts made by the webhook sender. */
+  webhookAttempts: 'webhookAttempts',
+  /** How overdue the most overdue subscription was when the sender looked (seconds; the alarm's metric). */
+  webhookOldestDueSeconds: 'webhookOldestDueSeconds',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

@@ -20,6 +20,11 @@
  *   receipt, count  pk FAC#{facility}   sk RECEIPT#{receiptId} | COUNT#{countId}
  *   stock balance   pk FAC#{facility}#STOCK   sk BAL#{number}#{agency}#{location: - or L{location}}
  *   stock ledger    pk FAC#{facility}#LEDGER#{number}#{agency}#{location part}   sk {latest movement time}#{entryId}
+ *   subscription    pk FAC#{facility}   sk SUB#{subscriptionId}        (webhooks: url, kind, secrets, position)
+ *   its pointer     pk KEY#{keyId}      sk SUB#{facility}#{subscriptionId}   (revoking a key finds them)
+ *   their count     pk KEY#{keyId}      sk SUBCOUNT#{facility}         (at most 10 per key and facility)
+ *   delivery        pk SUB#{subscriptionId}   sk DLV#{createdAt}#{deliveryId}   (the delivery log, TTL)
+ *   due marker      pk WEBHOOKS#DUE     sk {facility}#{subscriptionId} (the outbox the sender scans)
  *
  * Free-text parts (order and record numbers) are escaped so that `#` stays a separator:
  * a number can never make one key a prefix of another.
@@ -91,6 +96,32 @@ export const API_KEYS_LIST_PK = 'KEYS';
 export const apiKeyListSk = (createdAtIso: string, keyId: string): string => `${createdAtIso}#${keyId}`;
 
 export const watermarkSk = (stream: Stream, facilityId: string): string => sk(`WM#${stream}#${facilityId}`);
+
+/** A webhook subscription, in its facility's partition. */
+export const subscriptionSk = (subscriptionId: string): string => sk(`SUB#${subscriptionId}`);
+/** Prefix of every subscription of a facility. */
+export const SUBSCRIPTION_PREFIX = 'SUB#';
+/** The pointer from a key to one of its subscriptions (prefix `SUB#` lists them all). */
+export const keySubscriptionSk = (facilityId: string, subscriptionId: string): string => sk(`SUB#${facilityId}#${subscriptionId}`);
+/** How many subscriptions a key has at a facility. */
+export const subscriptionCountSk = (facilityId: string): string => sk(`SUBCOUNT#${facilityId}`);
+/** A subscription's delivery log. */
+export const deliveriesPk = (subscriptionId: string): string => pk(`SUB#${subscriptionId}`);
+/** One delivery: by creation time, so the log reads newest first. */
+export const deliverySk = (createdAtIso: string, deliveryId: string): string => sk(`DLV#${createdAtIso}#${deliveryId}`);
+/** The outbox: one marker per subscription with changes (or a retry) due. */
+export const WEBHOOKS_DUE_PK = 'WEBHOOKS#DUE';
+export const dueMarkerSk = (facilityId: string, subscriptionId: string): string => sk(`${facilityId}#${subscriptionId}`);
+
+/**
+ * The facility and stream of a changes-index partition key (`FAC#{facility}#{stream}`), or null
+ * for any other partition (the dispatcher's reading of a changed item).
+ */
+export function changesPartition(gsiPk: unknown): { facilityId: string; stream: string } | null {
+  if (typeof gsiPk !== 'string') return null;
+  const m = /^FAC#([A-Za-z0-9._-]{1,64})#([A-Z]+)$/.exec(gsiPk);
+  return m ? { facilityId: m[1]!, stream: m[2]! } : null;
+}
 
 /** The stack's cursor secret (store/hub-secret.ts): one item, outside every facility and key. */
 export const CURSOR_SECRET_KEY = { pk: 'HUB', sk: 'CURSOR_SECRET' } as const;

@@ -46,6 +46,8 @@ export class HubAlarms extends Construct {
   fleet: CompositeAlarm | undefined;
   private readonly customerName: string;
   private readonly watched = { Errors: [] as IMetric[], Throttles: [] as IMetric[], DeadLetters: [] as IMetric[] };
+  /** Alarms of their own (a threshold that is no count), mailed through the same composite. */
+  private readonly lagging: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: HubAlarmsProps) {
     super(scope, id);
@@ -85,6 +87,24 @@ export class HubAlarms extends Construct {
     this.watched.DeadLetters.push(queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }));
   }
 
+  /** Watches a stream consumer's iterator age: the oldest change it has not handled is older than `maxMs`. */
+  watchIteratorAge(id: string, fn: IFunction, maxMs: number): void {
+    const metric = fn.metric('IteratorAge', { period: PERIOD, statistic: 'Maximum' });
+    this.lagging.push(
+      this.alarm(`${id}IteratorAge`, metric, maxMs, `${id} is more than ${maxMs / 60_000} minutes behind the table stream`),
+    );
+  }
+
+  /** Watches a business metric that says how late something is (seconds), under the fleet composite. */
+  watchOverdue(
+    id: string,
+    metric: { namespace: string; metricName: string; dimensionsMap: Record<string, string> },
+    maxSeconds: number,
+    description: string,
+  ): void {
+    this.lagging.push(this.alarm(id, new Metric({ ...metric, period: PERIOD, statistic: 'Maximum' }), maxSeconds, description));
+  }
+
   /**
    * Builds the alarms of everything watched so far: per kind, one metric-math alarm per 10
    * metrics (no action of its own), and the composite `Functions` alarm over them, which mails on
@@ -112,11 +132,12 @@ export class HubAlarms extends Construct {
         children.push(this.alarm(`Function${kind}${n}`, total, 1, `${what[kind]} (group ${n} of the functions)`));
       }
     }
+    children.push(...this.lagging);
     if (children.length === 0) return;
     this.fleet = new CompositeAlarm(this, 'Functions', {
       compositeAlarmName: alarmName(this.customerName, 'Functions'),
       alarmRule: AlarmRule.anyOf(...children),
-      alarmDescription: `MixTicket hub ${this.customerName}: a function failed or was throttled, or events wait in a dead-letter queue (see which of ${children.map((c) => alarmName(this.customerName, c.node.id)).join(', ')})`,
+      alarmDescription: `MixTicket hub ${this.customerName}: a function failed or was throttled, events wait in a dead-letter queue, or push delivery lags (see which of ${children.map((c) => alarmName(this.customerName, c.node.id)).join(', ')})`,
     });
     const action = new SnsAction(this.topic);
     this.fleet.addAlarmAction(action);

@@ -31,6 +31,7 @@ export async function startEventRuntime(
   const timers: NodeJS.Timeout[] = [];
   let stopped = false;
   const loops: Promise<void>[] = [];
+  const runs = new Set<Promise<unknown>>();
   const client = new DynamoDBStreamsClient({
     endpoint: options.endpoint,
     region: 'us-east-1',
@@ -41,12 +42,22 @@ export async function startEventRuntime(
     const handler = await load(def.entry);
     const trigger = def.trigger;
     if (trigger.kind === 'schedule') {
+      let running: Promise<unknown> | null = null;
       timers.push(
-        setInterval(() => {
-          handler({ time: new Date().toISOString(), 'detail-type': 'Scheduled Event', source: 'aws.events' }, context(def.id)).catch(
-            (e: Error) => log(`${def.id}: scheduled run failed: ${e.message}`),
-          );
-        }, trigger.everyMinutes * 60_000),
+        setInterval(
+          () => {
+            if (running || stopped) return;
+            const run = handler({ time: new Date().toISOString(), 'detail-type': 'Scheduled Event', source: 'aws.events' }, context(def.id))
+              .catch((e: Error) => log(`${def.id}: scheduled run failed: ${e.message}`))
+              .finally(() => {
+                running = null;
+                runs.delete(run);
+              });
+            running = run;
+            runs.add(run);
+          },
+          (trigger.localEverySeconds ?? trigger.everyMinutes * 60) * 1000,
+        ),
       );
       continue;
     }
@@ -107,7 +118,7 @@ export async function startEventRuntime(
     async stop() {
       stopped = true;
       for (const t of timers) clearInterval(t);
-      await Promise.allSettled(loops);
+      await Promise.allSettled([...loops, ...runs]);
       client.destroy();
     },
   };

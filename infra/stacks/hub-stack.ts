@@ -9,6 +9,7 @@ import { type CfnElement, CfnOutput, Duration, Stack, type StackProps, Tags, Val
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -16,7 +17,8 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { EVENT_FUNCTIONS, type EventFunctionDef, type EventTrigger } from '../../functions/events.ts';
 import { AUTHORIZER_ENTRY, ROUTES, type RouteAccess, type RouteDef } from '../../functions/routes.ts';
-import { functionEnvironment } from '../../functions/shared/config.ts';
+import { ENV, functionEnvironment, WEBHOOK_SETTINGS } from '../../functions/shared/config.ts';
+import { METRIC } from '../../functions/shared/metrics.ts';
 import { INDEXES } from '../../functions/store/table.ts';
 import { DocumentBucket } from '../constructs/document-bucket.ts';
 import { HubAlarms } from '../constructs/hub-alarms.ts';
@@ -53,6 +55,8 @@ export class HubStack extends Stack {
   /** The function of each event-function entry, by id. */
   readonly eventFunctions: ReadonlyMap<string, HubFunction>;
   readonly alarms: HubAlarms;
+  /** Encrypts webhook signing secrets at rest (functions/store/secret-box.ts). */
+  readonly webhookSecrets: Key;
 
   constructor(scope: Construct, id: string, { customer, routes = ROUTES, eventFunctions = EVENT_FUNCTIONS, ...stackProps }: HubStackProps) {
     super(scope, id, {
@@ -70,9 +74,25 @@ export class HubStack extends Stack {
     const table = this.table.table;
     const bucket = this.documents.bucket;
 
+    // Webhook signing secrets are sealed with this key; only the functions that seal or open them may use it.
+    this.webhookSecrets = new Key(this, 'WebhookSecrets', {
+      description: `MixTicket hub ${customer.name}: encrypts webhook signing secrets`,
+      enableKeyRotation: true,
+    });
+
     // What functions/shared/config.ts reads, plus the runtime settings every handler shares.
     const environment: Record<string, string> = {
-      ...functionEnvironment({ tableName: table.tableName, bucketName: bucket.bucketName, customer: customer.name, poll: customer.poll }),
+      ...functionEnvironment({
+        tableName: table.tableName,
+        bucketName: bucket.bucketName,
+        customer: customer.name,
+        poll: customer.poll,
+        webhooks: {
+          retrySchedule: customer.webhookRetrySchedule ?? WEBHOOK_SETTINGS.retrySchedule,
+          disableAfter: customer.webhookDisableAfter ?? WEBHOOK_SETTINGS.disableAfter,
+        },
+      }),
+      [ENV.webhookKeyId]: this.webhookSecrets.keyArn,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       NODE_OPTIONS: '--enable-source-maps',
     };
@@ -87,7 +107,8 @@ export class HubStack extends Stack {
       environment,
       logRetention,
     });
-    grantAccess(this.authorizer, { table: 'read' }, table, bucket);
+    const grants = { table, bucket, secrets: this.webhookSecrets };
+    grantAccess(this.authorizer, { table: 'read' }, grants);
     alarms.watchFunction('Authorizer', this.authorizer.function);
 
     this.api = new HubApi(this, 'Api', {
@@ -107,7 +128,7 @@ export class HubStack extends Stack {
         environment,
         logRetention,
       });
-      grantAccess(fn, route.access, table, bucket);
+      grantAccess(fn, route.access, grants);
       this.api.addRoute(route, fn.function);
       alarms.watchFunction(id, fn.function);
       routeFunctions.set(route.id, fn);
@@ -117,14 +138,36 @@ export class HubStack extends Stack {
     const events = new Map<string, HubFunction>();
     for (const def of eventFunctions) {
       const id = constructId(def.id);
-      const fn = new HubFunction(this, id, { entry: def.entry, description: def.summary, environment, logRetention, invocation: 'async' });
-      grantAccess(fn, def.access, table, bucket);
+      const fn = new HubFunction(this, id, {
+        entry: def.entry,
+        description: def.summary,
+        environment,
+        logRetention,
+        invocation: 'async',
+        ...(def.timeoutSeconds ? { timeoutSeconds: def.timeoutSeconds } : {}),
+      });
+      grantAccess(fn, def.access, grants);
       addTrigger(fn, def.trigger, table);
       alarms.watchFunction(id, fn.function);
       alarms.watchDeadLetters(id, fn.deadLetters!);
+      // A stream consumer that falls behind: its oldest unhandled change is over 5 minutes old.
+      if (def.trigger.kind === 'tableStream') alarms.watchIteratorAge(id, fn.function, 5 * 60_000);
       events.set(def.id, fn);
     }
     this.eventFunctions = events;
+    if (events.has('webhookSend')) {
+      // The sender reports how overdue the most overdue subscription was on each run.
+      alarms.watchOverdue(
+        'WebhooksOverdue',
+        {
+          namespace: 'MixTicketHub',
+          metricName: METRIC.webhookOldestDueSeconds,
+          dimensionsMap: { service: SERVICE_NAME, customer: customer.name },
+        },
+        15 * 60,
+        'a webhook delivery has waited more than 15 minutes past its due time (the sender is stuck or failing)',
+      );
+    }
     alarms.watchFleet();
     alarms.watchServerErrors(this.api.api);
     alarms.watchTable(
@@ -189,8 +232,15 @@ function addTrigger(fn: HubFunction, trigger: EventTrigger, table: ITable): void
  * only: no delete, documents are records) or both. No access: the function gets no data grant.
  * The wildcards these grants carry are acknowledged here, next to the grants that make them.
  */
-function grantAccess(fn: HubFunction, access: RouteAccess | null, table: ITable, bucket: IBucket): void {
+function grantAccess(
+  fn: HubFunction,
+  access: RouteAccess | null,
+  { table, bucket, secrets }: { table: ITable; bucket: IBucket; secrets: Key },
+): void {
   if (!access) return;
+  // Seal new webhook secrets, or open stored ones: one action on the stack's own key, nothing else.
+  if (access.secrets === 'encrypt') secrets.grant(fn, 'kms:Encrypt');
+  if (access.secrets === 'decrypt') secrets.grant(fn, 'kms:Decrypt');
   const stack = Stack.of(fn);
   const tableArn = `<${stack.getLogicalId(table.node.defaultChild as CfnElement)}.Arn>`;
   if (access.table === 'read') table.grantReadData(fn);

@@ -3,7 +3,7 @@
  * (DynamoDB Local in memory) on this machine; compare ratios, not absolute times: every
  * ratio is against a floor measured in the same run (test/bench/floor/), runs alternating.
  *
- * `npm run bench -- cold` (or `floor`, `poll`, `reports`, `consumption`, `stock`, `soak`) runs one part only;
+ * `npm run bench -- cold` (or `floor`, `poll`, `reports`, `consumption`, `stock`, `soak`, `webhooks`) runs one part only;
  * `npm run bench -- cold http/poll-work-orders.ts` measures the cold init of one function.
  */
 import { loadavg } from 'node:os';
@@ -14,6 +14,7 @@ import { benchPollLatency } from './poll-latency.ts';
 import { benchConsumption, benchSummaries } from './reports.ts';
 import { benchSoak } from './soak.ts';
 import { benchStock } from './stock.ts';
+import { benchWebhooks } from './webhooks.ts';
 
 const only = process.argv[2];
 const part = (name: string) => only === undefined || only === name;
@@ -49,3 +50,4 @@ if (part('stock')) {
 }
 if (part('cold')) await benchColdStart({ only: only === 'cold' ? process.argv[3] : undefined });
 if (part('soak')) await benchSoak();
+if (part('webhooks')) await benchWebhooks();

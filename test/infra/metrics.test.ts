@@ -139,7 +139,15 @@ test('a request that counts nothing writes no metric and no warning', async () =
 });
 
 test('the metric names handlers use', () => {
-  assert.deepEqual(Object.keys(METRIC).sort(), ['acknowledgementsReceived', 'documentsServed', 'ordersPushed', 'polls', 'recordsReceived']);
+  assert.deepEqual(Object.keys(METRIC).sort(), [
+    'acknowledgementsReceived',
+    'documentsServed',
+    'ordersPushed',
+    'polls',
+    'recordsReceived',
+    'webhookAttempts',
+    'webhookOldestDueSeconds',
+  ]);
   for (const [key, name] of Object.entries(METRIC)) assert.equal(name, key);
 });
 

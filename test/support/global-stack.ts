@@ -16,7 +16,7 @@ declare module 'vitest' {
 }
 
 /** Settings of the shared stack; each file's facilities are its own. */
-export const SHARED_STACK_ENV = { POLL_PAGE_SIZE: '20' };
+export const SHARED_STACK_ENV = { POLL_PAGE_SIZE: '20', WEBHOOK_RETRY_SCHEDULE: '1s,1s,2s' };
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   // Every test file's answers are checked against openapi.json (support/contract.ts); the

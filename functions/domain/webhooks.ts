@@ -1,0 +1,224 @@
+/**
+ * Push delivery (webhooks), the pure part: which endpoint addresses are refused, the signing
+ * secrets, the retry schedule with its jitter, and what one attempt's outcome means for the
+ * delivery and its subscription. No I/O: the clock and chance are passed in.
+ */
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import { invalidInput } from './errors.ts';
+
+/** A subscription's state as the API shows it. */
+export type SubscriptionStatus = 'active' | 'disabled';
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** A new signing secret: `whsec_` and the base64 of 32 random bytes (Standard Webhooks' form). */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
+}
+
+/** Ids the hub issues: a prefix and 24 random hex digits. */
+export const newId = (prefix: 'sub' | 'dlv' | 'msg' | 'rpl'): string => `${prefix}_${randomBytes(12).toString('hex')}`;
+
+/** `sub_` and 24 hex digits: anything else cannot name a subscription. */
+export const isSubscriptionId = (id: unknown): id is string => typeof id === 'string' && /^sub_[0-9a-f]{24}$/.test(id);
+
+/** Parses an IPv4 dotted quad into its four bytes (null if it is none). */
+function ipv4Bytes(ip: string): number[] | null {
+  const parts = ip.split('.');
+  if (parts.length !== 4) return null;
+  const bytes = parts.map((p) => (/^\d{1,3}$/.test(p) ? Number(p) : Number.NaN));
+  return bytes.every((b) => b >= 0 && b <= 255) ? bytes : null;
+}
+
+/** The 16 bytes of an IPv6 address (with an embedded IPv4 tail where written so). */
+function ipv6Bytes(ip: string): number[] | null {
+  let text = ip.replace(/%.*$/, '').toLowerCase();
+  // An embedded IPv4 tail (`::ffff:10.0.0.1`) becomes its two groups.
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4) {
+    const b = ipv4Bytes(v4[1]!);
+    if (!b) return null;
+    text = `${text.slice(0, -v4[1]!.length)}${((b[0]! << 8) | b[1]!).toString(16)}:${((b[2]! << 8) | b[3]!).toString(16)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return null;
+  const group = (s: string) => (s === '' ? [] : s.split(':'));
+  const head = group(halves[0]!);
+  const rest = halves.length === 2 ? group(halves[1]!) : [];
+  const missing = 8 - head.length - rest.length;
+  if (missing < 0 || (halves.length === 1 && missing !== 0)) return null;
+  const groups = [...head, ...Array(halves.length === 2 ? missing : 0).fill('0'), ...rest];
+  const bytes: number[] = [];
+  for (const g of groups) {
+    if (!/^[0-9a-f]{1,4}$/.test(g)) return null;
+    const n = Number.parseInt(g, 16);
+    bytes.push(n >> 8, n & 0xff);
+  }
+  return bytes;
+}
+
+/** Why an IPv4 address is refused, or null: private, loopback, link-local, CGNAT, metadata, unspecified. */
+function refusedV4(b: number[]): string | null {
+  const [a, c] = [b[0]!, b[1]!];
+  if (a === 0) return 'an unspecified address (0.0.0.0/8)';
+  if (a === 127) return 'a loopback address';
+  if (a === 10 || (a === 172 && c >= 16 && c <= 31) || (a === 192 && c === 168)) return 'a private address';
+  if (a === 169 && c === 254) return 'a link-local or instance-metadata address';
+  if (a === 100 && c >= 64 && c <= 127) return 'a shared (carrier-grade NAT) address';
+  if (a >= 224) return 'a multicast or reserved address';
+  return null;
+}
+
+/**
+ * Why this IP address may not receive webhooks on AWS, or null when it may. Covers IPv4 and
+ * IPv6, IPv4-mapped and -compatible IPv6 forms included (`::ffff:10.0.0.1` is 10.0.0.1).
+ */
+export function refusedAddress(ip: string): string | null {
+  const kind = isIP(ip);
+  if (kind === 4) return refusedV4(ipv4Bytes(ip)!);
+  if (kind !== 6) return 'not an IP address';
+  const b = ipv6Bytes(ip);
+  if (!b || b.length !== 16) return 'not an IP address';
+  const zeros = (n: number) => b.slice(0, n).every((x) => x === 0);
+  if (zeros(16)) return 'an unspecified address (::)';
+  if (zeros(15) && b[15] === 1) return 'a loopback address (::1)';
+  // ::ffff:a.b.c.d (mapped) and ::a.b.c.d (compatible) are IPv4 addresses in disguise.
+  if (zeros(10) && ((b[10] === 0xff && b[11] === 0xff) || (b[10] === 0 && b[11] === 0))) return refusedV4(b.slice(12));
+  // 64:ff9b::/96 (NAT64) carries an IPv4 address too.
+  if (b[0] === 0 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && b.slice(4, 12).every((x) => x === 0)) return refusedV4(b.slice(12));
+  if ((b[0]! & 0xfe) === 0xfc) return 'a unique-local address (fc00::/7, the instance metadata service fd00:ec2::254 included)';
+  if (b[0] === 0xfe && (b[1]! & 0xc0) === 0x80) return 'a link-local address (fe80::/10)';
+  if (b[0] === 0xff) return 'a multicast address';
+  return null;
+}
+
+/** What the URL of a subscription must be; `allowLocal` only for the local runtime. */
+export interface UrlRules {
+  allowLocal: boolean;
+}
+
+/**
+ * Checks a subscription URL's form (before any DNS lookup): absolute, https on AWS (http too
+ * locally), no credentials in it, at most 2,048 characters. An IP literal host is checked at
+ * once; a name is checked after resolution (`refusedAddress` on each address).
+ */
+export function checkWebhookUrl(raw: string, rules: UrlRules): URL {
+  const bad = (message: string) => invalidInput(`url ${message}.`, [{ path: '/url', message }]);
+  if (raw.length > 2048) throw bad('must be at most 2,048 characters');
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw bad('must be an absolute URL');
+  }
+  const schemes = rules.allowLocal ? ['https:', 'http:'] : ['https:'];
+  if (!schemes.includes(url.protocol)) throw bad(rules.allowLocal ? 'must be http or https' : 'must be https');
+  if (url.username || url.password) throw bad('must not carry a user name or password');
+  if (url.hash) throw bad('must not have a fragment');
+  const host = hostOf(url);
+  if (!rules.allowLocal) {
+    if (host === 'localhost' || host.endsWith('.localhost')) throw bad('must not name this machine (localhost)');
+    if (isIP(host)) {
+      const why = refusedAddress(host);
+      if (why) throw bad(`must not point at ${why}`);
+    }
+  }
+  return url;
+}
+
+/** The URL's host without the brackets of an IPv6 literal. */
+export const hostOf = (url: URL): string => url.hostname.replace(/^\[(.*)\]$/, '$1');
+
+/** The endpoint's resolved addresses, checked: the first acceptable one, or a 400 naming what was refused. */
+export function pickAddress(host: string, addresses: readonly string[], rules: UrlRules): string {
+  if (addresses.length === 0)
+    throw invalidInput(`url's host ${host} does not resolve.`, [{ path: '/url', message: 'host does not resolve' }]);
+  if (rules.allowLocal) return addresses[0]!;
+  for (const address of addresses) {
+    const why = refusedAddress(address);
+    // Every address must be acceptable: a name that also resolves inside is refused as a whole.
+    if (why) throw invalidInput(`url's host ${host} resolves to ${why}.`, [{ path: '/url', message: `resolves to ${why}` }]);
+  }
+  return addresses[0]!;
+}
+
+/**
+ * The wait before retry `n` (0-based) of a delivery, or null once the schedule is exhausted.
+ * Jitter only lengthens a wait (by up to 20 %), so the schedule's total is a lower bound.
+ * A Retry-After the endpoint sent (on 429 or 503) replaces the wait when it asks for longer,
+ * capped at the schedule's longest step.
+ */
+export function retryDelay(schedule: readonly number[], n: number, random: number, retryAfterMs: number | null): number | null {
+  const step = schedule[n];
+  if (step === undefined) return null;
+  const jittered = Math.round(step * (1 + 0.2 * random));
+  if (retryAfterMs === null) return jittered;
+  return Math.max(jittered, Math.min(retryAfterMs, Math.max(...schedule)));
+}
+
+/** A Retry-After header (seconds, or an HTTP date) in ms from `now`; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null | undefined, now: number): number | null {
+  if (!value) return null;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+/** One attempt as the delivery log keeps it. */
+export interface Attempt {
+  at: string;
+  /** The endpoint's HTTP status; null when there was none (timeout, connection error, refused address). */
+  status: number | null;
+  error: string | null;
+  ms: number;
+  /** The start of the endpoint's answer (at most 1 KB). */
+  response: string | null;
+}
+
+/** What to do after an attempt: delivered, retry at a time, failed for good, or disable the subscription. */
+export type AttemptVerdict =
+  | { kind: 'delivered' }
+  | { kind: 'retry'; at: number }
+  | { kind: 'failed' }
+  | { kind: 'disable'; reason: string };
+
+/**
+ * The verdict on a delivery after one attempt: 2xx delivered; 410 disables the subscription at
+ * once; a subscription failing without a break for longer than `disableAfterMs` is disabled;
+ * else the next retry of the schedule, or failed (dead-lettered) when it is exhausted.
+ */
+export function judgeAttempt(input: {
+  attempt: Attempt;
+  /** Retries already made (0 after the first attempt failed once). */
+  retries: number;
+  schedule: readonly number[];
+  /** Since when the subscription has failed without a success (ms), this attempt included. */
+  failingSince: number;
+  disableAfterMs: number;
+  now: number;
+  random: number;
+  retryAfterMs: number | null;
+}): AttemptVerdict {
+  const { attempt, now } = input;
+  if (attempt.status !== null && attempt.status >= 200 && attempt.status < 300) return { kind: 'delivered' };
+  if (attempt.status === 410) return { kind: 'disable', reason: 'the endpoint answered 410 Gone' };
+  if (now - input.failingSince >= input.disableAfterMs) {
+    return { kind: 'disable', reason: `every delivery failed since ${new Date(input.failingSince).toISOString()}` };
+  }
+  const honoured = attempt.status === 429 || attempt.status === 503 ? input.retryAfterMs : null;
+  const wait = retryDelay(input.schedule, input.retries, input.random, honoured);
+  return wait === null ? { kind: 'failed' } : { kind: 'retry', at: now + wait };
+}
+
+/** Standard Webhooks' signature header: `v1,<sig>` per secret, space-separated. */
+export const joinSignatures = (signatures: readonly string[]): string => signatures.join(' ');
+
+/** Cuts text to at most `bytes` bytes of UTF-8 (never in the middle of a character). */
+export function truncateUtf8(text: string, bytes: number): string {
+  const buf = Buffer.from(text, 'utf8');
+  if (buf.length <= bytes) return text;
+  return buf
+    .subarray(0, bytes)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
+}

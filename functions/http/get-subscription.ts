@@ -1,0 +1,7 @@
+/** GET /facility/{facilityId}/subscriptions/{subscriptionId}: one subscription with its delivery state. */
+import { httpHandler, json } from '../shared/middleware.ts';
+import { describe, findOwn } from '../use-cases/manage-subscriptions.ts';
+
+export const handler = httpHandler('getSubscription', async ({ event, caller, facilityId }) =>
+  json(await describe(await findOwn(caller, facilityId, event.pathParameters?.subscriptionId ?? ''))),
+);

@@ -1,0 +1,7 @@
+/** GET /facility/{facilityId}/subscriptions: the caller's webhook subscriptions there (an erp * key sees all). */
+import { httpHandler, json } from '../shared/middleware.ts';
+import { listOwn } from '../use-cases/manage-subscriptions.ts';
+
+export const handler = httpHandler('listSubscriptions', async ({ caller, facilityId }) =>
+  json({ subscriptions: await listOwn(caller, facilityId) }),
+);

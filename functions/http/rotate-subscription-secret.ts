@@ -1,0 +1,7 @@
+/** POST /facility/{facilityId}/subscriptions/{subscriptionId}/rotateSecret: a new secret; the old one signs beside it for 24 h. */
+import { httpHandler, json } from '../shared/middleware.ts';
+import { rotateSecret } from '../use-cases/manage-subscriptions.ts';
+
+export const handler = httpHandler('rotateSubscriptionSecret', async ({ event, caller, facilityId }) =>
+  json(await rotateSecret(caller, facilityId, event.pathParameters?.subscriptionId ?? '')),
+);

@@ -1,0 +1,269 @@
+/**
+ * Push delivery: the dispatcher and the sender.
+ *
+ * The dispatcher reads the table's change stream. A change that moves an item in a facility's
+ * changes index (what a poll would serve) marks every active subscription of that facility and
+ * kind due once the settle delay has passed: a marker in the outbox, never the documents.
+ *
+ * The sender claims due markers (a lease) and, per subscription, runs one delivery at a time:
+ * the next slice of the change stream after the subscription's position, read from the same
+ * index with the same window rules as a poll (settled edge, oldest change first, at most 100
+ * documents and 1 MB), served by the same functions (use-cases/polled-kinds.ts), signed with
+ * Standard Webhooks' scheme and POSTed. A delivery that fails keeps its slice and is retried
+ * on the schedule; its body is read afresh each time, so it always carries the latest version
+ * of each document, and a document changed since has moved to a later slice: one order is
+ * never delivered older after newer. Only when a delivery is done (delivered or dead-lettered)
+ * does the position move on and the next slice go out.
+ */
+import { Webhook } from 'standardwebhooks';
+import { planWindow, type Window } from '../domain/poll-window.ts';
+import { type Attempt, joinSignatures, judgeAttempt, newId, parseRetryAfter } from '../domain/webhooks.ts';
+import { config, WEBHOOK_SETTINGS } from '../shared/config.ts';
+import { logger } from '../shared/logger.ts';
+import { postWebhook } from '../shared/webhook-post.ts';
+import { readStream } from '../store/change-stream.ts';
+import { changesPartition } from '../store/keys.ts';
+import {
+  claimMarker,
+  type Delivery,
+  type DueMarker,
+  deliveryKeyOf,
+  deliveryPut,
+  deliveryRewrite,
+  getDelivery,
+  getSubscription,
+  listMarkers,
+  listSubscriptions,
+  markDue,
+  releaseMarker,
+  type Subscription,
+  updateSubscription,
+} from '../store/subscription-store.ts';
+import { TABLE } from '../store/table.ts';
+import { ConcurrentChangeError } from '../store/transact.ts';
+import { dueAfterSettle, signingSecrets } from './manage-subscriptions.ts';
+import { kindsOfStream, type PolledKind, pollAnswer, polledKind } from './polled-kinds.ts';
+
+/** The part of a stream record the dispatcher reads: the changes-index keys before and after. */
+export interface ChangeImages {
+  oldImage?: Record<string, { S?: string }> | undefined;
+  newImage?: Record<string, { S?: string }> | undefined;
+}
+
+/** Marks the subscriptions a change concerns due; a change the poll would not serve marks nothing. */
+export async function dispatchChange(change: ChangeImages, now = Date.now()): Promise<number> {
+  const { partitionKey: gpk, sortKey: gsk } = TABLE.changesIndex;
+  const after = change.newImage;
+  const where = changesPartition(after?.[gpk]?.S);
+  // Not in a changes index, or still at the same position (a status change the PCS caused): nothing to push.
+  if (!where || after?.[gsk]?.S === undefined || after[gsk].S === change.oldImage?.[gsk]?.S) return 0;
+  const kinds: string[] = kindsOfStream(where.stream);
+  if (kinds.length === 0) return 0;
+  const subs = (await listSubscriptions(where.facilityId)).filter((s) => s.status === 'active' && kinds.includes(s.events));
+  await Promise.all(subs.map((s) => markDue(s.facilityId, s.subscriptionId, dueAfterSettle(now), now)));
+  return subs.length;
+}
+
+/** What one run of the sender did. */
+export interface SendReport {
+  claimed: number;
+  attempts: number;
+  /** Age of the oldest due marker when the run looked (ms; 0 when none was due). */
+  oldestDueMs: number;
+}
+
+/** One pass over the outbox: every due marker, `WEBHOOK_SETTINGS.concurrency` subscriptions at a time. */
+export async function sendDue(now = Date.now()): Promise<SendReport> {
+  const due = (await listMarkers()).filter((m) => m.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt);
+  const report: SendReport = { claimed: 0, attempts: 0, oldestDueMs: due.length > 0 ? now - due[0]!.dueAt : 0 };
+  let next = 0;
+  const worker = async () => {
+    while (next < due.length) {
+      const marker = due[next++]!;
+      if (!(await claimMarker(marker, Date.now(), WEBHOOK_SETTINGS.leaseMs))) continue;
+      report.claimed++;
+      try {
+        report.attempts += await serveSubscription(marker);
+      } catch (e) {
+        if (e instanceof ConcurrentChangeError) {
+          // The subscription changed under us (rotated, replayed, enabled, deleted): look again on the next pass.
+          await releaseMarker(marker, { dueAt: Date.now() });
+          continue;
+        }
+        // The lease runs out and the marker is claimed again: nothing is lost.
+        logger.error('webhook subscription failed to send', { subscriptionId: marker.subscriptionId, error: (e as Error).message });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(WEBHOOK_SETTINGS.concurrency, due.length) }, worker));
+  return report;
+}
+
+/** Most deliveries one claim sends in a row before leaving the rest to the next pass. */
+const DELIVERIES_PER_CLAIM = 20;
+
+/** Works one subscription's due marker: the delivery in flight if due, then new ones while there are changes. */
+async function serveSubscription(marker: DueMarker): Promise<number> {
+  let attempts = 0;
+  // Stop well inside the lease (an attempt takes up to 10 s), so no other run can claim it meanwhile.
+  const until = Date.now() + WEBHOOK_SETTINGS.leaseMs - 2 * WEBHOOK_SETTINGS.timeoutMs;
+  let sub = await getSubscription(marker.facilityId, marker.subscriptionId);
+  for (let round = 0; round < DELIVERIES_PER_CLAIM && Date.now() < until; round++) {
+    const now = Date.now();
+    const kind = sub && polledKind(sub.events);
+    if (!sub || !kind || sub.status !== 'active') return done(marker, 'done', attempts);
+    let delivery = sub.current ? await getDelivery(sub.subscriptionId, sub.current) : null;
+    if (delivery?.nextAttemptAt && delivery.nextAttemptAt > now) return done(marker, { dueAt: delivery.nextAttemptAt }, attempts);
+    if (!delivery) {
+      const made = await nextDelivery(sub, kind, now);
+      if (!made) {
+        // Nothing settled to send; a change seen lately may still be settling: look again once it has.
+        const settledAt = marker.lastChange === null ? 0 : dueAfterSettle(marker.lastChange);
+        return done(marker, settledAt > now ? { dueAt: settledAt } : 'done', attempts);
+      }
+      [sub, delivery] = made;
+    }
+    attempts++;
+    const outcome = await attempt(sub, kind, delivery, now);
+    sub = outcome.sub;
+    if (outcome.wait !== null) return done(marker, { dueAt: outcome.wait }, attempts);
+  }
+  return done(marker, { dueAt: Date.now() }, attempts);
+}
+
+async function done(marker: DueMarker, next: { dueAt: number } | 'done', attempts: number): Promise<number> {
+  await releaseMarker(marker, next);
+  return attempts;
+}
+
+/**
+ * Bytes of stored documents one delivery carries at most: 1 MB of canonical JSON; the older
+ * forms' longer names make a document up to about a fifth larger, so they get 80 % of it.
+ */
+const byteBudget = (sub: Subscription) =>
+  Math.min(sub.format === 'canonical' ? WEBHOOK_SETTINGS.maxBytes : Math.floor(WEBHOOK_SETTINGS.maxBytes * 0.8), config().pollMaxBytes);
+
+/** A window on the changes index between two positions (inclusive), as readStream takes it. */
+function slice(lower: string | null, upper: string, windowStart: number | null): Window {
+  return {
+    mode: 'since',
+    from: lower ?? '',
+    lower,
+    upper,
+    windowStart,
+    settled: upper,
+    clientTime: null,
+    recordWhenEmpty: false,
+    empty: false,
+  };
+}
+
+/** The next slice after the subscription's position (or its replay point), stored as a new pending delivery. */
+async function nextDelivery(sub: Subscription, kind: PolledKind, now: number): Promise<[Subscription, Delivery] | null> {
+  const from = sub.replayFrom ?? sub.position;
+  const window = planWindow({
+    now,
+    settleMs: config().pollSettleMs,
+    clientTime: null,
+    state: null,
+    cursor: { after: from, windowStart: Date.parse(from.slice(0, 24)) },
+  });
+  if (window.empty) return null;
+  const page = await readStream(sub.facilityId, kind.stream, window, {
+    maxItems: WEBHOOK_SETTINGS.maxDocuments,
+    maxBytes: byteBudget(sub),
+  });
+  if (page.items.length === 0) return null;
+  const end = page.truncated && page.lastPosition !== null ? page.lastPosition : window.upper;
+  const createdAt = new Date(now).toISOString();
+  const delivery: Delivery = {
+    subscriptionId: sub.subscriptionId,
+    deliveryId: newId('dlv'),
+    webhookId: newId('msg'),
+    createdAt,
+    status: 'pending',
+    attempts: [],
+    nextAttemptAt: now,
+    retries: 0,
+    lower: window.lower,
+    upper: end,
+    windowStart: window.windowStart,
+    nextPosition: end,
+    documents: page.items.length,
+  };
+  const updated = await updateSubscription(sub, { current: deliveryKeyOf(delivery), replayFrom: null }, [deliveryPut(delivery)]);
+  return [updated, delivery];
+}
+
+/** One attempt of a delivery; `wait` is when the subscription needs the sender next (null: go on now). */
+async function attempt(
+  sub: Subscription,
+  kind: PolledKind,
+  delivery: Delivery,
+  now: number,
+): Promise<{ sub: Subscription; wait: number | null }> {
+  const page = await readStream(sub.facilityId, kind.stream, slice(delivery.lower, delivery.upper, delivery.windowStart), {
+    maxItems: WEBHOOK_SETTINGS.maxDocuments,
+    maxBytes: byteBudget(sub),
+  });
+  const conclude = (d: Delivery, changes: Partial<Subscription>) =>
+    updateSubscription(sub, { current: null, position: d.nextPosition, ...changes }, [deliveryRewrite(d)]);
+  if (page.items.length === 0) {
+    // Every document of the slice changed again since: each now rides in a later delivery.
+    return { sub: await conclude({ ...delivery, status: 'delivered', nextAttemptAt: null, documents: 0 }, {}), wait: null };
+  }
+  const { body: answer, count } = pollAnswer(kind, page.items, delivery.windowStart, sub.format);
+  const body = JSON.stringify(answer);
+  const sentAt = new Date();
+  const signature = joinSignatures((await signingSecrets(sub, now)).map((s) => new Webhook(s).sign(delivery.webhookId, sentAt, body)));
+  const headers = {
+    'content-type': 'application/json',
+    'webhook-id': delivery.webhookId,
+    'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
+    'webhook-signature': signature,
+  };
+  const result = await postWebhook(sub.url, body, headers, { allowLocal: config().webhookAllowLocal });
+  const logged: Attempt = {
+    at: sentAt.toISOString(),
+    status: result.status,
+    error: result.error,
+    ms: result.ms,
+    response: result.response,
+  };
+  const after = Date.now();
+  const failingSince = sub.failingSince ?? after;
+  const verdict = judgeAttempt({
+    attempt: logged,
+    retries: delivery.retries,
+    schedule: config().webhookRetrySchedule,
+    failingSince,
+    disableAfterMs: config().webhookDisableAfterMs,
+    now: after,
+    random: Math.random(),
+    retryAfterMs: parseRetryAfter(result.retryAfter, after),
+  });
+  const tried: Delivery = { ...delivery, attempts: [...delivery.attempts, logged], documents: count };
+  switch (verdict.kind) {
+    case 'delivered': {
+      const d: Delivery = { ...tried, status: 'delivered', nextAttemptAt: null };
+      return { sub: await conclude(d, { failingSince: null, lastDeliveryAt: sentAt.toISOString() }), wait: null };
+    }
+    case 'retry': {
+      const d: Delivery = { ...tried, retries: delivery.retries + 1, nextAttemptAt: verdict.at };
+      return { sub: await updateSubscription(sub, { failingSince }, [deliveryRewrite(d)]), wait: verdict.at };
+    }
+    case 'failed': {
+      // Dead-lettered: listed as failed, sent again by a replay; the next slice goes on.
+      const d: Delivery = { ...tried, status: 'failed', nextAttemptAt: null };
+      logger.warn('webhook delivery dead-lettered', { subscriptionId: sub.subscriptionId, deliveryId: d.deliveryId });
+      return { sub: await conclude(d, { failingSince }), wait: null };
+    }
+    case 'disable': {
+      // The delivery stays pending: enable resumes from it.
+      const d: Delivery = { ...tried, nextAttemptAt: null };
+      logger.warn('webhook subscription disabled', { subscriptionId: sub.subscriptionId, reason: verdict.reason });
+      const changes: Partial<Subscription> = { status: 'disabled', disabledReason: verdict.reason, failingSince };
+      return { sub: await updateSubscription(sub, changes, [deliveryRewrite(d)]), wait: null };
+    }
+  }
+}
