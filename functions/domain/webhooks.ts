@@ -78,7 +78,7 @@ export function refusedAddress(ip: string): string | null {
   if (kind === 4) return refusedV4(ipv4Bytes(ip)!);
   if (kind !== 6) return 'not an IP address';
   const b = ipv6Bytes(ip);
-  if (!b || b.length !== 16) return 'not an IP address';
+  if (b?.length !== 16) return 'not an IP address';
   const zeros = (n: number) => b.slice(0, n).every((x) => x === 0);
   if (zeros(16)) return 'an unspecified address (::)';
   if (zeros(15) && b[15] === 1) return 'a loopback address (::1)';

@@ -284,6 +284,21 @@ describe('push delivery', () => {
     assert.equal(body[0].WorkRecordIdentifier.Number, 'REC-1');
   }, 60_000);
 
+  test('plant master data is pushed like any polled kind: components reach a pcs subscriber, canonical only', async () => {
+    const f = facility();
+    const r = await receiver();
+    const pcs = await pcsFor(f);
+    const legacy = await pcs.post(subs(f), { url: r.url, events: 'components', format: 'legacy' });
+    assert.equal(legacy.status, 400, 'the hub has no older form of its own kinds');
+    await subscribe(pcs, f, r, { events: 'components' });
+    const component = { identifier: { agency: 'AssignedBySeller', number: 'C-UREA' }, name: 'Urea', uom: 'KGM', active: true };
+    const pushed = await erp().post(`/facility/${f}/components`, { components: [component] });
+    assert.equal(pushed.status, 200, pushed.text);
+    await until('a component', () => r.accepted().length > 0);
+    assert.deepEqual(r.accepted()[0]!.json, { components: [component] });
+    assert.equal(r.unverified().length, 0);
+  }, 60_000);
+
   test('who may see a subscription: its key or an erp * key; another facility 403, another key 404', async () => {
     const f = facility();
     const g = facility();
