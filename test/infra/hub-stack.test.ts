@@ -424,6 +424,22 @@ for (const stack of hub.stacks) {
       const alarmIds = new Map(Object.entries(resourcesOf(template, 'AWS::CloudWatch::Alarm')).map(([id, a]) => [a, id]));
       const idOf = (alarm: (typeof alarms)[number]) => alarmIds.get(alarm)!;
 
+      test('fixed cost: CloudFormation resources well under the 500 limit, alarms that do not grow per function', () => {
+        const resources = Object.keys(template.toJSON().Resources).length;
+        const alarmCount = Object.keys(resourcesOf(template, 'AWS::CloudWatch::Alarm')).length;
+        const metrics = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).reduce(
+          (n, a) =>
+            n + (a.Properties.Metrics ? (a.Properties.Metrics as { Expression?: string }[]).filter((m) => !m.Expression).length : 1),
+          0,
+        );
+        console.log(
+          `${customer.name}: ${Object.keys(functions).length} functions, ${resources} resources, ${alarmCount} metric alarms over ${metrics} metrics`,
+        );
+        assert.ok(resources <= 400, `${resources} resources leave room to grow below 500`);
+        // Function alarms come in groups of ten functions: a tenfold growth of functions is not tenfold alarms.
+        assert.ok(alarmCount <= 6 + 2 * Math.ceil(Object.keys(functions).length / 10), `${alarmCount} alarms`);
+      });
+
       test("the customer's alarm email is subscribed to the alarm topic", () => {
         template.resourceCountIs('AWS::SNS::Topic', 1);
         template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: customer.alarmEmail, TopicArn: topicRef });
