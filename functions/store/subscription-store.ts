@@ -99,11 +99,16 @@ const SUB_FIELDS = [
   'version',
 ] as const satisfies readonly (keyof Subscription)[];
 
-function subscriptionFromItem(item: Item): Subscription {
-  const out: Record<string, unknown> = {};
-  for (const f of SUB_FIELDS) out[f] = item[f] ?? null;
-  return out as unknown as Subscription;
+/** Reads the named fields of a stored item, an absent one as null. */
+function fieldsOf<T>(fields: readonly (keyof T & string)[]): (item: Item) => T {
+  return (item) => {
+    const out: Record<string, unknown> = {};
+    for (const f of fields) out[f] = item[f] ?? null;
+    return out as T;
+  };
 }
+
+const subscriptionFromItem = fieldsOf<Subscription>(SUB_FIELDS);
 
 const subKey = (facilityId: string, subscriptionId: string) => ({ [PK]: facilityPk(facilityId), [SK]: subscriptionSk(subscriptionId) });
 const countKey = (keyId: string, facilityId: string) => ({ [PK]: apiKeyPk(keyId), [SK]: subscriptionCountSk(facilityId) });
@@ -300,11 +305,7 @@ const DELIVERY_FIELDS = [
   'documents',
 ] as const satisfies readonly (keyof Delivery)[];
 
-function deliveryFromItem(item: Item): Delivery {
-  const out: Record<string, unknown> = {};
-  for (const f of DELIVERY_FIELDS) out[f] = item[f] ?? null;
-  return out as unknown as Delivery;
-}
+const deliveryFromItem = fieldsOf<Delivery>(DELIVERY_FIELDS);
 
 export async function getDelivery(subscriptionId: string, sk: string): Promise<Delivery | null> {
   const { Item } = await dynamoClient().send(

@@ -94,7 +94,8 @@ export class HubStack extends Stack {
       }),
       [ENV.webhookKeyId]: this.webhookSecrets.keyArn,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-      NODE_OPTIONS: '--enable-source-maps',
+      // Source-mapped traces cost every cold start (Node parses each bundle's map at load): on demand.
+      ...(customer.sourceMaps === true ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
     };
 
     const alarms = new HubAlarms(this, 'Alarms', { customerName: customer.name, email: customer.alarmEmail });

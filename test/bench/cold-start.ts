@@ -30,7 +30,8 @@ const ENV = {
   TABLE_NAME: 'mixticket',
   BUCKET_NAME: 'mixticket-documents',
   POWERTOOLS_SERVICE_NAME: 'mixticket-hub',
-  NODE_OPTIONS: '--enable-source-maps',
+  // As deployed by default (a customer's `sourceMaps: true` adds --enable-source-maps).
+  NODE_OPTIONS: '',
 };
 
 async function bundle(entry: string, dir: string): Promise<{ file: string; bytes: number }> {

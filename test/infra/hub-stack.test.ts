@@ -171,7 +171,7 @@ for (const stack of hub.stacks) {
             [ENV.webhookKeyId]: { 'Fn::GetAtt': [logicalId(stack.webhookSecrets), 'Arn'] },
             POWERTOOLS_SERVICE_NAME: 'mixticket-hub',
             [CUSTOMER_DIMENSION_ENV]: customer.name,
-            NODE_OPTIONS: '--enable-source-maps',
+            ...(customer.sourceMaps === true ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
           },
           id,
         );
