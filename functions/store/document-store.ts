@@ -6,13 +6,14 @@
  * The object operations live in ./s3-objects.ts and are loaded on the first request that needs
  * one: the S3 client and presigners cost more at cold init than the DynamoDB client itself
  * (docs/benchmarks.md, Cold init), and most requests of these functions never touch S3 (a record
- * without a Bill of Lading, a 404 on a document). esbuild keeps a dynamically imported module
- * in the same bundle but runs its top-level code (and that of its imports) only when it is loaded.
+ * without a Bill of Lading, a 404 on a document). In a function's asset it is a file of its own
+ * beside the bundle, so cold init does not even read its bytes.
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { PresignedPost } from '@aws-sdk/s3-presigned-post';
 import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
+import { logger } from '../shared/logger.ts';
 import { documentSk, facilityPk } from './keys.ts';
 import type * as S3Objects from './s3-objects.ts';
 import { TABLE } from './table.ts';
@@ -99,8 +100,14 @@ export function storedRowCheck(facilityId: string, documentId: string): Transact
 }
 
 let objects: Promise<typeof S3Objects> | undefined;
+/**
+ * Where the S3 side is: in a function's asset a file of its own beside the bundle (built by
+ * infra/constructs/bundling.ts, LAZY_MODULES), so cold init does not even read it; from the
+ * sources (npm start, tests) the module beside this one. A computed path, so esbuild leaves it out.
+ */
+const S3_OBJECTS = import.meta.url.endsWith('.mjs') ? './s3-objects.mjs' : './s3-objects.ts';
 /** The S3 side, loaded once, on first use. */
-const s3Objects = (): Promise<typeof S3Objects> => (objects ??= import('./s3-objects.ts'));
+const s3Objects = (): Promise<typeof S3Objects> => (objects ??= import(S3_OBJECTS) as Promise<typeof S3Objects>);
 
 /** Stores an inline file's bytes, encrypted at rest, with its SHA-256 as metadata. */
 export async function putDocumentObject(...args: Parameters<typeof S3Objects.putDocumentObject>): Promise<void> {
@@ -126,7 +133,8 @@ export async function attachUploadObject(...args: Parameters<typeof S3Objects.at
 /** Deletes objects without failing the request (a leftover is invisible: no stored row points at it). */
 export async function deleteObjectsQuietly(keys: readonly string[]): Promise<void> {
   if (keys.length === 0) return;
-  return (await s3Objects()).deleteObjectsQuietly(keys);
+  // A leftover is invisible (no stored row points at it): logged, never the request's failure.
+  for (const { key, error } of await (await s3Objects()).deleteObjectsQuietly(keys)) logger.warn('could not delete object', { key, error });
 }
 
 /** A presigned POST for a direct upload: exactly `size` bytes of `contentType` to the upload key. */

@@ -12,7 +12,6 @@ import { createPresignedPost, type PresignedPost } from '@aws-sdk/s3-presigned-p
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { contentDisposition, DOCUMENT_LIMITS, fileTypeOf, safeFileName } from '../domain/bills-of-lading.ts';
 import { config, ENV } from '../shared/config.ts';
-import { logger } from '../shared/logger.ts';
 import type { DocumentRow } from './document-store.ts';
 import { throttlingAsStorageError } from './errors.ts';
 import { documentObjectKey, uploadObjectKey } from './keys.ts';
@@ -157,15 +156,17 @@ export async function attachUploadObject(
     );
 }
 
-/** Deletes objects without failing the request (a leftover is invisible: no stored row points at it). */
-export async function deleteObjectsQuietly(keys: readonly string[]): Promise<void> {
+/** Deletes objects without failing the request; answers those it could not delete (with why). */
+export async function deleteObjectsQuietly(keys: readonly string[]): Promise<{ key: string; error: string }[]> {
+  const failed: { key: string; error: string }[] = [];
   await Promise.all(
     keys.map((Key) =>
       s3Client()
         .send(new DeleteObjectCommand({ Bucket: config().bucketName, Key }))
-        .catch((e: Error) => logger.warn('could not delete object', { key: Key, error: e.message })),
+        .catch((e: Error) => failed.push({ key: Key, error: e.message })),
     ),
   );
+  return failed;
 }
 
 /** A presigned POST for a direct upload: exactly `size` bytes of `contentType` to the upload key. */

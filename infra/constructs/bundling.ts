@@ -33,6 +33,36 @@ export const BUNDLE_OPTIONS = {
   external: [] as string[],
 } as const satisfies BuildOptions;
 
+/**
+ * Modules a function loads only on the requests that need them (a dynamic `import()` of a
+ * computed path), each built into a file of its own beside `index.mjs`, so cold init does not
+ * even read their bytes. The module that imports one picks `.mjs` in a bundle, `.ts` from source.
+ */
+export const LAZY_MODULES = [{ entry: 'store/s3-objects.ts', outfile: 's3-objects.mjs' }] as const;
+
+/** The esbuild command line that builds a lazy module into `outDir` with BUNDLE_OPTIONS. */
+function lazyModuleCommand(entry: string, outFile: string): string {
+  const esbuild = resolve(PROJECT_ROOT, 'node_modules', '.bin', 'esbuild');
+  const o = BUNDLE_OPTIONS;
+  return [
+    `"${esbuild}"`,
+    `"${resolve(FUNCTIONS_DIR, entry)}"`,
+    '--bundle',
+    `--platform=${o.platform}`,
+    `--format=${o.format}`,
+    `--target=${o.target}`,
+    `--main-fields=${o.mainFields.join(',')}`,
+    '--minify',
+    '--keep-names',
+    '--sourcemap',
+    '--sources-content=false',
+    `--charset=${o.charset}`,
+    `"--banner:js=${o.banner.js}"`,
+    '--log-level=error',
+    `"--outfile=${outFile}"`,
+  ].join(' ');
+}
+
 /** BUNDLE_OPTIONS as NodejsFunction bundling options (local esbuild only, never Docker). */
 export function nodejsBundling(): BundlingOptions {
   return {
@@ -50,5 +80,11 @@ export function nodejsBundling(): BundlingOptions {
     bundleAwsSDK: true,
     externalModules: [...BUNDLE_OPTIONS.external],
     logLevel: LogLevel.ERROR,
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (_inputDir: string, outputDir: string) =>
+        LAZY_MODULES.map((m) => lazyModuleCommand(m.entry, `${outputDir}/${m.outfile}`)),
+    },
   };
 }

@@ -34,6 +34,7 @@ const ENV = {
   NODE_OPTIONS: '',
 };
 
+/** The function's bundle as the stack builds it (its lazy modules beside it are not read at init). */
 async function bundle(entry: string, dir: string): Promise<{ file: string; bytes: number }> {
   mkdirSync(dir, { recursive: true });
   const outfile = join(dir, 'index.mjs');

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, test } from 'vitest';
 import { EVENT_FUNCTIONS } from '../../functions/events.ts';
@@ -194,6 +195,18 @@ for (const stack of hub.stacks) {
         const code = readFileSync(join(hub.app.outdir, push.Metadata['aws:asset:path'] as string, 'index.mjs'), 'utf8');
         assert.match(code, /DynamoDB/, 'the DynamoDB client is bundled');
       }
+    });
+
+    test('the S3 side is a file of its own in the asset: absent from index.mjs, loadable beside it', async () => {
+      const fn = functions[logicalId(stack.routeFunctions.get('getDocument')!.function)]!;
+      const assetDir = join(hub.app.outdir, fn.Metadata['aws:asset:path'] as string);
+      const main = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
+      assert.doesNotMatch(main, /PutObjectCommand|createPresignedPost/, 'the S3 client is not read at cold init');
+      assert.match(main, /s3-objects\.mjs/);
+      assert.ok(existsSync(join(assetDir, 's3-objects.mjs.map')), 'with its own source map');
+      const lazy = await import(pathToFileURL(join(assetDir, 's3-objects.mjs')).href);
+      assert.equal(typeof lazy.presignDownload, 'function');
+      assert.equal(typeof lazy.putDocumentObject, 'function');
     });
 
     test("every route's bundle carries the business metrics (namespace and customer dimension)", () => {
