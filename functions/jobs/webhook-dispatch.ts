@@ -2,6 +2,6 @@
 import { streamHandler } from '../shared/event-handler.ts';
 import { dispatchChange } from '../use-cases/deliver-webhooks.ts';
 
-export const handler = streamHandler(async (change) => {
-  await dispatchChange({ oldImage: change.dynamodb?.OldImage as never, newImage: change.dynamodb?.NewImage as never });
+export const handler = streamHandler(async (change, batch) => {
+  await dispatchChange({ oldImage: change.dynamodb?.OldImage as never, newImage: change.dynamodb?.NewImage as never }, batch);
 });

@@ -50,8 +50,18 @@ export interface ChangeImages {
   newImage?: Record<string, { S?: string }> | undefined;
 }
 
-/** Marks the subscriptions a change concerns due; a change the poll would not serve marks nothing. */
-export async function dispatchChange(change: ChangeImages, now = Date.now()): Promise<number> {
+/** What the changes of one stream batch share (StreamBatch of shared/event-handler.ts); by default nothing. */
+export interface Once {
+  once<T>(key: string, run: () => Promise<T>): Promise<T>;
+}
+const EVERY_TIME: Once = { once: (_key, run) => run() };
+
+/**
+ * Marks the subscriptions a change concerns due; a change the poll would not serve marks
+ * nothing. Within one batch of the stream a facility's subscriptions are read once and each
+ * is marked once: a hundred orders pushed together cost one Query, not a hundred.
+ */
+export async function dispatchChange(change: ChangeImages, batch: Once = EVERY_TIME, now = Date.now()): Promise<number> {
   const { partitionKey: gpk, sortKey: gsk } = TABLE.changesIndex;
   const after = change.newImage;
   const where = changesPartition(after?.[gpk]?.S);
@@ -59,8 +69,13 @@ export async function dispatchChange(change: ChangeImages, now = Date.now()): Pr
   if (!where || after?.[gsk]?.S === undefined || after[gsk].S === change.oldImage?.[gsk]?.S) return 0;
   const kinds: string[] = kindsOfStream(where.stream);
   if (kinds.length === 0) return 0;
-  const subs = (await listSubscriptions(where.facilityId)).filter((s) => s.status === 'active' && kinds.includes(s.events));
-  await Promise.all(subs.map((s) => markDue(s.facilityId, s.subscriptionId, dueAfterSettle(now), now)));
+  const all = await batch.once(`subscriptions ${where.facilityId}`, () => listSubscriptions(where.facilityId));
+  const subs = all.filter((s) => s.status === 'active' && kinds.includes(s.events));
+  await Promise.all(
+    subs.map((s) =>
+      batch.once(`due ${s.facilityId} ${s.subscriptionId}`, () => markDue(s.facilityId, s.subscriptionId, dueAfterSettle(now), now)),
+    ),
+  );
   return subs.length;
 }
 
