@@ -204,6 +204,12 @@ export interface EarlyReport {
   version: number;
 }
 
+/** What the table holds at a batch's keys, by identityKey: orders, and early reports of orders not created yet. */
+export interface OrderSlots {
+  orders: Map<string, OrderState>;
+  early: Map<string, EarlyReport>;
+}
+
 /**
  * A plan's writes once records that arrived before their order are counted: an order the
  * batch creates starts at the status those records reported (forward only, as if they had

@@ -5,14 +5,14 @@ import { withWarnings } from '../shared/body.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric } from '../shared/metrics.ts';
 import { httpHandler, json } from '../shared/middleware.ts';
-import { loadOrderSlots, writeOrders } from '../store/order-store.ts';
+import { createOrders, loadOrderSlots, writeOrders } from '../store/order-store.ts';
 import { pushWorkOrders } from '../use-cases/push-work-orders.ts';
 
 export const handler = httpHandler(
   'pushWorkOrders',
   async ({ event, facilityId, body }) => {
     const documents = body.dispensingWorkOrder.map(stringifyBooleans);
-    const { results, written } = await pushWorkOrders({ loadOrderSlots, writeOrders }, { facilityId, documents });
+    const { results, written } = await pushWorkOrders({ createOrders, loadOrderSlots, writeOrders }, { facilityId, documents });
     logger.info('work orders pushed', { facilityId, documents: documents.length, written });
     countMetric('ordersPushed', documents.length);
     return json({ results: withWarnings(event, results) });

@@ -5,7 +5,7 @@ import { validateWorkOrderRequest } from '../generated/validators/validate-work-
 import { logger } from '../shared/logger.ts';
 import { countMetric } from '../shared/metrics.ts';
 import { httpHandler, json } from '../shared/middleware.ts';
-import { loadOrderSlots, loadOrders, writeOrders } from '../store/order-store.ts';
+import { createOrders, loadOrderSlots, loadOrders, writeOrders } from '../store/order-store.ts';
 import { upsertWorkOrder } from '../use-cases/manage-work-order.ts';
 
 export const handler = httpHandler(
@@ -16,7 +16,7 @@ export const handler = httpHandler(
     const agencyParam = rawAgency === undefined ? undefined : parseAgencyParam(rawAgency);
     const document = stringifyBooleans(body.dispensingWorkOrder[0]!);
     const { result, status } = await upsertWorkOrder(
-      { loadOrders, loadOrderSlots, writeOrders },
+      { createOrders, loadOrders, loadOrderSlots, writeOrders },
       { facilityId, document, pathNumber, agencyParam },
     );
     logger.info('work order upserted', { facilityId, outcome: result.outcome });

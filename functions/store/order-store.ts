@@ -1,13 +1,14 @@
 /** Work orders in the table: load by identity, write a batch atomically, find by number. */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { identityKey } from '../domain/documents.ts';
 import { isoMs } from '../domain/time.ts';
-import type { EarlyReport, OrderState, WorkOrderDocument } from '../domain/work-orders.ts';
+import type { EarlyReport, OrderSlots, OrderState, OrderWrite, WorkOrderDocument } from '../domain/work-orders.ts';
 import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { loadByIdentity } from './batch-get.ts';
 import { changePosition, changesPk, facilityPk, orderNumberPrefix, orderSk, ordersByStatusPk } from './keys.ts';
 import { TABLE } from './table.ts';
-import { type TransactItem, transactWrite } from './transact.ts';
+import { ConcurrentChangeError, type TransactItem, transactWrite } from './transact.ts';
 
 type Item = Record<string, unknown>;
 
@@ -77,18 +78,41 @@ function slotFromItem(item: Item): Slot {
  * What the table holds at the named orders' keys (strongly consistent), by identityKey: the
  * orders, and the early reports of orders the ERP has not created yet.
  */
-export async function loadOrderSlots(
-  facilityId: string,
-  identities: readonly { agency: string; number: string }[],
-): Promise<{ orders: Map<string, OrderState>; early: Map<string, EarlyReport> }> {
-  const slots = await loadByIdentity(facilityPk(facilityId), identities, orderSk, slotFromItem);
+export async function loadOrderSlots(facilityId: string, identities: readonly { agency: string; number: string }[]): Promise<OrderSlots> {
+  return splitSlots((await loadByIdentity(facilityPk(facilityId), identities, orderSk, slotFromItem)).values());
+}
+
+function splitSlots(slots: Iterable<Slot>): OrderSlots {
   const orders = new Map<string, OrderState>();
   const early = new Map<string, EarlyReport>();
-  for (const [id, slot] of slots) {
+  for (const slot of slots) {
+    const id = identityKey(slot.agency, slot.number);
     if ('order' in slot) orders.set(id, slot.order);
     else early.set(id, slot.early);
   }
   return { orders, early };
+}
+
+/**
+ * Writes orders that are all new (each conditioned on an empty key) in one transaction and
+ * answers 'created'. When some keys are taken, nothing is written and the answer is what the
+ * transaction met there (as loadOrderSlots would read it; the other keys were empty). A race
+ * with another transaction, which tells nothing, throws ConcurrentChangeError.
+ */
+export async function createOrders(writes: readonly OrderWrite[]): Promise<'created' | OrderSlots> {
+  try {
+    await transactWrite(
+      writes.map((w) => {
+        if (w.expectedVersion !== 0) throw new Error('createOrders writes new orders only');
+        const put = orderPut(w).Put!;
+        return { Put: { ...put, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } };
+      }),
+    );
+    return 'created';
+  } catch (e) {
+    if (!(e instanceof ConcurrentChangeError) || !e.found) throw e;
+    return splitSlots(e.found.filter((item) => item !== undefined).map(slotFromItem));
+  }
 }
 
 /** Loads the current state of the named orders (strongly consistent), keyed by identityKey. */

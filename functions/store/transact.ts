@@ -1,14 +1,33 @@
 /** All-or-nothing writes: one DynamoDB transaction, with lost races reported as ConcurrentChangeError. */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { dynamoClient } from '../shared/clients.ts';
 import { logger } from '../shared/logger.ts';
 import { StorageError } from './errors.ts';
 
-/** Another writer changed an item between our read and our write: read again and retry. */
+/**
+ * Another writer changed an item between our read and our write: read again and retry.
+ * `found` is set when the transaction was cancelled by its conditions alone and every action
+ * asked for what it met (`ReturnValuesOnConditionCheckFailure: 'ALL_OLD'`): per action, the
+ * item whose condition failed, or undefined where the condition held.
+ */
 export class ConcurrentChangeError extends StorageError {
-  constructor() {
+  readonly found: readonly (Record<string, unknown> | undefined)[] | undefined;
+  constructor(found?: readonly (Record<string, unknown> | undefined)[]) {
     super('concurrent-change', 'an item changed while the request was applied');
+    this.found = found;
   }
+}
+
+type CancellationReason = { Code?: string; Item?: Record<string, AttributeValue> };
+
+/** What the failed conditions met, when every action asked for it and nothing but conditions failed. */
+function foundItems(items: TransactItem[], reasons: readonly CancellationReason[]) {
+  const asked = items.every((i) => Object.values(i).some((action) => action?.ReturnValuesOnConditionCheckFailure === 'ALL_OLD'));
+  const onlyConditions = reasons.every((r) => r.Code === 'None' || (r.Code === 'ConditionalCheckFailed' && r.Item !== undefined));
+  if (!asked || !onlyConditions || reasons.length !== items.length) return undefined;
+  return reasons.map((r) => (r.Item ? unmarshall(r.Item) : undefined));
 }
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -39,12 +58,12 @@ export async function transactWrite(items: TransactItem[]): Promise<void> {
   try {
     await dynamoClient().send(new TransactWriteCommand({ TransactItems: items }));
   } catch (e) {
-    const reasons = (e as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+    const reasons = (e as { CancellationReasons?: CancellationReason[] }).CancellationReasons;
     if (
       (e as Error).name === 'TransactionCanceledException' &&
       reasons?.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')
     ) {
-      throw new ConcurrentChangeError();
+      throw new ConcurrentChangeError(foundItems(items, reasons));
     }
     throw e;
   }

@@ -138,13 +138,20 @@ export async function benchFloor(stack: LocalStack, rounds = 200): Promise<Ratio
   }
 }
 
-/** Pushing 1,000 orders in batches of 50, 4 in flight: the hub's push route against raw BatchWriteItem of the same items. */
-async function benchPush(erp: ReturnType<typeof client>, bare: ReturnType<typeof client>, runs = 5): Promise<Ratio> {
+/**
+ * Pushing 1,000 orders in batches of 50, 4 in flight: the hub's push route against raw
+ * BatchWriteItem of the same items, and against one raw TransactWriteItems per batch (the
+ * database's own cost of an all-or-nothing batch). Runs rotate hub, batch write, transaction;
+ * the first round warms all three up (the emulator's JIT compiles its transaction and
+ * batch-write code on first use) and is not counted.
+ */
+async function benchPush(erp: ReturnType<typeof client>, bare: ReturnType<typeof client>, runs = 9): Promise<Ratio> {
   const total = 1000;
   const batch = 50;
   const inFlight = 4;
   const hub: number[] = [];
   const raw: number[] = [];
+  const transact: number[] = [];
   const drive = async (send: (i: number) => Promise<void>) => {
     let next = 0;
     await Promise.all(
@@ -153,51 +160,48 @@ async function benchPush(erp: ReturnType<typeof client>, bare: ReturnType<typeof
       }),
     );
   };
-  for (let run = 0; run < runs * 2; run++) {
-    const tag = `R${run}`;
-    if (run % 2 === 0) {
-      hub.push(
-        await timed(() =>
-          drive(async (b) => {
-            const docs = Array.from({ length: batch }, (_, j) => workOrder(`P-${tag}-${b * batch + j}`));
-            const r = await erp.post('/facility/PUSH-HUB/dispensingWorkorders', orders(...docs));
-            if (r.status !== 200) throw new Error(`hub push: ${r.status} ${r.text.slice(0, 200)}`);
-          }),
-        ),
-      );
-    } else {
-      raw.push(
-        await timed(() =>
-          drive(async (b) => {
-            const t = Date.now();
-            const items = Array.from({ length: batch }, (_, j) => {
-              const number = `P-${tag}-${b * batch + j}`;
-              const doc = workOrder(number) as unknown as WorkOrderDocument;
-              return orderItem(
-                {
-                  facilityId: 'PUSH-RAW',
-                  agency: 'AssignedBySender',
-                  number,
-                  doc,
-                  status: 'open',
-                  revision: 1,
-                  version: 1,
-                  lastErpChange: 'create',
-                  createdAt: t,
-                  modifiedAt: t,
-                  updatedAt: t,
-                },
-                1,
-              );
-            });
-            const r = await bare.post('/push', { items });
-            if (r.status !== 200) throw new Error(`raw push: ${r.status} ${r.text.slice(0, 200)}`);
-          }),
-        ),
-      );
-    }
+  const hubPush = (tag: string) =>
+    drive(async (b) => {
+      const docs = Array.from({ length: batch }, (_, j) => workOrder(`P-${tag}-${b * batch + j}`));
+      const r = await erp.post('/facility/PUSH-HUB/dispensingWorkorders', orders(...docs));
+      if (r.status !== 200) throw new Error(`hub push: ${r.status} ${r.text.slice(0, 200)}`);
+    });
+  const rawPush = (tag: string, how: '' | '?transact') =>
+    drive(async (b) => {
+      const t = Date.now();
+      const items = Array.from({ length: batch }, (_, j) => {
+        const number = `P-${tag}-${b * batch + j}`;
+        const doc = workOrder(number) as unknown as WorkOrderDocument;
+        const state = {
+          facilityId: how ? 'PUSH-TX' : 'PUSH-RAW',
+          agency: 'AssignedBySender',
+          number,
+          doc,
+          status: 'open' as const,
+          revision: 1,
+        };
+        return orderItem({ ...state, version: 1, lastErpChange: 'create', createdAt: t, modifiedAt: t, updatedAt: t }, 1);
+      });
+      const r = await bare.post(`/push${how}`, { items });
+      if (r.status !== 200) throw new Error(`raw push: ${r.status} ${r.text.slice(0, 200)}`);
+    });
+  for (let run = -3; run < runs * 3; run++) {
+    const tag = `R${run + 3}`;
+    const [hubTimes, rawTimes, txTimes] = run >= 0 ? [hub, raw, transact] : [[], [], []];
+    const which = (run + 3) % 3;
+    if (which === 0) hubTimes.push(await timed(() => hubPush(tag)));
+    else if (which === 1) rawTimes.push(await timed(() => rawPush(tag, '')));
+    else txTimes.push(await timed(() => rawPush(tag, '?transact')));
   }
   const r = report(`push ${total} orders, ${batch}/batch, ${inFlight} in flight`, hub, raw);
   console.log(`  (push throughput, hub / raw BatchWriteItem: ${(1 / r.ratio).toFixed(2)}×)`);
+  const tx = median(transact);
+  console.log(
+    `  raw TransactWriteItems of the same batches ${fmt(tx)}: its throughput / raw BatchWriteItem ${(r.floor / tx).toFixed(2)}×, hub / it ${(tx / r.hub).toFixed(2)}×`,
+  );
+  // The same orders again: every one exists and answers unchanged (the push reads them first).
+  const resent: number[] = [];
+  for (let run = 0; run < 3; run++) resent.push(await timed(() => hubPush('R0')));
+  console.log(`  resending ${total} orders (all unchanged): hub ${fmt(median(resent))} (median of 3)`);
   return r;
 }

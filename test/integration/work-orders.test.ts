@@ -127,6 +127,29 @@ describe('pushing work orders', () => {
     assert.equal(one.body.workOrder.productGroup[0].product[0].requestedQuantity.value, 16000, 'nothing written by the 409');
   });
 
+  test('a batch of creates naming known orders: those unchanged, a changed one 409 with nothing written, then the rest created', async () => {
+    const f = facility();
+    await erp().post(ordersPath(f), orders(workOrder('K-1'), workOrder('K-2')));
+
+    const clash = await erp().post(ordersPath(f), orders(workOrder('N-1'), workOrder('K-2', { quantity: 5 })));
+    assertProblem(clash, 409);
+    assert.equal(clash.body.errors[0].path, '/dispensingWorkOrder/1');
+    assertProblem(await erp().get(`${ordersPath(f)}/N-1`), 404);
+
+    const mixed = await erp().post(ordersPath(f), orders(workOrder('K-1'), workOrder('N-1'), workOrder('K-2'), workOrder('N-2')));
+    assert.equal(mixed.status, 200);
+    assert.deepEqual(
+      mixed.body.results.map((r: { workOrderNumber: string; outcome: string }) => [r.workOrderNumber, r.outcome]),
+      [
+        ['K-1', 'unchanged'],
+        ['N-1', 'created'],
+        ['K-2', 'unchanged'],
+        ['N-2', 'created'],
+      ],
+    );
+    for (const n of ['K-1', 'K-2', 'N-1', 'N-2']) assert.equal((await erp().get(`${ordersPath(f)}/${n}`)).body.revision, 1);
+  });
+
   test('update, hold and cancel count revisions and set the status', async () => {
     const f = facility();
     await erp().post(ordersPath(f), orders(workOrder('WO-2')));

@@ -28,6 +28,17 @@ function memoryStore() {
     async loadOrderSlots(f: string, ids: readonly { agency: string; number: string }[]) {
       return { orders: await store.loadOrders(f, ids), early: new Map<string, EarlyReport>() };
     },
+    /** The real store's guess for a batch of creates: written when every key is empty, else what is at the keys. */
+    async createOrders(writes: readonly OrderWrite[]) {
+      const taken = writes.filter((w) => orders.has(identityKey(w.next.agency, w.next.number)));
+      if (taken.length > 0)
+        return store.loadOrderSlots(
+          FACILITY,
+          taken.map((w) => w.next),
+        );
+      await store.writeOrders(writes);
+      return 'created' as const;
+    },
     async writeOrders(writes: readonly OrderWrite[]) {
       const race = store.race;
       store.race = null;

@@ -41,6 +41,19 @@ function memoryStore(): OrderStore &
       }
       return found;
     },
+    /** The real store's guess for a batch of creates: written when every key is empty, else what is at the keys. */
+    async createOrders(writes: readonly OrderWrite[]) {
+      const taken = writes.filter(
+        (w) => orders.has(identityKey(w.next.agency, w.next.number)) || early.has(identityKey(w.next.agency, w.next.number)),
+      );
+      if (taken.length > 0)
+        return store.loadOrderSlots(
+          FACILITY,
+          taken.map((w) => w.next),
+        );
+      await store.writeOrders(writes);
+      return 'created' as const;
+    },
     async writeOrders(writes: readonly OrderWrite[]) {
       if (store.loseNext > 0) {
         store.loseNext--;
@@ -138,20 +151,121 @@ describe('push work orders', () => {
 
   test('a report written between the read and the write is read again, not overwritten', async () => {
     const store = memoryStore();
+    // An update is never guessed: it reads, and the report lands between that read and the write.
+    await pushWorkOrders(store, input(orderDoc({ number: 'WO-1' })), () => T0);
     const load = store.loadOrderSlots;
     let raced = false;
     store.loadOrderSlots = async (f, ids) => {
       const slots = await load(f, ids);
       if (!raced) {
         raced = true;
-        store.early.set(identityKey('AssignedBySender', 'WO-1'), { status: 'complete', version: 1 });
+        const o = store.orders.get(identityKey('AssignedBySender', 'WO-1'))!;
+        store.orders.set(identityKey('AssignedBySender', 'WO-1'), { ...o, status: 'inProgress', version: o.version + 1 });
       }
       return slots;
     };
 
+    await assert.rejects(
+      pushWorkOrders(store, input(orderDoc({ number: 'WO-1', type: 'update', pounds: 5 })), () => T0 + 1),
+      (e: unknown) => e instanceof HubError && e.kind === 'conflict',
+      'the second round sees the order in progress at the plant',
+    );
+    assert.equal(store.orders.get(identityKey('AssignedBySender', 'WO-1'))?.status, 'inProgress');
+  });
+
+  test('a batch of creates of new orders is written without a read', async () => {
+    const store = memoryStore();
+    let reads = 0;
+    const load = store.loadOrderSlots;
+    store.loadOrderSlots = async (f, ids) => {
+      reads++;
+      return load(f, ids);
+    };
+
+    const out = await pushWorkOrders(store, input(orderDoc({ number: 'WO-1' }), orderDoc({ number: 'WO-2' })), () => T0);
+
+    assert.deepEqual(
+      out.results.map((r) => r.outcome),
+      ['created', 'created'],
+    );
+    assert.equal(reads, 0);
+    assert.equal(store.writes.length, 1);
+  });
+
+  test('a resent batch is planned on what the guess met: unchanged, no read, no write', async () => {
+    const store = memoryStore();
+    await pushWorkOrders(store, input(orderDoc({ number: 'WO-1' }), orderDoc({ number: 'WO-2' })), () => T0);
+    let reads = 0;
+    const load = store.loadOrderSlots;
+    store.createOrders = async (writes) => {
+      const taken = writes.filter((w) => store.orders.has(identityKey(w.next.agency, w.next.number)));
+      return taken.length > 0
+        ? load(
+            FACILITY,
+            taken.map((w) => w.next),
+          )
+        : 'created';
+    };
+    store.loadOrderSlots = async (f, ids) => {
+      reads++;
+      return load(f, ids);
+    };
+
+    const out = await pushWorkOrders(store, input(orderDoc({ number: 'WO-1' }), orderDoc({ number: 'WO-3' })), () => T0 + 1);
+
+    assert.deepEqual(
+      out.results.map((r) => r.outcome),
+      ['unchanged', 'created'],
+    );
+    assert.equal(reads, 0, 'what the cancelled transaction met was enough');
+    assert.equal(store.writes.length, 2, 'the first push and this one');
+    assert.equal(store.writes[1]!.length, 1, 'only the new order');
+  });
+
+  test('a guess that met an early report starts the order where the report left it', async () => {
+    const store = memoryStore();
+    store.early.set(identityKey('AssignedBySender', 'WO-1'), { status: 'complete', version: 1 });
+
     await pushWorkOrders(store, input(orderDoc({ number: 'WO-1' })), () => T0);
 
     assert.equal(store.orders.get(identityKey('AssignedBySender', 'WO-1'))?.status, 'complete');
+    assert.equal(store.orders.get(identityKey('AssignedBySender', 'WO-1'))?.version, 2);
+  });
+
+  test('a guess lost to a racing transaction falls back to reading', async () => {
+    const store = memoryStore();
+    let reads = 0;
+    const load = store.loadOrderSlots;
+    store.createOrders = async () => {
+      throw new ConcurrentChangeError();
+    };
+    store.loadOrderSlots = async (f, ids) => {
+      reads++;
+      return load(f, ids);
+    };
+
+    const out = await pushWorkOrders(store, input(orderDoc({ number: 'WO-1' })), () => T0);
+
+    assert.equal(out.results[0]!.outcome, 'created');
+    assert.equal(reads, 1);
+  });
+
+  test('a batch that fails on an empty table is not guessed: the answer is the stored truth', async () => {
+    const store = memoryStore();
+    await pushWorkOrders(store, input(orderDoc({ number: 'WO-1' })), () => T0);
+    let guesses = 0;
+    const create = store.createOrders;
+    store.createOrders = async (w) => {
+      guesses++;
+      return create(w);
+    };
+
+    // Two different creates of one order: 409 either way, but the detail names the stored order.
+    await assert.rejects(
+      pushWorkOrders(store, input(orderDoc({ number: 'WO-1', pounds: 1 }), orderDoc({ number: 'WO-1', pounds: 2 })), () => T0 + 1),
+      (e: unknown) => e instanceof HubError && e.kind === 'conflict' && e.errors?.[0]?.path === '/dispensingWorkOrder/0',
+    );
+    assert.equal(guesses, 0);
   });
 
   test('an update counts a revision', async () => {

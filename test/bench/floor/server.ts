@@ -1,13 +1,15 @@
 /**
  * The floor of the poll and push benchmarks: a bare Node HTTP server doing the least the hub's
  * answer needs, on the same DynamoDB Local. A poll is ONE Query of the changes index (the
- * documents parsed and sent back as JSON); a push is raw BatchWriteItem of the items given.
+ * documents parsed and sent back as JSON); a push is raw BatchWriteItem of the items given
+ * (`/push`), or one raw TransactWriteItems of them, each put conditioned on an empty key
+ * (`/push?transact`): what an all-or-nothing batch costs the database, with nothing else.
  * No gateway, no authorizer, no middleware, no poller state. Run as its own process, as the
  * hub is: `node test/bench/floor/server.ts` with DYNAMODB_ENDPOINT and TABLE_NAME; prints its URL.
  */
 import { createServer } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { TABLE } from '../../../functions/store/table.ts';
 
 const tableName = process.env.TABLE_NAME!;
@@ -44,6 +46,15 @@ const server = createServer(async (req, res) => {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const items = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { items: Record<string, unknown>[] }).items;
+  if (url.searchParams.has('transact')) {
+    const condition = { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE.partitionKey } };
+    await db.send(
+      new TransactWriteCommand({ TransactItems: items.map((Item) => ({ Put: { TableName: tableName, Item, ...condition } })) }),
+    );
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ written: items.length }));
+    return;
+  }
   const batches: Record<string, unknown>[][] = [];
   for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
   await Promise.all(
