@@ -5,55 +5,11 @@ import { toCsv, wantsCsv } from '../../functions/domain/csv.ts';
 import { identityKey } from '../../functions/domain/documents.ts';
 import type { HubError } from '../../functions/domain/errors.ts';
 import { mergePages, pageBounds, parseSummaryQuery, queryBinding, summaryPartitions } from '../../functions/domain/summaries.ts';
-import type { EarlyReport, OrderState, OrderWrite } from '../../functions/domain/work-orders.ts';
-import { ConcurrentChangeError } from '../../functions/store/transact.ts';
 import { cancelWorkOrder, upsertWorkOrder } from '../../functions/use-cases/manage-work-order.ts';
+import { memoryOrderStore } from './helpers/memory-order-store.ts';
 import { FACILITY, orderDoc, T0 } from './helpers/work-orders.ts';
 
-function memoryStore() {
-  const orders = new Map<string, OrderState>();
-  const store = {
-    orders,
-    loseNext: 0,
-    /** Runs once before the next write: a racing writer. */
-    race: null as null | (() => void),
-    async loadOrders(_f: string, ids: readonly { agency: string; number: string }[]) {
-      const found = new Map<string, OrderState>();
-      for (const i of ids) {
-        const o = orders.get(identityKey(i.agency, i.number));
-        if (o) found.set(identityKey(i.agency, i.number), structuredClone(o));
-      }
-      return found;
-    },
-    async loadOrderSlots(f: string, ids: readonly { agency: string; number: string }[]) {
-      return { orders: await store.loadOrders(f, ids), early: new Map<string, EarlyReport>() };
-    },
-    /** The real store's guess for a batch of creates: written when every key is empty, else what is at the keys. */
-    async createOrders(writes: readonly OrderWrite[]) {
-      const taken = writes.filter((w) => orders.has(identityKey(w.next.agency, w.next.number)));
-      if (taken.length > 0)
-        return store.loadOrderSlots(
-          FACILITY,
-          taken.map((w) => w.next),
-        );
-      await store.writeOrders(writes);
-      return 'created' as const;
-    },
-    async writeOrders(writes: readonly OrderWrite[]) {
-      const race = store.race;
-      store.race = null;
-      race?.();
-      for (const w of writes) {
-        if ((orders.get(identityKey(w.next.agency, w.next.number))?.version ?? 0) !== w.expectedVersion) throw new ConcurrentChangeError();
-      }
-      for (const w of writes) orders.set(identityKey(w.next.agency, w.next.number), { ...w.next, version: w.expectedVersion + 1 });
-    },
-    async findOrders(_f: string, number: string, agency?: string) {
-      return [...orders.values()].filter((o) => o.number === number && (agency === undefined || o.agency === agency));
-    },
-  };
-  return store;
-}
+const memoryStore = memoryOrderStore;
 
 const upsert = (
   store: ReturnType<typeof memoryStore>,

@@ -8,71 +8,14 @@ import { describe, test } from 'vitest';
 import type { AcknowledgementDocument } from '../../functions/domain/acknowledgements.ts';
 import { identityKey } from '../../functions/domain/documents.ts';
 import { HubError } from '../../functions/domain/errors.ts';
-import type { EarlyReport, OrderState, OrderWrite } from '../../functions/domain/work-orders.ts';
 import { StorageError } from '../../functions/store/errors.ts';
 import { ConcurrentChangeError } from '../../functions/store/transact.ts';
 import { acknowledgeWorkOrders } from '../../functions/use-cases/acknowledge-work-orders.ts';
-import { type OrderPushStore, type OrderStore, pushWorkOrders } from '../../functions/use-cases/push-work-orders.ts';
+import { pushWorkOrders } from '../../functions/use-cases/push-work-orders.ts';
+import { memoryOrderStore } from './helpers/memory-order-store.ts';
 import { FACILITY, orderDoc, T0 } from './helpers/work-orders.ts';
 
-/** A table of orders in memory, with the optimistic lock the real store enforces. */
-function memoryStore(): OrderStore &
-  OrderPushStore & { orders: Map<string, OrderState>; early: Map<string, EarlyReport>; writes: OrderWrite[][]; loseNext: number } {
-  const orders = new Map<string, OrderState>();
-  const early = new Map<string, EarlyReport>();
-  const store = {
-    orders,
-    early,
-    async loadOrderSlots(facility: string, ids: readonly { agency: string; number: string }[]) {
-      const found = new Map<string, EarlyReport>();
-      for (const i of ids) {
-        const e = early.get(identityKey(i.agency, i.number));
-        if (e) found.set(identityKey(i.agency, i.number), { ...e });
-      }
-      return { orders: await store.loadOrders(facility, ids), early: found };
-    },
-    writes: [] as OrderWrite[][],
-    loseNext: 0,
-    async loadOrders(_facility: string, ids: readonly { agency: string; number: string }[]) {
-      const found = new Map<string, OrderState>();
-      for (const i of ids) {
-        const o = orders.get(identityKey(i.agency, i.number));
-        if (o) found.set(identityKey(i.agency, i.number), structuredClone(o));
-      }
-      return found;
-    },
-    /** The real store's guess for a batch of creates: written when every key is empty, else what is at the keys. */
-    async createOrders(writes: readonly OrderWrite[]) {
-      const taken = writes.filter(
-        (w) => orders.has(identityKey(w.next.agency, w.next.number)) || early.has(identityKey(w.next.agency, w.next.number)),
-      );
-      if (taken.length > 0)
-        return store.loadOrderSlots(
-          FACILITY,
-          taken.map((w) => w.next),
-        );
-      await store.writeOrders(writes);
-      return 'created' as const;
-    },
-    async writeOrders(writes: readonly OrderWrite[]) {
-      if (store.loseNext > 0) {
-        store.loseNext--;
-        throw new ConcurrentChangeError();
-      }
-      for (const w of writes) {
-        const id = identityKey(w.next.agency, w.next.number);
-        if ((orders.get(id)?.version ?? early.get(id)?.version ?? 0) !== w.expectedVersion) throw new ConcurrentChangeError();
-      }
-      for (const w of writes) {
-        const id = identityKey(w.next.agency, w.next.number);
-        orders.set(id, { ...w.next, version: w.expectedVersion + 1 });
-        early.delete(id);
-      }
-      store.writes.push([...writes]);
-    },
-  };
-  return store;
-}
+const memoryStore = memoryOrderStore;
 
 const input = (...documents: ReturnType<typeof orderDoc>[]) => ({ facilityId: FACILITY, documents });
 

@@ -1,0 +1,77 @@
+/**
+ * A table of orders in memory for the order use cases, with the optimistic lock the real
+ * store (functions/store/order-store.ts) enforces: orders, early reports at orders' keys, the
+ * guess for a batch of creates, and hooks for racing writers.
+ */
+import { identityKey } from '../../../functions/domain/documents.ts';
+import type { EarlyReport, OrderSlots, OrderState, OrderWrite } from '../../../functions/domain/work-orders.ts';
+import { ConcurrentChangeError } from '../../../functions/store/transact.ts';
+import type { OrderPushStore, OrderStore } from '../../../functions/use-cases/push-work-orders.ts';
+import { FACILITY } from './work-orders.ts';
+
+type Identity = { agency: string; number: string };
+const idOf = (i: Identity) => identityKey(i.agency, i.number);
+
+export function memoryOrderStore() {
+  const orders = new Map<string, OrderState>();
+  const early = new Map<string, EarlyReport>();
+  const store = {
+    orders,
+    early,
+    /** Every transaction written, in order. */
+    writes: [] as OrderWrite[][],
+    /** How many writes to come lose a race (throw ConcurrentChangeError, nothing written). */
+    loseNext: 0,
+    /** Runs once before the next write: a racing writer. */
+    race: null as null | (() => void),
+    async loadOrders(_facility: string, ids: readonly Identity[]) {
+      const found = new Map<string, OrderState>();
+      for (const i of ids) {
+        const o = orders.get(idOf(i));
+        if (o) found.set(idOf(i), structuredClone(o));
+      }
+      return found;
+    },
+    async loadOrderSlots(facility: string, ids: readonly Identity[]): Promise<OrderSlots> {
+      const found = new Map<string, EarlyReport>();
+      for (const i of ids) {
+        const e = early.get(idOf(i));
+        if (e) found.set(idOf(i), { ...e });
+      }
+      return { orders: await store.loadOrders(facility, ids), early: found };
+    },
+    /** The real store's guess for a batch of creates: written when every key is empty, else what is at the keys. */
+    async createOrders(writes: readonly OrderWrite[]): Promise<'created' | OrderSlots> {
+      const taken = writes.filter((w) => orders.has(idOf(w.next)) || early.has(idOf(w.next)));
+      if (taken.length > 0)
+        return store.loadOrderSlots(
+          FACILITY,
+          taken.map((w) => w.next),
+        );
+      await store.writeOrders(writes);
+      return 'created';
+    },
+    async writeOrders(writes: readonly OrderWrite[]) {
+      const race = store.race;
+      store.race = null;
+      race?.();
+      if (store.loseNext > 0) {
+        store.loseNext--;
+        throw new ConcurrentChangeError();
+      }
+      for (const w of writes) {
+        const id = idOf(w.next);
+        if ((orders.get(id)?.version ?? early.get(id)?.version ?? 0) !== w.expectedVersion) throw new ConcurrentChangeError();
+      }
+      for (const w of writes) {
+        orders.set(idOf(w.next), { ...w.next, version: w.expectedVersion + 1 });
+        early.delete(idOf(w.next));
+      }
+      store.writes.push([...writes]);
+    },
+    async findOrders(_facility: string, number: string, agency?: string) {
+      return [...orders.values()].filter((o) => o.number === number && (agency === undefined || o.agency === agency));
+    },
+  };
+  return store satisfies OrderStore & OrderPushStore;
+}
