@@ -3,10 +3,12 @@
  * own transaction carries, and the Query of a report's months. Sums are DynamoDB numbers
  * (exact decimals, 38 digits), written and read as decimal text, never as JS floats.
  */
+
 import { NumberValue, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AggregateDelta, AggregateItem, AggregateRead, Level } from '../domain/consumption.ts';
 import { formatDecimal } from '../domain/decimal.ts';
 import { dynamoExactClient } from '../shared/clients.ts';
+import { mapConcurrently } from '../shared/concurrency.ts';
 import { config } from '../shared/config.ts';
 import { consumptionPk, consumptionRange, consumptionSk } from './keys.ts';
 import { TABLE } from './table.ts';
@@ -50,16 +52,7 @@ const READ_CONCURRENCY = 8;
 
 /** The aggregate items of these ranges (up to READ_CONCURRENCY Queries at a time), numbers as exact text. */
 export async function readAggregates(facilityId: string, reads: readonly AggregateRead[]): Promise<AggregateItem[]> {
-  const parts: AggregateItem[][] = new Array(reads.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < reads.length) {
-      const i = next++;
-      parts[i] = await readRange(facilityId, reads[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, reads.length) }, worker));
-  return parts.flat();
+  return (await mapConcurrently(reads, READ_CONCURRENCY, (read) => readRange(facilityId, read))).flat();
 }
 
 async function readRange(facilityId: string, { kind, level, first, last }: AggregateRead): Promise<AggregateItem[]> {

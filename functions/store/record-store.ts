@@ -90,10 +90,9 @@ export function loadRecords(
   return loadByIdentity(facilityPk(facilityId), identities, recordSk, recordFromItem);
 }
 
-/** Every record reported for an order (matched when submitted or not), oldest first. */
-export async function recordsOfOrder(facilityId: string, orderAgency: string, orderNumber: string): Promise<StoredRecord[]> {
+/** The pages of the records index for one order: its records, or (`count`) only how many. */
+async function* recordsOfOrderPages(facilityId: string, agency: string, number: string, count: boolean) {
   const { name, partitionKey } = TABLE.recordsByOrderIndex;
-  const out: StoredRecord[] = [];
   let ExclusiveStartKey: Item | undefined;
   do {
     const page = await dynamoClient().send(
@@ -102,12 +101,28 @@ export async function recordsOfOrder(facilityId: string, orderAgency: string, or
         IndexName: name,
         KeyConditionExpression: '#p = :p',
         ExpressionAttributeNames: { '#p': partitionKey },
-        ExpressionAttributeValues: { ':p': recordsOfOrderPk(facilityId, orderAgency, orderNumber) },
+        ExpressionAttributeValues: { ':p': recordsOfOrderPk(facilityId, agency, number) },
+        ...(count ? { Select: 'COUNT' as const } : {}),
         ExclusiveStartKey,
       }),
     );
-    out.push(...(page.Items ?? []).map(recordFromItem));
+    yield page;
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
+}
+
+/** Every record reported for an order (matched when submitted or not), oldest first. */
+export async function recordsOfOrder(facilityId: string, orderAgency: string, orderNumber: string): Promise<StoredRecord[]> {
+  const out: StoredRecord[] = [];
+  for await (const page of recordsOfOrderPages(facilityId, orderAgency, orderNumber, false)) {
+    out.push(...(page.Items ?? []).map(recordFromItem));
+  }
   return out;
+}
+
+/** How many records report on an order (a COUNT Query: no record is read). */
+export async function countRecordsOfOrder(facilityId: string, orderAgency: string, orderNumber: string): Promise<number> {
+  let count = 0;
+  for await (const page of recordsOfOrderPages(facilityId, orderAgency, orderNumber, true)) count += page.Count ?? 0;
+  return count;
 }

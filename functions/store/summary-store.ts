@@ -2,12 +2,15 @@
  * Order summaries from the table: one Query per partition of domain/summaries.ts, newest first,
  * bounded by the page's limit (never the facility's size), and the record count of each order.
  */
+
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { PartitionPage, SummaryPartition } from '../domain/summaries.ts';
 import { dynamoClient } from '../shared/clients.ts';
+import { mapConcurrently } from '../shared/concurrency.ts';
 import { config } from '../shared/config.ts';
 import { asIndexBuilding } from './errors.ts';
-import { changesPk, ordersByStatusPk, recordsOfOrderPk } from './keys.ts';
+import { changesPk, ordersByStatusPk } from './keys.ts';
+import { countRecordsOfOrder } from './record-store.ts';
 import { TABLE } from './table.ts';
 
 type Item = Record<string, unknown>;
@@ -58,32 +61,10 @@ export async function querySummaries(
   return { items: items.slice(0, limit), more };
 }
 
+/** COUNT Queries of one page of summaries in flight at once. */
+const COUNT_CONCURRENCY = 16;
+
 /** How many records report on each of these orders (one COUNT Query per order on the records index, a few at a time). */
 export async function countRecords(facilityId: string, orders: readonly { agency: string; number: string }[]): Promise<number[]> {
-  const counts = new Array<number>(orders.length).fill(0);
-  const { name, partitionKey } = TABLE.recordsByOrderIndex;
-  let nextIndex = 0;
-  const worker = async () => {
-    while (nextIndex < orders.length) {
-      const i = nextIndex++;
-      let ExclusiveStartKey: Item | undefined;
-      do {
-        const page = await dynamoClient().send(
-          new QueryCommand({
-            TableName: config().tableName,
-            IndexName: name,
-            KeyConditionExpression: '#p = :p',
-            ExpressionAttributeNames: { '#p': partitionKey },
-            ExpressionAttributeValues: { ':p': recordsOfOrderPk(facilityId, orders[i]!.agency, orders[i]!.number) },
-            Select: 'COUNT',
-            ExclusiveStartKey,
-          }),
-        );
-        counts[i]! += page.Count ?? 0;
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(16, orders.length) }, worker));
-  return counts;
+  return mapConcurrently(orders, COUNT_CONCURRENCY, ({ agency, number }) => countRecordsOfOrder(facilityId, agency, number));
 }

@@ -18,6 +18,7 @@
 import { Webhook } from 'standardwebhooks';
 import { planWindow, type Window } from '../domain/poll-window.ts';
 import { type Attempt, joinSignatures, judgeAttempt, newId, parseRetryAfter } from '../domain/webhooks.ts';
+import { mapConcurrently } from '../shared/concurrency.ts';
 import { config, WEBHOOK_SETTINGS } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
 import { postWebhook } from '../shared/webhook-post.ts';
@@ -91,26 +92,21 @@ export interface SendReport {
 export async function sendDue(now = Date.now()): Promise<SendReport> {
   const due = (await listMarkers()).filter((m) => m.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt);
   const report: SendReport = { claimed: 0, attempts: 0, oldestDueMs: due.length > 0 ? now - due[0]!.dueAt : 0 };
-  let next = 0;
-  const worker = async () => {
-    while (next < due.length) {
-      const marker = due[next++]!;
-      if (!(await claimMarker(marker, Date.now(), WEBHOOK_SETTINGS.leaseMs))) continue;
-      report.claimed++;
-      try {
-        report.attempts += await serveSubscription(marker);
-      } catch (e) {
-        if (e instanceof ConcurrentChangeError) {
-          // The subscription changed under us (rotated, replayed, enabled, deleted): look again on the next pass.
-          await releaseMarker(marker, { dueAt: Date.now() });
-          continue;
-        }
-        // The lease runs out and the marker is claimed again: nothing is lost.
-        logger.error('webhook subscription failed to send', { subscriptionId: marker.subscriptionId, error: (e as Error).message });
+  await mapConcurrently(due, WEBHOOK_SETTINGS.concurrency, async (marker) => {
+    if (!(await claimMarker(marker, Date.now(), WEBHOOK_SETTINGS.leaseMs))) return;
+    report.claimed++;
+    try {
+      report.attempts += await serveSubscription(marker);
+    } catch (e) {
+      if (e instanceof ConcurrentChangeError) {
+        // The subscription changed under us (rotated, replayed, enabled, deleted): look again on the next pass.
+        await releaseMarker(marker, { dueAt: Date.now() });
+        return;
       }
+      // The lease runs out and the marker is claimed again: nothing is lost.
+      logger.error('webhook subscription failed to send', { subscriptionId: marker.subscriptionId, error: (e as Error).message });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(WEBHOOK_SETTINGS.concurrency, due.length) }, worker));
+  });
   return report;
 }
 
