@@ -258,35 +258,24 @@ const retentionSeconds = (createdAtMs: number) => Math.floor(createdAtMs / 1000)
 /** The sort key of a delivery. */
 export const deliveryKeyOf = (d: Pick<Delivery, 'createdAt' | 'deliveryId'>): string => deliverySk(d.createdAt, d.deliveryId);
 
-/** The put of a new delivery (a transaction item); it expires with the log's retention. */
+/** The stored item of a delivery, kept for the log's retention from `retainFromMs`. */
+const deliveryItem = (d: Delivery, retainFromMs: number) => ({
+  [PK]: deliveriesPk(d.subscriptionId),
+  [SK]: deliveryKeyOf(d),
+  ...d,
+  [TABLE.timeToLiveAttribute]: retentionSeconds(retainFromMs),
+});
+
+/** The put of a new delivery (a transaction item); it expires with the log's retention from its creation. */
 export function deliveryPut(d: Delivery): TransactItem {
   return {
-    Put: {
-      TableName: table(),
-      Item: {
-        [PK]: deliveriesPk(d.subscriptionId),
-        [SK]: deliveryKeyOf(d),
-        ...d,
-        [TABLE.timeToLiveAttribute]: retentionSeconds(Date.parse(d.createdAt)),
-      },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    },
+    Put: { TableName: table(), Item: deliveryItem(d, Date.parse(d.createdAt)), ConditionExpression: 'attribute_not_exists(pk)' },
   };
 }
 
-/** The put of a delivery's new state (a transaction item). */
+/** The put of a delivery's new state (a transaction item); its retention counts from now. */
 export function deliveryRewrite(d: Delivery): TransactItem {
-  return {
-    Put: {
-      TableName: table(),
-      Item: {
-        [PK]: deliveriesPk(d.subscriptionId),
-        [SK]: deliveryKeyOf(d),
-        ...d,
-        [TABLE.timeToLiveAttribute]: retentionSeconds(Date.now()),
-      },
-    },
-  };
+  return { Put: { TableName: table(), Item: deliveryItem(d, Date.now()) } };
 }
 
 const DELIVERY_FIELDS = [
