@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validate } from '@readme/openapi-parser';
-import { afterAll, beforeAll, test } from 'vitest';
+import { beforeAll, test } from 'vitest';
 import { ROUTES } from '../../functions/routes.ts';
 import { launchChromium } from '../support/chromium.ts';
 import { client, ROOT } from '../support/local-stack.ts';
@@ -16,9 +16,6 @@ import { type SharedStack, sharedStack } from '../support/shared-stack.ts';
 let stack: SharedStack;
 beforeAll(() => {
   stack = sharedStack();
-});
-afterAll(async () => {
-  await stack?.destroy();
 });
 
 test('GET /openapi.json: the built document, public, valid OpenAPI 3.1 (0 errors, 0 warnings)', async () => {

@@ -4,25 +4,21 @@
  * CSV, agreeing with the order view's per-product totals.
  */
 import assert from 'node:assert/strict';
-import { afterAll, beforeAll, describe, test } from 'vitest';
+import { beforeAll, describe, test } from 'vitest';
 import type { DispensingWorkRecord } from '../../functions/generated/documents.ts';
 import { orders, workOrder } from '../support/documents.ts';
 import { client } from '../support/local-stack.ts';
 import { assertProblem, errorPaths } from '../support/problems.ts';
 import { records, workRecord } from '../support/records.ts';
-import { type SharedStack, sharedStack } from '../support/shared-stack.ts';
+import { facilityNames, type SharedStack, sharedStack } from '../support/shared-stack.ts';
 
 let stack: SharedStack;
 let erpKey: string;
-let counter = 0;
-const facility = () => `CO-${process.pid}-${++counter}`;
+const facility = facilityNames('CO').next;
 
 beforeAll(async () => {
   stack = sharedStack();
   erpKey = await stack.createKey('erp', ['*']);
-});
-afterAll(async () => {
-  await stack?.destroy();
 });
 
 const erp = () => client(stack.baseUrl, erpKey);

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, test } from 'vitest';
+import { beforeAll, describe, test } from 'vitest';
 import { validateWorkRecord } from '../../functions/generated/validators.cjs';
 import { type Bucket, bucketOf, download, getNoRedirect, postUpload } from '../support/bucket.ts';
 import { orders, workOrder } from '../support/documents.ts';
@@ -17,7 +17,7 @@ import { CONTENT_TYPES, type FileKind, fileOfSize, makeFile, pdf, png, sha256 } 
 import { client, sleep, startStack } from '../support/local-stack.ts';
 import { assertProblem, errorPaths } from '../support/problems.ts';
 import { DOCUMENT_ID, HUB_AGENCY, inlineDocument, records, referencedDocument, workRecord } from '../support/records.ts';
-import { type SharedStack, sharedStack } from '../support/shared-stack.ts';
+import { facilityNames, type SharedStack, sharedStack } from '../support/shared-stack.ts';
 
 let stack: SharedStack;
 let bucket: Bucket;
@@ -26,11 +26,10 @@ let pcsKey: string;
 /** Keys of a facility no test uses for documents. */
 let otherErpKey: string;
 let otherPcsKey: string;
-let counter = 0;
 const FACILITIES = 30;
-const facilityName = (i: number) => `D-${process.pid}-${i}`;
+const names = facilityNames('D');
 /** A facility of its own for each test (the PCS key covers the first FACILITIES of them). */
-const facility = () => facilityName(++counter);
+const facility = names.next;
 const OTHER_FACILITY = `D-${process.pid}-other`;
 /** The stack's settle delay is 150 ms: changes are served this long after they were made. */
 const WAIT_MS = 250;
@@ -41,17 +40,10 @@ beforeAll(async () => {
   bucket = bucketOf(stack);
   [erpKey, pcsKey, otherErpKey, otherPcsKey] = await Promise.all([
     stack.createKey('erp', ['*'], ['--name', 'documents ERP']),
-    stack.createKey(
-      'pcs',
-      Array.from({ length: FACILITIES }, (_, i) => facilityName(i + 1)),
-      ['--name', 'documents PCS'],
-    ),
+    stack.createKey('pcs', names.first(FACILITIES), ['--name', 'documents PCS']),
     stack.createKey('erp', [OTHER_FACILITY]),
     stack.createKey('pcs', [OTHER_FACILITY]),
   ]);
-});
-afterAll(async () => {
-  await stack?.destroy();
 });
 
 const erp = () => client(stack.baseUrl, erpKey);

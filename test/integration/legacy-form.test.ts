@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, test } from 'vitest';
+import { beforeAll, describe, test } from 'vitest';
 import { validateWorkOrder, validateWorkRecord } from '../../functions/generated/validators.cjs';
 import { client, ROOT, sleep } from '../support/local-stack.ts';
 import { type SharedStack, sharedStack } from '../support/shared-stack.ts';
@@ -38,9 +38,6 @@ beforeAll(async () => {
     client(stack.baseUrl, c),
     client(stack.baseUrl, d),
   ];
-});
-afterAll(async () => {
-  await stack?.destroy();
 });
 
 const orders = `/facility/${F}/dispensingWorkorders`;

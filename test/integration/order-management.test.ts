@@ -3,25 +3,21 @@
  * workOrderSummaries searches and pages the facility's orders (JSON and CSV).
  */
 import assert from 'node:assert/strict';
-import { afterAll, beforeAll, describe, test } from 'vitest';
+import { beforeAll, describe, test } from 'vitest';
 import { orders, workOrder } from '../support/documents.ts';
 import { client, sleep } from '../support/local-stack.ts';
 import { assertProblem, errorPaths } from '../support/problems.ts';
 import { records, workRecord } from '../support/records.ts';
-import { type SharedStack, sharedStack } from '../support/shared-stack.ts';
+import { facilityNames, type SharedStack, sharedStack } from '../support/shared-stack.ts';
 
 let stack: SharedStack;
 let erpKey: string;
-let counter = 0;
-const facility = () => `OM-${process.pid}-${++counter}`;
+const facility = facilityNames('OM').next;
 const SETTLE_MS = 150;
 
 beforeAll(async () => {
   stack = sharedStack();
   erpKey = await stack.createKey('erp', ['*']);
-});
-afterAll(async () => {
-  await stack?.destroy();
 });
 
 const erp = () => client(stack.baseUrl, erpKey);

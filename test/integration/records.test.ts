@@ -5,7 +5,7 @@
  */
 
 import assert from 'node:assert/strict';
-import { afterAll, beforeAll, describe, test } from 'vitest';
+import { beforeAll, describe, test } from 'vitest';
 import { validateWorkRecord } from '../../functions/generated/validators.cjs';
 import { type Bucket, bucketOf } from '../support/bucket.ts';
 import { orders, workOrder } from '../support/documents.ts';
@@ -22,17 +22,16 @@ import {
   reverseKeys,
   workRecord,
 } from '../support/records.ts';
-import { type SharedStack, sharedStack } from '../support/shared-stack.ts';
+import { facilityNames, type SharedStack, sharedStack } from '../support/shared-stack.ts';
 
 let stack: SharedStack;
 let bucket: Bucket;
 let erpKey: string;
 let pcsKey: string;
-let counter = 0;
 const FACILITIES = 30;
-const facilityName = (i: number) => `R-${process.pid}-${i}`;
+const names = facilityNames('R');
 /** A facility of its own for each test (the PCS key covers the first FACILITIES of them). */
-const facility = () => facilityName(++counter);
+const facility = names.next;
 /** The stack's settle delay is 150 ms: changes are served this long after they were made. */
 const WAIT_MS = 250;
 
@@ -40,14 +39,7 @@ beforeAll(async () => {
   stack = sharedStack();
   bucket = bucketOf(stack);
   erpKey = await stack.createKey('erp', ['*'], ['--name', 'records ERP']);
-  pcsKey = await stack.createKey(
-    'pcs',
-    Array.from({ length: FACILITIES }, (_, i) => facilityName(i + 1)),
-    ['--name', 'records PCS'],
-  );
-});
-afterAll(async () => {
-  await stack?.destroy();
+  pcsKey = await stack.createKey('pcs', names.first(FACILITIES), ['--name', 'records PCS']);
 });
 
 const erp = () => client(stack.baseUrl, erpKey);

@@ -10,12 +10,11 @@ import type { DispensingWorkRecord } from '../../functions/generated/documents.t
 import { client, sleep } from '../support/local-stack.ts';
 import { assertProblem, errorPaths } from '../support/problems.ts';
 import { records, workRecord } from '../support/records.ts';
-import { type SharedStack, sharedStack } from '../support/shared-stack.ts';
+import { facilityNames, type SharedStack, sharedStack } from '../support/shared-stack.ts';
 
 let stack: SharedStack;
 let erpKey: string;
-let counter = 0;
-const facility = () => `ST-${process.pid}-${++counter}`;
+const facility = facilityNames('ST').next;
 const SETTLE_MS = 150;
 
 beforeAll(async () => {

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, test } from 'vitest';
+import { beforeAll, describe, test } from 'vitest';
 import { validateWorkOrder } from '../../functions/generated/validators.cjs';
 import { orders, workOrder } from '../support/documents.ts';
 import { client, sleep } from '../support/local-stack.ts';
@@ -28,9 +28,6 @@ beforeAll(async () => {
     'pcs',
     Array.from({ length: 40 }, (_, i) => `F-${process.pid}-${i + 1}`),
   );
-});
-afterAll(async () => {
-  await stack?.destroy();
 });
 
 const erp = () => client(stack.baseUrl, erpKey);

@@ -13,3 +13,14 @@ export function sharedStack(): SharedStack {
   const { baseUrl, dataDir, env } = inject('stack');
   return { baseUrl, dataDir, env, ...keysOf(env), stop: async () => null, destroy: async () => undefined };
 }
+
+/**
+ * The facilities of one test file, unique across files and runs on the shared stack: `next()`
+ * gives a fresh one per test (`{prefix}-{pid}-{n}`), `first(count)` the names the first
+ * `count` calls of next() give (for a key made up front that covers them).
+ */
+export function facilityNames(prefix: string): { next: () => string; first: (count: number) => string[] } {
+  let used = 0;
+  const name = (i: number) => `${prefix}-${process.pid}-${i}`;
+  return { next: () => name(++used), first: (count) => Array.from({ length: count }, (_, i) => name(i + 1)) };
+}
