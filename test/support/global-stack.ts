@@ -31,6 +31,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await stack.destroy();
     const violations = existsSync(contractLog) ? readFileSync(contractLog, 'utf8').trim() : '';
     rmSync(contractDir, { recursive: true, force: true });
-    if (violations) throw new Error(`answers that do not conform to openapi.json:\n${violations}`);
+    if (violations) {
+      // vitest reports a teardown that throws but still exits 0: make the run red.
+      process.exitCode = 1;
+      throw new Error(`answers that do not conform to openapi.json:\n${violations}`);
+    }
   };
 }
