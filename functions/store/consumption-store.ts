@@ -3,7 +3,6 @@
  * own transaction carries, and the Query of a report's months. Sums are DynamoDB numbers
  * (exact decimals, 38 digits), written and read as decimal text, never as JS floats.
  */
-
 import { NumberValue, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AggregateDelta, AggregateItem, AggregateRead, Level } from '../domain/consumption.ts';
 import { formatDecimal } from '../domain/decimal.ts';

@@ -2,7 +2,6 @@
  * Order summaries from the table: one Query per partition of domain/summaries.ts, newest first,
  * bounded by the page's limit (never the facility's size), and the record count of each order.
  */
-
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { PartitionPage, SummaryPartition } from '../domain/summaries.ts';
 import { dynamoClient } from '../shared/clients.ts';
