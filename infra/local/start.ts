@@ -2,7 +2,8 @@
  * `npm start`: the whole hub on this machine. DynamoDB Local (Java) and the S3 emulator on
  * free ports, the table and bucket created, and the local gateway on PORT (default 3000)
  * serving the same handlers and authorizer that are deployed. Data stays in
- * MIXTICKET_DATA_DIR across restarts. Stops cleanly, children included, on SIGINT/SIGTERM.
+ * MIXTICKET_DATA_DIR across restarts. Stops cleanly, children included, on SIGINT/SIGTERM, and
+ * when the process that started it is gone (see below).
  * Everything listens on 127.0.0.1 only, and the data folder is private to this OS user.
  */
 import { join } from 'node:path';
@@ -56,6 +57,13 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
   // If this process dies any other way, do not leave Java behind.
   process.on('exit', () => dynamo?.process.kill('SIGKILL'));
+  // `npm start` runs this under npm and a shell: a SIGTERM to npm (a supervisor, `kill`) ends
+  // that shell without passing the signal on, and this process, now the init process's child,
+  // would keep the port and the data folder. Stop once the process that started it is gone.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stop(0);
+  }, 1000).unref();
 
   [dynamo, s3] = await Promise.all([
     startDynamoLocal(inMemory ? null : join(dir, 'dynamodb')),

@@ -52,6 +52,49 @@ test('data and keys survive a restart; stopping removes local.json and the Dynam
   }
 });
 
+test('a SIGTERM to `npm start` itself stops the hub and its children (npm does not pass it through its shell)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mixticket-npm-'));
+  let hubPid: number | undefined;
+  const npm = spawn('npm', ['start'], {
+    cwd: ROOT,
+    env: { ...process.env, MIXTICKET_DATA_DIR: dir, MIXTICKET_IN_MEMORY: '1', MIXTICKET_QUIET: '1', PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    const baseUrl = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`npm start did not listen in 60 s:\n${out}`)), 60_000);
+      const onData = (d: Buffer) => {
+        out += d.toString();
+        const m = /listening on (http:\/\/\S+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      };
+      npm.stdout!.on('data', onData);
+      npm.stderr!.on('data', onData);
+    });
+    const instance = JSON.parse(readFileSync(join(dir, 'local.json'), 'utf8')) as { pid: number; dynamodbEndpoint: string };
+    hubPid = instance.pid;
+    assert.notEqual(hubPid, npm.pid, 'the hub runs in a process below npm');
+
+    npm.kill('SIGTERM');
+    let up = true;
+    for (let i = 0; i < 40 && up; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      up = (await reachable(`${baseUrl}/health`)) || (await reachable(instance.dynamodbEndpoint));
+    }
+    assert.equal(up, false, 'the gateway and DynamoDB Local stopped within 10 s');
+    assert.equal(existsSync(join(dir, 'local.json')), false, 'a clean stop: local.json removed');
+  } finally {
+    npm.kill('SIGKILL');
+    // Should the hub have outlived npm after all, do not leave it running.
+    if (hubPid !== undefined && existsSync(join(dir, 'local.json'))) process.kill(hubPid, 'SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('two instances run side by side, each with its own data', async () => {
   const [a, b] = await Promise.all([startStack(), startStack()]);
   try {
