@@ -14,7 +14,7 @@ import { test } from 'vitest';
 import { bucketOf } from '../support/bucket.ts';
 import { orders, workOrder } from '../support/documents.ts';
 import { hasProcNet, isLoopback, listeners, modes, processTree } from '../support/listeners.ts';
-import { client, ROOT, startStack } from '../support/local-stack.ts';
+import { client, listeningUrl, ROOT, startStack } from '../support/local-stack.ts';
 
 const path = '/facility/PLANT-1/dispensingWorkorders';
 
@@ -61,20 +61,7 @@ test('a SIGTERM to `npm start` itself stops the hub and its children (npm does n
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   try {
-    const baseUrl = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`npm start did not listen in 60 s:\n${out}`)), 60_000);
-      const onData = (d: Buffer) => {
-        out += d.toString();
-        const m = /listening on (http:\/\/\S+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      };
-      npm.stdout!.on('data', onData);
-      npm.stderr!.on('data', onData);
-    });
+    const baseUrl = await listeningUrl(npm, 'npm start');
     const instance = JSON.parse(readFileSync(join(dir, 'local.json'), 'utf8')) as { pid: number; dynamodbEndpoint: string };
     hubPid = instance.pid;
     assert.notEqual(hubPid, npm.pid, 'the hub runs in a process below npm');

@@ -63,6 +63,28 @@ export function keysOf(env: NodeJS.ProcessEnv): Pick<LocalStack, 'keys' | 'creat
   };
 }
 
+/** The base URL a starting hub (start.ts, or `npm start` around it) prints, once it prints it; rejects when it exits first or takes over 60 s. */
+export function listeningUrl(child: ChildProcess, what: string): Promise<string> {
+  let output = '';
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start in 60 s:\n${output}`)), 60_000);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code}:\n${output}`));
+    });
+  });
+}
+
 /** Starts a stack and resolves once it prints its base URL. */
 export async function startStack(options: StackOptions = {}): Promise<LocalStack> {
   const ownDir = options.dataDir === undefined;
@@ -78,24 +100,7 @@ export async function startStack(options: StackOptions = {}): Promise<LocalStack
     ...options.env,
   };
   const child = spawn(process.execPath, ['infra/local/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`stack did not start in 60 s:\n${output}`)), 60_000);
-    const onData = (d: Buffer) => {
-      output += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`stack exited with ${code}:\n${output}`));
-    });
-  });
+  const baseUrl = await listeningUrl(child, 'stack');
   child.removeAllListeners('exit');
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
