@@ -199,7 +199,7 @@ async function benchPush(erp: ReturnType<typeof client>, bare: ReturnType<typeof
   console.log(
     `  raw TransactWriteItems of the same batches ${fmt(tx)}: its throughput / raw BatchWriteItem ${(r.floor / tx).toFixed(2)}×, hub / it ${(tx / r.hub).toFixed(2)}×`,
   );
-  // The same orders again: every one exists and answers unchanged (the push reads them first).
+  // The same orders again: every one exists and answers unchanged (the guess's cancelled transaction says so).
   const resent: number[] = [];
   for (let run = 0; run < 3; run++) resent.push(await timed(() => hubPush('R0')));
   console.log(`  resending ${total} orders (all unchanged): hub ${fmt(median(resent))} (median of 3)`);

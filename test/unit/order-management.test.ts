@@ -6,10 +6,8 @@ import { identityKey } from '../../functions/domain/documents.ts';
 import type { HubError } from '../../functions/domain/errors.ts';
 import { mergePages, pageBounds, parseSummaryQuery, queryBinding, summaryPartitions } from '../../functions/domain/summaries.ts';
 import { cancelWorkOrder, upsertWorkOrder } from '../../functions/use-cases/manage-work-order.ts';
-import { memoryOrderStore } from './helpers/memory-order-store.ts';
+import { memoryOrderStore as memoryStore } from './helpers/memory-order-store.ts';
 import { FACILITY, orderDoc, T0 } from './helpers/work-orders.ts';
-
-const memoryStore = memoryOrderStore;
 
 const upsert = (
   store: ReturnType<typeof memoryStore>,

@@ -12,10 +12,8 @@ import { StorageError } from '../../functions/store/errors.ts';
 import { ConcurrentChangeError } from '../../functions/store/transact.ts';
 import { acknowledgeWorkOrders } from '../../functions/use-cases/acknowledge-work-orders.ts';
 import { pushWorkOrders } from '../../functions/use-cases/push-work-orders.ts';
-import { memoryOrderStore } from './helpers/memory-order-store.ts';
+import { memoryOrderStore as memoryStore } from './helpers/memory-order-store.ts';
 import { FACILITY, orderDoc, T0 } from './helpers/work-orders.ts';
-
-const memoryStore = memoryOrderStore;
 
 const input = (...documents: ReturnType<typeof orderDoc>[]) => ({ facilityId: FACILITY, documents });
 
@@ -118,12 +116,6 @@ describe('push work orders', () => {
 
   test('a batch of creates of new orders is written without a read', async () => {
     const store = memoryStore();
-    let reads = 0;
-    const load = store.loadOrderSlots;
-    store.loadOrderSlots = async (f, ids) => {
-      reads++;
-      return load(f, ids);
-    };
 
     const out = await pushWorkOrders(store, input(orderDoc({ number: 'WO-1' }), orderDoc({ number: 'WO-2' })), () => T0);
 
@@ -131,28 +123,14 @@ describe('push work orders', () => {
       out.results.map((r) => r.outcome),
       ['created', 'created'],
     );
-    assert.equal(reads, 0);
+    assert.equal(store.reads, 0);
     assert.equal(store.writes.length, 1);
   });
 
   test('a resent batch is planned on what the guess met: unchanged, no read, no write', async () => {
     const store = memoryStore();
     await pushWorkOrders(store, input(orderDoc({ number: 'WO-1' }), orderDoc({ number: 'WO-2' })), () => T0);
-    let reads = 0;
-    const load = store.loadOrderSlots;
-    store.createOrders = async (writes) => {
-      const taken = writes.filter((w) => store.orders.has(identityKey(w.next.agency, w.next.number)));
-      return taken.length > 0
-        ? load(
-            FACILITY,
-            taken.map((w) => w.next),
-          )
-        : 'created';
-    };
-    store.loadOrderSlots = async (f, ids) => {
-      reads++;
-      return load(f, ids);
-    };
+    store.reads = 0;
 
     const out = await pushWorkOrders(store, input(orderDoc({ number: 'WO-1' }), orderDoc({ number: 'WO-3' })), () => T0 + 1);
 
@@ -160,7 +138,7 @@ describe('push work orders', () => {
       out.results.map((r) => r.outcome),
       ['unchanged', 'created'],
     );
-    assert.equal(reads, 0, 'what the cancelled transaction met was enough');
+    assert.equal(store.reads, 0, 'what the cancelled transaction met was enough');
     assert.equal(store.writes.length, 2, 'the first push and this one');
     assert.equal(store.writes[1]!.length, 1, 'only the new order');
   });
@@ -177,20 +155,14 @@ describe('push work orders', () => {
 
   test('a guess lost to a racing transaction falls back to reading', async () => {
     const store = memoryStore();
-    let reads = 0;
-    const load = store.loadOrderSlots;
     store.createOrders = async () => {
       throw new ConcurrentChangeError();
-    };
-    store.loadOrderSlots = async (f, ids) => {
-      reads++;
-      return load(f, ids);
     };
 
     const out = await pushWorkOrders(store, input(orderDoc({ number: 'WO-1' })), () => T0);
 
     assert.equal(out.results[0]!.outcome, 'created');
-    assert.equal(reads, 1);
+    assert.equal(store.reads, 1);
   });
 
   test('a batch that fails on an empty table is not guessed: the answer is the stored truth', async () => {

@@ -7,7 +7,6 @@ import { identityKey } from '../../../functions/domain/documents.ts';
 import type { EarlyReport, OrderSlots, OrderState, OrderWrite } from '../../../functions/domain/work-orders.ts';
 import { ConcurrentChangeError } from '../../../functions/store/transact.ts';
 import type { OrderPushStore, OrderStore } from '../../../functions/use-cases/push-work-orders.ts';
-import { FACILITY } from './work-orders.ts';
 
 type Identity = { agency: string; number: string };
 const idOf = (i: Identity) => identityKey(i.agency, i.number);
@@ -15,6 +14,17 @@ const idOf = (i: Identity) => identityKey(i.agency, i.number);
 export function memoryOrderStore() {
   const orders = new Map<string, OrderState>();
   const early = new Map<string, EarlyReport>();
+  /** What is at these keys, as a read of the real store would answer (copies). */
+  const slotsAt = (ids: readonly Identity[]): OrderSlots => {
+    const slots: OrderSlots = { orders: new Map(), early: new Map() };
+    for (const i of ids) {
+      const o = orders.get(idOf(i));
+      if (o) slots.orders.set(idOf(i), structuredClone(o));
+      const e = early.get(idOf(i));
+      if (e) slots.early.set(idOf(i), { ...e });
+    }
+    return slots;
+  };
   const store = {
     orders,
     early,
@@ -24,30 +34,22 @@ export function memoryOrderStore() {
     loseNext: 0,
     /** Runs once before the next write: a racing writer. */
     race: null as null | (() => void),
+    /** How many times a push read its batch's keys (loadOrderSlots). */
+    reads: 0,
     async loadOrders(_facility: string, ids: readonly Identity[]) {
-      const found = new Map<string, OrderState>();
-      for (const i of ids) {
-        const o = orders.get(idOf(i));
-        if (o) found.set(idOf(i), structuredClone(o));
-      }
-      return found;
+      return slotsAt(ids).orders;
     },
-    async loadOrderSlots(facility: string, ids: readonly Identity[]): Promise<OrderSlots> {
-      const found = new Map<string, EarlyReport>();
-      for (const i of ids) {
-        const e = early.get(idOf(i));
-        if (e) found.set(idOf(i), { ...e });
-      }
-      return { orders: await store.loadOrders(facility, ids), early: found };
+    async loadOrderSlots(_facility: string, ids: readonly Identity[]): Promise<OrderSlots> {
+      store.reads++;
+      return slotsAt(ids);
     },
-    /** The real store's guess for a batch of creates: written when every key is empty, else what is at the keys. */
+    /**
+     * The real store's guess for a batch of creates: written when every key is empty, else
+     * nothing written and what is at the taken keys answered, as the cancelled transaction does (no read).
+     */
     async createOrders(writes: readonly OrderWrite[]): Promise<'created' | OrderSlots> {
       const taken = writes.filter((w) => orders.has(idOf(w.next)) || early.has(idOf(w.next)));
-      if (taken.length > 0)
-        return store.loadOrderSlots(
-          FACILITY,
-          taken.map((w) => w.next),
-        );
+      if (taken.length > 0) return slotsAt(taken.map((w) => w.next));
       await store.writeOrders(writes);
       return 'created';
     },
