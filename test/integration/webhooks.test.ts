@@ -10,15 +10,13 @@ import { orders, workOrder } from '../support/documents.ts';
 import { client, sleep } from '../support/local-stack.ts';
 import { assertProblem } from '../support/problems.ts';
 import { records, workRecord } from '../support/records.ts';
-import { type SharedStack, sharedStack } from '../support/shared-stack.ts';
+import { facilityNames, type SharedStack, sharedStack } from '../support/shared-stack.ts';
 import { type Receiver, startReceiver } from '../support/webhook-receiver.ts';
 
 let stack: SharedStack;
 let erpKey: string;
-let counter = 0;
-const FACILITIES = Array.from({ length: 20 }, (_, i) => `WH-${process.pid}-${i + 1}`);
 /** A facility of its own for each test. */
-const facility = () => FACILITIES[counter++]!;
+const facility = facilityNames('WH').next;
 const receivers: Receiver[] = [];
 
 beforeAll(async () => {

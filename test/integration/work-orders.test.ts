@@ -10,24 +10,21 @@ import { validateWorkOrder } from '../../functions/generated/validators.cjs';
 import { orders, workOrder } from '../support/documents.ts';
 import { client, sleep } from '../support/local-stack.ts';
 import { assertProblem } from '../support/problems.ts';
-import { type SharedStack, sharedStack } from '../support/shared-stack.ts';
+import { facilityNames, type SharedStack, sharedStack } from '../support/shared-stack.ts';
 
 let stack: SharedStack;
 let erpKey: string;
 let pcsKey: string;
-let counter = 0;
-/** A facility of its own for each test. */
-const facility = () => `F-${process.pid}-${++counter}`;
+const names = facilityNames('F');
+/** A facility of its own for each test (the PCS key covers the first 40). */
+const facility = names.next;
 const SETTLE_MS = 150;
 
 beforeAll(async () => {
   stack = sharedStack();
   // Wildcard ERP key and a PCS key per facility are made on demand; one of each here.
   erpKey = await stack.createKey('erp', ['*'], ['--name', 'test ERP']);
-  pcsKey = await stack.createKey(
-    'pcs',
-    Array.from({ length: 40 }, (_, i) => `F-${process.pid}-${i + 1}`),
-  );
+  pcsKey = await stack.createKey('pcs', names.first(40));
 });
 
 const erp = () => client(stack.baseUrl, erpKey);
