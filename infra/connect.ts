@@ -44,7 +44,7 @@ export async function connect(stack: string | undefined, command: string): Promi
     console.error(
       `${command}: stack ${target.stackName} in ${target.region} (region from the ${target.regionSource}), table ${target.tableName}`,
     );
-    // functions/shared/clients.ts reads AWS_REGION when the store is loaded, after this.
+    // functions/store/clients.ts reads AWS_REGION when the store is loaded, after this.
     Object.assign(process.env, { AWS_REGION: target.region, [ENV.tableName]: target.tableName });
     return { release: async () => undefined, keysChanged: () => undefined };
   }

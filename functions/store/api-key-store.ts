@@ -1,8 +1,8 @@
 /** API keys in the table: one item per key, listed through the changes index partition KEYS. */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type ApiKeyRecord, isDocumentFormat } from '../domain/api-keys.ts';
-import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
+import { dynamoClient } from './clients.ts';
 import { API_KEY_SK, API_KEYS_LIST_PK, apiKeyListSk, apiKeyPk } from './keys.ts';
 import { TABLE } from './table.ts';
 

@@ -9,8 +9,8 @@ import { GetCommand, PutCommand, ScanCommand, TransactWriteCommand, UpdateComman
 import { consumptionDeltas } from '../domain/consumption.ts';
 import { isoMs } from '../domain/time.ts';
 import type { WorkRecordDocument } from '../domain/work-records.ts';
-import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
+import { dynamoClient } from './clients.ts';
 import { aggregateUpdates } from './consumption-store.ts';
 import { changePosition, ordersByStatusPk } from './keys.ts';
 import { TABLE } from './table.ts';

@@ -1,8 +1,8 @@
 /** Reads many items by key, strongly consistent, retrying what DynamoDB leaves unprocessed. */
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { identityKey } from '../domain/documents.ts';
-import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
+import { dynamoClient } from './clients.ts';
 import { TABLE } from './table.ts';
 
 type Item = Record<string, unknown>;

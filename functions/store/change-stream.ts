@@ -5,8 +5,8 @@
  */
 import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { PollerState, Window } from '../domain/poll-window.ts';
-import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
+import { dynamoClient } from './clients.ts';
 import { apiKeyPk, changesPk, type Stream, watermarkSk } from './keys.ts';
 import { TABLE } from './table.ts';
 

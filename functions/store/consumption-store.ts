@@ -6,9 +6,9 @@
 import { NumberValue, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AggregateDelta, AggregateItem, AggregateRead, Level } from '../domain/consumption.ts';
 import { formatDecimal } from '../domain/decimal.ts';
-import { dynamoExactClient } from '../shared/clients.ts';
 import { mapConcurrently } from '../shared/concurrency.ts';
 import { config } from '../shared/config.ts';
+import { dynamoExactClient } from './clients.ts';
 import { consumptionPk, consumptionRange, consumptionSk } from './keys.ts';
 import { TABLE } from './table.ts';
 import type { TransactItem } from './transact.ts';

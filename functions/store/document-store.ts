@@ -11,9 +11,9 @@
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { PresignedPost } from '@aws-sdk/s3-presigned-post';
-import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
+import { dynamoClient } from './clients.ts';
 import { documentSk, facilityPk } from './keys.ts';
 import type * as S3Objects from './s3-objects.ts';
 import { TABLE } from './table.ts';

@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
+import { dynamoClient } from './clients.ts';
 import { CURSOR_SECRET_KEY } from './keys.ts';
 import { TABLE } from './table.ts';
 

@@ -6,9 +6,9 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { MasterDocument, MasterKind, MasterState, MasterWrite } from '../domain/master-data.ts';
 import { isoMs } from '../domain/time.ts';
-import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { loadByIdentity } from './batch-get.ts';
+import { dynamoClient } from './clients.ts';
 import { changePosition, changesPk, masterNumberPrefix, masterPk, masterSk, type Stream } from './keys.ts';
 import { versionCondition } from './order-store.ts';
 import { TABLE } from './table.ts';

@@ -2,9 +2,9 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { isoMs } from '../domain/time.ts';
 import type { RecordState, WorkRecordDocument } from '../domain/work-records.ts';
-import { dynamoClient } from '../shared/clients.ts';
 import { config } from '../shared/config.ts';
 import { loadByIdentity } from './batch-get.ts';
+import { dynamoClient } from './clients.ts';
 import { changePosition, changesPk, facilityPk, recordSk, recordsOfOrderPk } from './keys.ts';
 import { TABLE } from './table.ts';
 import type { TransactItem } from './transact.ts';

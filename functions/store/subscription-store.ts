@@ -8,8 +8,8 @@
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DocumentFormat } from '../domain/api-keys.ts';
 import type { Attempt, DeliveryStatus, SubscriptionStatus } from '../domain/webhooks.ts';
-import { dynamoClient } from '../shared/clients.ts';
 import { config, WEBHOOK_SETTINGS } from '../shared/config.ts';
+import { dynamoClient } from './clients.ts';
 import {
   apiKeyPk,
   deliveriesPk,

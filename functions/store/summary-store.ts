@@ -4,9 +4,9 @@
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { PartitionPage, SummaryPartition } from '../domain/summaries.ts';
-import { dynamoClient } from '../shared/clients.ts';
 import { mapConcurrently } from '../shared/concurrency.ts';
 import { config } from '../shared/config.ts';
+import { dynamoClient } from './clients.ts';
 import { asIndexBuilding } from './errors.ts';
 import { changesPk, ordersByStatusPk } from './keys.ts';
 import { countRecordsOfOrder } from './record-store.ts';

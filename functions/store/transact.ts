@@ -2,8 +2,8 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { dynamoClient } from '../shared/clients.ts';
 import { logger } from '../shared/logger.ts';
+import { dynamoClient } from './clients.ts';
 import { StorageError } from './errors.ts';
 
 /**

@@ -6,8 +6,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { throttlingAsStorageError } from '../store/errors.ts';
-import { ENV } from './config.ts';
+import { ENV } from '../shared/config.ts';
+import { throttlingAsStorageError } from './errors.ts';
 
 const region = process.env.AWS_REGION ?? 'us-east-1';
 const local = process.env[ENV.local] === '1';
