@@ -100,7 +100,8 @@ async function main(argv: string[]): Promise<void> {
       keysChanged();
       // Its webhook subscriptions stop with it (disabledReason "key revoked"); polling has stopped already.
       const { disableSubscriptionsOfKey } = await import('../functions/use-cases/manage-subscriptions.ts');
-      const disabled = await disableSubscriptionsOfKey(keyId);
+      const { webhookPorts } = await import('../functions/store/webhook-ports.ts');
+      const disabled = await disableSubscriptionsOfKey(webhookPorts, keyId);
       if (disabled > 0) console.log(`disabled ${disabled} webhook subscription${disabled === 1 ? '' : 's'} of ${keyId}`);
       console.log(`revoked ${keyId}${values.stack ? ' (API Gateway may keep answering for it from its cache for up to 5 minutes)' : ''}`);
     }

@@ -5,11 +5,93 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
+import type { DocumentFormat } from './api-keys.ts';
 import { invalidInput } from './errors.ts';
 
 /** A subscription's state as the API shows it. */
 export type SubscriptionStatus = 'active' | 'disabled';
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/**
+ * A webhook subscription: where and what to deliver, its signing secrets (sealed), its position
+ * in the change stream (what has been delivered), the delivery in flight (at most one: per-order
+ * order needs it) and a version for optimistic updates.
+ */
+export interface Subscription {
+  subscriptionId: string;
+  facilityId: string;
+  keyId: string;
+  url: string;
+  events: string;
+  format: DocumentFormat;
+  description: string | null;
+  status: SubscriptionStatus;
+  disabledReason: string | null;
+  createdAt: string;
+  /** The signing secret, sealed (never the secret itself). */
+  secret: string;
+  /** The secret before the last rotation, sealed, and until when it still signs (ms). */
+  previousSecret: string | null;
+  previousUntil: number | null;
+  /** Delivered up to here in the change stream (exclusive start of the next delivery). */
+  position: string;
+  /** A replay asked for: the next delivery starts here instead. */
+  replayFrom: string | null;
+  /** The delivery in flight, as the delivery log names it (opaque); null: none. */
+  current: string | null;
+  /** Failing without a success since (ms). */
+  failingSince: number | null;
+  lastDeliveryAt: string | null;
+  version: number;
+}
+
+/** What a use case may change of a subscription (its identity and version are the store's). */
+export type SubscriptionChanges = Partial<Omit<Subscription, 'subscriptionId' | 'facilityId' | 'keyId' | 'version'>>;
+
+/** One delivery: a slice of the change stream sent to a subscription's endpoint, with its attempts. */
+export interface Delivery {
+  subscriptionId: string;
+  deliveryId: string;
+  webhookId: string;
+  createdAt: string;
+  status: DeliveryStatus;
+  attempts: Attempt[];
+  /** When the next attempt is due (ms); null when none is planned (delivered, failed, subscription disabled). */
+  nextAttemptAt: number | null;
+  /** Retries made so far. */
+  retries: number;
+  /** The slice of the change stream this delivery carries: inclusive bounds of positions. */
+  lower: string | null;
+  upper: string;
+  windowStart: number | null;
+  /** Where the subscription's position moves when this delivery is done. */
+  nextPosition: string;
+  documents: number;
+}
+
+/** A delivery's state written with a subscription's change, in the same atomic write. */
+export type DeliveryWrite =
+  /** A new delivery, which becomes the subscription's delivery in flight. */
+  | { start: Delivery }
+  /** A delivery's new state (an attempt made, a retry planned, an end). */
+  | { save: Delivery };
+
+/** What a read-decide-write of a subscription decided to change, with a delivery's state. */
+export interface SubscriptionDecision {
+  changes: SubscriptionChanges;
+  delivery?: DeliveryWrite;
+}
+
+/** An outbox marker: this subscription has something due at `dueAt`. */
+export interface DueMarker {
+  facilityId: string;
+  subscriptionId: string;
+  dueAt: number;
+  /** Bumped by every mark: a claim or release made on an older reading loses. */
+  ver: number;
+  /** When the last change that marked it was seen (ms); null when none did (a replay, an enable). */
+  lastChange: number | null;
+}
 
 /** A new signing secret: `whsec_` and the base64 of 32 random bytes (Standard Webhooks' form). */
 export function newWebhookSecret(): string {

@@ -1,7 +1,9 @@
 /** POST /facility/{facilityId}/subscriptions/{subscriptionId}/enable: re-enables a disabled subscription. */
+
 import { httpHandler, json } from '../shared/middleware.ts';
+import { webhookPorts } from '../store/webhook-ports.ts';
 import { enable } from '../use-cases/manage-subscriptions.ts';
 
 export const handler = httpHandler('enableSubscription', async ({ event, caller, facilityId }) =>
-  json(await enable(caller, facilityId, event.pathParameters?.subscriptionId ?? '')),
+  json(await enable(webhookPorts, caller, facilityId, event.pathParameters?.subscriptionId ?? '')),
 );

@@ -1,7 +1,9 @@
 /** GET /facility/{facilityId}/subscriptions/{subscriptionId}: one subscription with its delivery state. */
+
 import { httpHandler, json } from '../shared/middleware.ts';
+import { webhookPorts } from '../store/webhook-ports.ts';
 import { describe, findOwn } from '../use-cases/manage-subscriptions.ts';
 
 export const handler = httpHandler('getSubscription', async ({ event, caller, facilityId }) =>
-  json(await describe(await findOwn(caller, facilityId, event.pathParameters?.subscriptionId ?? ''))),
+  json(await describe(webhookPorts, await findOwn(webhookPorts, caller, facilityId, event.pathParameters?.subscriptionId ?? ''))),
 );

@@ -1,7 +1,9 @@
 /** GET /facility/{facilityId}/subscriptions: the caller's webhook subscriptions there (an erp * key sees all). */
+
 import { httpHandler, json } from '../shared/middleware.ts';
+import { webhookPorts } from '../store/webhook-ports.ts';
 import { listOwn } from '../use-cases/manage-subscriptions.ts';
 
 export const handler = httpHandler('listSubscriptions', async ({ caller, facilityId }) =>
-  json({ subscriptions: await listOwn(caller, facilityId) }),
+  json({ subscriptions: await listOwn(webhookPorts, caller, facilityId) }),
 );

@@ -11,6 +11,7 @@ import { countMetric } from '../shared/metrics.ts';
 import { type HubEvent, type HubResult, json } from '../shared/middleware.ts';
 import { getPollerState, putPollerState, readStream, stateHint } from '../store/change-stream.ts';
 import { cursorSecret } from '../store/hub-secret.ts';
+import { streamDocument } from '../store/stream-documents.ts';
 import { pollChanges } from '../use-cases/poll-changes.ts';
 import { type PolledKind, pollAnswer } from '../use-cases/polled-kinds.ts';
 
@@ -34,7 +35,8 @@ export async function pollStream(event: HubEvent, caller: Caller, facilityId: st
   const request = { keyId: caller.keyId, facilityId, stream, clientTime, cursor, initialExclude };
   const page = await pollChanges({ getPollerState, putPollerState, readStream, stateHint }, request, { settleMs, pageSize, maxBytes });
 
-  const { body, count } = pollAnswer(route, page.items, page.window.windowStart, format);
+  const stored = page.items.map((item) => streamDocument(stream, item));
+  const { body, count } = pollAnswer(route, stored, page.window.windowStart, format);
   const next = page.next && signCursor(encodeCursor(page.next.after, page.next.windowStart), secret ?? (await cursorSecret()), binding);
   const headers: Record<string, string> = next ? { link: `<${nextPageUrl(event, next)}>; rel="next"` } : {};
   countMetric('polls');

@@ -1,11 +1,12 @@
 /** POST /facility/{facilityId}/subscriptions/{subscriptionId}/replay: delivers again every change since a time (202). */
 import { validateReplayRequest } from '../generated/validators/validate-replay-request.cjs';
 import { httpHandler, json } from '../shared/middleware.ts';
+import { webhookPorts } from '../store/webhook-ports.ts';
 import { replay } from '../use-cases/manage-subscriptions.ts';
 
 export const handler = httpHandler(
   'replaySubscription',
   async ({ event, caller, facilityId, body }) =>
-    json(await replay(caller, facilityId, event.pathParameters?.subscriptionId ?? '', body.since), 202),
+    json(await replay(webhookPorts, caller, facilityId, event.pathParameters?.subscriptionId ?? '', body.since), 202),
   { validate: validateReplayRequest },
 );

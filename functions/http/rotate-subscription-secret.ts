@@ -1,7 +1,9 @@
 /** POST /facility/{facilityId}/subscriptions/{subscriptionId}/rotateSecret: a new secret; the old one signs beside it for 24 h. */
+
 import { httpHandler, json } from '../shared/middleware.ts';
+import { webhookPorts } from '../store/webhook-ports.ts';
 import { rotateSecret } from '../use-cases/manage-subscriptions.ts';
 
 export const handler = httpHandler('rotateSubscriptionSecret', async ({ event, caller, facilityId }) =>
-  json(await rotateSecret(caller, facilityId, event.pathParameters?.subscriptionId ?? '')),
+  json(await rotateSecret(webhookPorts, caller, facilityId, event.pathParameters?.subscriptionId ?? '')),
 );

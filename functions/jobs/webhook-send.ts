@@ -8,13 +8,14 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { config } from '../shared/config.ts';
 import { scheduledHandler } from '../shared/event-handler.ts';
 import { METRIC, metrics } from '../shared/metrics.ts';
+import { webhookPorts } from '../store/webhook-ports.ts';
 import { sendDue } from '../use-cases/deliver-webhooks.ts';
 
 export const handler = scheduledHandler(async () => {
   const started = Date.now();
   let oldest = 0;
   do {
-    const report = await sendDue(Date.now());
+    const report = await sendDue(webhookPorts, Date.now());
     oldest = Math.max(oldest, report.oldestDueMs);
     if (report.attempts > 0) metrics.addMetric(METRIC.webhookAttempts, MetricUnit.Count, report.attempts);
     if (Date.now() - started >= config().webhookSendLoopMs) break;

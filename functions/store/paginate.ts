@@ -13,6 +13,8 @@ export type QueryInput = Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKe
 
 export interface QueryPage {
   items: Item[];
+  /** How many items the page matched (with `Select: 'COUNT'` the only answer: no items are returned). */
+  count: number;
   /** True when DynamoDB has more items after this page. */
   more: boolean;
 }
@@ -22,12 +24,14 @@ export interface PageOptions {
   client?: DynamoDBDocumentClient;
   /** The Limit of the next page, asked before each page (a reader that stops at a budget). */
   limit?: () => number;
+  /** Where the first page starts (the last key of an earlier read); default: the beginning. */
+  start?: Item;
 }
 
 /** The pages of one Query, in order; stop iterating to stop reading. */
 export async function* queryPages(input: QueryInput, options: PageOptions = {}): AsyncGenerator<QueryPage> {
   const client = options.client ?? dynamoClient();
-  let ExclusiveStartKey: Item | undefined;
+  let ExclusiveStartKey: Item | undefined = options.start;
   do {
     const page = await client.send(
       new QueryCommand({
@@ -38,7 +42,7 @@ export async function* queryPages(input: QueryInput, options: PageOptions = {}):
       }),
     );
     ExclusiveStartKey = page.LastEvaluatedKey;
-    yield { items: page.Items ?? [], more: ExclusiveStartKey !== undefined };
+    yield { items: page.Items ?? [], count: page.Count ?? page.Items?.length ?? 0, more: ExclusiveStartKey !== undefined };
   } while (ExclusiveStartKey);
 }
 

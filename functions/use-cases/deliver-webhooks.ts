@@ -17,39 +17,29 @@
  */
 import { Webhook } from 'standardwebhooks';
 import { planWindow, type Window } from '../domain/poll-window.ts';
-import { type Attempt, joinSignatures, judgeAttempt, newId, parseRetryAfter } from '../domain/webhooks.ts';
+import {
+  type Attempt,
+  type Delivery,
+  type DeliveryWrite,
+  type DueMarker,
+  joinSignatures,
+  judgeAttempt,
+  newId,
+  parseRetryAfter,
+  type Subscription,
+  type SubscriptionChanges,
+} from '../domain/webhooks.ts';
 import { mapConcurrently } from '../shared/concurrency.ts';
 import { config, WEBHOOK_SETTINGS } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
-import { postWebhook } from '../shared/webhook-post.ts';
-import { readStream } from '../store/change-stream.ts';
-import { changesPartition } from '../store/keys.ts';
-import {
-  claimMarker,
-  type Delivery,
-  type DueMarker,
-  deliveryKeyOf,
-  deliveryPut,
-  deliveryRewrite,
-  getDelivery,
-  getSubscription,
-  listMarkers,
-  listSubscriptions,
-  markDue,
-  releaseMarker,
-  type Subscription,
-  updateSubscription,
-} from '../store/subscription-store.ts';
-import { TABLE } from '../store/table.ts';
-import { ConcurrentChangeError } from '../store/transact.ts';
 import { dueAfterSettle, signingSecrets } from './manage-subscriptions.ts';
 import { kindsOfStream, type PolledKind, pollAnswer, polledKind } from './polled-kinds.ts';
+import type { WebhookPorts } from './webhook-ports.ts';
 
-/** The part of a stream record the dispatcher reads: the changes-index keys before and after. */
-export interface ChangeImages {
-  oldImage?: Record<string, { S?: string }> | undefined;
-  newImage?: Record<string, { S?: string }> | undefined;
-}
+/** What the dispatcher needs: the subscriptions of a facility and the outbox. */
+export type DispatchPorts = Pick<WebhookPorts, 'subscriptions' | 'outbox'>;
+/** What the sender needs. */
+export type SendPorts = Pick<WebhookPorts, 'subscriptions' | 'deliveries' | 'outbox' | 'changes' | 'secrets' | 'endpoints'>;
 
 /** What the changes of one stream batch share (StreamBatch of shared/event-handler.ts); by default nothing. */
 export interface Once {
@@ -58,27 +48,34 @@ export interface Once {
 const EVERY_TIME: Once = { once: (_key, run) => run() };
 
 /**
- * Marks the subscriptions a change concerns due; a change the poll would not serve marks
- * nothing. Within one batch of the stream a facility's subscriptions are read once and each
- * is marked once: a hundred orders pushed together cost one Query, not a hundred.
+ * Marks the subscriptions a change concerns due: `moved` is where the changed item moved in a
+ * facility's change stream (null: in none, or not moved, as a poll would not serve it again:
+ * nothing is marked). Within one batch of the stream a facility's subscriptions are read once
+ * and each is marked once: a hundred orders pushed together cost one Query, not a hundred.
  */
-export async function dispatchChange(change: ChangeImages, batch: Once = EVERY_TIME, now = Date.now()): Promise<number> {
-  const { partitionKey: gpk, sortKey: gsk } = TABLE.changesIndex;
-  const after = change.newImage;
-  const where = changesPartition(after?.[gpk]?.S);
-  // Not in a changes index, or still at the same position (a status change the PCS caused): nothing to push.
-  if (!where || after?.[gsk]?.S === undefined || after[gsk].S === change.oldImage?.[gsk]?.S) return 0;
-  const kinds: string[] = kindsOfStream(where.stream);
+export async function dispatchChange(
+  ports: DispatchPorts,
+  moved: { facilityId: string; stream: string } | null,
+  batch: Once = EVERY_TIME,
+  now = Date.now(),
+): Promise<number> {
+  if (!moved) return 0;
+  const kinds: string[] = kindsOfStream(moved.stream);
   if (kinds.length === 0) return 0;
-  const all = await batch.once(`subscriptions ${where.facilityId}`, () => listSubscriptions(where.facilityId));
+  const all = await batch.once(`subscriptions ${moved.facilityId}`, () => ports.subscriptions.list(moved.facilityId));
   const subs = all.filter((s) => s.status === 'active' && kinds.includes(s.events));
   await Promise.all(
     subs.map((s) =>
-      batch.once(`due ${s.facilityId} ${s.subscriptionId}`, () => markDue(s.facilityId, s.subscriptionId, dueAfterSettle(now), now)),
+      batch.once(`due ${s.facilityId} ${s.subscriptionId}`, () =>
+        ports.outbox.markDue(s.facilityId, s.subscriptionId, dueAfterSettle(now), now),
+      ),
     ),
   );
   return subs.length;
 }
+
+/** The subscription changed under the sender (rotated, replayed, enabled, deleted): its write lost the race. */
+class SubscriptionMoved extends Error {}
 
 /** What one run of the sender did. */
 export interface SendReport {
@@ -89,18 +86,18 @@ export interface SendReport {
 }
 
 /** One pass over the outbox: every due marker, `WEBHOOK_SETTINGS.concurrency` subscriptions at a time. */
-export async function sendDue(now = Date.now()): Promise<SendReport> {
-  const due = (await listMarkers()).filter((m) => m.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt);
+export async function sendDue(ports: SendPorts, now = Date.now()): Promise<SendReport> {
+  const due = (await ports.outbox.unclaimed(now)).filter((m) => m.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt);
   const report: SendReport = { claimed: 0, attempts: 0, oldestDueMs: due.length > 0 ? now - due[0]!.dueAt : 0 };
   await mapConcurrently(due, WEBHOOK_SETTINGS.concurrency, async (marker) => {
-    if (!(await claimMarker(marker, Date.now(), WEBHOOK_SETTINGS.leaseMs))) return;
+    if (!(await ports.outbox.claim(marker, Date.now(), WEBHOOK_SETTINGS.leaseMs))) return;
     report.claimed++;
     try {
-      report.attempts += await serveSubscription(marker);
+      report.attempts += await serveSubscription(ports, marker);
     } catch (e) {
-      if (e instanceof ConcurrentChangeError) {
+      if (e instanceof SubscriptionMoved) {
         // The subscription changed under us (rotated, replayed, enabled, deleted): look again on the next pass.
-        await releaseMarker(marker, { dueAt: Date.now() });
+        await ports.outbox.release(marker, { dueAt: Date.now() });
         return;
       }
       // The lease runs out and the marker is claimed again: nothing is lost.
@@ -114,37 +111,43 @@ export async function sendDue(now = Date.now()): Promise<SendReport> {
 const DELIVERIES_PER_CLAIM = 20;
 
 /** Works one subscription's due marker: the delivery in flight if due, then new ones while there are changes. */
-async function serveSubscription(marker: DueMarker): Promise<number> {
+async function serveSubscription(ports: SendPorts, marker: DueMarker): Promise<number> {
+  const done = async (next: { dueAt: number } | 'done', attempts: number): Promise<number> => {
+    await ports.outbox.release(marker, next);
+    return attempts;
+  };
   let attempts = 0;
   // Stop well inside the lease (an attempt takes up to 10 s), so no other run can claim it meanwhile.
   const until = Date.now() + WEBHOOK_SETTINGS.leaseMs - 2 * WEBHOOK_SETTINGS.timeoutMs;
-  let sub = await getSubscription(marker.facilityId, marker.subscriptionId);
+  let sub = await ports.subscriptions.get(marker.facilityId, marker.subscriptionId);
   for (let round = 0; round < DELIVERIES_PER_CLAIM && Date.now() < until; round++) {
     const now = Date.now();
     const kind = sub && polledKind(sub.events);
-    if (!sub || !kind || sub.status !== 'active') return done(marker, 'done', attempts);
-    let delivery = sub.current ? await getDelivery(sub.subscriptionId, sub.current) : null;
-    if (delivery?.nextAttemptAt && delivery.nextAttemptAt > now) return done(marker, { dueAt: delivery.nextAttemptAt }, attempts);
+    if (!sub || !kind || sub.status !== 'active') return done('done', attempts);
+    let delivery = await ports.deliveries.inFlight(sub);
+    if (delivery?.nextAttemptAt && delivery.nextAttemptAt > now) return done({ dueAt: delivery.nextAttemptAt }, attempts);
     if (!delivery) {
-      const made = await nextDelivery(sub, kind, now);
+      const made = await nextDelivery(ports, sub, kind, now);
       if (!made) {
         // Nothing settled to send; a change seen lately may still be settling: look again once it has.
         const settledAt = marker.lastChange === null ? 0 : dueAfterSettle(marker.lastChange);
-        return done(marker, settledAt > now ? { dueAt: settledAt } : 'done', attempts);
+        return done(settledAt > now ? { dueAt: settledAt } : 'done', attempts);
       }
       [sub, delivery] = made;
     }
     attempts++;
-    const outcome = await attempt(sub, kind, delivery, now);
+    const outcome = await attempt(ports, sub, kind, delivery, now);
     sub = outcome.sub;
-    if (outcome.wait !== null) return done(marker, { dueAt: outcome.wait }, attempts);
+    if (outcome.wait !== null) return done({ dueAt: outcome.wait }, attempts);
   }
-  return done(marker, { dueAt: Date.now() }, attempts);
+  return done({ dueAt: Date.now() }, attempts);
 }
 
-async function done(marker: DueMarker, next: { dueAt: number } | 'done', attempts: number): Promise<number> {
-  await releaseMarker(marker, next);
-  return attempts;
+/** Applies changes to the subscription as the sender read it; another writer got there first: SubscriptionMoved. */
+async function update(ports: SendPorts, sub: Subscription, changes: SubscriptionChanges, delivery: DeliveryWrite): Promise<Subscription> {
+  const updated = await ports.subscriptions.update(sub, changes, delivery);
+  if (!updated) throw new SubscriptionMoved();
+  return updated;
 }
 
 /**
@@ -154,7 +157,7 @@ async function done(marker: DueMarker, next: { dueAt: number } | 'done', attempt
 const byteBudget = (sub: Subscription) =>
   Math.min(sub.format === 'canonical' ? WEBHOOK_SETTINGS.maxBytes : Math.floor(WEBHOOK_SETTINGS.maxBytes * 0.8), config().pollMaxBytes);
 
-/** A window on the changes index between two positions (inclusive), as readStream takes it. */
+/** A window on the change stream between two positions (inclusive), as a read takes it. */
 function slice(lower: string | null, upper: string, windowStart: number | null): Window {
   return {
     mode: 'since',
@@ -170,7 +173,7 @@ function slice(lower: string | null, upper: string, windowStart: number | null):
 }
 
 /** The next slice after the subscription's position (or its replay point), stored as a new pending delivery. */
-async function nextDelivery(sub: Subscription, kind: PolledKind, now: number): Promise<[Subscription, Delivery] | null> {
+async function nextDelivery(ports: SendPorts, sub: Subscription, kind: PolledKind, now: number): Promise<[Subscription, Delivery] | null> {
   const from = sub.replayFrom ?? sub.position;
   const window = planWindow({
     now,
@@ -180,11 +183,11 @@ async function nextDelivery(sub: Subscription, kind: PolledKind, now: number): P
     cursor: { after: from, windowStart: Date.parse(from.slice(0, 24)) },
   });
   if (window.empty) return null;
-  const page = await readStream(sub.facilityId, kind.stream, window, {
+  const page = await ports.changes.read(sub.facilityId, kind.stream, window, {
     maxItems: WEBHOOK_SETTINGS.maxDocuments,
     maxBytes: byteBudget(sub),
   });
-  if (page.items.length === 0) return null;
+  if (page.documents.length === 0) return null;
   const end = page.truncated && page.lastPosition !== null ? page.lastPosition : window.upper;
   const createdAt = new Date(now).toISOString();
   const delivery: Delivery = {
@@ -200,40 +203,43 @@ async function nextDelivery(sub: Subscription, kind: PolledKind, now: number): P
     upper: end,
     windowStart: window.windowStart,
     nextPosition: end,
-    documents: page.items.length,
+    documents: page.documents.length,
   };
-  const updated = await updateSubscription(sub, { current: deliveryKeyOf(delivery), replayFrom: null }, [deliveryPut(delivery)]);
+  const updated = await update(ports, sub, { replayFrom: null }, { start: delivery });
   return [updated, delivery];
 }
 
 /** One attempt of a delivery; `wait` is when the subscription needs the sender next (null: go on now). */
 async function attempt(
+  ports: SendPorts,
   sub: Subscription,
   kind: PolledKind,
   delivery: Delivery,
   now: number,
 ): Promise<{ sub: Subscription; wait: number | null }> {
-  const page = await readStream(sub.facilityId, kind.stream, slice(delivery.lower, delivery.upper, delivery.windowStart), {
+  const page = await ports.changes.read(sub.facilityId, kind.stream, slice(delivery.lower, delivery.upper, delivery.windowStart), {
     maxItems: WEBHOOK_SETTINGS.maxDocuments,
     maxBytes: byteBudget(sub),
   });
-  const conclude = (d: Delivery, changes: Partial<Subscription>) =>
-    updateSubscription(sub, { current: null, position: d.nextPosition, ...changes }, [deliveryRewrite(d)]);
-  if (page.items.length === 0) {
+  const conclude = (d: Delivery, changes: SubscriptionChanges) =>
+    update(ports, sub, { current: null, position: d.nextPosition, ...changes }, { save: d });
+  if (page.documents.length === 0) {
     // Every document of the slice changed again since: each now rides in a later delivery.
     return { sub: await conclude({ ...delivery, status: 'delivered', nextAttemptAt: null, documents: 0 }, {}), wait: null };
   }
-  const { body: answer, count } = pollAnswer(kind, page.items, delivery.windowStart, sub.format);
+  const { body: answer, count } = pollAnswer(kind, page.documents, delivery.windowStart, sub.format);
   const body = JSON.stringify(answer);
   const sentAt = new Date();
-  const signature = joinSignatures((await signingSecrets(sub, now)).map((s) => new Webhook(s).sign(delivery.webhookId, sentAt, body)));
+  const signature = joinSignatures(
+    (await signingSecrets(ports.secrets, sub, now)).map((s) => new Webhook(s).sign(delivery.webhookId, sentAt, body)),
+  );
   const headers = {
     'content-type': 'application/json',
     'webhook-id': delivery.webhookId,
     'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
     'webhook-signature': signature,
   };
-  const result = await postWebhook(sub.url, body, headers, { allowLocal: config().webhookAllowLocal });
+  const result = await ports.endpoints.post(sub.url, body, headers);
   const logged: Attempt = {
     at: sentAt.toISOString(),
     status: result.status,
@@ -261,7 +267,7 @@ async function attempt(
     }
     case 'retry': {
       const d: Delivery = { ...tried, retries: delivery.retries + 1, nextAttemptAt: verdict.at };
-      return { sub: await updateSubscription(sub, { failingSince }, [deliveryRewrite(d)]), wait: verdict.at };
+      return { sub: await update(ports, sub, { failingSince }, { save: d }), wait: verdict.at };
     }
     case 'failed': {
       // Dead-lettered: listed as failed, sent again by a replay; the next slice goes on.
@@ -273,8 +279,8 @@ async function attempt(
       // The delivery stays pending: enable resumes from it.
       const d: Delivery = { ...tried, nextAttemptAt: null };
       logger.warn('webhook subscription disabled', { subscriptionId: sub.subscriptionId, reason: verdict.reason });
-      const changes: Partial<Subscription> = { status: 'disabled', disabledReason: verdict.reason, failingSince };
-      return { sub: await updateSubscription(sub, changes, [deliveryRewrite(d)]), wait: null };
+      const changes: SubscriptionChanges = { status: 'disabled', disabledReason: verdict.reason, failingSince };
+      return { sub: await update(ports, sub, changes, { save: d }), wait: null };
     }
   }
 }

@@ -7,29 +7,22 @@
 import type { DocumentFormat } from '../domain/api-keys.ts';
 import { conflict, forbidden, invalidInput, notFound } from '../domain/errors.ts';
 import { isoMs, parseClientTime } from '../domain/time.ts';
-import { checkWebhookUrl, isSubscriptionId, newId, newWebhookSecret } from '../domain/webhooks.ts';
+import {
+  checkWebhookUrl,
+  type DeliveryStatus,
+  isSubscriptionId,
+  newId,
+  newWebhookSecret,
+  type Subscription,
+  type SubscriptionDecision,
+} from '../domain/webhooks.ts';
 import type { Caller } from '../shared/caller.ts';
 import { config, WEBHOOK_SETTINGS } from '../shared/config.ts';
-import { resolveEndpoint } from '../shared/webhook-post.ts';
-import { openSecret, sealSecret } from '../store/secret-box.ts';
-import {
-  countDeliveries,
-  createSubscription,
-  type Delivery,
-  deleteSubscription,
-  deliveryRewrite,
-  getDelivery,
-  getSubscription,
-  listDeliveries,
-  listSubscriptions,
-  markDue,
-  type Subscription,
-  subscriptionsOfKey,
-  TooManySubscriptionsError,
-  updateSubscription,
-} from '../store/subscription-store.ts';
-import { retryOnConcurrentChange } from '../store/transact.ts';
-import { polledKind, rolesOf } from './polled-kinds.ts';
+import { polledKind } from './polled-kinds.ts';
+import type { DeliveryRef, SecretBox, WebhookPorts } from './webhook-ports.ts';
+
+/** What the subscription routes need (use-cases/webhook-ports.ts; store/webhook-ports.ts wires the real ones). */
+export type SubscriptionPorts = Pick<WebhookPorts, 'subscriptions' | 'deliveries' | 'outbox' | 'secrets' | 'endpoints'>;
 
 export interface SubscriptionRequest {
   url: string;
@@ -59,10 +52,10 @@ export function subscriptionView(s: Subscription) {
 }
 
 /** Creates a subscription of the caller at the facility; answers it with its secret (shown only here). */
-export async function subscribe(caller: Caller, facilityId: string, req: SubscriptionRequest, now = Date.now()) {
+export async function subscribe(ports: SubscriptionPorts, caller: Caller, facilityId: string, req: SubscriptionRequest, now = Date.now()) {
   const kind = polledKind(req.events);
   if (!kind) throw invalidInput(`events ${req.events} is not a kind this hub serves.`, [{ path: '/events', message: 'unknown kind' }]);
-  if (!rolesOf(kind).includes(caller.role))
+  if (!kind.pollers.includes(caller.role))
     throw forbidden(`A ${caller.role} key may not poll ${req.events}, so it may not subscribe to it.`);
   const format = req.format ?? caller.format;
   if (format !== 'canonical' && kind.legacy === null) {
@@ -70,7 +63,7 @@ export async function subscribe(caller: Caller, facilityId: string, req: Subscri
   }
   const url = checkWebhookUrl(req.url, rules());
   // Locally any host goes; on AWS the name must resolve, and only to public addresses.
-  if (!rules().allowLocal) await resolveEndpoint(url, rules());
+  if (!rules().allowLocal) await ports.endpoints.resolve(url);
   const subscriptionId = newId('sub');
   const secret = newWebhookSecret();
   const createdAt = new Date(now).toISOString();
@@ -85,7 +78,7 @@ export async function subscribe(caller: Caller, facilityId: string, req: Subscri
     status: 'active',
     disabledReason: null,
     createdAt,
-    secret: await sealSecret(secret, subscriptionId),
+    secret: await ports.secrets.seal(secret, subscriptionId),
     previousSecret: null,
     previousUntil: null,
     // Changes from now on are delivered (the past is the poll's initial load, or a replay's).
@@ -96,92 +89,123 @@ export async function subscribe(caller: Caller, facilityId: string, req: Subscri
     lastDeliveryAt: null,
     version: 1,
   };
-  try {
-    await createSubscription(sub);
-  } catch (e) {
-    if (e instanceof TooManySubscriptionsError) {
-      throw conflict(`This key has ${WEBHOOK_SETTINGS.maxPerKeyAndFacility} subscriptions at ${facilityId} already, the most allowed.`);
-    }
-    throw e;
+  if ((await ports.subscriptions.create(sub, WEBHOOK_SETTINGS.maxPerKeyAndFacility)) === 'limit-reached') {
+    throw conflict(`This key has ${WEBHOOK_SETTINGS.maxPerKeyAndFacility} subscriptions at ${facilityId} already, the most allowed.`);
   }
   // A change written while this was stored may have missed it: look once after the settle delay.
-  await markDue(facilityId, subscriptionId, dueAfterSettle(now), now);
+  await ports.outbox.markDue(facilityId, subscriptionId, dueAfterSettle(now), now);
   return { ...subscriptionView(sub), secret };
 }
 
 const seesAll = (caller: Caller) => caller.role === 'erp' && caller.facilities.includes('*');
 
 /** The subscriptions the caller may see at the facility. */
-export async function listOwn(caller: Caller, facilityId: string) {
-  const all = await listSubscriptions(facilityId);
+export async function listOwn(ports: SubscriptionPorts, caller: Caller, facilityId: string) {
+  const all = await ports.subscriptions.list(facilityId);
   return all.filter((s) => seesAll(caller) || s.keyId === caller.keyId).map(subscriptionView);
 }
 
-/** The subscription, if the caller may see it; 404 otherwise (another key's looks like none). */
-export async function findOwn(caller: Caller, facilityId: string, subscriptionId: string): Promise<Subscription> {
-  const sub = isSubscriptionId(subscriptionId) ? await getSubscription(facilityId, subscriptionId) : null;
+/** The subscription as read, if the caller may see it; 404 otherwise (another key's looks like none). */
+function own(caller: Caller, facilityId: string, subscriptionId: string, sub: Subscription | null): Subscription {
   if (!sub || !(seesAll(caller) || sub.keyId === caller.keyId)) throw notFound(`No subscription ${subscriptionId} at ${facilityId}.`);
   return sub;
 }
 
+/** The subscription, if the caller may see it; 404 otherwise (another key's looks like none). */
+export async function findOwn(ports: SubscriptionPorts, caller: Caller, facilityId: string, subscriptionId: string): Promise<Subscription> {
+  const sub = isSubscriptionId(subscriptionId) ? await ports.subscriptions.get(facilityId, subscriptionId) : null;
+  return own(caller, facilityId, subscriptionId, sub);
+}
+
+/**
+ * Read-decide-write on one of the caller's subscriptions: `decide` gets it as stored now
+ * (again if another writer changed it meanwhile) and answers what to change.
+ */
+async function modifyOwn(
+  ports: SubscriptionPorts,
+  caller: Caller,
+  facilityId: string,
+  subscriptionId: string,
+  decide: (sub: Subscription) => Promise<SubscriptionDecision | null>,
+): Promise<Subscription> {
+  if (!isSubscriptionId(subscriptionId)) own(caller, facilityId, subscriptionId, null);
+  const sub = await ports.subscriptions.modify(facilityId, subscriptionId, (found) =>
+    decide(own(caller, facilityId, subscriptionId, found)),
+  );
+  return own(caller, facilityId, subscriptionId, sub);
+}
+
 /** The subscription with its delivery state. */
-export async function describe(sub: Subscription) {
+export async function describe(ports: SubscriptionPorts, sub: Subscription) {
   const [pending, failed] = await Promise.all([
-    countDeliveries(sub.subscriptionId, 'pending'),
-    countDeliveries(sub.subscriptionId, 'failed'),
+    ports.deliveries.count(sub.subscriptionId, 'pending'),
+    ports.deliveries.count(sub.subscriptionId, 'failed'),
   ]);
   return { ...subscriptionView(sub), pending, failed, lastDeliveryAt: sub.lastDeliveryAt };
 }
 
-export async function unsubscribe(caller: Caller, facilityId: string, subscriptionId: string): Promise<void> {
-  await deleteSubscription(await findOwn(caller, facilityId, subscriptionId));
+export async function unsubscribe(ports: SubscriptionPorts, caller: Caller, facilityId: string, subscriptionId: string): Promise<void> {
+  await ports.subscriptions.remove(await findOwn(ports, caller, facilityId, subscriptionId));
+  await ports.outbox.drop(facilityId, subscriptionId);
 }
 
 /** A new secret; the one it replaces signs beside it for 24 hours. */
-export async function rotateSecret(caller: Caller, facilityId: string, subscriptionId: string, now = Date.now()) {
+export async function rotateSecret(ports: SubscriptionPorts, caller: Caller, facilityId: string, subscriptionId: string, now = Date.now()) {
   const secret = newWebhookSecret();
-  const sealed = await sealSecret(secret, subscriptionId);
-  await retryOnConcurrentChange(async () => {
-    const sub = await findOwn(caller, facilityId, subscriptionId);
-    await updateSubscription(sub, { secret: sealed, previousSecret: sub.secret, previousUntil: now + WEBHOOK_SETTINGS.rotationOverlapMs });
-  });
+  const sealed = await ports.secrets.seal(secret, subscriptionId);
+  await modifyOwn(ports, caller, facilityId, subscriptionId, async (sub) => ({
+    changes: { secret: sealed, previousSecret: sub.secret, previousUntil: now + WEBHOOK_SETTINGS.rotationOverlapMs },
+  }));
   return { secret };
 }
 
 /** Delivers again every change since `since` (the latest version of each, as a poll would). */
-export async function replay(caller: Caller, facilityId: string, subscriptionId: string, sinceText: string, now = Date.now()) {
+export async function replay(
+  ports: SubscriptionPorts,
+  caller: Caller,
+  facilityId: string,
+  subscriptionId: string,
+  sinceText: string,
+  now = Date.now(),
+) {
   const since = parseClientTime(sinceText, 'since');
   if (since > now) throw invalidInput('since must not be in the future.', [{ path: '/since', message: 'in the future' }]);
-  await retryOnConcurrentChange(async () => {
-    const sub = await findOwn(caller, facilityId, subscriptionId);
-    const from = isoMs(since);
-    const replayFrom = sub.replayFrom !== null && sub.replayFrom < from ? sub.replayFrom : from;
-    await updateSubscription(sub, { replayFrom });
-  });
-  await markDue(facilityId, subscriptionId, now);
+  const from = isoMs(since);
+  await modifyOwn(ports, caller, facilityId, subscriptionId, async (sub) => ({
+    changes: { replayFrom: sub.replayFrom !== null && sub.replayFrom < from ? sub.replayFrom : from },
+  }));
+  await ports.outbox.markDue(facilityId, subscriptionId, now);
   return { replayId: newId('rpl') };
 }
 
 /** Re-enables a subscription: the delivery it stopped at is retried at once, then the rest follows. */
-export async function enable(caller: Caller, facilityId: string, subscriptionId: string, now = Date.now()) {
-  const sub = await retryOnConcurrentChange(async () => {
-    const found = await findOwn(caller, facilityId, subscriptionId);
+export async function enable(ports: SubscriptionPorts, caller: Caller, facilityId: string, subscriptionId: string, now = Date.now()) {
+  const sub = await modifyOwn(ports, caller, facilityId, subscriptionId, async (found) => {
     if (found.disabledReason === REVOKED)
       throw conflict('The key that made this subscription was revoked: subscribe again with a valid key.');
-    const current: Delivery | null = found.current ? await getDelivery(subscriptionId, found.current) : null;
-    const also = current && current.status === 'pending' ? [deliveryRewrite({ ...current, nextAttemptAt: now, retries: 0 })] : [];
-    return updateSubscription(found, { status: 'active', disabledReason: null, failingSince: null }, also);
+    const current = await ports.deliveries.inFlight(found);
+    const changes = { status: 'active', disabledReason: null, failingSince: null } as const;
+    // The delivery it stopped at is tried again at once, its retries counted afresh.
+    if (current?.status === 'pending') return { changes, delivery: { save: { ...current, nextAttemptAt: now, retries: 0 } } };
+    return { changes };
   });
-  await markDue(facilityId, subscriptionId, now);
+  await ports.outbox.markDue(facilityId, subscriptionId, now);
   return subscriptionView(sub);
 }
 
-const CURSOR = /^DLV#[0-9TZ:.-]{24}#dlv_[0-9a-f]{24}$/;
+/** A page's cursor: the last delivery listed (the form this hub has always issued: `DLV#{createdAt}#{deliveryId}`). */
+const CURSOR = /^DLV#([0-9TZ:.-]{24})#(dlv_[0-9a-f]{24})$/;
+const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'delivered', 'failed'];
+const cursorOf = (d: DeliveryRef) => Buffer.from(`DLV#${d.createdAt}#${d.deliveryId}`, 'utf8').toString('base64url');
 
 /** A page of the delivery log, newest first. */
-export async function deliveryLog(sub: Subscription, query: { status?: string; limit?: string; cursor?: string }) {
-  const status = query.status;
-  if (status !== undefined && !['pending', 'delivered', 'failed'].includes(status)) {
+export async function deliveryLog(
+  ports: SubscriptionPorts,
+  sub: Subscription,
+  query: { status?: string; limit?: string; cursor?: string },
+) {
+  const status = DELIVERY_STATUSES.find((s) => s === query.status);
+  if (query.status !== undefined && status === undefined) {
     throw invalidInput('status must be pending, delivered or failed.', [
       { path: '/queryStringParameters/status', message: 'unknown status' },
     ]);
@@ -190,13 +214,15 @@ export async function deliveryLog(sub: Subscription, query: { status?: string; l
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
     throw invalidInput('limit must be an integer from 1 to 100.', [{ path: '/queryStringParameters/limit', message: 'out of range' }]);
   }
-  let after: string | undefined;
+  let after: DeliveryRef | undefined;
   if (query.cursor !== undefined) {
-    after = Buffer.from(query.cursor, 'base64url').toString('utf8');
-    if (!CURSOR.test(after))
+    const m = CURSOR.exec(Buffer.from(query.cursor, 'base64url').toString('utf8'));
+    if (!m)
       throw invalidInput('cursor is not one this hub issued.', [{ path: '/queryStringParameters/cursor', message: 'invalid cursor' }]);
+    after = { createdAt: m[1]!, deliveryId: m[2]! };
   }
-  const page = await listDeliveries(sub.subscriptionId, { status, limit, after });
+  const page = await ports.deliveries.page(sub.subscriptionId, { status, limit, after });
+  const last = page.deliveries.at(-1);
   return {
     deliveries: page.deliveries.map((d) => ({
       deliveryId: d.deliveryId,
@@ -207,29 +233,33 @@ export async function deliveryLog(sub: Subscription, query: { status?: string; l
       attempts: d.attempts,
       nextAttemptAt: d.nextAttemptAt === null ? null : new Date(d.nextAttemptAt).toISOString(),
     })),
-    next: page.last === null ? null : Buffer.from(page.last, 'utf8').toString('base64url'),
+    next: page.more && last ? cursorOf(last) : null,
   };
 }
 
 /** Disables every subscription of a key (the keys CLI's revoke); returns how many. */
-export async function disableSubscriptionsOfKey(keyId: string, reason = REVOKED): Promise<number> {
+export async function disableSubscriptionsOfKey(
+  ports: Pick<WebhookPorts, 'subscriptions'>,
+  keyId: string,
+  reason = REVOKED,
+): Promise<number> {
   let n = 0;
-  for (const { facilityId, subscriptionId } of await subscriptionsOfKey(keyId)) {
-    await retryOnConcurrentChange(async () => {
-      const sub = await getSubscription(facilityId, subscriptionId);
-      if (!sub || sub.status === 'disabled') return;
-      await updateSubscription(sub, { status: 'disabled', disabledReason: reason });
-      n++;
+  for (const { facilityId, subscriptionId } of await ports.subscriptions.ofKey(keyId)) {
+    let disabled = false;
+    await ports.subscriptions.modify(facilityId, subscriptionId, async (sub) => {
+      disabled = sub !== null && sub.status !== 'disabled';
+      return disabled ? { changes: { status: 'disabled', disabledReason: reason } } : null;
     });
+    if (disabled) n++;
   }
   return n;
 }
 
 /** The secrets that sign now: the current one, and the previous one during its overlap. */
-export async function signingSecrets(sub: Subscription, now: number): Promise<string[]> {
-  const secrets = [await openSecret(sub.secret, sub.subscriptionId)];
+export async function signingSecrets(box: SecretBox, sub: Subscription, now: number): Promise<string[]> {
+  const secrets = [await box.open(sub.secret, sub.subscriptionId)];
   if (sub.previousSecret && sub.previousUntil !== null && sub.previousUntil > now) {
-    secrets.push(await openSecret(sub.previousSecret, sub.subscriptionId));
+    secrets.push(await box.open(sub.previousSecret, sub.subscriptionId));
   }
   return secrets;
 }

@@ -1,19 +1,17 @@
 /**
  * Every kind of document a key may poll, in one table: its change stream, the envelope of the
- * canonical answer, its older form (if the standard has one), the poll route whose roles say
- * who may poll it, and how a stored item becomes the served document. The poll routes and the
- * push delivery (webhooks) both serve through here, so a kind added to this table is polled
- * and pushed alike, with no webhook code of its own.
+ * canonical answer, its older form (if the standard has one), who may poll it, and how a stored
+ * document (as the store reads it from the stream: store/stream-documents.ts) becomes the served
+ * one. The poll routes and the push delivery (webhooks) both serve through here, so a kind added
+ * to this table is polled and pushed alike, with no webhook code of its own.
  */
-import type { DocumentFormat } from '../domain/api-keys.ts';
+import type { DocumentFormat, Role } from '../domain/api-keys.ts';
 import { type DocumentKind, toLegacy } from '../domain/legacy-form.ts';
+import type { MasterDocument, MasterState } from '../domain/master-data.ts';
 import type { Window } from '../domain/poll-window.ts';
-import { INACTIVE_STATUSES, servedOrder } from '../domain/work-orders.ts';
-import { type Role, type RouteId, route } from '../routes.ts';
+import { INACTIVE_STATUSES, type OrderState, servedOrder } from '../domain/work-orders.ts';
+import type { WorkRecordDocument } from '../domain/work-records.ts';
 import type { Stream } from '../store/keys.ts';
-import { masterFromItem } from '../store/master-data-store.ts';
-import { orderFromItem } from '../store/order-store.ts';
-import { recordFromItem } from '../store/record-store.ts';
 
 export interface PolledKind<T = unknown> {
   stream: Stream;
@@ -21,16 +19,18 @@ export interface PolledKind<T = unknown> {
   envelope: string;
   /** The kind its documents are in the standard's older form; null: canonical only. */
   legacy: DocumentKind | null;
-  /** The poll route of this kind: its roles say who may poll (and subscribe to) it. */
-  pollRoute: RouteId;
+  /** The poll route of this kind (routes.ts); a unit test holds its roles equal to `pollers`. */
+  pollRoute: string;
+  /** The roles that may poll (and so subscribe to) this kind. */
+  pollers: readonly Role[];
   /** Statuses left out of the initial load (poll without lastExecutionDateTime). */
   initialExclude?: readonly string[];
-  /** Turns a stored item into the served document. */
-  serve: (item: Record<string, unknown>, window: Pick<Window, 'windowStart'>) => T;
+  /** Turns a document as stored (what the store reads from this kind's stream) into the served one. */
+  serve(stored: T, window: Pick<Window, 'windowStart'>): unknown;
 }
 
 /** Served as the ERP last sent it. */
-const asSent = (item: Record<string, unknown>) => masterFromItem(item).doc;
+const asSent = (stored: MasterState): MasterDocument => stored.doc;
 
 /** THE table of pollable kinds, by the name a subscription's `events` gives. */
 export const POLLED_KINDS = {
@@ -39,29 +39,39 @@ export const POLLED_KINDS = {
     envelope: 'dispensingWorkOrder',
     legacy: 'workOrder',
     pollRoute: 'pollWorkOrders',
+    pollers: ['pcs', 'erp'],
     initialExclude: INACTIVE_STATUSES,
-    serve: (item, window) => servedOrder(orderFromItem(item), window.windowStart),
+    serve: (order: OrderState, window) => servedOrder(order, window.windowStart),
   },
   dispensingWorkRecord: {
     stream: 'RECORDS',
     envelope: 'dispensingWorkRecord',
     legacy: 'workRecord',
     pollRoute: 'pollWorkRecords',
-    serve: (item) => recordFromItem(item).doc,
+    pollers: ['erp'],
+    serve: (record: { doc: WorkRecordDocument }) => record.doc,
   },
   // Plant master data: the hub's own kinds, canonical only, served as the ERP last sent them.
-  components: { stream: 'COMPONENTS', envelope: 'components', legacy: null, pollRoute: 'pollComponents', serve: asSent },
-  recipes: { stream: 'RECIPES', envelope: 'recipes', legacy: null, pollRoute: 'pollRecipes', serve: asSent },
+  components: {
+    stream: 'COMPONENTS',
+    envelope: 'components',
+    legacy: null,
+    pollRoute: 'pollComponents',
+    pollers: ['pcs', 'erp'],
+    serve: asSent,
+  },
+  recipes: { stream: 'RECIPES', envelope: 'recipes', legacy: null, pollRoute: 'pollRecipes', pollers: ['pcs', 'erp'], serve: asSent },
   // Neither cancelled nor fully received: what a receiving station still expects.
   purchaseOrders: {
     stream: 'PURCHASE_ORDERS',
     envelope: 'purchaseOrders',
     legacy: null,
     pollRoute: 'pollPurchaseOrders',
+    pollers: ['pcs', 'erp'],
     initialExclude: ['cancelled', 'received'],
     serve: asSent,
   },
-} as const satisfies Record<string, PolledKind>;
+} as const satisfies Record<string, PolledKind<never>>;
 
 export type PolledKindName = keyof typeof POLLED_KINDS;
 
@@ -75,17 +85,9 @@ export function kindsOfStream(stream: string): PolledKindName[] {
   return (Object.keys(POLLED_KINDS) as PolledKindName[]).filter((k) => POLLED_KINDS[k].stream === stream);
 }
 
-/** The roles that may poll this kind (its poll route's). */
-export const rolesOf = (kind: PolledKind): readonly Role[] => route(kind.pollRoute).roles;
-
-/** The answer a poll gives for these stored items: the envelope, or in an older form a bare array. */
-export function pollAnswer(
-  kind: PolledKind,
-  items: readonly Record<string, unknown>[],
-  windowStart: number | null,
-  format: DocumentFormat,
-) {
-  const documents = items.map((item) => kind.serve(item, { windowStart }));
+/** The answer a poll gives for these stored documents of the kind: the envelope, or in an older form a bare array. */
+export function pollAnswer(kind: PolledKind, stored: readonly unknown[], windowStart: number | null, format: DocumentFormat) {
+  const documents = stored.map((doc) => kind.serve(doc, { windowStart }));
   if (format === 'canonical' || kind.legacy === null) return { body: { [kind.envelope]: documents } as unknown, count: documents.length };
   const legacy = kind.legacy;
   return { body: documents.map((d) => toLegacy(legacy, d as never, format)) as unknown, count: documents.length };

@@ -1,0 +1,233 @@
+/**
+ * Push delivery on in-memory ports: the dispatcher marks, the sender claims and delivers. The
+ * races and storage failures that matter: two senders on one marker, a lease that ran out, a
+ * subscription changed under the sender, throttled storage, retries to the end of the schedule,
+ * and a change that must not be delivered twice.
+ */
+import assert from 'node:assert/strict';
+import { Webhook } from 'standardwebhooks';
+import { afterEach, describe, test, vi } from 'vitest';
+import type { Caller } from '../../functions/shared/caller.ts';
+import { config, WEBHOOK_SETTINGS } from '../../functions/shared/config.ts';
+import { StorageError } from '../../functions/store/errors.ts';
+import { dispatchChange, sendDue } from '../../functions/use-cases/deliver-webhooks.ts';
+import { rotateSecret, subscribe } from '../../functions/use-cases/manage-subscriptions.ts';
+import { memoryWebhookPorts, type Posted } from './helpers/memory-webhooks.ts';
+
+const FAC = 'plant-1';
+const pcs: Caller = { keyId: 'pcs-1', role: 'pcs', facilities: [FAC], format: 'canonical', timeZone: null };
+const MOVED = { facilityId: FAC, stream: 'COMPONENTS' };
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** A subscription to components made ten minutes ago, and a component changed since (settled long ago; stored as the store reads it: its state with the document sent). */
+async function setUp() {
+  const ports = memoryWebhookPorts();
+  const t0 = Date.now() - 600_000;
+  const { subscriptionId, secret } = await subscribe(ports, pcs, FAC, { url: 'https://hooks.example/c', events: 'components' }, t0);
+  ports.outbox.markers.clear(); // the look after creation: nothing was written then
+  const change = (id: string, atMs: number, rev = 1) => ports.changes.put(FAC, 'COMPONENTS', id, atMs, { doc: { componentId: id, rev } });
+  change('C-1', t0 + 60_000);
+  await dispatchChange(ports, MOVED, undefined, t0 + 60_000);
+  const sub = () => ports.subscriptions.stored({ facilityId: FAC, subscriptionId })!;
+  const deliveries = () => ports.deliveries.all(subscriptionId);
+  return { ports, t0, subscriptionId, secret, change, sub, deliveries };
+}
+
+const bodyOf = (p: Posted) => JSON.parse(p.body) as { components: { componentId: string; rev: number }[] };
+const idsOf = (p: Posted) => bodyOf(p).components.map((c) => `${c.componentId}@${c.rev}`);
+
+describe('dispatch', () => {
+  test('a change in a stream marks the active subscriptions of its kinds; one elsewhere, or not moved, marks none', async () => {
+    const ports = memoryWebhookPorts();
+    const now = Date.now();
+    const a = await subscribe(ports, pcs, FAC, { url: 'https://hooks.example/a', events: 'components' }, now);
+    await subscribe(ports, pcs, FAC, { url: 'https://hooks.example/b', events: 'recipes' }, now);
+    const off = await subscribe(ports, pcs, FAC, { url: 'https://hooks.example/c', events: 'components' }, now);
+    ports.subscriptions.bump({ facilityId: FAC, subscriptionId: off.subscriptionId }, { status: 'disabled' });
+    ports.outbox.markers.clear();
+    assert.equal(await dispatchChange(ports, null), 0);
+    assert.equal(await dispatchChange(ports, { facilityId: FAC, stream: 'NOT_A_STREAM' }), 0);
+    assert.equal(await dispatchChange(ports, { facilityId: 'plant-2', stream: 'COMPONENTS' }), 0);
+    assert.equal(await dispatchChange(ports, MOVED, undefined, now), 1);
+    assert.deepEqual(
+      [...ports.outbox.markers.values()].map((m) => m.subscriptionId),
+      [a.subscriptionId],
+    );
+  });
+
+  test('a steady stream of changes does not push the due time ever later', async () => {
+    const ports = memoryWebhookPorts();
+    const now = Date.now();
+    await subscribe(ports, pcs, FAC, { url: 'https://hooks.example/a', events: 'components' }, now);
+    ports.outbox.markers.clear();
+    await dispatchChange(ports, MOVED, undefined, now);
+    const first = [...ports.outbox.markers.values()][0]!.dueAt;
+    await dispatchChange(ports, MOVED, undefined, now + 10_000);
+    const marker = [...ports.outbox.markers.values()][0]!;
+    assert.equal(marker.dueAt, first);
+    assert.equal(marker.lastChange, now + 10_000);
+  });
+});
+
+describe('send', () => {
+  test('delivers the change signed with the subscription secret, once: neither a second pass nor a repeated change record sends it again', async () => {
+    const { ports, secret, deliveries, sub, t0 } = await setUp();
+    const report = await sendDue(ports);
+    assert.equal(report.claimed, 1);
+    assert.equal(ports.endpoints.posted.length, 1);
+    const [posted] = ports.endpoints.posted;
+    assert.deepEqual(idsOf(posted!), ['C-1@1']);
+    assert.doesNotThrow(() => new Webhook(secret).verify(posted!.body, posted!.headers));
+    assert.deepEqual(
+      deliveries().map((d) => [d.status, d.webhookId]),
+      [['delivered', posted!.headers['webhook-id']]],
+    );
+    assert.equal(sub().current, null);
+    assert.equal(ports.outbox.markers.size, 0, 'nothing left to do');
+
+    await sendDue(ports);
+    // The table stream delivers a record at least once: the same change dispatched again.
+    await dispatchChange(ports, MOVED, undefined, t0 + 60_000);
+    await sendDue(ports);
+    assert.equal(ports.endpoints.posted.length, 1, 'delivered once');
+  });
+
+  test('two senders claiming one marker: one wins, the endpoint gets one delivery', async () => {
+    const { ports, deliveries } = await setUp();
+    const [a, b] = await Promise.all([sendDue(ports), sendDue(ports)]);
+    assert.equal(a.claimed + b.claimed, 1);
+    assert.equal(ports.endpoints.posted.length, 1);
+    assert.equal(deliveries().length, 1);
+  });
+
+  test('a marker under a live lease is left alone; once the lease has run out (its sender died) another sender delivers', async () => {
+    const { ports } = await setUp();
+    const marker = [...ports.outbox.markers.values()][0]!;
+    assert.ok(await ports.outbox.claim(marker, Date.now(), WEBHOOK_SETTINGS.leaseMs), 'a sender claims, then dies');
+    assert.equal((await sendDue(ports)).claimed, 0);
+    assert.equal(ports.endpoints.posted.length, 0);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + WEBHOOK_SETTINGS.leaseMs + 1);
+    assert.equal((await sendDue(ports)).claimed, 1);
+    assert.deepEqual(idsOf(ports.endpoints.posted[0]!), ['C-1@1']);
+  });
+
+  test('a subscription changed under the sender (a lost conditional write): the delivery is kept and sent again under its id, then done', async () => {
+    const { ports, subscriptionId, deliveries, sub } = await setUp();
+    let raced = false;
+    ports.endpoints.answer = () => {
+      if (!raced) {
+        raced = true;
+        ports.subscriptions.bump({ facilityId: FAC, subscriptionId }, { description: 'edited meanwhile' });
+      }
+      return { status: 200 };
+    };
+    await sendDue(ports);
+    assert.equal(deliveries()[0]!.status, 'pending', 'the outcome was not written: it lost the race');
+    assert.equal(ports.outbox.markers.size, 1, 'due again at once');
+    await sendDue(ports);
+    const ids = ports.endpoints.posted.map((p) => p.headers['webhook-id']);
+    assert.equal(ids.length, 2);
+    assert.equal(ids[0], ids[1], 'the same message, so a receiver can drop the repeat');
+    assert.deepEqual(
+      deliveries().map((d) => d.status),
+      ['delivered'],
+    );
+    assert.equal(sub().description, 'edited meanwhile');
+    assert.equal(ports.outbox.markers.size, 0);
+  });
+
+  test('throttled storage: reading the outbox fails the run and loses nothing; a throttled write after the send is retried once the lease runs out', async () => {
+    const { ports, deliveries } = await setUp();
+    ports.outbox.faults.throttleNext = 1;
+    await assert.rejects(sendDue(ports), (e) => e instanceof StorageError && e.failure === 'throttled');
+    assert.equal(ports.endpoints.posted.length, 0);
+
+    ports.endpoints.answer = () => {
+      if (ports.endpoints.posted.length === 1) ports.subscriptions.faults.throttleNext = 1;
+      return { status: 204 };
+    };
+    await sendDue(ports);
+    assert.equal(ports.endpoints.posted.length, 1);
+    assert.equal(deliveries()[0]!.status, 'pending', 'the outcome could not be written');
+    assert.equal((await sendDue(ports)).claimed, 0, 'the lease holds');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + WEBHOOK_SETTINGS.leaseMs + 1);
+    await sendDue(ports);
+    const ids = ports.endpoints.posted.map((p) => p.headers['webhook-id']);
+    assert.equal(ids.length, 2);
+    assert.equal(ids[0], ids[1]);
+    assert.deepEqual(
+      deliveries().map((d) => d.status),
+      ['delivered'],
+    );
+  });
+
+  test('a failing endpoint: retried on the schedule under one id, dead-lettered when it is exhausted, and the next change goes on', async () => {
+    const { ports, deliveries, change, sub } = await setUp();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    ports.endpoints.answer = () => ({ status: 500 });
+    for (let pass = 0; pass < 20 && deliveries()[0]?.status !== 'failed'; pass++) {
+      await sendDue(ports, Date.now());
+      const next = deliveries()[0]?.nextAttemptAt;
+      if (next) vi.setSystemTime(Math.max(Date.now(), next));
+    }
+    const [failed] = deliveries();
+    assert.equal(failed!.status, 'failed');
+    assert.equal(failed!.attempts.length, config().webhookRetrySchedule.length + 1);
+    assert.equal(new Set(ports.endpoints.posted.map((p) => p.headers['webhook-id'])).size, 1);
+    assert.equal(sub().status, 'active', 'within the disable-after period');
+
+    ports.endpoints.answer = () => ({ status: 204 });
+    change('C-2', Date.now() - 60_000);
+    await dispatchChange(ports, MOVED, undefined, Date.now() - 60_000);
+    await sendDue(ports, Date.now());
+    assert.deepEqual(idsOf(ports.endpoints.posted.at(-1)!), ['C-2@1']);
+    assert.deepEqual(
+      deliveries().map((d) => d.status),
+      ['failed', 'delivered'],
+    );
+  });
+
+  test('410 Gone disables the subscription and keeps the delivery pending', async () => {
+    const { ports, deliveries, sub } = await setUp();
+    ports.endpoints.answer = () => ({ status: 410 });
+    await sendDue(ports);
+    assert.equal(sub().status, 'disabled');
+    assert.equal(deliveries()[0]!.status, 'pending');
+    await sendDue(ports);
+    assert.equal(ports.endpoints.posted.length, 1, 'a disabled subscription is not sent to');
+  });
+
+  test('a document changed while its delivery waited for a retry rides in a later delivery, never older after newer', async () => {
+    const { ports, deliveries, change } = await setUp();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    ports.endpoints.answer = () => ({ status: 503 });
+    await sendDue(ports, Date.now());
+    const retryAt = deliveries()[0]!.nextAttemptAt!;
+    // Changed after the slice was cut: it has moved past the slice's end.
+    vi.setSystemTime(Date.now() + 1000);
+    change('C-1', Date.now(), 2);
+    await dispatchChange(ports, MOVED, undefined, Date.now());
+    ports.endpoints.answer = () => ({ status: 204 });
+    vi.setSystemTime(retryAt + 10_000);
+    await sendDue(ports, Date.now());
+    assert.deepEqual(ports.endpoints.posted.map(idsOf), [['C-1@1'], ['C-1@2']]);
+    assert.deepEqual(
+      deliveries().map((d) => d.status),
+      ['delivered', 'delivered'],
+    );
+  });
+
+  test('after a rotation both secrets sign, so a receiver holding either verifies', async () => {
+    const { ports, subscriptionId, secret } = await setUp();
+    const { secret: rotated } = await rotateSecret(ports, pcs, FAC, subscriptionId);
+    await sendDue(ports);
+    const [posted] = ports.endpoints.posted;
+    assert.equal(posted!.headers['webhook-signature']!.split(' ').length, 2);
+    for (const s of [secret, rotated]) assert.doesNotThrow(() => new Webhook(s).verify(posted!.body, posted!.headers));
+  });
+});
