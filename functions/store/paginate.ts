@@ -13,6 +13,8 @@ export type QueryInput = Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKe
 
 export interface QueryPage {
   items: Item[];
+  /** How many items the page matched (with `Select: 'COUNT'` the only answer: no items are returned). */
+  count: number;
   /** True when DynamoDB has more items after this page. */
   more: boolean;
 }
@@ -38,7 +40,7 @@ export async function* queryPages(input: QueryInput, options: PageOptions = {}):
       }),
     );
     ExclusiveStartKey = page.LastEvaluatedKey;
-    yield { items: page.Items ?? [], more: ExclusiveStartKey !== undefined };
+    yield { items: page.Items ?? [], count: page.Count ?? page.Items?.length ?? 0, more: ExclusiveStartKey !== undefined };
   } while (ExclusiveStartKey);
 }
 
