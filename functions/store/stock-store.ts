@@ -17,8 +17,6 @@ import { type Item, queryAll } from './paginate.ts';
 import { TABLE } from './table.ts';
 import { type TransactItem, versionCondition } from './transact.ts';
 
-export type { StockDocument, StockDocumentKind } from '../domain/stock.ts';
-
 function balanceFromItem(item: Item): Balance {
   const location = optionalText(item, 'location');
   const count = optionalText(item, 'count');

@@ -33,13 +33,6 @@ function foundItems(items: TransactItem[], reasons: readonly CancellationReason[
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
-/** Actions one DynamoDB transaction may carry. */
-/** The table key a Put or ConditionCheck action addresses (null for other actions). */
-export function transactItemKey(item: TransactItem): { pk: string; sk: string } | null {
-  const key = item.Put?.Item ?? item.ConditionCheck?.Key;
-  return key ? { pk: String(key.pk), sk: String(key.sk) } : null;
-}
-
 /** The optimistic lock: a new item must not exist yet; an existing one must still have the version read. */
 export function versionCondition(expectedVersion: number): {
   ConditionExpression: string;
@@ -56,6 +49,7 @@ export function versionCondition(expectedVersion: number): {
   };
 }
 
+/** Actions one DynamoDB transaction may carry. */
 export const MAX_TRANSACTION_ITEMS = 100;
 
 /** Throws before a request that would need more actions than one transaction carries. */
