@@ -161,6 +161,46 @@ const encodeRfc8187 = (value: string): string =>
 /** The agency under which the hub names the documents it stores (the standard's spelling). */
 export const HUB_DOCUMENT_AGENCY = 'AssignedByReciever' satisfies AgencyCode;
 
+/** A document's row: what the hub keeps of a file it stores (or of a direct upload it waits for). */
+export interface DocumentRow {
+  facilityId: string;
+  documentId: string;
+  status: 'pending' | 'stored';
+  fileName: string;
+  contentType: string;
+  extension: string;
+  /** Declared size for a pending upload, actual size once stored. */
+  size: number;
+  sha256?: string;
+  documentType?: string;
+  createdAt: string;
+  /** The key that asked for the upload or sent the inline file. */
+  keyId: string;
+}
+
+/** A document the hub stores for a record, as listed with the record and the order. */
+export interface StoredDocumentRef {
+  documentId: string;
+  fileName: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  documentType?: string;
+}
+
+/**
+ * Which object a check read: its ETag, and its version id where the bucket keeps versions (it
+ * does on AWS; the local emulator has none). The copy that attaches an upload names these, so
+ * it copies exactly the bytes that were checked and never what was re-posted since.
+ */
+export interface UploadVersion {
+  etag: string;
+  versionId?: string;
+}
+
+/** What a check of an uploaded object found. */
+export type UploadCheck = { ok: true; size: number; sha256: string; version: UploadVersion } | { ok: false; reason: string };
+
 /** One document a record brings: its bytes inline, or a reference to a direct upload. */
 export type RecordDocument =
   | {

@@ -12,6 +12,7 @@
  */
 import type { DispensingWorkRecord } from '../generated/documents.ts';
 import { addDecimal, formatDecimal, parseDecimal } from './decimal.ts';
+import type { MasterWrite } from './master-data.ts';
 import { addRatio, convert, formatRatio, kilogramsPossible, RATIO_ZERO, type Ratio, ratioOf } from './units.ts';
 
 /** A balance's identity: the component's identifier and the location (null: none named). */
@@ -41,6 +42,39 @@ export interface Balance {
   lastMovementAt: number | null;
   /** The stored version (0: not stored yet). */
   version: number;
+}
+
+/** Movements grouped by the balance they move (by stockKeyId). */
+export type MovementsByBalance = Map<string, { key: StockKey; movements: Movement[] }>;
+
+/** One balance a request moves: its new state (`next.version` is the version it was read at) and the request's ledger lines. */
+export interface BalanceChange {
+  next: Balance;
+  lines: readonly Movement[];
+}
+
+export type StockDocumentKind = 'receipt' | 'count';
+
+/** A receipt or count as stored: its id and the hash of its content (identity and retries). */
+export interface StockDocument {
+  id: string;
+  contentHash: string;
+}
+
+/** A receipt or count to store, with its content hash and the time the hub received it. */
+export interface NewStockDocument extends StockDocument {
+  kind: StockDocumentKind;
+  doc: unknown;
+  receivedAt: number;
+}
+
+/** Everything one request of receipts or counts writes, all or nothing. */
+export interface StockWrite {
+  facilityId: string;
+  documents: readonly NewStockDocument[];
+  /** Purchase orders whose lines the receipts fill, with the version they were read at. */
+  purchaseOrders: readonly MasterWrite[];
+  balances: readonly BalanceChange[];
 }
 
 /** A quantity's value as plain exact decimal text ("1e-7" → "0.0000001"). */
@@ -97,15 +131,21 @@ interface DispensedProduct {
   actualQuantity?: { value: number; uom: string };
 }
 
+/** The changes of non-count movements (receipts, dispensing) on the balances read, one per balance. */
+export function movementChanges(perBalance: MovementsByBalance, balances: ReadonlyMap<string, Balance>): BalanceChange[] {
+  return [...perBalance.values()].map(({ key, movements }) => ({
+    next: applyMovements(balances.get(stockKeyId(key)) ?? null, key, movements),
+    lines: movements,
+  }));
+}
+
 /**
  * What new work records dispensed, per balance: every product line with an actual quantity
  * debits the balance of its first identifier without a location, dated by the record's own
  * time (`at`, the caller's choice of dispensingEndDateTime and its fallbacks).
  */
-export function dispensedMovements(
-  records: readonly { record: DispensingWorkRecord; at: number }[],
-): Map<string, { key: StockKey; movements: Movement[] }> {
-  const out = new Map<string, { key: StockKey; movements: Movement[] }>();
+export function dispensedMovements(records: readonly { record: DispensingWorkRecord; at: number }[]): MovementsByBalance {
+  const out: MovementsByBalance = new Map();
   for (const { record, at } of records) {
     const id = `${record.workRecordIdentifier.agency}:${record.workRecordIdentifier.number}`;
     for (const group of (record.productGroup ?? []) as { product: DispensedProduct[] }[]) {

@@ -2,7 +2,7 @@
 import { parseAgencyParam, parseNumberParam } from '../domain/identity.ts';
 import { exactJson } from '../shared/exact-json.ts';
 import { httpHandler } from '../shared/middleware.ts';
-import { stockStore } from '../store/stock-store.ts';
+import { stockStore } from '../store/stock-movements-store.ts';
 import { getPurchaseOrder } from '../use-cases/read-stock.ts';
 
 export const handler = httpHandler('getPurchaseOrder', async ({ event, facilityId }) => {

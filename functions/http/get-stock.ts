@@ -1,7 +1,7 @@
 /** GET /facility/{facilityId}/stock: stock per component and location, from balances (never from records). */
 import { exactJson } from '../shared/exact-json.ts';
 import { httpHandler } from '../shared/middleware.ts';
-import { stockStore } from '../store/stock-store.ts';
+import { stockStore } from '../store/stock-movements-store.ts';
 import { getStock, parseStockQuery } from '../use-cases/read-stock.ts';
 
 export const handler = httpHandler('getStock', async ({ event, facilityId }) =>

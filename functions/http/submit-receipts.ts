@@ -2,7 +2,7 @@
 import type { ReceiptsRequest } from '../generated/documents.ts';
 import { validateReceiptsRequest } from '../generated/validators/validate-receipts-request.cjs';
 import { httpHandler, json } from '../shared/middleware.ts';
-import { stockStore } from '../store/stock-store.ts';
+import { stockStore } from '../store/stock-movements-store.ts';
 import { submitReceipts } from '../use-cases/stock-movements.ts';
 
 export const handler = httpHandler(

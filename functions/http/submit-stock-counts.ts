@@ -2,7 +2,7 @@
 import type { StockCountsRequest } from '../generated/documents.ts';
 import { validateStockCountsRequest } from '../generated/validators/validate-stock-counts-request.cjs';
 import { httpHandler, json } from '../shared/middleware.ts';
-import { stockStore } from '../store/stock-store.ts';
+import { stockStore } from '../store/stock-movements-store.ts';
 import { submitStockCounts } from '../use-cases/stock-movements.ts';
 
 export const handler = httpHandler(

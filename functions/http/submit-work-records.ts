@@ -8,30 +8,14 @@ import { withWarnings } from '../shared/body.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric } from '../shared/metrics.ts';
 import { httpHandler, json } from '../shared/middleware.ts';
-import { attachUploadObject, checkUpload, deleteObjectsQuietly, getDocumentRow, putDocumentObject } from '../store/document-store.ts';
-import { loadOrders } from '../store/order-store.ts';
-import { loadRecords } from '../store/record-store.ts';
-import { loadBalances } from '../store/stock-store.ts';
-import { transactWrite } from '../store/transact.ts';
-import { type RecordSubmissionStore, submitWorkRecords } from '../use-cases/submit-work-records.ts';
-
-const store: RecordSubmissionStore = {
-  getDocumentRow,
-  checkUpload,
-  attachUploadObject,
-  putDocumentObject,
-  deleteObjectsQuietly,
-  loadRecords,
-  loadOrders,
-  loadBalances,
-  transactWrite,
-};
+import { recordSubmissionStore } from '../store/record-submission-store.ts';
+import { submitWorkRecords } from '../use-cases/submit-work-records.ts';
 
 export const handler = httpHandler(
   'submitWorkRecords',
   async ({ event, facilityId, caller, body }) => {
     const records = body.dispensingWorkRecord.map(stringifyBooleans);
-    const { results, created } = await submitWorkRecords(store, { facilityId, keyId: caller.keyId, records });
+    const { results, created } = await submitWorkRecords(recordSubmissionStore, { facilityId, keyId: caller.keyId, records });
     countMetric('recordsReceived', created);
     logger.info('work records submitted', { facilityId, records: records.length, created });
     return json({ results: withWarnings(event, results) });

@@ -3,17 +3,17 @@
  * own transaction carries, and the Query of a report's months. Sums are DynamoDB numbers
  * (exact decimals, 38 digits), written and read as decimal text, never as JS floats.
  */
-import { NumberValue, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { AggregateDelta, AggregateItem, AggregateRead, Level } from '../domain/consumption.ts';
+import { NumberValue } from '@aws-sdk/lib-dynamodb';
+import type { AggregateDelta, AggregateItem, AggregateRead } from '../domain/consumption.ts';
 import { formatDecimal } from '../domain/decimal.ts';
 import { mapConcurrently } from '../shared/concurrency.ts';
 import { config } from '../shared/config.ts';
 import { dynamoExactClient } from './clients.ts';
+import { text } from './item-fields.ts';
 import { consumptionPk, consumptionRange, consumptionSk } from './keys.ts';
+import { type Item, queryAll } from './paginate.ts';
 import { TABLE } from './table.ts';
 import type { TransactItem } from './transact.ts';
-
-type Item = Record<string, unknown>;
 
 /** One Update per aggregate item: descriptions set once, sums and counts added (creating the item on first use). */
 export function aggregateUpdates(facilityId: string, deltas: readonly AggregateDelta[]): TransactItem[] {
@@ -56,22 +56,24 @@ export async function readAggregates(facilityId: string, reads: readonly Aggrega
 
 async function readRange(facilityId: string, { kind, level, first, last }: AggregateRead): Promise<AggregateItem[]> {
   const [lo, hi] = consumptionRange(kind, level, first, last);
-  const out: AggregateItem[] = [];
-  let ExclusiveStartKey: Item | undefined;
-  do {
-    const page = await dynamoExactClient().send(
-      new QueryCommand({
-        TableName: config().tableName,
-        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
-        ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
-        ExpressionAttributeValues: { ':pk': consumptionPk(facilityId), ':lo': lo, ':hi': hi },
-        ExclusiveStartKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      out.push({ kind, level: item.level as Level, period: item.period as string, attributes: item as Record<string, string> });
-    }
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  return queryAll(
+    {
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+      ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
+      ExpressionAttributeValues: { ':pk': consumptionPk(facilityId), ':lo': lo, ':hi': hi },
+    },
+    // The range is of one kind and level (their sort-key prefix); numbers are read as exact text.
+    (item) => ({ kind, level, period: text(item, 'period'), attributes: textAttributes(item) }),
+    { client: dynamoExactClient() },
+  );
+}
+
+/** Every attribute of an item read by the exact client as text (numbers arrive as their decimal text). */
+function textAttributes(item: Item): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(item)) {
+    if (typeof value !== 'string') throw new Error(`stored aggregate field "${name}" should be text, found ${typeof value}`);
+    out[name] = value;
+  }
   return out;
 }

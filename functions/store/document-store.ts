@@ -11,46 +11,50 @@
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { PresignedPost } from '@aws-sdk/s3-presigned-post';
+import type { DocumentRow } from '../domain/bills-of-lading.ts';
 import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
 import { dynamoClient } from './clients.ts';
-import { documentSk, facilityPk } from './keys.ts';
+import { num, optionalText, text } from './item-fields.ts';
+import { documentObjectKey, documentSk, facilityPk, uploadObjectKey } from './keys.ts';
 import type * as S3Objects from './s3-objects.ts';
 import { TABLE } from './table.ts';
 import { ConcurrentChangeError, type TransactItem } from './transact.ts';
 
-export type { UploadCheck, UploadVersion } from './s3-objects.ts';
-
-/** A document's row. */
-export interface DocumentRow {
-  facilityId: string;
-  documentId: string;
-  status: 'pending' | 'stored';
-  fileName: string;
-  contentType: string;
-  extension: string;
-  /** Declared size for a pending upload, actual size once stored. */
-  size: number;
-  sha256?: string;
-  documentType?: string;
-  createdAt: string;
-  /** The key that asked for the upload or sent the inline file. */
-  keyId: string;
-}
+export type { DocumentRow, UploadCheck, UploadVersion } from '../domain/bills-of-lading.ts';
 
 const rowKey = (facilityId: string, documentId: string) => ({
   [TABLE.partitionKey]: facilityPk(facilityId),
   [TABLE.sortKey]: documentSk(documentId),
 });
 
+/** A document's row from its item. */
+function documentRowFromItem(item: Record<string, unknown>): DocumentRow {
+  const status = text(item, 'status');
+  if (status !== 'pending' && status !== 'stored') throw new Error(`stored document row has status "${status}"`);
+  const sha256 = optionalText(item, 'sha256');
+  const documentType = optionalText(item, 'documentType');
+  return {
+    facilityId: text(item, 'facilityId'),
+    documentId: text(item, 'documentId'),
+    status,
+    fileName: text(item, 'fileName'),
+    contentType: text(item, 'contentType'),
+    extension: text(item, 'extension'),
+    size: num(item, 'size'),
+    ...(sha256 === undefined ? {} : { sha256 }),
+    ...(documentType === undefined ? {} : { documentType }),
+    createdAt: text(item, 'createdAt'),
+    keyId: text(item, 'keyId'),
+  };
+}
+
 /** The row of a document at a facility, or null. */
 export async function getDocumentRow(facilityId: string, documentId: string): Promise<DocumentRow | null> {
   const { Item } = await dynamoClient().send(
     new GetCommand({ TableName: config().tableName, Key: rowKey(facilityId, documentId), ConsistentRead: true }),
   );
-  if (!Item) return null;
-  const { pk: _pk, sk: _sk, expiresAt: _e, ...row } = Item;
-  return row as DocumentRow;
+  return Item ? documentRowFromItem(Item) : null;
 }
 
 /** Records a pending direct upload; the row expires with its upload if no record attaches it. */
@@ -145,4 +149,14 @@ export async function presignUpload(...args: Parameters<typeof S3Objects.presign
 /** A presigned GET of a stored document, named for download (s3-objects.ts). */
 export async function presignDownload(row: DocumentRow): Promise<string> {
   return (await s3Objects()).presignDownload(row);
+}
+
+/** Deletes this attempt's stored files (no row points at them), without failing the request. */
+export function discardStoredFiles(facilityId: string, documentIds: readonly string[]): Promise<void> {
+  return deleteObjectsQuietly(documentIds.map((id) => documentObjectKey(facilityId, id)));
+}
+
+/** Deletes the upload copies of attached uploads (they now live among the documents), without failing the request. */
+export function discardUploads(facilityId: string, documentIds: readonly string[]): Promise<void> {
+  return deleteObjectsQuietly(documentIds.map((id) => uploadObjectKey(facilityId, id)));
 }

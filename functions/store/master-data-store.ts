@@ -10,9 +10,8 @@ import { config } from '../shared/config.ts';
 import { loadByIdentity } from './batch-get.ts';
 import { dynamoClient } from './clients.ts';
 import { changePosition, changesPk, masterNumberPrefix, masterPk, masterSk, type Stream } from './keys.ts';
-import { versionCondition } from './order-store.ts';
 import { TABLE } from './table.ts';
-import { type TransactItem, transactWrite } from './transact.ts';
+import { type TransactItem, transactWrite, versionCondition } from './transact.ts';
 
 type Item = Record<string, unknown>;
 

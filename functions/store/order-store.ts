@@ -8,7 +8,7 @@ import { loadByIdentity } from './batch-get.ts';
 import { dynamoClient } from './clients.ts';
 import { changePosition, changesPk, facilityPk, orderNumberPrefix, orderSk, ordersByStatusPk } from './keys.ts';
 import { TABLE } from './table.ts';
-import { ConcurrentChangeError, type TransactItem, transactWrite } from './transact.ts';
+import { ConcurrentChangeError, type TransactItem, transactWrite, versionCondition } from './transact.ts';
 
 type Item = Record<string, unknown>;
 
@@ -138,22 +138,6 @@ export function earlyReportUpdate(facilityId: string, agency: string, number: st
       ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#kind': 'kind', '#number': 'number' },
       ExpressionAttributeValues: { ':kind': EARLY_REPORT, ':f': facilityId, ':a': agency, ':n': number, ':t': true, ':one': 1 },
     },
-  };
-}
-
-/** The optimistic lock: a new item must not exist yet; an existing one must still have the version read. */
-export function versionCondition(expectedVersion: number): {
-  ConditionExpression: string;
-  ExpressionAttributeNames: Record<string, string>;
-  ExpressionAttributeValues?: Record<string, unknown>;
-} {
-  if (expectedVersion === 0) {
-    return { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE.partitionKey } };
-  }
-  return {
-    ConditionExpression: '#v = :v',
-    ExpressionAttributeNames: { '#v': 'version' },
-    ExpressionAttributeValues: { ':v': expectedVersion },
   };
 }
 

@@ -1,25 +1,16 @@
 /** Work records in the table: load by identity, build the items of a new record, list an order's records. */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { StoredDocumentRef } from '../domain/bills-of-lading.ts';
 import { isoMs } from '../domain/time.ts';
-import type { RecordState, WorkRecordDocument } from '../domain/work-records.ts';
+import type { NewRecord, RecordState, WorkRecordDocument } from '../domain/work-records.ts';
 import { config } from '../shared/config.ts';
 import { loadByIdentity } from './batch-get.ts';
-import { dynamoClient } from './clients.ts';
+import { bool, optionalText, text } from './item-fields.ts';
 import { changePosition, changesPk, facilityPk, recordSk, recordsOfOrderPk } from './keys.ts';
+import { type Item, type QueryInput, queryAll, queryPages } from './paginate.ts';
 import { TABLE } from './table.ts';
 import type { TransactItem } from './transact.ts';
 
-type Item = Record<string, unknown>;
-
-/** A document the hub stores for a record, as listed with the record and the order. */
-export interface StoredDocumentRef {
-  documentId: string;
-  fileName: string;
-  contentType: string;
-  size: number;
-  sha256: string;
-  documentType?: string;
-}
+export type { StoredDocumentRef } from '../domain/bills-of-lading.ts';
 
 /** A stored record as the handlers read it. */
 export interface StoredRecord extends RecordState {
@@ -29,8 +20,8 @@ export interface StoredRecord extends RecordState {
 }
 
 /** The transaction action that creates a record (never overwrites one: a racing twin loses). */
-export function recordPut(state: RecordState, doc: WorkRecordDocument, documents: StoredDocumentRef[]): TransactItem {
-  const text = JSON.stringify(doc);
+export function recordPut({ state, doc, documents }: NewRecord): TransactItem {
+  const json = JSON.stringify(doc);
   const receivedAt = isoMs(state.receivedAt);
   const position = changePosition(receivedAt, state.agency, state.number);
   return {
@@ -47,8 +38,8 @@ export function recordPut(state: RecordState, doc: WorkRecordDocument, documents
         facilityId: state.facilityId,
         agency: state.agency,
         number: state.number,
-        doc: text,
-        size: Buffer.byteLength(text),
+        doc: json,
+        size: Buffer.byteLength(json),
         contentHash: state.contentHash,
         orderAgency: state.orderAgency,
         orderNumber: state.orderNumber,
@@ -68,17 +59,17 @@ export function recordPut(state: RecordState, doc: WorkRecordDocument, documents
 /** A stored record from its item. */
 export function recordFromItem(item: Item): StoredRecord {
   return {
-    facilityId: item.facilityId as string,
-    agency: item.agency as string,
-    number: item.number as string,
-    contentHash: item.contentHash as string,
-    orderAgency: item.orderAgency as string,
-    orderNumber: item.orderNumber as string,
-    orderMatched: item.orderMatched as boolean,
-    receivedAt: Date.parse(item.receivedAt as string),
-    doc: JSON.parse(item.doc as string) as WorkRecordDocument,
-    orderStatus: item.orderStatus as string,
-    documents: JSON.parse((item.documents as string | undefined) ?? '[]') as StoredDocumentRef[],
+    facilityId: text(item, 'facilityId'),
+    agency: text(item, 'agency'),
+    number: text(item, 'number'),
+    contentHash: text(item, 'contentHash'),
+    orderAgency: text(item, 'orderAgency'),
+    orderNumber: text(item, 'orderNumber'),
+    orderMatched: bool(item, 'orderMatched'),
+    receivedAt: Date.parse(text(item, 'receivedAt')),
+    doc: JSON.parse(text(item, 'doc')) as WorkRecordDocument,
+    orderStatus: text(item, 'orderStatus'),
+    documents: JSON.parse(optionalText(item, 'documents') ?? '[]') as StoredDocumentRef[],
   };
 }
 
@@ -90,39 +81,26 @@ export function loadRecords(
   return loadByIdentity(facilityPk(facilityId), identities, recordSk, recordFromItem);
 }
 
-/** The pages of the records index for one order: its records, or (`count`) only how many. */
-async function* recordsOfOrderPages(facilityId: string, agency: string, number: string, count: boolean) {
+/** The Query of the records index for one order: its records, or (`count`) only how many. */
+function recordsOfOrderQuery(facilityId: string, agency: string, number: string, count: boolean): QueryInput {
   const { name, partitionKey } = TABLE.recordsByOrderIndex;
-  let ExclusiveStartKey: Item | undefined;
-  do {
-    const page = await dynamoClient().send(
-      new QueryCommand({
-        TableName: config().tableName,
-        IndexName: name,
-        KeyConditionExpression: '#p = :p',
-        ExpressionAttributeNames: { '#p': partitionKey },
-        ExpressionAttributeValues: { ':p': recordsOfOrderPk(facilityId, agency, number) },
-        ...(count ? { Select: 'COUNT' as const } : {}),
-        ExclusiveStartKey,
-      }),
-    );
-    yield page;
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  return {
+    IndexName: name,
+    KeyConditionExpression: '#p = :p',
+    ExpressionAttributeNames: { '#p': partitionKey },
+    ExpressionAttributeValues: { ':p': recordsOfOrderPk(facilityId, agency, number) },
+    ...(count ? { Select: 'COUNT' as const } : {}),
+  };
 }
 
 /** Every record reported for an order (matched when submitted or not), oldest first. */
-export async function recordsOfOrder(facilityId: string, orderAgency: string, orderNumber: string): Promise<StoredRecord[]> {
-  const out: StoredRecord[] = [];
-  for await (const page of recordsOfOrderPages(facilityId, orderAgency, orderNumber, false)) {
-    out.push(...(page.Items ?? []).map(recordFromItem));
-  }
-  return out;
+export function recordsOfOrder(facilityId: string, orderAgency: string, orderNumber: string): Promise<StoredRecord[]> {
+  return queryAll(recordsOfOrderQuery(facilityId, orderAgency, orderNumber, false), recordFromItem);
 }
 
 /** How many records report on an order (a COUNT Query: no record is read). */
 export async function countRecordsOfOrder(facilityId: string, orderAgency: string, orderNumber: string): Promise<number> {
   let count = 0;
-  for await (const page of recordsOfOrderPages(facilityId, orderAgency, orderNumber, true)) count += page.Count ?? 0;
+  for await (const page of queryPages(recordsOfOrderQuery(facilityId, orderAgency, orderNumber, true))) count += page.count;
   return count;
 }

@@ -10,11 +10,20 @@ import type { Readable } from 'node:stream';
 import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost, type PresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { contentDisposition, DOCUMENT_LIMITS, fileTypeOf, safeFileName } from '../domain/bills-of-lading.ts';
+import {
+  contentDisposition,
+  DOCUMENT_LIMITS,
+  type DocumentRow,
+  fileTypeOf,
+  safeFileName,
+  type UploadCheck,
+  type UploadVersion,
+} from '../domain/bills-of-lading.ts';
 import { config, ENV } from '../shared/config.ts';
-import type { DocumentRow } from './document-store.ts';
 import { throttlingAsStorageError } from './errors.ts';
 import { documentObjectKey, uploadObjectKey } from './keys.ts';
+
+export type { UploadCheck, UploadVersion };
 
 let s3: S3Client | undefined;
 
@@ -57,19 +66,6 @@ export async function putDocumentObject(
     }),
   );
 }
-
-/**
- * Which object a check read: its ETag, and its version id where the bucket keeps versions (it
- * does on AWS; the local emulator has none). The copy that attaches an upload names these, so
- * it copies exactly the bytes that were checked and never what was re-posted since.
- */
-export interface UploadVersion {
-  etag: string;
-  versionId?: string;
-}
-
-/** What a check of an uploaded object found. */
-export type UploadCheck = { ok: true; size: number; sha256: string; version: UploadVersion } | { ok: false; reason: string };
 
 /**
  * Reads an uploaded object once, end to end: its size, its first bytes and its SHA-256.

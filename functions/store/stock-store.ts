@@ -2,31 +2,32 @@
  * Stock in the table: balance items (one per component identifier and location, partition
  * FAC#{f}#STOCK), ledger entries (one per balance and request, in the balance's own ledger
  * partition, sorted by their latest line) and the receipt and count documents (their identity
- * items, the idempotency store). Every write is an action of the movement's own transaction.
+ * items, the idempotency store). Every write is an action of the movement's own transaction
+ * (store/stock-movements-store.ts, store/record-submission-store.ts compose them).
  */
 import { randomUUID } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { Balance, Movement, StockKey } from '../domain/stock.ts';
+import type { Balance, BalanceChange, Movement, NewStockDocument, StockDocument, StockDocumentKind, StockKey } from '../domain/stock.ts';
 import { stockKeyId } from '../domain/stock.ts';
 import { isoMs } from '../domain/time.ts';
 import { config } from '../shared/config.ts';
 import { batchGetItems } from './batch-get.ts';
-import { dynamoClient } from './clients.ts';
+import { num, optionalText, text } from './item-fields.ts';
 import { balancePrefix, balanceSk, countSk, facilityPk, ledgerAfter, ledgerPk, ledgerSk, receiptSk, stockPk } from './keys.ts';
-import { listMasters, loadMasters } from './master-data-store.ts';
-import { versionCondition } from './order-store.ts';
+import { type Item, queryAll } from './paginate.ts';
 import { TABLE } from './table.ts';
-import { type TransactItem, transactWrite } from './transact.ts';
-
-type Item = Record<string, unknown>;
+import { type TransactItem, versionCondition } from './transact.ts';
 
 function balanceFromItem(item: Item): Balance {
+  const location = optionalText(item, 'location');
+  const count = optionalText(item, 'count');
+  const sums = optionalText(item, 'sums');
+  const lastMovementAt = optionalText(item, 'lastMovementAt');
   return {
-    key: { agency: item.agency as string, number: item.number as string, location: (item.location as string | undefined) ?? null },
-    count: typeof item.count === 'string' ? (JSON.parse(item.count) as Balance['count']) : null,
-    sums: JSON.parse((item.sums as string | undefined) ?? '{}') as Record<string, string>,
-    lastMovementAt: typeof item.lastMovementAt === 'string' ? Date.parse(item.lastMovementAt) : null,
-    version: item.version as number,
+    key: { agency: text(item, 'agency'), number: text(item, 'number'), location: location ?? null },
+    count: count === undefined ? null : (JSON.parse(count) as Balance['count']),
+    sums: JSON.parse(sums ?? '{}') as Record<string, string>,
+    lastMovementAt: lastMovementAt === undefined ? null : Date.parse(lastMovementAt),
+    version: num(item, 'version'),
   };
 }
 
@@ -40,7 +41,7 @@ export async function loadBalances(facilityId: string, keys: readonly StockKey[]
 }
 
 /** The action writing a balance's new state, conditioned on the version it was read at (racing movements read again). */
-export function balancePut(facilityId: string, balance: Balance): TransactItem {
+function balancePut(facilityId: string, balance: Balance): TransactItem {
   const { key } = balance;
   return {
     Put: {
@@ -63,7 +64,7 @@ export function balancePut(facilityId: string, balance: Balance): TransactItem {
 }
 
 /** The action writing one ledger entry: this request's lines of one balance (a new id, never overwriting). */
-export function ledgerPut(facilityId: string, key: StockKey, lines: readonly Movement[]): TransactItem {
+function ledgerPut(facilityId: string, key: StockKey, lines: readonly Movement[]): TransactItem {
   const latest = Math.max(...lines.map((l) => l.at));
   return {
     Put: {
@@ -80,64 +81,47 @@ export function ledgerPut(facilityId: string, key: StockKey, lines: readonly Mov
   };
 }
 
+/** Actions one balance change costs in a transaction: the balance and its ledger entry. */
+export const ITEMS_PER_BALANCE_CHANGE = 2;
+
+/** The actions of balance changes: per balance, its new state and its ledger entry. */
+export function balanceChangeItems(facilityId: string, changes: readonly BalanceChange[]): TransactItem[] {
+  return changes.flatMap(({ next, lines }) => [balancePut(facilityId, next), ledgerPut(facilityId, next.key, lines)]);
+}
+
 /**
  * The ledger lines of one balance (strongly consistent): all of them, or those of the entries
  * whose latest line is dated after `afterMs` (the caller filters the lines themselves).
  */
 export async function readLedger(facilityId: string, key: StockKey, afterMs?: number): Promise<Movement[]> {
-  const out: Movement[] = [];
-  const values: Record<string, unknown> = { ':pk': ledgerPk(facilityId, key) };
-  let condition = '#pk = :pk';
-  if (afterMs !== undefined) {
-    condition += ' AND #sk > :after';
-    values[':after'] = ledgerAfter(isoMs(afterMs));
-  }
-  let ExclusiveStartKey: Item | undefined;
-  do {
-    const page = await dynamoClient().send(
-      new QueryCommand({
-        TableName: config().tableName,
-        KeyConditionExpression: condition,
-        ExpressionAttributeNames: { '#pk': TABLE.partitionKey, ...(afterMs === undefined ? {} : { '#sk': TABLE.sortKey }) },
-        ExpressionAttributeValues: values,
-        ConsistentRead: true,
-        ExclusiveStartKey,
-      }),
-    );
-    for (const item of page.Items ?? []) out.push(...(JSON.parse(item.lines as string) as Movement[]));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return out;
+  const entries = await queryAll(
+    {
+      KeyConditionExpression: afterMs === undefined ? '#pk = :pk' : '#pk = :pk AND #sk > :after',
+      ExpressionAttributeNames: { '#pk': TABLE.partitionKey, ...(afterMs === undefined ? {} : { '#sk': TABLE.sortKey }) },
+      ExpressionAttributeValues: {
+        ':pk': ledgerPk(facilityId, key),
+        ...(afterMs === undefined ? {} : { ':after': ledgerAfter(isoMs(afterMs)) }),
+      },
+      ConsistentRead: true,
+    },
+    (item) => JSON.parse(text(item, 'lines')) as Movement[],
+  );
+  return entries.flat();
 }
 
 /** Every balance of the facility, or of the components with this number (strongly consistent). */
-export async function listBalances(facilityId: string, number?: string): Promise<Balance[]> {
-  const out: Balance[] = [];
-  let ExclusiveStartKey: Item | undefined;
-  do {
-    const page = await dynamoClient().send(
-      new QueryCommand({
-        TableName: config().tableName,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-        ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
-        ExpressionAttributeValues: { ':pk': stockPk(facilityId), ':prefix': balancePrefix(number) },
-        ConsistentRead: true,
-        ExclusiveStartKey,
-      }),
-    );
-    out.push(...(page.Items ?? []).map(balanceFromItem));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return out;
+export function listBalances(facilityId: string, number?: string): Promise<Balance[]> {
+  return queryAll(
+    {
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
+      ExpressionAttributeValues: { ':pk': stockPk(facilityId), ':prefix': balancePrefix(number) },
+      ConsistentRead: true,
+    },
+    balanceFromItem,
+  );
 }
 
-/** A receipt or count as stored: its id and the hash of its content (identity and retries). */
-export interface StockDocument {
-  id: string;
-  contentHash: string;
-}
-
-export type StockDocumentKind = 'receipt' | 'count';
 const docSk = (kind: StockDocumentKind, id: string) => (kind === 'receipt' ? receiptSk(id) : countSk(id));
 
 /** The stored receipts (or counts) among these ids, by id. */
@@ -149,18 +133,16 @@ export async function loadStockDocuments(
   const items = await batchGetItems(
     [...new Set(ids)].map((id) => ({ [TABLE.partitionKey]: facilityPk(facilityId), [TABLE.sortKey]: docSk(kind, id) })),
   );
-  return new Map(items.map((item) => [item.id as string, { id: item.id as string, contentHash: item.contentHash as string }]));
+  return new Map(
+    items.map((item) => {
+      const id = text(item, 'id');
+      return [id, { id, contentHash: text(item, 'contentHash') }];
+    }),
+  );
 }
 
 /** The action creating a receipt's (count's) identity item with its document; a racing twin loses. */
-export function stockDocumentPut(
-  facilityId: string,
-  kind: StockDocumentKind,
-  id: string,
-  contentHash: string,
-  doc: unknown,
-  now: number,
-): TransactItem {
+export function stockDocumentPut(facilityId: string, { kind, id, contentHash, doc, receivedAt }: NewStockDocument): TransactItem {
   return {
     Put: {
       TableName: config().tableName,
@@ -171,21 +153,10 @@ export function stockDocumentPut(
         id,
         contentHash,
         doc: JSON.stringify(doc),
-        receivedAt: isoMs(now),
+        receivedAt: isoMs(receivedAt),
       },
       ConditionExpression: 'attribute_not_exists(#pk)',
       ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
     },
   };
 }
-
-/** Every read and write stock needs, as the use cases take them. */
-export const stockStore = {
-  loadBalances,
-  readLedger,
-  listBalances,
-  loadStockDocuments,
-  loadMasters,
-  listMasters,
-  transactWrite,
-};

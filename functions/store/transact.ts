@@ -5,6 +5,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { logger } from '../shared/logger.ts';
 import { dynamoClient } from './clients.ts';
 import { StorageError } from './errors.ts';
+import { TABLE } from './table.ts';
 
 /**
  * Another writer changed an item between our read and our write: read again and retry.
@@ -32,13 +33,23 @@ function foundItems(items: TransactItem[], reasons: readonly CancellationReason[
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
-/** Actions one DynamoDB transaction may carry. */
-/** The table key a Put or ConditionCheck action addresses (null for other actions). */
-export function transactItemKey(item: TransactItem): { pk: string; sk: string } | null {
-  const key = item.Put?.Item ?? item.ConditionCheck?.Key;
-  return key ? { pk: String(key.pk), sk: String(key.sk) } : null;
+/** The optimistic lock: a new item must not exist yet; an existing one must still have the version read. */
+export function versionCondition(expectedVersion: number): {
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, unknown>;
+} {
+  if (expectedVersion === 0) {
+    return { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE.partitionKey } };
+  }
+  return {
+    ConditionExpression: '#v = :v',
+    ExpressionAttributeNames: { '#v': 'version' },
+    ExpressionAttributeValues: { ':v': expectedVersion },
+  };
 }
 
+/** Actions one DynamoDB transaction may carry. */
 export const MAX_TRANSACTION_ITEMS = 100;
 
 /** Throws before a request that would need more actions than one transaction carries. */

@@ -12,46 +12,43 @@ import { contentHash, type MasterKind, type MasterState, type MasterWrite, toSto
 import { parseReceived, purchaseOrderStatus, withReceipt } from '../domain/purchase-orders.ts';
 import {
   applyCounts,
-  applyMovements,
   type Balance,
+  type BalanceChange,
   decimalText,
   effectiveCount,
   type Movement,
+  type MovementsByBalance,
+  movementChanges,
+  type StockDocument,
+  type StockDocumentKind,
   type StockKey,
+  type StockWrite,
   stockKeyId,
 } from '../domain/stock.ts';
 import type { PurchaseOrder, Receipt, StockCount } from '../generated/documents.ts';
-import { masterPut } from '../store/master-data-store.ts';
-import { balancePut, ledgerPut, type StockDocument, type StockDocumentKind, stockDocumentPut } from '../store/stock-store.ts';
-import { assertTransactionSize, retryOnConcurrentChange, type TransactItem } from '../store/transact.ts';
 
-/** The reads a movement needs (functions/store/stock-store.ts, master-data-store.ts). */
+/**
+ * The reads and the write a movement needs, in the domain's terms (store/stock-movements-store.ts
+ * on AWS and locally; test/unit/helpers/memory-stock-store.ts in unit tests).
+ */
 export interface StockStore {
-  loadBalances(facilityId: string, keys: readonly StockKey[]): Promise<Map<string, Balance>>;
+  loadBalances(facilityId: string, keys: readonly StockKey[]): Promise<ReadonlyMap<string, Balance>>;
   readLedger(facilityId: string, key: StockKey, afterMs?: number): Promise<Movement[]>;
-  loadStockDocuments(facilityId: string, kind: StockDocumentKind, ids: readonly string[]): Promise<Map<string, StockDocument>>;
+  loadStockDocuments(facilityId: string, kind: StockDocumentKind, ids: readonly string[]): Promise<ReadonlyMap<string, StockDocument>>;
   loadMasters(
     kind: MasterKind,
     facilityId: string,
     identities: readonly { agency: string; number: string }[],
   ): Promise<Map<string, MasterState>>;
   listMasters(kind: MasterKind, facilityId: string, number?: string, agency?: string): Promise<MasterState[]>;
-  transactWrite(items: TransactItem[]): Promise<void>;
-}
-
-/** Movements grouped by the balance they move. */
-export type MovementsByBalance = Map<string, { key: StockKey; movements: Movement[] }>;
-
-/** The balance and ledger actions of non-count movements (receipts, dispensing), merged per balance. */
-export function movementActions(
-  facilityId: string,
-  perBalance: MovementsByBalance,
-  balances: ReadonlyMap<string, Balance>,
-): TransactItem[] {
-  return [...perBalance.values()].flatMap(({ key, movements }) => [
-    balancePut(facilityId, applyMovements(balances.get(stockKeyId(key)) ?? null, key, movements)),
-    ledgerPut(facilityId, key, movements),
-  ]);
+  /**
+   * Writes the documents, purchase orders and balances all or nothing: StorageError
+   * 'too-many-writes' (nothing written) when they cannot be one atomic write; a lost race throws
+   * the error `retryOnConcurrentChange` retries on.
+   */
+  apply(write: StockWrite): Promise<void>;
+  /** Runs a read-decide-write round again while it loses races; gives up with StorageError 'kept-changing'. */
+  retryOnConcurrentChange<T>(round: (attempt: number) => Promise<T>): Promise<T>;
 }
 
 const group = (entries: readonly { key: StockKey; movement: Movement }[]): MovementsByBalance => {
@@ -135,7 +132,7 @@ export async function submitReceipts(
 ) {
   const pointer = '/receipts';
   rejectDuplicateIds('receipt', pointer, receipts);
-  return retryOnConcurrentChange(async () => {
+  return store.retryOnConcurrentChange(async () => {
     const stored = await store.loadStockDocuments(
       facilityId,
       'receipt',
@@ -201,13 +198,12 @@ export async function submitReceipts(
       return { next: { ...o, status }, expectedVersion: o.version };
     });
     const t = now();
-    const items = [
-      ...fresh.map(({ doc, hash }) => stockDocumentPut(facilityId, 'receipt', doc.receiptId, hash, doc, t)),
-      ...orderWrites.map((w) => masterPut('purchaseOrder', w)),
-      ...movementActions(facilityId, perBalance, balances),
-    ];
-    assertTransactionSize(items.length);
-    await store.transactWrite(items);
+    await store.apply({
+      facilityId,
+      documents: fresh.map(({ doc, hash }) => ({ kind: 'receipt', id: doc.receiptId, contentHash: hash, doc, receivedAt: t })),
+      purchaseOrders: orderWrites,
+      balances: movementChanges(perBalance, balances),
+    });
     return { results };
   });
 }
@@ -220,7 +216,7 @@ export async function submitStockCounts(
 ) {
   const pointer = '/stockCounts';
   rejectDuplicateIds('count', pointer, counts);
-  return retryOnConcurrentChange(async () => {
+  return store.retryOnConcurrentChange(async () => {
     const stored = await store.loadStockDocuments(
       facilityId,
       'count',
@@ -243,18 +239,21 @@ export async function submitStockCounts(
       facilityId,
       [...perBalance.values()].map((b) => b.key),
     );
-    const actions: TransactItem[] = [];
+    const changes: BalanceChange[] = [];
     for (const { key, movements } of perBalance.values()) {
       const balance = balances.get(stockKeyId(key)) ?? null;
       const count = effectiveCount(balance, movements);
       // What is already known after the new count's time applies on top of it (read strongly; the balance's version guards the race).
       const after = count ? await store.readLedger(facilityId, key, count.at) : [];
-      actions.push(balancePut(facilityId, applyCounts(balance, key, movements, after)), ledgerPut(facilityId, key, movements));
+      changes.push({ next: applyCounts(balance, key, movements, after), lines: movements });
     }
     const t = now();
-    const items = [...fresh.map(({ doc, hash }) => stockDocumentPut(facilityId, 'count', doc.countId, hash, doc, t)), ...actions];
-    assertTransactionSize(items.length);
-    await store.transactWrite(items);
+    await store.apply({
+      facilityId,
+      documents: fresh.map(({ doc, hash }) => ({ kind: 'count', id: doc.countId, contentHash: hash, doc, receivedAt: t })),
+      purchaseOrders: [],
+      balances: changes,
+    });
     return { results };
   });
 }

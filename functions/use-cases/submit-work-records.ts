@@ -15,41 +15,65 @@
 import { createHash } from 'node:crypto';
 import {
   bytesMatch,
+  type DocumentRow,
   newDocumentId,
   type RecordDocument,
   readRecordDocuments,
   rejectDocumentErrors,
+  type StoredDocumentRef,
   safeFileName,
+  type UploadCheck,
+  type UploadVersion,
   withDocumentReferences,
 } from '../domain/bills-of-lading.ts';
 import { consumptionDeltas, recordTime } from '../domain/consumption.ts';
 import { enforceStoredSizes } from '../domain/documents.ts';
 import { conflict, type ErrorItem, invalidInput } from '../domain/errors.ts';
-import { dispensedMovements } from '../domain/stock.ts';
-import { planRecordBatch, type RecordResult, recordContentHash, type WorkRecordDocument } from '../domain/work-records.ts';
+import { type Balance, dispensedMovements, movementChanges, type StockKey } from '../domain/stock.ts';
+import type { OrderState } from '../domain/work-orders.ts';
+import {
+  type DocumentChange,
+  type NewRecord,
+  planRecordBatch,
+  type RecordBatchCounts,
+  type RecordBatchWrite,
+  type RecordResult,
+  type RecordState,
+  recordContentHash,
+  type WorkRecordDocument,
+} from '../domain/work-records.ts';
 import { LIMITS } from '../shared/config.ts';
-import { aggregateUpdates } from '../store/consumption-store.ts';
-import { type DocumentRow, storedRowCheck, storedRowPut, type UploadCheck, type UploadVersion } from '../store/document-store.ts';
-import { documentObjectKey, isDocumentSk, uploadObjectKey } from '../store/keys.ts';
-import { earlyReportUpdate, orderPut } from '../store/order-store.ts';
-import { recordPut, type StoredDocumentRef } from '../store/record-store.ts';
-import { assertTransactionSize, retryOnConcurrentChange, type TransactItem, transactItemKey } from '../store/transact.ts';
-import { movementActions } from './stock-movements.ts';
 
 const POINTER = '/dispensingWorkRecord';
 
-/** The reads and writes this use case makes (functions/store/ on AWS and locally; fakes in unit tests). */
+type Identity = { agency: string; number: string };
+
+/**
+ * The reads and writes this use case makes, in the domain's terms (store/record-submission-store.ts
+ * on AWS and locally; test/unit/helpers/memory-record-store.ts in unit tests).
+ */
 export interface RecordSubmissionStore {
   getDocumentRow(facilityId: string, documentId: string): Promise<DocumentRow | null>;
   checkUpload(facilityId: string, documentId: string, declaredSize: number, accept: (head: Uint8Array) => boolean): Promise<UploadCheck>;
   /** Copies exactly the checked object into place; `changed` (nothing copied) when it was replaced since its check. */
   attachUploadObject(facilityId: string, documentId: string, sha256: string, version: UploadVersion): Promise<'attached' | 'changed'>;
   putDocumentObject(facilityId: string, documentId: string, bytes: Uint8Array, contentType: string, sha256: string): Promise<void>;
-  deleteObjectsQuietly(keys: readonly string[]): Promise<void>;
-  loadRecords: typeof import('../store/record-store.ts').loadRecords;
-  loadOrders: typeof import('../store/order-store.ts').loadOrders;
-  loadBalances: typeof import('../store/stock-store.ts').loadBalances;
-  transactWrite(items: TransactItem[]): Promise<void>;
+  /** Deletes stored files no row points at (this attempt's), never failing the request. */
+  discardStoredFiles(facilityId: string, documentIds: readonly string[]): Promise<void>;
+  /** Deletes the upload copies of uploads now attached, never failing the request. */
+  discardUploads(facilityId: string, documentIds: readonly string[]): Promise<void>;
+  /** The stored records among these identities, by identityKey. */
+  loadRecords(facilityId: string, identities: readonly Identity[]): Promise<ReadonlyMap<string, RecordState>>;
+  /** The orders among these identities (strongly consistent), by identityKey. */
+  loadOrders(facilityId: string, identities: readonly Identity[]): Promise<Map<string, OrderState>>;
+  /** The stored balances among these keys (strongly consistent), by stockKeyId. */
+  loadBalances(facilityId: string, keys: readonly StockKey[]): Promise<ReadonlyMap<string, Balance>>;
+  /** Throws StorageError 'too-many-writes' when a batch of these counts cannot be written at once. */
+  checkSize(counts: RecordBatchCounts): void;
+  /** Writes the batch all or nothing; a lost race throws the error `retryOnConcurrentChange` retries on. */
+  save(batch: RecordBatchWrite): Promise<void>;
+  /** Runs a read-decide-write round again while it loses races; gives up with StorageError 'kept-changing'. */
+  retryOnConcurrentChange<T>(round: (attempt: number) => Promise<T>): Promise<T>;
 }
 
 export interface RecordSubmission {
@@ -88,7 +112,7 @@ export async function submitWorkRecords(
   // racing submission may attach the same upload meanwhile.
   const checkedUploads = new Map<string, UploadCheck & { ok: true }>();
 
-  return retryOnConcurrentChange(async () => {
+  return store.retryOnConcurrentChange(async () => {
     const references = await checkReferences(
       store,
       facility,
@@ -113,28 +137,33 @@ export async function submitWorkRecords(
     );
     // What the new records add to the consumption aggregates, merged per item: counted in the
     // records' own transaction, so a record counts exactly once however often it is sent.
-    const consumption = aggregateUpdates(facility, consumptionDeltas(plan.created.map((i) => records[i]!)));
+    const consumption = consumptionDeltas(plan.created.map((i) => records[i]!));
     // What they dispensed moves stock in the same transaction, merged per balance (one ledger entry and one balance write each).
     const dispensed = dispensedMovements(plan.created.map((i) => ({ record: records[i]!, at: recordTime(records[i]!) ?? now() })));
     const balances =
       dispensed.size === 0
-        ? new Map()
+        ? new Map<string, Balance>()
         : await store.loadBalances(
             facility,
             [...dispensed.values()].map((d) => d.key),
           );
-    const stock = movementActions(facility, dispensed, balances);
-    assertTransactionSize(
-      plan.created.length + documentRows.size + plan.orderWrites.length + plan.earlyReports.size + consumption.length + stock.length,
-    );
+    const stock = movementChanges(dispensed, balances);
+    const earlyReports = [...plan.earlyReports.values()];
+    store.checkSize({
+      records: plan.created.length,
+      documents: documentRows.size,
+      orders: plan.orderWrites.length,
+      earlyReports: earlyReports.length,
+      consumption: consumption.length,
+      stock: stock.length,
+    });
 
     const written: string[] = [];
-    const items: TransactItem[] = [];
-    const attached = new Set<string>();
+    const documentChanges = new Map<string, DocumentChange>();
     try {
       const stored = [];
       for (const index of plan.created) {
-        const { record, refs, actions } = await storeDocuments(
+        const { record, refs, changes } = await storeDocuments(
           store,
           facility,
           keyId,
@@ -145,8 +174,11 @@ export async function submitWorkRecords(
           now,
         );
         stored.push({ index, record, refs });
-        items.push(...actions);
-        for (const d of refs) attached.add(d.documentId);
+        // One change per document row: the same upload named by two records of a batch is attached once.
+        for (const change of changes) {
+          const id = change.change === 'stored' ? change.row.documentId : change.documentId;
+          if (!documentChanges.has(id)) documentChanges.set(id, change);
+        }
       }
       enforceStoredSizes(
         stored.map((s) => s.record),
@@ -156,11 +188,11 @@ export async function submitWorkRecords(
       // Stamped after the files are stored, right before the write: the stamp must not
       // be older than the settle delay by the time the write is visible to pollers.
       const receivedAt = now();
-      for (const { index, record, refs } of stored) {
+      const newRecords: NewRecord[] = stored.map(({ index, record, refs }) => {
         const submitted = records[index]!;
         const { agency, number } = submitted.workRecordIdentifier;
         const order = submitted.workOrderIdentifier;
-        const state = {
+        const state: RecordState = {
           facilityId: facility,
           agency,
           number,
@@ -170,19 +202,28 @@ export async function submitWorkRecords(
           orderMatched: plan.results[index]!.orderMatched,
           receivedAt,
         };
-        items.push(recordPut(state, record, refs));
-      }
-      items.push(...plan.orderWrites.map(orderPut), ...consumption, ...stock);
-      for (const r of plan.earlyReports.values()) items.push(earlyReportUpdate(facility, r.agency, r.number, r.status));
-      await store.transactWrite(dedupeDocumentActions(items));
+        return { state, doc: record, documents: refs };
+      });
+      await store.save({
+        facilityId: facility,
+        records: newRecords,
+        documents: [...documentChanges.values()],
+        orders: plan.orderWrites,
+        earlyReports,
+        consumption,
+        stock,
+      });
     } catch (e) {
       // This attempt's files are referenced by nothing: remove them.
-      await store.deleteObjectsQuietly(written);
+      await store.discardStoredFiles(facility, written);
       throw e;
     }
-    // Attached uploads now live under documents/: drop the upload copies.
-    const moved = [...references.values()].filter((r) => r.wasPending && attached.has(r.row.documentId));
-    await store.deleteObjectsQuietly(moved.map((r) => uploadObjectKey(facility, r.row.documentId)));
+    // Attached uploads now live among the documents: drop the upload copies.
+    const moved = [...references.values()].filter((r) => r.wasPending && documentChanges.has(r.row.documentId));
+    await store.discardUploads(
+      facility,
+      moved.map((r) => r.row.documentId),
+    );
     return { results: plan.results, created: plan.created.length };
   });
 }
@@ -232,7 +273,7 @@ async function checkReferences(
 /**
  * Stores a new record's files: inline bytes go to S3 under a new document id, checked
  * uploads are copied to their place. Returns the record as it will be stored (references
- * instead of bytes), the document list, and the row actions for the transaction.
+ * instead of bytes), the document list, and what the transaction does to the documents' rows.
  */
 async function storeDocuments(
   store: RecordSubmissionStore,
@@ -243,15 +284,15 @@ async function storeDocuments(
   references: Map<string, CheckedReference>,
   written: string[],
   now: () => number,
-): Promise<{ record: WorkRecordDocument; refs: StoredDocumentRef[]; actions: TransactItem[] }> {
+): Promise<{ record: WorkRecordDocument; refs: StoredDocumentRef[]; changes: DocumentChange[] }> {
   const ids = new Map<number, string>();
   const refs: StoredDocumentRef[] = [];
-  const actions: TransactItem[] = [];
+  const changes: DocumentChange[] = [];
   for (const doc of documents) {
     if (doc.kind === 'inline') {
       const documentId = newDocumentId();
       const sha256 = createHash('sha256').update(doc.bytes).digest('hex');
-      written.push(documentObjectKey(facility, documentId));
+      written.push(documentId);
       await store.putDocumentObject(facility, documentId, doc.bytes, doc.contentType, sha256);
       const row: DocumentRow = {
         facilityId: facility,
@@ -266,7 +307,7 @@ async function storeDocuments(
         createdAt: new Date(now()).toISOString(),
         keyId,
       };
-      actions.push(storedRowPut(row, false));
+      changes.push({ change: 'stored', row, wasPending: false });
       ids.set(doc.index, documentId);
       refs.push(refOf(row));
     } else {
@@ -288,15 +329,15 @@ async function storeDocuments(
           sha256: checked.sha256,
           ...(documentType ? { documentType } : {}),
         };
-        actions.push(storedRowPut(row, true));
+        changes.push({ change: 'stored', row, wasPending: true });
         refs.push(refOf(row));
       } else {
-        actions.push(storedRowCheck(facility, doc.documentId));
+        changes.push({ change: 'referenced', documentId: doc.documentId });
         refs.push(refOf(checked.row));
       }
     }
   }
-  return { record: withDocumentReferences(record, ids), refs, actions };
+  return { record: withDocumentReferences(record, ids), refs, changes };
 }
 
 const refOf = (row: DocumentRow): StoredDocumentRef => ({
@@ -307,16 +348,3 @@ const refOf = (row: DocumentRow): StoredDocumentRef => ({
   sha256: row.sha256!,
   ...(row.documentType ? { documentType: row.documentType } : {}),
 });
-
-/** One action per document row: the same upload named by two records of a batch is attached once. */
-function dedupeDocumentActions(items: TransactItem[]): TransactItem[] {
-  const seen = new Set<string>();
-  return items.filter((item) => {
-    const key = transactItemKey(item);
-    if (key === null || !isDocumentSk(key.sk)) return true;
-    const id = `${key.pk}\0${key.sk}`;
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  });
-}

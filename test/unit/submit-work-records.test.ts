@@ -1,75 +1,46 @@
 /**
- * The record-submission use case over an in-memory store: what it writes, in which order, and
- * what it leaves behind when S3 or the table fails. No DynamoDB, no S3: fakes of the store
- * functions it is given (functions/use-cases/submit-work-records.ts), recording every call.
+ * The record-submission use case over the in-memory record store (test/unit/helpers/memory-record-store.ts):
+ * what it writes, and what it leaves behind when S3 or the table fails, when it loses a race, when
+ * a batch cannot be one atomic write, when storage throttles. No DynamoDB, no S3.
  */
 
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { describe, test } from 'vitest';
 import { identityKey } from '../../functions/domain/documents.ts';
 import { HubError } from '../../functions/domain/errors.ts';
-import type { WorkRecordDocument } from '../../functions/domain/work-records.ts';
-import { isDocumentSk } from '../../functions/store/keys.ts';
-import { type TransactItem, transactItemKey } from '../../functions/store/transact.ts';
-import { type RecordSubmissionStore, submitWorkRecords } from '../../functions/use-cases/submit-work-records.ts';
+import { stockKeyId } from '../../functions/domain/stock.ts';
+import { type RecordBatchWrite, recordContentHash, type WorkRecordDocument } from '../../functions/domain/work-records.ts';
+import { StorageError } from '../../functions/store/errors.ts';
+import { submitWorkRecords } from '../../functions/use-cases/submit-work-records.ts';
 import { pdf, sha256 } from '../support/files.ts';
 import { inlineDocument, referencedDocument, workRecord } from '../support/records.ts';
+import { etagOf, memoryRecordStore } from './helpers/memory-record-store.ts';
 
 const FACILITY = 'PLANT-UC';
 const NOW = Date.parse('2026-12-02T08:00:00.000Z');
 
-interface Fake {
-  store: RecordSubmissionStore;
-  objects: Map<string, { bytes: Uint8Array; sha256: string }>;
-  transactions: TransactItem[][];
-  deleted: string[];
-}
-
-/** A store whose S3 is a map and whose table accepts (or, failing, refuses) every transaction. */
-function fakeStore(fail: { put?: boolean; transact?: boolean } = {}): Fake {
-  const objects = new Map<string, { bytes: Uint8Array; sha256: string }>();
-  const transactions: TransactItem[][] = [];
-  const deleted: string[] = [];
-  const store: RecordSubmissionStore = {
-    getDocumentRow: async () => null,
-    checkUpload: async () => ({ ok: false, reason: 'has not been uploaded' }),
-    attachUploadObject: async () => 'attached',
-    async putDocumentObject(facilityId, documentId, bytes, _contentType, hash) {
-      if (fail.put) throw Object.assign(new Error('S3 is down'), { name: 'ServiceUnavailable' });
-      objects.set(`documents/${facilityId}/${documentId}`, { bytes, sha256: hash });
-    },
-    async deleteObjectsQuietly(keys) {
-      for (const key of keys) {
-        deleted.push(key);
-        objects.delete(key);
-      }
-    },
-    loadRecords: async () => new Map(),
-    loadOrders: async () => new Map(),
-    loadBalances: async () => new Map(),
-    async transactWrite(items) {
-      if (fail.transact) throw Object.assign(new Error('table refused the write'), { name: 'InternalServerError' });
-      transactions.push(items);
-    },
-  };
-  return { store, objects, transactions, deleted };
-}
+type Store = ReturnType<typeof memoryRecordStore>;
 
 const recordWithFile = (number: string, bytes: Uint8Array) =>
   workRecord(number, { documents: [inlineDocument(bytes, 'pdf')] }) as unknown as WorkRecordDocument;
 
-const submit = (fake: Fake, records: WorkRecordDocument[]) =>
-  submitWorkRecords(fake.store, { facilityId: FACILITY, keyId: 'k1', records }, () => NOW);
+const submit = (store: Store, records: WorkRecordDocument[]) =>
+  submitWorkRecords(store, { facilityId: FACILITY, keyId: 'k1', records }, () => NOW);
+
+/** True for a batch that writes nothing. */
+const isEmpty = (b: RecordBatchWrite) =>
+  [b.records, b.documents, b.orders, b.earlyReports, b.consumption, b.stock].every((part) => part.length === 0);
+
+const failure = (name: string, message: string) => Object.assign(new Error(message), { name });
 
 describe('submitting work records (use case)', () => {
-  test('a record with an inline Bill of Lading: its file is stored, then one transaction writes the record and the document row', async () => {
+  test('a record with an inline Bill of Lading: its file is stored, then one atomic write has the record and the document row', async () => {
     // Prepare
-    const fake = fakeStore();
+    const store = memoryRecordStore();
     const bytes = pdf('use case');
 
     // Act
-    const { results, created } = await submit(fake, [recordWithFile('WR-UC-1', bytes)]);
+    const { results, created } = await submit(store, [recordWithFile('WR-UC-1', bytes)]);
 
     // Assess
     assert.equal(created, 1);
@@ -77,54 +48,53 @@ describe('submitting work records (use case)', () => {
       results.map((r) => [r.workRecordNumber, r.outcome, r.orderMatched]),
       [['WR-UC-1', 'created', false]],
     );
-    assert.equal(fake.objects.size, 1);
-    const [key, object] = [...fake.objects][0]!;
+    assert.equal(store.objects.size, 1);
+    const [key, object] = [...store.objects][0]!;
     assert.match(key, /^documents\/PLANT-UC\/doc_[0-9a-f]{32}$/);
     assert.equal(object.sha256, sha256(bytes));
-    assert.equal(fake.transactions.length, 1);
-    const keys = fake.transactions[0]!.map(transactItemKey);
-    assert.equal(keys.filter((k) => k && isDocumentSk(k.sk)).length, 1, 'one document row');
-    assert.equal(keys.filter((k) => k?.sk.startsWith('RECORD#')).length, 1, 'one record');
-    assert.deepEqual(fake.deleted, []);
+    assert.equal(store.saves.length, 1);
+    const batch = store.saves[0]!;
+    assert.equal(batch.documents.filter((d) => d.change === 'stored').length, 1, 'one document row');
+    assert.equal(batch.records.length, 1, 'one record');
+    assert.deepEqual(store.deleted, []);
   });
 
   test('the table failing after the file was stored: the error reaches the caller and the file is deleted', async () => {
     // Prepare
-    const fake = fakeStore({ transact: true });
+    const store = memoryRecordStore();
+    store.hooks.failNext = failure('InternalServerError', 'table refused the write');
 
     // Act
-    const failure = submit(fake, [recordWithFile('WR-UC-2', pdf('after S3'))]);
+    const attempt = submit(store, [recordWithFile('WR-UC-2', pdf('after S3'))]);
 
     // Assess
-    await assert.rejects(failure, /table refused the write/);
-    assert.equal(fake.objects.size, 0, 'nothing of the attempt is left in S3');
-    assert.equal(fake.deleted.length, 1);
-    assert.deepEqual(fake.transactions, []);
+    await assert.rejects(attempt, /table refused the write/);
+    assert.equal(store.objects.size, 0, 'nothing of the attempt is left in S3');
+    assert.equal(store.deleted.length, 1);
+    assert.deepEqual(store.saves, []);
   });
 
   test('S3 failing before the write: the error reaches the caller and the table is never written', async () => {
     // Prepare
-    const fake = fakeStore({ put: true });
+    const store = memoryRecordStore();
+    store.failPut = failure('ServiceUnavailable', 'S3 is down');
 
     // Act
-    const failure = submit(fake, [recordWithFile('WR-UC-3', pdf('before the write'))]);
+    const attempt = submit(store, [recordWithFile('WR-UC-3', pdf('before the write'))]);
 
     // Assess
-    await assert.rejects(failure, /S3 is down/);
-    assert.deepEqual(fake.transactions, []);
-    assert.equal(fake.objects.size, 0);
+    await assert.rejects(attempt, /S3 is down/);
+    assert.deepEqual(store.saves, []);
+    assert.equal(store.objects.size, 0);
   });
 
   test('an identical resubmission of an existing record writes nothing and stores no file', async () => {
     // Prepare: the first submission's stored state answers the second's read.
-    const first = fakeStore();
+    const first = memoryRecordStore();
     const record = recordWithFile('WR-UC-4', pdf('twice'));
     await submit(first, [record]);
-    const recordPut = first.transactions[0]!.find((i) => transactItemKey(i)?.sk.startsWith('RECORD#'))!;
-    const { recordFromItem } = await import('../../functions/store/record-store.ts');
-    const stored = recordFromItem(recordPut.Put!.Item as never);
-    const again = fakeStore();
-    again.store.loadRecords = async () => new Map([[identityKey(stored.agency, stored.number), stored]]);
+    const again = memoryRecordStore();
+    for (const [id, stored] of first.records) again.records.set(id, stored);
 
     // Act
     const { results, created } = await submit(again, [record]);
@@ -132,33 +102,28 @@ describe('submitting work records (use case)', () => {
     // Assess
     assert.equal(created, 0);
     assert.equal(results[0]!.outcome, 'unchanged');
-    assert.ok(
-      again.transactions.every((t) => t.length === 0),
-      'no item is written',
-    );
+    assert.ok(again.saves.every(isEmpty), 'no item is written');
     assert.equal(again.objects.size, 0);
   });
 
   test('an upload replaced between its check and its copy is refused with 409 naming it, and nothing is written', async () => {
     // Prepare: a pending direct upload of a PDF, which the uploader re-posts (same presigned POST,
     // same size, HTML bytes) right after the hub has checked it.
-    const { fake, documentId, uploads, copies } = pendingUploadStore(pdf('the checked one'));
-    const html = Buffer.from(`%PDF-<html><script>alert(1)</script></html>`.padEnd(uploads.get(documentId)!.bytes.length, ' '));
-    fake.store.checkUpload = (
-      (check) =>
-      async (...args: Parameters<RecordSubmissionStore['checkUpload']>) => {
-        const result = await check(...args);
-        uploads.set(documentId, { bytes: html, etag: md5(html) });
-        return result;
-      }
-    )(fake.store.checkUpload);
+    const { store, documentId } = pendingUploadStore(pdf('the checked one'));
+    const html = Buffer.from(`%PDF-<html><script>alert(1)</script></html>`.padEnd(store.uploads.get(documentId)!.bytes.length, ' '));
+    const check = store.checkUpload;
+    store.checkUpload = async (...args) => {
+      const result = await check(...args);
+      store.uploads.set(documentId, { bytes: html, etag: etagOf(html) });
+      return result;
+    };
     const record = workRecord('WR-UC-RACE', { documents: [referencedDocument(documentId)] }) as unknown as WorkRecordDocument;
 
     // Act
-    const failure = submit(fake, [record]);
+    const attempt = submit(store, [record]);
 
     // Assess
-    await assert.rejects(failure, (e: unknown) => {
+    await assert.rejects(attempt, (e: unknown) => {
       assert.ok(e instanceof HubError, String(e));
       assert.equal(e.kind, 'conflict');
       assert.match(e.message, new RegExp(documentId));
@@ -168,43 +133,45 @@ describe('submitting work records (use case)', () => {
       );
       return true;
     });
-    assert.equal(copies.length, 1, 'one copy was tried');
-    assert.deepEqual(fake.transactions, [], 'no row is written');
-    assert.deepEqual([...fake.objects.keys()], [], 'nothing is stored under documents/');
+    assert.equal(store.copies.length, 1, 'one copy was tried');
+    assert.deepEqual(store.saves, [], 'no row is written');
+    assert.deepEqual([...store.objects.keys()], [], 'nothing is stored under documents/');
   });
 
   test('an upload unchanged since its check is copied pinned to what was checked', async () => {
     // Prepare
     const bytes = pdf('unchanged');
-    const { fake, documentId, copies } = pendingUploadStore(bytes);
+    const { store, documentId } = pendingUploadStore(bytes);
     const record = workRecord('WR-UC-PINNED', { documents: [referencedDocument(documentId)] }) as unknown as WorkRecordDocument;
 
     // Act
-    const { created } = await submit(fake, [record]);
+    const { created } = await submit(store, [record]);
 
     // Assess
     assert.equal(created, 1);
-    assert.deepEqual(copies, [{ documentId, etag: md5(bytes) }]);
-    assert.equal(fake.objects.get(`documents/${FACILITY}/${documentId}`)?.sha256, sha256(bytes));
-    assert.equal(fake.transactions.length, 1);
+    assert.deepEqual(store.copies, [{ documentId, etag: etagOf(bytes) }]);
+    assert.equal(store.objects.get(`documents/${FACILITY}/${documentId}`)?.sha256, sha256(bytes));
+    assert.equal(store.saves.length, 1);
+    assert.equal(store.rows.get(documentId)?.status, 'stored');
+    assert.deepEqual(store.deleted, [`uploads/${FACILITY}/${documentId}`], 'the upload copy is dropped once attached');
   });
 
   test("another key's pending upload is refused as an unknown one, and never checked or copied", async () => {
     // Prepare: the upload was asked for by key k1.
-    const { fake, documentId, copies } = pendingUploadStore(pdf('asked by k1'));
+    const { store, documentId } = pendingUploadStore(pdf('asked by k1'));
     let checks = 0;
-    const check = fake.store.checkUpload;
-    fake.store.checkUpload = async (...args) => {
+    const check = store.checkUpload;
+    store.checkUpload = async (...args) => {
       checks++;
       return check(...args);
     };
     const record = workRecord('WR-UC-OTHER-KEY', { documents: [referencedDocument(documentId)] }) as unknown as WorkRecordDocument;
 
     // Act
-    const failure = submitWorkRecords(fake.store, { facilityId: FACILITY, keyId: 'k2', records: [record] }, () => NOW);
+    const attempt = submitWorkRecords(store, { facilityId: FACILITY, keyId: 'k2', records: [record] }, () => NOW);
 
     // Assess
-    await assert.rejects(failure, (e: unknown) => {
+    await assert.rejects(attempt, (e: unknown) => {
       assert.ok(e instanceof HubError, String(e));
       assert.equal(e.kind, 'invalid-input');
       assert.deepEqual(e.errors, [
@@ -216,87 +183,186 @@ describe('submitting work records (use case)', () => {
       return true;
     });
     assert.equal(checks, 0, 'its bytes are not even read');
-    assert.deepEqual(copies, []);
-    assert.deepEqual(fake.transactions, []);
+    assert.deepEqual(store.copies, []);
+    assert.deepEqual(store.saves, []);
   });
 });
 
-const md5 = (bytes: Uint8Array) => `"${createHash('md5').update(bytes).digest('hex')}"`;
-
-/**
- * A store with one pending direct upload whose object store behaves as S3 without versions: a
- * copy takes the object as it is at copy time, unless the copy names the ETag it must have
- * (CopySourceIfMatch), which fails when the object changed.
- */
+/** A store with one pending direct upload of these bytes, asked for by key k1. */
 function pendingUploadStore(bytes: Buffer) {
-  const fake = fakeStore();
+  const store = memoryRecordStore();
   const documentId = `doc_${'c'.repeat(32)}`;
-  const uploads = new Map([[documentId, { bytes: bytes as Uint8Array, etag: md5(bytes) }]]);
-  const copies: { documentId: string; etag: string | undefined }[] = [];
-  fake.store.getDocumentRow = async (facilityId, id) =>
-    id === documentId
-      ? {
-          facilityId,
-          documentId,
-          status: 'pending',
-          fileName: 'bol.pdf',
-          contentType: 'application/pdf',
-          extension: 'pdf',
-          size: bytes.length,
-          createdAt: new Date(NOW).toISOString(),
-          keyId: 'k1',
-        }
-      : null;
-  fake.store.checkUpload = async (_facilityId, id, declaredSize, accept) => {
-    const object = uploads.get(id);
-    if (!object) return { ok: false, reason: 'has not been uploaded' };
-    if (object.bytes.length !== declaredSize) return { ok: false, reason: 'has another size' };
-    if (!accept(object.bytes.subarray(0, 16))) return { ok: false, reason: 'is of another type' };
-    return { ok: true, size: object.bytes.length, sha256: sha256(object.bytes), version: { etag: object.etag } };
-  };
-  fake.store.attachUploadObject = (async (facilityId: string, id: string, hash: string, version?: { etag: string }) => {
-    copies.push({ documentId: id, etag: version?.etag });
-    const object = uploads.get(id)!;
-    if (version && version.etag !== object.etag) return 'changed';
-    fake.objects.set(`documents/${facilityId}/${id}`, { bytes: object.bytes, sha256: hash });
-    return 'attached';
-  }) as RecordSubmissionStore['attachUploadObject'];
-  return { fake, documentId, uploads, copies };
+  store.addPendingUpload(
+    {
+      facilityId: FACILITY,
+      documentId,
+      fileName: 'bol.pdf',
+      contentType: 'application/pdf',
+      extension: 'pdf',
+      createdAt: new Date(NOW).toISOString(),
+      keyId: 'k1',
+    },
+    bytes,
+  );
+  return { store, documentId };
 }
 
 describe('consumption aggregates in the records transaction', () => {
-  // The consumption aggregates (a record of an order the hub does not know also updates that order's early report).
-  const updates = (items: TransactItem[]) => items.filter((i) => String(i.Update?.Key?.pk ?? '').endsWith('#CONSUMPTION'));
+  // The consumption aggregates, named by what they count.
+  const aggregateKeys = (batch: RecordBatchWrite) => batch.consumption.map((d) => `${d.kind}|${d.level}|${d.period}|${d.hash}`);
 
-  test('50 records with two products: one Update per aggregate item, in the same transaction as the records', async () => {
-    const fake = fakeStore();
+  test('50 records with two products: one update per aggregate item, in the same atomic write as the records', async () => {
+    const store = memoryRecordStore();
     const batch = Array.from(
       { length: 50 },
       (_, i) => workRecord(`WR-AGG-${i}`, { order: `WO-${i % 5}` }) as unknown as WorkRecordDocument,
     );
 
-    await submit(fake, batch);
+    await submit(store, batch);
 
-    assert.equal(fake.transactions.length, 1);
-    const items = fake.transactions[0]!;
-    const keys = updates(items).map((i) => `${i.Update!.Key!.pk}|${i.Update!.Key!.sk}`);
+    assert.equal(store.saves.length, 1);
+    const keys = aggregateKeys(store.saves[0]!);
     // Two products (one month) at three levels and five orders at two: sixteen aggregate items, each once.
     assert.equal(keys.length, 16);
     assert.equal(new Set(keys).size, keys.length);
-    assert.equal(items.filter((i) => i.Put?.Item?.kind === 'record').length, 50);
+    assert.equal(store.saves[0]!.records.length, 50);
   });
 
   test('a record already stored adds nothing: a retry cannot count twice', async () => {
-    const fake = fakeStore();
+    const store = memoryRecordStore();
     const record = workRecord('WR-AGG-1') as unknown as WorkRecordDocument;
-    await submit(fake, [record]);
-    const stored = fake.transactions[0]!.find((i) => i.Put?.Item?.kind === 'record')!.Put!.Item!;
-    fake.store.loadRecords = async () =>
-      new Map([[identityKey('AssignedBySender', 'WR-AGG-1'), { ...stored, receivedAt: NOW, contentHash: stored.contentHash } as never]]);
+    await submit(store, [record]);
 
-    const again = await submit(fake, [record]);
+    const again = await submit(store, [record]);
 
     assert.equal(again.created, 0);
-    assert.deepEqual(fake.transactions.slice(1).flatMap(updates), [], 'no second increment');
+    assert.deepEqual(
+      store.saves.slice(1).flatMap((b) => b.consumption),
+      [],
+      'no second increment',
+    );
+  });
+});
+
+describe('races and storage failures', () => {
+  test('a write lost to a concurrent change is read again and succeeds; the lost attempt leaves no file', async () => {
+    // Prepare: the first write loses a race (a conditional check failed).
+    const store = memoryRecordStore();
+    store.hooks.loseNext = 1;
+
+    // Act
+    const { created } = await submit(store, [recordWithFile('WR-RACE-1', pdf('retried'))]);
+
+    // Assess
+    assert.equal(created, 1);
+    assert.equal(store.records.size, 1);
+    assert.equal(store.saves.length, 1);
+    assert.equal(store.objects.size, 1, "only the successful attempt's file is kept");
+    const [documentId] = store.saves[0]!.records[0]!.documents.map((d) => d.documentId);
+    assert.ok(store.objects.has(`documents/${FACILITY}/${documentId}`));
+  });
+
+  test('a racing twin stores the same record first: the retry answers unchanged and keeps no file of its own', async () => {
+    // Prepare: between this request's read and its write, an identical submission is stored.
+    const store = memoryRecordStore();
+    const record = workRecord('WR-TWIN') as unknown as WorkRecordDocument;
+    store.hooks.race = () => {
+      const { agency, number } = record.workRecordIdentifier;
+      store.records.set(identityKey(agency, number), {
+        state: {
+          facilityId: FACILITY,
+          agency,
+          number,
+          contentHash: recordContentHash(record),
+          orderAgency: record.workOrderIdentifier.agency,
+          orderNumber: record.workOrderIdentifier.number,
+          orderMatched: false,
+          receivedAt: NOW,
+        },
+        doc: record,
+        documents: [],
+      });
+    };
+
+    // Act
+    const { results, created } = await submit(store, [record]);
+
+    // Assess
+    assert.equal(created, 0);
+    assert.equal(results[0]!.outcome, 'unchanged');
+    assert.ok(store.saves.every(isEmpty));
+  });
+
+  test('stock moved by a racing receipt between read and write: the retry dispenses from the new balance', async () => {
+    // Prepare: the record dispenses from two balances; one of them is moved meanwhile.
+    const store = memoryRecordStore();
+    const record = workRecord('WR-STOCK-RACE', { actual: [100, 50] }) as unknown as WorkRecordDocument;
+    const first = await submit(store, [workRecord('WR-STOCK-0', { actual: [1, 1] }) as unknown as WorkRecordDocument]);
+    assert.equal(first.created, 1);
+    const [balanceId, balance] = [...store.stock.balances][0]!;
+    store.hooks.race = () => {
+      // A receipt of 1000 lands on the first balance, at its next version.
+      store.stock.balances.set(balanceId, {
+        ...balance,
+        sums: Object.fromEntries(Object.entries(balance.sums).map(([uom]) => [uom, '1000'])),
+        version: balance.version + 1,
+      });
+    };
+
+    // Act
+    const { created } = await submit(store, [record]);
+
+    // Assess: written once, on top of the racing receipt.
+    assert.equal(created, 1);
+    const after = store.stock.balances.get(balanceId)!;
+    assert.equal(after.version, balance.version + 2);
+    assert.deepEqual(Object.values(after.sums), ['900']);
+    assert.equal(stockKeyId(after.key), balanceId);
+  });
+
+  test('a batch that keeps losing races gives up: kept-changing, nothing written, no file left', async () => {
+    // Prepare
+    const store = memoryRecordStore();
+    store.hooks.loseNext = Number.POSITIVE_INFINITY;
+
+    // Act
+    const attempt = submit(store, [recordWithFile('WR-KEPT', pdf('kept changing'))]);
+
+    // Assess
+    await assert.rejects(attempt, (e: unknown) => e instanceof StorageError && e.failure === 'kept-changing');
+    assert.equal(store.records.size, 0);
+    assert.deepEqual(store.saves, []);
+    assert.equal(store.objects.size, 0);
+  });
+
+  test('a batch too large for one atomic write: too-many-writes before any file is stored, nothing applied', async () => {
+    // Prepare: 60 records with a file each (60 records, 60 document rows, aggregates and stock: over 100 actions).
+    const store = memoryRecordStore();
+    const batch = Array.from({ length: 60 }, (_, i) => recordWithFile(`WR-BIG-${i}`, pdf(`big ${i}`)));
+
+    // Act
+    const attempt = submit(store, batch);
+
+    // Assess
+    await assert.rejects(attempt, (e: unknown) => e instanceof StorageError && e.failure === 'too-many-writes');
+    assert.equal(store.objects.size, 0, 'no file was stored');
+    assert.deepEqual(store.saves, []);
+    assert.equal(store.records.size, 0);
+    assert.equal(store.stock.balances.size, 0);
+  });
+
+  test('storage throttling after the SDK retries passes through as throttled; nothing written, no file left', async () => {
+    // Prepare
+    const store = memoryRecordStore();
+    store.hooks.failNext = new StorageError('throttled', 'storage throttled: ThrottlingException');
+
+    // Act
+    const attempt = submit(store, [recordWithFile('WR-THROTTLED', pdf('throttled'))]);
+
+    // Assess
+    await assert.rejects(attempt, (e: unknown) => e instanceof StorageError && e.failure === 'throttled');
+    assert.deepEqual(store.saves, []);
+    assert.equal(store.records.size, 0);
+    assert.equal(store.objects.size, 0);
   });
 });
