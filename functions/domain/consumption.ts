@@ -23,7 +23,7 @@
 import { createHash } from 'node:crypto';
 import { addDecimal, type Decimal, formatDecimal, parseDecimal, ZERO } from './decimal.ts';
 import { invalidInput } from './errors.ts';
-import { canonicalTimeZone, parseClientTime, wallClockMs } from './time.ts';
+import { canonicalTimeZone, parseClientTime, readDateTime, wallClockMs } from './time.ts';
 import type { WorkRecordDocument } from './work-records.ts';
 
 export const SLOT_MS = 15 * 60_000;
@@ -54,12 +54,12 @@ const refOf = (ids: readonly { agency: string; number: string; name?: unknown }[
   return { agency: first.agency, number: first.number, ...(typeof first.name === 'string' ? { name: first.name } : {}) };
 };
 
-/** The time a record is dated by: dispensingEndDateTime, else workRecordCreationDateTime (epoch ms). */
+/** The time a record is dated by: dispensingEndDateTime, else workRecordCreationDateTime (epoch ms, read by readDateTime). */
 export function recordTime(record: WorkRecordDocument): number | null {
   const r = record as { dispensingEndDateTime?: string; workRecordCreationDateTime?: string };
   for (const text of [r.dispensingEndDateTime, r.workRecordCreationDateTime]) {
-    const t = text === undefined ? Number.NaN : Date.parse(text);
-    if (!Number.isNaN(t)) return t;
+    const t = text === undefined ? null : readDateTime(text);
+    if (t !== null) return t.ms;
   }
   return null;
 }
@@ -205,8 +205,8 @@ export function parseConsumptionQuery(q: Record<string, string | undefined>): Co
     const raw = q[name];
     if (raw === undefined) throw bad(name, 'is required', `${name} is required: a date-time with a zone or a date YYYY-MM-DD.`);
     if (DATE_ONLY.test(raw)) {
-      if (Number.isNaN(Date.parse(`${raw}T00:00:00Z`)) || new Date(`${raw}T00:00:00Z`).toISOString().slice(0, 10) !== raw) {
-        throw bad(name, 'not a date', `${name} is not a calendar date.`);
+      if (readDateTime(`${raw}T00:00:00Z`) === null) {
+        throw bad(name, 'not a date', `${name} is not a calendar date (years 0001 to 9999).`);
       }
       return startOfLocalDay(raw, tz);
     }
