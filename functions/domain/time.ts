@@ -88,6 +88,7 @@ function formatter(zone: string): Intl.DateTimeFormat {
     f = new Intl.DateTimeFormat('en-US', {
       timeZone: zone,
       hourCycle: 'h23',
+      era: 'short',
       year: 'numeric',
       month: '2-digit',
       day: '2-digit',
@@ -103,8 +104,21 @@ function formatter(zone: string): Intl.DateTimeFormat {
 /** The wall clock of `zone` at an instant, to the second, written as if it were UTC (epoch ms). */
 export function wallClockMs(zone: string, epochMs: number): number {
   const parts: Record<string, number> = {};
-  for (const p of formatter(zone).formatToParts(new Date(epochMs))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+  let bc = false;
+  for (const p of formatter(zone).formatToParts(new Date(epochMs))) {
+    if (p.type === 'era') bc = p.value === 'BC';
+    else if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  }
+  // Year 1 BC is year 0 (a negative offset on 0001-01-01 reaches it).
+  return utcMs(bc ? 1 - parts.year! : parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+}
+
+/** Date.UTC without its two-digit-year rule (Date.UTC(1, 0, 1) is 1901): years 0 to 99 are themselves. */
+export function utcMs(year: number, monthIndex: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, monthIndex, day);
+  d.setUTCHours(hour, minute, second, ms);
+  return d.getTime();
 }
 
 /** The zone's offset from UTC at an instant, in whole minutes (the wall clock there minus UTC). */
@@ -149,7 +163,7 @@ export function zonedDateTime(text: string, zone: string): string | null {
     return at59 === null ? null : (readDateTime(at59.replace(/:59\./, ':60.'))?.text ?? null);
   }
   const ms = Number(frac.slice(0, 3).padEnd(3, '0'));
-  const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
+  const wall = utcMs(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
   const back = new Date(wall);
   if (
     Number.isNaN(wall) ||
