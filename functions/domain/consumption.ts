@@ -23,7 +23,7 @@
 import { createHash } from 'node:crypto';
 import { addDecimal, type Decimal, formatDecimal, parseDecimal, ZERO } from './decimal.ts';
 import { invalidInput } from './errors.ts';
-import { canonicalTimeZone, parseClientTime, wallClockMs } from './time.ts';
+import { canonicalTimeZone, parseClientTime, readDateTime, utcMs, wallClockMs } from './time.ts';
 import type { WorkRecordDocument } from './work-records.ts';
 
 export const SLOT_MS = 15 * 60_000;
@@ -54,12 +54,12 @@ const refOf = (ids: readonly { agency: string; number: string; name?: unknown }[
   return { agency: first.agency, number: first.number, ...(typeof first.name === 'string' ? { name: first.name } : {}) };
 };
 
-/** The time a record is dated by: dispensingEndDateTime, else workRecordCreationDateTime (epoch ms). */
+/** The time a record is dated by: dispensingEndDateTime, else workRecordCreationDateTime (epoch ms, read by readDateTime). */
 export function recordTime(record: WorkRecordDocument): number | null {
   const r = record as { dispensingEndDateTime?: string; workRecordCreationDateTime?: string };
   for (const text of [r.dispensingEndDateTime, r.workRecordCreationDateTime]) {
-    const t = text === undefined ? Number.NaN : Date.parse(text);
-    if (!Number.isNaN(t)) return t;
+    const t = text === undefined ? null : readDateTime(text);
+    if (t !== null) return t.ms;
   }
   return null;
 }
@@ -87,8 +87,8 @@ export function positionOf(level: Level, ms: number): { period: string; pos: str
 /** The instant an attribute's interval starts, from its item's period and its position. */
 export function positionStart(level: Level, period: string, pos: string): number {
   const year = Number(period.slice(0, 4));
-  if (level === 'D') return Date.UTC(year, Number(pos.slice(0, 2)) - 1, Number(pos.slice(2, 4)));
-  const day = Date.UTC(year, Number(period.slice(5, 7)) - 1, Number(pos.slice(0, 2)));
+  if (level === 'D') return utcMs(year, Number(pos.slice(0, 2)) - 1, Number(pos.slice(2, 4)));
+  const day = utcMs(year, Number(period.slice(5, 7)) - 1, Number(pos.slice(0, 2)));
   if (level === 'M') return day;
   return day + Number(pos.slice(2, 4)) * UNIT_MS[level];
 }
@@ -96,7 +96,7 @@ export function positionStart(level: Level, period: string, pos: string): number
 /** The periods of a level from one instant to another (inclusive), in order. */
 function periodsBetween(level: Level, from: number, last: number): string[] {
   const out: string[] = [];
-  const d = new Date(Date.UTC(new Date(from).getUTCFullYear(), level === 'D' ? 0 : new Date(from).getUTCMonth(), 1));
+  const d = new Date(utcMs(new Date(from).getUTCFullYear(), level === 'D' ? 0 : new Date(from).getUTCMonth(), 1));
   while (d.getTime() <= last) {
     out.push(level === 'D' ? String(d.getUTCFullYear()) : d.toISOString().slice(0, 7));
     if (level === 'D') d.setUTCFullYear(d.getUTCFullYear() + 1);
@@ -181,7 +181,7 @@ export function localDate(ms: number, tz: string): string {
 /** The first instant of local date `date` in `tz` (midnight, or the day's first instant where midnight is skipped). */
 export function startOfLocalDay(date: string, tz: string): number {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const wall = Date.UTC(y, m - 1, d);
+  const wall = utcMs(y, m - 1, d);
   let t = wall;
   for (let i = 0; i < 3; i++) t = wall - (wallClockMs(tz, t) - t);
   // Where a DST change skips midnight, the day starts at the first instant that is on that date.
@@ -205,8 +205,8 @@ export function parseConsumptionQuery(q: Record<string, string | undefined>): Co
     const raw = q[name];
     if (raw === undefined) throw bad(name, 'is required', `${name} is required: a date-time with a zone or a date YYYY-MM-DD.`);
     if (DATE_ONLY.test(raw)) {
-      if (Number.isNaN(Date.parse(`${raw}T00:00:00Z`)) || new Date(`${raw}T00:00:00Z`).toISOString().slice(0, 10) !== raw) {
-        throw bad(name, 'not a date', `${name} is not a calendar date.`);
+      if (readDateTime(`${raw}T00:00:00Z`) === null) {
+        throw bad(name, 'not a date', `${name} is not a calendar date (years 0001 to 9999).`);
       }
       return startOfLocalDay(raw, tz);
     }

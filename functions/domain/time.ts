@@ -1,39 +1,69 @@
 import { invalidInput } from './errors.ts';
 
-// ISO 8601 date-time with a zone: Z, ±hh:mm or ±hhmm; seconds and fractions optional.
-const ISO_WITH_ZONE = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2})(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})$/;
-
 export const EXPECTED_TIME_FORMAT = 'an ISO 8601 date-time with a zone, e.g. 2026-11-21T08:30:00Z or 2026-11-21T10:30:00.000+02:00';
 
 /**
- * Parses the poll's lastExecutionDateTime into epoch milliseconds (fractions below a
- * millisecond are cut, which can only widen the window). A `+` that arrived as a
- * space (an unencoded query string) is read as `+`.
+ * THE date-time reader: every date-time the hub accepts from a client (query parameters, and
+ * through the generated validators every `format: date-time` field of every document) is read
+ * here, and nowhere else.
+ *
+ * Form: `YYYY-MM-DD`, `T` (or `t` or a space), `hh:mm`, optional `:ss` and fraction, and a zone
+ * `Z`, `±hh:mm` or `±hhmm`. The calendar date must exist. A leap second (`:60`, only where the
+ * UTC time is 23:59:60, i.e. at the end of a UTC day) is read as the next second:
+ * `2016-12-31T23:59:60Z` is `2017-01-01T00:00:00Z`. The instant, and the wall time written
+ * with the same offset, must lie in 0001-01-01T00:00:00Z … 9999-12-31T23:59:59.999Z (what the
+ * older form's .NET reader holds, and what the hub's fixed-width times can write).
+ *
+ * Answers the epoch milliseconds (fractions below a millisecond cut) and the text as the hub
+ * keeps it: the input itself, or for a leap second the next second in the same offset (so no
+ * `:60` is ever stored or served); null for anything else. Self-contained on purpose: the schema
+ * build embeds this function's source in the generated validators.
+ */
+export function readDateTime(input: string): { ms: number; text: string } | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})([Tt ])(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?([Zz]|([+-])(\d{2}):?(\d{2}))$/.exec(input);
+  if (m === null) return null;
+  const n = (i: number) => Number(m[i] || 0);
+  const [year, month, day, hour, minute, second] = [n(1), n(2), n(3), n(5), n(6), n(7)];
+  const offset = m[10] === undefined ? 0 : (m[10] === '-' ? -1 : 1) * (n(11) * 60 + n(12));
+  if (hour > 23 || minute > 59 || second > 60 || n(11) > 23 || n(12) > 59) return null;
+  // A leap second only where UTC reads 23:59:60.
+  if (second === 60 && (((hour * 60 + minute - offset) % 1440) + 1440) % 1440 !== 1439) return null;
+  const wall = new Date(0);
+  wall.setUTCFullYear(year, month - 1, day);
+  if (wall.getUTCFullYear() !== year || wall.getUTCMonth() !== month - 1 || wall.getUTCDate() !== day) return null;
+  wall.setUTCHours(hour, minute, Math.min(second, 59), Number((m[8] || '.0').slice(1, 4).padEnd(3, '0')));
+  const wallMs = wall.getTime() + (second === 60 ? 1000 : 0);
+  const ms = wallMs - offset * 60_000;
+  const lowest = -62135596800000; // 0001-01-01T00:00:00Z
+  const highest = 253402300799999; // 9999-12-31T23:59:59.999Z
+  if (ms < lowest || ms > highest || wallMs < lowest || wallMs > highest) return null;
+  if (second !== 60) return { ms, text: input };
+  const next = new Date(wallMs).toISOString().slice(0, 19);
+  return { ms, text: `${next.slice(0, 10)}${m[4]}${next.slice(11)}${m[8] || ''}${m[9]}` };
+}
+
+/**
+ * A client's date-time (readDateTime) in epoch milliseconds, or a 400 naming `path` (a JSON
+ * pointer into the request) and the expected form.
+ */
+export function parseDateTime(raw: string, path: string, field = path.slice(path.lastIndexOf('/') + 1)): number {
+  const read = readDateTime(raw);
+  if (read === null) {
+    throw invalidInput(`${field} must be ${EXPECTED_TIME_FORMAT}, between the years 0001 and 9999.`, [
+      { path, message: `not ${EXPECTED_TIME_FORMAT}` },
+    ]);
+  }
+  return read.ms;
+}
+
+/**
+ * Parses a query parameter's date-time (the poll's lastExecutionDateTime, a report's from and
+ * to) into epoch milliseconds with readDateTime. A `+` that arrived as a space (an unencoded
+ * query string) is read as `+`.
  */
 export function parseClientTime(raw: string, field = 'lastExecutionDateTime'): number {
   const text = raw.trim().replace(/ (\d{2}:?\d{2})$/, '+$1');
-  const m = ISO_WITH_ZONE.exec(text);
-  const fail = () =>
-    invalidInput(`${field} must be ${EXPECTED_TIME_FORMAT}.`, [
-      { path: `/queryStringParameters/${field}`, message: `not ${EXPECTED_TIME_FORMAT}` },
-    ]);
-  if (!m) throw fail();
-  const [, date, hm, sec = ':00', frac = '', zone = 'Z'] = m;
-  const ms = frac ? frac.slice(1, 4).padEnd(3, '0') : '000';
-  const z = zone === 'Z' || zone === 'z' ? 'Z' : zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
-  const t = Date.parse(`${date}T${hm}${sec.slice(0, 3)}.${ms}${z}`);
-  if (Number.isNaN(t)) throw fail();
-  // Date.parse rolls 2026-02-30 over to March: insist the calendar date exists.
-  const check = new Date(t + zoneOffsetMs(z));
-  if (check.toISOString().slice(0, 10) !== date) throw fail();
-  return t;
-}
-
-function zoneOffsetMs(zone: string): number {
-  if (zone === 'Z') return 0;
-  const sign = zone.startsWith('-') ? -1 : 1;
-  const [h = '0', m = '0'] = zone.slice(1).split(':');
-  return sign * (Number(h) * 60 + Number(m)) * 60_000;
+  return parseDateTime(text, `/queryStringParameters/${field}`, field);
 }
 
 /** The hub's fixed-width, lexically sortable time form (UTC, milliseconds). */
@@ -58,6 +88,7 @@ function formatter(zone: string): Intl.DateTimeFormat {
     f = new Intl.DateTimeFormat('en-US', {
       timeZone: zone,
       hourCycle: 'h23',
+      era: 'short',
       year: 'numeric',
       month: '2-digit',
       day: '2-digit',
@@ -73,8 +104,21 @@ function formatter(zone: string): Intl.DateTimeFormat {
 /** The wall clock of `zone` at an instant, to the second, written as if it were UTC (epoch ms). */
 export function wallClockMs(zone: string, epochMs: number): number {
   const parts: Record<string, number> = {};
-  for (const p of formatter(zone).formatToParts(new Date(epochMs))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+  let bc = false;
+  for (const p of formatter(zone).formatToParts(new Date(epochMs))) {
+    if (p.type === 'era') bc = p.value === 'BC';
+    else if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  }
+  // Year 1 BC is year 0 (a negative offset on 0001-01-01 reaches it).
+  return utcMs(bc ? 1 - parts.year! : parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+}
+
+/** Date.UTC without its two-digit-year rule (Date.UTC(1, 0, 1) is 1901): years 0 to 99 are themselves. */
+export function utcMs(year: number, monthIndex: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, monthIndex, day);
+  d.setUTCHours(hour, minute, second, ms);
+  return d.getTime();
 }
 
 /** The zone's offset from UTC at an instant, in whole minutes (the wall clock there minus UTC). */
@@ -113,8 +157,13 @@ export function zonedDateTime(text: string, zone: string): string | null {
   const m = ZONELESS.exec(text);
   if (!m) return null;
   const [, y, mo, d, h, mi, s = '00', frac = ''] = m;
+  if (s === '60') {
+    // A leap second (readDateTime's rule): the same wall time at :59 fixes the offset, then :60 is the next second.
+    const at59 = zonedDateTime(`${y}-${mo}-${d}T${h}:${mi}:59${frac ? `.${frac}` : ''}`, zone);
+    return at59 === null ? null : (readDateTime(at59.replace(/:59\./, ':60.'))?.text ?? null);
+  }
   const ms = Number(frac.slice(0, 3).padEnd(3, '0'));
-  const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
+  const wall = utcMs(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
   const back = new Date(wall);
   if (
     Number.isNaN(wall) ||
@@ -138,9 +187,12 @@ export function zonedDateTime(text: string, zone: string): string | null {
 /**
  * A stored date-time in the .NET library's one format `yyyy-MM-dd'T'HH:mm:ss.fffzzz`: the same
  * wall time and offset the document carried, milliseconds (finer fractions cut, as .NET's `fff`
- * does), `Z` as `+00:00`. Anything else is returned as it is.
+ * does), `Z` as `+00:00`, a leap second as the next second (readDateTime). Anything else is
+ * returned as it is.
  */
-export function netDateTime(text: string): string {
+export function netDateTime(stored: string): string {
+  // A leap second stored before the hub read it as the next second is served as that second.
+  const text = readDateTime(stored)?.text ?? stored;
   const m = ZONED.exec(text);
   if (!m) return text;
   const [, date, time, frac = '', zone] = m;

@@ -25,6 +25,7 @@ import {
   type StockWrite,
   stockKeyId,
 } from '../domain/stock.ts';
+import { parseDateTime } from '../domain/time.ts';
 import type { PurchaseOrder, Receipt, StockCount } from '../generated/documents.ts';
 
 /**
@@ -170,10 +171,10 @@ export async function submitReceipts(
       throw invalidInput('Some receipts do not match the purchase order they name; nothing in this request was applied.', errors);
 
     const perBalance = group(
-      fresh.map(({ doc }) => ({
+      fresh.map(({ doc, index }) => ({
         key: keyOf(doc),
         movement: {
-          at: Date.parse(doc.receivedAt),
+          at: parseDateTime(doc.receivedAt, `${pointer}/${index}/receivedAt`),
           type: 'receipt',
           id: doc.receiptId,
           value: decimalText(doc.quantity.value),
@@ -224,10 +225,10 @@ export async function submitStockCounts(
     );
     const { results, fresh } = sortOut('count', pointer, counts, stored);
     const perBalance = group(
-      fresh.map(({ doc }) => ({
+      fresh.map(({ doc, index }) => ({
         key: keyOf(doc),
         movement: {
-          at: Date.parse(doc.countedAt),
+          at: parseDateTime(doc.countedAt, `${pointer}/${index}/countedAt`),
           type: 'count',
           id: doc.countId,
           value: decimalText(doc.quantity.value),
