@@ -3,7 +3,7 @@
  * secrets, the retry schedule with its jitter, and what one attempt's outcome means for the
  * delivery and its subscription. No I/O: the clock and chance are passed in.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { DocumentFormat } from './api-keys.ts';
 import { invalidInput } from './errors.ts';
@@ -48,11 +48,18 @@ export interface Subscription {
 /** What a use case may change of a subscription (its identity and version are the store's). */
 export type SubscriptionChanges = Partial<Omit<Subscription, 'subscriptionId' | 'facilityId' | 'keyId' | 'version'>>;
 
-/** One delivery: a slice of the change stream sent to a subscription's endpoint, with its attempts. */
+/**
+ * One delivery: a slice of the change stream sent to a subscription's endpoint, with its attempts.
+ * `webhookId` names one body only (`bodyHash`): a retry whose body changed (a document of the
+ * slice changed again and moved on) goes out under a new id (`messageId`).
+ */
 export interface Delivery {
   subscriptionId: string;
   deliveryId: string;
+  /** The webhook-id of the body `bodyHash` names: the latest attempt's, or the next attempt's when its body is the same. */
   webhookId: string;
+  /** The hash (`bodyDigest`) of the one body `webhookId` names; null when unknown (a delivery stored before it was kept). */
+  bodyHash: string | null;
   createdAt: string;
   status: DeliveryStatus;
   attempts: Attempt[];
@@ -249,6 +256,8 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
 /** One attempt as the delivery log keeps it. */
 export interface Attempt {
   at: string;
+  /** The webhook-id it went out under. */
+  webhookId: string;
   /** The endpoint's HTTP status; null when there was none (timeout, connection error, refused address). */
   status: number | null;
   error: string | null;
@@ -290,6 +299,19 @@ export function judgeAttempt(input: {
   const honoured = attempt.status === 429 || attempt.status === 503 ? input.retryAfterMs : null;
   const wait = retryDelay(input.schedule, input.retries, input.random, honoured);
   return wait === null ? { kind: 'failed' } : { kind: 'retry', at: now + wait };
+}
+
+/** The hash of a delivery's body that its webhook-id is bound to (SHA-256, base64url). */
+export const bodyDigest = (body: string): string => createHash('sha256').update(body, 'utf8').digest('base64url');
+
+/**
+ * The webhook-id an attempt whose body hashes to `bodyHash` goes out under. Standard Webhooks makes
+ * the id the message's identity, so one id never names two bodies: the delivery's id while the body
+ * is the one it names (every retry of an unchanged body: the receiver can drop the repeat), a new
+ * one (`mint`) when the body differs or which body the id names is unknown.
+ */
+export function messageId(delivery: Pick<Delivery, 'webhookId' | 'bodyHash'>, bodyHash: string, mint: () => string): string {
+  return delivery.bodyHash === bodyHash ? delivery.webhookId : mint();
 }
 
 /** Standard Webhooks' signature header: `v1,<sig>` per secret, space-separated. */

@@ -45,11 +45,13 @@ export const deliveryItem = (d: Delivery, retainFromMs: number) => ({
 
 const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'delivered', 'failed'];
 
-function attemptFromItem(item: unknown): Attempt {
+/** An attempt as stored; one stored before attempts named their id went out under the delivery's (ids did not change then). */
+function attemptFromItem(item: unknown, webhookId: string): Attempt {
   if (typeof item !== 'object' || item === null) throw new Error('stored delivery attempt should be a map');
   const a = item as Item;
   return {
     at: text(a, 'at'),
+    webhookId: optionalText(a, 'webhookId') ?? webhookId,
     status: nullableNum(a, 'status'),
     error: nullableText(a, 'error'),
     ms: num(a, 'ms'),
@@ -60,13 +62,16 @@ function attemptFromItem(item: unknown): Attempt {
 export function deliveryFromItem(item: Item): Delivery {
   const attempts = item.attempts ?? [];
   if (!Array.isArray(attempts)) throw new Error('stored item field "attempts" should be a list');
+  const webhookId = text(item, 'webhookId');
   return {
     subscriptionId: text(item, 'subscriptionId'),
     deliveryId: text(item, 'deliveryId'),
-    webhookId: text(item, 'webhookId'),
+    webhookId,
+    // Absent on a delivery stored before ids were bound to a body: its next attempt goes out under a new id.
+    bodyHash: nullableText(item, 'bodyHash'),
     createdAt: text(item, 'createdAt'),
     status: oneOf(item, 'status', DELIVERY_STATUSES),
-    attempts: attempts.map(attemptFromItem),
+    attempts: attempts.map((a) => attemptFromItem(a, webhookId)),
     nextAttemptAt: nullableNum(item, 'nextAttemptAt'),
     retries: num(item, 'retries'),
     lower: nullableText(item, 'lower'),

@@ -14,16 +14,24 @@
  * of each document, and a document changed since has moved to a later slice: one order is
  * never delivered older after newer. Only when a delivery is done (delivered or dead-lettered)
  * does the position move on and the next slice go out.
+ *
+ * A `webhook-id` names one body (Standard Webhooks: the id is the message's identity). The
+ * delivery keeps the hash of the body its id names; a retry whose body is the same goes out
+ * under the same id, one whose body changed (a document left the slice) under a new id, and each
+ * attempt in the log names the id it carried. An id is stored only with the body it was sent
+ * with, or before it was ever sent: a minted id lost with an unwritten attempt is never reused.
  */
 import { Webhook } from 'standardwebhooks';
 import { planWindow, type Window } from '../domain/poll-window.ts';
 import {
   type Attempt,
+  bodyDigest,
   type Delivery,
   type DeliveryWrite,
   type DueMarker,
   joinSignatures,
   judgeAttempt,
+  messageId,
   newId,
   parseRetryAfter,
   type Subscription,
@@ -193,7 +201,9 @@ async function nextDelivery(ports: SendPorts, sub: Subscription, kind: PolledKin
   const delivery: Delivery = {
     subscriptionId: sub.subscriptionId,
     deliveryId: newId('dlv'),
+    // The id names the body as read now; the first attempt reads it again and keeps the id if unchanged.
     webhookId: newId('msg'),
+    bodyHash: bodyDigest(JSON.stringify(pollAnswer(kind, page.documents, window.windowStart, sub.format).body)),
     createdAt,
     status: 'pending',
     attempts: [],
@@ -229,19 +239,22 @@ async function attempt(
   }
   const { body: answer, count } = pollAnswer(kind, page.documents, delivery.windowStart, sub.format);
   const body = JSON.stringify(answer);
+  const bodyHash = bodyDigest(body);
+  const webhookId = messageId(delivery, bodyHash, () => newId('msg'));
   const sentAt = new Date();
   const signature = joinSignatures(
-    (await signingSecrets(ports.secrets, sub, now)).map((s) => new Webhook(s).sign(delivery.webhookId, sentAt, body)),
+    (await signingSecrets(ports.secrets, sub, now)).map((s) => new Webhook(s).sign(webhookId, sentAt, body)),
   );
   const headers = {
     'content-type': 'application/json',
-    'webhook-id': delivery.webhookId,
+    'webhook-id': webhookId,
     'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
     'webhook-signature': signature,
   };
   const result = await ports.endpoints.post(sub.url, body, headers);
   const logged: Attempt = {
     at: sentAt.toISOString(),
+    webhookId,
     status: result.status,
     error: result.error,
     ms: result.ms,
@@ -259,7 +272,7 @@ async function attempt(
     random: Math.random(),
     retryAfterMs: parseRetryAfter(result.retryAfter, after),
   });
-  const tried: Delivery = { ...delivery, attempts: [...delivery.attempts, logged], documents: count };
+  const tried: Delivery = { ...delivery, webhookId, bodyHash, attempts: [...delivery.attempts, logged], documents: count };
   switch (verdict.kind) {
     case 'delivered': {
       const d: Delivery = { ...tried, status: 'delivered', nextAttemptAt: null };

@@ -11,7 +11,7 @@ import type { Caller } from '../../functions/shared/caller.ts';
 import { config, WEBHOOK_SETTINGS } from '../../functions/shared/config.ts';
 import { StorageError } from '../../functions/store/errors.ts';
 import { dispatchChange, sendDue } from '../../functions/use-cases/deliver-webhooks.ts';
-import { rotateSecret, subscribe } from '../../functions/use-cases/manage-subscriptions.ts';
+import { deliveryLog, rotateSecret, subscribe } from '../../functions/use-cases/manage-subscriptions.ts';
 import { memoryWebhookPorts, type Posted } from './helpers/memory-webhooks.ts';
 
 const FAC = 'plant-1';
@@ -38,6 +38,37 @@ async function setUp() {
 
 const bodyOf = (p: Posted) => JSON.parse(p.body) as { components: { componentId: string; rev: number }[] };
 const idsOf = (p: Posted) => bodyOf(p).components.map((c) => `${c.componentId}@${c.rev}`);
+const idOf = (p: Posted) => p.headers['webhook-id']!;
+
+/**
+ * What a receiver logging every request would see, checked: no webhook-id with two bodies, and
+ * for each component never an older revision after a newer one (failed attempts included: a
+ * receiver may have read a body it answered 500 to). Answers the last revision seen of each.
+ */
+function receiverSaw(posted: readonly Posted[]): Map<string, number> {
+  const bodies = new Map<string, string>();
+  const latest = new Map<string, number>();
+  for (const p of posted) {
+    assert.equal(bodies.get(idOf(p)) ?? p.body, p.body, `${idOf(p)} named two bodies`);
+    bodies.set(idOf(p), p.body);
+    for (const c of bodyOf(p).components) {
+      assert.ok(c.rev >= (latest.get(c.componentId) ?? 0), `${c.componentId}@${c.rev} arrived after @${latest.get(c.componentId)}`);
+      latest.set(c.componentId, c.rev);
+    }
+  }
+  return latest;
+}
+
+/** A tiny seeded generator (mulberry32): the same run every time. */
+function seeded(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
 
 describe('dispatch', () => {
   test('a change in a stream marks the active subscriptions of its kinds; one elsewhere, or not moved, marks none', async () => {
@@ -220,6 +251,134 @@ describe('send', () => {
       deliveries().map((d) => d.status),
       ['delivered', 'delivered'],
     );
+  });
+
+  test('a retry whose body changed (a document of it changed meanwhile) goes out under a new id; the same body keeps its id; the log names the id of every attempt', async () => {
+    const { ports, deliveries, change, t0, secret, sub } = await setUp();
+    change('C-2', t0 + 61_000);
+    change('C-3', t0 + 62_000);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    // The receiver verifies each request when it arrives (the timestamp is checked against its clock).
+    const verified: boolean[] = [];
+    const receiver = (status: number) => (p: Posted) => {
+      try {
+        new Webhook(secret).verify(p.body, p.headers);
+        verified.push(true);
+      } catch {
+        verified.push(false);
+      }
+      return { status };
+    };
+    ports.endpoints.answer = receiver(500);
+    await sendDue(ports, Date.now());
+    // C-1 changes while its delivery waits for a retry: it leaves the slice for a later delivery.
+    vi.setSystemTime(Date.now() + 1000);
+    change('C-1', Date.now(), 2);
+    await dispatchChange(ports, MOVED, undefined, Date.now());
+    for (const answer of [500, 500, 204]) {
+      ports.endpoints.answer = receiver(answer);
+      vi.setSystemTime(Math.max(Date.now(), deliveries()[0]!.nextAttemptAt!) + 10_000);
+      await sendDue(ports, Date.now());
+    }
+    const posted = ports.endpoints.posted;
+    assert.deepEqual(posted.map(idsOf), [
+      ['C-1@1', 'C-2@1', 'C-3@1'],
+      ['C-2@1', 'C-3@1'],
+      ['C-2@1', 'C-3@1'],
+      ['C-2@1', 'C-3@1'],
+      ['C-1@2'],
+    ]);
+    const ids = posted.map(idOf);
+    assert.notEqual(ids[1], ids[0], 'another body: another message');
+    assert.equal(ids[2], ids[1], 'the same body: the same message, so a receiver can drop the repeat');
+    assert.equal(ids[3], ids[1]);
+    assert.equal(new Set(ids).size, 3);
+    assert.deepEqual(
+      verified,
+      posted.map(() => true),
+      'every attempt signed over its own id, timestamp and body',
+    );
+    assert.deepEqual(
+      receiverSaw(posted),
+      new Map([
+        ['C-1', 2],
+        ['C-2', 1],
+        ['C-3', 1],
+      ]),
+    );
+
+    const log = await deliveryLog(ports, sub(), {});
+    const [second, first] = log.deliveries;
+    assert.deepEqual(
+      first!.attempts.map((a) => a.webhookId),
+      ids.slice(0, 4),
+    );
+    assert.equal(first!.webhookId, ids[3], 'the delivery is listed under the id it was delivered under');
+    assert.deepEqual([first!.status, first!.documents], ['delivered', 2]);
+    assert.deepEqual(
+      second!.attempts.map((a) => a.webhookId),
+      [ids[4]],
+    );
+  });
+
+  test('an attempt whose outcome could not be written: the next attempt reuses its id only for the same body', async () => {
+    const { ports, deliveries, change, t0 } = await setUp();
+    change('C-2', t0 + 61_000);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    ports.endpoints.answer = () => {
+      ports.subscriptions.faults.throttleNext = 1;
+      return { status: 500 };
+    };
+    await sendDue(ports, Date.now());
+    assert.equal(deliveries()[0]!.attempts.length, 0, 'the attempt was not written');
+    vi.setSystemTime(Date.now() + 1000);
+    change('C-1', Date.now(), 2);
+    await dispatchChange(ports, MOVED, undefined, Date.now());
+    ports.endpoints.answer = () => ({ status: 204 });
+    vi.setSystemTime(Date.now() + WEBHOOK_SETTINGS.leaseMs + 1);
+    await sendDue(ports, Date.now());
+    const posted = ports.endpoints.posted;
+    assert.deepEqual(posted.map(idsOf), [['C-1@1', 'C-2@1'], ['C-2@1'], ['C-1@2']]);
+    assert.equal(new Set(posted.map(idOf)).size, 3);
+    receiverSaw(posted);
+  });
+
+  test('a receiver failing at random while documents keep changing never sees one id with two bodies, nor an older version after a newer one, and gets every latest version', async () => {
+    const { ports, deliveries, change, t0, subscriptionId } = await setUp();
+    const random = seeded(24);
+    const revs = new Map<string, number>([['C-1', 1]]);
+    const bump = (id: string, at: number) => {
+      revs.set(id, (revs.get(id) ?? 0) + 1);
+      change(id, at, revs.get(id));
+    };
+    for (let i = 2; i <= 8; i++) bump(`C-${i}`, t0 + 60_000 + i * 1000);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const settle = config().pollSettleMs + 1000;
+    // Six passes of a flaky receiver (fewer attempts than the schedule: nothing is dead-lettered).
+    for (let pass = 0; pass < 6; pass++) {
+      ports.endpoints.answer = () => ({ status: random() < 0.7 ? 500 : 204 });
+      await sendDue(ports, Date.now());
+      for (let n = 0; n < 1 + Math.floor(random() * 3); n++) {
+        vi.setSystemTime(Date.now() + 1000);
+        bump(`C-${1 + Math.floor(random() * 8)}`, Date.now());
+      }
+      await dispatchChange(ports, MOVED, undefined, Date.now());
+      const next = ports.subscriptions.stored({ facilityId: FAC, subscriptionId })!.current ? deliveries().at(-1)!.nextAttemptAt : null;
+      vi.setSystemTime(Math.max(Date.now() + settle, next ?? 0));
+    }
+    // The receiver recovers.
+    ports.endpoints.answer = () => ({ status: 204 });
+    for (let pass = 0; pass < 50 && ports.outbox.markers.size > 0; pass++) {
+      vi.setSystemTime(Date.now() + settle + 10_000);
+      await sendDue(ports, Date.now());
+    }
+    assert.equal(ports.outbox.markers.size, 0, 'all delivered');
+    assert.ok(
+      deliveries().every((d) => d.status === 'delivered'),
+      'nothing dead-lettered',
+    );
+    assert.ok(new Set(ports.endpoints.posted.map(idOf)).size > 1);
+    assert.deepEqual(receiverSaw(ports.endpoints.posted), revs, 'every latest version arrived');
   });
 
   test('after a rotation both secrets sign, so a receiver holding either verifies', async () => {

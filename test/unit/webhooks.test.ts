@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
 import { HubError } from '../../functions/domain/errors.ts';
 import {
+  bodyDigest,
   checkWebhookUrl,
   judgeAttempt,
+  messageId,
   newWebhookSecret,
   parseRetryAfter,
   pickAddress,
@@ -141,7 +143,14 @@ describe('the verdict on an attempt', () => {
     random: 0,
     retryAfterMs: null,
   };
-  const attempt = (status: number | null) => ({ at: '', status, error: status === null ? 'timeout' : null, ms: 1, response: null });
+  const attempt = (status: number | null) => ({
+    at: '',
+    webhookId: 'msg_1',
+    status,
+    error: status === null ? 'timeout' : null,
+    ms: 1,
+    response: null,
+  });
 
   test('2xx delivered, 410 disables, else retry on the schedule, then failed', () => {
     assert.deepEqual(judgeAttempt({ ...base, attempt: attempt(204) }), { kind: 'delivered' });
@@ -170,4 +179,19 @@ test('secrets are whsec_ and 32 random bytes; log text is cut on a character bou
   assert.notEqual(newWebhookSecret(), s);
   assert.equal(truncateUtf8('ééé', 3), 'é');
   assert.equal(truncateUtf8('abc', 10), 'abc');
+});
+
+describe('a webhook-id names one body', () => {
+  const mint = () => 'msg_new';
+  test('the same body keeps the id; another body, or one not known, gets a new id', () => {
+    const d = { webhookId: 'msg_old', bodyHash: bodyDigest('{"a":[1,2]}') };
+    assert.equal(messageId(d, bodyDigest('{"a":[1,2]}'), mint), 'msg_old');
+    assert.equal(messageId(d, bodyDigest('{"a":[2]}'), mint), 'msg_new');
+    assert.equal(messageId({ ...d, bodyHash: null }, bodyDigest('{"a":[1,2]}'), mint), 'msg_new');
+  });
+
+  test('the digest tells bodies apart by every byte', () => {
+    assert.equal(bodyDigest('{"a":"é"}'), bodyDigest('{"a":"é"}'));
+    assert.notEqual(bodyDigest('{"a":1}'), bodyDigest('{"a":1} '));
+  });
 });
