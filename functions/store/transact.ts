@@ -2,23 +2,12 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { logger } from '../shared/logger.ts';
+import { ConcurrentChangeError, StorageError } from '../domain/errors.ts';
 import { dynamoClient } from './clients.ts';
-import { StorageError } from './errors.ts';
 
-/**
- * Another writer changed an item between our read and our write: read again and retry.
- * `found` is set when the transaction was cancelled by its conditions alone and every action
- * asked for what it met (`ReturnValuesOnConditionCheckFailure: 'ALL_OLD'`): per action, the
- * item whose condition failed, or undefined where the condition held.
- */
-export class ConcurrentChangeError extends StorageError {
-  readonly found: readonly (Record<string, unknown> | undefined)[] | undefined;
-  constructor(found?: readonly (Record<string, unknown> | undefined)[]) {
-    super('concurrent-change', 'an item changed while the request was applied');
-    this.found = found;
-  }
-}
+/** Kept here for the modules that still import them from this one; their home is domain/errors.ts and shared/retry.ts. */
+export { ConcurrentChangeError } from '../domain/errors.ts';
+export { retryOnConcurrentChange } from '../shared/retry.ts';
 
 type CancellationReason = { Code?: string; Item?: Record<string, AttributeValue> };
 
@@ -67,23 +56,4 @@ export async function transactWrite(items: TransactItem[]): Promise<void> {
     }
     throw e;
   }
-}
-
-/** Read-decide-write rounds before a request that keeps meeting concurrent writers gives up. */
-const ATTEMPTS = 5;
-
-/**
- * Runs one read-decide-write round, again while it loses a race to another writer (each
- * round reads afresh), and gives up after five lost rounds: nothing was applied.
- */
-export async function retryOnConcurrentChange<T>(round: (attempt: number) => Promise<T>): Promise<T> {
-  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    try {
-      return await round(attempt);
-    } catch (e) {
-      if (!(e instanceof ConcurrentChangeError)) throw e;
-      logger.warn('concurrent change, retrying', { attempt });
-    }
-  }
-  throw new StorageError('kept-changing', `the documents kept changing over ${ATTEMPTS} rounds`);
 }

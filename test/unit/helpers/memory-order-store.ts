@@ -5,7 +5,7 @@
  */
 import { identityKey } from '../../../functions/domain/documents.ts';
 import type { EarlyReport, OrderSlots, OrderState, OrderWrite } from '../../../functions/domain/work-orders.ts';
-import { ConcurrentChangeError } from '../../../functions/store/transact.ts';
+import { ConcurrentChangeError } from '../../../functions/domain/errors.ts';
 import type { OrderPushStore, OrderStore } from '../../../functions/use-cases/push-work-orders.ts';
 
 type Identity = { agency: string; number: string };
