@@ -94,7 +94,6 @@ export function pageBounds(q: SummaryQuery, after: string | null): { lo: string;
   return { lo, hi: toBound, exclude: null };
 }
 
-/** One partition's page: positions newest first, and whether it holds more below the last. */
 /** An order as a summaries' index holds it: the stored fields a summary is made of (times as stored, ISO). */
 export interface SummaryItem {
   agency: string;
@@ -107,6 +106,7 @@ export interface SummaryItem {
   acknowledgement?: unknown;
 }
 
+/** One partition's page: positions newest first, and whether it holds more below the last. */
 export interface PartitionPage<T> {
   items: { position: string; item: T }[];
   more: boolean;
