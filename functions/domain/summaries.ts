@@ -94,6 +94,18 @@ export function pageBounds(q: SummaryQuery, after: string | null): { lo: string;
   return { lo, hi: toBound, exclude: null };
 }
 
+/** An order as a summaries' index holds it: the stored fields a summary is made of (times as stored, ISO). */
+export interface SummaryItem {
+  agency: string;
+  number: string;
+  status: string;
+  revision: number;
+  createdAt: string;
+  modifiedAt: string;
+  /** The order's acknowledgement as the PCS sent it; undefined when none (or none since the last change). */
+  acknowledgement?: unknown;
+}
+
 /** One partition's page: positions newest first, and whether it holds more below the last. */
 export interface PartitionPage<T> {
   items: { position: string; item: T }[];

@@ -8,8 +8,7 @@
 import type { ErrorObject } from 'ajv';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { pointerToken } from '../domain/documents.ts';
-import { type ErrorItem, type ErrorKind, HubError } from '../domain/errors.ts';
-import { StorageError, type StorageFailure } from '../store/errors.ts';
+import { type ErrorItem, type ErrorKind, HubError, StorageError, type StorageFailure } from '../domain/errors.ts';
 
 /** Status and title of each kind of problem (the OpenAPI document lists the same). */
 export const PROBLEM_KINDS: Readonly<Record<ErrorKind, { status: number; title: string }>> = {

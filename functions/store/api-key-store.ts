@@ -1,25 +1,43 @@
 /** API keys in the table: one item per key, listed through the changes index partition KEYS. */
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type ApiKeyRecord, isDocumentFormat } from '../domain/api-keys.ts';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type ApiKeyRecord, isDocumentFormat, type Role } from '../domain/api-keys.ts';
 import { config } from '../shared/config.ts';
 import { dynamoClient } from './clients.ts';
+import { optionalText, text } from './item-fields.ts';
 import { API_KEY_SK, API_KEYS_LIST_PK, apiKeyListSk, apiKeyPk } from './keys.ts';
+import { queryAll } from './paginate.ts';
 import { TABLE } from './table.ts';
 
+type Item = Record<string, unknown>;
+
+function role(item: Item): Role {
+  const value = text(item, 'role');
+  if (value !== 'erp' && value !== 'pcs') throw new Error(`stored item field "role" is ${value}, expected erp or pcs`);
+  return value;
+}
+
+function facilities(item: Item): string[] {
+  const value = item.facilities;
+  if (!Array.isArray(value) || !value.every((f) => typeof f === 'string')) {
+    throw new Error('stored item field "facilities" is not a list of strings');
+  }
+  return value;
+}
+
 /** The key as stored (items written by putApiKey; revokedAt absent until revoked). */
-function toRecord(item: Record<string, unknown>): ApiKeyRecord {
+function toRecord(item: Item): ApiKeyRecord {
   return {
-    keyId: item.keyId as string,
-    name: (item.name as string | undefined) ?? '',
-    role: item.role as ApiKeyRecord['role'],
-    facilities: item.facilities as string[],
+    keyId: text(item, 'keyId'),
+    name: optionalText(item, 'name') ?? '',
+    role: role(item),
+    facilities: facilities(item),
     // Keys made before the older form existed have no format: they are canonical.
     format: isDocumentFormat(item.format) ? item.format : 'canonical',
     // Keys made before zones existed have none: zone-less date-times are refused for them.
     timeZone: typeof item.timeZone === 'string' && item.timeZone !== '' ? item.timeZone : null,
-    createdAt: item.createdAt as string,
-    revokedAt: (item.revokedAt as string | undefined) ?? null,
-    secretHash: item.secretHash as string,
+    createdAt: text(item, 'createdAt'),
+    revokedAt: optionalText(item, 'revokedAt') ?? null,
+    secretHash: text(item, 'secretHash'),
   };
 }
 
@@ -58,23 +76,16 @@ export async function getApiKey(keyId: string, tableName = config().tableName): 
 
 /** Every key, oldest first. */
 export async function listApiKeys(tableName = config().tableName): Promise<ApiKeyRecord[]> {
-  const out: ApiKeyRecord[] = [];
-  let ExclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamoClient().send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: TABLE.changesIndex.name,
-        KeyConditionExpression: '#p = :p',
-        ExpressionAttributeNames: { '#p': TABLE.changesIndex.partitionKey },
-        ExpressionAttributeValues: { ':p': API_KEYS_LIST_PK },
-        ExclusiveStartKey,
-      }),
-    );
-    out.push(...(page.Items ?? []).map(toRecord));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return out;
+  return queryAll(
+    {
+      IndexName: TABLE.changesIndex.name,
+      KeyConditionExpression: '#p = :p',
+      ExpressionAttributeNames: { '#p': TABLE.changesIndex.partitionKey },
+      ExpressionAttributeValues: { ':p': API_KEYS_LIST_PK },
+    },
+    toRecord,
+    { tableName },
+  );
 }
 
 /** Marks a key revoked; returns false when there is no such key. Revoking twice keeps the first time. */

@@ -5,14 +5,16 @@
  * `aggregated` mark, so a record counts exactly once however often (or concurrently) this runs.
  * Idempotent: a second run finds nothing to do. Run at `npm start` (infra/local/start.ts).
  */
-import { GetCommand, PutCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { consumptionDeltas } from '../domain/consumption.ts';
 import { isoMs } from '../domain/time.ts';
 import type { WorkRecordDocument } from '../domain/work-records.ts';
 import { config } from '../shared/config.ts';
 import { dynamoClient } from './clients.ts';
 import { aggregateUpdates } from './consumption-store.ts';
+import { num, text } from './item-fields.ts';
 import { changePosition, ordersByStatusPk } from './keys.ts';
+import { scanPages } from './paginate.ts';
 import { TABLE } from './table.ts';
 
 type Item = Record<string, unknown>;
@@ -25,8 +27,8 @@ const lostRace = (e: unknown) =>
 /** Adds the summaries' index attributes to an order written before they existed (unless it changed meanwhile). */
 async function backfillOrder(item: Item): Promise<boolean> {
   const { ordersByStatusModifiedIndex: byModified, ordersByStatusCreatedIndex: byCreated } = TABLE;
-  const agency = item.agency as string;
-  const number = item.number as string;
+  const agency = text(item, 'agency');
+  const number = text(item, 'number');
   try {
     await dynamoClient().send(
       new UpdateCommand({
@@ -36,10 +38,10 @@ async function backfillOrder(item: Item): Promise<boolean> {
         ConditionExpression: 'attribute_not_exists(#p) AND #v = :v',
         ExpressionAttributeNames: { '#p': byModified.partitionKey, '#m': byModified.sortKey, '#c': byCreated.sortKey, '#v': 'version' },
         ExpressionAttributeValues: {
-          ':p': ordersByStatusPk(item.facilityId as string, item.status as string),
-          ':m': changePosition(isoMs(Date.parse(item.modifiedAt as string)), agency, number),
-          ':c': changePosition(isoMs(Date.parse(item.createdAt as string)), agency, number),
-          ':v': item.version,
+          ':p': ordersByStatusPk(text(item, 'facilityId'), text(item, 'status')),
+          ':m': changePosition(isoMs(Date.parse(text(item, 'modifiedAt'))), agency, number),
+          ':c': changePosition(isoMs(Date.parse(text(item, 'createdAt'))), agency, number),
+          ':v': num(item, 'version'),
         },
       }),
     );
@@ -53,7 +55,7 @@ async function backfillOrder(item: Item): Promise<boolean> {
 
 /** Counts a record written before the aggregates existed, exactly once (its mark and its sums in one transaction). */
 async function backfillRecord(item: Item): Promise<boolean> {
-  const doc = JSON.parse(item.doc as string) as WorkRecordDocument;
+  const doc = JSON.parse(text(item, 'doc')) as WorkRecordDocument;
   try {
     await dynamoClient().send(
       new TransactWriteCommand({
@@ -68,7 +70,7 @@ async function backfillRecord(item: Item): Promise<boolean> {
               ExpressionAttributeValues: { ':t': true },
             },
           },
-          ...aggregateUpdates(item.facilityId as string, consumptionDeltas([doc])),
+          ...aggregateUpdates(text(item, 'facilityId'), consumptionDeltas([doc])),
         ],
       }),
     );
@@ -92,23 +94,17 @@ export async function backfill({ force = false } = {}): Promise<{ orders: number
   if (!force && (await dynamoClient().send(new GetCommand({ TableName: tableName, Key: DONE_KEY, ConsistentRead: true }))).Item) {
     return done;
   }
-  let ExclusiveStartKey: Item | undefined;
-  do {
-    const page = await dynamoClient().send(
-      new ScanCommand({
-        TableName: config().tableName,
-        FilterExpression: '(#k = :order AND attribute_not_exists(#p)) OR (#k = :record AND attribute_not_exists(#a))',
-        ExpressionAttributeNames: { '#k': 'kind', '#p': TABLE.ordersByStatusModifiedIndex.partitionKey, '#a': 'aggregated' },
-        ExpressionAttributeValues: { ':order': 'order', ':record': 'record' },
-        ExclusiveStartKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
+  const pages = scanPages({
+    FilterExpression: '(#k = :order AND attribute_not_exists(#p)) OR (#k = :record AND attribute_not_exists(#a))',
+    ExpressionAttributeNames: { '#k': 'kind', '#p': TABLE.ordersByStatusModifiedIndex.partitionKey, '#a': 'aggregated' },
+    ExpressionAttributeValues: { ':order': 'order', ':record': 'record' },
+  });
+  for await (const { items } of pages) {
+    for (const item of items) {
       if (item.kind === 'order' && (await backfillOrder(item))) done.orders++;
       if (item.kind === 'record' && (await backfillRecord(item))) done.records++;
     }
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  }
   await dynamoClient().send(
     new PutCommand({ TableName: tableName, Item: { ...DONE_KEY, completedAt: new Date().toISOString(), ...done } }),
   );

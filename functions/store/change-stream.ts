@@ -3,11 +3,13 @@
  * the hub remembers about each poller (key) there. One Query per page in the usual case: a poll costs
  * what it returns, not what the facility holds.
  */
-import { GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { PollerState, Window } from '../domain/poll-window.ts';
 import { config } from '../shared/config.ts';
 import { dynamoClient } from './clients.ts';
+import { optionalNum, text } from './item-fields.ts';
 import { apiKeyPk, changesPk, type Stream, watermarkSk } from './keys.ts';
+import { queryPages } from './paginate.ts';
 import { TABLE } from './table.ts';
 
 type Item = Record<string, unknown>;
@@ -55,34 +57,30 @@ export async function readStream(facilityId: string, stream: Stream, window: Win
   }
 
   let bytes = 0;
-  let ExclusiveStartKey: Item | undefined;
-  do {
-    const out = await dynamoClient().send(
-      new QueryCommand({
-        TableName: config().tableName,
-        IndexName,
-        KeyConditionExpression: `#p = :p${range}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ...filter,
-        // One more than fits tells whether the page is truncated.
-        Limit: limits.maxItems - page.items.length + 1,
-        ExclusiveStartKey,
-      }),
-    );
-    for (const item of out.Items ?? []) {
-      const size = typeof item.size === 'number' ? item.size : 0;
+  const pages = queryPages(
+    {
+      IndexName,
+      KeyConditionExpression: `#p = :p${range}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ...filter,
+    },
+    // One more than fits tells whether the page is truncated.
+    { limit: () => limits.maxItems - page.items.length + 1 },
+  );
+  for await (const { items } of pages) {
+    for (const item of items) {
+      const size = optionalNum(item, 'size') ?? 0;
       if (page.items.length >= limits.maxItems || (page.items.length > 0 && bytes + size > limits.maxBytes)) {
         page.truncated = true;
         return page;
       }
       page.items.push(item);
       bytes += size;
-      page.lastPosition = item[gsk] as string;
+      page.lastPosition = text(item, gsk);
       positions.push(page.lastPosition);
     }
-    ExclusiveStartKey = out.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  }
   return page;
 }
 

@@ -12,6 +12,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { PresignedPost } from '@aws-sdk/s3-presigned-post';
 import type { DocumentRow } from '../domain/bills-of-lading.ts';
+import { ConcurrentChangeError } from '../domain/errors.ts';
 import { config } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
 import { dynamoClient } from './clients.ts';
@@ -19,7 +20,7 @@ import { num, optionalText, text } from './item-fields.ts';
 import { documentObjectKey, documentSk, facilityPk, uploadObjectKey } from './keys.ts';
 import type * as S3Objects from './s3-objects.ts';
 import { TABLE } from './table.ts';
-import { ConcurrentChangeError, type TransactItem } from './transact.ts';
+import type { TransactItem } from './transact.ts';
 
 export type { DocumentRow, UploadCheck, UploadVersion } from '../domain/bills-of-lading.ts';
 

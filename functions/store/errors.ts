@@ -1,29 +1,9 @@
 /**
- * What the stores throw when storage, not the client, stops a request. The stores know
+ * How the stores recognise storage failures in what the AWS SDK throws. The stores know
  * nothing of HTTP: shared/problem.ts is the one place that maps these to responses.
  */
 
-export type StorageFailure =
-  /** Another writer changed an item between a read and the write: read again and retry. */
-  | 'concurrent-change'
-  /** Rounds of read-decide-write kept losing to other writers: nothing was applied. */
-  | 'kept-changing'
-  /** One atomic write would need more actions than a DynamoDB transaction carries. */
-  | 'too-many-writes'
-  /** DynamoDB or S3 kept throttling after the SDK's own retries. */
-  | 'throttled'
-  /** A Query named an index the table does not have yet (added by an upgrade, still building on AWS). */
-  | 'index-building';
-
-export class StorageError extends Error {
-  readonly failure: StorageFailure;
-
-  constructor(failure: StorageFailure, message: string) {
-    super(message);
-    this.name = 'StorageError';
-    this.failure = failure;
-  }
-}
+import { StorageError } from '../domain/errors.ts';
 
 /** The error names AWS uses for throttling (DynamoDB and S3), after the SDK's retries. */
 const THROTTLING = new Set([

@@ -3,15 +3,16 @@
  * own partition of the facility (FAC#{f}#COMP, #RECIPE, #PO), in the kind's change stream (the changes index) so that the same poll
  * as work orders serves them.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { MasterDocument, MasterKind, MasterState, MasterWrite } from '../domain/master-data.ts';
 import { isoMs } from '../domain/time.ts';
 import { config } from '../shared/config.ts';
 import { loadByIdentity } from './batch-get.ts';
-import { dynamoClient } from './clients.ts';
+import { optionalText, text } from './item-fields.ts';
 import { changePosition, changesPk, masterNumberPrefix, masterPk, masterSk, type Stream } from './keys.ts';
+import { queryAll } from './paginate.ts';
 import { TABLE } from './table.ts';
-import { type TransactItem, transactWrite, versionCondition } from './transact.ts';
+import { type TransactItem, transactWrite } from './transact.ts';
+import { versionCondition, versionedFields, versionedFromItem } from './versioned-item.ts';
 
 type Item = Record<string, unknown>;
 
@@ -24,7 +25,6 @@ export const MASTER_STREAM: Readonly<Record<MasterKind, Stream>> = {
 
 /** The stored item of a master-data document (the document kept as its JSON text). */
 export function masterItem(kind: MasterKind, state: MasterState, version: number): Item {
-  const doc = JSON.stringify(state.doc);
   const modifiedAt = isoMs(state.modifiedAt);
   return {
     [TABLE.partitionKey]: masterPk(state.facilityId, kind),
@@ -32,34 +32,21 @@ export function masterItem(kind: MasterKind, state: MasterState, version: number
     [TABLE.changesIndex.partitionKey]: changesPk(state.facilityId, MASTER_STREAM[kind]),
     [TABLE.changesIndex.sortKey]: changePosition(modifiedAt, state.agency, state.number),
     kind,
-    facilityId: state.facilityId,
-    agency: state.agency,
-    number: state.number,
-    doc,
-    size: Buffer.byteLength(doc),
+    ...versionedFields(state, version),
     contentHash: state.contentHash,
-    revision: state.revision,
-    version,
-    createdAt: isoMs(state.createdAt),
-    modifiedAt,
     ...(state.status === undefined ? {} : { status: state.status }),
     ...(state.received === undefined ? {} : { received: state.received }),
   };
 }
 
 export function masterFromItem(item: Item): MasterState {
+  const status = optionalText(item, 'status');
+  const received = optionalText(item, 'received');
   return {
-    facilityId: item.facilityId as string,
-    agency: item.agency as string,
-    number: item.number as string,
-    doc: JSON.parse(item.doc as string) as MasterDocument,
-    contentHash: item.contentHash as string,
-    revision: item.revision as number,
-    version: item.version as number,
-    createdAt: Date.parse(item.createdAt as string),
-    modifiedAt: Date.parse(item.modifiedAt as string),
-    ...(typeof item.status === 'string' ? { status: item.status } : {}),
-    ...(typeof item.received === 'string' ? { received: item.received } : {}),
+    ...versionedFromItem<MasterDocument>(item),
+    contentHash: text(item, 'contentHash'),
+    ...(status === undefined ? {} : { status }),
+    ...(received === undefined ? {} : { received }),
   };
 }
 
@@ -93,29 +80,22 @@ export async function writeMasters(kind: MasterKind, writes: readonly MasterWrit
  * facility. Strongly consistent (the base table, not an index).
  */
 export async function listMasters(kind: MasterKind, facilityId: string, number?: string, agency?: string): Promise<MasterState[]> {
-  const out: MasterState[] = [];
-  let ExclusiveStartKey: Item | undefined;
-  do {
-    const page = await dynamoClient().send(
-      new QueryCommand({
-        TableName: config().tableName,
-        ...(number === undefined
-          ? {
-              KeyConditionExpression: '#pk = :pk',
-              ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
-              ExpressionAttributeValues: { ':pk': masterPk(facilityId, kind) },
-            }
-          : {
-              KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-              ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
-              ExpressionAttributeValues: { ':pk': masterPk(facilityId, kind), ':prefix': masterNumberPrefix(number) },
-            }),
-        ConsistentRead: true,
-        ExclusiveStartKey,
-      }),
-    );
-    out.push(...(page.Items ?? []).map(masterFromItem));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
+  const out = await queryAll(
+    {
+      ...(number === undefined
+        ? {
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+            ExpressionAttributeValues: { ':pk': masterPk(facilityId, kind) },
+          }
+        : {
+            KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+            ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
+            ExpressionAttributeValues: { ':pk': masterPk(facilityId, kind), ':prefix': masterNumberPrefix(number) },
+          }),
+      ConsistentRead: true,
+    },
+    masterFromItem,
+  );
   return agency === undefined ? out : out.filter((m) => m.agency === agency);
 }

@@ -1,20 +1,26 @@
 /** Work orders in the table: load by identity, write a batch atomically, find by number. */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { identityKey } from '../domain/documents.ts';
+import { ConcurrentChangeError } from '../domain/errors.ts';
+import { ORDER_STATUSES } from '../domain/summaries.ts';
 import { isoMs } from '../domain/time.ts';
-import type { EarlyReport, OrderSlots, OrderState, OrderWrite, WorkOrderDocument } from '../domain/work-orders.ts';
+import type { EarlyReport, ErpChange, OrderSlots, OrderState, OrderWrite, WorkOrderDocument } from '../domain/work-orders.ts';
 import { config } from '../shared/config.ts';
 import { loadByIdentity } from './batch-get.ts';
 import { dynamoClient } from './clients.ts';
+import { num, text } from './item-fields.ts';
 import { changePosition, changesPk, facilityPk, orderNumberPrefix, orderSk, ordersByStatusPk } from './keys.ts';
+import { queryAll } from './paginate.ts';
 import { TABLE } from './table.ts';
-import { ConcurrentChangeError, type TransactItem, transactWrite, versionCondition } from './transact.ts';
+import { type TransactItem, transactWrite } from './transact.ts';
+import { versionCondition, versionedFields, versionedFromItem } from './versioned-item.ts';
+
+/** Kept here for the stores that still import it from this module (stock-store.ts). */
 
 type Item = Record<string, unknown>;
 
 /** The stored item of an order (the document kept as its JSON text). */
 export function orderItem(state: OrderState, version: number): Item {
-  const doc = JSON.stringify(state.doc);
   const modifiedAt = isoMs(state.modifiedAt);
   return {
     [TABLE.partitionKey]: facilityPk(state.facilityId),
@@ -26,17 +32,9 @@ export function orderItem(state: OrderState, version: number): Item {
     [TABLE.ordersByStatusModifiedIndex.sortKey]: changePosition(modifiedAt, state.agency, state.number),
     [TABLE.ordersByStatusCreatedIndex.sortKey]: changePosition(isoMs(state.createdAt), state.agency, state.number),
     kind: 'order',
-    facilityId: state.facilityId,
-    agency: state.agency,
-    number: state.number,
-    doc,
-    size: Buffer.byteLength(doc),
+    ...versionedFields(state, version),
     status: state.status,
-    revision: state.revision,
-    version,
     lastErpChange: state.lastErpChange,
-    createdAt: isoMs(state.createdAt),
-    modifiedAt,
     updatedAt: isoMs(state.updatedAt),
     ...(state.acknowledgement === undefined ? {} : { acknowledgement: JSON.stringify(state.acknowledgement) }),
   };
@@ -45,19 +43,22 @@ export function orderItem(state: OrderState, version: number): Item {
 /** The order state of a stored item. */
 export function orderFromItem(item: Item): OrderState {
   return {
-    facilityId: item.facilityId as string,
-    agency: item.agency as string,
-    number: item.number as string,
-    doc: JSON.parse(item.doc as string) as WorkOrderDocument,
-    status: item.status as OrderState['status'],
-    revision: item.revision as number,
-    version: item.version as number,
-    lastErpChange: item.lastErpChange as OrderState['lastErpChange'],
-    createdAt: Date.parse(item.createdAt as string),
-    modifiedAt: Date.parse(item.modifiedAt as string),
-    updatedAt: Date.parse(item.updatedAt as string),
+    ...versionedFromItem<WorkOrderDocument>(item),
+    status: oneOf(item, 'status', ORDER_STATUSES),
+    lastErpChange: oneOf(item, 'lastErpChange', ERP_CHANGES),
+    updatedAt: Date.parse(text(item, 'updatedAt')),
     ...(typeof item.acknowledgement === 'string' ? { acknowledgement: JSON.parse(item.acknowledgement) } : {}),
   };
+}
+
+const ERP_CHANGES: readonly ErpChange[] = ['create', 'update', 'hold', 'cancel'];
+
+/** A text field that holds one of these values. */
+function oneOf<T extends string>(item: Item, name: string, values: readonly T[]): T {
+  const value = text(item, name);
+  if (!(values as readonly string[]).includes(value))
+    throw new Error(`stored item field "${name}" is ${value}, expected one of ${values.join(', ')}`);
+  return value as T;
 }
 
 /** The item kind of an early report: records that named an order before the ERP created it. */
@@ -71,7 +72,7 @@ function slotFromItem(item: Item): Slot {
     return { agency: order.agency, number: order.number, order };
   }
   const status = item.reportedComplete === true ? 'complete' : 'inProgress';
-  return { agency: item.agency as string, number: item.number as string, early: { status, version: item.version as number } };
+  return { agency: text(item, 'agency'), number: text(item, 'number'), early: { status, version: num(item, 'version') } };
 }
 
 /**
@@ -169,13 +170,10 @@ export async function findOrders(facilityId: string, number: string, agency?: st
     );
     return Item && Item.kind !== EARLY_REPORT ? [orderFromItem(Item)] : [];
   }
-  const { Items = [] } = await dynamoClient().send(
-    new QueryCommand({
-      TableName: tableName,
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-      ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
-      ExpressionAttributeValues: { ':pk': facilityPk(facilityId), ':prefix': orderNumberPrefix(number) },
-    }),
-  );
-  return Items.filter((item) => item.kind !== EARLY_REPORT).map(orderFromItem);
+  const items = await queryAll({
+    KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+    ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
+    ExpressionAttributeValues: { ':pk': facilityPk(facilityId), ':prefix': orderNumberPrefix(number) },
+  });
+  return items.filter((item) => item.kind !== EARLY_REPORT).map(orderFromItem);
 }

@@ -5,6 +5,7 @@
  * (record, order, document, consumption and stock stores). What the handler wires into the use case.
  */
 import type { RecordBatchCounts, RecordBatchWrite } from '../domain/work-records.ts';
+import { retryOnConcurrentChange } from '../shared/retry.ts';
 import { aggregateUpdates } from './consumption-store.ts';
 import {
   attachUploadObject,
@@ -19,7 +20,7 @@ import {
 import { earlyReportUpdate, loadOrders, orderPut } from './order-store.ts';
 import { loadRecords, recordPut } from './record-store.ts';
 import { balanceChangeItems, ITEMS_PER_BALANCE_CHANGE, loadBalances } from './stock-store.ts';
-import { assertTransactionSize, retryOnConcurrentChange, transactWrite } from './transact.ts';
+import { assertTransactionSize, transactWrite } from './transact.ts';
 
 /** How many transaction actions a batch of these counts needs. */
 export function recordBatchItems(counts: RecordBatchCounts): number {

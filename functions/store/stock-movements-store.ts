@@ -5,6 +5,7 @@
  * writes (stock-store.ts, master-data-store.ts). What the handlers wire into the use cases.
  */
 import type { StockWrite } from '../domain/stock.ts';
+import { retryOnConcurrentChange } from '../shared/retry.ts';
 import { listMasters, loadMasters, masterPut } from './master-data-store.ts';
 import {
   balanceChangeItems,
@@ -15,7 +16,7 @@ import {
   readLedger,
   stockDocumentPut,
 } from './stock-store.ts';
-import { assertTransactionSize, retryOnConcurrentChange, transactWrite } from './transact.ts';
+import { assertTransactionSize, transactWrite } from './transact.ts';
 
 /** How many transaction actions a stock write needs. */
 export function stockWriteItems({ documents, purchaseOrders, balances }: StockWrite): number {

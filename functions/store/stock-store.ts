@@ -15,7 +15,8 @@ import { num, optionalText, text } from './item-fields.ts';
 import { balancePrefix, balanceSk, countSk, facilityPk, ledgerAfter, ledgerPk, ledgerSk, receiptSk, stockPk } from './keys.ts';
 import { type Item, queryAll } from './paginate.ts';
 import { TABLE } from './table.ts';
-import { type TransactItem, versionCondition } from './transact.ts';
+import type { TransactItem } from './transact.ts';
+import { versionCondition } from './versioned-item.ts';
 
 function balanceFromItem(item: Item): Balance {
   const location = optionalText(item, 'location');

@@ -6,14 +6,16 @@
  */
 
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { ConcurrentChangeError } from '../domain/errors.ts';
 import type { DeliveryWrite, Subscription, SubscriptionChanges, SubscriptionDecision, SubscriptionStatus } from '../domain/webhooks.ts';
 import { config } from '../shared/config.ts';
+import { retryOnConcurrentChange } from '../shared/retry.ts';
 import { dynamoClient } from './clients.ts';
 import { num, text } from './item-fields.ts';
 import { apiKeyPk, facilityPk, keySubscriptionSk, SUBSCRIPTION_PREFIX, subscriptionCountSk, subscriptionSk } from './keys.ts';
 import { queryAll } from './paginate.ts';
 import { TABLE } from './table.ts';
-import { ConcurrentChangeError, retryOnConcurrentChange, type TransactItem, transactWrite } from './transact.ts';
+import { type TransactItem, transactWrite } from './transact.ts';
 import { deliveryItem, deliveryRef, formatField, nullableNum, nullableText, oneOf } from './webhook-items.ts';
 
 type Item = Record<string, unknown>;

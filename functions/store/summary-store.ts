@@ -2,13 +2,12 @@
  * Order summaries from the table: one Query per partition of domain/summaries.ts, newest first,
  * bounded by the page's limit (never the facility's size), and the record count of each order.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { PartitionPage, SummaryPartition } from '../domain/summaries.ts';
+import type { PartitionPage, SummaryItem, SummaryPartition } from '../domain/summaries.ts';
 import { mapConcurrently } from '../shared/concurrency.ts';
-import { config } from '../shared/config.ts';
-import { dynamoClient } from './clients.ts';
 import { asIndexBuilding } from './errors.ts';
+import { num, optionalText, text } from './item-fields.ts';
 import { changesPk, ordersByStatusPk } from './keys.ts';
+import { queryPages } from './paginate.ts';
 import { countRecordsOfOrder } from './record-store.ts';
 import { TABLE } from './table.ts';
 
@@ -16,6 +15,19 @@ type Item = Record<string, unknown>;
 
 /** The attributes a summary needs (the document itself is never read back). */
 const SUMMARY_ATTRIBUTES = ['agency', '#n', '#s', 'revision', 'createdAt', 'modifiedAt', 'acknowledgement'];
+
+function summaryFromItem(item: Item): SummaryItem {
+  const acknowledgement = optionalText(item, 'acknowledgement');
+  return {
+    agency: text(item, 'agency'),
+    number: text(item, 'number'),
+    status: text(item, 'status'),
+    revision: num(item, 'revision'),
+    createdAt: text(item, 'createdAt'),
+    modifiedAt: text(item, 'modifiedAt'),
+    ...(acknowledgement === undefined ? {} : { acknowledgement: JSON.parse(acknowledgement) as unknown }),
+  };
+}
 
 function indexOf(facilityId: string, partition: SummaryPartition) {
   if (partition.kind === 'allModified') return { index: TABLE.changesIndex, pk: changesPk(facilityId, 'ORDERS') };
@@ -29,34 +41,35 @@ export async function querySummaries(
   partition: SummaryPartition,
   bounds: { lo: string; hi: string; exclude: string | null },
   limit: number,
-): Promise<PartitionPage<Item>> {
+): Promise<PartitionPage<SummaryItem>> {
   const { index, pk } = indexOf(facilityId, partition);
-  const items: { position: string; item: Item }[] = [];
-  let ExclusiveStartKey: Item | undefined;
-  do {
-    const page = await dynamoClient()
-      .send(
-        new QueryCommand({
-          TableName: config().tableName,
-          IndexName: index.name,
-          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
-          ProjectionExpression: [...SUMMARY_ATTRIBUTES, '#sk'].join(', '),
-          ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey, '#n': 'number', '#s': 'status' },
-          ExpressionAttributeValues: { ':pk': pk, ':lo': bounds.lo, ':hi': bounds.hi },
-          ScanIndexForward: false,
-          // One more than the page, and the cursor's own item, tell whether more remain.
-          Limit: limit + 2 - items.length,
-          ExclusiveStartKey,
-        }),
-      )
-      .catch((e: unknown) => asIndexBuilding(e, index.name));
-    for (const item of page.Items ?? []) {
-      const position = item[index.sortKey] as string;
-      if (position !== bounds.exclude) items.push({ position, item });
+  const items: { position: string; item: SummaryItem }[] = [];
+  const pages = queryPages(
+    {
+      IndexName: index.name,
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
+      ProjectionExpression: [...SUMMARY_ATTRIBUTES, '#sk'].join(', '),
+      ExpressionAttributeNames: { '#pk': index.partitionKey, '#sk': index.sortKey, '#n': 'number', '#s': 'status' },
+      ExpressionAttributeValues: { ':pk': pk, ':lo': bounds.lo, ':hi': bounds.hi },
+      ScanIndexForward: false,
+    },
+    // One more than the page, and the cursor's own item, tell whether more remain.
+    { limit: () => limit + 2 - items.length },
+  );
+  let more = false;
+  try {
+    for await (const page of pages) {
+      for (const item of page.items) {
+        const position = text(item, index.sortKey);
+        if (position !== bounds.exclude) items.push({ position, item: summaryFromItem(item) });
+      }
+      more = page.more;
+      if (items.length > limit) break;
     }
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey && items.length <= limit);
-  const more = items.length > limit || ExclusiveStartKey !== undefined;
+  } catch (e) {
+    asIndexBuilding(e, index.name);
+  }
+  more ||= items.length > limit;
   return { items: items.slice(0, limit), more };
 }
 

@@ -2,24 +2,8 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { logger } from '../shared/logger.ts';
+import { ConcurrentChangeError, StorageError } from '../domain/errors.ts';
 import { dynamoClient } from './clients.ts';
-import { StorageError } from './errors.ts';
-import { TABLE } from './table.ts';
-
-/**
- * Another writer changed an item between our read and our write: read again and retry.
- * `found` is set when the transaction was cancelled by its conditions alone and every action
- * asked for what it met (`ReturnValuesOnConditionCheckFailure: 'ALL_OLD'`): per action, the
- * item whose condition failed, or undefined where the condition held.
- */
-export class ConcurrentChangeError extends StorageError {
-  readonly found: readonly (Record<string, unknown> | undefined)[] | undefined;
-  constructor(found?: readonly (Record<string, unknown> | undefined)[]) {
-    super('concurrent-change', 'an item changed while the request was applied');
-    this.found = found;
-  }
-}
 
 type CancellationReason = { Code?: string; Item?: Record<string, AttributeValue> };
 
@@ -32,22 +16,6 @@ function foundItems(items: TransactItem[], reasons: readonly CancellationReason[
 }
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-/** The optimistic lock: a new item must not exist yet; an existing one must still have the version read. */
-export function versionCondition(expectedVersion: number): {
-  ConditionExpression: string;
-  ExpressionAttributeNames: Record<string, string>;
-  ExpressionAttributeValues?: Record<string, unknown>;
-} {
-  if (expectedVersion === 0) {
-    return { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE.partitionKey } };
-  }
-  return {
-    ConditionExpression: '#v = :v',
-    ExpressionAttributeNames: { '#v': 'version' },
-    ExpressionAttributeValues: { ':v': expectedVersion },
-  };
-}
 
 /** Actions one DynamoDB transaction may carry. */
 export const MAX_TRANSACTION_ITEMS = 100;
@@ -78,23 +46,4 @@ export async function transactWrite(items: TransactItem[]): Promise<void> {
     }
     throw e;
   }
-}
-
-/** Read-decide-write rounds before a request that keeps meeting concurrent writers gives up. */
-const ATTEMPTS = 5;
-
-/**
- * Runs one read-decide-write round, again while it loses a race to another writer (each
- * round reads afresh), and gives up after five lost rounds: nothing was applied.
- */
-export async function retryOnConcurrentChange<T>(round: (attempt: number) => Promise<T>): Promise<T> {
-  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    try {
-      return await round(attempt);
-    } catch (e) {
-      if (!(e instanceof ConcurrentChangeError)) throw e;
-      logger.warn('concurrent change, retrying', { attempt });
-    }
-  }
-  throw new StorageError('kept-changing', `the documents kept changing over ${ATTEMPTS} rounds`);
 }

@@ -3,7 +3,7 @@
  * domain/acknowledgements.ts decides; the batch is written in one transaction.
  */
 import { type AcknowledgementDocument, type AcknowledgementResult, planAcknowledgements } from '../domain/acknowledgements.ts';
-import { retryOnConcurrentChange } from '../store/transact.ts';
+import { retryOnConcurrentChange } from '../shared/retry.ts';
 import type { OrderStore } from './push-work-orders.ts';
 
 /** Applies a batch of acknowledgements all or nothing (an unknown order fails the batch). */

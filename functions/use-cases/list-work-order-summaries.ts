@@ -6,12 +6,11 @@ import {
   mergePages,
   type PartitionPage,
   pageBounds,
+  type SummaryItem,
   type SummaryPartition,
   type SummaryQuery,
   summaryPartitions,
 } from '../domain/summaries.ts';
-
-type Item = Record<string, unknown>;
 
 export interface SummaryStore {
   querySummaries(
@@ -19,7 +18,7 @@ export interface SummaryStore {
     partition: SummaryPartition,
     bounds: { lo: string; hi: string; exclude: string | null },
     limit: number,
-  ): Promise<PartitionPage<Item>>;
+  ): Promise<PartitionPage<SummaryItem>>;
   countRecords(facilityId: string, orders: readonly { agency: string; number: string }[]): Promise<number[]>;
 }
 
@@ -34,10 +33,10 @@ export interface WorkOrderSummary {
   records: number;
 }
 
-/** The acknowledgement's status of a stored order item (null: none yet, or since the last change). */
-function acknowledgementOf(item: Item): WorkOrderSummary['acknowledgement'] {
-  if (typeof item.acknowledgement !== 'string') return null;
-  const code = (JSON.parse(item.acknowledgement) as { acknowledgeWorkOrderStatusCode?: string }).acknowledgeWorkOrderStatusCode;
+/** The acknowledgement's status of a stored order (null: none yet, or since the last change). */
+function acknowledgementOf(item: SummaryItem): WorkOrderSummary['acknowledgement'] {
+  if (item.acknowledgement === undefined) return null;
+  const code = (item.acknowledgement as { acknowledgeWorkOrderStatusCode?: string }).acknowledgeWorkOrderStatusCode;
   return code === 'accepted' || code === 'rejected' ? code : null;
 }
 
@@ -49,15 +48,15 @@ export async function listWorkOrderSummaries(
   const bounds = pageBounds(query, after);
   const pages = await Promise.all(summaryPartitions(query).map((p) => store.querySummaries(facilityId, p, bounds, query.limit)));
   const { items, next } = mergePages(pages, query.limit);
-  const orders = items.map((i) => ({ agency: i.agency as string, number: i.number as string }));
+  const orders = items.map((i) => ({ agency: i.agency, number: i.number }));
   const counts = await store.countRecords(facilityId, orders);
   const summaries = items.map((item, i) => ({
-    workOrderNumber: item.number as string,
-    agency: item.agency as string,
-    status: item.status as string,
-    revision: item.revision as number,
-    createdAt: item.createdAt as string,
-    modifiedAt: item.modifiedAt as string,
+    workOrderNumber: item.number,
+    agency: item.agency,
+    status: item.status,
+    revision: item.revision,
+    createdAt: item.createdAt,
+    modifiedAt: item.modifiedAt,
     acknowledgement: acknowledgementOf(item),
     records: counts[i]!,
   }));

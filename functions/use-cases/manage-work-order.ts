@@ -7,7 +7,7 @@
 import { identityKey } from '../domain/documents.ts';
 import { conflict, type ErrorItem, HubError, invalidInput, notFound } from '../domain/errors.ts';
 import { type OrderOutcome, type OrderState, type OrderStatus, planOrderBatch, type WorkOrderDocument } from '../domain/work-orders.ts';
-import { retryOnConcurrentChange } from '../store/transact.ts';
+import { retryOnConcurrentChange } from '../shared/retry.ts';
 import { type OrderPushStore, type OrderStore, pushWorkOrders } from './push-work-orders.ts';
 
 /** The orders of a facility with a number (one, or several when agencies share it). */

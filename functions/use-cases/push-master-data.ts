@@ -17,7 +17,7 @@ import {
 } from '../domain/master-data.ts';
 import { parseReceived, purchaseOrderStatus } from '../domain/purchase-orders.ts';
 import type { PurchaseOrder, Recipe } from '../generated/documents.ts';
-import { retryOnConcurrentChange } from '../store/transact.ts';
+import { retryOnConcurrentChange } from '../shared/retry.ts';
 
 /** The reads and writes of a push (functions/store/master-data-store.ts). */
 export interface MasterDataStore {

@@ -3,7 +3,7 @@
  * against the orders as stored and written in one transaction: every order changes or none.
  */
 import { enforceStoredSizes } from '../domain/documents.ts';
-import { HubError } from '../domain/errors.ts';
+import { HubError, isConcurrentChange } from '../domain/errors.ts';
 import {
   type OrderResult,
   type OrderSlots,
@@ -14,9 +14,12 @@ import {
   withEarlyReports,
 } from '../domain/work-orders.ts';
 import { LIMITS } from '../shared/config.ts';
-import { ConcurrentChangeError, retryOnConcurrentChange } from '../store/transact.ts';
+import { retryOnConcurrentChange } from '../shared/retry.ts';
 
-/** The reads and writes this use case makes (functions/store/order-store.ts; fakes in unit tests). */
+/**
+ * The reads and writes this use case makes (functions/store/order-store.ts; in memory in unit
+ * tests). A write that lost a race throws the domain's ConcurrentChangeError.
+ */
 export interface OrderStore {
   loadOrders(facilityId: string, identities: readonly { agency: string; number: string }[]): Promise<Map<string, OrderState>>;
   writeOrders(writes: readonly OrderWrite[]): Promise<void>;
@@ -55,7 +58,7 @@ export async function pushWorkOrders(
       if (answer === 'created') return { results: guess.results, written: guess.writes.length };
       met = answer;
     } catch (e) {
-      if (!(e instanceof ConcurrentChangeError)) throw e;
+      if (!isConcurrentChange(e)) throw e;
     }
   }
   const identities = documents.map((d) => d.workOrderIdentifier);

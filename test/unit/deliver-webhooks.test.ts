@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, test, vi } from 'vitest';
+import { StorageError } from '../../functions/domain/errors.ts';
 import type { Caller } from '../../functions/shared/caller.ts';
 import { config, WEBHOOK_SETTINGS } from '../../functions/shared/config.ts';
-import { StorageError } from '../../functions/store/errors.ts';
 import { dispatchChange, sendDue } from '../../functions/use-cases/deliver-webhooks.ts';
 import { deliveryLog, rotateSecret, subscribe } from '../../functions/use-cases/manage-subscriptions.ts';
 import { memoryWebhookPorts, type Posted } from './helpers/memory-webhooks.ts';

@@ -1,12 +1,11 @@
 /** The subscription routes' logic on in-memory ports: limits under a race, ownership, rotation, replay, enable, the log, revocation. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
-import { HubError } from '../../functions/domain/errors.ts';
+import { HubError, StorageError } from '../../functions/domain/errors.ts';
 import type { Delivery } from '../../functions/domain/webhooks.ts';
 import { route } from '../../functions/routes.ts';
 import type { Caller } from '../../functions/shared/caller.ts';
 import { WEBHOOK_SETTINGS } from '../../functions/shared/config.ts';
-import { StorageError } from '../../functions/store/errors.ts';
 import {
   deliveryLog,
   describe as describeSubscription,

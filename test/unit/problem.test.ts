@@ -6,10 +6,9 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import Ajv from 'ajv';
 import type { Context } from 'aws-lambda';
 import { describe, test } from 'vitest';
-import { conflict, type ErrorItem, type ErrorKind, HubError } from '../../functions/domain/errors.ts';
+import { ConcurrentChangeError, conflict, type ErrorItem, type ErrorKind, HubError, StorageError } from '../../functions/domain/errors.ts';
 import { ajvErrorItem, internalProblem, problemOf, problemResponse, problemType, toHubError } from '../../functions/shared/problem.ts';
-import { StorageError, throttlingAsStorageError } from '../../functions/store/errors.ts';
-import { ConcurrentChangeError } from '../../functions/store/transact.ts';
+import { throttlingAsStorageError } from '../../functions/store/errors.ts';
 
 /** Runs a middleware step and returns what it threw. */
 async function thrownBy(step: () => unknown): Promise<unknown> {

@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
-import { HubError } from '../../functions/domain/errors.ts';
-import { StorageError } from '../../functions/store/errors.ts';
+import { HubError, StorageError } from '../../functions/domain/errors.ts';
 import { getPurchaseOrder, getStock, parseStockQuery } from '../../functions/use-cases/read-stock.ts';
 import { submitReceipts, submitStockCounts } from '../../functions/use-cases/stock-movements.ts';
 import { memoryStockStore } from './helpers/memory-stock-store.ts';

@@ -5,12 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
-import { HubError } from '../../functions/domain/errors.ts';
+import { HubError, StorageError } from '../../functions/domain/errors.ts';
 import { contentHash } from '../../functions/domain/master-data.ts';
 import { parseReceived } from '../../functions/domain/purchase-orders.ts';
 import { type Balance, stockKeyId } from '../../functions/domain/stock.ts';
 import type { Receipt, StockCount } from '../../functions/generated/documents.ts';
-import { StorageError } from '../../functions/store/errors.ts';
 import { submitReceipts, submitStockCounts } from '../../functions/use-cases/stock-movements.ts';
 import { memoryStockStore } from './helpers/memory-stock-store.ts';
 import { AGENCY, addComponent, addPurchaseOrder, count, receipt, STOCK_FACILITY } from './helpers/stock-documents.ts';

@@ -7,10 +7,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
 import { identityKey } from '../../functions/domain/documents.ts';
-import { HubError } from '../../functions/domain/errors.ts';
+import { HubError, StorageError } from '../../functions/domain/errors.ts';
 import { stockKeyId } from '../../functions/domain/stock.ts';
 import { type RecordBatchWrite, recordContentHash, type WorkRecordDocument } from '../../functions/domain/work-records.ts';
-import { StorageError } from '../../functions/store/errors.ts';
 import { submitWorkRecords } from '../../functions/use-cases/submit-work-records.ts';
 import { pdf, sha256 } from '../support/files.ts';
 import { inlineDocument, referencedDocument, workRecord } from '../support/records.ts';

@@ -1,11 +1,13 @@
 /**
  * A table of orders in memory for the order use cases, with the optimistic lock the real
  * store (functions/store/order-store.ts) enforces: orders, early reports at orders' keys, the
- * guess for a batch of creates, and hooks for racing writers.
+ * guess for a batch of creates, the transaction's size limit, and hooks for racing writers and
+ * storage failures.
  */
 import { identityKey } from '../../../functions/domain/documents.ts';
+import { ConcurrentChangeError } from '../../../functions/domain/errors.ts';
 import type { EarlyReport, OrderSlots, OrderState, OrderWrite } from '../../../functions/domain/work-orders.ts';
-import { ConcurrentChangeError } from '../../../functions/store/transact.ts';
+import { assertTransactionSize } from '../../../functions/store/transact.ts';
 import type { OrderPushStore, OrderStore } from '../../../functions/use-cases/push-work-orders.ts';
 
 type Identity = { agency: string; number: string };
@@ -32,6 +34,8 @@ export function memoryOrderStore() {
     writes: [] as OrderWrite[][],
     /** How many writes to come lose a race (throw ConcurrentChangeError, nothing written). */
     loseNext: 0,
+    /** Thrown by the next write instead of writing (a storage failure: throttled, …). */
+    failNext: null as Error | null,
     /** Runs once before the next write: a racing writer. */
     race: null as null | (() => void),
     /** How many times a push read its batch's keys (loadOrderSlots). */
@@ -54,6 +58,11 @@ export function memoryOrderStore() {
       return 'created';
     },
     async writeOrders(writes: readonly OrderWrite[]) {
+      // One transaction, as the real store writes it: at most 100 items.
+      assertTransactionSize(writes.length);
+      const failure = store.failNext;
+      store.failNext = null;
+      if (failure) throw failure;
       const race = store.race;
       store.race = null;
       race?.();

@@ -9,9 +9,10 @@
 import { createHash } from 'node:crypto';
 import type { DocumentRow, StoredDocumentRef, UploadVersion } from '../../../functions/domain/bills-of-lading.ts';
 import { identityKey } from '../../../functions/domain/documents.ts';
+import { ConcurrentChangeError } from '../../../functions/domain/errors.ts';
 import type { NewRecord, RecordBatchWrite, RecordState } from '../../../functions/domain/work-records.ts';
+import { retryOnConcurrentChange } from '../../../functions/shared/retry.ts';
 import { checkRecordBatchSize } from '../../../functions/store/record-submission-store.ts';
-import { ConcurrentChangeError, retryOnConcurrentChange } from '../../../functions/store/transact.ts';
 import type { RecordSubmissionStore } from '../../../functions/use-cases/submit-work-records.ts';
 import { memoryOrderStore } from './memory-order-store.ts';
 import { meetHooks, memoryStockStore, type WriteHooks } from './memory-stock-store.ts';

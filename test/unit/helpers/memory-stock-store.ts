@@ -5,6 +5,7 @@
  * the size of one atomic write. Hooks for racing writers and storage failures.
  */
 import { identityKey } from '../../../functions/domain/documents.ts';
+import { ConcurrentChangeError } from '../../../functions/domain/errors.ts';
 import type { MasterKind, MasterState } from '../../../functions/domain/master-data.ts';
 import {
   type Balance,
@@ -17,8 +18,9 @@ import {
   type StockWrite,
   stockKeyId,
 } from '../../../functions/domain/stock.ts';
+import { retryOnConcurrentChange } from '../../../functions/shared/retry.ts';
 import { stockWriteItems } from '../../../functions/store/stock-movements-store.ts';
-import { assertTransactionSize, ConcurrentChangeError, retryOnConcurrentChange } from '../../../functions/store/transact.ts';
+import { assertTransactionSize } from '../../../functions/store/transact.ts';
 import type { StockReadStore } from '../../../functions/use-cases/read-stock.ts';
 import type { StockStore } from '../../../functions/use-cases/stock-movements.ts';
 

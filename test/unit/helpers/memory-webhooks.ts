@@ -5,6 +5,8 @@
  * outbox marker claimed only at the version read and outside a live lease. Hooks let a test
  * race a writer or fail a call as storage would (StorageError 'throttled').
  */
+
+import { StorageError } from '../../../functions/domain/errors.ts';
 import type { Window } from '../../../functions/domain/poll-window.ts';
 import type {
   Delivery,
@@ -16,7 +18,6 @@ import type {
   SubscriptionDecision,
 } from '../../../functions/domain/webhooks.ts';
 import type { PostResult } from '../../../functions/shared/webhook-post.ts';
-import { StorageError } from '../../../functions/store/errors.ts';
 import type { Stream } from '../../../functions/store/keys.ts';
 import type {
   ChangeFeed,

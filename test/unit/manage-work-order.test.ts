@@ -1,10 +1,8 @@
-/** Order management (PUT upsert, DELETE cancel) and summaries: use cases on an in-memory store, and the pure query logic. */
+/** Order management (PUT upsert, DELETE cancel) over the in-memory order store, races and storage failures included. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
-import { toCsv, wantsCsv } from '../../functions/domain/csv.ts';
 import { identityKey } from '../../functions/domain/documents.ts';
-import type { HubError } from '../../functions/domain/errors.ts';
-import { mergePages, pageBounds, parseSummaryQuery, queryBinding, summaryPartitions } from '../../functions/domain/summaries.ts';
+import { type HubError, StorageError } from '../../functions/domain/errors.ts';
 import { cancelWorkOrder, upsertWorkOrder } from '../../functions/use-cases/manage-work-order.ts';
 import { memoryOrderStore as memoryStore } from './helpers/memory-order-store.ts';
 import { FACILITY, orderDoc, T0 } from './helpers/work-orders.ts';
@@ -95,67 +93,38 @@ describe('cancel one order', () => {
   });
 });
 
-describe('summary queries', () => {
-  test('parses statuses, one time axis, limit; binds the canonical query', () => {
-    const q = parseSummaryQuery({ status: 'open,cancelled,open', createdFrom: '2026-01-01T00:00:00+01:00', limit: '5' });
-    assert.deepEqual(q, { statuses: ['cancelled', 'open'], axis: 'created', from: Date.parse('2025-12-31T23:00:00Z'), to: null, limit: 5 });
-    assert.equal(
-      queryBinding(q),
-      queryBinding(parseSummaryQuery({ status: 'cancelled,open', createdFrom: '2025-12-31T23:00Z', limit: '5' })),
+describe('manage one order: races and storage failures', () => {
+  test('a cancel that loses a conditional write reads again and cancels', async () => {
+    const store = memoryStore();
+    await upsert(store, orderDoc({ number: 'A' }));
+    store.loseNext = 1;
+
+    const out = await cancelWorkOrder(store, { facilityId: FACILITY, number: 'A' }, () => T0 + 1);
+
+    assert.deepEqual([out.result.outcome, out.status], ['cancelled', 'cancelled']);
+  });
+
+  test('a cancel that keeps losing gives up (kept-changing), the order untouched', async () => {
+    const store = memoryStore();
+    await upsert(store, orderDoc({ number: 'A' }));
+    store.loseNext = 99;
+
+    await assert.rejects(
+      cancelWorkOrder(store, { facilityId: FACILITY, number: 'A' }, () => T0 + 1),
+      (e: unknown) => e instanceof StorageError && e.failure === 'kept-changing',
     );
-    assert.notEqual(queryBinding(q), queryBinding(parseSummaryQuery({ status: 'open', createdFrom: '2025-12-31T23:00Z', limit: '5' })));
-    assert.deepEqual(parseSummaryQuery({}), { statuses: null, axis: 'modified', from: null, to: null, limit: 100 });
-    for (const bad of [
-      { status: 'x' },
-      { limit: '1001' },
-      { createdTo: 'x' },
-      { createdFrom: '2026-01-01T00:00Z', modifiedFrom: '2026-01-01T00:00Z' },
-    ]) {
-      assert.throws(
-        () => parseSummaryQuery(bad),
-        (e: HubError) => e.kind === 'invalid-input',
-      );
-    }
+    assert.equal(store.orders.get(identityKey('AssignedBySender', 'A'))?.status, 'open');
   });
 
-  test('every status by modification time is one partition (the change stream); otherwise one per status', () => {
-    assert.deepEqual(summaryPartitions(parseSummaryQuery({})), [{ kind: 'allModified' }]);
-    assert.equal(summaryPartitions(parseSummaryQuery({ createdFrom: '2026-01-01T00:00Z' })).length, 7);
-    assert.deepEqual(summaryPartitions(parseSummaryQuery({ status: 'open' })), [{ kind: 'status', status: 'open', axis: 'modified' }]);
-  });
+  test('throttled storage: the upsert fails with the storage failure, nothing written', async () => {
+    const store = memoryStore();
+    await upsert(store, orderDoc({ number: 'A' }));
+    store.failNext = new StorageError('throttled', 'storage throttled: ThrottlingException');
 
-  test('bounds: to exclusive by construction, the cursor position excluded', () => {
-    const q = parseSummaryQuery({ modifiedFrom: '2026-01-01T00:00Z', modifiedTo: '2026-02-01T00:00Z' });
-    assert.deepEqual(pageBounds(q, null), { lo: '2026-01-01T00:00:00.000Z', hi: '2026-02-01T00:00:00.000Z', exclude: null });
-    const at = '2026-01-15T00:00:00.000Z#AssignedBySender#X';
-    assert.deepEqual(pageBounds(q, at), { lo: '2026-01-01T00:00:00.000Z', hi: at, exclude: at });
-    assert.ok('2026-02-01T00:00:00.000Z#A#B' > pageBounds(q, null).hi, 'an order at `to` is outside');
-  });
-
-  test('merge: newest first across partitions, cursor at the last served while more remain', () => {
-    const page = (positions: string[], more = false) => ({ items: positions.map((p) => ({ position: p, item: p })), more });
-    assert.deepEqual(mergePages([page(['5', '3', '1']), page(['4', '2'])], 3), { items: ['5', '4', '3'], next: '3' });
-    assert.deepEqual(mergePages([page(['5']), page(['4'])], 3), { items: ['5', '4'], next: null });
-    assert.deepEqual(mergePages([page(['5', '4'], true)], 2), { items: ['5', '4'], next: '4' });
-  });
-});
-
-describe('CSV', () => {
-  test('RFC 4180 quoting and formula-injection escaping of text cells', () => {
-    const csv = toCsv(
-      ['a', 'b'],
-      [
-        ['=1+2', 'x,"y"'],
-        ['+1', '@a'],
-        ['-1', '\tt'],
-        ['\rr', null],
-        [{ raw: '-1.5' }, 3],
-      ],
+    await assert.rejects(
+      upsert(store, orderDoc({ number: 'A', type: 'update', pounds: 9 })),
+      (e: unknown) => e instanceof StorageError && e.failure === 'throttled',
     );
-    assert.equal(csv, `a,b\r\n'=1+2,"x,""y"""\r\n'+1,'@a\r\n'-1,'\tt\r\n"'\rr",\r\n-1.5,3\r\n`);
-    assert.ok(wantsCsv('text/csv'));
-    assert.ok(wantsCsv('application/json;q=0.5, text/csv'));
-    assert.ok(!wantsCsv('application/json'));
-    assert.ok(!wantsCsv(undefined));
+    assert.equal(store.orders.get(identityKey('AssignedBySender', 'A'))?.revision, 1);
   });
 });

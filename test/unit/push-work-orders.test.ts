@@ -1,16 +1,12 @@
 /**
- * The order use cases over an in-memory store: push (create, update, all or nothing, lost
- * races retried) and acknowledge. The store's real implementation is exercised by the
- * integration tier; these run without Java.
+ * Push work orders over the in-memory order store: create, update, all or nothing, lost races
+ * retried, the guess for a batch of creates, storage failures. The store's real implementation
+ * is exercised by the integration tier; these run without Java.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
-import type { AcknowledgementDocument } from '../../functions/domain/acknowledgements.ts';
 import { identityKey } from '../../functions/domain/documents.ts';
-import { HubError } from '../../functions/domain/errors.ts';
-import { StorageError } from '../../functions/store/errors.ts';
-import { ConcurrentChangeError } from '../../functions/store/transact.ts';
-import { acknowledgeWorkOrders } from '../../functions/use-cases/acknowledge-work-orders.ts';
+import { ConcurrentChangeError, HubError, StorageError } from '../../functions/domain/errors.ts';
 import { pushWorkOrders } from '../../functions/use-cases/push-work-orders.ts';
 import { memoryOrderStore as memoryStore } from './helpers/memory-order-store.ts';
 import { FACILITY, orderDoc, T0 } from './helpers/work-orders.ts';
@@ -193,48 +189,42 @@ describe('push work orders', () => {
   });
 });
 
-describe('acknowledge work orders', () => {
-  const ack = (number: string, code: 'accepted' | 'rejected') =>
-    ({
-      header: orderDoc().header,
-      workOrderIdentifier: { agency: 'AssignedBySender', number },
-      acknowledgeWorkOrderStatusCode: code,
-      acknowledgeWorkOrderDateTime: '2026-04-02T12:00:05.000Z',
-    }) satisfies AcknowledgementDocument;
-
-  test('moves the orders it names and keeps the acknowledgement', async () => {
-    const store = memoryStore();
-    await pushWorkOrders(store, input(orderDoc({ number: 'WO-1' }), orderDoc({ number: 'WO-2' })), () => T0);
-
-    const results = await acknowledgeWorkOrders(
-      store,
-      { facilityId: FACILITY, acknowledgements: [ack('WO-1', 'accepted'), ack('WO-2', 'rejected')] },
-      () => T0 + 5,
-    );
-
-    assert.deepEqual(
-      results.map((r) => [r.workOrderNumber, r.status]),
-      [
-        ['WO-1', 'accepted'],
-        ['WO-2', 'rejected'],
-      ],
-    );
-    assert.equal(store.orders.get(identityKey('AssignedBySender', 'WO-2'))?.status, 'rejected');
-    assert.equal(store.writes.length, 2);
-  });
-
-  test('an unknown order fails the whole batch', async () => {
+describe('push work orders: storage failures', () => {
+  test('throttled after the SDK retries: the failure reaches the caller, nothing written', async () => {
     const store = memoryStore();
     await pushWorkOrders(store, input(orderDoc({ number: 'WO-1' })), () => T0);
+    store.failNext = new StorageError('throttled', 'storage throttled: ThrottlingException');
 
     await assert.rejects(
-      acknowledgeWorkOrders(
-        store,
-        { facilityId: FACILITY, acknowledgements: [ack('WO-1', 'accepted'), ack('WO-404', 'accepted')] },
-        () => T0,
-      ),
-      (e: unknown) => e instanceof HubError && e.kind === 'not-found',
+      pushWorkOrders(store, input(orderDoc({ number: 'WO-1', type: 'update', pounds: 5 })), () => T0 + 1),
+      (e: unknown) => e instanceof StorageError && e.failure === 'throttled',
     );
-    assert.equal(store.orders.get(identityKey('AssignedBySender', 'WO-1'))?.status, 'open');
+    assert.equal(store.orders.get(identityKey('AssignedBySender', 'WO-1'))?.revision, 1);
+  });
+
+  test('a batch too large for one transaction fails whole (too-many-writes), nothing written', async () => {
+    const store = memoryStore();
+    const documents = Array.from({ length: 101 }, (_, i) => orderDoc({ number: `WO-${i}` }));
+
+    await assert.rejects(
+      pushWorkOrders(store, input(...documents), () => T0),
+      (e: unknown) => e instanceof StorageError && e.failure === 'too-many-writes',
+    );
+    assert.equal(store.orders.size, 0);
+  });
+
+  test('a lost conditional write (an order changed between read and write) is decided again on what is stored', async () => {
+    const store = memoryStore();
+    await pushWorkOrders(store, input(orderDoc({ number: 'WO-1' })), () => T0);
+    // Between this push's read and its write, another request updates the order.
+    store.race = () => {
+      const id = identityKey('AssignedBySender', 'WO-1');
+      const current = store.orders.get(id)!;
+      store.orders.set(id, { ...current, doc: orderDoc({ number: 'WO-1', pounds: 42 }), revision: 2, version: current.version + 1 });
+    };
+
+    const out = await pushWorkOrders(store, input(orderDoc({ number: 'WO-1', type: 'update', pounds: 7 })), () => T0 + 1);
+
+    assert.deepEqual([out.results[0]!.outcome, out.results[0]!.revision], ['updated', 3], 'planned on the racing revision');
   });
 });
