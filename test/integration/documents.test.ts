@@ -14,15 +14,15 @@ import { validateWorkRecord } from '../../functions/generated/validators.cjs';
 import { type Bucket, bucketOf, download, getNoRedirect, postUpload } from '../support/bucket.ts';
 import { orders, workOrder } from '../support/documents.ts';
 import { CONTENT_TYPES, type FileKind, fileOfSize, makeFile, pdf, png, sha256 } from '../support/files.ts';
-import { client, sleep, startStack } from '../support/local-stack.ts';
+import { client, startStack } from '../support/local-stack.ts';
 import { assertProblem, errorPaths } from '../support/problems.ts';
 import { DOCUMENT_ID, HUB_AGENCY, inlineDocument, records, referencedDocument, workRecord } from '../support/records.ts';
-import { facilityNames, type SharedStack, sharedStack } from '../support/shared-stack.ts';
+import { facilityNames, type KeyedClient, keyed, type SharedStack, settled, sharedStack } from '../support/shared-stack.ts';
 
 let stack: SharedStack;
 let bucket: Bucket;
-let erpKey: string;
-let pcsKey: string;
+let erp: KeyedClient;
+let pcs: KeyedClient;
 /** Keys of a facility no test uses for documents. */
 let otherErpKey: string;
 let otherPcsKey: string;
@@ -31,36 +31,32 @@ const names = facilityNames('D');
 /** A facility of its own for each test (the PCS key covers the first FACILITIES of them). */
 const facility = names.next;
 const OTHER_FACILITY = `D-${process.pid}-other`;
-/** The stack's settle delay is 150 ms: changes are served this long after they were made. */
-const WAIT_MS = 250;
 const MiB = 1024 * 1024;
 
 beforeAll(async () => {
   stack = sharedStack();
   bucket = bucketOf(stack);
-  [erpKey, pcsKey, otherErpKey, otherPcsKey] = await Promise.all([
-    stack.createKey('erp', ['*'], ['--name', 'documents ERP']),
-    stack.createKey('pcs', names.first(FACILITIES), ['--name', 'documents PCS']),
+  [erp, pcs, otherErpKey, otherPcsKey] = await Promise.all([
+    keyed(stack, 'erp', ['*'], ['--name', 'documents ERP']),
+    keyed(stack, 'pcs', names.first(FACILITIES), ['--name', 'documents PCS']),
     stack.createKey('erp', [OTHER_FACILITY]),
     stack.createKey('pcs', [OTHER_FACILITY]),
   ]);
 });
 
-const erp = () => client(stack.baseUrl, erpKey);
-const pcs = () => client(stack.baseUrl, pcsKey);
 const ordersPath = (f: string) => `/facility/${f}/dispensingWorkorders`;
 const recordsPath = (f: string) => `/facility/${f}/dispensingWorkRecords`;
 const uploadsPath = (f: string) => `/facility/${f}/documents`;
 const documentUrl = (f: string, id: string) => `${stack.baseUrl}/facility/${f}/documents/${id}`;
 
 async function pollRecords(f: string): Promise<any[]> {
-  const r = await erp().get(recordsPath(f));
+  const r = await erp.get(recordsPath(f));
   assert.equal(r.status, 200, JSON.stringify(r.body));
   return r.body.dispensingWorkRecord as any[];
 }
 
 async function getOrder(f: string, number: string): Promise<any> {
-  const r = await erp().get(`${ordersPath(f)}/${encodeURIComponent(number)}`);
+  const r = await erp.get(`${ordersPath(f)}/${encodeURIComponent(number)}`);
   assert.equal(r.status, 200, JSON.stringify(r.body));
   return r.body;
 }
@@ -71,7 +67,7 @@ const hubIdOf = (doc: { identifier: { agency: string; number: string }[] }): str
 
 /** Nothing of a failed request is visible or stored at this facility. */
 async function assertNothingStored(f: string, order?: string): Promise<void> {
-  await sleep(WAIT_MS);
+  await settled(stack);
   assert.deepEqual(await pollRecords(f), [], 'no record');
   if (order) assert.deepEqual((await getOrder(f, order)).records, [], 'no record on the order');
   assert.deepEqual(await bucket.keys(`documents/${f}/`), [], 'no stored object');
@@ -93,9 +89,9 @@ async function assertDownloads(f: string, id: string, key: string, bytes: Buffer
 
 /** Submits a record with one inline file at `f` and returns the hub's id of the stored file. */
 async function storeInline(f: string, number: string, bytes: Buffer, extension = 'pdf'): Promise<string> {
-  const r = await pcs().post(recordsPath(f), records(workRecord(number, { documents: [inlineDocument(bytes, extension)] })));
+  const r = await pcs.post(recordsPath(f), records(workRecord(number, { documents: [inlineDocument(bytes, extension)] })));
   assert.equal(r.status, 200, JSON.stringify(r.body));
-  await sleep(WAIT_MS);
+  await settled(stack);
   const served = (await pollRecords(f)).find((d) => d.workRecordIdentifier.number === number);
   const id = hubIdOf(served.associatedDocument[0]);
   assert.match(id ?? '', DOCUMENT_ID);
@@ -103,7 +99,7 @@ async function storeInline(f: string, number: string, bytes: Buffer, extension =
 }
 
 /** Asks for a direct upload. */
-function askUpload(f: string, body: { fileName: string; contentType: string; size: number }, key = pcsKey) {
+function askUpload(f: string, body: { fileName: string; contentType: string; size: number }, key = pcs.key) {
   return client(stack.baseUrl, key).post(uploadsPath(f), body);
 }
 
@@ -120,7 +116,7 @@ describe('inline Bills of Lading', () => {
   test('pdf, png, jpeg and tiff are stored, served by reference with their hash, and downloaded byte-identical', async () => {
     // Prepare
     const f = facility();
-    await erp().post(ordersPath(f), orders(workOrder('WO-INLINE')));
+    await erp.post(ordersPath(f), orders(workOrder('WO-INLINE')));
     const kinds: FileKind[] = ['pdf', 'png', 'jpeg', 'tiff'];
     const files = kinds.map((kind) => ({ kind, bytes: makeFile[kind](`Bill of Lading ${f} ${kind}`) }));
     const record = workRecord('WR-INLINE', {
@@ -131,12 +127,12 @@ describe('inline Bills of Lading', () => {
     });
 
     // Act
-    const r = await pcs().post(recordsPath(f), records(record));
+    const r = await pcs.post(recordsPath(f), records(record));
 
     // Assess: the record as served carries references, not bytes.
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.equal(r.body.results[0].outcome, 'created');
-    await sleep(WAIT_MS);
+    await settled(stack);
     const served = await pollRecords(f);
     assert.equal(served.length, 1);
     assert.equal(validateWorkRecord(served[0]), true, JSON.stringify(validateWorkRecord.errors));
@@ -174,8 +170,8 @@ describe('inline Bills of Lading', () => {
     );
 
     // Assess: the ERP downloads each, the PCS of the facility too; the bucket holds exactly these.
-    for (const [i, { kind, bytes }] of files.entries()) await assertDownloads(f, ids[i]!, erpKey, bytes, CONTENT_TYPES[kind]);
-    await assertDownloads(f, ids[0]!, pcsKey, files[0]!.bytes, 'application/pdf');
+    for (const [i, { kind, bytes }] of files.entries()) await assertDownloads(f, ids[i]!, erp.key, bytes, CONTENT_TYPES[kind]);
+    await assertDownloads(f, ids[0]!, pcs.key, files[0]!.bytes, 'application/pdf');
     assert.deepEqual(await bucket.keys(`documents/${f}/`), ids.map((id) => `documents/${f}/${id}`).sort());
   });
 
@@ -188,11 +184,11 @@ describe('inline Bills of Lading', () => {
     // Act
     const otherErp = await getNoRedirect(documentUrl(f, id), otherErpKey);
     const otherPcs = await getNoRedirect(documentUrl(f, id), otherPcsKey);
-    const elsewhere = await getNoRedirect(documentUrl(g, id), erpKey);
-    const elsewherePcs = await getNoRedirect(documentUrl(g, id), pcsKey);
-    const unknown = await getNoRedirect(documentUrl(f, `doc_${randomBytes(16).toString('hex')}`), erpKey);
+    const elsewhere = await getNoRedirect(documentUrl(g, id), erp.key);
+    const elsewherePcs = await getNoRedirect(documentUrl(g, id), pcs.key);
+    const unknown = await getNoRedirect(documentUrl(f, `doc_${randomBytes(16).toString('hex')}`), erp.key);
     const malformed = await Promise.all(
-      ['nope', 'doc_123', `DOC_${'A'.repeat(32)}`, `${id}x`].map((bad) => getNoRedirect(documentUrl(f, bad), erpKey)),
+      ['nope', 'doc_123', `DOC_${'A'.repeat(32)}`, `${id}x`].map((bad) => getNoRedirect(documentUrl(f, bad), erp.key)),
     );
 
     // Assess
@@ -202,7 +198,7 @@ describe('inline Bills of Lading', () => {
     assertProblem(elsewherePcs, 404);
     assertProblem(unknown, 404);
     for (const r of malformed) assertProblem(r, 404);
-    assert.equal((await getNoRedirect(documentUrl(f, id), erpKey)).status, 302, 'control: it is there at its own facility');
+    assert.equal((await getNoRedirect(documentUrl(f, id), erp.key)).status, 302, 'control: it is there at its own facility');
   });
 });
 
@@ -211,7 +207,7 @@ describe('names of stored documents', () => {
     // Prepare: a PDF by its first bytes that is HTML after them, named .html; a name with a
     // right-to-left override and an .exe extension; a direct upload named .exe.
     const f = facility();
-    await erp().post(ordersPath(f), orders(workOrder('WO-NAMES')));
+    await erp.post(ordersPath(f), orders(workOrder('WO-NAMES')));
     const lying = Buffer.from('%PDF-<html><script>alert(document.domain)</script></html>', 'latin1');
     const rlo = pdf(`rlo ${f}`);
     const big = pdf(`uploaded exe ${f}`);
@@ -226,7 +222,7 @@ describe('names of stored documents', () => {
     });
 
     // Act
-    const r = await pcs().post(recordsPath(f), records(record));
+    const r = await pcs.post(recordsPath(f), records(record));
 
     // Assess: stored under names ending in .pdf.
     assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -246,7 +242,7 @@ describe('names of stored documents', () => {
       'attachment; filename="BOLfdp.pdf"',
     ];
     for (const [i, id] of ids.entries()) {
-      const redirect = await getNoRedirect(documentUrl(f, id), erpKey);
+      const redirect = await getNoRedirect(documentUrl(f, id), erp.key);
       assert.equal(redirect.status, 302, JSON.stringify(redirect.body));
       assert.equal(redirect.headers.get('x-content-type-options'), 'nosniff', 'the 302 is not sniffed');
       const got = await download(redirect.location!);
@@ -261,13 +257,13 @@ describe('inline documents that cannot be stored', () => {
   test('bytes that are not of the declared type are 400 and nothing of the batch is stored', async () => {
     // Prepare
     const f = facility();
-    await erp().post(ordersPath(f), orders(workOrder('WO-WRONG')));
+    await erp.post(ordersPath(f), orders(workOrder('WO-WRONG')));
     const good = workRecord('WR-GOOD', { order: 'WO-WRONG', documents: [inlineDocument(pdf('good'), 'pdf')] });
     const bad = workRecord('WR-BAD', { order: 'WO-WRONG', documents: [inlineDocument(png('not a pdf'), 'pdf')] });
 
     // Act
-    const alone = await pcs().post(recordsPath(f), records(bad));
-    const batch = await pcs().post(recordsPath(f), records(good, bad));
+    const alone = await pcs.post(recordsPath(f), records(bad));
+    const batch = await pcs.post(recordsPath(f), records(good, bad));
 
     // Assess
     assertProblem(alone, 400);
@@ -286,9 +282,9 @@ describe('inline documents that cannot be stored', () => {
     const badLength = { ...inlineDocument(pdf(), 'pdf'), file: 'JVBERi0xLjQK' + 'A' };
 
     // Act
-    const r1 = await pcs().post(recordsPath(f), records(workRecord('WR-EXE', { documents: [exe] })));
-    const r2 = await pcs().post(recordsPath(f), records(workRecord('WR-B64', { documents: [notBase64] })));
-    const r3 = await pcs().post(recordsPath(f), records(workRecord('WR-B64-LEN', { documents: [badLength] })));
+    const r1 = await pcs.post(recordsPath(f), records(workRecord('WR-EXE', { documents: [exe] })));
+    const r2 = await pcs.post(recordsPath(f), records(workRecord('WR-B64', { documents: [notBase64] })));
+    const r3 = await pcs.post(recordsPath(f), records(workRecord('WR-B64-LEN', { documents: [badLength] })));
 
     // Assess
     assertProblem(r1, 400);
@@ -311,8 +307,8 @@ describe('inline documents that cannot be stored', () => {
     assert.ok(Buffer.byteLength(hugeBody) > 6_000_000);
 
     // Act
-    const r1 = await pcs().post(recordsPath(f), body);
-    const r2 = await pcs().post(recordsPath(f), hugeBody);
+    const r1 = await pcs.post(recordsPath(f), body);
+    const r2 = await pcs.post(recordsPath(f), hugeBody);
 
     // Assess
     assertProblem(r1, 413);
@@ -331,7 +327,7 @@ describe('direct uploads', () => {
   test('ask, upload by presigned POST under an exact policy, attach, download; the upload moves to documents/', async () => {
     // Prepare
     const f = facility();
-    await erp().post(ordersPath(f), orders(workOrder('WO-UP')));
+    await erp.post(ordersPath(f), orders(workOrder('WO-UP')));
     const bytes = fileOfSize('pdf', 64 * 1024, `uploaded ${f}`);
 
     // Act: ask for the upload.
@@ -373,18 +369,18 @@ describe('direct uploads', () => {
     const up = await postUpload(upload, bytes, 'application/pdf', 'BOL 2026-0415.pdf');
     assert.ok(up.status >= 200 && up.status < 300, `upload ${up.status}: ${up.text}`);
     assert.deepEqual(await bucket.keys(`uploads/${f}/`), [objectKey]);
-    assertProblem(await getNoRedirect(documentUrl(f, documentId), erpKey), 404);
+    assertProblem(await getNoRedirect(documentUrl(f, documentId), erp.key), 404);
 
     // Act: attach it to a record.
     const record = workRecord('WR-UP', { order: 'WO-UP', status: 'complete', batch: [1, 1], documents: [referencedDocument(documentId)] });
-    const r = await pcs().post(recordsPath(f), records(record));
+    const r = await pcs.post(recordsPath(f), records(record));
 
     // Assess
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.deepEqual(r.body.results, [
       { index: 0, workRecordNumber: 'WR-UP', agency: 'AssignedBySender', outcome: 'created', orderMatched: true },
     ]);
-    await assertDownloads(f, documentId, erpKey, bytes, 'application/pdf');
+    await assertDownloads(f, documentId, erp.key, bytes, 'application/pdf');
     assert.deepEqual(await bucket.keys(`uploads/${f}/`), [], 'the upload copy is gone');
     assert.deepEqual(await bucket.keys(`documents/${f}/`), [`documents/${f}/${documentId}`]);
     const one = await getOrder(f, 'WO-UP');
@@ -392,7 +388,7 @@ describe('direct uploads', () => {
       one.documents.map((d: any) => [d.documentId, d.fileName, d.contentType, d.size, d.sha256]),
       [[documentId, 'BOL 2026-0415.pdf', 'application/pdf', bytes.length, sha256(bytes)]],
     );
-    await sleep(WAIT_MS);
+    await settled(stack);
     assert.deepEqual(await pollRecords(f), [record], 'the reference is served as submitted');
   });
 
@@ -404,11 +400,8 @@ describe('direct uploads', () => {
     const unknownId = `doc_${randomBytes(16).toString('hex')}`;
 
     // Act
-    const r1 = await pcs().post(recordsPath(f), records(workRecord('WR-UNKNOWN', { documents: [referencedDocument(unknownId)] })));
-    const r2 = await pcs().post(
-      recordsPath(f),
-      records(workRecord('WR-NEVER', { documents: [referencedDocument(asked.body.documentId)] })),
-    );
+    const r1 = await pcs.post(recordsPath(f), records(workRecord('WR-UNKNOWN', { documents: [referencedDocument(unknownId)] })));
+    const r2 = await pcs.post(recordsPath(f), records(workRecord('WR-NEVER', { documents: [referencedDocument(asked.body.documentId)] })));
 
     // Assess
     assertProblem(r1, 400);
@@ -427,17 +420,17 @@ describe('direct uploads', () => {
     const wrongSize = await uploaded(f, { contentType: 'application/pdf', size: longer.length - 7 }, longer);
 
     // Act
-    const r1 = await pcs().post(recordsPath(f), records(workRecord('WR-TYPE', { documents: [referencedDocument(wrongType)] })));
-    const again = await pcs().post(recordsPath(f), records(workRecord('WR-TYPE-2', { documents: [referencedDocument(wrongType)] })));
-    const r2 = await pcs().post(recordsPath(f), records(workRecord('WR-SIZE', { documents: [referencedDocument(wrongSize)] })));
+    const r1 = await pcs.post(recordsPath(f), records(workRecord('WR-TYPE', { documents: [referencedDocument(wrongType)] })));
+    const again = await pcs.post(recordsPath(f), records(workRecord('WR-TYPE-2', { documents: [referencedDocument(wrongType)] })));
+    const r2 = await pcs.post(recordsPath(f), records(workRecord('WR-SIZE', { documents: [referencedDocument(wrongSize)] })));
 
     // Assess
     for (const r of [r1, again, r2]) {
       assertProblem(r, 400);
       assert.deepEqual(errorPaths(r), ['/dispensingWorkRecord/0/associatedDocument/0/identifier']);
     }
-    assertProblem(await getNoRedirect(documentUrl(f, wrongType), erpKey), 404);
-    assertProblem(await getNoRedirect(documentUrl(f, wrongSize), erpKey), 404);
+    assertProblem(await getNoRedirect(documentUrl(f, wrongType), erp.key), 404);
+    assertProblem(await getNoRedirect(documentUrl(f, wrongSize), erp.key), 404);
     await assertNothingStored(f);
   });
 
@@ -449,8 +442,8 @@ describe('direct uploads', () => {
     const id = await uploaded(g, { contentType: 'application/pdf', size: bytes.length }, bytes);
 
     // Act
-    const here = await pcs().post(recordsPath(f), records(workRecord('WR-FOREIGN', { documents: [referencedDocument(id)] })));
-    const there = await pcs().post(recordsPath(g), records(workRecord('WR-HOME', { documents: [referencedDocument(id)] })));
+    const here = await pcs.post(recordsPath(f), records(workRecord('WR-FOREIGN', { documents: [referencedDocument(id)] })));
+    const there = await pcs.post(recordsPath(g), records(workRecord('WR-HOME', { documents: [referencedDocument(id)] })));
 
     // Assess
     assertProblem(here, 400);
@@ -458,8 +451,8 @@ describe('direct uploads', () => {
     await assertNothingStored(f);
     assert.equal(there.status, 200, JSON.stringify(there.body));
     assert.equal(there.body.results[0].outcome, 'created');
-    await assertDownloads(g, id, erpKey, bytes, 'application/pdf');
-    assertProblem(await getNoRedirect(documentUrl(f, id), erpKey), 404);
+    await assertDownloads(g, id, erp.key, bytes, 'application/pdf');
+    assertProblem(await getNoRedirect(documentUrl(f, id), erp.key), 404);
   });
 
   test('a document already attached may be named by a later record', async () => {
@@ -467,16 +460,16 @@ describe('direct uploads', () => {
     const f = facility();
     const bytes = pdf(`shared ${f}`);
     const id = await uploaded(f, { contentType: 'application/pdf', size: bytes.length }, bytes);
-    const first = await pcs().post(recordsPath(f), records(workRecord('WR-SHARE-1', { documents: [referencedDocument(id)] })));
+    const first = await pcs.post(recordsPath(f), records(workRecord('WR-SHARE-1', { documents: [referencedDocument(id)] })));
     assert.equal(first.status, 200, JSON.stringify(first.body));
 
     // Act
-    const second = await pcs().post(recordsPath(f), records(workRecord('WR-SHARE-2', { documents: [referencedDocument(id)] })));
+    const second = await pcs.post(recordsPath(f), records(workRecord('WR-SHARE-2', { documents: [referencedDocument(id)] })));
 
     // Assess
     assert.equal(second.status, 200, JSON.stringify(second.body));
     assert.equal(second.body.results[0].outcome, 'created');
-    await assertDownloads(f, id, erpKey, bytes, 'application/pdf');
+    await assertDownloads(f, id, erp.key, bytes, 'application/pdf');
     assert.deepEqual(await bucket.keys(`documents/${f}/`), [`documents/${f}/${id}`]);
   });
 
@@ -488,7 +481,7 @@ describe('direct uploads', () => {
 
     // Act
     const replies = await Promise.all(
-      ['WR-RACE-A', 'WR-RACE-B'].map((n) => pcs().post(recordsPath(f), records(workRecord(n, { documents: [referencedDocument(id)] })))),
+      ['WR-RACE-A', 'WR-RACE-B'].map((n) => pcs.post(recordsPath(f), records(workRecord(n, { documents: [referencedDocument(id)] })))),
     );
 
     // Assess
@@ -496,7 +489,7 @@ describe('direct uploads', () => {
       assert.equal(r.status, 200, JSON.stringify(r.body));
       assert.equal(r.body.results[0].outcome, 'created');
     }
-    await sleep(WAIT_MS);
+    await settled(stack);
     assert.deepEqual((await pollRecords(f)).map((d) => d.workRecordIdentifier.number).sort(), ['WR-RACE-A', 'WR-RACE-B']);
     assert.deepEqual(await bucket.keys(`documents/${f}/`), [`documents/${f}/${id}`]);
   });
@@ -511,7 +504,7 @@ describe('direct uploads', () => {
       const body = JSON.stringify(records(workRecord('WR-UP-TWINS', { documents: [referencedDocument(id)] })));
 
       // Act
-      const replies = await Promise.all(Array.from({ length: 5 }, () => pcs().post(recordsPath(f), body)));
+      const replies = await Promise.all(Array.from({ length: 5 }, () => pcs.post(recordsPath(f), body)));
 
       // Assess
       assert.deepEqual(
@@ -527,11 +520,10 @@ describe('direct uploads', () => {
   test('an upload can be attached only by the key that asked for it; to another key of the facility it is unknown', async () => {
     // Prepare: a second PCS key of the same facility; the first asks for the upload and uploads.
     const f = facility();
-    const secondKey = await stack.createKey('pcs', [f], ['--name', 'second PCS of the facility']);
+    const second = await keyed(stack, 'pcs', [f], ['--name', 'second PCS of the facility']);
     const bytes = pdf(`asked by the first key ${f}`);
     const id = await uploaded(f, { contentType: 'application/pdf', size: bytes.length }, bytes);
     const unknownId = `doc_${randomBytes(16).toString('hex')}`;
-    const second = client(stack.baseUrl, secondKey);
 
     // Act
     const byOther = await second.post(recordsPath(f), records(workRecord('WR-NOT-MINE', { documents: [referencedDocument(id)] })));
@@ -549,12 +541,12 @@ describe('direct uploads', () => {
     assert.deepEqual(await bucket.keys(`uploads/${f}/`), [`uploads/${f}/${id}`], 'the upload is still there');
 
     // Act: the key that asked attaches it.
-    const byOwner = await pcs().post(recordsPath(f), records(workRecord('WR-MINE', { documents: [referencedDocument(id)] })));
+    const byOwner = await pcs.post(recordsPath(f), records(workRecord('WR-MINE', { documents: [referencedDocument(id)] })));
 
     // Assess
     assert.equal(byOwner.status, 200, JSON.stringify(byOwner.body));
     assert.equal(byOwner.body.results[0].outcome, 'created');
-    await assertDownloads(f, id, erpKey, bytes, 'application/pdf');
+    await assertDownloads(f, id, erp.key, bytes, 'application/pdf');
   });
 
   test('bad upload requests are 400; the ERP role cannot ask for uploads', async () => {
@@ -570,7 +562,7 @@ describe('direct uploads', () => {
       askUpload(f, { ...ok, fileName: 'tickets/bol.pdf' }),
       askUpload(f, { ...ok, fileName: '' }),
     ]);
-    const asErp = await askUpload(f, ok, erpKey);
+    const asErp = await askUpload(f, ok, erp.key);
     const largest = await askUpload(f, { ...ok, size: 50 * MiB });
 
     // Assess
@@ -634,7 +626,7 @@ describe('failures leave nothing dangling', () => {
     record.productGroup[0]!.product = Array.from({ length: 1500 }, () => structuredClone(product));
 
     // Act
-    const r = await pcs().post(recordsPath(f), records(record));
+    const r = await pcs.post(recordsPath(f), records(record));
 
     // Assess
     assertProblem(r, 413);
@@ -659,7 +651,7 @@ describe('failures leave nothing dangling', () => {
 
       // Assess
       assertProblem(failed, (s) => s >= 500 && s < 600);
-      await sleep(WAIT_MS);
+      await settled(stack);
       assert.deepEqual((await erpC.get(recordsPath(f))).body.dispensingWorkRecord, [], 'no record');
       const order = (await erpC.get(`${ordersPath(f)}/WO-S3`)).body;
       assert.deepEqual(order.records, []);

@@ -7,36 +7,30 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, test } from 'vitest';
-import { client, ROOT, sleep } from '../support/local-stack.ts';
+import { ROOT } from '../support/local-stack.ts';
 import { type NetKind, netParse, netView } from '../support/net-library.ts';
-import { sharedStack } from '../support/shared-stack.ts';
+import { type Client, keyed, type SharedStack, settled, sharedStack } from '../support/shared-stack.ts';
 
 const F = 'DOTNET-PLANT';
 const bytes = (name: string) => readFileSync(join(ROOT, 'test', 'fixtures', 'dotnet', `${name}.json`), 'utf8');
 const orders = `/facility/${F}/dispensingWorkorders`;
 const records = `/facility/${F}/dispensingWorkRecords`;
-let erp: ReturnType<typeof client>;
-let erpChicago: ReturnType<typeof client>;
-let pcs: ReturnType<typeof client>;
-let netPcs: ReturnType<typeof client>;
-let netErp: ReturnType<typeof client>;
+let stack: SharedStack;
+let erp: Client;
+let erpChicago: Client;
+let pcs: Client;
+let netPcs: Client;
+let netErp: Client;
 
 beforeAll(async () => {
-  const stack = sharedStack();
-  const [a, b, c, d, e] = await Promise.all([
-    stack.createKey('erp', [F]),
-    stack.createKey('erp', [F], ['--time-zone', 'America/Chicago']),
-    stack.createKey('pcs', [F]),
-    stack.createKey('pcs', [F], ['--format', 'legacy']),
-    stack.createKey('erp', [F], ['--format', 'legacy']),
+  stack = sharedStack();
+  [erp, erpChicago, pcs, netPcs, netErp] = await Promise.all([
+    keyed(stack, 'erp', [F]),
+    keyed(stack, 'erp', [F], ['--time-zone', 'America/Chicago']),
+    keyed(stack, 'pcs', [F]),
+    keyed(stack, 'pcs', [F], ['--format', 'legacy']),
+    keyed(stack, 'erp', [F], ['--format', 'legacy']),
   ]);
-  [erp, erpChicago, pcs, netPcs, netErp] = [a, b, c, d, e].map((k) => client(stack.baseUrl, k)) as [
-    typeof erp,
-    typeof erp,
-    typeof erp,
-    typeof erp,
-    typeof erp,
-  ];
 });
 
 /** The library's reading of one served document, and of the fixture it came from. */
@@ -59,7 +53,7 @@ describe('the .NET library as a client', () => {
   });
 
   test('polled back in the legacy form, it deserializes under the library rules with every field equal', async () => {
-    await sleep(400);
+    await settled(stack);
     const r = await netPcs.get(orders);
     assert.equal(r.status, 200, r.text);
     sameForTheLibrary('DispensingWorkOrder', r.text, 'work-order', 'WorkOrderIdentifier');
@@ -70,7 +64,7 @@ describe('the .NET library as a client', () => {
     const r = await pcs.post(records, bytes('work-record'));
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.results[0].orderMatched, true);
-    await sleep(400);
+    await settled(stack);
     const polled = await netErp.get(records);
     sameForTheLibrary('DispensingWorkRecord', polled.text, 'work-record', 'WorkRecordIdentifier');
     const one = await erp.get(`${orders}/WO-NET-0001`);
@@ -117,7 +111,6 @@ describe('the .NET library as a client', () => {
   });
 
   test('keys refuse a zone that is not IANA and list the zone they have', async () => {
-    const stack = sharedStack();
     await assert.rejects(stack.createKey('erp', [F], ['--time-zone', 'CST6']), /IANA/);
     const listed = await stack.keys(['list', '--json']);
     assert.ok(JSON.parse(listed.stdout).some((k: any) => k.timeZone === 'America/Chicago'));

@@ -14,8 +14,8 @@ import { afterAll, beforeAll, describe, test } from 'vitest';
 import { localCreateTableInput } from '../../functions/store/table.ts';
 import { type DynamoLocal, ensureTable, startDynamoLocal } from '../../infra/local/dynamodb-local.ts';
 import { type EventRuntime, startEventRuntime } from '../../infra/local/events.ts';
-import { sleep } from '../support/local-stack.ts';
 import { seen } from '../support/recording-stream-function.ts';
+import { waitUntil } from '../support/shared-stack.ts';
 
 const ENTRY = pathToFileURL(join(import.meta.dirname, '../support/recording-stream-function.ts')).href;
 const client = (endpoint: string) =>
@@ -59,7 +59,7 @@ describe('event functions on the local table stream', () => {
       await db.send(new PutItemCommand({ TableName: 'hub', Item: { pk: { S: 'p' }, sk: { S: sk } } }));
     }
 
-    for (let i = 0; i < 100 && !seen.includes('A-4'); i++) await sleep(100);
+    await waitUntil('the last change handled', () => seen.includes('A-4'));
 
     // However the four changes were batched, the failing one is seen twice and each other once, in order.
     const once = seen.filter((sk, i) => seen.indexOf(sk) === i);

@@ -33,9 +33,9 @@ import { afterAll, beforeAll, describe, test } from 'vitest';
 import { ROUTES, type RouteDef } from '../../functions/routes.ts';
 import { workOrder } from '../support/documents.ts';
 import { pdf } from '../support/files.ts';
-import { client, ROOT, sleep } from '../support/local-stack.ts';
+import { client, ROOT } from '../support/local-stack.ts';
 import { HUB_AGENCY, inlineDocument, workRecord } from '../support/records.ts';
-import { type SharedStack, sharedStack } from '../support/shared-stack.ts';
+import { type SharedStack, settled, sharedStack } from '../support/shared-stack.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20260411);
 const BUDGET_MS = Number(process.env.FUZZ_BUDGET_MS ?? 45_000);
@@ -137,7 +137,7 @@ beforeAll(async () => {
     size: 5000,
   });
   assert.equal(upload.status, 201, upload.text);
-  await sleep(400);
+  await settled(stack);
   const polled = await client(stack.baseUrl, pcs).get(`/facility/${f}/dispensingWorkorders`);
   const next = /<([^>]+)>; rel="next"/.exec(polled.headers.get('link') ?? '');
   assert.ok(next, 'a poll of more than a page links to the next one');

@@ -10,31 +10,28 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { beforeAll, describe, test } from 'vitest';
 import { orders, workOrder } from '../support/documents.ts';
-import { client, sleep } from '../support/local-stack.ts';
 import { assertProblem, errorPaths, type ProblemReply } from '../support/problems.ts';
 import { acknowledgement, acknowledgements, records, workRecord } from '../support/records.ts';
-import { type SharedStack, sharedStack } from '../support/shared-stack.ts';
+import { type KeyedClient, keyed, type SharedStack, settled, sharedStack } from '../support/shared-stack.ts';
 
 let stack: SharedStack;
-let erpKey: string;
-let pcsKey: string;
+let erp: KeyedClient;
+let pcs: KeyedClient;
 let counter = 0;
 const PREFIX = `IH-${process.pid}`;
 /** A facility of its own for each test. */
 const facility = () => `${PREFIX}-${++counter}`;
-const SETTLE_MS = 150;
 
 beforeAll(async () => {
   stack = sharedStack();
-  erpKey = await stack.createKey('erp', ['*'], ['--name', 'input hardening ERP']);
-  pcsKey = await stack.createKey(
+  erp = await keyed(stack, 'erp', ['*'], ['--name', 'input hardening ERP']);
+  pcs = await keyed(
+    stack,
     'pcs',
     Array.from({ length: 20 }, (_, i) => `${PREFIX}-${i + 1}`),
   );
 });
 
-const erp = () => client(stack.baseUrl, erpKey);
-const pcs = () => client(stack.baseUrl, pcsKey);
 const ordersPath = (f: string) => `/facility/${f}/dispensingWorkorders`;
 const orderPath = (f: string, number: string) => `${ordersPath(f)}/${encodeURIComponent(number)}`;
 
@@ -97,8 +94,8 @@ function socketRequest(head: Buffer): Promise<RawReply> {
 
 /** Every order the facility's poll serves from the beginning (the initial load). */
 async function polledNumbers(f: string): Promise<string[]> {
-  await sleep(SETTLE_MS);
-  const r = await pcs().get(ordersPath(f));
+  await settled(stack);
+  const r = await pcs.get(ordersPath(f));
   assert.equal(r.status, 200, r.text);
   return (r.body.dispensingWorkOrder as { workOrderIdentifier: { number: string } }[]).map((d) => d.workOrderIdentifier.number);
 }
@@ -106,10 +103,10 @@ async function polledNumbers(f: string): Promise<string[]> {
 describe('client input that reaches DynamoDB keys (finding 1)', () => {
   test('an agency outside the code list is 400 naming /queryStringParameters/agency, never a 500', async () => {
     const f = facility();
-    assert.equal((await erp().post(ordersPath(f), orders(workOrder('WO-1')))).status, 200);
+    assert.equal((await erp.post(ordersPath(f), orders(workOrder('WO-1')))).status, 200);
     const agencies = ['A'.repeat(1014), '€'.repeat(338), 'A'.repeat(4096), '😀'.repeat(300), 'Nope', 'assignedbysender', ''];
     for (const agency of agencies) {
-      const r = await erp().get(`${orderPath(f, 'WO-1')}?agency=${encodeURIComponent(agency)}`);
+      const r = await erp.get(`${orderPath(f, 'WO-1')}?agency=${encodeURIComponent(agency)}`);
       assertProblem(r, 400);
       assert.deepEqual(errorPaths(r), ['/queryStringParameters/agency'], `agency of ${agency.length} code units`);
     }
@@ -117,30 +114,30 @@ describe('client input that reaches DynamoDB keys (finding 1)', () => {
 
   test('an agency of the code list still selects the order', async () => {
     const f = facility();
-    assert.equal((await erp().post(ordersPath(f), orders(workOrder('WO-1')))).status, 200);
-    assert.equal((await erp().get(`${orderPath(f, 'WO-1')}?agency=AssignedBySender`)).status, 200);
-    assertProblem(await erp().get(`${orderPath(f, 'WO-1')}?agency=Custom`), 404);
+    assert.equal((await erp.post(ordersPath(f), orders(workOrder('WO-1')))).status, 200);
+    assert.equal((await erp.get(`${orderPath(f, 'WO-1')}?agency=AssignedBySender`)).status, 200);
+    assertProblem(await erp.get(`${orderPath(f, 'WO-1')}?agency=Custom`), 404);
   });
 
   test('numbers at the 128-character limit work end to end: ASCII, €, # and astral characters', async () => {
     const f = facility();
     const numbers = ['N'.repeat(128), '€'.repeat(128), '#'.repeat(128), '%'.repeat(128), '😀'.repeat(128), `${'\u{10FFFF}'.repeat(127)}#`];
-    const pushed = await erp().post(ordersPath(f), orders(...numbers.map((n) => workOrder(n, { agency: 'AssignedByManufacturer' }))));
+    const pushed = await erp.post(ordersPath(f), orders(...numbers.map((n) => workOrder(n, { agency: 'AssignedByManufacturer' }))));
     assert.equal(pushed.status, 200, pushed.text);
     for (const number of numbers) {
-      const one = await erp().get(orderPath(f, number));
+      const one = await erp.get(orderPath(f, number));
       assert.equal(one.status, 200, `${[...number].length} characters, ${Buffer.byteLength(number)} bytes: ${one.text}`);
       assert.equal(one.body.workOrder.workOrderIdentifier.number, number);
-      assert.equal((await erp().get(`${orderPath(f, number)}?agency=AssignedByManufacturer`)).status, 200);
+      assert.equal((await erp.get(`${orderPath(f, number)}?agency=AssignedByManufacturer`)).status, 200);
     }
     // A record at the limit, for the astral order: its own keys and the order's records index.
     const astral = numbers[4]!;
-    const rec = await pcs().post(
+    const rec = await pcs.post(
       `/facility/${f}/dispensingWorkRecords`,
       records(workRecord('🧪'.repeat(128), { order: astral, orderAgency: 'AssignedByManufacturer' })),
     );
     assert.equal(rec.status, 200, rec.text);
-    const withRecord = await erp().get(orderPath(f, astral));
+    const withRecord = await erp.get(orderPath(f, astral));
     assert.equal(withRecord.body.records.length, 1, withRecord.text);
     assert.equal(withRecord.body.records[0].workRecordIdentifier.number, '🧪'.repeat(128));
     assert.deepEqual((await polledNumbers(f)).sort(), [...numbers].sort());
@@ -149,7 +146,7 @@ describe('client input that reaches DynamoDB keys (finding 1)', () => {
   test('a path number the schema could never accept is 400 naming /pathParameters/workOrderNumber', async () => {
     const f = facility();
     for (const number of ['N'.repeat(129), '€'.repeat(129), '😀'.repeat(129), 'A'.repeat(4096), 'WO\u0001-1']) {
-      const r = await erp().get(orderPath(f, number));
+      const r = await erp.get(orderPath(f, number));
       assertProblem(r, 400);
       assert.deepEqual(errorPaths(r), ['/pathParameters/workOrderNumber'], `${number.length} code units`);
     }
@@ -158,7 +155,7 @@ describe('client input that reaches DynamoDB keys (finding 1)', () => {
   test('a number over 128 characters in a body is refused, counted in characters as the path is', async () => {
     const f = facility();
     for (const number of ['€'.repeat(129), '😀'.repeat(129)]) {
-      const r = await erp().post(ordersPath(f), orders(workOrder(number)));
+      const r = await erp.post(ordersPath(f), orders(workOrder(number)));
       assertProblem(r, 400);
       assert.deepEqual(errorPaths(r), ['/dispensingWorkOrder/0/workOrderIdentifier/number']);
     }
@@ -179,7 +176,7 @@ describe('percent-encoding and request heads at the local gateway (finding 2)', 
       `/facility/${f}/documents/%C0%AF`,
     ];
     for (const path of paths) {
-      for (const key of [undefined, erpKey]) {
+      for (const key of [undefined, erp.key]) {
         const r = await rawRequest('GET', path, { key });
         assertProblem(r, 400);
         assert.match(r.body.detail, /percent-encod|UTF-8/, path);
@@ -190,7 +187,7 @@ describe('percent-encoding and request heads at the local gateway (finding 2)', 
   test('malformed percent-encoding in the query is 400 naming the parameter', async () => {
     const f = facility();
     for (const query of ['agency=%E0%A4%A', 'agency=%FF', 'lastExecutionDateTime=%ED%A0%80', 'agency=Custom&x=%']) {
-      const r = await rawRequest('GET', `${ordersPath(f)}/WO-1?${query}`, { key: erpKey });
+      const r = await rawRequest('GET', `${ordersPath(f)}/WO-1?${query}`, { key: erp.key });
       assertProblem(r, 400);
       assert.equal(errorPaths(r).length, 1, query);
       assert.match(errorPaths(r)[0]!, /^\/queryStringParameters\/(agency|lastExecutionDateTime|x)$/);
@@ -208,15 +205,15 @@ describe('percent-encoding and request heads at the local gateway (finding 2)', 
 
   test('a URI past the limit is 414 and headers past it 431, both problem+json', async () => {
     const f = facility();
-    assertProblem(await rawRequest('GET', `${ordersPath(f)}/${'A'.repeat(20_000)}`, { key: erpKey }), 414, 'too-large');
-    assertProblem(await rawRequest('GET', `${ordersPath(f)}/WO-1?agency=${'A'.repeat(9000)}`, { key: erpKey }), 414, 'too-large');
+    assertProblem(await rawRequest('GET', `${ordersPath(f)}/${'A'.repeat(20_000)}`, { key: erp.key }), 414, 'too-large');
+    assertProblem(await rawRequest('GET', `${ordersPath(f)}/WO-1?agency=${'A'.repeat(9000)}`, { key: erp.key }), 414, 'too-large');
     assertProblem(
-      await rawRequest('GET', `${ordersPath(f)}/WO-1`, { key: erpKey, headers: { 'x-big': 'b'.repeat(20_000) } }),
+      await rawRequest('GET', `${ordersPath(f)}/WO-1`, { key: erp.key, headers: { 'x-big': 'b'.repeat(20_000) } }),
       431,
       'too-large',
     );
     // An ordinary request on a fresh connection still works.
-    assertProblem(await rawRequest('GET', `${ordersPath(f)}/WO-1`, { key: erpKey }), 404);
+    assertProblem(await rawRequest('GET', `${ordersPath(f)}/WO-1`, { key: erp.key }), 404);
   });
 });
 
@@ -232,11 +229,11 @@ describe('text that is not well-formed Unicode (finding 3)', () => {
       [0xed, 0xa0],
     ]) {
       const body = Buffer.concat([Buffer.from(json.slice(0, at)), Buffer.from(bad), Buffer.from(json.slice(at + 2))]);
-      const r = await rawRequest('POST', ordersPath(f), { key: erpKey, body });
+      const r = await rawRequest('POST', ordersPath(f), { key: erp.key, body });
       assertProblem(r, 400);
       assert.match(r.body.detail, /body is not valid UTF-8/);
     }
-    assertProblem(await erp().get(orderPath(f, 'WO-\uFFFD\uFFFD-74')), 404);
+    assertProblem(await erp.get(orderPath(f, 'WO-\uFFFD\uFFFD-74')), 404);
     assert.deepEqual(await polledNumbers(f), []);
   });
 
@@ -244,7 +241,7 @@ describe('text that is not well-formed Unicode (finding 3)', () => {
     const f = facility();
     for (const lone of ['\\ud800', '\\udfff', '\\ude00\\ud83d']) {
       const body = JSON.stringify(orders(workOrder('WO-SURROGATE-75'), workOrder('WO-76'))).replace('"WO-SURROGATE-75"', `"${lone}WO-75"`);
-      const r = await rawRequest('POST', ordersPath(f), { key: erpKey, body: Buffer.from(body) });
+      const r = await rawRequest('POST', ordersPath(f), { key: erp.key, body: Buffer.from(body) });
       assertProblem(r, 400);
       assert.deepEqual(errorPaths(r), ['/dispensingWorkOrder/0/workOrderIdentifier/number'], lone);
     }
@@ -254,12 +251,12 @@ describe('text that is not well-formed Unicode (finding 3)', () => {
   test('a lone surrogate in a property name, or in a bare array or older-form body, is named as sent', async () => {
     const f = facility();
     const inKey = JSON.stringify(orders(workOrder('WO-77'))).replace('"workOrderCreationDateTime"', '"workOrder\\udc00CreationDateTime"');
-    const r1 = await rawRequest('POST', ordersPath(f), { key: erpKey, body: Buffer.from(inKey) });
+    const r1 = await rawRequest('POST', ordersPath(f), { key: erp.key, body: Buffer.from(inKey) });
     assertProblem(r1, 400);
     assert.deepEqual(errorPaths(r1), ['/dispensingWorkOrder/0/workOrder\uFFFDCreationDateTime']);
 
     const bare = JSON.stringify([workOrder('WO-78')]).replace('"WO-78"', '"WO-\\ud800-78"');
-    const r2 = await rawRequest('POST', ordersPath(f), { key: erpKey, body: Buffer.from(bare) });
+    const r2 = await rawRequest('POST', ordersPath(f), { key: erp.key, body: Buffer.from(bare) });
     assertProblem(r2, 400);
     assert.deepEqual(errorPaths(r2), ['/dispensingWorkOrder/0/workOrderIdentifier/number']);
 
@@ -267,7 +264,7 @@ describe('text that is not well-formed Unicode (finding 3)', () => {
       '"@"',
       '"\\ud800"',
     );
-    const r3 = await rawRequest('POST', ordersPath(f), { key: erpKey, body: Buffer.from(legacy) });
+    const r3 = await rawRequest('POST', ordersPath(f), { key: erp.key, body: Buffer.from(legacy) });
     assertProblem(r3, 400);
     assert.deepEqual(errorPaths(r3), ['/DispensingWorkOrder/0/WorkOrderIdentifier/Number']);
     assert.deepEqual(await polledNumbers(f), []);
@@ -276,17 +273,17 @@ describe('text that is not well-formed Unicode (finding 3)', () => {
   test('every body route refuses lone surrogates: records, acknowledgements, document uploads', async () => {
     const f = facility();
     const rec = JSON.stringify(records(workRecord('WR-1', { order: 'WO-1' }))).replace('"WR-1"', '"WR-\\udbff"');
-    const r1 = await rawRequest('POST', `/facility/${f}/dispensingWorkRecords`, { key: pcsKey, body: Buffer.from(rec) });
+    const r1 = await rawRequest('POST', `/facility/${f}/dispensingWorkRecords`, { key: pcs.key, body: Buffer.from(rec) });
     assertProblem(r1, 400);
     assert.deepEqual(errorPaths(r1), ['/dispensingWorkRecord/0/workRecordIdentifier/number']);
 
     const ack = JSON.stringify(acknowledgements(acknowledgement('WO-1', 'accepted'))).replace('"WO-1"', '"WO-\\udbff"');
-    const r2 = await rawRequest('POST', `/facility/${f}/acknowledgeWorkOrderReceipt`, { key: pcsKey, body: Buffer.from(ack) });
+    const r2 = await rawRequest('POST', `/facility/${f}/acknowledgeWorkOrderReceipt`, { key: pcs.key, body: Buffer.from(ack) });
     assertProblem(r2, 400);
     assert.deepEqual(errorPaths(r2), ['/acknowledgeWorkOrderReceipt/0/workOrderIdentifier/number']);
 
     const upload = '{"fileName":"bol-\\ud800.pdf","contentType":"application/pdf","size":10}';
-    const r3 = await rawRequest('POST', `/facility/${f}/documents`, { key: pcsKey, body: Buffer.from(upload) });
+    const r3 = await rawRequest('POST', `/facility/${f}/documents`, { key: pcs.key, body: Buffer.from(upload) });
     assertProblem(r3, 400);
     assert.deepEqual(errorPaths(r3), ['/fileName']);
   });
@@ -294,9 +291,9 @@ describe('text that is not well-formed Unicode (finding 3)', () => {
   test('well-formed astral characters, sent raw or as escaped surrogate pairs, are accepted', async () => {
     const f = facility();
     const body = JSON.stringify(orders(workOrder('WO-PAIR'), workOrder('WO-😀-RAW'))).replace('"WO-PAIR"', '"WO-\\ud83d\\ude00-ESC"');
-    const r = await rawRequest('POST', ordersPath(f), { key: erpKey, body: Buffer.from(body) });
+    const r = await rawRequest('POST', ordersPath(f), { key: erp.key, body: Buffer.from(body) });
     assert.equal(r.status, 200, r.text);
-    assert.equal((await erp().get(orderPath(f, 'WO-😀-ESC'))).status, 200);
+    assert.equal((await erp.get(orderPath(f, 'WO-😀-ESC'))).status, 200);
     assert.deepEqual((await polledNumbers(f)).sort(), ['WO-😀-ESC', 'WO-😀-RAW'].sort());
   });
 });

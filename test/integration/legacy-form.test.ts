@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, test } from 'vitest';
 import { validateWorkOrder, validateWorkRecord } from '../../functions/generated/validators.cjs';
-import { client, ROOT, sleep } from '../support/local-stack.ts';
-import { type SharedStack, sharedStack } from '../support/shared-stack.ts';
+import { ROOT } from '../support/local-stack.ts';
+import { type Client, keyed, type SharedStack, settled, sharedStack } from '../support/shared-stack.ts';
 
 const CASES = ['blended', 'single', 'vrt'] as const;
 const fixture = (form: 'legacy' | 'canonical', name: string): any =>
@@ -18,26 +18,20 @@ const fixture = (form: 'legacy' | 'canonical', name: string): any =>
 
 let stack: SharedStack;
 const F = 'LEGACY-PLANT';
-let erp: ReturnType<typeof client>;
-let pcs: ReturnType<typeof client>;
-let legacyErp: ReturnType<typeof client>;
-let legacyPcs: ReturnType<typeof client>;
+let erp: Client;
+let pcs: Client;
+let legacyErp: Client;
+let legacyPcs: Client;
 
 beforeAll(async () => {
   stack = sharedStack();
-  const [a, b, c, d] = await Promise.all([
-    stack.createKey('erp', [F]),
-    stack.createKey('pcs', [F]),
+  [erp, pcs, legacyErp, legacyPcs] = await Promise.all([
+    keyed(stack, 'erp', [F]),
+    keyed(stack, 'pcs', [F]),
     // The sample files' integer form is legacy-numeric since legacy became what the .NET library reads.
-    stack.createKey('erp', [F], ['--format', 'legacy-numeric']),
-    stack.createKey('pcs', [F], ['--format', 'legacy-numeric']),
+    keyed(stack, 'erp', [F], ['--format', 'legacy-numeric']),
+    keyed(stack, 'pcs', [F], ['--format', 'legacy-numeric']),
   ]);
-  [erp, pcs, legacyErp, legacyPcs] = [
-    client(stack.baseUrl, a),
-    client(stack.baseUrl, b),
-    client(stack.baseUrl, c),
-    client(stack.baseUrl, d),
-  ];
 });
 
 const orders = `/facility/${F}/dispensingWorkorders`;
@@ -51,7 +45,7 @@ describe('the older form, end to end', () => {
       assert.equal(r.status, 200, `${name}: ${r.text}`);
       assert.equal(r.body.results[0].outcome, 'created');
     }
-    await sleep(300);
+    await settled(stack);
   });
 
   test('they are served back canonical, schema-valid and equal to the canonical fixtures', async () => {
@@ -90,7 +84,7 @@ describe('the older form, end to end', () => {
       assert.equal(r.status, 200, `${name}: ${r.text}`);
       assert.equal(r.body.results[0].orderMatched, true);
     }
-    await sleep(300);
+    await settled(stack);
     const canonical = byNumber((await erp.get(records)).body.dispensingWorkRecord, 'workRecordIdentifier');
     const legacy = byNumber((await legacyErp.get(records)).body, 'WorkRecordIdentifier');
     for (const name of CASES) {

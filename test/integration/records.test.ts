@@ -10,7 +10,6 @@ import { validateWorkRecord } from '../../functions/generated/validators.cjs';
 import { type Bucket, bucketOf } from '../support/bucket.ts';
 import { orders, workOrder } from '../support/documents.ts';
 import { pdf, sha256 } from '../support/files.ts';
-import { client, sleep } from '../support/local-stack.ts';
 import { assertProblem, errorPaths } from '../support/problems.ts';
 import {
   acknowledgement,
@@ -22,28 +21,24 @@ import {
   reverseKeys,
   workRecord,
 } from '../support/records.ts';
-import { facilityNames, type SharedStack, sharedStack } from '../support/shared-stack.ts';
+import { facilityNames, type KeyedClient, keyed, type SharedStack, settled, sharedStack } from '../support/shared-stack.ts';
 
 let stack: SharedStack;
 let bucket: Bucket;
-let erpKey: string;
-let pcsKey: string;
+let erp: KeyedClient;
+let pcs: KeyedClient;
 const FACILITIES = 30;
 const names = facilityNames('R');
 /** A facility of its own for each test (the PCS key covers the first FACILITIES of them). */
 const facility = names.next;
-/** The stack's settle delay is 150 ms: changes are served this long after they were made. */
-const WAIT_MS = 250;
 
 beforeAll(async () => {
   stack = sharedStack();
   bucket = bucketOf(stack);
-  erpKey = await stack.createKey('erp', ['*'], ['--name', 'records ERP']);
-  pcsKey = await stack.createKey('pcs', names.first(FACILITIES), ['--name', 'records PCS']);
+  erp = await keyed(stack, 'erp', ['*'], ['--name', 'records ERP']);
+  pcs = await keyed(stack, 'pcs', names.first(FACILITIES), ['--name', 'records PCS']);
 });
 
-const erp = () => client(stack.baseUrl, erpKey);
-const pcs = () => client(stack.baseUrl, pcsKey);
 const ordersPath = (f: string) => `/facility/${f}/dispensingWorkorders`;
 const recordsPath = (f: string) => `/facility/${f}/dispensingWorkRecords`;
 const acksPath = (f: string) => `/facility/${f}/acknowledgeWorkOrderReceipt`;
@@ -51,13 +46,13 @@ const since = (iso: string) => `?lastExecutionDateTime=${encodeURIComponent(iso)
 
 /** The ERP's records poll (initial load without a time). */
 async function pollRecords(f: string, from?: string): Promise<any[]> {
-  const r = await erp().get(recordsPath(f) + (from ? since(from) : ''));
+  const r = await erp.get(recordsPath(f) + (from ? since(from) : ''));
   assert.equal(r.status, 200, JSON.stringify(r.body));
   return r.body.dispensingWorkRecord as any[];
 }
 
 async function getOrder(f: string, number: string): Promise<any> {
-  const r = await erp().get(`${ordersPath(f)}/${encodeURIComponent(number)}`);
+  const r = await erp.get(`${ordersPath(f)}/${encodeURIComponent(number)}`);
   assert.equal(r.status, 200, JSON.stringify(r.body));
   return r.body;
 }
@@ -69,10 +64,10 @@ describe('work record flow', () => {
     // Prepare: the ERP pushes an order, the PCS loads it.
     const f = facility();
     const beforePush = new Date(Date.now() - 1000).toISOString();
-    const pushed = await erp().post(ordersPath(f), orders(workOrder('WO-FLOW')));
+    const pushed = await erp.post(ordersPath(f), orders(workOrder('WO-FLOW')));
     assert.equal(pushed.status, 200, JSON.stringify(pushed.body));
-    await sleep(WAIT_MS);
-    const load = await pcs().get(ordersPath(f));
+    await settled(stack);
+    const load = await pcs.get(ordersPath(f));
     assert.deepEqual(
       load.body.dispensingWorkOrder.map((d: any) => d.workOrderIdentifier.number),
       ['WO-FLOW'],
@@ -81,7 +76,7 @@ describe('work record flow', () => {
 
     // Act: the PCS accepts the order.
     const ack = acknowledgement('WO-FLOW', 'accepted');
-    const acked = await pcs().post(acksPath(f), acknowledgements(ack));
+    const acked = await pcs.post(acksPath(f), acknowledgements(ack));
 
     // Assess
     assert.equal(acked.status, 200, JSON.stringify(acked.body));
@@ -94,7 +89,7 @@ describe('work record flow', () => {
     // Act: batch 1 of 2, in progress.
     const recordsSince = new Date().toISOString();
     const first = workRecord('WR-FLOW-1', { order: 'WO-FLOW', status: 'inProgress', batch: [1, 2], actual: [8010, 7995.5] });
-    const r1 = await pcs().post(recordsPath(f), records(first));
+    const r1 = await pcs.post(recordsPath(f), records(first));
     assert.equal(r1.status, 200, JSON.stringify(r1.body));
     assert.deepEqual(r1.body, {
       results: [{ index: 0, workRecordNumber: 'WR-FLOW-1', agency: 'AssignedBySender', outcome: 'created', orderMatched: true }],
@@ -105,7 +100,7 @@ describe('work record flow', () => {
 
     // Act: batch 2 of 2, complete.
     const second = workRecord('WR-FLOW-2', { order: 'WO-FLOW', status: 'complete', batch: [2, 2], actual: [7990, 8004.25] });
-    const r2 = await pcs().post(recordsPath(f), records(second));
+    const r2 = await pcs.post(recordsPath(f), records(second));
     assert.equal(r2.status, 200, JSON.stringify(r2.body));
     assert.deepEqual(r2.body.results, [
       { index: 0, workRecordNumber: 'WR-FLOW-2', agency: 'AssignedBySender', outcome: 'created', orderMatched: true },
@@ -153,7 +148,7 @@ describe('work record flow', () => {
 
     // Assess: the ERP's records poll serves both, as pure standard documents: first with a
     // time (this key's first poll here is served from it), then the initial load.
-    await sleep(WAIT_MS);
+    await settled(stack);
     for (const served of [await pollRecords(f, recordsSince), await pollRecords(f)]) {
       assert.deepEqual(recordNumbers(served), ['WR-FLOW-1', 'WR-FLOW-2']);
       for (const d of served) assert.ok(validateWorkRecord(d), JSON.stringify(validateWorkRecord.errors));
@@ -161,11 +156,11 @@ describe('work record flow', () => {
     }
 
     // Assess: PCS-caused changes do not re-serve the order to the PCS.
-    const repoll = await pcs().get(ordersPath(f) + since(afterLoad));
+    const repoll = await pcs.get(ordersPath(f) + since(afterLoad));
     assert.equal(repoll.status, 200);
     assert.deepEqual(repoll.body.dispensingWorkOrder, [], 'acknowledgement and records re-served the order');
     // Control: a window that starts before the push serves it (the ERP key's first order poll here).
-    const control = await erp().get(ordersPath(f) + since(beforePush));
+    const control = await erp.get(ordersPath(f) + since(beforePush));
     assert.deepEqual(
       control.body.dispensingWorkOrder.map((d: any) => d.workOrderIdentifier.number),
       ['WO-FLOW'],
@@ -173,7 +168,7 @@ describe('work record flow', () => {
 
     // Act and assess: the ERP can no longer change the complete order.
     for (const type of ['update', 'hold', 'cancel'] as const) {
-      const r = await erp().post(ordersPath(f), orders(workOrder('WO-FLOW', { type, quantity: 15000 })));
+      const r = await erp.post(ordersPath(f), orders(workOrder('WO-FLOW', { type, quantity: 15000 })));
       assertProblem(r, 409);
       assert.deepEqual(errorPaths(r), ['/dispensingWorkOrder/0']);
     }
@@ -188,7 +183,7 @@ describe('acknowledgements', () => {
   test('a rejection with reasons is visible on the order', async () => {
     // Prepare
     const f = facility();
-    await erp().post(ordersPath(f), orders(workOrder('WO-REJ')));
+    await erp.post(ordersPath(f), orders(workOrder('WO-REJ')));
     const reasons = [
       { reasonCode: 'InsufficientInventory' as const, reason: 'Potash bin 3 is empty until Thursday.' },
       { reasonCode: 'EquipmentDown' as const, reason: 'Blender 2 is down for a bearing change.' },
@@ -196,7 +191,7 @@ describe('acknowledgements', () => {
     const ack = acknowledgement('WO-REJ', 'rejected', { reasons });
 
     // Act
-    const r = await pcs().post(acksPath(f), acknowledgements(ack));
+    const r = await pcs.post(acksPath(f), acknowledgements(ack));
 
     // Assess
     assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -205,18 +200,18 @@ describe('acknowledgements', () => {
     assert.equal(one.status, 'rejected');
     assert.deepEqual(one.acknowledgement.reasons, reasons);
     assert.deepEqual(one.acknowledgement, ack);
-    const asPcs = await pcs().get(`${ordersPath(f)}/WO-REJ`);
+    const asPcs = await pcs.get(`${ordersPath(f)}/WO-REJ`);
     assert.equal(asPcs.body.status, 'rejected', 'the PCS sees it too');
   });
 
   test('an unknown order is 404 naming it, and a batch with one is all or nothing', async () => {
     // Prepare
     const f = facility();
-    await erp().post(ordersPath(f), orders(workOrder('WO-KNOWN')));
+    await erp.post(ordersPath(f), orders(workOrder('WO-KNOWN')));
 
     // Act
-    const alone = await pcs().post(acksPath(f), acknowledgements(acknowledgement('WO-NOPE', 'accepted')));
-    const mixed = await pcs().post(
+    const alone = await pcs.post(acksPath(f), acknowledgements(acknowledgement('WO-NOPE', 'accepted')));
+    const mixed = await pcs.post(
       acksPath(f),
       acknowledgements(acknowledgement('WO-KNOWN', 'accepted'), acknowledgement('WO-NOPE', 'rejected')),
     );
@@ -239,9 +234,9 @@ describe('records for orders the hub does not know', () => {
     const record = workRecord('WR-EARLY', { order: 'WO-LATER', status: 'complete', batch: [1, 1], actual: [16020, 15980] });
 
     // Act
-    const r = await pcs().post(recordsPath(f), records(record));
-    const missing = await erp().get(`${ordersPath(f)}/WO-LATER`);
-    const pushed = await erp().post(ordersPath(f), orders(workOrder('WO-LATER')));
+    const r = await pcs.post(recordsPath(f), records(record));
+    const missing = await erp.get(`${ordersPath(f)}/WO-LATER`);
+    const pushed = await erp.post(ordersPath(f), orders(workOrder('WO-LATER')));
 
     // Assess
     assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -262,7 +257,7 @@ describe('records for orders the hub does not know', () => {
         ['P-POTASH', 16000, [15980]],
       ],
     );
-    await sleep(WAIT_MS);
+    await settled(stack);
     assert.deepEqual(await pollRecords(f), [record], 'the ERP polls it like any other');
   });
 
@@ -271,11 +266,11 @@ describe('records for orders the hub does not know', () => {
     const f = facility();
     const done = workRecord('WR-EARLY-DONE', { order: 'WO-DONE-FIRST', status: 'complete', batch: [1, 1], actual: [16020, 15980] });
     const started = workRecord('WR-EARLY-WIP', { order: 'WO-WIP-FIRST', status: 'inProgress', batch: [1, 2], actual: [8000, 8000] });
-    assert.equal((await pcs().post(recordsPath(f), records(done, started))).status, 200);
+    assert.equal((await pcs.post(recordsPath(f), records(done, started))).status, 200);
 
     // Act
-    const pushed = await erp().post(ordersPath(f), orders(workOrder('WO-DONE-FIRST'), workOrder('WO-WIP-FIRST'), workOrder('WO-PLAIN')));
-    const cancel = await erp().post(ordersPath(f), orders(workOrder('WO-DONE-FIRST', { type: 'cancel' })));
+    const pushed = await erp.post(ordersPath(f), orders(workOrder('WO-DONE-FIRST'), workOrder('WO-WIP-FIRST'), workOrder('WO-PLAIN')));
+    const cancel = await erp.post(ordersPath(f), orders(workOrder('WO-DONE-FIRST', { type: 'cancel' })));
 
     // Assess
     assert.deepEqual(
@@ -286,8 +281,8 @@ describe('records for orders the hub does not know', () => {
     assert.equal((await getOrder(f, 'WO-WIP-FIRST')).status, 'inProgress');
     assert.equal((await getOrder(f, 'WO-PLAIN')).status, 'open');
     assertProblem(cancel, 409);
-    await sleep(WAIT_MS);
-    const pcsPoll = await pcs().get(ordersPath(f));
+    await settled(stack);
+    const pcsPoll = await pcs.get(ordersPath(f));
     assert.deepEqual(
       pcsPoll.body.dispensingWorkOrder.map((d: any) => d.workOrderIdentifier.number).sort(),
       ['WO-PLAIN', 'WO-WIP-FIRST'],
@@ -300,18 +295,18 @@ describe('safe retries', () => {
   test('identical and reordered resubmissions are unchanged; other content under the same identity is 409', async () => {
     // Prepare
     const f = facility();
-    await erp().post(ordersPath(f), orders(workOrder('WO-RETRY')));
+    await erp.post(ordersPath(f), orders(workOrder('WO-RETRY')));
     const record = workRecord('WR-RETRY', { order: 'WO-RETRY', batch: [1, 3] });
-    const created = await pcs().post(recordsPath(f), records(record));
+    const created = await pcs.post(recordsPath(f), records(record));
     assert.equal(created.body.results[0].outcome, 'created');
 
     // Act
-    const retry = await pcs().post(recordsPath(f), records(record));
+    const retry = await pcs.post(recordsPath(f), records(record));
     const reordered = reverseKeys(records(record));
     assert.notEqual(JSON.stringify(reordered), JSON.stringify(records(record)), 'the text differs');
-    const retryReordered = await pcs().post(recordsPath(f), reordered);
-    const clash = await pcs().post(recordsPath(f), records(workRecord('WR-RETRY', { order: 'WO-RETRY', batch: [1, 3], note: 'changed' })));
-    const clashInBatch = await pcs().post(
+    const retryReordered = await pcs.post(recordsPath(f), reordered);
+    const clash = await pcs.post(recordsPath(f), records(workRecord('WR-RETRY', { order: 'WO-RETRY', batch: [1, 3], note: 'changed' })));
+    const clashInBatch = await pcs.post(
       recordsPath(f),
       records(
         workRecord('WR-RETRY-NEW', { order: 'WO-RETRY', status: 'complete' }),
@@ -330,7 +325,7 @@ describe('safe retries', () => {
     assertProblem(clashInBatch, 409);
     assert.deepEqual(errorPaths(clashInBatch), ['/dispensingWorkRecord/1']);
 
-    await sleep(WAIT_MS);
+    await settled(stack);
     assert.deepEqual(await pollRecords(f), [record], 'one record, as first submitted');
     const one = await getOrder(f, 'WO-RETRY');
     assert.equal(one.status, 'inProgress', 'the complete record of the failed batch did not apply');
@@ -343,7 +338,7 @@ describe('safe retries', () => {
   test('five concurrent identical submissions with an inline Bill of Lading: one created, one record, one stored file', async () => {
     // Prepare
     const f = facility();
-    await erp().post(ordersPath(f), orders(workOrder('WO-TWINS')));
+    await erp.post(ordersPath(f), orders(workOrder('WO-TWINS')));
     const bytes = pdf(`Bill of Lading ${f}`);
     const body = JSON.stringify(
       records(
@@ -357,13 +352,13 @@ describe('safe retries', () => {
     );
 
     // Act
-    const replies = await Promise.all(Array.from({ length: 5 }, () => pcs().post(recordsPath(f), body)));
+    const replies = await Promise.all(Array.from({ length: 5 }, () => pcs.post(recordsPath(f), body)));
 
     // Assess
     for (const r of replies) assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.deepEqual(replies.map((r) => r.body.results[0].outcome).sort(), ['created', 'unchanged', 'unchanged', 'unchanged', 'unchanged']);
     assert.ok(replies.every((r) => r.body.results[0].orderMatched === true));
-    await sleep(WAIT_MS);
+    await settled(stack);
     const served = await pollRecords(f);
     assert.deepEqual(recordNumbers(served), ['WR-TWINS']);
     const ids = served[0].associatedDocument[0].identifier as { agency: string; number: string }[];
@@ -385,12 +380,12 @@ describe('scope', () => {
   test('a PCS key cannot poll records; an ERP key cannot submit records or acknowledge', async () => {
     // Prepare
     const f = facility();
-    await erp().post(ordersPath(f), orders(workOrder('WO-SCOPE')));
+    await erp.post(ordersPath(f), orders(workOrder('WO-SCOPE')));
 
     // Act
-    const pcsPoll = await pcs().get(recordsPath(f));
-    const erpSubmit = await erp().post(recordsPath(f), records(workRecord('WR-SCOPE', { order: 'WO-SCOPE' })));
-    const erpAck = await erp().post(acksPath(f), acknowledgements(acknowledgement('WO-SCOPE', 'accepted')));
+    const pcsPoll = await pcs.get(recordsPath(f));
+    const erpSubmit = await erp.post(recordsPath(f), records(workRecord('WR-SCOPE', { order: 'WO-SCOPE' })));
+    const erpAck = await erp.post(acksPath(f), acknowledgements(acknowledgement('WO-SCOPE', 'accepted')));
 
     // Assess
     assertProblem(pcsPoll, 403);

@@ -17,8 +17,9 @@ import { INDEXES, localCreateTableInput } from '../../functions/store/table.ts';
 import { startDynamoLocal } from '../../infra/local/dynamodb-local.ts';
 import { LOCAL_TABLE_NAME } from '../../infra/local/instance.ts';
 import { workOrder } from '../support/documents.ts';
-import { client, runNode, startStack } from '../support/local-stack.ts';
+import { runNode, startStack } from '../support/local-stack.ts';
 import { workRecord } from '../support/records.ts';
+import { keyed } from '../support/shared-stack.ts';
 
 const F = 'UPGRADE-1';
 const OLD_INDEXES = ['byFacilityModified', 'recordsByOrder'];
@@ -108,7 +109,7 @@ test('a data folder of the previous version gets the new indexes and its records
     for (const round of [1, 2]) {
       const stack = await startStack({ dataDir: dir, inMemory: false });
       try {
-        const erp = client(stack.baseUrl, await stack.createKey('erp', [F]));
+        const erp = await keyed(stack, 'erp', [F]);
         const summaries = await erp.get(`/facility/${F}/workOrderSummaries?status=inProgress`);
         assert.equal(summaries.status, 200, JSON.stringify(summaries.body));
         assert.deepEqual(

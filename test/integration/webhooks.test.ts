@@ -7,27 +7,26 @@
 import assert from 'node:assert/strict';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { orders, workOrder } from '../support/documents.ts';
-import { client, sleep } from '../support/local-stack.ts';
+import { type client, sleep } from '../support/local-stack.ts';
 import { assertProblem } from '../support/problems.ts';
 import { records, workRecord } from '../support/records.ts';
-import { facilityNames, type SharedStack, sharedStack } from '../support/shared-stack.ts';
+import { facilityNames, type KeyedClient, keyed, type SharedStack, settled, sharedStack, waitUntil } from '../support/shared-stack.ts';
 import { type Receiver, startReceiver } from '../support/webhook-receiver.ts';
 
 let stack: SharedStack;
-let erpKey: string;
+let erp: KeyedClient;
 /** A facility of its own for each test. */
 const facility = facilityNames('WH').next;
 const receivers: Receiver[] = [];
 
 beforeAll(async () => {
   stack = sharedStack();
-  erpKey = await stack.createKey('erp', ['*']);
+  erp = await keyed(stack, 'erp', ['*']);
 });
 afterAll(async () => {
   await Promise.all(receivers.map((r) => r.stop()));
 });
 
-const erp = () => client(stack.baseUrl, erpKey);
 const subs = (f: string) => `/facility/${f}/subscriptions`;
 
 async function receiver(): Promise<Receiver> {
@@ -36,25 +35,11 @@ async function receiver(): Promise<Receiver> {
   return r;
 }
 
-async function pcsFor(f: string) {
-  return client(stack.baseUrl, await stack.createKey('pcs', [f]));
-}
-
 async function subscribe(c: ReturnType<typeof client>, f: string, r: Receiver, extra: Record<string, unknown> = {}) {
   const reply = await c.post(subs(f), { url: r.url, events: 'dispensingWorkOrder', ...extra });
   assert.equal(reply.status, 201, reply.text);
   r.secrets.push(reply.body.secret);
   return reply.body as { subscriptionId: string; secret: string };
-}
-
-async function until<T>(what: string, probe: () => T | Promise<T>, ms = 40_000): Promise<NonNullable<T>> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 /** Per order number, the quantities received in order (each quantity is the version the test wrote). */
@@ -86,22 +71,24 @@ describe('push delivery', () => {
   test('every change arrives signed, as the poll serves it, never older after newer', async () => {
     const f = facility();
     const r = await receiver();
-    const pcs = await pcsFor(f);
+    const pcs = await keyed(stack, 'pcs', [f]);
     // Every third request fails with a 500: retried, and still everything arrives in order.
     r.answer = (_req, n) => (n % 3 === 1 ? { status: 500 } : { status: 200 });
     const created = await subscribe(pcs, f, r, { description: 'blender 1' });
     assert.match(created.secret, /^whsec_[A-Za-z0-9+/=]{40,}$/);
 
     for (let i = 1; i <= 5; i++)
-      assert.equal((await erp().post(`/facility/${f}/dispensingWorkorders`, orders(workOrder(`W${i}`, { quantity: 1 })))).status, 200);
-    // Each order's version goes 1 → 2 → 3, in separate deliveries (the sender looks every second).
+      assert.equal((await erp.post(`/facility/${f}/dispensingWorkorders`, orders(workOrder(`W${i}`, { quantity: 1 })))).status, 200);
+    // Each order's version goes 1 → 2 → 3, in separate deliveries: the next version is pushed
+    // once the previous one has arrived, however long the sender takes on a loaded machine.
     for (const v of [2, 3]) {
-      await sleep(1500);
+      const previous = Object.fromEntries([1, 2, 3, 4, 5].map((i) => [`W${i}`, v - 1]));
+      await waitUntil(`all orders at version ${v - 1}`, () => allAt(r, previous));
       const docs = [1, 2, 3, 4, 5].map((i) => workOrder(`W${i}`, { type: 'update', quantity: v }));
-      assert.equal((await erp().post(`/facility/${f}/dispensingWorkorders`, orders(...docs))).status, 200);
+      assert.equal((await erp.post(`/facility/${f}/dispensingWorkorders`, orders(...docs))).status, 200);
     }
     const final = { W1: 3, W2: 3, W3: 3, W4: 3, W5: 3 };
-    await until('all orders at version 3', () => allAt(r, final));
+    await waitUntil('all orders at version 3', () => allAt(r, final));
 
     assert.deepEqual(r.unverified(), [], 'every delivery verifies');
     assertOrdered(r);
@@ -110,7 +97,7 @@ describe('push delivery', () => {
     assert.match(first.headers['webhook-signature']!, /^v1,[A-Za-z0-9+/=]+$/);
     assert.equal(first.headers['content-type'], 'application/json');
     // The last delivery of each order is the document the poll serves now.
-    await sleep(300);
+    await settled(stack);
     const poll = await pcs.get(`/facility/${f}/dispensingWorkorders`);
     const latest = new Map<string, unknown>();
     for (const d of r.accepted()) for (const doc of d.json.dispensingWorkOrder) latest.set(doc.workOrderIdentifier.number, doc);
@@ -119,14 +106,14 @@ describe('push delivery', () => {
       assert.deepEqual({ ...pushed, workOrderType: doc.workOrderType }, doc);
     }
 
-    const state = await until('delivered state', async () => {
+    const state = await waitUntil('delivered state', async () => {
       const s = await pcs.get(`${subs(f)}/${created.subscriptionId}`);
       return s.body.pending === 0 && s.body.lastDeliveryAt ? s : null;
     });
     assert.equal(state.body.status, 'active');
     assert.equal(state.body.failed, 0);
     assert.equal('secret' in state.body, false);
-    // Three pushes 1.5 s apart are at least two deliveries: the log pages newest first.
+    // Three pushes, each after the previous one arrived, are at least two deliveries: the log pages newest first.
     const log = await pcs.get(`${subs(f)}/${created.subscriptionId}/deliveries?status=delivered&limit=1`);
     assert.equal(log.status, 200);
     assert.equal(log.body.deliveries.length, 1);
@@ -145,7 +132,7 @@ describe('push delivery', () => {
   test('an endpoint that is down, then answers 429 with Retry-After and hangs past 10 s, still ends with every change', async () => {
     const f = facility();
     const r = await receiver();
-    const pcs = await pcsFor(f);
+    const pcs = await keyed(stack, 'pcs', [f]);
     // With the schedule 1s,1s,2s a delivery has four attempts: down, 429, hang, then 200.
     const script: Array<{ status: number; headers?: Record<string, string> } | 'hang'> = [
       { status: 429, headers: { 'retry-after': '1' } },
@@ -154,15 +141,15 @@ describe('push delivery', () => {
     r.answer = (_req, n) => script[n] ?? { status: 200 };
     await r.close();
     const { subscriptionId } = await subscribe(pcs, f, r);
-    await erp().post(`/facility/${f}/dispensingWorkorders`, orders(workOrder('D1', { quantity: 1 }), workOrder('D2', { quantity: 1 })));
-    await until('a refused attempt', async () => {
+    await erp.post(`/facility/${f}/dispensingWorkorders`, orders(workOrder('D1', { quantity: 1 }), workOrder('D2', { quantity: 1 })));
+    await waitUntil('a refused attempt', async () => {
       const log = await pcs.get(`${subs(f)}/${subscriptionId}/deliveries`);
       return log.body.deliveries[0]?.attempts.length > 0;
     });
     await r.listen();
-    await erp().post(`/facility/${f}/dispensingWorkorders`, orders(workOrder('D1', { type: 'update', quantity: 2 })));
+    await erp.post(`/facility/${f}/dispensingWorkorders`, orders(workOrder('D1', { type: 'update', quantity: 2 })));
 
-    await until('both orders at their last version', () => allAt(r, { D1: 2, D2: 1 }), 60_000);
+    await waitUntil('both orders at their last version', () => allAt(r, { D1: 2, D2: 1 }), 60_000);
     assert.deepEqual(r.unverified(), []);
     assertOrdered(r);
     const answered = r.received.map((x) => x.answered);
@@ -232,13 +219,13 @@ describe('push delivery', () => {
   test('a delivery that exhausts its retries is dead-lettered, replay sends it again', async () => {
     const f = facility();
     const r = await receiver();
-    const pcs = await pcsFor(f);
+    const pcs = await keyed(stack, 'pcs', [f]);
     r.answer = () => ({ status: 500 });
     const { subscriptionId } = await subscribe(pcs, f, r);
     const before = new Date(Date.now() - 1000).toISOString();
-    await erp().post(`/facility/${f}/dispensingWorkorders`, orders(workOrder('X1', { quantity: 1 })));
+    await erp.post(`/facility/${f}/dispensingWorkorders`, orders(workOrder('X1', { quantity: 1 })));
 
-    const failed = await until('a failed delivery', async () => {
+    const failed = await waitUntil('a failed delivery', async () => {
       const log = await pcs.get(`${subs(f)}/${subscriptionId}/deliveries?status=failed`);
       return log.body.deliveries.length > 0 ? log.body.deliveries[0] : null;
     });
@@ -252,7 +239,7 @@ describe('push delivery', () => {
     const replay = await pcs.post(`${subs(f)}/${subscriptionId}/replay`, { since: before });
     assert.equal(replay.status, 202);
     assert.match(replay.body.replayId, /^rpl_/);
-    await until('the replayed order', () => allAt(r, { X1: 1 }));
+    await waitUntil('the replayed order', () => allAt(r, { X1: 1 }));
     assertProblem(await pcs.post(`${subs(f)}/${subscriptionId}/replay`, { since: 'yesterday' }), 400);
     assertProblem(await pcs.post(`${subs(f)}/${subscriptionId}/replay`, {}), 400);
   }, 60_000);
@@ -260,33 +247,37 @@ describe('push delivery', () => {
   test('a steady stream of changes does not hold deliveries back until it stops', async () => {
     const f = facility();
     const r = await receiver();
-    const pcs = await pcsFor(f);
+    const pcs = await keyed(stack, 'pcs', [f]);
     await subscribe(pcs, f, r);
+    // The stream keeps coming (a change every 200 ms) until three deliveries arrived, for at most
+    // 40 s: a sender that held deliveries back until the stream stops never ends it.
     const started = Date.now();
-    for (let i = 0; i < 25; i++) {
-      await erp().post(`/facility/${f}/dispensingWorkorders`, orders(workOrder(`S${i}`, { quantity: 1 })));
+    let written = 0;
+    while (r.accepted().length < 3 && Date.now() < started + 40_000) {
+      await erp.post(`/facility/${f}/dispensingWorkorders`, orders(workOrder(`S${written++}`, { quantity: 1 })));
       await sleep(200);
     }
     const streamEnded = Date.now();
-    await until('every order', () => allAt(r, Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`S${i}`, 1]))));
+    const deliveredWhileStreaming = r.accepted().length;
+    await waitUntil('every order', () => allAt(r, Object.fromEntries(Array.from({ length: written }, (_, i) => [`S${i}`, 1]))));
     assert.ok(
       r.accepted()[0]!.at < streamEnded,
       `first delivery ${r.accepted()[0]!.at - started} ms after the first change, the stream lasted ${streamEnded - started} ms`,
     );
-    assert.ok(r.accepted().length >= 3, `${r.accepted().length} deliveries while changes kept coming`);
-  }, 60_000);
+    assert.ok(deliveredWhileStreaming >= 3, `${deliveredWhileStreaming} deliveries while changes kept coming`);
+  }, 120_000);
 
   test('a rotated secret: during the overlap each delivery verifies with the old and the new secret', async () => {
     const f = facility();
     const r = await receiver();
-    const pcs = await pcsFor(f);
+    const pcs = await keyed(stack, 'pcs', [f]);
     const { subscriptionId, secret: old } = await subscribe(pcs, f, r);
     const rotated = await pcs.post(`${subs(f)}/${subscriptionId}/rotateSecret`, {});
     assert.equal(rotated.status, 200);
     assert.notEqual(rotated.body.secret, old);
     r.secrets.push(rotated.body.secret);
-    await erp().post(`/facility/${f}/dispensingWorkorders`, orders(workOrder('R1', { quantity: 1 })));
-    await until('a delivery', () => r.accepted().length > 0);
+    await erp.post(`/facility/${f}/dispensingWorkorders`, orders(workOrder('R1', { quantity: 1 })));
+    await waitUntil('a delivery', () => r.accepted().length > 0);
     const d = r.accepted()[0]!;
     assert.deepEqual(d.verifiedWith, [0, 1]);
     assert.equal(d.headers['webhook-signature']!.split(' ').length, 2);
@@ -295,17 +286,19 @@ describe('push delivery', () => {
   test('410 disables at once; enable resumes from where it stopped', async () => {
     const f = facility();
     const r = await receiver();
-    const pcs = await pcsFor(f);
+    const pcs = await keyed(stack, 'pcs', [f]);
     r.answer = () => ({ status: 410 });
     const { subscriptionId } = await subscribe(pcs, f, r);
-    await erp().post(`/facility/${f}/dispensingWorkorders`, orders(workOrder('G1', { quantity: 1 })));
-    const disabled = await until('disabled', async () => {
+    await erp.post(`/facility/${f}/dispensingWorkorders`, orders(workOrder('G1', { quantity: 1 })));
+    const disabled = await waitUntil('disabled', async () => {
       const s = await pcs.get(`${subs(f)}/${subscriptionId}`);
       return s.body.status === 'disabled' ? s.body : null;
     });
     assert.match(disabled.disabledReason, /410/);
     assert.equal(disabled.pending, 1);
-    await erp().post(`/facility/${f}/dispensingWorkorders`, orders(workOrder('G2', { quantity: 1 })));
+    await erp.post(`/facility/${f}/dispensingWorkorders`, orders(workOrder('G2', { quantity: 1 })));
+    // Nothing may happen here, so there is no outcome to wait for: a window longer than one
+    // sender round (it looks every second) passes, and nothing was sent in it.
     await sleep(1500);
     assert.equal(r.received.length, 1, 'nothing is sent while disabled');
 
@@ -313,7 +306,7 @@ describe('push delivery', () => {
     const enabled = await pcs.post(`${subs(f)}/${subscriptionId}/enable`, {});
     assert.equal(enabled.status, 200);
     assert.equal(enabled.body.status, 'active');
-    await until('both orders', () => allAt(r, { G1: 1, G2: 1 }));
+    await waitUntil('both orders', () => allAt(r, { G1: 1, G2: 1 }));
     // Polling kept working meanwhile.
     assert.equal((await pcs.get(`/facility/${f}/dispensingWorkorders`)).body.dispensingWorkOrder.length, 2);
   }, 60_000);
@@ -321,11 +314,11 @@ describe('push delivery', () => {
   test('records reach an erp subscriber; the older form is a bare PascalCase array', async () => {
     const f = facility();
     const r = await receiver();
-    const pcs = await pcsFor(f);
-    const erpHere = client(stack.baseUrl, await stack.createKey('erp', [f]));
+    const pcs = await keyed(stack, 'pcs', [f]);
+    const erpHere = await keyed(stack, 'erp', [f]);
     await subscribe(erpHere, f, r, { events: 'dispensingWorkRecord', format: 'legacy' });
     assert.equal((await pcs.post(`/facility/${f}/dispensingWorkRecords`, records(workRecord('REC-1')))).status, 200);
-    await until('a record', () => r.accepted().length > 0);
+    await waitUntil('a record', () => r.accepted().length > 0);
     const body = r.accepted()[0]!.json;
     assert.ok(Array.isArray(body));
     assert.equal(body[0].WorkRecordIdentifier.Number, 'REC-1');
@@ -334,14 +327,14 @@ describe('push delivery', () => {
   test('plant master data is pushed like any polled kind: components reach a pcs subscriber, canonical only', async () => {
     const f = facility();
     const r = await receiver();
-    const pcs = await pcsFor(f);
+    const pcs = await keyed(stack, 'pcs', [f]);
     const legacy = await pcs.post(subs(f), { url: r.url, events: 'components', format: 'legacy' });
     assert.equal(legacy.status, 400, 'the hub has no older form of its own kinds');
     await subscribe(pcs, f, r, { events: 'components' });
     const component = { identifier: { agency: 'AssignedBySeller', number: 'C-UREA' }, name: 'Urea', uom: 'KGM', active: true };
-    const pushed = await erp().post(`/facility/${f}/components`, { components: [component] });
+    const pushed = await erp.post(`/facility/${f}/components`, { components: [component] });
     assert.equal(pushed.status, 200, pushed.text);
-    await until('a component', () => r.accepted().length > 0);
+    await waitUntil('a component', () => r.accepted().length > 0);
     assert.deepEqual(r.accepted()[0]!.json, { components: [component] });
     assert.equal(r.unverified().length, 0);
   }, 60_000);
@@ -350,21 +343,21 @@ describe('push delivery', () => {
     const f = facility();
     const g = facility();
     const r = await receiver();
-    const pcs = await pcsFor(f);
+    const pcs = await keyed(stack, 'pcs', [f]);
     const { subscriptionId } = await subscribe(pcs, f, r);
-    const other = await pcsFor(f);
+    const other = await keyed(stack, 'pcs', [f]);
     assertProblem(await other.get(`${subs(f)}/${subscriptionId}`), 404);
     assertProblem(await other.post(`${subs(f)}/${subscriptionId}/rotateSecret`, {}), 404);
     assert.deepEqual((await other.get(subs(f))).body, { subscriptions: [] });
     assertProblem(await pcs.get(subs(g)), 403);
     assertProblem(await pcs.get(`${subs(g)}/${subscriptionId}`), 403);
     assertProblem(await pcs.get(`${subs(f)}/sub_nothing`), 404);
-    const all = await erp().get(subs(f));
+    const all = await erp.get(subs(f));
     assert.deepEqual(
       all.body.subscriptions.map((s: { subscriptionId: string }) => s.subscriptionId),
       [subscriptionId],
     );
-    assert.equal((await erp().get(`${subs(f)}/${subscriptionId}`)).status, 200);
+    assert.equal((await erp.get(`${subs(f)}/${subscriptionId}`)).status, 200);
     const deleted = await pcs.call('DELETE', `${subs(f)}/${subscriptionId}`);
     assert.equal(deleted.status, 204);
     assertProblem(await pcs.get(`${subs(f)}/${subscriptionId}`), 404);
@@ -373,7 +366,7 @@ describe('push delivery', () => {
   test('invalid subscriptions are 400 naming the field; a kind the role may not poll 403; an 11th 409', async () => {
     const f = facility();
     const r = await receiver();
-    const pcs = await pcsFor(f);
+    const pcs = await keyed(stack, 'pcs', [f]);
     const bad = async (body: unknown, path: string) => {
       const reply = await pcs.post(subs(f), body);
       assertProblem(reply, 400);
@@ -396,16 +389,17 @@ describe('push delivery', () => {
   test("revoking a key disables its subscriptions with the reason 'key revoked'", async () => {
     const f = facility();
     const r = await receiver();
-    const key = await stack.createKey('pcs', [f]);
-    const created = await subscribe(client(stack.baseUrl, key), f, r);
+    const pcs = await keyed(stack, 'pcs', [f]);
+    const { key } = pcs;
+    const created = await subscribe(pcs, f, r);
     const list = await stack.keys(['list', '--json']);
     const keyId = (JSON.parse(list.stdout) as { keyId: string }[]).find((k) => key.includes(k.keyId))!.keyId;
     const revoked = await stack.keys(['revoke', keyId]);
     assert.equal(revoked.code, 0, revoked.stderr);
     assert.match(revoked.stdout, /disabled 1 webhook subscription/);
-    const seen = await erp().get(`${subs(f)}/${created.subscriptionId}`);
+    const seen = await erp.get(`${subs(f)}/${created.subscriptionId}`);
     assert.equal(seen.body.status, 'disabled');
     assert.equal(seen.body.disabledReason, 'key revoked');
-    assertProblem(await erp().post(`${subs(f)}/${created.subscriptionId}/enable`, {}), 409);
+    assertProblem(await erp.post(`${subs(f)}/${created.subscriptionId}/enable`, {}), 409);
   }, 30_000);
 });

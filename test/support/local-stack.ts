@@ -63,11 +63,11 @@ export function keysOf(env: NodeJS.ProcessEnv): Pick<LocalStack, 'keys' | 'creat
   };
 }
 
-/** The base URL a starting hub (start.ts, or `npm start` around it) prints, once it prints it; rejects when it exits first or takes over 60 s. */
+/** The base URL a starting hub (start.ts, or `npm start` around it) prints, once it prints it; rejects when it exits first or takes over 120 s (a generous bound: a loaded machine starts DynamoDB Local slowly). */
 export function listeningUrl(child: ChildProcess, what: string): Promise<string> {
   let output = '';
   return new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not start in 60 s:\n${output}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`${what} did not start in 120 s:\n${output}`)), 120_000);
     const onData = (d: Buffer) => {
       output += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(output);

@@ -1,6 +1,9 @@
-/** The integration tier's one stack, as a test file reaches it (vitest's `inject`). */
+/**
+ * What every integration file shares: the tier's one stack (vitest's `inject`), facility names
+ * of its own, keyed clients per role, and waits that end on an outcome, never on a guess.
+ */
 import { inject } from 'vitest';
-import { keysOf, type LocalStack } from './local-stack.ts';
+import { client, keysOf, type LocalStack, sleep } from './local-stack.ts';
 
 /** A stack this file did not start. */
 export type SharedStack = Omit<LocalStack, 'child'>;
@@ -23,4 +26,49 @@ export function facilityNames(prefix: string): { next: () => string; first: (cou
   let used = 0;
   const name = (i: number) => `${prefix}-${process.pid}-${i}`;
   return { next: () => name(++used), first: (count) => Array.from({ length: count }, (_, i) => name(i + 1)) };
+}
+
+/** The HTTP client of test/support/local-stack.ts. */
+export type Client = ReturnType<typeof client>;
+/** A client and the key it sends (for the CLIs and raw requests that need the key itself). */
+export type KeyedClient = Client & { key: string };
+
+/**
+ * A new key of `role` for `facilities` on any stack (shared or a file's own), and a client that
+ * sends it. `extra` are further options of `npm run keys -- create` (`--name`, `--format`, ...).
+ */
+export async function keyed(
+  stack: Pick<LocalStack, 'baseUrl' | 'createKey'>,
+  role: 'erp' | 'pcs',
+  facilities: string[],
+  extra: string[] = [],
+): Promise<KeyedClient> {
+  const key = await stack.createKey(role, facilities, extra);
+  return { ...client(stack.baseUrl, key), key };
+}
+
+/**
+ * Waits until every change the stack acknowledged so far is served by its polls: a poll serves
+ * only changes older than the hub's settle delay (`POLL_SETTLE_MS`, by the hub's own clock,
+ * the same clock as this process), so once that delay and a margin have passed since the
+ * acknowledgement, the change is in every poll. The wait ends on that rule, not on a guess.
+ */
+export async function settled(stack: Pick<LocalStack, 'env'>): Promise<void> {
+  const settleMs = Number(stack.env.POLL_SETTLE_MS ?? 150);
+  await sleep(settleMs + 50);
+}
+
+/**
+ * Probes until `probe` answers something truthy and returns it; throws naming `what` once
+ * `withinMs` have passed without. The deadline is generous on purpose: it only bounds a
+ * failure, a passing test returns as soon as the outcome is there.
+ */
+export async function waitUntil<T>(what: string, probe: () => T | Promise<T>, withinMs = 40_000): Promise<NonNullable<T>> {
+  const end = Date.now() + withinMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out after ${withinMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
 }

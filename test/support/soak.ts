@@ -74,6 +74,11 @@ export interface SoakOptions {
   settleMs: number;
   /** Pause between a writer's requests. */
   writerPauseMs?: number;
+  /**
+   * Keep writing past `durationMs` until at least this many orders exist (a loaded machine
+   * writes fewer in the same time), for at most a minute more.
+   */
+  minOrders?: number;
 }
 
 export interface PollerReport {
@@ -202,6 +207,8 @@ export async function runSoak(stack: LocalStack, options: SoakOptions): Promise<
   });
 
   await sleep(options.durationMs);
+  const enoughBy = Date.now() + 60_000;
+  while (created.length < (options.minOrders ?? 0) && Date.now() < enoughBy) await sleep(100);
   writing = false;
   await Promise.all(writerRuns);
   settledAt = Date.now() + options.settleMs;
