@@ -170,12 +170,12 @@ describe('push delivery', () => {
   test('a webhook-id names one body: a retry whose body changed (an order updated meanwhile) goes out under a new id', async () => {
     const f = facility();
     const r = await receiver();
-    const pcs = await pcsFor(f);
+    const pcs = await keyed(stack, 'pcs', [f]);
     // Down for three attempts (one fewer than the schedule 1s,1s,2s allows: nothing is dead-lettered), then up.
     r.answer = (_req, n) => ({ status: n < 3 ? 500 : 200 });
     const { subscriptionId } = await subscribe(pcs, f, r);
     const push = async (...docs: ReturnType<typeof workOrder>[]) =>
-      assert.equal((await erp().post(`/facility/${f}/dispensingWorkorders`, orders(...docs))).status, 200);
+      assert.equal((await erp.post(`/facility/${f}/dispensingWorkorders`, orders(...docs))).status, 200);
     await push(workOrder('O0', { quantity: 1 }), workOrder('O1', { quantity: 1 }), workOrder('O2', { quantity: 1 }));
     // O0 is updated after each failed attempt, while the delivery holding it waits for its retry.
     for (const [seen, v] of [
@@ -183,10 +183,10 @@ describe('push delivery', () => {
       [2, 3],
       [3, 4],
     ] as const) {
-      await until(`attempt ${seen}`, () => r.received.length >= seen, 60_000);
+      await waitUntil(`attempt ${seen}`, () => r.received.length >= seen, 60_000);
       await push(workOrder('O0', { type: 'update', quantity: v }));
     }
-    await until('every order at its latest version', () => allAt(r, { O0: 4, O1: 1, O2: 1 }), 60_000);
+    await waitUntil('every order at its latest version', () => allAt(r, { O0: 4, O1: 1, O2: 1 }), 60_000);
 
     assert.deepEqual(r.unverified(), [], 'every request verifies with standardwebhooks');
     // What the receiver saw, failed attempts included: one body per id, never an older version after a newer.
@@ -207,7 +207,7 @@ describe('push delivery', () => {
     assert.equal(versions.get('O0')?.at(-1), 4);
 
     // The delivery log names the id of every attempt: the ids the receiver saw, and only those.
-    const log = await until('every delivery done', async () => {
+    const log = await waitUntil('every delivery done', async () => {
       const page = await pcs.get(`${subs(f)}/${subscriptionId}/deliveries?limit=100`);
       return page.body.deliveries.every((d: { status: string }) => d.status === 'delivered') ? page.body : null;
     });
