@@ -149,3 +149,48 @@ test('--url needs a scheme; durations', () => {
   assert.equal(parseDuration('2m'), 120_000);
   assert.throws(() => parseDuration('soon'), UsageError);
 });
+
+test('a poll that fails after handing over pages is continued from the page it failed on, with its own window', async () => {
+  const { createClient } = await import('../../clients/typescript/src/client.ts');
+  const { createPoller, PollError } = await import('../../clients/typescript/src/poller.ts');
+  const urls: string[] = [];
+  const replies: (Response | Error)[] = [
+    new Response(JSON.stringify({ dispensingWorkOrder: [{ workOrderIdentifier: { number: '1' } }] }), {
+      status: 200,
+      headers: { 'content-type': 'application/json', link: '<http://hub.test/f?cursor=c2>; rel="next"' },
+    }),
+    refused(),
+    new Response(JSON.stringify({ dispensingWorkOrder: [{ workOrderIdentifier: { number: '2' } }] }), {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+    }),
+  ];
+  const fetch = (async (url: string) => {
+    urls.push(url);
+    const r = replies.shift()!;
+    if (r instanceof Error) throw r;
+    return r;
+  }) as typeof globalThis.fetch;
+  let saved: string | null = null;
+  const times = ['2026-05-01T10:00:00.000Z', '2026-05-01T11:00:00.000Z'];
+  const poller = createPoller({
+    client: createClient({ baseUrl: 'http://hub.test', apiKey: 'k', fetch }),
+    operation: 'pollWorkOrders',
+    facilityId: 'F',
+    state: {
+      load: async () => null,
+      save: async (s) => {
+        saved = s.lastExecutionDateTime;
+      },
+    },
+    onDocument: () => undefined,
+    retry: { attempts: 1 },
+    now: () => new Date(times.shift()!),
+  });
+  await assert.rejects(poller.poll(), (e: InstanceType<typeof PollError>) => e.retryable && /connection refused/.test(e.message));
+  assert.equal(saved, null);
+  const second = await poller.poll();
+  assert.equal(urls[2], 'http://hub.test/f?cursor=c2', 'the next poll goes on from the failed page');
+  assert.deepEqual([second.documents, second.pages, second.sent], [2, 2, null]);
+  assert.equal(saved, '2026-05-01T10:00:00.000Z', "the interrupted poll's start is the next lastExecutionDateTime");
+});

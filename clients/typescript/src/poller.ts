@@ -3,7 +3,9 @@
  * poll (ERP):
  *  - each poll sends the time its previous *successful* poll started, by this machine's clock,
  *    as lastExecutionDateTime (none on the very first: the initial load);
- *  - a poll that fails keeps the old value, so the next one asks again from there;
+ *  - a poll that fails keeps the old value, so the next one asks again from there; one that
+ *    fails after handing over some pages is continued by the next from the page it failed on
+ *    (same window), so that nothing in the pages already handed over is left unexplained;
  *  - pages are followed through `Link: <...>; rel="next"` until none is left;
  *  - 429 and 5xx answers, network errors and timeouts are retried with exponential backoff and
  *    full jitter (honouring Retry-After), bounded by tries and optionally by time; other 4xx
@@ -12,7 +14,7 @@
  *    is at least once: the same version may come twice), before the state moves on;
  *  - the state lives in a StateStore (a file, or your own persistence), so it survives a restart.
  */
-import type { HubClient } from './client.ts';
+import type { Answer, HubClient } from './client.ts';
 import { readJsonFile, writeFileAtomic } from './files.ts';
 import type { DispensingWorkOrder, DispensingWorkRecord, Problem } from './generated/api.ts';
 import { GaveUp, RetryLater, type RetryOptions, sleep, withRetries } from './retry.ts';
@@ -146,31 +148,48 @@ export function createPoller<Id extends keyof Streams>(options: PollerOptions<Id
     }
   }
 
-  return {
-    /**
-     * One poll: every page, every document handed over, then the state saved. Throws (state
-     * unchanged) when it could not complete; the next poll then asks again from the old time.
-     */
-    async poll(signal?: AbortSignal): Promise<PollResult> {
-      const sent = (await state.load())?.lastExecutionDateTime ?? null;
-      // The time of this call, taken before it is sent: the next poll's lastExecutionDateTime.
-      const started = now().toISOString();
-      let url: string | null = null;
-      let documents = 0;
-      let pages = 0;
-      do {
-        const answer = await fetchPage(url, sent, signal);
+  /** Where a poll that failed after some pages stopped (kept in memory, for the next poll). */
+  let interrupted: { url: string; sent: string | null; started: string; documents: number; pages: number } | null = null;
+
+  /**
+   * One poll: every page, every document handed over, then the state saved. Throws (state
+   * unchanged) when it could not complete; the next poll then asks again from the old time.
+   */
+  async function poll(signal?: AbortSignal): Promise<PollResult> {
+    // A poll that failed after handing over some pages goes on from the page it failed on,
+    // with its own window: starting over could not tell the PCS what changed in the pages it
+    // already has (an initial load leaves cancelled orders out).
+    const resumed = interrupted;
+    interrupted = null;
+    const sent = resumed ? resumed.sent : ((await state.load())?.lastExecutionDateTime ?? null);
+    // The time of this call, taken before it is sent: the next poll's lastExecutionDateTime.
+    const started = resumed ? resumed.started : now().toISOString();
+    let url: string | null = resumed?.url ?? null;
+    let documents = resumed?.documents ?? 0;
+    let pages = resumed?.pages ?? 0;
+    do {
+      let answer: Answer<Id>;
+      try {
+        answer = await fetchPage(url, sent, signal);
         const body = answer.body as Record<string, unknown> | unknown[];
         const docs = (Array.isArray(body) ? body : body[ENVELOPE[operation]]) as Streams[Id]['document'][] | undefined;
         if (!Array.isArray(docs))
           throw new PollError(`${answer.url}: the answer has no ${ENVELOPE[operation]} array`, 200, null, answer.url);
         for (const doc of docs) await options.onDocument(doc);
         documents += docs.length;
-        pages++;
-        url = nextLink(answer.headers.get('link'));
-      } while (url);
-      await state.save({ lastExecutionDateTime: started });
-      return { documents, pages, lastExecutionDateTime: started, sent };
-    },
-  };
+      } catch (e) {
+        // The hub no longer takes the cursor (a refusal, not an outage): start over.
+        if (resumed && url === resumed.url && pages === resumed.pages && e instanceof PollError && !e.retryable && e.status !== 200)
+          return poll(signal);
+        if (url !== null && pages > 0) interrupted = { url, sent, started, documents, pages };
+        throw e;
+      }
+      pages++;
+      url = nextLink(answer.headers.get('link'));
+    } while (url);
+    await state.save({ lastExecutionDateTime: started });
+    return { documents, pages, lastExecutionDateTime: started, sent };
+  }
+
+  return { poll };
 }
