@@ -4,19 +4,57 @@
  * ratio is against a floor measured in the same run (test/bench/floor/), runs alternating.
  *
  * `npm run bench -- cold` (or `floor`, `poll`, `reports`, `consumption`, `stock`, `soak`, `webhooks`) runs one part only;
- * `npm run bench -- cold http/poll-work-orders.ts` measures the cold init of one function.
+ * `npm run bench -- cold http/poll-work-orders.ts` measures the cold init of one function. `npm run bench -- --help`
+ * lists the parts; an unknown part is a usage error (exit 2).
  */
 import { loadavg } from 'node:os';
-import { startStack } from '../support/local-stack.ts';
-import { benchColdStart } from './cold-start.ts';
-import { benchFloor } from './floor-ratio.ts';
-import { benchPollLatency } from './poll-latency.ts';
-import { benchConsumption, benchSummaries } from './reports.ts';
-import { benchSoak } from './soak.ts';
-import { benchStock } from './stock.ts';
-import { benchWebhooks } from './webhooks.ts';
 
-const only = process.argv[2];
+const PARTS: Record<string, string> = {
+  floor: 'the hub against its floor (a one-Query endpoint, raw BatchWriteItem), side by side',
+  poll: 'poll latency at facilities of 1,000 and 10,000 orders',
+  reports: 'order summaries and consumption reports (runs poll first, on its facilities)',
+  consumption: 'consumption reports alone',
+  stock: 'GET /stock at a facility of 1,000 records against one of 100,000',
+  cold: 'cold init of every function (cold FUNCTION: of one, e.g. cold http/poll-work-orders.ts)',
+  soak: '60 s of concurrent writers and five pollers with skewed clocks',
+  webhooks: 'push delivery (webhooks): latency, throughput, redeliveries',
+};
+const USAGE = 'usage: npm run bench [-- PART] | npm run bench -- cold [FUNCTION]';
+const HELP = `${USAGE}
+
+The benchmark suite: prints figures, asserts nothing, on fresh local stacks (docs/benchmarks.md).
+Without PART every part runs.
+
+parts:
+${Object.entries(PARTS)
+  .map(([name, what]) => `  ${name.padEnd(13)}${what}`)
+  .join('\n')}
+
+exit status: 0 done, 1 failure, 2 usage error (an unknown part, a stray argument)`;
+
+const args = process.argv.slice(2);
+if (args[0] === '--help' || args[0] === '-h' || args[0] === 'help' || args.slice(1).some((a) => a === '--help' || a === '-h')) {
+  console.log(HELP);
+  process.exit(0);
+}
+const usageError = (message: string): never => {
+  console.error(`bench: ${message}\n${USAGE}\nRun 'npm run bench -- --help' for the parts.`);
+  process.exit(2);
+};
+const only = args[0];
+if (only !== undefined && !Object.hasOwn(PARTS, only)) usageError(`unknown part ${only}`);
+if (args.length > (only === 'cold' ? 2 : 1)) usageError(`unexpected argument: ${args.slice(only === 'cold' ? 2 : 1).join(' ')}`);
+
+// Loaded once the arguments are understood, so that help and usage errors answer at once.
+const { startStack } = await import('../support/local-stack.ts');
+const { benchColdStart } = await import('./cold-start.ts');
+const { benchFloor } = await import('./floor-ratio.ts');
+const { benchPollLatency } = await import('./poll-latency.ts');
+const { benchConsumption, benchSummaries } = await import('./reports.ts');
+const { benchSoak } = await import('./soak.ts');
+const { benchStock } = await import('./stock.ts');
+const { benchWebhooks } = await import('./webhooks.ts');
+
 const part = (name: string) => only === undefined || only === name;
 console.log(
   `MixTicket hub benchmark, Node ${process.version}, load average ${loadavg()

@@ -3,17 +3,23 @@
  * poll (ERP):
  *  - each poll sends the time its previous *successful* poll started, by this machine's clock,
  *    as lastExecutionDateTime (none on the very first: the initial load);
- *  - a poll that fails keeps the old value, so the next one asks again from there;
+ *  - a poll that fails keeps the old value, so the next one asks again from there; one that
+ *    fails after handing over some pages is continued by the next from the page it failed on
+ *    (same window), so that nothing in the pages already handed over is left unexplained;
  *  - pages are followed through `Link: <...>; rel="next"` until none is left;
- *  - 429 and 5xx answers and network errors are retried with exponential backoff and full
- *    jitter (honouring Retry-After); other 4xx are not retried;
+ *  - 429 and 5xx answers, network errors and timeouts are retried with exponential backoff and
+ *    full jitter (honouring Retry-After), bounded by tries and optionally by time; other 4xx
+ *    are not retried;
  *  - every document is handed to `onDocument` as an upsert keyed by its identifier (delivery
  *    is at least once: the same version may come twice), before the state moves on;
  *  - the state lives in a StateStore (a file, or your own persistence), so it survives a restart.
  */
-import type { HubClient } from './client.ts';
+import type { Answer, HubClient } from './client.ts';
 import { readJsonFile, writeFileAtomic } from './files.ts';
 import type { DispensingWorkOrder, DispensingWorkRecord, Problem } from './generated/api.ts';
+import { GaveUp, RetryLater, type RetryOptions, sleep, withRetries } from './retry.ts';
+
+export { type RetryOptions, sleep };
 
 /** What a poller remembers between polls. */
 export interface PollState {
@@ -41,15 +47,6 @@ type Streams = {
 };
 const ENVELOPE = { pollWorkOrders: 'dispensingWorkOrder', pollWorkRecords: 'dispensingWorkRecord' } as const;
 
-export interface RetryOptions {
-  /** Tries per request, the first included (default 6). */
-  attempts?: number;
-  /** The first backoff's upper bound (default 500 ms); it doubles per attempt ... */
-  baseMs?: number;
-  /** ... up to this (default 30 s). */
-  maxMs?: number;
-}
-
 export interface PollerOptions<Id extends keyof Streams> {
   client: HubClient;
   operation: Id;
@@ -76,14 +73,31 @@ export interface PollResult {
 
 /** A poll that did not complete; the state was left as it was. */
 export class PollError extends Error {
+  /** The answer's status; null when there was none (network error, timeout). */
   readonly status: number | null;
   readonly problem: Problem | null;
-  constructor(message: string, status: number | null, problem: Problem | null) {
+  /** The URL of the request that failed (null when not known). */
+  readonly url: string | null;
+  /** Whether polling again later can succeed (network errors, 429, 5xx); false for 400, 401, 403, 404 ... */
+  readonly retryable: boolean;
+  constructor(message: string, status: number | null, problem: Problem | null, url: string | null = null, retryable = false) {
     super(message);
     this.name = 'PollError';
     this.status = status;
     this.problem = problem;
+    this.url = url;
+    this.retryable = retryable;
   }
+}
+
+/** `title: detail` of a problem answer (or its text), for messages. */
+export function problemText(body: unknown): string {
+  if (body && typeof body === 'object' && !Array.isArray(body)) {
+    const p = body as Partial<Problem>;
+    const parts = [p.title, p.detail].filter((x): x is string => typeof x === 'string' && x !== '');
+    if (parts.length > 0) return parts.join(': ');
+  }
+  return typeof body === 'string' ? body.slice(0, 200) : '';
 }
 
 /** The `rel="next"` target of a Link header, if any. */
@@ -96,89 +110,86 @@ export function nextLink(link: string | null): string | null {
   return null;
 }
 
-/** A wait that ends early (rejecting) when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /** A poller of one stream at one facility. */
 export function createPoller<Id extends keyof Streams>(options: PollerOptions<Id>) {
   const { client, operation, facilityId, state } = options;
-  const attempts = options.retry?.attempts ?? 6;
-  const baseMs = options.retry?.baseMs ?? 500;
-  const maxMs = options.retry?.maxMs ?? 30_000;
   const now = options.now ?? (() => new Date());
-  const random = options.random ?? Math.random;
 
   /** One request with retries; resolves with a 200 answer or throws PollError. */
   async function fetchPage(url: string | null, sent: string | null, signal?: AbortSignal) {
-    for (let attempt = 1; ; attempt++) {
-      let reason: string;
-      let retryAfterMs = 0;
-      try {
-        const answer = url
-          ? await client.follow(operation, url, signal)
-          : await client.call(operation, {
-              params: { facilityId },
-              query: { format: 'canonical', ...(sent ? { lastExecutionDateTime: sent } : {}) },
-              ...(signal ? { signal } : {}),
-            });
-        const status = Number(answer.status);
-        if (status === 200) return answer;
-        const problem = (typeof answer.body === 'object' ? answer.body : null) as Problem | null;
-        const detail = problem?.detail ?? String(answer.body ?? '');
-        if (status !== 429 && status < 500) throw new PollError(`${operation} answered ${status}: ${detail}`, status, problem);
-        reason = `${status} ${detail}`.trim();
-        const retryAfter = Number(answer.headers.get('retry-after'));
-        if (Number.isFinite(retryAfter) && retryAfter > 0) retryAfterMs = retryAfter * 1000;
-        if (attempt >= attempts) throw new PollError(`${operation} answered ${status} ${attempt} times: ${detail}`, status, problem);
-      } catch (e) {
-        if (e instanceof PollError || signal?.aborted) throw e;
-        reason = (e as Error).message;
-        if (attempt >= attempts) throw new PollError(`${operation} failed ${attempt} times: ${reason}`, null, null);
-      }
-      // Full jitter: a random wait up to the attempt's bound, so that many clients spread out.
-      const waitMs = Math.max(retryAfterMs, Math.round(random() * Math.min(maxMs, baseMs * 2 ** (attempt - 1))));
-      options.onRetry?.({ attempt, waitMs, reason });
-      await sleep(waitMs, signal);
+    const query = { format: 'canonical', ...(sent ? { lastExecutionDateTime: sent } : {}) } as const;
+    const target = url ?? client.url(operation, { facilityId }, query);
+    try {
+      return await withRetries(
+        async (trySignal) => {
+          const answer = url
+            ? await client.follow(operation, url, trySignal)
+            : await client.call(operation, { params: { facilityId }, query, signal: trySignal });
+          const status = Number(answer.status);
+          if (status === 200) return answer;
+          const problem = (answer.body && typeof answer.body === 'object' ? answer.body : null) as Problem | null;
+          const text = problemText(answer.body);
+          const reason = `${target} answered ${status}${text ? ` ${text}` : ''}`;
+          if (status !== 429 && status < 500) throw new PollError(reason, status, problem, target, false);
+          const retryAfter = Number(answer.headers.get('retry-after'));
+          return new RetryLater(reason, status, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 0, problem);
+        },
+        {
+          ...(options.retry ? { retry: options.retry } : {}),
+          ...(signal ? { signal } : {}),
+          ...(options.random ? { random: options.random } : {}),
+          ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+        },
+      );
+    } catch (e) {
+      if (!(e instanceof GaveUp)) throw e;
+      const message = e.status === null ? `${target}: ${e.message}` : e.message;
+      throw new PollError(message, e.status, e.answer as Problem | null, target, e.retryable);
     }
   }
 
-  return {
-    /**
-     * One poll: every page, every document handed over, then the state saved. Throws (state
-     * unchanged) when it could not complete; the next poll then asks again from the old time.
-     */
-    async poll(signal?: AbortSignal): Promise<PollResult> {
-      const sent = (await state.load())?.lastExecutionDateTime ?? null;
-      // The time of this call, taken before it is sent: the next poll's lastExecutionDateTime.
-      const started = now().toISOString();
-      let url: string | null = null;
-      let documents = 0;
-      let pages = 0;
-      do {
-        const answer = await fetchPage(url, sent, signal);
+  /** Where a poll that failed after some pages stopped (kept in memory, for the next poll). */
+  let interrupted: { url: string; sent: string | null; started: string; documents: number; pages: number } | null = null;
+
+  /**
+   * One poll: every page, every document handed over, then the state saved. Throws (state
+   * unchanged) when it could not complete; the next poll then asks again from the old time.
+   */
+  async function poll(signal?: AbortSignal): Promise<PollResult> {
+    // A poll that failed after handing over some pages goes on from the page it failed on,
+    // with its own window: starting over could not tell the PCS what changed in the pages it
+    // already has (an initial load leaves cancelled orders out).
+    const resumed = interrupted;
+    interrupted = null;
+    const sent = resumed ? resumed.sent : ((await state.load())?.lastExecutionDateTime ?? null);
+    // The time of this call, taken before it is sent: the next poll's lastExecutionDateTime.
+    const started = resumed ? resumed.started : now().toISOString();
+    let url: string | null = resumed?.url ?? null;
+    let documents = resumed?.documents ?? 0;
+    let pages = resumed?.pages ?? 0;
+    do {
+      let answer: Answer<Id>;
+      try {
+        answer = await fetchPage(url, sent, signal);
         const body = answer.body as Record<string, unknown> | unknown[];
         const docs = (Array.isArray(body) ? body : body[ENVELOPE[operation]]) as Streams[Id]['document'][] | undefined;
-        if (!Array.isArray(docs)) throw new PollError(`${operation}: the answer has no ${ENVELOPE[operation]} array`, 200, null);
+        if (!Array.isArray(docs))
+          throw new PollError(`${answer.url}: the answer has no ${ENVELOPE[operation]} array`, 200, null, answer.url);
         for (const doc of docs) await options.onDocument(doc);
         documents += docs.length;
-        pages++;
-        url = nextLink(answer.headers.get('link'));
-      } while (url);
-      await state.save({ lastExecutionDateTime: started });
-      return { documents, pages, lastExecutionDateTime: started, sent };
-    },
-  };
+      } catch (e) {
+        // The hub no longer takes the cursor (a refusal, not an outage): start over.
+        if (resumed && url === resumed.url && pages === resumed.pages && e instanceof PollError && !e.retryable && e.status !== 200)
+          return poll(signal);
+        if (url !== null && pages > 0) interrupted = { url, sent, started, documents, pages };
+        throw e;
+      }
+      pages++;
+      url = nextLink(answer.headers.get('link'));
+    } while (url);
+    await state.save({ lastExecutionDateTime: started });
+    return { documents, pages, lastExecutionDateTime: started, sent };
+  }
+
+  return { poll };
 }
