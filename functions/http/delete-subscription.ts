@@ -2,7 +2,7 @@
 import { httpHandler } from '../shared/middleware.ts';
 import { unsubscribe } from '../use-cases/manage-subscriptions.ts';
 
-export const handler = httpHandler('deleteSubscription', async ({ event, caller, facilityId }) => {
-  await unsubscribe(caller, facilityId, event.pathParameters?.subscriptionId ?? '');
+export const handler = httpHandler('deleteSubscription', async ({ params, caller, facilityId }) => {
+  await unsubscribe(caller, facilityId, params.subscriptionId);
   return { statusCode: 204, headers: {}, body: '' };
 });

@@ -2,6 +2,6 @@
 import { httpHandler, json } from '../shared/middleware.ts';
 import { enable } from '../use-cases/manage-subscriptions.ts';
 
-export const handler = httpHandler('enableSubscription', async ({ event, caller, facilityId }) =>
-  json(await enable(caller, facilityId, event.pathParameters?.subscriptionId ?? '')),
+export const handler = httpHandler('enableSubscription', async ({ params, caller, facilityId }) =>
+  json(await enable(caller, facilityId, params.subscriptionId)),
 );

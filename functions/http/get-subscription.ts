@@ -2,6 +2,6 @@
 import { httpHandler, json } from '../shared/middleware.ts';
 import { describe, findOwn } from '../use-cases/manage-subscriptions.ts';
 
-export const handler = httpHandler('getSubscription', async ({ event, caller, facilityId }) =>
-  json(await describe(await findOwn(caller, facilityId, event.pathParameters?.subscriptionId ?? ''))),
+export const handler = httpHandler('getSubscription', async ({ params, caller, facilityId }) =>
+  json(await describe(await findOwn(caller, facilityId, params.subscriptionId))),
 );

@@ -2,8 +2,9 @@
 import { httpHandler, json } from '../shared/middleware.ts';
 import { deliveryLog, findOwn } from '../use-cases/manage-subscriptions.ts';
 
-export const handler = httpHandler('listDeliveries', async ({ event, caller, facilityId }) => {
-  const sub = await findOwn(caller, facilityId, event.pathParameters?.subscriptionId ?? '');
-  const { status, limit, cursor } = event.queryStringParameters ?? {};
+export const handler = httpHandler('listDeliveries', async ({ params, query, caller, facilityId }) => {
+  const sub = await findOwn(caller, facilityId, params.subscriptionId);
+  // An empty value is read as none, as it always was.
+  const { status, limit, cursor } = query;
   return json(await deliveryLog(sub, { ...(status ? { status } : {}), ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) }));
 });

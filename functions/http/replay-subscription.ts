@@ -5,7 +5,6 @@ import { replay } from '../use-cases/manage-subscriptions.ts';
 
 export const handler = httpHandler(
   'replaySubscription',
-  async ({ event, caller, facilityId, body }) =>
-    json(await replay(caller, facilityId, event.pathParameters?.subscriptionId ?? '', body.since), 202),
+  async ({ params, caller, facilityId, body }) => json(await replay(caller, facilityId, params.subscriptionId, body.since), 202),
   { validate: validateReplayRequest },
 );

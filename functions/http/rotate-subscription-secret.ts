@@ -2,6 +2,6 @@
 import { httpHandler, json } from '../shared/middleware.ts';
 import { rotateSecret } from '../use-cases/manage-subscriptions.ts';
 
-export const handler = httpHandler('rotateSubscriptionSecret', async ({ event, caller, facilityId }) =>
-  json(await rotateSecret(caller, facilityId, event.pathParameters?.subscriptionId ?? '')),
+export const handler = httpHandler('rotateSubscriptionSecret', async ({ params, caller, facilityId }) =>
+  json(await rotateSecret(caller, facilityId, params.subscriptionId)),
 );

@@ -29,12 +29,12 @@ const store: RecordSubmissionStore = {
 
 export const handler = httpHandler(
   'submitWorkRecords',
-  async ({ event, facilityId, caller, body }) => {
+  async ({ warnings, facilityId, caller, body }) => {
     const records = body.dispensingWorkRecord.map(stringifyBooleans);
     const { results, created } = await submitWorkRecords(store, { facilityId, keyId: caller.keyId, records });
     countMetric('recordsReceived', created);
     logger.info('work records submitted', { facilityId, records: records.length, created });
-    return json({ results: withWarnings(event, results) });
+    return json({ results: withWarnings(warnings, results) });
   },
   { envelope: { name: 'dispensingWorkRecord', kind: 'workRecord' }, validate: validateWorkRecordRequest },
 );
