@@ -6,8 +6,11 @@
  * route-docs.ts, read only by the OpenAPI build: handlers never import it.
  */
 
-import { DOCUMENT_FORMATS, type Role } from './domain/api-keys.ts';
+import type { Role } from './domain/api-keys.ts';
+import type { QueryParamName } from './route-params.ts';
 
+export type { ParamSchema, PathParamName, PathParamsOf, QueryOf, QueryParamName } from './route-params.ts';
+export { PATH_PARAMS, QUERY_PARAMS } from './route-params.ts';
 export type { Role };
 
 /** What a route's function may do with the table and the document bucket (least privilege on AWS). */
@@ -29,8 +32,6 @@ export interface RouteDef {
   /** Roles allowed; empty: public (no key). */
   roles: readonly Role[];
   access: RouteAccess | null;
-  /** A short line for the Lambda description, logs and the OpenAPI document (its operation summary). */
-  summary: string;
   /** The query parameters the handler takes (QUERY_PARAMS), validated and handed to it typed. */
   query?: readonly QueryParamName[];
   /** The request body: the title of its schema in schemas/ (the handler passes the compiled validator). */
@@ -44,60 +45,11 @@ export const FUNCTION_TIMEOUT_SECONDS = 10;
 /** Reports that read many items (long ranges) get the most the HTTP API's 30 s integration limit leaves. */
 const REPORT_TIMEOUT_SECONDS = 28;
 
-/**
- * The JSON Schema of one parameter (parameters arrive as text). The middleware validates every
- * parameter of a route against these (scripts/build-schemas.ts precompiles them): 400 naming it.
- */
-export type ParamSchema =
-  | { type: 'string'; minLength?: number; maxLength?: number; pattern?: string; enum?: readonly string[] }
-  | { $ref: string };
-
-const NO_CONTROL_CHARACTERS = '^[^\\u0000-\\u001f\\u007f]+$';
-/** The agency code list of the documents (schemas/common.schema.json): a parameter is accepted as the same value in a body is. */
-const AGENCY_CODE = { $ref: 'https://mixticket.dev/schemas/common.schema.json#/definitions/agency' } as const;
-const TEXT = { type: 'string' } as const;
-const SOME_TEXT = { type: 'string', minLength: 1 } as const;
-
-/** Path parameters, by name: what the middleware accepts (a path naming another fails the build). */
-export const PATH_PARAMS = {
-  facilityId: { type: 'string', minLength: 1, maxLength: 64, pattern: '^(?!\\.{1,2}$)[A-Za-z0-9._-]{1,64}$' },
-  workOrderNumber: { type: 'string', minLength: 1, maxLength: 128, pattern: NO_CONTROL_CHARACTERS },
-  purchaseOrderNumber: { type: 'string', minLength: 1, maxLength: 128, pattern: NO_CONTROL_CHARACTERS },
-  // Ids the hub issued: one it never issued names nothing, and is answered 404 as an unknown one.
-  documentId: TEXT,
-  subscriptionId: TEXT,
-} as const satisfies Record<string, ParamSchema>;
-
-/**
- * Query parameters, by name: the form the middleware checks. What a value means (a time, a
- * cursor, a range) the domain reads on: domain/time.ts, poll-window.ts, summaries.ts, consumption.ts.
- */
-export const QUERY_PARAMS = {
-  lastExecutionDateTime: SOME_TEXT,
-  format: { type: 'string', enum: [...DOCUMENT_FORMATS] },
-  cursor: TEXT,
-  agency: AGENCY_CODE,
-  status: TEXT,
-  createdFrom: SOME_TEXT,
-  createdTo: SOME_TEXT,
-  modifiedFrom: SOME_TEXT,
-  modifiedTo: SOME_TEXT,
-  limit: TEXT,
-  from: { type: 'string', minLength: 10 },
-  to: { type: 'string', minLength: 10 },
-  groupBy: { type: 'string', enum: ['product', 'day', 'order'] },
-  tz: SOME_TEXT,
-  component: { type: 'string', minLength: 1, maxLength: 128, pattern: NO_CONTROL_CHARACTERS },
-  location: { type: 'string', minLength: 1, maxLength: 128, pattern: NO_CONTROL_CHARACTERS },
-  include: { type: 'string', enum: ['movements'] },
-} as const satisfies Record<string, ParamSchema>;
-
-export type PathParamName = keyof typeof PATH_PARAMS;
-export type QueryParamName = keyof typeof QUERY_PARAMS;
-
 const FACILITY = '/facility/{facilityId}';
 const SUBSCRIPTION = `${FACILITY}/subscriptions/{subscriptionId}`;
 const BOTH_ROLES = ['pcs', 'erp'] as const;
+const READ = { table: 'read' } as const;
+const READ_WRITE = { table: 'readWrite' } as const;
 const POLL_QUERY = ['lastExecutionDateTime', 'format', 'cursor'] as const;
 const MASTER_POLL_QUERY = ['lastExecutionDateTime', 'cursor'] as const;
 
@@ -110,42 +62,22 @@ function masterDataRoutes<const Name extends string, const P extends string>(
   path: P,
   handlers: { push: string; poll: string },
   body: string,
-  what: string,
 ) {
   return [
-    {
-      id: `push${name}`,
-      method: 'POST',
-      path,
-      entry: handlers.push,
-      roles: ['erp'],
-      access: { table: 'readWrite' },
-      summary: `upsert ${what}`,
-      body,
-    },
-    {
-      id: `poll${name}`,
-      method: 'GET',
-      path,
-      entry: handlers.poll,
-      roles: BOTH_ROLES,
-      access: { table: 'readWrite' },
-      summary: `poll ${what} changed since lastExecutionDateTime`,
-      query: MASTER_POLL_QUERY,
-    },
+    { id: `push${name}`, method: 'POST', path, entry: handlers.push, roles: ['erp'], access: READ_WRITE, body },
+    { id: `poll${name}`, method: 'GET', path, entry: handlers.poll, roles: BOTH_ROLES, access: READ_WRITE, query: MASTER_POLL_QUERY },
   ] as const;
 }
 
 export const ROUTES = [
-  { id: 'health', method: 'GET', path: '/health', entry: 'http/health.ts', roles: [], access: null, summary: 'liveness' },
+  { id: 'health', method: 'GET', path: '/health', entry: 'http/health.ts', roles: [], access: null },
   {
     id: 'pushWorkOrders',
     method: 'POST',
     path: `${FACILITY}/dispensingWorkorders`,
     entry: 'http/push-work-orders.ts',
     roles: ['erp'],
-    access: { table: 'readWrite' },
-    summary: 'push work orders (create, update, hold, cancel)',
+    access: READ_WRITE,
     body: 'DispensingWorkOrderRequest',
   },
   {
@@ -154,8 +86,7 @@ export const ROUTES = [
     path: `${FACILITY}/dispensingWorkorders`,
     entry: 'http/poll-work-orders.ts',
     roles: BOTH_ROLES,
-    access: { table: 'readWrite' },
-    summary: 'poll work orders changed since lastExecutionDateTime',
+    access: READ_WRITE,
     query: POLL_QUERY,
   },
   {
@@ -164,8 +95,7 @@ export const ROUTES = [
     path: `${FACILITY}/dispensingWorkorders/{workOrderNumber}`,
     entry: 'http/get-work-order.ts',
     roles: ['erp', 'pcs'],
-    access: { table: 'read' },
-    summary: 'one work order with its hub state',
+    access: READ,
     query: ['agency'],
   },
   {
@@ -174,8 +104,7 @@ export const ROUTES = [
     path: `${FACILITY}/acknowledgeWorkOrderReceipt`,
     entry: 'http/acknowledge-work-orders.ts',
     roles: ['pcs'],
-    access: { table: 'readWrite' },
-    summary: 'acknowledge receipt of work orders (accepted or rejected)',
+    access: READ_WRITE,
     body: 'AcknowledgeWorkOrderReceiptRequest',
   },
   {
@@ -185,7 +114,6 @@ export const ROUTES = [
     entry: 'http/submit-work-records.ts',
     roles: ['pcs'],
     access: { table: 'readWrite', bucket: 'readWrite' },
-    summary: 'submit work records with their Bills of Lading',
     body: 'DispensingWorkRecordRequest',
   },
   {
@@ -194,8 +122,7 @@ export const ROUTES = [
     path: `${FACILITY}/dispensingWorkRecords`,
     entry: 'http/poll-work-records.ts',
     roles: ['erp'],
-    access: { table: 'readWrite' },
-    summary: 'poll work records submitted since lastExecutionDateTime',
+    access: READ_WRITE,
     query: POLL_QUERY,
   },
   {
@@ -205,7 +132,6 @@ export const ROUTES = [
     entry: 'http/create-document-upload.ts',
     roles: ['pcs'],
     access: { table: 'readWrite', bucket: 'write' },
-    summary: 'ask for a direct upload of a large document',
     body: 'DocumentUploadRequest',
   },
   {
@@ -215,34 +141,16 @@ export const ROUTES = [
     entry: 'http/get-document.ts',
     roles: ['erp', 'pcs'],
     access: { table: 'read', bucket: 'read' },
-    summary: 'download a stored document (302 to a short-lived URL)',
   },
-  {
-    id: 'openApi',
-    method: 'GET',
-    path: '/openapi.json',
-    entry: 'http/openapi.ts',
-    roles: [],
-    access: null,
-    summary: 'the OpenAPI 3.1 document of every route',
-  },
-  {
-    id: 'docs',
-    method: 'GET',
-    path: '/docs',
-    entry: 'http/docs.ts',
-    roles: [],
-    access: null,
-    summary: 'the API reference as one self-contained HTML page',
-  },
+  { id: 'openApi', method: 'GET', path: '/openapi.json', entry: 'http/openapi.ts', roles: [], access: null },
+  { id: 'docs', method: 'GET', path: '/docs', entry: 'http/docs.ts', roles: [], access: null },
   {
     id: 'upsertWorkOrder',
     method: 'PUT',
     path: `${FACILITY}/dispensingWorkorders/{workOrderNumber}`,
     entry: 'http/upsert-work-order.ts',
     roles: ['erp'],
-    access: { table: 'readWrite' },
-    summary: 'upsert one work order by its number (created, updated or put on hold)',
+    access: READ_WRITE,
     query: ['agency'],
     body: 'DispensingWorkOrder',
   },
@@ -252,8 +160,7 @@ export const ROUTES = [
     path: `${FACILITY}/dispensingWorkorders/{workOrderNumber}`,
     entry: 'http/cancel-work-order.ts',
     roles: ['erp'],
-    access: { table: 'readWrite' },
-    summary: 'cancel one work order (never erases it)',
+    access: READ_WRITE,
     query: ['agency'],
   },
   {
@@ -262,9 +169,8 @@ export const ROUTES = [
     path: `${FACILITY}/workOrderSummaries`,
     entry: 'http/list-work-order-summaries.ts',
     roles: ['erp', 'pcs'],
-    access: { table: 'read' },
+    access: READ,
     timeoutSeconds: REPORT_TIMEOUT_SECONDS,
-    summary: 'search and list work orders with their hub state, filtered and paged (JSON or CSV)',
     query: ['status', 'createdFrom', 'createdTo', 'modifiedFrom', 'modifiedTo', 'limit', 'cursor'],
   },
   ...masterDataRoutes(
@@ -272,21 +178,13 @@ export const ROUTES = [
     `${FACILITY}/components`,
     { push: 'http/push-components.ts', poll: 'http/poll-components.ts' },
     'ComponentsRequest',
-    'components (raw materials)',
   ),
-  ...masterDataRoutes(
-    'Recipes',
-    `${FACILITY}/recipes`,
-    { push: 'http/push-recipes.ts', poll: 'http/poll-recipes.ts' },
-    'RecipesRequest',
-    'recipes (formulas of components)',
-  ),
+  ...masterDataRoutes('Recipes', `${FACILITY}/recipes`, { push: 'http/push-recipes.ts', poll: 'http/poll-recipes.ts' }, 'RecipesRequest'),
   ...masterDataRoutes(
     'PurchaseOrders',
     `${FACILITY}/purchaseOrders`,
     { push: 'http/push-purchase-orders.ts', poll: 'http/poll-purchase-orders.ts' },
     'PurchaseOrdersRequest',
-    'purchase orders (planned deliveries)',
   ),
   {
     id: 'getPurchaseOrder',
@@ -294,8 +192,7 @@ export const ROUTES = [
     path: `${FACILITY}/purchaseOrders/{purchaseOrderNumber}`,
     entry: 'http/get-purchase-order.ts',
     roles: ['erp', 'pcs'],
-    access: { table: 'read' },
-    summary: 'one purchase order with what has been received against each line',
+    access: READ,
     query: ['agency'],
   },
   {
@@ -304,8 +201,7 @@ export const ROUTES = [
     path: `${FACILITY}/receipts`,
     entry: 'http/submit-receipts.ts',
     roles: ['pcs'],
-    access: { table: 'readWrite' },
-    summary: 'report goods received into stock (against a purchase order line or not)',
+    access: READ_WRITE,
     body: 'ReceiptsRequest',
   },
   {
@@ -314,8 +210,7 @@ export const ROUTES = [
     path: `${FACILITY}/stockCounts`,
     entry: 'http/submit-stock-counts.ts',
     roles: ['pcs'],
-    access: { table: 'readWrite' },
-    summary: "report physical counts: each sets a component's stock at a location at its time",
+    access: READ_WRITE,
     body: 'StockCountsRequest',
   },
   {
@@ -324,8 +219,7 @@ export const ROUTES = [
     path: `${FACILITY}/stock`,
     entry: 'http/get-stock.ts',
     roles: ['erp', 'pcs'],
-    access: { table: 'read' },
-    summary: 'current stock per component and location, from receipts, counts and dispensing',
+    access: READ,
     query: ['component', 'location', 'include'],
   },
   {
@@ -334,9 +228,8 @@ export const ROUTES = [
     path: `${FACILITY}/consumption`,
     entry: 'http/get-consumption.ts',
     roles: ['erp'],
-    access: { table: 'read' },
+    access: READ,
     timeoutSeconds: REPORT_TIMEOUT_SECONDS,
-    summary: 'what was dispensed in a period, per product (and per day or per order), JSON or CSV',
     query: ['from', 'to', 'groupBy', 'tz'],
   },
   {
@@ -346,7 +239,6 @@ export const ROUTES = [
     entry: 'http/create-subscription.ts',
     roles: BOTH_ROLES,
     access: { table: 'readWrite', secrets: 'encrypt' },
-    summary: 'register a webhook endpoint for one kind of document (push delivery)',
     body: 'SubscriptionRequest',
   },
   {
@@ -355,26 +247,16 @@ export const ROUTES = [
     path: `${FACILITY}/subscriptions`,
     entry: 'http/list-subscriptions.ts',
     roles: BOTH_ROLES,
-    access: { table: 'read' },
-    summary: "this key's webhook subscriptions at the facility (an erp * key: all of them)",
+    access: READ,
   },
-  {
-    id: 'getSubscription',
-    method: 'GET',
-    path: SUBSCRIPTION,
-    entry: 'http/get-subscription.ts',
-    roles: BOTH_ROLES,
-    access: { table: 'read' },
-    summary: 'one webhook subscription with its delivery state',
-  },
+  { id: 'getSubscription', method: 'GET', path: SUBSCRIPTION, entry: 'http/get-subscription.ts', roles: BOTH_ROLES, access: READ },
   {
     id: 'deleteSubscription',
     method: 'DELETE',
     path: SUBSCRIPTION,
     entry: 'http/delete-subscription.ts',
     roles: BOTH_ROLES,
-    access: { table: 'readWrite' },
-    summary: 'remove a webhook subscription',
+    access: READ_WRITE,
   },
   {
     id: 'rotateSubscriptionSecret',
@@ -383,7 +265,6 @@ export const ROUTES = [
     entry: 'http/rotate-subscription-secret.ts',
     roles: BOTH_ROLES,
     access: { table: 'readWrite', secrets: 'encrypt' },
-    summary: 'a new signing secret; the old one keeps signing for 24 hours',
   },
   {
     id: 'listDeliveries',
@@ -391,8 +272,7 @@ export const ROUTES = [
     path: `${SUBSCRIPTION}/deliveries`,
     entry: 'http/list-deliveries.ts',
     roles: BOTH_ROLES,
-    access: { table: 'read' },
-    summary: "a webhook subscription's delivery log, newest first, paged",
+    access: READ,
     query: ['status', 'limit', 'cursor'],
   },
   {
@@ -401,8 +281,7 @@ export const ROUTES = [
     path: `${SUBSCRIPTION}/replay`,
     entry: 'http/replay-subscription.ts',
     roles: BOTH_ROLES,
-    access: { table: 'readWrite' },
-    summary: 'deliver again every change since a time',
+    access: READ_WRITE,
     body: 'ReplayRequest',
   },
   {
@@ -411,8 +290,7 @@ export const ROUTES = [
     path: `${SUBSCRIPTION}/enable`,
     entry: 'http/enable-subscription.ts',
     roles: BOTH_ROLES,
-    access: { table: 'readWrite' },
-    summary: 're-enable a disabled webhook subscription (delivery resumes where it stopped)',
+    access: READ_WRITE,
   },
 ] as const satisfies readonly RouteDef[];
 
@@ -424,18 +302,6 @@ export function route(id: RouteId): RouteDef {
   if (!found) throw new Error(`unknown route ${id}`);
   return found;
 }
-
-/** The names of the path parameters of a path template. */
-type PathParamsIn<P extends string> = P extends `${string}{${infer N}}${infer Rest}` ? N | PathParamsIn<Rest> : never;
-/** The value type of a parameter: its enum's values, else text. */
-type ParamValue<S> = S extends { enum: readonly (infer E)[] } ? E : string;
-
-/** The path parameters a route's handler is handed, validated. */
-export type PathParamsOf<R extends { path: string }> = { [K in PathParamsIn<R['path']>]: string };
-/** The query parameters a route's handler is handed, validated (each absent when not sent). */
-export type QueryOf<R> = R extends { query: readonly (infer Q extends QueryParamName)[] }
-  ? { [K in Q]?: ParamValue<(typeof QUERY_PARAMS)[K]> }
-  : Record<never, never>;
 
 /** The Lambda authorizer's module (API Gateway on AWS, the local gateway here). */
 export const AUTHORIZER_ENTRY = 'http/authorizer.ts';

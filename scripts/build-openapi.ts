@@ -228,7 +228,7 @@ function operation(
   schemas: Record<string, Json>,
   nameOf: (file: string, def?: string) => string,
 ): Json {
-  const api: RouteDoc = doc ?? { responses: { 200: { description: 'OK', schema: undefined } } };
+  const api: RouteDoc = doc ?? { summary: route.id, responses: { 200: { description: 'OK', schema: undefined } } };
   const need = (name: string) => {
     if (!(name in schemas)) throw new Error(`openapi: route ${route.id} names schema ${name}, which schemas/ does not define`);
     return { $ref: REF + name };
@@ -336,7 +336,7 @@ function operation(
   }
   return {
     operationId: route.id,
-    summary: route.summary,
+    summary: api.summary,
     description: [api.description, keyed ? `Roles: ${route.roles.join(', ')}.` : 'Public: no key needed.'].filter(Boolean).join('\n\n'),
     tags: [tagOf(route)],
     security: keyed ? [{ apiKey: [] }] : [],

@@ -94,10 +94,9 @@ const later = (query?: RouteDef['query']): RouteDef => ({
   entry: 'http/health.ts',
   roles: ['erp'],
   access: { table: 'read' },
-  summary: 'a route a later issue adds',
   ...(query ? { query } : {}),
 });
-const laterDocs = (doc: RouteDoc) => ({ ...ROUTE_DOCS, laterRoute: doc });
+const laterDocs = (doc: Omit<RouteDoc, 'summary'>) => ({ ...ROUTE_DOCS, laterRoute: { summary: 'a route a later issue adds', ...doc } });
 
 test('a route added to the table appears by itself; an unknown schema or parameter fails the build', () => {
   const doc = buildOpenApi(
