@@ -1,7 +1,7 @@
 /**
  * The OpenAPI 3.1 document (`functions/generated/openapi.json`), built by `npm run build` from
  * the same sources as the handlers: the JSON Schemas in schemas/ become its components, the
- * route table (functions/routes.ts) its paths, shared/problem.ts its problem answers, and the
+ * route table (functions/routes.ts) its paths and parameters, functions/route-docs.ts their prose, shared/problem.ts its problem answers, and the
  * older document form's schemas are derived from ours with the tables of domain/legacy-codes.ts.
  * A route added to the table appears by itself; one naming a schema or parameter that does
  * not exist fails the build. Examples come from test/fixtures/ and are checked against their
@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { CAMEL_SUBTREES, COUNTRY_ALPHA2, RENAMES, WRAPPED_IDENTIFIERS } from '../functions/domain/legacy-codes.ts';
-import { PATH_PARAMS, QUERY_PARAMS, ROUTES, type RouteApi, type RouteDef } from '../functions/routes.ts';
+import { PARAM_DOCS, type ParamDoc, ROUTE_DOCS, type RouteDoc } from '../functions/route-docs.ts';
+import { PATH_PARAMS, type ParamSchema, QUERY_PARAMS, ROUTES, type RouteDef } from '../functions/routes.ts';
 import { PROBLEM_KINDS, problemType } from '../functions/shared/problem.ts';
 
 type Json = Record<string, unknown>;
@@ -212,28 +213,49 @@ function kindOfStatus(status: number): { kind: string; title: string } {
 const readFixture = (file: string): unknown => JSON.parse(readFileSync(join(fixtureDir, file), 'utf8'));
 const exampleName = (file: string) => file.replace(/\.json$/, '').replaceAll('/', '-');
 
+/** A parameter's schema as the document shows it: $refs into schemas/ become component $refs. */
+function documentedSchema(schema: ParamSchema, nameOf: (file: string, def?: string) => string): Json {
+  if (!('$ref' in schema)) return schema as Json;
+  const m = /^https:\/\/mixticket\.dev\/schemas\/([a-z0-9-]+\.schema\.json)#\/definitions\/(\w+)$/.exec(schema.$ref);
+  if (!m) throw new Error(`openapi: unsupported parameter $ref ${schema.$ref}`);
+  return { $ref: REF + nameOf(m[1]!, m[2]) };
+}
+
 /** One operation of the route table. */
-function operation(route: RouteDef, schemas: Record<string, Json>): Json {
-  const api: RouteApi = route.api ?? { responses: { 200: { description: 'OK', schema: undefined } } };
+function operation(
+  route: RouteDef,
+  doc: RouteDoc | undefined,
+  schemas: Record<string, Json>,
+  nameOf: (file: string, def?: string) => string,
+): Json {
+  const api: RouteDoc = doc ?? { summary: route.id, responses: { 200: { description: 'OK', schema: undefined } } };
   const need = (name: string) => {
     if (!(name in schemas)) throw new Error(`openapi: route ${route.id} names schema ${name}, which schemas/ does not define`);
     return { $ref: REF + name };
   };
   const params: Json[] = [];
   for (const [, name] of route.path.matchAll(/\{(\w+)\}/g)) {
-    const p = (PATH_PARAMS as Record<string, (typeof PATH_PARAMS)[keyof typeof PATH_PARAMS]>)[name!];
-    if (!p) throw new Error(`openapi: route ${route.id} has path parameter ${name}; describe it in PATH_PARAMS`);
-    params.push({ name, in: 'path', required: true, description: p.description, schema: p.schema, example: p.example });
+    const p = (PATH_PARAMS as Record<string, ParamSchema>)[name!];
+    if (!p) throw new Error(`openapi: route ${route.id} has path parameter ${name}; define it in PATH_PARAMS`);
+    const d: ParamDoc = PARAM_DOCS[name as keyof typeof PATH_PARAMS];
+    params.push({
+      name,
+      in: 'path',
+      required: true,
+      description: d.description,
+      schema: documentedSchema(d.schema ?? p, nameOf),
+      example: d.example,
+    });
   }
-  for (const name of api.query ?? []) {
-    const q = QUERY_PARAMS[name];
+  for (const name of route.query ?? []) {
+    const d: ParamDoc = PARAM_DOCS[name];
     params.push({
       name,
       in: 'query',
       required: false,
-      description: q.description,
-      schema: q.schema,
-      ...('example' in q ? { example: q.example } : {}),
+      description: d.description,
+      schema: documentedSchema(d.schema ?? QUERY_PARAMS[name], nameOf),
+      ...(d.example !== undefined ? { example: d.example } : {}),
     });
   }
   const responses: Json = {};
@@ -267,8 +289,8 @@ function operation(route: RouteDef, schemas: Record<string, Json>): Json {
   for (const status of [...problems].sort()) responses[status] = problemResponse(status);
 
   let requestBody: Json | undefined;
-  if (api.body) {
-    const b = api.body;
+  if (route.body) {
+    const b = { schema: route.body, ...api.body };
     const schema = b.documents
       ? {
           anyOf: [
@@ -314,7 +336,7 @@ function operation(route: RouteDef, schemas: Record<string, Json>): Json {
   }
   return {
     operationId: route.id,
-    summary: route.summary,
+    summary: api.summary,
     description: [api.description, keyed ? `Roles: ${route.roles.join(', ')}.` : 'Public: no key needed.'].filter(Boolean).join('\n\n'),
     tags: [tagOf(route)],
     security: keyed ? [{ apiKey: [] }] : [],
@@ -332,13 +354,17 @@ function tagOf(route: RouteDef): string {
 }
 
 /** The OpenAPI 3.1 document of the route table. */
-export function buildOpenApi(version: string, routes: readonly RouteDef[] = ROUTES): Json {
+export function buildOpenApi(
+  version: string,
+  routes: readonly RouteDef[] = ROUTES,
+  docs: Readonly<Record<string, RouteDoc>> = ROUTE_DOCS,
+): Json {
   const { components, nameOf, files } = schemaComponents();
   Object.assign(components, legacyComponents(files, nameOf));
   const paths: Record<string, Json> = {};
   for (const route of routes) {
     paths[route.path] ??= {};
-    paths[route.path]![route.method.toLowerCase()] = operation(route, components);
+    paths[route.path]![route.method.toLowerCase()] = operation(route, docs[route.id], components, nameOf);
   }
   const doc: Json = {
     openapi: '3.1.0',

@@ -2,6 +2,7 @@
  * Build step (`npm run build`): compiles schemas/ into functions/generated/
  *  - validators.cjs  ajv standalone validators (no schema compilation at cold start)
  *  - validators.d.cts their types
+ *  - params.cjs      the path and query parameter validator of each route (functions/routes.ts), by route id
  *  - documents.ts    TypeScript types of every validated schema (documents and request bodies);
  *                    each validator is declared as a type guard of its schema's type
  *  - openapi.json    the OpenAPI 3.1 document: schemas/ and the route table (scripts/build-openapi.ts)
@@ -20,6 +21,7 @@ import { compile } from 'json-schema-to-typescript';
 import { generateClient } from '../clients/typescript/scripts/generate.ts';
 import { isExactDecimal, MAX_SIGNIFICANT_DIGITS } from '../functions/domain/numbers.ts';
 import { readDateTime } from '../functions/domain/time.ts';
+import { PATH_PARAMS, QUERY_PARAMS, ROUTES } from '../functions/routes.ts';
 import { buildDocsPage } from './build-docs-page.ts';
 import { buildOpenApi } from './build-openapi.ts';
 import { STAMP_FILE, sourcesHash } from './ensure-generated.ts';
@@ -143,6 +145,53 @@ for (const name of names) {
   writeFileSync(join(outDir, 'validators', `${kebab(name)}.cjs`), BANNER + standaloneCode.default(ajv, { [name]: refs[name] }));
   writeFileSync(join(outDir, 'validators', `${kebab(name)}.d.cts`), declaration([name], '../documents.ts'));
 }
+
+// The parameters of each route: {pathParameters, queryStringParameters} as the event carries them,
+// so an error's instancePath names the parameter (/queryStringParameters/agency). Parameters a
+// route does not take are let through, as API Gateway passes them; the gateway supplies every
+// parameter of the path template (none is required here, so a handler may be invoked without one in tests).
+// Each parameter's schema is compiled once and referenced by the routes (inlineRefs: false), so
+// the module every handler loads stays small.
+const paramAjv = new Ajv.default({
+  schemas,
+  strict: true,
+  allErrors: false,
+  inlineRefs: false,
+  code: { source: true, esm: false, optimize: true },
+});
+const PARAMS_ID = 'https://mixticket.dev/params/';
+const paramRef = (name: string) => ({ $ref: `${PARAMS_ID}param/${name}` });
+for (const [name, schema] of Object.entries({ ...PATH_PARAMS, ...QUERY_PARAMS })) paramAjv.addSchema(schema, `${PARAMS_ID}param/${name}`);
+const paramRefs: Record<string, string> = {};
+for (const route of ROUTES) {
+  const path = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+  const query: readonly string[] = 'query' in route ? route.query : [];
+  if (path.length === 0 && query.length === 0) continue;
+  const id = `${PARAMS_ID}${route.id}`;
+  paramAjv.addSchema(
+    {
+      type: 'object',
+      properties: {
+        pathParameters: { type: 'object', properties: Object.fromEntries(path.map((n) => [n, paramRef(n)])) },
+        queryStringParameters: { type: 'object', properties: Object.fromEntries(query.map((n) => [n, paramRef(n)])) },
+      },
+    },
+    id,
+  );
+  paramRefs[route.id] = id;
+}
+const routeIds = Object.keys(paramRefs);
+writeFileSync(
+  join(outDir, 'params.cjs'),
+  `${BANNER}${standaloneCode.default(paramAjv, paramRefs)}\nexports.byRoute = { ${routeIds.map((id) => `${id}: exports.${id}`).join(', ')} };\n`,
+);
+writeFileSync(
+  join(outDir, 'params.d.cts'),
+  `${BANNER}import type { ErrorObject } from 'ajv';\n` +
+    `interface ParamValidator { (data: unknown): boolean; errors?: ErrorObject[] | null }\n` +
+    '/** The parameter validator of each route that has parameters, by route id. */\n' +
+    'export declare const byRoute: { readonly [routeId: string]: ParamValidator | undefined };\n',
+);
 
 const resolveLocal = {
   order: 1,

@@ -25,10 +25,12 @@ export function sourcesHash(): string {
       .sort()
       .map((f) => join('schemas', f)),
     join('scripts', 'build-schemas.ts'),
-    // The OpenAPI document and the docs page are made from these too.
+    // The OpenAPI document, the parameter validators and the docs page are made from these too.
     join('scripts', 'build-openapi.ts'),
     join('scripts', 'build-docs-page.ts'),
     join('functions', 'routes.ts'),
+    join('functions', 'route-params.ts'),
+    join('functions', 'route-docs.ts'),
     join('functions', 'shared', 'problem.ts'),
     join('functions', 'domain', 'legacy-codes.ts'),
     join('clients', 'typescript', 'scripts', 'generate.ts'),

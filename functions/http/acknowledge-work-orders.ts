@@ -8,11 +8,11 @@ import { acknowledgeWorkOrders } from '../use-cases/acknowledge-work-orders.ts';
 
 export const handler = httpHandler(
   'acknowledgeWorkOrders',
-  async ({ event, facilityId, body }) => {
+  async ({ warnings, facilityId, body }) => {
     const acknowledgements = body.acknowledgeWorkOrderReceipt;
     const results = await acknowledgeWorkOrders({ loadOrders, writeOrders }, { facilityId, acknowledgements });
     countMetric('acknowledgementsReceived', acknowledgements.length);
-    return json({ results: withWarnings(event, results) });
+    return json({ results: withWarnings(warnings, results) });
   },
   { envelope: { name: 'acknowledgeWorkOrderReceipt', kind: 'acknowledgement' }, validate: validateAcknowledgementRequest },
 );

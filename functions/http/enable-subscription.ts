@@ -4,6 +4,6 @@ import { httpHandler, json } from '../shared/middleware.ts';
 import { webhookPorts } from '../store/webhook-ports.ts';
 import { enable } from '../use-cases/manage-subscriptions.ts';
 
-export const handler = httpHandler('enableSubscription', async ({ event, caller, facilityId }) =>
-  json(await enable(webhookPorts, caller, facilityId, event.pathParameters?.subscriptionId ?? '')),
+export const handler = httpHandler('enableSubscription', async ({ params, caller, facilityId }) =>
+  json(await enable(webhookPorts, caller, facilityId, params.subscriptionId)),
 );

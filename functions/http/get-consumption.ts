@@ -7,8 +7,8 @@ import { httpHandler } from '../shared/middleware.ts';
 import { readAggregates } from '../store/consumption-store.ts';
 import { getConsumption } from '../use-cases/get-consumption.ts';
 
-export const handler = httpHandler('getConsumption', async ({ event, facilityId }) => {
-  const query = parseConsumptionQuery(event.queryStringParameters ?? {});
+export const handler = httpHandler('getConsumption', async ({ event, facilityId, query: params }) => {
+  const query = parseConsumptionQuery(params);
   const rows = await getConsumption({ readAggregates }, { facilityId, query });
   if (wantsCsv(event.headers?.accept)) {
     const header = [

@@ -5,8 +5,7 @@ import { countMetric } from '../shared/metrics.ts';
 import { httpHandler } from '../shared/middleware.ts';
 import { getDocumentRow, presignDownload } from '../store/document-store.ts';
 
-export const handler = httpHandler('getDocument', async ({ event, facilityId }) => {
-  const documentId = event.pathParameters?.documentId ?? '';
+export const handler = httpHandler('getDocument', async ({ facilityId, params: { documentId } }) => {
   // A malformed id cannot name a document: the same 404 as an unknown one.
   const row = isDocumentId(documentId) ? await getDocumentRow(facilityId, documentId) : null;
   if (row?.status !== 'stored') throw notFound(`No stored document ${documentId} at facility ${facilityId}.`);

@@ -4,6 +4,6 @@ import { httpHandler } from '../shared/middleware.ts';
 import { stockStore } from '../store/stock-movements-store.ts';
 import { getStock, parseStockQuery } from '../use-cases/read-stock.ts';
 
-export const handler = httpHandler('getStock', async ({ event, facilityId }) =>
-  exactJson(await getStock(stockStore, facilityId, parseStockQuery(event.queryStringParameters ?? {})), ['value', 'kilograms']),
+export const handler = httpHandler('getStock', async ({ facilityId, query }) =>
+  exactJson(await getStock(stockStore, facilityId, parseStockQuery(query)), ['value', 'kilograms']),
 );

@@ -4,6 +4,6 @@ import { httpHandler, json } from '../shared/middleware.ts';
 import { webhookPorts } from '../store/webhook-ports.ts';
 import { describe, findOwn } from '../use-cases/manage-subscriptions.ts';
 
-export const handler = httpHandler('getSubscription', async ({ event, caller, facilityId }) =>
-  json(await describe(webhookPorts, await findOwn(webhookPorts, caller, facilityId, event.pathParameters?.subscriptionId ?? ''))),
+export const handler = httpHandler('getSubscription', async ({ params, caller, facilityId }) =>
+  json(await describe(webhookPorts, await findOwn(webhookPorts, caller, facilityId, params.subscriptionId))),
 );

@@ -4,9 +4,10 @@ import { httpHandler, json } from '../shared/middleware.ts';
 import { webhookPorts } from '../store/webhook-ports.ts';
 import { deliveryLog, findOwn } from '../use-cases/manage-subscriptions.ts';
 
-export const handler = httpHandler('listDeliveries', async ({ event, caller, facilityId }) => {
-  const sub = await findOwn(webhookPorts, caller, facilityId, event.pathParameters?.subscriptionId ?? '');
-  const { status, limit, cursor } = event.queryStringParameters ?? {};
+export const handler = httpHandler('listDeliveries', async ({ params, query, caller, facilityId }) => {
+  const sub = await findOwn(webhookPorts, caller, facilityId, params.subscriptionId);
+  // An empty value is read as none, as it always was.
+  const { status, limit, cursor } = query;
   return json(
     await deliveryLog(webhookPorts, sub, { ...(status ? { status } : {}), ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}) }),
   );

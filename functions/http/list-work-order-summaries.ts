@@ -12,8 +12,7 @@ import { nextPageUrl } from './poll-stream.ts';
 
 const COLUMNS = ['workOrderNumber', 'agency', 'status', 'revision', 'createdAt', 'modifiedAt', 'acknowledgement', 'records'] as const;
 
-export const handler = httpHandler('listWorkOrderSummaries', async ({ event, caller, facilityId }) => {
-  const q = event.queryStringParameters ?? {};
+export const handler = httpHandler('listWorkOrderSummaries', async ({ event, caller, facilityId, query: q }) => {
   const query = parseSummaryQuery(q);
   // Bound to who asked, where, and for exactly this query: a cursor cannot be replayed elsewhere.
   const binding = [caller.keyId, facilityId, 'SUMMARIES', queryBinding(query)];

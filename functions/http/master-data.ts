@@ -33,5 +33,5 @@ export function masterPushHandler<B>(
 /** GET of one kind: the change-stream poll, as for work orders. */
 export function masterPollHandler(routeId: 'pollComponents' | 'pollRecipes' | 'pollPurchaseOrders', name: PolledKindName) {
   const kind: PolledKind = POLLED_KINDS[name];
-  return httpHandler(routeId, async ({ event, caller, facilityId }) => pollStream(event, caller, facilityId, kind));
+  return httpHandler(routeId, async ({ event, caller, facilityId, query }) => pollStream(event, caller, facilityId, kind, query));
 }

@@ -2,6 +2,7 @@
  * The HTTP side of a poll, shared by the order poll (PCS) and the record poll (ERP): read
  * the query, run the poll (use-cases/poll-changes.ts), answer the page with its Link.
  */
+import type { DocumentFormat } from '../domain/api-keys.ts';
 import { openCursor, signCursor } from '../domain/cursor.ts';
 import { invalidInput } from '../domain/errors.ts';
 import { encodeCursor, parsePollQuery } from '../domain/poll-window.ts';
@@ -15,14 +16,29 @@ import { streamDocument } from '../store/stream-documents.ts';
 import { pollChanges } from '../use-cases/poll-changes.ts';
 import { type PolledKind, pollAnswer } from '../use-cases/polled-kinds.ts';
 
+/** A poll's query parameters as the route's schemas admitted them (routes.ts). */
+export type PollParams = {
+  lastExecutionDateTime?: string;
+  cursor?: string;
+  /** Only the polls of kinds with an older form take it. */
+  format?: DocumentFormat;
+};
+
 /** Answers one poll of `caller` at `facilityId`: `{"<envelope>": [...]}`, or in an older form (`legacy`, `legacy-numeric`) a bare PascalCase array. */
-export async function pollStream(event: HubEvent, caller: Caller, facilityId: string, route: PolledKind): Promise<HubResult> {
-  const q = event.queryStringParameters ?? {};
+export async function pollStream(
+  event: HubEvent,
+  caller: Caller,
+  facilityId: string,
+  route: PolledKind,
+  q: PollParams,
+): Promise<HubResult> {
   // Cursors are bound to who asked, where and for what; the secret is read only when one is in play.
   const binding = [caller.keyId, facilityId, route.stream];
   const secret = q.cursor === undefined ? null : await cursorSecret();
-  // A kind without an older form is served canonical whatever the key's default; asking for another form is a 400.
-  if (route.legacy === null && q.format !== undefined && q.format !== 'canonical') {
+  // A kind without an older form is served canonical whatever the key's default; asking for
+  // another form (a parameter its route does not take) is a 400.
+  const askedFormat = route.legacy === null ? event.queryStringParameters?.format : undefined;
+  if (askedFormat !== undefined && askedFormat !== 'canonical') {
     throw invalidInput(`${route.envelope} have the canonical form only.`, [
       { path: '/queryStringParameters/format', message: 'only canonical' },
     ]);

@@ -3,6 +3,6 @@ import { httpHandler } from '../shared/middleware.ts';
 import { POLLED_KINDS } from '../use-cases/polled-kinds.ts';
 import { pollStream } from './poll-stream.ts';
 
-export const handler = httpHandler('pollWorkOrders', async ({ event, caller, facilityId }) =>
-  pollStream(event, caller, facilityId, POLLED_KINDS.dispensingWorkOrder),
+export const handler = httpHandler('pollWorkOrders', async ({ event, caller, facilityId, query }) =>
+  pollStream(event, caller, facilityId, POLLED_KINDS.dispensingWorkOrder, query),
 );

@@ -3,6 +3,6 @@ import { httpHandler } from '../shared/middleware.ts';
 import { POLLED_KINDS } from '../use-cases/polled-kinds.ts';
 import { pollStream } from './poll-stream.ts';
 
-export const handler = httpHandler('pollWorkRecords', async ({ event, caller, facilityId }) =>
-  pollStream(event, caller, facilityId, POLLED_KINDS.dispensingWorkRecord),
+export const handler = httpHandler('pollWorkRecords', async ({ event, caller, facilityId, query }) =>
+  pollStream(event, caller, facilityId, POLLED_KINDS.dispensingWorkRecord, query),
 );

@@ -10,12 +10,12 @@ import { pushWorkOrders } from '../use-cases/push-work-orders.ts';
 
 export const handler = httpHandler(
   'pushWorkOrders',
-  async ({ event, facilityId, body }) => {
+  async ({ warnings, facilityId, body }) => {
     const documents = body.dispensingWorkOrder.map(stringifyBooleans);
     const { results, written } = await pushWorkOrders({ createOrders, loadOrderSlots, writeOrders }, { facilityId, documents });
     logger.info('work orders pushed', { facilityId, documents: documents.length, written });
     countMetric('ordersPushed', documents.length);
-    return json({ results: withWarnings(event, results) });
+    return json({ results: withWarnings(warnings, results) });
   },
   { envelope: { name: 'dispensingWorkOrder', kind: 'workOrder' }, validate: validateWorkOrderRequest },
 );

@@ -6,7 +6,7 @@ import { replay } from '../use-cases/manage-subscriptions.ts';
 
 export const handler = httpHandler(
   'replaySubscription',
-  async ({ event, caller, facilityId, body }) =>
-    json(await replay(webhookPorts, caller, facilityId, event.pathParameters?.subscriptionId ?? '', body.since), 202),
+  async ({ params, caller, facilityId, body }) =>
+    json(await replay(webhookPorts, caller, facilityId, params.subscriptionId, body.since), 202),
   { validate: validateReplayRequest },
 );

@@ -4,6 +4,6 @@ import { httpHandler, json } from '../shared/middleware.ts';
 import { webhookPorts } from '../store/webhook-ports.ts';
 import { rotateSecret } from '../use-cases/manage-subscriptions.ts';
 
-export const handler = httpHandler('rotateSubscriptionSecret', async ({ event, caller, facilityId }) =>
-  json(await rotateSecret(webhookPorts, caller, facilityId, event.pathParameters?.subscriptionId ?? '')),
+export const handler = httpHandler('rotateSubscriptionSecret', async ({ params, caller, facilityId }) =>
+  json(await rotateSecret(webhookPorts, caller, facilityId, params.subscriptionId)),
 );

@@ -1,5 +1,4 @@
 /** POST /facility/{facilityId}/receipts: the PCS reports goods received into stock (idempotent by receiptId). */
-import type { ReceiptsRequest } from '../generated/documents.ts';
 import { validateReceiptsRequest } from '../generated/validators/validate-receipts-request.cjs';
 import { httpHandler, json } from '../shared/middleware.ts';
 import { stockStore } from '../store/stock-movements-store.ts';
@@ -7,6 +6,6 @@ import { submitReceipts } from '../use-cases/stock-movements.ts';
 
 export const handler = httpHandler(
   'submitReceipts',
-  async ({ facilityId, body }) => json(await submitReceipts(stockStore, { facilityId, receipts: (body as ReceiptsRequest).receipts })),
+  async ({ facilityId, body }) => json(await submitReceipts(stockStore, { facilityId, receipts: body.receipts })),
   { validate: validateReceiptsRequest },
 );

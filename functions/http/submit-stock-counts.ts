@@ -1,5 +1,4 @@
 /** POST /facility/{facilityId}/stockCounts: the PCS reports physical counts (idempotent by countId). */
-import type { StockCountsRequest } from '../generated/documents.ts';
 import { validateStockCountsRequest } from '../generated/validators/validate-stock-counts-request.cjs';
 import { httpHandler, json } from '../shared/middleware.ts';
 import { stockStore } from '../store/stock-movements-store.ts';
@@ -7,7 +6,6 @@ import { submitStockCounts } from '../use-cases/stock-movements.ts';
 
 export const handler = httpHandler(
   'submitStockCounts',
-  async ({ facilityId, body }) =>
-    json(await submitStockCounts(stockStore, { facilityId, counts: (body as StockCountsRequest).stockCounts })),
+  async ({ facilityId, body }) => json(await submitStockCounts(stockStore, { facilityId, counts: body.stockCounts })),
   { validate: validateStockCountsRequest },
 );

@@ -13,12 +13,12 @@ import { submitWorkRecords } from '../use-cases/submit-work-records.ts';
 
 export const handler = httpHandler(
   'submitWorkRecords',
-  async ({ event, facilityId, caller, body }) => {
+  async ({ warnings, facilityId, caller, body }) => {
     const records = body.dispensingWorkRecord.map(stringifyBooleans);
     const { results, created } = await submitWorkRecords(recordSubmissionStore, { facilityId, keyId: caller.keyId, records });
     countMetric('recordsReceived', created);
     logger.info('work records submitted', { facilityId, records: records.length, created });
-    return json({ results: withWarnings(event, results) });
+    return json({ results: withWarnings(warnings, results) });
   },
   { envelope: { name: 'dispensingWorkRecord', kind: 'workRecord' }, validate: validateWorkRecordRequest },
 );

@@ -1,6 +1,5 @@
 /** PUT /facility/{facilityId}/dispensingWorkorders/{workOrderNumber}: the ERP upserts one order by its number. */
 import { stringifyBooleans } from '../domain/documents.ts';
-import { parseAgencyParam, parseNumberParam } from '../domain/identity.ts';
 import { validateWorkOrderRequest } from '../generated/validators/validate-work-order-request.cjs';
 import { logger } from '../shared/logger.ts';
 import { countMetric } from '../shared/metrics.ts';
@@ -10,14 +9,11 @@ import { upsertWorkOrder } from '../use-cases/manage-work-order.ts';
 
 export const handler = httpHandler(
   'upsertWorkOrder',
-  async ({ event, facilityId, body }) => {
-    const pathNumber = parseNumberParam(event.pathParameters?.workOrderNumber ?? '', 'workOrderNumber');
-    const rawAgency = event.queryStringParameters?.agency;
-    const agencyParam = rawAgency === undefined ? undefined : parseAgencyParam(rawAgency);
+  async ({ facilityId, params, query, body }) => {
     const document = stringifyBooleans(body.dispensingWorkOrder[0]!);
     const { result, status } = await upsertWorkOrder(
       { createOrders, loadOrders, loadOrderSlots, writeOrders },
-      { facilityId, document, pathNumber, agencyParam },
+      { facilityId, document, pathNumber: params.workOrderNumber, agencyParam: query.agency },
     );
     logger.info('work order upserted', { facilityId, outcome: result.outcome });
     countMetric('ordersPushed', 1);

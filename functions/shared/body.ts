@@ -41,19 +41,42 @@ export interface BodySpec<B = unknown> {
 }
 
 /** Per document index, how canonical paths map back to what the client sent (older-form documents only). */
-type ClientPaths = Map<number, (canonicalPath: string) => string>;
-const CLIENT_PATHS = Symbol('clientPaths');
+type ClientPaths = ReadonlyMap<number, (canonicalPath: string) => string>;
 /** Per document index, the values the hub did not keep (named in that document's result). */
-type DocumentWarnings = Map<number, Warning[]>;
-const WARNINGS = Symbol('warnings');
+export type DocumentWarnings = ReadonlyMap<number, Warning[]>;
+
+/** What the body middlewares learnt of one request's body, for the validator and the handler. */
+interface BodyState {
+  clientPaths: ClientPaths;
+  warnings: DocumentWarnings;
+  /** The body the validator admitted. */
+  body?: unknown;
+}
+
+const NO_DOCUMENTS: BodyState = { clientPaths: new Map(), warnings: new Map() };
+/** Per request (its event): filled by the envelope and the validator, read by httpHandler. */
+const bodyStates = new WeakMap<HubEvent, BodyState>();
+const stateOf = (event: HubEvent): BodyState => {
+  let state = bodyStates.get(event);
+  if (!state) {
+    state = { ...NO_DOCUMENTS };
+    bodyStates.set(event, state);
+  }
+  return state;
+};
+
+/** The validated body of a request (undefined on a route without one) and its documents' warnings. */
+export function bodyOf(event: HubEvent): { body: unknown; warnings: DocumentWarnings } {
+  const state = bodyStates.get(event) ?? NO_DOCUMENTS;
+  return { body: state.body, warnings: state.warnings };
+}
 
 /**
  * Adds to each result the warnings of its document (`warnings: [{path, message}]`, only where
  * there are any): what the canonical form could not hold of what the client sent.
  */
-export function withWarnings<R extends { index: number }>(event: HubEvent, results: R[]): (R & { warnings?: Warning[] })[] {
-  const warnings = (event as unknown as { [WARNINGS]?: DocumentWarnings })[WARNINGS];
-  if (!warnings || warnings.size === 0) return results;
+export function withWarnings<R extends { index: number }>(warnings: DocumentWarnings, results: R[]): (R & { warnings?: Warning[] })[] {
+  if (warnings.size === 0) return results;
   return results.map((r) => {
     const w = warnings.get(r.index);
     return w && w.length > 0 ? { ...r, warnings: w } : r;
@@ -123,7 +146,7 @@ function envelope({ name, kind, single }: { name: string; kind: DocumentKind; si
   return {
     before: (request) => {
       const timeZone = callerFromContext(request.event.requestContext.authorizer?.lambda)?.timeZone ?? null;
-      const event = request.event as unknown as { body: unknown; [CLIENT_PATHS]?: ClientPaths; [WARNINGS]?: DocumentWarnings };
+      const event = request.event as unknown as { body: unknown };
       if (single) {
         // One document (PUT of one order): wrapped here, so the older form and the validator
         // work as on the batch route; singleDocumentPath() maps paths back to the body's own.
@@ -153,8 +176,8 @@ function envelope({ name, kind, single }: { name: string; kind: DocumentKind; si
         ]);
       }
       if (!Array.isArray(docs)) return;
-      const paths: ClientPaths = new Map();
-      const warnings: DocumentWarnings = new Map();
+      const paths = new Map<number, (canonicalPath: string) => string>();
+      const warnings = new Map<number, Warning[]>();
       const errors: ErrorItem[] = [];
       const converted = docs.map((doc, i) => {
         const pointer = `/${name}/${i}`;
@@ -178,8 +201,7 @@ function envelope({ name, kind, single }: { name: string; kind: DocumentKind; si
         throw invalidInput(conversionDetail(located), located);
       }
       event.body = { [name]: converted };
-      event[CLIENT_PATHS] = paths;
-      event[WARNINGS] = warnings;
+      Object.assign(stateOf(request.event), { clientPaths: paths, warnings });
     },
   };
 }
@@ -220,13 +242,17 @@ function singleDocumentPath(path: string, name: string): string {
   return path === prefix ? '' : path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : path;
 }
 
-/** Adapts a body validator to @middy/validator, which validates the whole event. */
+/** Adapts a body validator to @middy/validator, which validates the whole event; a body it admits is kept for the handler. */
 function bodyValidator(validate: CompiledValidator, envelopeName?: string, single = false): CompiledValidator {
-  const check: CompiledValidator = (event) => {
-    const ok = validate((event as { body: unknown }).body);
-    const paths = (event as { [CLIENT_PATHS]?: ClientPaths })[CLIENT_PATHS];
+  const check: CompiledValidator = (data) => {
+    const event = data as HubEvent;
+    const body: unknown = (event as unknown as { body: unknown }).body;
+    const ok = validate(body);
+    const state = stateOf(event);
+    if (ok) state.body = body;
+    const paths = state.clientPaths;
     const errors = (validate.errors ?? null) as ErrorObject[] | null;
-    const client = errors && paths && envelopeName ? errors.map((e) => toClientError(e, paths, envelopeName)) : errors;
+    const client = errors && paths.size > 0 && envelopeName ? errors.map((e) => toClientError(e, paths, envelopeName)) : errors;
     check.errors =
       client && single && envelopeName
         ? client.map((e) => ({ ...e, instancePath: singleDocumentPath(e.instancePath, envelopeName) }))

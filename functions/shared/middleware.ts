@@ -3,9 +3,9 @@
  *   security headers → logger context → metrics flush → problem+json errors → header/event normalizers →
  *   well-formed parameters → key and scope check → (POST, shared/body.ts) size and depth
  *   guard, strict UTF-8 → JSON body parser → well-formed strings → envelope (bare arrays,
- *   the older form) → schema validator.
+ *   the older form) → schema validator → path and query parameters against the route's schemas.
  * Handlers built with httpHandler() receive an authenticated caller, the validated
- * facility id and the validated body, and return a plain result.
+ * facility id, path and query parameters and body, and return a plain result.
  */
 
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -14,14 +14,15 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpEventNormalizer from '@middy/http-event-normalizer';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { forbidden, invalidInput, unauthenticated } from '../domain/errors.ts';
+import { type ErrorItem, forbidden, invalidInput, unauthenticated } from '../domain/errors.ts';
 import { parseFacilityId } from '../domain/facility.ts';
-import { type ROUTES, type Role, type RouteDef, type RouteId, route } from '../routes.ts';
-import { type BodySpec, bodyMiddlewares } from './body.ts';
+import { byRoute as paramValidators } from '../generated/params.cjs';
+import { type PathParamsOf, type QueryOf, type ROUTES, type Role, type RouteDef, type RouteId, route } from '../routes.ts';
+import { type BodySpec, bodyMiddlewares, bodyOf, type DocumentWarnings } from './body.ts';
 import { type AuthorizerContext, type Caller, callerFromContext } from './caller.ts';
 import { logger } from './logger.ts';
 import { metrics } from './metrics.ts';
-import { internalProblem, problemOf, problemResponse, toHubError } from './problem.ts';
+import { ajvErrorItem, internalProblem, problemOf, problemResponse, toHubError } from './problem.ts';
 import { illFormedParams } from './well-formed.ts';
 
 export type HubEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
@@ -31,15 +32,19 @@ type RouteOf<Id extends RouteId> = Extract<(typeof ROUTES)[number], { id: Id }>;
 
 /**
  * What the handler of route `Id` receives, typed from the route table: public routes get
- * no caller, routes under /facility/{facilityId} get the checked facility id, POST routes
- * the validated body of their schema's type.
+ * no caller, routes under /facility/{facilityId} get the checked facility id, every route its
+ * path and query parameters as its schemas admitted them, POST routes the validated body of
+ * their schema's type and, per document index, the values the hub did not keep (`warnings`).
  */
 export interface HubRequest<Id extends RouteId, B = undefined> {
   event: HubEvent;
   context: Context;
   caller: RouteOf<Id>['roles'] extends readonly [] ? null : Caller;
   facilityId: RouteOf<Id>['path'] extends `${string}{facilityId}${string}` ? string : null;
+  params: PathParamsOf<RouteOf<Id>>;
+  query: QueryOf<RouteOf<Id>>;
   body: B;
+  warnings: DocumentWarnings;
 }
 
 /** 200 with a JSON body. */
@@ -110,6 +115,26 @@ function authorize(def: RouteDef): MiddlewareObj<HubEvent, HubResult> {
   };
 }
 
+/**
+ * Path and query parameters against the route's schemas (routes.ts, precompiled into
+ * generated/params.cjs): a 400 naming the first parameter that does not fit. Parameters the
+ * route does not take pass, as API Gateway passes them.
+ */
+function validParams(def: RouteDef): MiddlewareObj<HubEvent, HubResult> | null {
+  const validate = paramValidators[def.id];
+  if (!validate) return null;
+  return {
+    before: (request) => {
+      const { pathParameters = {}, queryStringParameters = {} } = request.event;
+      if (validate({ pathParameters, queryStringParameters })) return;
+      const errors: ErrorItem[] = (validate.errors ?? []).slice(0, 1).map((e) => ajvErrorItem(e));
+      const [first] = errors;
+      const name = first?.path.split('/').pop() ?? 'parameter';
+      throw invalidInput(first ? `${name} ${first.message}.` : 'A path or query parameter is not valid.', errors);
+    },
+  };
+}
+
 /** Builds a Lambda handler for a route of the route table with the one middleware stack. */
 export function httpHandler<const Id extends RouteId, B = undefined>(
   routeId: Id,
@@ -129,12 +154,25 @@ export function httpHandler<const Id extends RouteId, B = undefined>(
     .use(wellFormedParams())
     .use(authorize(def));
   if (body) chain.use(bodyMiddlewares(body));
+  // After the body, as the handlers read them before: a request wrong in both is answered about its body.
+  const params = validParams(def);
+  if (params) chain.use(params);
   return chain.handler(async (event, context) => {
     // authorize() has checked both by now: a caller on every keyed route, the facility on every facility route.
     const caller = def.roles.length > 0 ? callerFromContext(event.requestContext.authorizer?.lambda) : null;
     const facilityId = event.pathParameters?.facilityId ?? null;
-    // The one place the route table's types meet the event's: the body is what the validator admitted.
-    const request = { event, context, caller, facilityId, body: (event as { body?: unknown }).body } as HubRequest<Id, B>;
+    const { body: validated, warnings } = bodyOf(event);
+    // The one place the route table's types meet the event's: parameters and body are what the validators admitted.
+    const request = {
+      event,
+      context,
+      caller,
+      facilityId,
+      params: event.pathParameters ?? {},
+      query: event.queryStringParameters ?? {},
+      body: validated,
+      warnings,
+    } as HubRequest<Id, B>;
     return handle(request);
   });
 }

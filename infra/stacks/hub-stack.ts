@@ -16,6 +16,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { EVENT_FUNCTIONS, type EventFunctionDef, type EventTrigger } from '../../functions/events.ts';
+import { summaryOf } from '../../functions/route-docs.ts';
 import { AUTHORIZER_ENTRY, ROUTES, type RouteAccess, type RouteDef } from '../../functions/routes.ts';
 import { ENV, functionEnvironment, WEBHOOK_SETTINGS } from '../../functions/shared/config.ts';
 import { METRIC } from '../../functions/shared/metrics.ts';
@@ -124,7 +125,7 @@ export class HubStack extends Stack {
       const id = constructId(route.id);
       const fn = new HubFunction(this, id, {
         entry: route.entry,
-        description: `${route.method} ${route.path}: ${route.summary}`,
+        description: `${route.method} ${route.path}: ${summaryOf(route.id)}`,
         ...('timeoutSeconds' in route ? { timeoutSeconds: route.timeoutSeconds } : {}),
         environment,
         logRetention,

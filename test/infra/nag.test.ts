@@ -30,7 +30,6 @@ const EVERY_ACCESS_ROUTES: readonly RouteDef[] = [
     entry: 'http/health.ts',
     roles: ['erp'],
     access: { table: 'read', bucket: 'read' },
-    summary: 'test',
   },
   {
     id: 'writesDocuments',
@@ -39,7 +38,6 @@ const EVERY_ACCESS_ROUTES: readonly RouteDef[] = [
     entry: 'http/health.ts',
     roles: ['pcs'],
     access: { table: 'readWrite', bucket: 'write' },
-    summary: 'test',
   },
   {
     id: 'readsWritesDocuments',
@@ -48,7 +46,6 @@ const EVERY_ACCESS_ROUTES: readonly RouteDef[] = [
     entry: 'http/health.ts',
     roles: ['pcs'],
     access: { table: 'readWrite', bucket: 'readWrite' },
-    summary: 'test',
   },
 ];
 const customer = hub.customers[0]!;

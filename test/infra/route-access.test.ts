@@ -21,7 +21,6 @@ const route = (id: string, access: RouteDef['access']): RouteDef => ({
   entry: 'http/health.ts',
   roles: ['pcs'],
   access,
-  summary: 'test',
 });
 const ROUTES_UNDER_TEST = [
   route('none', null),

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validate } from '@readme/openapi-parser';
 import { test } from 'vitest';
+import { ROUTE_DOCS, type RouteDoc } from '../../functions/route-docs.ts';
 import { ROUTES, type RouteDef } from '../../functions/routes.ts';
 import { PROBLEM_KINDS } from '../../functions/shared/problem.ts';
 import { buildOpenApi } from '../../scripts/build-openapi.ts';
@@ -86,29 +87,33 @@ test('document bodies: the envelope, a bare array, and the older form derived fr
   assert.ok(JSON.stringify(poll.content['application/json'].schema).includes('LegacyDispensingWorkOrder'));
 });
 
-const later = (api: RouteDef['api']): RouteDef => ({
+const later = (query?: RouteDef['query']): RouteDef => ({
   id: 'laterRoute',
   method: 'GET',
   path: '/facility/{facilityId}/later/{workOrderNumber}',
   entry: 'http/health.ts',
   roles: ['erp'],
   access: { table: 'read' },
-  summary: 'a route a later issue adds',
-  api,
+  ...(query ? { query } : {}),
 });
+const laterDocs = (doc: Omit<RouteDoc, 'summary'>) => ({ ...ROUTE_DOCS, laterRoute: { summary: 'a route a later issue adds', ...doc } });
 
 test('a route added to the table appears by itself; an unknown schema or parameter fails the build', () => {
-  const doc = buildOpenApi('9.9.9', [
-    ...ROUTES,
-    later({ query: ['agency'], responses: { 200: { description: 'ok', schema: 'WorkOrderView' } } }),
-  ]) as any;
+  const doc = buildOpenApi(
+    '9.9.9',
+    [...ROUTES, later(['agency'])],
+    laterDocs({ responses: { 200: { description: 'ok', schema: 'WorkOrderView' } } }),
+  ) as any;
   const o = doc.paths['/facility/{facilityId}/later/{workOrderNumber}'].get;
   assert.equal(o.summary, 'a route a later issue adds');
   assert.deepEqual(
     o.parameters.map((p: { name: string }) => p.name),
     ['facilityId', 'workOrderNumber', 'agency'],
   );
-  assert.ok(buildOpenApi('9.9.9', [later(undefined)]), 'without api: defaults');
-  assert.throws(() => buildOpenApi('1.0.0', [later({ responses: { 200: { description: 'x', schema: 'NoSuchSchema' } } })]), /NoSuchSchema/);
-  assert.throws(() => buildOpenApi('1.0.0', [{ ...later(undefined), path: '/x/{nope}' }]), /PATH_PARAMS/);
+  assert.ok(buildOpenApi('9.9.9', [later()]), 'without docs: defaults');
+  assert.throws(
+    () => buildOpenApi('1.0.0', [later()], laterDocs({ responses: { 200: { description: 'x', schema: 'NoSuchSchema' } } })),
+    /NoSuchSchema/,
+  );
+  assert.throws(() => buildOpenApi('1.0.0', [{ ...later(), path: '/x/{nope}' }]), /PATH_PARAMS/);
 });
