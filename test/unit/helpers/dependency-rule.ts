@@ -103,12 +103,15 @@ export const SHARED_LEAVES = new Set([
   'well-formed.ts',
 ]);
 
+/** The modules beside the handlers that describe them: the route table, its parameters and prose, the event table. */
+const TABLES = new Set(['routes.ts', 'route-params.ts', 'route-docs.ts', 'events.ts']);
+
 /** The layer of a file (a path from the repository's root), or null outside functions/ (schemas, data). */
 export function layerOf(file: string): Layer | null {
   const m = /^functions\/(?:([\w-]+)\/)?([\w.-]+)$/.exec(file);
   if (!m) return null;
   const [, folder, name] = m;
-  if (folder === undefined) return name === 'routes.ts' || name === 'events.ts' ? 'tables' : 'entry';
+  if (folder === undefined) return TABLES.has(name!) ? 'tables' : 'entry';
   switch (folder) {
     case 'http':
     case 'jobs':
