@@ -54,9 +54,11 @@ function stop(code: number): Promise<never> {
   stopped ??= (async () => {
     await closeGateway?.().catch(() => undefined);
     await s3?.stop().catch(() => undefined);
+    // Nothing serves requests any more: local.json goes now, before DynamoDB Local is stopped,
+    // so that whoever sees neither the gateway nor DynamoDB Local answering no longer finds it.
+    removeInstance(dir);
     await restarting?.then((d) => d.stop()).catch(() => undefined);
     await dynamo?.stop().catch(() => undefined);
-    removeInstance(dir);
     process.exit(code);
   })();
   return stopped;
