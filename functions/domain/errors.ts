@@ -56,7 +56,9 @@ export type StorageFailure =
   /** DynamoDB or S3 kept throttling after the SDK's own retries. */
   | 'throttled'
   /** A Query named an index the table does not have yet (added by an upgrade, still building on AWS). */
-  | 'index-building';
+  | 'index-building'
+  /** DynamoDB or S3 could not be reached (connection refused or cut, timed out) after the SDK's own retries. */
+  | 'unavailable';
 
 /** What the stores throw when storage, not the client, stops a request. The stores know nothing of HTTP. */
 export class StorageError extends Error {

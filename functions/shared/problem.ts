@@ -47,7 +47,7 @@ export function problemResponse(problem: Problem, headers: Record<string, string
       'content-type': 'application/problem+json',
       // A throttled client should back off; one second is what the SDK's first retry waits too.
       ...(problem.status === 429 ? { 'retry-after': '1' } : {}),
-      // Not ready yet (an index building after an upgrade takes minutes).
+      // Not ready yet (an index building after an upgrade takes minutes), or storage out of reach.
       ...(problem.status === 503 ? { 'retry-after': '60' } : {}),
       ...headers,
     },
@@ -102,6 +102,11 @@ const STORAGE: Record<StorageFailure, { kind: ErrorKind; detail: (message: strin
   'index-building': {
     kind: 'unavailable',
     detail: () => 'This search is not available yet: its index is still being built after an upgrade. Retry in a few minutes.',
+  },
+  unavailable: {
+    kind: 'unavailable',
+    detail: () =>
+      'The hub cannot reach its storage just now. Retry after the time in Retry-After; retrying is safe (a document already applied answers "unchanged").',
   },
 };
 

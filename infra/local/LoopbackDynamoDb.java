@@ -16,10 +16,23 @@
  * Port 0 lets the OS choose a free port. Once it answers requests it prints one line,
  * "DynamoDB Local listening on 127.0.0.1:PORT", which the TypeScript side waits for.
  * SIGTERM stops Jetty and closes the database files.
+ *
+ * Acknowledged means committed. The jar answers TransactWriteItems before its SQLite COMMIT has
+ * run: it queues the COMMIT on its one database thread and returns without waiting for it (its
+ * single writes, PutItem and the like, do wait). A kill -9 while that COMMIT (and its fsync)
+ * runs leaves a hot journal, and the next start rolls the whole transaction back: a push the hub
+ * had answered 200 was gone. DurableRequestHandler waits, after each transaction, for a read
+ * queued behind the COMMIT on that same first-in-first-out thread, so the answer leaves only
+ * once the COMMIT has run.
  */
 
 import com.amazonaws.services.dynamodbv2.local.server.LocalDynamoDBRequestHandler;
 import com.amazonaws.services.dynamodbv2.local.server.LocalDynamoDBServerHandler;
+import com.amazonaws.services.dynamodbv2.model.ExecuteTransactionRequest;
+import com.amazonaws.services.dynamodbv2.model.ExecuteTransactionResult;
+import com.amazonaws.services.dynamodbv2.model.ListTablesRequest;
+import com.amazonaws.services.dynamodbv2.model.TransactWriteItemsRequest;
+import com.amazonaws.services.dynamodbv2.model.TransactWriteItemsResult;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.eclipse.jetty.server.Server;
@@ -29,6 +42,32 @@ import org.eclipse.jetty.server.handler.ContextHandlerCollection;
 
 public class LoopbackDynamoDb {
   private static final String HOST = "127.0.0.1";
+
+  /** The jar's request handler, with transactions answered only once their COMMIT has run (see above). */
+  static final class DurableRequestHandler extends LocalDynamoDBRequestHandler {
+    DurableRequestHandler(int port, boolean inMemory, String dbPath, boolean sharedDb, boolean delayTransientStatuses) {
+      super(port, inMemory, dbPath, sharedDb, delayTransientStatuses);
+    }
+
+    /** One read through the database thread: it runs after every job queued before it, the COMMIT included. */
+    private void awaitQueuedCommit(String accessKey, String region) {
+      super.listTables(accessKey, region, new ListTablesRequest().withLimit(1));
+    }
+
+    @Override
+    public TransactWriteItemsResult transactWriteItems(String accessKey, String region, TransactWriteItemsRequest request) {
+      TransactWriteItemsResult result = super.transactWriteItems(accessKey, region, request);
+      awaitQueuedCommit(accessKey, region);
+      return result;
+    }
+
+    @Override
+    public ExecuteTransactionResult executeTransaction(String accessKey, String region, ExecuteTransactionRequest request) {
+      ExecuteTransactionResult result = super.executeTransaction(accessKey, region, request);
+      awaitQueuedCommit(accessKey, region);
+      return result;
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     // The same quiet logging that ServerRunner sets before it touches Jetty.
@@ -72,7 +111,7 @@ public class LoopbackDynamoDb {
     // What ServerRunner builds for "-sharedDb" without "-delayTransientStatuses" or "-cors":
     // one database for every credential and region, table states without artificial delays,
     // and no CORS headers (a web page in a browser on this machine gets no access).
-    LocalDynamoDBRequestHandler requests = new LocalDynamoDBRequestHandler(actualPort, inMemory, dbPath, true, false);
+    LocalDynamoDBRequestHandler requests = new DurableRequestHandler(actualPort, inMemory, dbPath, true, false);
     LocalDynamoDBServerHandler handler = new LocalDynamoDBServerHandler(requests, null);
     // The same wrapping as the jar's DynamoDBProxyServer.setUpHandler: a root context around
     // the handler, in a context collection. (That class's own Jetty server has no bind option.)

@@ -35,8 +35,11 @@ export interface DynamoLocal {
   stop(): Promise<void>;
 }
 
-/** Starts DynamoDB Local on a free loopback port; `dataDir` null means in memory. */
-export async function startDynamoLocal(dataDir: string | null): Promise<DynamoLocal> {
+/**
+ * Starts DynamoDB Local on a loopback port: a free one, or `port` (a restart on the endpoint the
+ * hub's clients already use); `dataDir` null means in memory.
+ */
+export async function startDynamoLocal(dataDir: string | null, port = 0): Promise<DynamoLocal> {
   const emulator = join(dirname(require.resolve('amplify-dynamodb-simulator/package.json')), 'emulator');
   const storage = dataDir === null ? ['-inMemory'] : ['-dbPath', dataDir];
   if (dataDir !== null) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -52,7 +55,7 @@ export async function startDynamoLocal(dataDir: string | null): Promise<DynamoLo
       LAUNCHER,
       // Port 0: the OS picks a free port and the launcher prints it.
       '-port',
-      '0',
+      String(port),
       ...storage,
     ],
     {

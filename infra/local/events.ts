@@ -4,16 +4,21 @@
  * read DynamoDB Local's change stream shard by shard and get batches shaped as Lambda's
  * DynamoDBStreamEvent; a batch that reports failures is retried from the first failed change,
  * up to maxRetries, then logged as dead-lettered. Schedules run on a timer.
+ * Neither ends when DynamoDB Local goes away: the stream is read again once it is back.
  */
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import type { EventFunctionDef } from '../../functions/events.ts';
+import { isUnreachable } from '../../functions/store/errors.ts';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
 export interface EventRuntime {
   stop(): Promise<void>;
 }
+
+/** How often a runtime that lost DynamoDB Local tries it again. */
+const RECONNECT_MS = 500;
 
 const context = (id: string) => ({ functionName: id, awsRequestId: crypto.randomUUID(), getRemainingTimeInMillis: () => 10_000 });
 
@@ -65,27 +70,80 @@ export async function startEventRuntime(
     loops.push(consume(def.id, handler, trigger.batchSize, trigger.maxRetries));
   }
 
-  /** Reads every shard of the stream from its start, in order, handing batches to the handler. */
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** Waits `ms`, or less once stopped. */
+  async function pause(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (!stopped && Date.now() < until) await sleep(Math.min(100, until - Date.now()));
+  }
+  /**
+   * True when DynamoDB Local cannot be reached (stopped, or being restarted by `npm start`);
+   * then waits until it answers again, or until the runtime stops.
+   */
+  async function waitedForDatabase(): Promise<boolean> {
+    let away = false;
+    while (!stopped) {
+      try {
+        await client.send(new DescribeStreamCommand({ StreamArn: options.streamArn, Limit: 1 }));
+        return away;
+      } catch (e) {
+        if (!isUnreachable(e)) return away;
+        away = true;
+        await pause(RECONNECT_MS);
+      }
+    }
+    return away;
+  }
+
+  /**
+   * Reads every shard of the stream from its start, in order, handing batches to the handler.
+   * A read that fails (DynamoDB Local away or restarted) is retried after a pause, each shard
+   * from just after the last change handled; a batch that failed while the database was away
+   * is handed over again once it is back, without counting as one of its attempts.
+   */
   async function consume(id: string, handler: Handler, batchSize: number, maxRetries: number): Promise<void> {
     const done = new Set<string>();
     const iterators = new Map<string, string>();
+    /** The last change handled, per shard: where a read starts again after a failure. */
+    const handled = new Map<string, string>();
     while (!stopped) {
+      let busy = false;
+      try {
+        busy = await pass();
+      } catch (e) {
+        if (!isUnreachable(e)) log(`${id}: reading the table stream failed: ${(e as Error).message}; reading again`);
+        iterators.clear();
+        await pause(RECONNECT_MS);
+        continue;
+      }
+      if (!busy) await pause(options.pollMs ?? 250);
+    }
+
+    async function pass(): Promise<boolean> {
       const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamArn: options.streamArn }));
       for (const shard of StreamDescription?.Shards ?? []) {
         const shardId = shard.ShardId!;
         if (done.has(shardId) || iterators.has(shardId)) continue;
         // A child shard is read once its parent is finished, as Lambda does.
         if (shard.ParentShardId && !done.has(shard.ParentShardId) && iterators.has(shard.ParentShardId)) continue;
+        const after = handled.get(shardId);
         const { ShardIterator } = await client.send(
-          new GetShardIteratorCommand({ StreamArn: options.streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
+          new GetShardIteratorCommand({
+            StreamArn: options.streamArn,
+            ShardId: shardId,
+            ...(after ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after } : { ShardIteratorType: 'TRIM_HORIZON' }),
+          }),
         );
         if (ShardIterator) iterators.set(shardId, ShardIterator);
       }
       let busy = false;
       for (const [shardId, iterator] of iterators) {
+        if (stopped) break;
         const out = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }));
         let records = (out.Records ?? []) as unknown as DynamoDBStreamEvent['Records'];
-        for (let attempt = 0; records.length > 0; attempt++) {
+        const last = records.at(-1)?.dynamodb?.SequenceNumber;
+        let attempt = 0;
+        while (records.length > 0) {
           busy = true;
           const reply = (await handler({ Records: records }, context(id)).catch((e: Error) => {
             log(`${id}: batch failed: ${e.message}`);
@@ -93,24 +151,30 @@ export async function startEventRuntime(
           })) as DynamoDBBatchResponse | undefined;
           const first = reply?.batchItemFailures?.[0]?.itemIdentifier;
           if (first === undefined) break;
-          if (attempt >= maxRetries) {
-            log(`${id}: ${records.length} changes dead-lettered after ${attempt + 1} attempts`);
-            break;
-          }
           records = records.slice(
             Math.max(
               0,
               records.findIndex((r) => r.dynamodb?.SequenceNumber === first),
             ),
           );
+          // The database went away under the batch: not the batch's failure, so no attempt is used up.
+          if (await waitedForDatabase()) continue;
+          if (stopped) return busy;
+          if (attempt >= maxRetries) {
+            log(`${id}: ${records.length} changes dead-lettered after ${attempt + 1} attempts`);
+            break;
+          }
+          attempt++;
         }
+        if (stopped) return busy;
+        if (last) handled.set(shardId, last);
         if (out.NextShardIterator) iterators.set(shardId, out.NextShardIterator);
         else {
           iterators.delete(shardId);
           done.add(shardId);
         }
       }
-      if (!busy) await new Promise((r) => setTimeout(r, options.pollMs ?? 250));
+      return busy;
     }
   }
 

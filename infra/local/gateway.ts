@@ -18,7 +18,7 @@ import type { ErrorItem } from '../../functions/domain/errors.ts';
 import { AUTHORIZER_ENTRY, FUNCTION_TIMEOUT_SECONDS, ROUTES, type RouteDef } from '../../functions/routes.ts';
 import { LIMITS } from '../../functions/shared/config.ts';
 import type { HubEvent } from '../../functions/shared/middleware.ts';
-import { problemType } from '../../functions/shared/problem.ts';
+import { problemOf, problemResponse, problemType, toHubError } from '../../functions/shared/problem.ts';
 import { decodeUtf8 } from '../../functions/shared/well-formed.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -178,7 +178,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
 
 export interface Gateway {
   server: Server;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections and resolves once every one is closed: requests in flight are
+   * answered first, for `drainMs` at most (default 0: their connections are closed at once).
+   */
+  close(drainMs?: number): Promise<void>;
 }
 
 type Verdict = APIGatewaySimpleAuthorizerWithContextResult<Record<string, string>>;
@@ -236,16 +240,34 @@ export async function createGateway(log: (line: string) => void = () => undefine
     options.authorizerCache,
   );
 
+  /** Requests not yet answered in full; a closing gateway waits for them (see close). */
+  let inFlight = 0;
+  let closing = false;
+  let drained: (() => void) | undefined;
   const server = createServer(async (req, res) => {
     const started = performance.now();
     const requestId = randomUUID();
+    inFlight++;
+    res.once('close', () => {
+      if (--inFlight === 0) drained?.();
+    });
+    // Once closing, no connection is kept alive for a further request.
+    if (closing) res.shouldKeepAlive = false;
     try {
       await serve(req, res, requestId);
     } catch (e) {
-      // The handlers answer every error themselves; reaching here is a gateway fault.
-      console.error('gateway error', e);
-      if (!res.headersSent) problem(res, 500, 'internal', 'Internal error', 'The local gateway failed.');
-      else res.end();
+      // The handlers answer every error themselves; what reaches here is the authorizer's
+      // (storage out of reach: 503, as a route would answer) or a gateway fault (500).
+      const known = toHubError(e);
+      if (known && !res.headersSent) {
+        const answer = problemResponse(problemOf(known, `urn:request:${requestId}`));
+        res.writeHead(answer.statusCode ?? 503, { ...(answer.headers as Record<string, string>), 'x-request-id': requestId });
+        res.end(answer.body);
+      } else {
+        console.error('gateway error', e);
+        if (!res.headersSent) problem(res, 500, 'internal', 'Internal error', 'The local gateway failed.');
+        else res.end();
+      }
     } finally {
       log(`${req.method} ${req.url} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`);
     }
@@ -393,10 +415,19 @@ export async function createGateway(log: (line: string) => void = () => undefine
 
   return {
     server,
-    close: () =>
+    close: (drainMs = 0) =>
       new Promise<void>((resolve) => {
+        closing = true;
+        // No new connections; idle keep-alive connections go now, busy ones once answered.
         server.close(() => resolve());
-        server.closeAllConnections();
+        server.closeIdleConnections();
+        const cut = () => {
+          drained = undefined;
+          server.closeAllConnections();
+        };
+        if (inFlight === 0 || drainMs <= 0) return cut();
+        drained = cut;
+        setTimeout(cut, drainMs).unref();
       }),
   };
 }

@@ -2,8 +2,13 @@
  * `npm start`: the whole hub on this machine. DynamoDB Local (Java) and the S3 emulator on
  * free ports, the table and bucket created, and the local gateway on PORT (default 3000)
  * serving the same handlers and authorizer that are deployed. Data stays in
- * MIXTICKET_DATA_DIR across restarts. Stops cleanly, children included, on SIGINT/SIGTERM, and
- * when the process that started it is gone (see below).
+ * MIXTICKET_DATA_DIR across restarts. Stops cleanly, children included, on SIGINT/SIGTERM (after
+ * the requests in flight are answered, for DRAIN_MS at most), and when the process that started
+ * it is gone (see below).
+ * DynamoDB Local dying is not the hub's end: requests meanwhile answer 503 (the stores map the
+ * refused connection), and it is started again on the same port with the same data folder;
+ * the hub serves again without a restart of its own. When it cannot be restarted (it keeps
+ * dying, or its data was in memory) everything stops cleanly with a message saying why.
  * Everything listens on 127.0.0.1 only, and the data folder is private to this OS user.
  */
 import { join } from 'node:path';
@@ -32,15 +37,31 @@ let s3: S3Local | undefined;
 let closeGateway: (() => Promise<void>) | undefined;
 let stopping = false;
 
-async function stop(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
+/** How long a stop waits for the requests in flight to be answered before it closes their connections. */
+const DRAIN_MS = 10_000;
+/** DynamoDB Local is restarted at most this many times within RESTART_WINDOW_MS; dying more often stops the hub. */
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 60_000;
+const restarts: number[] = [];
+/** A restart of DynamoDB Local under way: a stop waits for it, then stops what it started. */
+let restarting: Promise<DynamoLocal> | undefined;
+
+let stopped: Promise<never> | undefined;
+
+/** Stops everything once (later calls, a second signal included, wait for the first), then exits with `code`. */
+function stop(code: number): Promise<never> {
+  stopping = true;
+  stopped ??= (async () => {
     await closeGateway?.().catch(() => undefined);
     await s3?.stop().catch(() => undefined);
-    await dynamo?.stop().catch(() => undefined);
+    // Nothing serves requests any more: local.json goes now, before DynamoDB Local is stopped,
+    // so that whoever sees neither the gateway nor DynamoDB Local answering no longer finds it.
     removeInstance(dir);
-  }
-  process.exit(code);
+    await restarting?.then((d) => d.stop()).catch(() => undefined);
+    await dynamo?.stop().catch(() => undefined);
+    process.exit(code);
+  })();
+  return stopped;
 }
 
 async function main(): Promise<void> {
@@ -55,6 +76,13 @@ async function main(): Promise<void> {
 
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
+  // A fault nothing else handled: stop everything (Java, local.json) rather than leave it behind.
+  const fatal = (what: string) => (e: unknown) => {
+    console.error(`${what}: ${(e as Error)?.stack ?? String(e)}\nstopping the hub`);
+    void stop(1);
+  };
+  process.on('uncaughtException', fatal('uncaught exception'));
+  process.on('unhandledRejection', fatal('unhandled rejection'));
   // If this process dies any other way, do not leave Java behind.
   process.on('exit', () => dynamo?.process.kill('SIGKILL'));
   // `npm start` runs this under npm and a shell: a SIGTERM to npm (a supervisor, `kill`) ends
@@ -70,6 +98,7 @@ async function main(): Promise<void> {
     startS3Local(join(dir, 's3'), LOCAL_BUCKET_NAME),
   ]);
   const { streamArn, addedIndexes } = await ensureTable(dynamo.endpoint, LOCAL_TABLE_NAME);
+  superviseDynamo(dynamo);
 
   Object.assign(process.env, {
     [ENV.local]: '1',
@@ -102,7 +131,7 @@ async function main(): Promise<void> {
   const { EVENT_FUNCTIONS } = await import('../../functions/events.ts');
   const events = await startEventRuntime(EVENT_FUNCTIONS, { endpoint: dynamo.endpoint, streamArn, log: (line) => console.error(line) });
   closeGateway = async () => {
-    await gateway.close();
+    await gateway.close(DRAIN_MS);
     await events.stop();
   };
   await new Promise<void>((resolve, reject) => {
@@ -122,6 +151,53 @@ async function main(): Promise<void> {
     startedAt: new Date().toISOString(),
   });
   console.log(`MixTicket hub listening on ${baseUrl} (data in ${dir}${inMemory ? ', DynamoDB in memory' : ''})`);
+}
+
+/**
+ * Restarts DynamoDB Local when it exits while the hub runs: same data folder, same port (the
+ * endpoint every client of the hub already uses). Requests meanwhile answer 503. In memory, or
+ * after MAX_RESTARTS exits within RESTART_WINDOW_MS, or when it does not start again, the
+ * whole hub stops instead, saying why, and local.json goes with it.
+ */
+function superviseDynamo(current: DynamoLocal): void {
+  current.process.once('exit', (code, signal) => {
+    if (stopping || dynamo !== current) return;
+    const how = signal ?? `code ${code}`;
+    if (inMemory) {
+      console.error(`DynamoDB Local exited (${how}); it kept the table in memory, so every key and document is gone: stopping the hub`);
+      void stop(1);
+      return;
+    }
+    const now = Date.now();
+    while (restarts.length > 0 && now - restarts[0]! > RESTART_WINDOW_MS) restarts.shift();
+    if (restarts.length >= MAX_RESTARTS) {
+      console.error(
+        `DynamoDB Local exited (${how}), the ${MAX_RESTARTS + 1}th time within ${RESTART_WINDOW_MS / 1000} s: stopping the hub (data stays in ${dir})`,
+      );
+      void stop(1);
+      return;
+    }
+    restarts.push(now);
+    const port = Number(new URL(current.endpoint).port);
+    console.error(
+      `DynamoDB Local exited (${how}); starting it again on ${current.endpoint} with the same data (requests answer 503 meanwhile)`,
+    );
+    restarting = startDynamoLocal(join(dir, 'dynamodb'), port);
+    restarting.then(
+      (next) => {
+        restarting = undefined;
+        if (stopping) return;
+        dynamo = next;
+        superviseDynamo(next);
+        console.error(`DynamoDB Local is back on ${next.endpoint}`);
+      },
+      (e: Error) => {
+        restarting = undefined;
+        console.error(`DynamoDB Local could not be started again: ${e.message}\nstopping the hub (data stays in ${dir})`);
+        void stop(1);
+      },
+    );
+  });
 }
 
 main().catch(async (e: Error) => {

@@ -346,6 +346,32 @@ describe('storage errors: mapped here, in one place', () => {
     assert.equal(await throttlingAsStorageError(async () => 'ok')(undefined), 'ok');
   });
 
+  test("the SDK middleware turns storage out of reach (refused, cut, timed out) into 'unavailable'", async () => {
+    const throwing = (error: unknown) => throttlingAsStorageError(async () => Promise.reject(error));
+    const unreachable = [
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' }),
+      Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+      new Error('socket hang up'),
+      Object.assign(new Error('Connection timed out after 1000 ms'), { name: 'TimeoutError' }),
+      Object.assign(new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })]), { code: undefined }),
+    ];
+    for (const error of unreachable) {
+      const e = await thrownBy(() => throwing(error)(undefined));
+      assert.ok(e instanceof StorageError && e.failure === 'unavailable', error.message);
+    }
+    const other = Object.assign(new Error('x'), { code: 'ENOENT' });
+    assert.equal(await thrownBy(() => throwing(other)(undefined)), other);
+  });
+
+  test('storage out of reach is a 503 with Retry-After that says retrying is safe, never a 500', () => {
+    const reply = problemResponse(problemOf(toHubError(new StorageError('unavailable', 'storage unreachable: x'))!));
+    assert.equal(reply.statusCode, 503);
+    assert.equal(reply.headers?.['content-type'], 'application/problem+json');
+    assert.ok(Number(reply.headers?.['retry-after']) > 0);
+    assert.equal(JSON.parse(reply.body ?? '').type, problemType('unavailable'));
+    assert.match(JSON.parse(reply.body ?? '').detail, /retrying is safe/);
+  });
+
   test("any other error stays the hub's own fault (500)", () => {
     assert.equal(toHubError(new Error('disk on fire')), null);
   });
