@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
 import { HubError, StorageError } from '../../functions/domain/errors.ts';
 import type { Delivery } from '../../functions/domain/webhooks.ts';
-import { route } from '../../functions/routes.ts';
 import type { Caller } from '../../functions/shared/caller.ts';
 import { WEBHOOK_SETTINGS } from '../../functions/shared/config.ts';
 import {
@@ -19,7 +18,6 @@ import {
   subscribe,
   unsubscribe,
 } from '../../functions/use-cases/manage-subscriptions.ts';
-import { POLLED_KINDS } from '../../functions/use-cases/polled-kinds.ts';
 import { memoryWebhookPorts } from './helpers/memory-webhooks.ts';
 
 const FAC = 'plant-1';
@@ -90,12 +88,6 @@ describe('subscribe', () => {
     assert.equal(await refused(subscribe(ports, pcs(), FAC, ORDERS)), 'throttled');
     assert.equal(ports.subscriptions.subs.size, 0);
     assert.equal(ports.outbox.markers.size, 0);
-  });
-});
-
-describe('who may subscribe', () => {
-  test.each(Object.values(POLLED_KINDS))('$envelope: the roles of its poll route, $pollRoute', (kind) => {
-    assert.deepEqual([...kind.pollers].sort(), [...route(kind.pollRoute).roles].sort());
   });
 });
 
