@@ -5,39 +5,23 @@
  */
 
 type Item = Readonly<Record<string, unknown>>;
+type Kinds = { string: string; number: number; boolean: boolean };
 
-function wrongType(item: Item, name: string, expected: string): Error {
-  const found = item[name] === null ? 'null' : typeof item[name];
-  return new Error(`stored item field "${name}" should be ${expected}, found ${found}`);
+/** The field, which must be there and of this JavaScript type. */
+function field<K extends keyof Kinds>(item: Item, name: string, kind: K): Kinds[K] {
+  const v = item[name];
+  if (typeof v !== kind) throw new Error(`stored item field "${name}" should be a ${kind}, found ${v === null ? 'null' : typeof v}`);
+  return v as Kinds[K];
 }
 
 /** A string field that must be there. */
-export function text(item: Item, name: string): string {
-  const v = item[name];
-  if (typeof v !== 'string') throw wrongType(item, name, 'a string');
-  return v;
-}
+export const text = (item: Item, name: string): string => field(item, name, 'string');
+/** A number field that must be there. */
+export const num = (item: Item, name: string): number => field(item, name, 'number');
+/** A boolean field that must be there. */
+export const bool = (item: Item, name: string): boolean => field(item, name, 'boolean');
 
 /** A string field that may be absent (undefined when it is). */
-export function optionalText(item: Item, name: string): string | undefined {
-  return item[name] === undefined ? undefined : text(item, name);
-}
-
-/** A number field that must be there. */
-export function num(item: Item, name: string): number {
-  const v = item[name];
-  if (typeof v !== 'number') throw wrongType(item, name, 'a number');
-  return v;
-}
-
+export const optionalText = (item: Item, name: string): string | undefined => (item[name] === undefined ? undefined : text(item, name));
 /** A number field that may be absent (undefined when it is). */
-export function optionalNum(item: Item, name: string): number | undefined {
-  return item[name] === undefined ? undefined : num(item, name);
-}
-
-/** A boolean field that must be there. */
-export function bool(item: Item, name: string): boolean {
-  const v = item[name];
-  if (typeof v !== 'boolean') throw wrongType(item, name, 'a boolean');
-  return v;
-}
+export const optionalNum = (item: Item, name: string): number | undefined => (item[name] === undefined ? undefined : num(item, name));

@@ -6,8 +6,8 @@
 import { identityKey } from '../../../functions/domain/documents.ts';
 import { ConcurrentChangeError } from '../../../functions/domain/errors.ts';
 import type { MasterKind, MasterState, MasterWrite } from '../../../functions/domain/master-data.ts';
-import { assertTransactionSize } from '../../../functions/store/transact.ts';
 import type { MasterDataStore } from '../../../functions/use-cases/push-master-data.ts';
+import { meetHooks, pickByIdentity } from './write-hooks.ts';
 
 type Identity = { agency: string; number: string };
 
@@ -22,25 +22,10 @@ export function memoryMasterDataStore() {
     /** Runs once before the next write: a racing writer. */
     race: null as null | (() => void),
     async loadMasters(kind: MasterKind, _facility: string, ids: readonly Identity[]) {
-      const out = new Map<string, MasterState>();
-      for (const i of ids) {
-        const found = kinds[kind].get(identityKey(i.agency, i.number));
-        if (found) out.set(identityKey(i.agency, i.number), structuredClone(found));
-      }
-      return out;
+      return pickByIdentity(kinds[kind], ids, identityKey);
     },
     async writeMasters(kind: MasterKind, writes: readonly MasterWrite[]) {
-      assertTransactionSize(writes.length);
-      const failure = store.failNext;
-      store.failNext = null;
-      if (failure) throw failure;
-      const race = store.race;
-      store.race = null;
-      race?.();
-      if (store.loseNext > 0) {
-        store.loseNext--;
-        throw new ConcurrentChangeError();
-      }
+      meetHooks(store, writes.length);
       const stored = kinds[kind];
       for (const w of writes) {
         if ((stored.get(identityKey(w.next.agency, w.next.number))?.version ?? 0) !== w.expectedVersion) throw new ConcurrentChangeError();

@@ -7,8 +7,8 @@
 import { identityKey } from '../../../functions/domain/documents.ts';
 import { ConcurrentChangeError } from '../../../functions/domain/errors.ts';
 import type { EarlyReport, OrderSlots, OrderState, OrderWrite } from '../../../functions/domain/work-orders.ts';
-import { assertTransactionSize } from '../../../functions/store/transact.ts';
 import type { OrderPushStore, OrderStore } from '../../../functions/use-cases/push-work-orders.ts';
+import { meetHooks } from './write-hooks.ts';
 
 type Identity = { agency: string; number: string };
 const idOf = (i: Identity) => identityKey(i.agency, i.number);
@@ -59,17 +59,7 @@ export function memoryOrderStore() {
     },
     async writeOrders(writes: readonly OrderWrite[]) {
       // One transaction, as the real store writes it: at most 100 items.
-      assertTransactionSize(writes.length);
-      const failure = store.failNext;
-      store.failNext = null;
-      if (failure) throw failure;
-      const race = store.race;
-      store.race = null;
-      race?.();
-      if (store.loseNext > 0) {
-        store.loseNext--;
-        throw new ConcurrentChangeError();
-      }
+      meetHooks(store, writes.length);
       for (const w of writes) {
         const id = idOf(w.next);
         if ((orders.get(id)?.version ?? early.get(id)?.version ?? 0) !== w.expectedVersion) throw new ConcurrentChangeError();

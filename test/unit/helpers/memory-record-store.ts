@@ -15,7 +15,8 @@ import { retryOnConcurrentChange } from '../../../functions/shared/retry.ts';
 import { checkRecordBatchSize } from '../../../functions/store/record-submission-store.ts';
 import type { RecordSubmissionStore } from '../../../functions/use-cases/submit-work-records.ts';
 import { memoryOrderStore } from './memory-order-store.ts';
-import { meetHooks, memoryStockStore, type WriteHooks } from './memory-stock-store.ts';
+import { memoryStockStore } from './memory-stock-store.ts';
+import { meetHooks, type WriteHooks } from './write-hooks.ts';
 
 type Identity = { agency: string; number: string };
 const idOf = (i: Identity) => identityKey(i.agency, i.number);

@@ -23,32 +23,9 @@ import { stockWriteItems } from '../../../functions/store/stock-movements-store.
 import { assertTransactionSize } from '../../../functions/store/transact.ts';
 import type { StockReadStore } from '../../../functions/use-cases/read-stock.ts';
 import type { StockStore } from '../../../functions/use-cases/stock-movements.ts';
+import { meetHooks, pickByIdentity, type WriteHooks } from './write-hooks.ts';
 
 type Identity = { agency: string; number: string };
-
-/** What the next writes meet: a racing writer, lost races, a failure of storage. */
-export interface WriteHooks {
-  /** Runs once right before the next write: another request writing first. */
-  race: null | (() => void);
-  /** How many writes to come lose a race (ConcurrentChangeError, nothing written). */
-  loseNext: number;
-  /** Thrown (once) by the next write instead of writing: a throttle, an outage. */
-  failNext: Error | null;
-}
-
-/** Runs the hooks of a write about to happen (in this order: the racing writer, the failure, the lost race). */
-export function meetHooks(hooks: WriteHooks): void {
-  const race = hooks.race;
-  hooks.race = null;
-  race?.();
-  const failure = hooks.failNext;
-  hooks.failNext = null;
-  if (failure) throw failure;
-  if (hooks.loseNext > 0) {
-    hooks.loseNext--;
-    throw new ConcurrentChangeError();
-  }
-}
 
 export function memoryStockStore() {
   const balances = new Map<string, Balance>();
@@ -111,12 +88,7 @@ export function memoryStockStore() {
       return out;
     },
     async loadMasters(kind: MasterKind, _facility: string, ids: readonly Identity[]) {
-      const out = new Map<string, MasterState>();
-      for (const i of ids) {
-        const m = masters[kind].get(identityKey(i.agency, i.number));
-        if (m) out.set(identityKey(i.agency, i.number), structuredClone(m));
-      }
-      return out;
+      return pickByIdentity(masters[kind], ids, identityKey);
     },
     async listMasters(kind: MasterKind, _facility: string, number?: string, agency?: string) {
       return structuredClone(
