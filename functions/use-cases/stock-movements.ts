@@ -66,15 +66,21 @@ type StockDoc = Receipt | StockCount;
 const idOf = (kind: StockDocumentKind, d: StockDoc) => (kind === 'receipt' ? (d as Receipt).receiptId : (d as StockCount).countId);
 
 /**
- * Splits a batch into new documents and retries: the same id twice in one request → 400;
- * a stored id with other content → 409; identical → unchanged.
+ * Reads which documents of the batch are stored already and splits the batch into new
+ * documents and retries: a stored id with other content → 409; identical → unchanged.
  */
-function sortOut<T extends StockDoc>(
+async function sortOut<T extends StockDoc>(
+  store: StockStore,
+  facilityId: string,
   kind: StockDocumentKind,
   pointer: string,
   docs: readonly T[],
-  stored: ReadonlyMap<string, StockDocument>,
 ) {
+  const stored = await store.loadStockDocuments(
+    facilityId,
+    kind,
+    docs.map((d) => idOf(kind, d)),
+  );
   const field = kind === 'receipt' ? 'receiptId' : 'countId';
   const conflicts: ErrorItem[] = [];
   const fresh: { index: number; doc: T; hash: string }[] = [];
@@ -134,12 +140,7 @@ export async function submitReceipts(
   const pointer = '/receipts';
   rejectDuplicateIds('receipt', pointer, receipts);
   return store.retryOnConcurrentChange(async () => {
-    const stored = await store.loadStockDocuments(
-      facilityId,
-      'receipt',
-      receipts.map((r) => r.receiptId),
-    );
-    const { results, fresh } = sortOut('receipt', pointer, receipts, stored);
+    const { results, fresh } = await sortOut(store, facilityId, 'receipt', pointer, receipts);
 
     // Receipts against purchase order lines: the order must exist, have the line, and the line the receipt's component.
     const orders = new Map<string, MasterState>();
@@ -218,12 +219,7 @@ export async function submitStockCounts(
   const pointer = '/stockCounts';
   rejectDuplicateIds('count', pointer, counts);
   return store.retryOnConcurrentChange(async () => {
-    const stored = await store.loadStockDocuments(
-      facilityId,
-      'count',
-      counts.map((c) => c.countId),
-    );
-    const { results, fresh } = sortOut('count', pointer, counts, stored);
+    const { results, fresh } = await sortOut(store, facilityId, 'count', pointer, counts);
     const perBalance = group(
       fresh.map(({ doc, index }) => ({
         key: keyOf(doc),

@@ -11,15 +11,15 @@ import { FACILITY, orderDoc, T0 } from './helpers/work-orders.ts';
 
 const input = (...documents: ReturnType<typeof orderDoc>[]) => ({ facilityId: FACILITY, documents });
 
-describe('acknowledge work orders', () => {
-  const ack = (number: string, code: 'accepted' | 'rejected') =>
-    ({
-      header: orderDoc().header,
-      workOrderIdentifier: { agency: 'AssignedBySender', number },
-      acknowledgeWorkOrderStatusCode: code,
-      acknowledgeWorkOrderDateTime: '2026-04-02T12:00:05.000Z',
-    }) satisfies AcknowledgementDocument;
+const ack = (number: string, code: 'accepted' | 'rejected') =>
+  ({
+    header: orderDoc().header,
+    workOrderIdentifier: { agency: 'AssignedBySender', number },
+    acknowledgeWorkOrderStatusCode: code,
+    acknowledgeWorkOrderDateTime: '2026-04-02T12:00:05.000Z',
+  }) satisfies AcknowledgementDocument;
 
+describe('acknowledge work orders', () => {
   test('moves the orders it names and keeps the acknowledgement', async () => {
     const store = memoryStore();
     await pushWorkOrders(store, input(orderDoc({ number: 'WO-1' }), orderDoc({ number: 'WO-2' })), () => T0);
@@ -58,14 +58,6 @@ describe('acknowledge work orders', () => {
 });
 
 describe('acknowledge work orders: races and storage failures', () => {
-  const ack = (number: string, code: 'accepted' | 'rejected') =>
-    ({
-      header: orderDoc().header,
-      workOrderIdentifier: { agency: 'AssignedBySender', number },
-      acknowledgeWorkOrderStatusCode: code,
-      acknowledgeWorkOrderDateTime: '2026-04-02T12:00:05.000Z',
-    }) satisfies AcknowledgementDocument;
-
   test('a lost conditional write is read again and applied', async () => {
     const store = memoryStore();
     await pushWorkOrders(store, input(orderDoc({ number: 'WO-1' })), () => T0);
