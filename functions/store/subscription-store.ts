@@ -116,10 +116,26 @@ function ofKey(keyId: string): Promise<{ facilityId: string; subscriptionId: str
   );
 }
 
-/** Removes a subscription and its pointer, and counts it off the key (its delivery log expires by itself). */
+/**
+ * Removes a subscription and its pointer, and counts it off the key (its delivery log expires by
+ * itself). Only a subscription still there is counted off: of two removes racing, the second
+ * does nothing (else the key's count would drop below what it holds, and let it exceed `max`).
+ */
 async function remove(sub: Subscription): Promise<void> {
+  await retryOnConcurrentChange(async () => {
+    try {
+      await removeStored(sub);
+    } catch (e) {
+      // Gone: another remove got there first. Still there: a transaction conflict, try again.
+      if (e instanceof ConcurrentChangeError && !(await get(sub.facilityId, sub.subscriptionId))) return;
+      throw e;
+    }
+  });
+}
+
+async function removeStored(sub: Subscription): Promise<void> {
   await transactWrite([
-    { Delete: { TableName: table(), Key: subKey(sub.facilityId, sub.subscriptionId) } },
+    { Delete: { TableName: table(), Key: subKey(sub.facilityId, sub.subscriptionId), ConditionExpression: 'attribute_exists(pk)' } },
     { Delete: { TableName: table(), Key: pointerKey(sub) } },
     {
       Update: {

@@ -24,7 +24,7 @@ export interface SubscriptionStore {
   list(facilityId: string): Promise<Subscription[]>;
   /** Where every subscription of a key is. */
   ofKey(keyId: string): Promise<{ facilityId: string; subscriptionId: string }[]>;
-  /** Removes a subscription and counts it off its key (its delivery log expires by itself). */
+  /** Removes a subscription and counts it off its key, once: removing it again does nothing (its delivery log expires by itself). */
   remove(sub: Subscription): Promise<void>;
   /**
    * Applies the changes (and the delivery's state) if the subscription is still as read;
