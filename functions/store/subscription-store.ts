@@ -55,33 +55,48 @@ const pointerKey = (s: Pick<Subscription, 'keyId' | 'facilityId' | 'subscription
   [SK]: keySubscriptionSk(s.facilityId, s.subscriptionId),
 });
 
-/** Stores a new subscription, its pointer from the key and the key's count there (at most `max`). */
+/**
+ * Stores a new subscription, its pointer from the key and the key's count there (at most `max`).
+ * Only the count's own condition means the limit is reached; a transaction that clashed with
+ * another one is tried again.
+ */
 async function create(sub: Subscription, max: number): Promise<'created' | 'limit-reached'> {
-  try {
-    await transactWrite([
-      {
-        Put: {
-          TableName: table(),
-          Item: { ...subKey(sub.facilityId, sub.subscriptionId), ...sub },
-          ConditionExpression: 'attribute_not_exists(pk)',
+  const tell = { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } as const;
+  return retryOnConcurrentChange(async () => {
+    try {
+      await transactWrite([
+        {
+          Put: {
+            TableName: table(),
+            Item: { ...subKey(sub.facilityId, sub.subscriptionId), ...sub },
+            ConditionExpression: 'attribute_not_exists(pk)',
+            ...tell,
+          },
         },
-      },
-      { Put: { TableName: table(), Item: { ...pointerKey(sub), subscriptionId: sub.subscriptionId, facilityId: sub.facilityId } } },
-      {
-        Update: {
-          TableName: table(),
-          Key: countKey(sub.keyId, sub.facilityId),
-          UpdateExpression: 'ADD n :one',
-          ConditionExpression: 'attribute_not_exists(n) OR n < :max',
-          ExpressionAttributeValues: { ':one': 1, ':max': max },
+        {
+          Put: {
+            TableName: table(),
+            Item: { ...pointerKey(sub), subscriptionId: sub.subscriptionId, facilityId: sub.facilityId },
+            ...tell,
+          },
         },
-      },
-    ]);
-    return 'created';
-  } catch (e) {
-    if (e instanceof ConcurrentChangeError) return 'limit-reached';
-    throw e;
-  }
+        {
+          Update: {
+            TableName: table(),
+            Key: countKey(sub.keyId, sub.facilityId),
+            UpdateExpression: 'ADD n :one',
+            ConditionExpression: 'attribute_not_exists(n) OR n < :max',
+            ExpressionAttributeValues: { ':one': 1, ':max': max },
+            ...tell,
+          },
+        },
+      ]);
+      return 'created';
+    } catch (e) {
+      if (e instanceof ConcurrentChangeError && e.found?.[2] !== undefined) return 'limit-reached';
+      throw e;
+    }
+  });
 }
 
 async function get(facilityId: string, subscriptionId: string): Promise<Subscription | null> {
