@@ -137,8 +137,14 @@ function constraintsOf(s: Json): string[] {
     ['exclusiveMaximum', '<'],
   ] as const)
     if (v(k)) out.push(`${word} ${s[k]}`);
-  if (v('minLength') || v('maxLength')) out.push(`${s.minLength ?? 0}–${s.maxLength ?? '∞'} characters`);
-  if (v('minItems') || v('maxItems')) out.push(`${s.minItems ?? 0}–${s.maxItems ?? '∞'} items`);
+  const range = (min: unknown, max: unknown, unit: string) =>
+    min !== undefined && max !== undefined
+      ? `${min}–${max} ${unit}`
+      : min !== undefined
+        ? `at least ${min} ${unit}`
+        : `at most ${max} ${unit}`;
+  if (v('minLength') || v('maxLength')) out.push(range(s.minLength, s.maxLength, 'characters'));
+  if (v('minItems') || v('maxItems')) out.push(range(s.minItems, s.maxItems, 'items'));
   if (v('x-decimalPlaces')) out.push(`at most ${s['x-decimalPlaces']} decimal places`);
   if (v('default')) out.push(`default <code>${escapeHtml(JSON.stringify(s.default))}</code>`);
   return out;
