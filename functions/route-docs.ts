@@ -345,3 +345,32 @@ export const ROUTE_DOCS = {
 export function summaryOf(routeId: string): string {
   return (ROUTE_DOCS as Readonly<Record<string, RouteDoc | undefined>>)[routeId]?.summary ?? routeId;
 }
+
+/**
+ * The reference's groups (OpenAPI tags), in the order the reference shows them: a route's tag
+ * is the first path segment after `/facility/{facilityId}` (`hub` for the others). A tag
+ * without an entry here fails the build. Markdown; `#anchor` links name the guides of the
+ * /docs page (scripts/build-docs-page.ts).
+ */
+export const TAG_DOCS: Readonly<Record<string, string>> = {
+  hub: 'The public routes: liveness, this OpenAPI document and the reference page. No key needed.',
+  dispensingWorkorders:
+    'Work orders, ERP → PCS. The ERP pushes orders (create, update, hold, cancel) in batches or one at a time; the PCS polls what changed since its previous call ([polling without loss](#polling)); both read one order with its hub state.',
+  acknowledgeWorkOrderReceipt:
+    'The PCS acknowledges the orders it received, accepted or rejected. An update or hold of an order clears its acknowledgement.',
+  dispensingWorkRecords:
+    'Work records, PCS → ERP: what was actually dispensed, by ingredient and batch, with carrier, weights and the Bill of Lading. The ERP polls them like orders.',
+  documents:
+    'Stored documents (Bills of Lading and other attachments of records): a direct upload for a large file, and the download (a redirect to a short-lived link).',
+  workOrderSummaries: 'Search and list the orders of a facility with their hub state, paged.',
+  consumption: 'What was dispensed in a period, per product, day or order: totals kept as the records arrive.',
+  subscriptions:
+    'Push delivery ([webhooks](#push-delivery-webhooks)): register an endpoint, and the hub POSTs each change to it, signed (Standard Webhooks), retried, with a delivery log, replay and secret rotation.',
+  components: 'Plant master data from the ERP: components (raw materials), pushed as upserts and polled like orders.',
+  recipes: 'Plant master data from the ERP: recipes (formulas of components), pushed as upserts and polled like orders.',
+  purchaseOrders:
+    'Planned deliveries from the ERP, pushed as upserts and polled like orders; one purchase order with what each line received.',
+  receipts: 'Goods received into stock, reported by the PCS, against a purchase order line or not.',
+  stockCounts: 'Physical counts reported by the PCS: each sets the stock of a component at a location at its time.',
+  stock: 'Stock per component and location, kept live from receipts, counts and what records dispensed, with its ledger.',
+};

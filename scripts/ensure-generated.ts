@@ -28,6 +28,9 @@ export function sourcesHash(): string {
     // The OpenAPI document, the parameter validators and the docs page are made from these too.
     join('scripts', 'build-openapi.ts'),
     join('scripts', 'build-docs-page.ts'),
+    // The docs page's guides are sections of these (scripts/build-docs-page.ts GUIDES).
+    'README.md',
+    join('docs', 'api.md'),
     join('functions', 'routes.ts'),
     join('functions', 'route-params.ts'),
     join('functions', 'route-docs.ts'),

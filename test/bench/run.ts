@@ -3,7 +3,7 @@
  * (DynamoDB Local in memory) on this machine; compare ratios, not absolute times: every
  * ratio is against a floor measured in the same run (test/bench/floor/), runs alternating.
  *
- * `npm run bench -- cold` (or `floor`, `poll`, `reports`, `consumption`, `stock`, `soak`, `webhooks`) runs one part only;
+ * `npm run bench -- cold` (or `floor`, `poll`, `reports`, `consumption`, `stock`, `soak`, `webhooks`, `docs`) runs one part only;
  * `npm run bench -- cold http/poll-work-orders.ts` measures the cold init of one function. `npm run bench -- --help`
  * lists the parts; an unknown part is a usage error (exit 2).
  */
@@ -18,6 +18,7 @@ const PARTS: Record<string, string> = {
   cold: 'cold init of every function (cold FUNCTION: of one, e.g. cold http/poll-work-orders.ts)',
   soak: '60 s of concurrent writers and five pollers with skewed clocks',
   webhooks: 'push delivery (webhooks): latency, throughput, redeliveries',
+  docs: 'the /docs page in headless Chromium: size, navigation until the reference is on the page',
 };
 const USAGE = 'usage: npm run bench [-- PART] | npm run bench -- cold [FUNCTION]';
 const HELP = `${USAGE}
@@ -54,6 +55,7 @@ const { benchConsumption, benchSummaries } = await import('./reports.ts');
 const { benchSoak } = await import('./soak.ts');
 const { benchStock } = await import('./stock.ts');
 const { benchWebhooks } = await import('./webhooks.ts');
+const { benchDocsPage } = await import('./docs-page.ts');
 
 const part = (name: string) => only === undefined || only === name;
 console.log(
@@ -89,3 +91,4 @@ if (part('stock')) {
 if (part('cold')) await benchColdStart({ only: only === 'cold' ? process.argv[3] : undefined });
 if (part('soak')) await benchSoak();
 if (part('webhooks')) await benchWebhooks();
+if (part('docs')) await benchDocsPage();

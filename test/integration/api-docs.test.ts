@@ -1,7 +1,7 @@
 /**
  * The API description as served: GET /openapi.json is the built document and valid OpenAPI 3.1
- * by an independent validator; GET /docs renders every route in headless Chromium without a
- * single request leaving 127.0.0.1.
+ * by an independent validator, every tag described; GET /docs shows the guides and every route
+ * in headless Chromium, its search and samples work, and not a single request leaves 127.0.0.1.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -38,7 +38,7 @@ test('GET /openapi.json: the built document, public, valid OpenAPI 3.1 (0 errors
   }
 });
 
-test('GET /docs renders every route in headless Chromium, loading nothing from another host', async () => {
+test('GET /docs: guides and reference in headless Chromium, search and samples working, nothing loaded from another host', async () => {
   const browser = await launchChromium();
   try {
     const page = await browser.context.newPage();
@@ -46,15 +46,55 @@ test('GET /docs renders every route in headless Chromium, loading nothing from a
     page.on('request', (req) => requests.push(req.url()));
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    // A Content-Security-Policy violation (an inline script or style the policy does not allow) is a console error.
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     const res = await page.goto(`${stack.baseUrl}/docs`, { waitUntil: 'load' });
     assert.equal(res?.status(), 200);
-    assert.match(res?.headers()['content-security-policy'] ?? '', /default-src 'none'/);
+    const policy = res?.headers()['content-security-policy'] ?? '';
+    assert.match(policy, /default-src 'none'/);
+    assert.match(policy, /script-src 'sha256-[^']+'(;|$)/, "only the page's own script runs");
+    assert.doesNotMatch(policy, /unsafe-inline|unsafe-eval|https?:|\*/);
     for (const route of ROUTES) {
       await page.getByText(summaryOf(route.id), { exact: false }).first().waitFor({ state: 'attached', timeout: 30_000 });
     }
     // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a reader sees, and what is asserted
     const text = await page.locator('body').innerText();
-    for (const route of ROUTES) assert.ok(text.includes(summaryOf(route.id)), `the page shows "${summaryOf(route.id)}"`);
+    for (const route of ROUTES) {
+      assert.ok(text.includes(summaryOf(route.id)), `the page shows "${summaryOf(route.id)}"`);
+      assert.ok(text.includes(route.path), `the page shows ${route.path}`);
+    }
+    // The guides, from docs/, each with its heading on the page.
+    for (const guide of ['Getting started', 'Keys and roles', 'Polling without loss', 'Webhooks', 'Errors and limits', 'Older forms']) {
+      await page.getByRole('heading', { name: guide, exact: true }).waitFor({ state: 'visible' });
+    }
+    assert.ok(text.includes('No change is lost'), 'the polling guide is the one of docs/api.md');
+    // Every tag is described.
+    const built = JSON.parse(readFileSync(join(ROOT, 'functions', 'generated', 'openapi.json'), 'utf8'));
+    for (const tag of built.tags as { name: string; description?: string }[]) {
+      assert.ok(tag.description, `tag ${tag.name} has a description`);
+      await page.locator(`#tag-${tag.name} + .tag-doc`).waitFor({ state: 'visible' });
+    }
+    // Search finds a route, and its result leads to it.
+    const rotate = ROUTES.find((r) => r.id === 'rotateSubscriptionSecret')!;
+    await page.getByRole('searchbox', { name: 'Search' }).fill('rotate secret');
+    const hit = page.locator('#results a', { hasText: summaryOf(rotate.id) });
+    await hit.waitFor({ state: 'visible' });
+    await hit.click();
+    await page.locator(`[id="section-${rotate.id}"] h3`).waitFor({ state: 'visible' });
+    assert.equal(new URL(page.url()).hash, `#section-${rotate.id}`);
+    // Samples: the request example of the push, an answer's sample of the poll, shown open.
+    const push = ROUTES.find((r) => r.method === 'POST' && r.path.endsWith('/dispensingWorkorders'))!;
+    const poll = ROUTES.find((r) => r.method === 'GET' && r.path.endsWith('/dispensingWorkorders'))!;
+    const pushSample = page.locator(`[id="section-${push.id}"] pre.sample`).first();
+    await pushSample.waitFor({ state: 'visible' });
+    // biome-ignore lint/performance/useDomNodeTextContent: what a reader sees
+    assert.match(await pushSample.innerText(), /"dispensingWorkOrder": \[/);
+    const pollSample = page.locator(`[id="section-${poll.id}"] .answer.ok pre.sample`).first();
+    await pollSample.waitFor({ state: 'visible' });
+    // biome-ignore lint/performance/useDomNodeTextContent: what a reader sees
+    assert.match(await pollSample.innerText(), /"dispensingWorkOrder"/);
     await page.waitForLoadState('networkidle');
     const outside = requests.filter((u) => !/^(blob:|data:)/.test(u) && new URL(u).hostname !== '127.0.0.1');
     assert.deepEqual(outside, [], 'no request leaves 127.0.0.1');
