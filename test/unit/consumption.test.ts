@@ -9,7 +9,6 @@ import {
   consumptionDeltas,
   consumptionRows,
   localDate,
-  MAX_REPORT_DAYS,
   parseConsumptionQuery,
   positionOf,
   recordTime,
@@ -119,11 +118,28 @@ describe('bounded reports (issue 24, finding 4)', () => {
     refused({ from: '2024-01-01', to: '2025-01-03', groupBy: 'day' }, 'to', /367 days/);
     refused({ from: '2024-01-01', to: '2025-01-03', groupBy: 'order' }, 'to', /367 days/);
     refused({ from: '2016-01-01', to: '2026-01-09', groupBy: 'product' }, 'to', /3660 days/);
-    refused({ from: '1999-12-31T23:45:00Z', to: '2000-01-01', groupBy: 'product' }, 'from', /2000-01-01/);
+    refused({ from: '1999-12-30T23:45:00Z', to: '2000-01-01', groupBy: 'product' }, 'from', /2000-01-01/);
+    refused({ from: '9998-12-31', to: '9999-01-01T12:15:00-12:00', groupBy: 'product' }, 'to', /9999-01-01/);
+    // The dates 2000-01-01 and 9999-01-01 in the zones furthest east and west.
+    for (const tz of ['Pacific/Kiritimati', 'Etc/GMT+12', 'Pacific/Chatham'])
+      checkReportRange(parseConsumptionQuery({ from: '2000-01-01', to: '2000-01-02', tz }));
+    for (const tz of ['Pacific/Kiritimati', 'Etc/GMT+12', 'Pacific/Chatham'])
+      checkReportRange(parseConsumptionQuery({ from: '9998-12-31', to: '9999-01-01', groupBy: 'day', tz }));
   });
 
-  test('the longest allowed reports are planned, at both ends of the years reports cover, in every zone', () => {
-    for (const tz of Intl.supportedValuesOf('timeZone')) {
+  test('the longest allowed reports are planned, at both ends of the years reports cover, in zones far apart', () => {
+    // Furthest east and west, quarter-hour offsets, half-hour DST, a new standard offset in 2024 (Almaty).
+    const zones = [
+      'UTC',
+      'Pacific/Kiritimati',
+      'Etc/GMT+12',
+      'Pacific/Chatham',
+      'Asia/Kathmandu',
+      'Australia/Lord_Howe',
+      'Asia/Almaty',
+      'America/Chicago',
+    ];
+    for (const tz of zones) {
       for (const [from, to, groupBy] of [
         ['2024-01-01', '2025-01-02', 'day'],
         ['2000-01-01', '2001-01-01', 'day'],
@@ -132,9 +148,7 @@ describe('bounded reports (issue 24, finding 4)', () => {
         ['2016-01-01', '2026-01-01', 'product'],
       ] as const) {
         const query = parseConsumptionQuery({ from, to, groupBy, tz });
-        if (query.from < Date.UTC(2000, 0, 1) || query.to > Date.UTC(9999, 0, 1)) continue; // a zone east or west of UTC at the edges
         checkReportRange(query);
-        assert.ok(query.to - query.from <= MAX_REPORT_DAYS[groupBy] * 86_400_000);
         assert.ok(reportPlan(query).reads.length > 0, `${tz} ${from}..${to} ${groupBy}`);
       }
     }
@@ -149,7 +163,7 @@ describe('bounded reports (issue 24, finding 4)', () => {
       }
     }
     assert.deepEqual([...offsets], []);
-  });
+  }, 60_000);
 });
 
 describe('report zones (issue 24, finding 7)', () => {
