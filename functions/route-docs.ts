@@ -109,13 +109,19 @@ export const PARAM_DOCS = {
     example: '100',
   },
   from: {
-    description: 'Start of the period, inclusive: a date-time with a zone on a quarter hour, or a date `YYYY-MM-DD` (midnight in `tz`).',
+    description:
+      'Start of the period, inclusive: a date-time with a zone on a quarter hour, or a date `YYYY-MM-DD` (midnight in `tz`); from the date 2000-01-01 on.',
     example: '2026-03-01',
   },
-  to: { description: 'End of the period, exclusive: as `from`. The period may span years.', example: '2026-04-01' },
+  to: {
+    description:
+      'End of the period, exclusive: as `from`, up to the date 9999-01-01. The period may span years: at most 3,660 days by product, 367 by day or by order (longer → 400 naming the limit).',
+    example: '2026-04-01',
+  },
   groupBy: { description: 'Rows per product (default), per product and day (in `tz`), or per product and work order.' },
   tz: {
-    description: 'The IANA time zone that dates and days are counted in (default UTC); DST changes are counted exactly.',
+    description:
+      'The IANA time zone that dates and days are counted in (default UTC), links and legacy names included (EST5EDT, US/Eastern); DST changes are counted exactly.',
     example: 'America/Chicago',
   },
   component: {

@@ -226,6 +226,49 @@ export function parseConsumptionQuery(q: Record<string, string | undefined>): Co
   return { from, to, groupBy, tz };
 }
 
+/**
+ * The longest report each grouping answers, in days of `to − from` (issue 24: a report must finish
+ * within its route's 28 s for any range, or be refused before any work). A day report computes
+ * every local day's bounds and reads the hour and slot items of every month of a zone whose
+ * midnight is not on a UTC hour; an order report reads every month's order items; a product
+ * report reads one item per year and product. 367 days holds any calendar year and the day after
+ * it; 3,660 days any ten calendar years and a week.
+ */
+export const MAX_REPORT_DAYS: Record<GroupBy, number> = { product: 3660, day: 367, order: 367 };
+/**
+ * The instants a report may cover: from 1999-12-31T00:00:00Z to 9999-01-02T00:00:00Z, which
+ * holds the dates 2000-01-01 to 9999-01-01 in every zone (offsets reach ±14 h). Since 1980 every
+ * zone's offset is a whole number of quarter hours (before, offsets such as Africa/Monrovia's
+ * −0:44:30 until 1972 and the local mean times of earlier centuries are not, and local days would
+ * not be whole slots); 2000 leaves a margin. The upper bound keeps every local day of a range,
+ * and the day after it, inside year 9999.
+ */
+export const REPORT_FIRST_MS = Date.UTC(1999, 11, 31);
+export const REPORT_LAST_MS = Date.UTC(9999, 0, 2);
+
+/**
+ * A 400 naming the limit when the report is longer than its grouping allows or lies outside the
+ * years reports cover: checked before any item is read or any local day computed.
+ */
+export function checkReportRange(query: ConsumptionQuery): void {
+  if (query.from < REPORT_FIRST_MS) {
+    throw bad('from', 'before 2000-01-01', 'from must not be before 2000-01-01: reports cover the dates 2000-01-01 to 9999-01-01.');
+  }
+  if (query.to > REPORT_LAST_MS) {
+    throw bad('to', 'after 9999-01-01', 'to must not be after 9999-01-01: reports cover the dates 2000-01-01 to 9999-01-01.');
+  }
+  // Measured on the clocks of tz, so that a range of whole local days is as long as it reads,
+  // whatever offset changes (DST, a zone's new standard time) lie between its ends.
+  const max = MAX_REPORT_DAYS[query.groupBy];
+  if (wallClockMs(query.tz, query.to) - wallClockMs(query.tz, query.from) > max * DAY_MS) {
+    throw bad(
+      'to',
+      `range longer than ${max} days`,
+      `A report grouped by ${query.groupBy} covers at most ${max} days (from to to, on the clocks of tz); ask for shorter ranges one after another.`,
+    );
+  }
+}
+
 /** One stretch of a report that one level answers: [start, end), inside one local day when grouped by day. */
 interface Piece {
   start: number;

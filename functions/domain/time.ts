@@ -127,13 +127,22 @@ export function zoneOffsetMinutes(zone: string, epochMs: number): number {
   return Math.round((wallClockMs(zone, epochMs) - whole) / 60_000);
 }
 
+/** The short ids ICU reads for Java's sake, not IANA names (tzdata's `backward` file has none of them). */
+const JAVA_ONLY_IDS = /^(?:ACT|AET|AGT|ART|AST|BET|BST|CAT|CNT|CST|CTT|EAT|ECT|IET|IST|JST|MIT|NET|NST|PLT|PNT|PRT|PST|SST|VST)$/i;
+
 /**
  * The IANA name of a time zone as the runtime spells it (`america/chicago` → `America/Chicago`),
- * or null when it is not one. Only region names (and `UTC`): fixed offsets such as `+05:00`,
- * which Intl also accepts, are not zones with rules and are refused.
+ * or null when it is not one. Every name the runtime's time zone data knows is accepted: those
+ * `Intl.supportedValuesOf('timeZone')` lists and the links and legacy names it also reads
+ * (`EST5EDT`, `US/Eastern`, `Etc/GMT+5`, `UTC`). Fixed offsets such as `+05:00`, which Intl
+ * also accepts, are not zones with rules and are refused: a name starts with a letter. So are the
+ * three-letter ids ICU keeps from Java (`CST`, `PST`, `IST`, …): abbreviations that name different
+ * zones in different places, which the IANA database does not define (its `EST`, `MST`, `HST`,
+ * `CET`, … are accepted).
  */
 export function canonicalTimeZone(name: string): string | null {
-  if (!/^(?:UTC|[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)+)$/.test(name) && !/^(?:UTC|GMT)$/i.test(name)) return null;
+  if (name.length > 64 || !/^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/.test(name)) return null;
+  if (JAVA_ONLY_IDS.test(name)) return null;
   try {
     return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
   } catch {

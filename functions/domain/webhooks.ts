@@ -188,12 +188,16 @@ export interface UrlRules {
 
 /**
  * Checks a subscription URL's form (before any DNS lookup): absolute, https on AWS (http too
- * locally), no credentials in it, at most 2,048 characters. An IP literal host is checked at
+ * locally), no credentials in it, no spaces or control characters, not port 0, at most 2,048
+ * characters. An IP literal host is checked at
  * once; a name is checked after resolution (`refusedAddress` on each address).
  */
 export function checkWebhookUrl(raw: string, rules: UrlRules): URL {
   const bad = (message: string) => invalidInput(`url ${message}.`, [{ path: '/url', message }]);
   if (raw.length > 2048) throw bad('must be at most 2,048 characters');
+  // The URL parser drops tabs and line breaks anywhere, trims spaces and controls at the ends and
+  // encodes the rest: the text is checked as sent, so a URL is stored as written or refused.
+  if (/[\u0000-\u0020\u007f]/.test(raw)) throw bad('must not contain spaces or control characters (CR, LF, tab, NUL, …)');
   let url: URL;
   try {
     url = new URL(raw);
@@ -204,6 +208,7 @@ export function checkWebhookUrl(raw: string, rules: UrlRules): URL {
   if (!schemes.includes(url.protocol)) throw bad(rules.allowLocal ? 'must be http or https' : 'must be https');
   if (url.username || url.password) throw bad('must not carry a user name or password');
   if (url.hash) throw bad('must not have a fragment');
+  if (url.port === '0') throw bad('must not name port 0');
   const host = hostOf(url);
   if (!rules.allowLocal) {
     if (host === 'localhost' || host.endsWith('.localhost')) throw bad('must not name this machine (localhost)');

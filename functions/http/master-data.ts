@@ -26,7 +26,7 @@ export function masterPushHandler<B>(
       logger.info('master data pushed', { facilityId, kind, documents: documents.length, written });
       return json({ results });
     },
-    { validate },
+    { documents: envelope, validate },
   );
 }
 

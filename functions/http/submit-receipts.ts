@@ -7,5 +7,5 @@ import { submitReceipts } from '../use-cases/stock-movements.ts';
 export const handler = httpHandler(
   'submitReceipts',
   async ({ facilityId, body }) => json(await submitReceipts(stockStore, { facilityId, receipts: body.receipts })),
-  { validate: validateReceiptsRequest },
+  { documents: 'receipts', validate: validateReceiptsRequest },
 );

@@ -7,5 +7,5 @@ import { submitStockCounts } from '../use-cases/stock-movements.ts';
 export const handler = httpHandler(
   'submitStockCounts',
   async ({ facilityId, body }) => json(await submitStockCounts(stockStore, { facilityId, counts: body.stockCounts })),
-  { validate: validateStockCountsRequest },
+  { documents: 'stockCounts', validate: validateStockCountsRequest },
 );

@@ -36,6 +36,11 @@ export interface CompiledValidator {
 export interface BodySpec<B = unknown> {
   /** The envelope's property and the kind of document it carries. */
   envelope?: { name: string; kind: DocumentKind; single?: boolean };
+  /**
+   * The property holding the batch of a route without an envelope (receipts, stock counts,
+   * master data): counted by the same rule as the envelope's documents (documentCount).
+   */
+  documents?: string;
   /** A generated validator: a type guard of the schema's type (functions/generated/). */
   validate: ((data: unknown) => data is B) & { errors?: unknown[] | null };
 }
@@ -138,8 +143,27 @@ function wellFormedStrings(envelopeName?: string): MiddlewareObj<HubEvent, HubRe
 }
 
 /**
- * Accepts the bare array of the standard's sample files as well as the envelope, caps the
- * count, and turns documents in the standard's older form into the canonical form,
+ * The one rule for too many documents, on every route that takes a batch: more than
+ * LIMITS.maxDocumentsPerRequest documents is a 413 naming the batch, before any document is read
+ * (a bare array and the older form's PascalCase envelope are counted as the envelope).
+ */
+function documentCount(name: string): MiddlewareObj<HubEvent, HubResult> {
+  const pascal = name[0]!.toUpperCase() + name.slice(1);
+  return {
+    before: (request) => {
+      const body = (request.event as unknown as { body: unknown }).body;
+      const docs = Array.isArray(body) ? body : isJsonObject(body) ? (body[name] ?? body[pascal]) : undefined;
+      if (Array.isArray(docs) && docs.length > LIMITS.maxDocumentsPerRequest) {
+        throw tooLarge(`The request carries ${docs.length} documents; at most ${LIMITS.maxDocumentsPerRequest} are accepted per request.`, [
+          { path: `/${name}`, message: `more than ${LIMITS.maxDocumentsPerRequest} documents` },
+        ]);
+      }
+    },
+  };
+}
+
+/**
+ * Accepts the bare array of the standard's sample files as well as the envelope, and turns documents in the standard's older form into the canonical form,
  * remembering how to report paths as the client sent them.
  */
 function envelope({ name, kind, single }: { name: string; kind: DocumentKind; single?: boolean }): MiddlewareObj<HubEvent, HubResult> {
@@ -170,11 +194,6 @@ function envelope({ name, kind, single }: { name: string; kind: DocumentKind; si
         ]);
       }
       const docs = (event.body as Record<string, unknown>)[name];
-      if (Array.isArray(docs) && docs.length > LIMITS.maxDocumentsPerRequest) {
-        throw tooLarge(`The request carries ${docs.length} documents; at most ${LIMITS.maxDocumentsPerRequest} are accepted per request.`, [
-          { path: `/${name}`, message: `more than ${LIMITS.maxDocumentsPerRequest} documents` },
-        ]);
-      }
       if (!Array.isArray(docs)) return;
       const paths = new Map<number, (canonicalPath: string) => string>();
       const warnings = new Map<number, Warning[]>();
@@ -268,6 +287,8 @@ export function bodyMiddlewares(body: BodySpec<unknown>): MiddlewareObj<HubEvent
     bodyGuard(),
     httpJsonBodyParser() as MiddlewareObj<HubEvent, HubResult>,
     wellFormedStrings(body.envelope?.name),
+    ...(body.envelope && !body.envelope.single ? [documentCount(body.envelope.name)] : []),
+    ...(body.documents ? [documentCount(body.documents)] : []),
     ...(body.envelope ? [envelope(body.envelope)] : []),
     validator({ eventSchema: bodyValidator(body.validate, body.envelope?.name, body.envelope?.single) as never }) as MiddlewareObj<
       HubEvent,

@@ -61,12 +61,12 @@ export async function seedConsumption(
   count: number,
   products = 20,
   orders = 500,
+  { start = Date.parse('2025-01-01T00:00:00Z'), days = 365 }: { start?: number; days?: number } = {},
 ): Promise<void> {
   const db = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: local.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
   );
-  const start = Date.parse('2025-01-01T00:00:00Z');
-  const year = 365 * 86_400_000;
+  const year = days * 86_400_000;
   const items = new Map<string, Record<string, unknown>>();
   for (let i = 0; i < count; i++) {
     const at = new Date(start + Math.floor(((i * 7919) % count) * (year / count))).toISOString();
@@ -125,5 +125,32 @@ export async function benchConsumption(stack: LocalStack, records = 100_000, rou
     const week = await timed('from=2025-06-02&to=2025-06-09');
     const yearMs = await timed('from=2025-01-01&to=2026-01-01');
     console.log(`  groupBy=${groupBy}: one week ${fmt(week)}, one year ${fmt(yearMs)}; ratio ${(yearMs / week).toFixed(2)}`);
+  }
+}
+
+/**
+ * The largest report each grouping allows (MAX_REPORT_DAYS), at a facility with 100,000 records
+ * spread over the ten years 2016–2025: by day in Pacific/Chatham (midnight on no UTC hour: hour
+ * and slot items of every month are read), by order over a year, by product over ten years.
+ */
+export async function benchLargestReports(stack: LocalStack, records = 100_000, rounds = 5): Promise<void> {
+  const f = 'BENCH-LARGEST';
+  console.log('\nLargest allowed consumption reports (100,000 records over 2016-2025, 20 products, 500 orders)');
+  const local = JSON.parse(readFileSync(join(stack.dataDir, 'local.json'), 'utf8')) as { dynamodbEndpoint: string; tableName: string };
+  await seedConsumption(local, f, records, 20, 500, { start: Date.parse('2016-01-01T00:00:00Z'), days: 3653 });
+  const erp = client(stack.baseUrl, await stack.createKey('erp', [f]));
+  for (const [label, query] of [
+    ['groupBy=day, 367 days, Pacific/Chatham', 'from=2024-01-01&to=2025-01-02&groupBy=day&tz=Pacific/Chatham'],
+    ['groupBy=order, 367 days, Pacific/Chatham', 'from=2024-01-01&to=2025-01-02&groupBy=order&tz=Pacific/Chatham'],
+    ['groupBy=product, 3,660 days, Pacific/Chatham', 'from=2016-01-01&to=2026-01-08&groupBy=product&tz=Pacific/Chatham'],
+  ] as const) {
+    const samples: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const t = performance.now();
+      const r = await erp.get(`/facility/${f}/consumption?${query}`);
+      if (r.status !== 200 || r.body.rows.length === 0) throw new Error(`consumption ${query}: ${r.status} ${r.text.slice(0, 200)}`);
+      samples.push(performance.now() - t);
+    }
+    console.log(`  ${label}: median ${fmt(percentile(samples, 50))}, slowest ${fmt(Math.max(...samples))}`);
   }
 }

@@ -51,7 +51,7 @@ const { startStack } = await import('../support/local-stack.ts');
 const { benchColdStart } = await import('./cold-start.ts');
 const { benchFloor } = await import('./floor-ratio.ts');
 const { benchPollLatency } = await import('./poll-latency.ts');
-const { benchConsumption, benchSummaries } = await import('./reports.ts');
+const { benchConsumption, benchLargestReports, benchSummaries } = await import('./reports.ts');
 const { benchSoak } = await import('./soak.ts');
 const { benchStock } = await import('./stock.ts');
 const { benchWebhooks } = await import('./webhooks.ts');
@@ -75,7 +75,10 @@ if (part('floor') || part('poll') || part('reports') || part('consumption')) {
       await benchSummaries(stack);
       await benchConsumption(stack);
     }
-    if (only === 'consumption') await benchConsumption(stack);
+    if (only === 'consumption') {
+      await benchConsumption(stack);
+      await benchLargestReports(stack);
+    }
   } finally {
     await stack.destroy();
   }

@@ -714,3 +714,400 @@ describe(`fuzz every route of the route table (seed ${SEED})`, () => {
     });
   }
 });
+
+// ---------------------------------------------------------------------------------------------
+// Hostile values (issue 24, Deliver 8): numbers at and beyond every documented bound
+// (functions/domain/numbers.ts), leap seconds and extreme dates on every date-time field of
+// every document kind and every date-time query parameter, and huge ranges on every report.
+// A list of requests made from the seed (FUZZ_SEED), at least FUZZ_HOSTILE of them (default
+// 2,000), sent 8 at a time: never a 5xx, every error problem+json. A 503 with Retry-After (the
+// hub out of time on a loaded machine) is sent again, as a client would, up to 3 times: one that
+// stays a 503 is input the hub cannot handle in time (as the 10,000-year report was) and fails.
+
+const HOSTILE_REQUESTS = Math.max(2000, Number(process.env.FUZZ_HOSTILE ?? 2000));
+const HOSTILE_CONCURRENCY = 8;
+
+/** Raw JSON number text: each documented bound, just past it, and what JSON can spell beyond a double. */
+const HOSTILE_NUMBERS = [
+  '1e15', // the largest quantity
+  '-1e15',
+  '1000000000000001', // past it, 16 digits
+  '1e16',
+  '999999999999999', // 15 significant digits
+  '9999999999999999', // 16
+  '123456789.123456', // 15
+  '123456789.123456789', // more than a double keeps
+  '0.000001', // 6 decimal places
+  '0.0000001', // 7
+  '1e-12', // a coordinate's 12 places
+  '1e-13',
+  '1e125',
+  '1e126', // DynamoDB's range
+  '-1e126',
+  '1e-130',
+  '1e-131',
+  '1e300',
+  '-1e300',
+  '5e-324',
+  '-5e-324',
+  '1.7976931348623157e308',
+  '1e400', // not a double at all
+  '-1e400',
+  '1e-400',
+  '123456789012345678901234567890',
+  '-0',
+  '0',
+  '90.000000000001', // just past a latitude
+  '-180.000000000001',
+  '100.000001', // just past a percentage
+  '1E2',
+];
+/** Those every number field gets, the rest drawn at random. */
+const CORE_NUMBERS = ['1e15', '1e16', '1e126', '1e-131', '-1e300', '5e-324', '0.0000001', '1e400'];
+
+/** Date-times at and past the edges the hub reads (functions/domain/time.ts: readDateTime). */
+const HOSTILE_DATES = [
+  '2016-12-31T23:59:60Z', // a leap second
+  '2016-12-31T18:59:60-05:00',
+  '2016-12-31T23:59:60.999Z',
+  '2026-06-30T23:59:60Z',
+  '2026-06-30T12:59:60Z', // :60 where UTC is not 23:59
+  '9999-12-31T23:59:60Z', // the leap second after the last instant
+  '0001-01-01T00:00:00Z',
+  '0001-01-01T00:00:00+01:00', // before year 1
+  '0001-01-01T00:00:00-14:00',
+  '9999-12-31T23:59:59.999Z',
+  '9999-12-31T23:59:59.999-00:01', // after 9999
+  '9999-12-31T23:00:00+14:00',
+  '10000-01-01T00:00:00Z',
+  '+010000-01-01T00:00:00.000Z',
+  '0000-01-01T00:00:00Z', // year 0
+  '-000001-01-01T00:00:00Z',
+  '2026-02-30T00:00:00Z',
+  '2024-02-29T00:00:00Z',
+  '2026-02-29T00:00:00Z',
+  '2026-01-01T24:00:00Z',
+  '2026-01-01T23:60:00Z',
+  '2026-01-01T23:59:61Z',
+  '2026-01-01T00:00:00+14:00',
+  '2026-01-01T00:00:00-14:00',
+  '2026-01-01T00:00:00+14:01', // beyond ±14:00
+  '2026-01-01T00:00:00-15:00',
+  '2026-01-01T00:00:00+23:59',
+  '2026-01-01T00:00:00-24:00',
+  '2026-01-01T00:00:00.123456789Z',
+  '2026-01-01T00:00:00', // zone-less (no zone on these keys)
+  '2026-01-01',
+  '1969-12-31T23:59:59.999Z',
+  '2038-01-19T03:14:08Z',
+  '2026-01-01t00:00:00z',
+  '2026-01-01 00:00:00Z',
+];
+/** Those every date-time field gets, the rest drawn at random. */
+const CORE_DATES = [
+  '2016-12-31T23:59:60Z',
+  '0001-01-01T00:00:00Z',
+  '9999-12-31T23:59:59.999Z',
+  '10000-01-01T00:00:00Z',
+  '0000-01-01T00:00:00Z',
+  '2026-02-30T00:00:00Z',
+  '2026-01-01T24:00:00Z',
+  '2026-01-01T00:00:00+14:01',
+  '0001-01-01T00:00:00-14:00',
+];
+
+/** Report zones: quarter-hour and far-east/west offsets, links and legacy names, and local mean time before 1972. */
+const REPORT_ZONES = [
+  'UTC',
+  'Pacific/Chatham',
+  'Pacific/Kiritimati',
+  'Etc/GMT+12',
+  'Asia/Kathmandu',
+  'Africa/Monrovia',
+  'EST5EDT',
+  'US/Eastern',
+];
+/** Report ranges: the 10,000-year one, each grouping's limit and a day past it, the first and last days reports cover, and past them. */
+const REPORT_RANGES: [string, string][] = [
+  ['0001-01-01', '9999-12-31'],
+  ['0001-01-01T00:00:00Z', '9999-12-31T23:45:00Z'],
+  ['2000-01-01', '9999-01-01'],
+  ['1999-12-31', '2000-01-02'],
+  ['2000-01-01', '2000-01-02'],
+  ['9998-12-31', '9999-01-01'],
+  ['9998-12-30', '9999-12-31'],
+  ['2024-01-01', '2025-01-02'], // 367 days
+  ['2024-01-01', '2025-01-03'],
+  ['2016-01-01', '2026-01-08'], // 3,660 days
+  ['2016-01-01', '2026-01-09'],
+  ['2016-12-31T23:59:60Z', '2017-01-02'],
+  ['1971-06-01', '1972-06-01'],
+  ['2026-01-02', '2026-01-01'],
+];
+
+interface Hostile {
+  label: string;
+  method: string;
+  key: Key;
+  url: string;
+  body?: string;
+}
+
+/** A small seeded generator (mulberry32): the same seed, the same requests. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const DATE_TIME_LIKE = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}/;
+
+/** The leaf paths of a document holding numbers and date-times: its number and date-time fields. */
+function fieldsOf(doc: unknown): { numbers: Path[]; dates: Path[] } {
+  const numbers: Path[] = [];
+  const dates: Path[] = [];
+  for (const p of paths(doc)) {
+    const v = p.reduce<any>((x, k) => x?.[k], doc);
+    if (typeof v === 'number') numbers.push(p);
+    else if (typeof v === 'string' && DATE_TIME_LIKE.test(v)) dates.push(p);
+  }
+  return { numbers, dates };
+}
+
+const SENTINEL = '@@hostile@@';
+
+/** The document with one field set: a date-time as text, a number as raw JSON text (which may be no double). */
+function withValue(doc: unknown, path: Path, value: { date: string } | { number: string }): string {
+  const copy = structuredClone(doc) as any;
+  const parent = path.slice(0, -1).reduce<any>((x, k) => x[k], copy);
+  parent[path.at(-1)!] = 'date' in value ? value.date : SENTINEL;
+  const text = JSON.stringify(copy);
+  return 'number' in value ? text.replace(`"${SENTINEL}"`, value.number) : text;
+}
+
+/** Gives a document an identity of its own, so that a hostile value creates a document instead of changing a seed. */
+function fresh(envelope: string, doc: any, legacy: boolean, n: number): any {
+  const copy = structuredClone(doc);
+  const seeds = (SEEDS as Record<string, Seeds>)[envelope]!;
+  const number = `FZH-${n}`;
+  if (seeds.identity) {
+    const id = copy[legacy ? seeds.identity.charAt(0).toUpperCase() + seeds.identity.slice(1) : seeds.identity];
+    if (id && typeof id === 'object') id[legacy ? 'Number' : 'number'] = number;
+  }
+  if ('receiptId' in copy) copy.receiptId = number;
+  if ('countId' in copy) copy.countId = number;
+  return copy;
+}
+
+/** The documents of each body route: the route, its envelope, and every (form, document) with its fields. */
+function bodyTargets(): { def: RouteDef; envelope: string; legacy: boolean; doc: unknown; fields: ReturnType<typeof fieldsOf> }[] {
+  const out: ReturnType<typeof bodyTargets> = [];
+  for (const def of ROUTES.filter(hasBody)) {
+    for (const [envelope, seeds] of Object.entries(SEEDS) as [string, Seeds][]) {
+      if (envelope === '' || !seeds.path.test(def.path)) continue;
+      for (const legacy of [false, true]) {
+        if (legacy && seeds.legacy === seeds.canonical) continue;
+        for (const doc of legacy ? seeds.legacy : seeds.canonical) out.push({ def, envelope, legacy, doc, fields: fieldsOf(doc) });
+      }
+    }
+  }
+  return out;
+}
+
+const keyFor = (def: RouteDef, pick: number, names = ['erp', 'erp legacy', 'pcs']): Key => {
+  const mine = keys.filter((k) => names.includes(k.name) && k.role && (def.roles as readonly string[]).includes(k.role));
+  return mine[pick % mine.length]!;
+};
+
+/** Every hostile request of a run: the systematic ones, then random ones up to HOSTILE_REQUESTS. */
+function hostileRequests(subscriptionId: string): { writes: Hostile[]; reads: Hostile[] } {
+  const rnd = random(SEED);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const f = HELD[1]!;
+  const at = (def: RouteDef, number: string) =>
+    def.path
+      .replace('{facilityId}', f)
+      .replace('{workOrderNumber}', number)
+      .replace('{subscriptionId}', subscriptionId)
+      .replace('{purchaseOrderNumber}', 'PO-1')
+      .replace('{documentId}', known.documentId?.[0] ?? 'x');
+  let n = 0;
+  const targets = bodyTargets();
+  const write = (target: (typeof targets)[number], path: Path, value: { date: string } | { number: string }): Hostile => {
+    const id = ++n;
+    const doc = fresh(target.envelope, target.doc, target.legacy, id);
+    const single = 'single' in (SEEDS as Record<string, Seeds>)[target.envelope]!;
+    const text = withValue(doc, path, value);
+    return {
+      label: `${target.def.method} ${target.def.path} ${target.legacy ? 'legacy ' : ''}${path.join('/')} = ${'date' in value ? value.date : value.number}`,
+      method: target.def.method,
+      key: keyFor(target.def, id, ['erp', 'pcs']),
+      url: at(target.def, `FZH-${id}`),
+      body: single ? text : `{"${target.envelope}":[${text}]}`,
+    };
+  };
+  const writes: Hostile[] = [];
+  // Every number field of every document kind gets each core number, every date-time field each
+  // core date: once per route, form and field (a field repeated in arrays, or in several
+  // fixtures, is one field: its path with the array positions left out).
+  const done = new Set<string>();
+  const firstTime = (target: (typeof targets)[number], path: Path) => {
+    const id = `${target.def.method} ${target.def.path} ${target.legacy} ${path.filter((k) => typeof k === 'string').join('/')}`;
+    if (done.has(id)) return false;
+    done.add(id);
+    return true;
+  };
+  for (const target of targets) {
+    for (const path of target.fields.numbers.filter((p) => firstTime(target, p)))
+      for (const number of CORE_NUMBERS) writes.push(write(target, path, { number }));
+    for (const path of target.fields.dates.filter((p) => firstTime(target, p)))
+      for (const date of CORE_DATES) writes.push(write(target, path, { date }));
+  }
+  const systematic = writes.length;
+  // The replay's since.
+  const replay = ROUTES.find((r) => r.path.endsWith('/replay'))!;
+  for (const since of HOSTILE_DATES)
+    writes.push({
+      label: `replay since ${since}`,
+      method: 'POST',
+      key: keyFor(replay, 0),
+      url: at(replay, ''),
+      body: JSON.stringify({ since }),
+    });
+
+  const reads: Hostile[] = [];
+  const get = (def: RouteDef, query: string, keyPick = 0, number = 'WO-260316-0042'): Hostile => ({
+    label: `GET ${def.path}?${query}`,
+    method: 'GET',
+    key: keyFor(def, keyPick),
+    url: `${at(def, number)}${query ? `?${query}` : ''}`,
+  });
+  const q = encodeURIComponent;
+  // Every date-time query parameter, every hostile date.
+  for (const def of ROUTES.filter((r) => r.method === 'GET')) {
+    const params = ((def as { query?: readonly string[] }).query ?? []).filter((p) =>
+      ['lastExecutionDateTime', 'createdFrom', 'createdTo', 'modifiedFrom', 'modifiedTo', 'from', 'to'].includes(p),
+    );
+    for (const param of params) {
+      for (const [i, date] of HOSTILE_DATES.entries()) {
+        const other = param === 'from' ? `&to=2026-02-01` : param === 'to' ? `&from=2026-01-01` : '';
+        reads.push(get(def, `${param}=${q(date)}${other}`, i));
+      }
+    }
+  }
+  // Huge ranges on every report: consumption by every grouping in odd zones, summaries over every year.
+  const consumption = ROUTES.find((r) => r.path.endsWith('/consumption'))!;
+  for (const [from, to] of REPORT_RANGES)
+    for (const groupBy of ['product', 'day', 'order'])
+      for (const tz of REPORT_ZONES) reads.push(get(consumption, `from=${q(from)}&to=${q(to)}&groupBy=${groupBy}&tz=${q(tz)}`));
+  const summaries = ROUTES.find((r) => r.path.endsWith('/workOrderSummaries'))!;
+  for (const [a, b] of [
+    ['0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z'],
+    ['9999-12-31T23:59:59.999Z', '0001-01-01T00:00:00Z'],
+    ['2016-12-31T23:59:60Z', '9999-12-31T23:59:60Z'],
+  ])
+    for (const which of ['created', 'modified'])
+      for (const limit of ['1', '1000']) reads.push(get(summaries, `${which}From=${q(a!)}&${which}To=${q(b!)}&limit=${limit}`));
+  // What the hostile writes stored, served back in both forms: polls from the beginning, order views.
+  for (const def of ROUTES.filter(
+    (r) => r.method === 'GET' && ((r as { query?: readonly string[] }).query ?? []).includes('lastExecutionDateTime'),
+  ))
+    for (let k = 0; k < 3; k++) for (const since of ['', 'lastExecutionDateTime=0001-01-01T00:00:00Z']) reads.push(get(def, since, k));
+  const stock = ROUTES.find((r) => r.path.endsWith('/stock'))!;
+  reads.push(get(stock, ''), get(stock, 'include=movements'), get(stock, 'component=P-DAP&include=movements'));
+
+  // Random ones up to the count: a value from the whole list on a random field, sometimes two at once.
+  while (writes.length + reads.length < HOSTILE_REQUESTS) {
+    const target = pick(targets);
+    const all = [...target.fields.numbers.map((p) => ['n', p] as const), ...target.fields.dates.map((p) => ['d', p] as const)];
+    if (all.length === 0) continue;
+    const [kind, path] = pick(all);
+    writes.push(write(target, path, kind === 'n' ? { number: pick(HOSTILE_NUMBERS) } : { date: pick(HOSTILE_DATES) }));
+  }
+  console.log(`hostile values: ${systematic} systematic writes, ${writes.length - systematic} random ones, ${reads.length} reads`);
+  return { writes, reads };
+}
+
+/** Sends requests `limit` at a time; each answer checked as it comes. */
+async function inParallel(requests: readonly Hostile[], limit: number, each: (h: Hostile) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < requests.length) await each(requests[next++]!);
+    }),
+  );
+}
+
+const hostileAgent = new Agent({ keepAlive: true, maxSockets: HOSTILE_CONCURRENCY });
+
+function sendHostile(h: Hostile): Promise<{ status: number; contentType?: string; retryAfter?: string; text: string }> {
+  const { hostname, port } = new URL(stack.baseUrl);
+  const headers: Record<string, string> = h.key.key === undefined ? {} : { 'x-api-key': h.key.key };
+  const body = h.body === undefined ? undefined : Buffer.from(h.body);
+  if (body) {
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = String(body.length);
+  }
+  return new Promise((resolve, reject) => {
+    const r = request({ hostname, port, method: h.method, path: h.url, headers, agent: hostileAgent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: res.headers['content-type'],
+          retryAfter: res.headers['retry-after'],
+          text: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+    });
+    r.on('error', reject);
+    r.end(body);
+  });
+}
+
+describe(`hostile values on every field, parameter and report (seed ${SEED}, FUZZ_SEED overrides)`, () => {
+  test(`at least ${HOSTILE_REQUESTS} requests, 8 at a time: never a 5xx, every error problem+json`, async () => {
+    const erpKey = keys.find((k) => k.name === 'erp')!;
+    const sub = await client(stack.baseUrl, erpKey.key).post(`/facility/${HELD[1]}/subscriptions`, {
+      url: 'http://127.0.0.1:9/hostile',
+      events: 'dispensingWorkOrder',
+    });
+    assert.equal(sub.status, 201, sub.text);
+    const { writes, reads } = hostileRequests(sub.body.subscriptionId as string);
+    const statuses = new Map<number, number>();
+    const failures: string[] = [];
+    const each = async (h: Hostile) => {
+      let reply = await sendHostile(h);
+      for (let again = 0; again < 3 && reply.status === 503; again++) {
+        const after = Number(reply.retryAfter) || 1;
+        await new Promise((r) => setTimeout(r, Math.min(after, 5) * 1000));
+        reply = await sendHostile(h);
+      }
+      statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
+      const said = `${h.label}: ${reply.status} ${reply.contentType} ${reply.text.slice(0, 300)}`;
+      if (reply.status >= 500) failures.push(`a 5xx: ${said}`);
+      else if (reply.status >= 400) {
+        let problem: { type?: unknown; status?: unknown } = {};
+        try {
+          problem = JSON.parse(reply.text);
+        } catch {}
+        if (reply.contentType !== 'application/problem+json' || problem.status !== reply.status || typeof problem.type !== 'string')
+          failures.push(`not problem+json: ${said}`);
+      }
+    };
+    // Writes first, then the reads that serve back what they stored.
+    await inParallel(writes, HOSTILE_CONCURRENCY, each);
+    await settled(stack);
+    await inParallel(reads, HOSTILE_CONCURRENCY, each);
+    const total = writes.length + reads.length;
+    console.log(`hostile values, seed ${SEED} (FUZZ_SEED=${SEED} replays it): ${total} requests ${histogram(statuses)}`);
+    assert.ok(total >= HOSTILE_REQUESTS);
+    assert.deepEqual(failures.slice(0, 20), [], `${failures.length} failures (FUZZ_SEED=${SEED})`);
+  }, 300_000);
+});

@@ -297,3 +297,186 @@ describe('text that is not well-formed Unicode (finding 3)', () => {
     assert.deepEqual((await polledNumbers(f)).sort(), ['WO-😀-ESC', 'WO-😀-RAW'].sort());
   });
 });
+
+describe('issue 24 replayed literally: each finding a 4xx problem or a correct answer', () => {
+  const F = `${PREFIX}-I24`;
+  let erp24: KeyedClient;
+  let pcs24: KeyedClient;
+  beforeAll(async () => {
+    [erp24, pcs24] = await Promise.all([keyed(stack, 'erp', [F]), keyed(stack, 'pcs', [F])]);
+  });
+  const recordsPath = `/facility/${F}/dispensingWorkRecords`;
+  const report = (query: string, headers?: Record<string, string>) => erp24.get(`/facility/${F}/consumption?${query}`, headers);
+  const dated = (number: string, at: string, actual: [number, number]) => ({
+    ...workRecord(number, { actual }),
+    dispensingEndDateTime: at,
+  });
+
+  test('1. quantities outside DynamoDB’s range: 400 naming the value, nothing stored', async () => {
+    for (const [i, value] of [1e126, 1e-131, 1e300, -1e300, 5e-324].entries()) {
+      const r = await pcs24.post(recordsPath, records(dated(`I24-1-${i}`, '2026-09-01T10:00:00Z', [value, 1])));
+      assertProblem(r, 400);
+      assert.ok(
+        errorPaths(r).some((p) => p.endsWith('/actualQuantity/value')),
+        `${value}: ${JSON.stringify(errorPaths(r))}`,
+      );
+    }
+  });
+
+  test('2. a 1e125 record, then a later record of the product in the same month: 400, then 200 and counted', async () => {
+    assertProblem(await pcs24.post(recordsPath, records(dated('I24-2-a', '2026-09-01T10:00:00Z', [1e125, 1]))), 400);
+    const later = await pcs24.post(recordsPath, records(dated('I24-2-b', '2026-09-15T10:00:00Z', [2.5, 1])));
+    assert.equal(later.status, 200, later.text);
+    const r = await report('from=2026-09-01&to=2026-10-01');
+    assert.equal(r.status, 200, r.text);
+    const dap = r.body.rows.find((row: { product: { number: string } }) => row.product.number === 'P-DAP');
+    assert.deepEqual([dap?.quantity, dap?.records], [{ value: 2.5, uom: 'LBR' }, 1], r.text);
+  });
+
+  test('3. a leap second on a receipt, a stock count and a record: read as the next second, never a 500', async () => {
+    const receipt = await pcs24.post(`/facility/${F}/receipts`, {
+      receipts: [
+        {
+          receiptId: 'I24-3',
+          component: { agency: 'AssignedBySeller', number: 'P-DAP' },
+          quantity: { value: 24, uom: 'TNE' },
+          receivedAt: '2016-12-31T23:59:60Z',
+        },
+      ],
+    });
+    assert.equal(receipt.status, 200, receipt.text);
+    const count = await pcs24.post(`/facility/${F}/stockCounts`, {
+      stockCounts: [
+        {
+          countId: 'I24-3',
+          component: { agency: 'AssignedBySeller', number: 'P-DAP' },
+          location: 'SILO-1',
+          quantity: { value: 3, uom: 'TNE' },
+          countedAt: '2016-12-31T23:59:60Z',
+        },
+      ],
+    });
+    assert.equal(count.status, 200, count.text);
+    const record = await pcs24.post(recordsPath, records(dated('I24-3', '2016-12-31T23:59:60Z', [7, 1])));
+    assert.equal(record.status, 200, record.text);
+    // Dated by its leap second, read as 2017-01-01T00:00:00Z: in the first day of 2017, not in 2016.
+    const first = await report('from=2017-01-01&to=2017-01-02');
+    assert.equal(first.status, 200, first.text);
+    const dap = first.body.rows.find((row: { product: { number: string } }) => row.product.number === 'P-DAP');
+    assert.deepEqual([dap?.quantity, dap?.records], [{ value: 7, uom: 'LBR' }, 1], first.text);
+    const before = await report('from=2016-12-31&to=2017-01-01');
+    assert.deepEqual(before.body.rows, [], before.text);
+  });
+
+  test('4. the 10,000-year report: a 400 naming the limit, at once', async () => {
+    const r = await report('from=0001-01-01&to=9999-12-31&groupBy=day&tz=Pacific/Chatham');
+    assertProblem(r, 400);
+    assert.deepEqual(errorPaths(r), ['/queryStringParameters/from']);
+    assert.match(r.body.detail, /2000-01-01/);
+    const long = await report('from=2000-01-01&to=2100-01-01&groupBy=product&tz=Pacific/Chatham');
+    assertProblem(long, 400);
+    assert.match(long.body.detail, /3660 days/);
+  });
+
+  test('7. a subscription URL with CR/LF, NUL or port 0: 400 naming /url, nothing stored', async () => {
+    for (const url of ['http://127.0.0.1:9/hook\r\nX-Evil: 1', 'http://127.0.0.1:9/ho\u0000ok', 'http://127.0.0.1:0/hook']) {
+      const r = await erp24.post(`/facility/${F}/subscriptions`, { url, events: 'dispensingWorkOrder' });
+      assertProblem(r, 400);
+      assert.deepEqual(errorPaths(r), ['/url']);
+    }
+    const list = await erp24.get(`/facility/${F}/subscriptions`);
+    assert.deepEqual(list.body.subscriptions, [], list.text);
+  });
+
+  test('7. 51 master-data documents, receipts or stock counts: 413 like 51 orders', async () => {
+    const component = { identifier: { agency: 'AssignedBySeller', number: 'P-1' }, name: 'DAP', uom: 'KGM', active: true };
+    const line = { component: component.identifier, quantity: { value: 1, uom: 'KGM' } };
+    const many = <T>(make: (i: number) => T) => Array.from({ length: 51 }, (_, i) => make(i));
+    const bodies: [string, unknown, KeyedClient][] = [
+      ['components', { components: many((i) => ({ ...component, identifier: { ...component.identifier, number: `P-${i}` } })) }, erp24],
+      [
+        'recipes',
+        { recipes: many((i) => ({ identifier: { agency: 'AssignedBySeller', number: `R-${i}` }, name: 'B', lines: [line] })) },
+        erp24,
+      ],
+      [
+        'purchaseOrders',
+        { purchaseOrders: many((i) => ({ identifier: { agency: 'AssignedBySeller', number: `PO-${i}` }, lines: [{ line: 1, ...line }] })) },
+        erp24,
+      ],
+      [
+        'receipts',
+        {
+          receipts: many((i) => ({
+            receiptId: `R-${i}`,
+            component: component.identifier,
+            quantity: { value: 1, uom: 'KGM' },
+            receivedAt: '2026-05-04T06:00:00Z',
+          })),
+        },
+        pcs24,
+      ],
+      [
+        'stockCounts',
+        {
+          stockCounts: many((i) => ({
+            countId: `C-${i}`,
+            component: component.identifier,
+            location: 'S',
+            quantity: { value: 1, uom: 'KGM' },
+            countedAt: '2026-05-04T06:00:00Z',
+          })),
+        },
+        pcs24,
+      ],
+      ['dispensingWorkorders', orders(...many((i) => workOrder(`I24-7-${i}`))), erp24],
+    ];
+    for (const [route, body, who] of bodies) {
+      const r = await who.post(`/facility/${F}/${route}`, body);
+      assertProblem(r, 413);
+      assert.equal(errorPaths(r).length, 1, `${route}: ${JSON.stringify(r.body)}`);
+    }
+  });
+
+  test('7. Accept q-values: text/csv;q=0.1, application/json is JSON; text/csv alone is CSV', async () => {
+    const query = 'from=2026-09-01&to=2026-10-01';
+    const json = await report(query, { accept: 'text/csv;q=0.1, application/json' });
+    assert.equal(json.status, 200, json.text);
+    assert.match(json.headers.get('content-type') ?? '', /^application\/json/);
+    const csv = await report(query, { accept: 'text/csv' });
+    assert.match(csv.headers.get('content-type') ?? '', /^text\/csv/);
+    const summaries = await erp24.get(`/facility/${F}/workOrderSummaries`, { accept: 'text/csv;q=0.1, application/json' });
+    assert.match(summaries.headers.get('content-type') ?? '', /^application\/json/);
+  });
+
+  test('7. tz=EST5EDT and other names Intl knows are accepted; a fixed offset is not', async () => {
+    for (const tz of ['EST5EDT', 'US/Eastern', 'Etc/GMT+5']) {
+      const r = await report(`from=2026-09-01&to=2026-10-01&groupBy=day&tz=${encodeURIComponent(tz)}`);
+      assert.equal(r.status, 200, `${tz}: ${r.text}`);
+    }
+    const offset = await report(`from=2026-09-01&to=2026-10-01&tz=${encodeURIComponent('+05:00')}`);
+    assertProblem(offset, 400);
+    assert.deepEqual(errorPaths(offset), ['/queryStringParameters/tz']);
+  });
+
+  test('7. a density of 5e-324 and a quantity past 15 significant digits: 400, never a null or a rounded value', async () => {
+    const density = await erp24.post(`/facility/${F}/components`, {
+      components: [{ identifier: { agency: 'AssignedBySeller', number: 'P-D' }, name: 'D', uom: 'KGM', density: 5e-324, active: true }],
+    });
+    assertProblem(density, 400);
+    // As the client wrote it: JSON text with 18 significant digits (a double keeps about 16).
+    const body = JSON.stringify({
+      stockCounts: [
+        {
+          countId: 'I24-7-digits',
+          component: { agency: 'AssignedBySeller', number: 'P-DAP' },
+          location: 'SILO-2',
+          quantity: { value: '@', uom: 'TNE' },
+          countedAt: '2026-05-04T09:00:00Z',
+        },
+      ],
+    }).replace('"@"', '123456789.123456789');
+    const count = await pcs24.post(`/facility/${F}/stockCounts`, body);
+    assertProblem(count, 400);
+  });
+});

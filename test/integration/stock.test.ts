@@ -383,7 +383,7 @@ describe('plant master data and stock', () => {
     );
     assertProblem(await erp.post(`/facility/${f}/receipts`, { receipts: [] }), 403);
     const tooMany = Array.from({ length: 51 }, (_, i) => ({ identifier: id(`P-${i}`), name: 'X', uom: 'KGM', active: true }));
-    assertProblem(await erp.post(`/facility/${f}/components`, { components: tooMany }), 400);
+    assertProblem(await erp.post(`/facility/${f}/components`, { components: tooMany }), 413); // issue 24: one rule for too many documents, as for orders
     assertProblem(
       await erp.post(`/facility/${f}/components`, { components: [{ identifier: id('P-U'), name: 'U', uom: 'kg', active: true }] }),
       400,

@@ -5,6 +5,7 @@ import {
   type AggregateDelta,
   type AggregateItem,
   type ConsumptionQuery,
+  checkReportRange,
   consumptionDeltas,
   consumptionRows,
   localDate,
@@ -16,6 +17,7 @@ import {
 } from '../../functions/domain/consumption.ts';
 import { formatDecimal, parseDecimal, sumDecimals } from '../../functions/domain/decimal.ts';
 import type { HubError } from '../../functions/domain/errors.ts';
+import { zoneOffsetMinutes } from '../../functions/domain/time.ts';
 import type { WorkRecordDocument } from '../../functions/domain/work-records.ts';
 import { workRecord } from '../support/records.ts';
 
@@ -96,6 +98,85 @@ describe('slots and zones', () => {
         () => parseConsumptionQuery(query),
         (e: HubError) => e.kind === 'invalid-input' && e.errors?.[0]?.path === `/queryStringParameters/${name}`,
         JSON.stringify(query),
+      );
+    }
+  });
+});
+
+describe('bounded reports (issue 24, finding 4)', () => {
+  const refused = (query: Record<string, string>, name: string, limit: RegExp) =>
+    assert.throws(
+      () => checkReportRange(parseConsumptionQuery(query)),
+      (e: HubError) => e.kind === 'invalid-input' && e.errors?.[0]?.path === `/queryStringParameters/${name}` && limit.test(e.message),
+      JSON.stringify(query),
+    );
+
+  test('the 10,000-year report and ranges beyond each grouping’s limit are a 400 naming the limit', () => {
+    refused({ from: '0001-01-01', to: '9999-12-31', groupBy: 'day', tz: 'Pacific/Chatham' }, 'from', /2000-01-01/);
+    refused({ from: '2000-01-01', to: '9999-12-31', groupBy: 'product' }, 'to', /9999-01-01/);
+    refused({ from: '2000-01-01', to: '9000-01-01', groupBy: 'product' }, 'to', /3660 days/);
+    refused({ from: '2024-01-01', to: '2025-01-03', groupBy: 'day' }, 'to', /367 days/);
+    refused({ from: '2024-01-01', to: '2025-01-03', groupBy: 'order' }, 'to', /367 days/);
+    refused({ from: '2016-01-01', to: '2026-01-09', groupBy: 'product' }, 'to', /3660 days/);
+    refused({ from: '1999-12-30T23:45:00Z', to: '2000-01-01', groupBy: 'product' }, 'from', /2000-01-01/);
+    refused({ from: '9998-12-31', to: '9999-01-01T12:15:00-12:00', groupBy: 'product' }, 'to', /9999-01-01/);
+    // The dates 2000-01-01 and 9999-01-01 in the zones furthest east and west.
+    for (const tz of ['Pacific/Kiritimati', 'Etc/GMT+12', 'Pacific/Chatham'])
+      checkReportRange(parseConsumptionQuery({ from: '2000-01-01', to: '2000-01-02', tz }));
+    for (const tz of ['Pacific/Kiritimati', 'Etc/GMT+12', 'Pacific/Chatham'])
+      checkReportRange(parseConsumptionQuery({ from: '9998-12-31', to: '9999-01-01', groupBy: 'day', tz }));
+  });
+
+  test('the longest allowed reports are planned, at both ends of the years reports cover, in zones far apart', () => {
+    // Furthest east and west, quarter-hour offsets, half-hour DST, a new standard offset in 2024 (Almaty).
+    const zones = [
+      'UTC',
+      'Pacific/Kiritimati',
+      'Etc/GMT+12',
+      'Pacific/Chatham',
+      'Asia/Kathmandu',
+      'Australia/Lord_Howe',
+      'Asia/Almaty',
+      'America/Chicago',
+    ];
+    for (const tz of zones) {
+      for (const [from, to, groupBy] of [
+        ['2024-01-01', '2025-01-02', 'day'],
+        ['2000-01-01', '2001-01-01', 'day'],
+        ['9998-01-01', '9999-01-01', 'day'],
+        ['9998-01-01', '9999-01-01', 'order'],
+        ['2016-01-01', '2026-01-01', 'product'],
+      ] as const) {
+        const query = parseConsumptionQuery({ from, to, groupBy, tz });
+        checkReportRange(query);
+        assert.ok(reportPlan(query).reads.length > 0, `${tz} ${from}..${to} ${groupBy}`);
+      }
+    }
+  });
+
+  test('since 1980 every zone is a whole number of quarter hours from UTC (local days are whole slots)', () => {
+    const offsets = new Set<string>();
+    for (const tz of Intl.supportedValuesOf('timeZone')) {
+      for (let t = Date.UTC(1980, 0, 1); t < Date.UTC(2040, 0, 1); t += 29 * 86_400_000) {
+        const minutes = zoneOffsetMinutes(tz, t);
+        if (minutes % 15 !== 0) offsets.add(`${tz} ${minutes}`);
+      }
+    }
+    assert.deepEqual([...offsets], []);
+  }, 60_000);
+});
+
+describe('report zones (issue 24, finding 7)', () => {
+  test('every name Intl knows, links and legacy names included; offsets, abbreviations and nonsense refused', () => {
+    const day = { from: '2026-01-01', to: '2026-01-02' };
+    for (const tz of [...Intl.supportedValuesOf('timeZone'), 'EST5EDT', 'US/Eastern', 'Etc/GMT+5', 'UTC', 'utc', 'EST', 'CET', 'Japan']) {
+      assert.ok(parseConsumptionQuery({ ...day, tz }).tz, tz);
+    }
+    for (const tz of ['+05:00', '-0500', 'GMT+5', 'UTC+1', 'CST', 'PST', 'IST', 'Mars/Olympus', 'Factory/', '', 'America/Chicago\u0000']) {
+      assert.throws(
+        () => parseConsumptionQuery({ ...day, tz }),
+        (e: HubError) => e.kind === 'invalid-input' && e.errors?.[0]?.path === '/queryStringParameters/tz',
+        tz,
       );
     }
   });

@@ -95,6 +95,26 @@ describe('subscription URLs', () => {
     assert.equal(checkWebhookUrl('https://erp.example.com/hooks/mixticket?x=1', AWS).hostname, 'erp.example.com');
   });
 
+  test('CR, LF, tab, NUL, spaces and port 0 are refused as sent, never rewritten (issue 24, finding 7)', () => {
+    for (const url of [
+      'https://erp.example.com/hook\r\nX-Injected: 1',
+      'https://erp.example.com/ho\nok',
+      'https://erp.example.com/ho\tok',
+      'https://erp.example.com/hook\u0000',
+      'https://erp.exam\u0000ple.com/hook',
+      ' https://erp.example.com/hook',
+      'https://erp.example.com/hook ',
+      'https://erp.example.com/a b',
+      'https://erp.example.com/\u007f',
+      'https://erp.example.com:0/hook',
+      'https://erp.example.com:00/hook',
+    ]) {
+      assert.ok(refused(url), JSON.stringify(url));
+      assert.ok(refused(url, LOCAL), JSON.stringify(url));
+    }
+    assert.equal(checkWebhookUrl('https://erp.example.com:8443/hook', AWS).port, '8443');
+  });
+
   test('locally http and loopback are allowed', () => {
     assert.equal(refused('http://127.0.0.1:9999/hook', LOCAL), false);
     assert.equal(refused('http://localhost:9999/hook', LOCAL), false);
