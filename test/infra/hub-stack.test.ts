@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, test } from 'vitest';
 import { EVENT_FUNCTIONS } from '../../functions/events.ts';
+import page from '../../functions/generated/docs-page.json' with { type: 'json' };
 import { ROUTES, type RouteDef } from '../../functions/routes.ts';
 import { ENV } from '../../functions/shared/config.ts';
 import { CUSTOMER_DIMENSION_ENV, METRICS_NAMESPACE } from '../../functions/shared/metrics.ts';
@@ -180,6 +181,7 @@ for (const stack of hub.stacks) {
     });
 
     test('bundles are minified ESM with the require shim, a source map and the AWS SDK inside', () => {
+      const pageLines = new Set(page.html.split('\n'));
       for (const [id, fn] of Object.entries(functions)) {
         const assetDir = join(hub.app.outdir, fn.Metadata['aws:asset:path'] as string);
         const code = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
@@ -187,8 +189,10 @@ for (const stack of hub.stacks) {
         assert.ok(existsSync(join(assetDir, 'index.mjs.map')), `${id} has a source map`);
         assert.match(code, /\/\/# sourceMappingURL=index\.mjs\.map\s*$/, id);
         assert.doesNotMatch(code, /from\s*["']@aws-sdk\//, `${id} imports no AWS SDK from the runtime`);
-        // Minified: long lines (template literals keep a few line breaks of their own).
-        assert.ok(code.length / code.split('\n').length > 1000, `${id} is minified`);
+        // Minified: long lines. Template literals keep their line breaks: the /docs page is one,
+        // so its lines are not counted.
+        const lines = code.split('\n').filter((line) => !pageLines.has(line));
+        assert.ok(lines.join('\n').length / lines.length > 1000, `${id} is minified`);
       }
       const push = functions[logicalId(stack.routeFunctions.get('pushWorkOrders')!.function)];
       if (push) {
