@@ -6,7 +6,7 @@
 
 import { DOCUMENT_LIMITS, extensionOf, newDocumentId, safeFileName } from '../domain/bills-of-lading.ts';
 import { validateDocumentUploadRequest } from '../generated/validators/validate-document-upload-request.cjs';
-import { httpHandler, json } from '../shared/middleware.ts';
+import { httpHandler, json, resourcePath } from '../shared/middleware.ts';
 import { presignUpload, putPendingUpload } from '../store/document-store.ts';
 
 export const handler = httpHandler(
@@ -34,6 +34,7 @@ export const handler = httpHandler(
         expiresAt: new Date(now.getTime() + DOCUMENT_LIMITS.uploadTtlSeconds * 1000).toISOString(),
       },
       201,
+      { location: resourcePath('facility', facilityId, 'documents', documentId) },
     );
   },
   { validate: validateDocumentUploadRequest },

@@ -78,8 +78,8 @@ async function main(): Promise<void> {
     [ENV.bucketName]: LOCAL_BUCKET_NAME,
     [ENV.dynamodbEndpoint]: dynamo.endpoint,
     [ENV.s3Endpoint]: s3.endpoint,
+    // Not POWERTOOLS_DEV: it pretty-prints each log event over many lines; one event, one line (docs/operations.md).
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
-    POWERTOOLS_DEV: process.env.POWERTOOLS_DEV ?? 'true',
   });
   // A data folder made by an earlier version: index attributes and consumption aggregates for
   // what it holds (idempotent; finds nothing to do on a folder this version made).
