@@ -307,7 +307,14 @@ function operation(
     };
   }
   const keyed = route.roles.length > 0;
-  const problems = new Set([400, ...(keyed ? [401, 403] : []), ...(api.problems ?? []), ...(route.idempotencyKey ? [409, 422] : []), 500, 503]);
+  const problems = new Set([
+    400,
+    ...(keyed ? [401, 403] : []),
+    ...(api.problems ?? []),
+    ...(route.idempotencyKey ? [409, 422] : []),
+    500,
+    503,
+  ]);
   for (const status of [...problems].sort()) responses[status] = problemResponse(status);
 
   let requestBody: Json | undefined;

@@ -19,7 +19,9 @@ export const handler = httpHandler(
     countMetric('ordersPushed', 1);
     if (result.outcome !== 'created') return json({ results: [result], status }, 200);
     const path = resourcePath('facility', facilityId, 'dispensingWorkorders', params.workOrderNumber);
-    return json({ results: [result], status }, 201, { location: query.agency ? `${path}?agency=${encodeURIComponent(query.agency)}` : path });
+    return json({ results: [result], status }, 201, {
+      location: query.agency ? `${path}?agency=${encodeURIComponent(query.agency)}` : path,
+    });
   },
   { envelope: { name: 'dispensingWorkOrder', kind: 'workOrder', single: true }, validate: validateWorkOrderRequest },
 );

@@ -26,12 +26,7 @@ import {
   sealAnswer,
 } from '../domain/idempotency.ts';
 import { FUNCTION_TIMEOUT_SECONDS, type RouteDef } from '../routes.ts';
-import {
-  claimIdempotencyKey,
-  completeIdempotencyKey,
-  type IdempotencySlot,
-  releaseIdempotencyKey,
-} from '../store/idempotency-store.ts';
+import { claimIdempotencyKey, completeIdempotencyKey, type IdempotencySlot, releaseIdempotencyKey } from '../store/idempotency-store.ts';
 import { callerFromContext } from './caller.ts';
 import { logger } from './logger.ts';
 import type { HubEvent, HubResult } from './middleware.ts';
@@ -82,13 +77,18 @@ export function idempotency(def: RouteDef, stamp: (event: HubEvent, result: HubR
         }
         // Released between the claim and the read: claim again.
         if (claimed === null && round < 2) continue;
-        if (claimed === null) throw conflict('The first request with this Idempotency-Key keeps changing; nothing was done. Send it again.');
+        if (claimed === null)
+          throw conflict('The first request with this Idempotency-Key keeps changing; nothing was done. Send it again.');
         const decision = decide(claimed, fingerprint);
         if ('error' in decision) throw decision.error;
         const answer = openAnswer(decision.replay, apiKey, key);
         if (!answer) throw conflict('The answer kept for this Idempotency-Key cannot be read; nothing was done. Use a new key.');
         logger.info('idempotent repeat answered', { routeId: def.id, status: answer.statusCode });
-        return stamp(event, { statusCode: answer.statusCode, headers: { ...answer.headers, 'idempotent-replayed': 'true' }, body: answer.body });
+        return stamp(event, {
+          statusCode: answer.statusCode,
+          headers: { ...answer.headers, 'idempotent-replayed': 'true' },
+          body: answer.body,
+        });
       }
     },
     after: async (request) => {

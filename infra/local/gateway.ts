@@ -281,7 +281,8 @@ export async function createGateway(log: (line: string) => void = () => undefine
     } catch (e) {
       // The handlers answer every error themselves; reaching here is a gateway fault.
       console.error('gateway error', requestId, e);
-      if (!res.headersSent) problem(res, requestId, { status: 500, kind: 'internal', title: 'Internal error', detail: 'The local gateway failed.' });
+      if (!res.headersSent)
+        problem(res, requestId, { status: 500, kind: 'internal', title: 'Internal error', detail: 'The local gateway failed.' });
       else res.end();
     } finally {
       const entry = { method: req.method ?? '-', path: req.url ?? '/', status: res.statusCode, ms: performance.now() - started, requestId };

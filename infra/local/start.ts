@@ -78,8 +78,9 @@ async function main(): Promise<void> {
     [ENV.bucketName]: LOCAL_BUCKET_NAME,
     [ENV.dynamodbEndpoint]: dynamo.endpoint,
     [ENV.s3Endpoint]: s3.endpoint,
-    // Not POWERTOOLS_DEV: it pretty-prints each log event over many lines; one event, one line (docs/operations.md).
-    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    // INFO: a line per webhook delivery attempt and per refused request (docs/operations.md). Not
+    // POWERTOOLS_DEV: it pretty-prints each log event over many lines; here one event is one line.
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
   });
   // A data folder made by an earlier version: index attributes and consumption aggregates for
   // what it holds (idempotent; finds nothing to do on a folder this version made).
