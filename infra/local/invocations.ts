@@ -8,14 +8,18 @@
  */
 import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 
-/** Invocations in flight at most (only its presence matters to Powertools and the store). */
-const LOCAL_MAX_CONCURRENCY = '64';
+/**
+ * What tells Lambda's InvokeStore and Powertools that invocations run side by side (only its
+ * presence matters). It must be set before anything asks for the InvokeStore: the AWS SDK does on
+ * its first call, and the store it creates then (one context for all, without it) stays.
+ */
+export const LOCAL_CONCURRENCY_ENV = { AWS_LAMBDA_MAX_CONCURRENCY: process.env.AWS_LAMBDA_MAX_CONCURRENCY ?? '64' } as const;
 
 export type RunInvocation = <T>(requestId: string, invoke: () => Promise<T>) => Promise<T>;
 
 /** The runner: `run(requestId, fn)` calls fn in a context of its own. Call before the handlers log anything. */
 export async function invocationScope(): Promise<RunInvocation> {
-  process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= LOCAL_MAX_CONCURRENCY;
+  process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= LOCAL_CONCURRENCY_ENV.AWS_LAMBDA_MAX_CONCURRENCY;
   const store = await InvokeStore.getInstanceAsync(true);
   return (requestId, invoke) => store.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: requestId }, invoke);
 }

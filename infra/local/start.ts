@@ -20,6 +20,7 @@ import {
   runningInstance,
   writeInstance,
 } from './instance.ts';
+import { LOCAL_CONCURRENCY_ENV } from './invocations.ts';
 import { type S3Local, startS3Local } from './s3-local.ts';
 
 const dir = dataDir();
@@ -44,6 +45,8 @@ async function stop(code: number): Promise<never> {
 }
 
 async function main(): Promise<void> {
+  // Before any AWS SDK call (ensureTable, the backfill): invocations side by side, each in its own context.
+  Object.assign(process.env, LOCAL_CONCURRENCY_ENV);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
   const other = runningInstance(dir);
   if (other)
