@@ -8,6 +8,7 @@ import { DOCUMENT_LIMITS, extensionOf, newDocumentId, safeFileName } from '../do
 import { validateDocumentUploadRequest } from '../generated/validators/validate-document-upload-request.cjs';
 import { httpHandler, json, resourcePath } from '../shared/middleware.ts';
 import { presignUpload, putPendingUpload } from '../store/document-store.ts';
+import { idempotencyStore } from '../store/idempotency-store.ts';
 
 export const handler = httpHandler(
   'createDocumentUpload',
@@ -38,4 +39,5 @@ export const handler = httpHandler(
     );
   },
   { validate: validateDocumentUploadRequest },
+  { idempotency: idempotencyStore },
 );

@@ -9,6 +9,10 @@
  * subscription's or a rotation's answer is a signing secret the hub otherwise stores only
  * sealed; scoping keys per API key and route, answering 422/409 as problems and replaying the
  * kept headers would each need adapting; and it adds two packages to these functions' cold start.
+ *
+ * The store is handed in by the route's handler (httpHandler's `ports`), not imported here: the
+ * middleware is in every function's bundle, and the public ones (health, the docs) would
+ * otherwise carry the DynamoDB client (health's bundle 165 KB → 720 KB).
  */
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
@@ -26,13 +30,13 @@ import {
   sealAnswer,
 } from '../domain/idempotency.ts';
 import { FUNCTION_TIMEOUT_SECONDS, type RouteDef } from '../routes.ts';
-import { claimIdempotencyKey, completeIdempotencyKey, type IdempotencySlot, releaseIdempotencyKey } from '../store/idempotency-store.ts';
+import type { IdempotencyStore } from '../store/idempotency-store.ts';
 import { callerFromContext } from './caller.ts';
 import { logger } from './logger.ts';
 import type { HubEvent, HubResult } from './middleware.ts';
 
 interface Held {
-  slot: IdempotencySlot;
+  slot: Parameters<IdempotencyStore['claim']>[0];
   owner: string;
   apiKey: string;
   key: string;
@@ -43,7 +47,11 @@ interface Held {
  * the body as sent). A repeat's answer skips the rest of the stack: `stamp` adds what every
  * answer carries (the request id, the security headers).
  */
-export function idempotency(def: RouteDef, stamp: (event: HubEvent, result: HubResult) => HubResult): MiddlewareObj<HubEvent, HubResult> {
+export function idempotency(
+  def: RouteDef,
+  store: IdempotencyStore,
+  stamp: (event: HubEvent, result: HubResult) => HubResult,
+): MiddlewareObj<HubEvent, HubResult> {
   const held = new WeakMap<object, Held>();
   const lockMs = ((def.timeoutSeconds ?? FUNCTION_TIMEOUT_SECONDS) + 5) * 1000;
   return {
@@ -64,7 +72,7 @@ export function idempotency(def: RouteDef, stamp: (event: HubEvent, result: HubR
       const owner = randomUUID();
       for (let round = 0; ; round++) {
         const now = Date.now();
-        const claimed = await claimIdempotencyKey(slot, {
+        const claimed = await store.claim(slot, {
           fingerprint,
           owner,
           lockedUntil: now + lockMs,
@@ -100,16 +108,16 @@ export function idempotency(def: RouteDef, stamp: (event: HubEvent, result: HubR
         const answer = keptAnswer(response as { statusCode?: number; headers?: Record<string, unknown>; body?: string });
         // What was done is done: a failure to keep the answer must not turn it into a 500 (the
         // record stays `running` until its lock ends, then the key may be used again).
-        await completeIdempotencyKey(h.slot, h.owner, sealAnswer(answer, h.apiKey, h.key)).catch((e: Error) =>
-          logger.warn('idempotent answer not kept', { routeId: def.id, error: e.message }),
-        );
-      } else await releaseIdempotencyKey(h.slot, h.owner);
+        await store
+          .complete(h.slot, h.owner, sealAnswer(answer, h.apiKey, h.key))
+          .catch((e: Error) => logger.warn('idempotent answer not kept', { routeId: def.id, error: e.message }));
+      } else await store.release(h.slot, h.owner);
     },
     onError: async (request) => {
       const h = held.get(request);
       if (!h) return;
       held.delete(request);
-      await releaseIdempotencyKey(h.slot, h.owner);
+      await store.release(h.slot, h.owner);
     },
   };
 }

@@ -18,6 +18,7 @@ import { type ErrorItem, forbidden, invalidInput, unauthenticated } from '../dom
 import { parseFacilityId } from '../domain/facility.ts';
 import { byRoute as paramValidators } from '../generated/params.cjs';
 import { type PathParamsOf, type QueryOf, type ROUTES, type Role, type RouteDef, type RouteId, route } from '../routes.ts';
+import type { IdempotencyStore } from '../store/idempotency-store.ts';
 import { type BodySpec, bodyMiddlewares, bodyOf, type DocumentWarnings } from './body.ts';
 import { type AuthorizerContext, type Caller, callerFromContext } from './caller.ts';
 import { idempotency } from './idempotency.ts';
@@ -166,13 +167,27 @@ function validParams(def: RouteDef): MiddlewareObj<HubEvent, HubResult> | null {
   };
 }
 
+/**
+ * What some routes' middleware needs from storage, handed in by their handlers (the middleware
+ * itself imports no store: every function, the public ones too, bundles it).
+ */
+export interface HandlerPorts {
+  /** For a route the table flags `idempotencyKey` (store/idempotency-store.ts, `idempotencyStore`). */
+  idempotency?: IdempotencyStore;
+}
+
 /** Builds a Lambda handler for a route of the route table with the one middleware stack. */
 export function httpHandler<const Id extends RouteId, B = undefined>(
   routeId: Id,
   handle: (req: HubRequest<Id, B>) => Promise<HubResult>,
   body?: BodySpec<B>,
+  ports: HandlerPorts = {},
 ) {
   const def = route(routeId);
+  // At cold start: a flagged route whose handler does not hand in the store would ignore the header.
+  if (Boolean(def.idempotencyKey) !== Boolean(ports.idempotency)) {
+    throw new Error(`route ${routeId}: idempotencyKey in the route table and ports.idempotency in its handler go together`);
+  }
   const chain = middy<HubEvent, HubResult>()
     // First in, so last out: its after and onError see the final response, problem+json included.
     .use(answerHeaders())
@@ -185,7 +200,7 @@ export function httpHandler<const Id extends RouteId, B = undefined>(
     .use(wellFormedParams())
     .use(authorize(def));
   // Before the body is parsed: a repeat is fingerprinted by the body as sent.
-  if (def.idempotencyKey) chain.use(idempotency(def, (event, result) => stamped(event, undefined, result)));
+  if (ports.idempotency) chain.use(idempotency(def, ports.idempotency, (event, result) => stamped(event, undefined, result)));
   if (body) chain.use(bodyMiddlewares(body));
   // After the body, as the handlers read them before: a request wrong in both is answered about its body.
   const params = validParams(def);

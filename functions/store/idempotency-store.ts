@@ -91,6 +91,13 @@ export async function completeIdempotencyKey(slot: IdempotencySlot, owner: strin
   }
 }
 
+/** The store as the idempotency middleware takes it (shared/idempotency.ts; handed in by the handlers of the routes that take the header). */
+export interface IdempotencyStore {
+  claim: typeof claimIdempotencyKey;
+  complete: typeof completeIdempotencyKey;
+  release: typeof releaseIdempotencyKey;
+}
+
 /** Gives the key back (the request was refused or failed: nothing was done, the key may be used again). */
 export async function releaseIdempotencyKey(slot: IdempotencySlot, owner: string): Promise<void> {
   try {
@@ -107,3 +114,9 @@ export async function releaseIdempotencyKey(slot: IdempotencySlot, owner: string
     if (!conditionFailed(e)) throw e;
   }
 }
+
+export const idempotencyStore: IdempotencyStore = {
+  claim: claimIdempotencyKey,
+  complete: completeIdempotencyKey,
+  release: releaseIdempotencyKey,
+};
