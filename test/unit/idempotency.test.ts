@@ -5,9 +5,21 @@
  * a number now that the document types it as an integer.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'vitest';
 import { createClient } from '../../clients/typescript/src/client.ts';
 import { HubError } from '../../functions/domain/errors.ts';
+import { ROUTES, type RouteDef } from '../../functions/routes.ts';
+import { ROOT } from '../support/local-stack.ts';
+
+test('the handler of each route the table flags idempotencyKey hands in the store, and no other does', () => {
+  for (const route of ROUTES as readonly RouteDef[]) {
+    const source = readFileSync(join(ROOT, 'functions', route.entry), 'utf8');
+    assert.equal(/idempotency: idempotencyStore/.test(source), Boolean(route.idempotencyKey), route.id);
+  }
+});
+
 import {
   decide,
   isKept,
