@@ -36,7 +36,7 @@ export interface ResponseDoc {
   schema?: string;
   /** format=legacy serves a bare array of this schema instead. */
   legacy?: string;
-  /** Response headers: `link` (rel="next" while more remain), `location` (a redirect). */
+  /** Response headers: `link` (rel="next" while more remain), `location` (a redirect's target, a 201's created resource). */
   headers?: readonly ('link' | 'location')[];
   /** Media type, when not application/json. */
   mediaType?: string;
@@ -51,8 +51,18 @@ export interface ResponseDoc {
  */
 export interface ParamDoc {
   description: string;
-  example?: string;
-  schema?: ParamSchema;
+  example?: string | number;
+  schema?: ParamSchema | IntegerParamSchema;
+}
+
+/**
+ * A parameter that is a number: an integer in the reference, so that a generated client takes
+ * `limit: 1`. It arrives as text all the same; the middleware checks its form, the domain its range.
+ */
+export interface IntegerParamSchema {
+  type: 'integer';
+  minimum: number;
+  maximum: number;
 }
 
 const timeParam = (description: string): ParamDoc => ({ description, example: '2026-03-01T00:00:00Z' });
@@ -105,8 +115,8 @@ export const PARAM_DOCS = {
   modifiedTo: timeParam('Orders last changed before this time (exclusive).'),
   limit: {
     description: 'Rows per page: 1 to 1000 for order summaries (default 100), 1 to 100 for the delivery log (default 20).',
-    schema: { type: 'string', pattern: '^\\d{1,4}$' },
-    example: '100',
+    schema: { type: 'integer', minimum: 1, maximum: 1000 },
+    example: 100,
   },
   from: {
     description:
@@ -210,7 +220,9 @@ export const ROUTE_DOCS = {
   },
   createDocumentUpload: {
     summary: 'ask for a direct upload of a large document',
-    responses: { 201: { description: 'A presigned POST for the upload, valid 15 minutes.', schema: 'DocumentUpload' } },
+    responses: {
+      201: { description: 'A presigned POST for the upload, valid 15 minutes.', schema: 'DocumentUpload', headers: ['location'] },
+    },
     problems: [413, 415, 429],
   },
   getDocument: {
@@ -233,7 +245,7 @@ export const ROUTE_DOCS = {
     body: { single: true, examples: ['canonical/work-order-blended.json'] },
     responses: {
       200: { description: 'The order was updated, or was identical (`unchanged`).', schema: 'WorkOrderUpsertResult' },
-      201: { description: 'The order was created.', schema: 'WorkOrderUpsertResult' },
+      201: { description: 'The order was created.', schema: 'WorkOrderUpsertResult', headers: ['location'] },
     },
     problems: [409, 413, 415, 429],
   },
@@ -294,7 +306,7 @@ export const ROUTE_DOCS = {
     summary: 'register a webhook endpoint for one kind of document (push delivery)',
     description:
       'Deliveries are POSTed with Standard Webhooks signatures (`webhook-id`, `webhook-timestamp`, `webhook-signature`); the body is what a poll would answer. The secret is shown only in this answer. At most 10 subscriptions per key and facility.',
-    responses: { 201: { description: 'The subscription with its signing secret.', schema: 'CreatedSubscription' } },
+    responses: { 201: { description: 'The subscription with its signing secret.', schema: 'CreatedSubscription', headers: ['location'] } },
     problems: [409, 413, 415, 429],
   },
   listSubscriptions: {

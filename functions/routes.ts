@@ -38,6 +38,11 @@ export interface RouteDef {
   body?: string;
   /** How long the function may run (default FUNCTION_TIMEOUT_SECONDS); HTTP API waits at most 30 s. */
   timeoutSeconds?: number;
+  /**
+   * A POST that is not idempotent by a document's identity: it takes `Idempotency-Key`
+   * (shared/idempotency.ts), and the reference documents the header and its 409/422.
+   */
+  idempotencyKey?: true;
 }
 
 /** How long a function may run unless its row says otherwise: on AWS and in the local gateway alike. */
@@ -133,6 +138,7 @@ export const ROUTES = [
     roles: ['pcs'],
     access: { table: 'readWrite', bucket: 'write' },
     body: 'DocumentUploadRequest',
+    idempotencyKey: true,
   },
   {
     id: 'getDocument',
@@ -240,6 +246,7 @@ export const ROUTES = [
     roles: BOTH_ROLES,
     access: { table: 'readWrite', secrets: 'encrypt' },
     body: 'SubscriptionRequest',
+    idempotencyKey: true,
   },
   {
     id: 'listSubscriptions',
@@ -265,6 +272,7 @@ export const ROUTES = [
     entry: 'http/rotate-subscription-secret.ts',
     roles: BOTH_ROLES,
     access: { table: 'readWrite', secrets: 'encrypt' },
+    idempotencyKey: true,
   },
   {
     id: 'listDeliveries',
@@ -283,6 +291,7 @@ export const ROUTES = [
     roles: BOTH_ROLES,
     access: READ_WRITE,
     body: 'ReplayRequest',
+    idempotencyKey: true,
   },
   {
     id: 'enableSubscription',

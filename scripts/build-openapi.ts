@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { CAMEL_SUBTREES, COUNTRY_ALPHA2, RENAMES, WRAPPED_IDENTIFIERS } from '../functions/domain/legacy-codes.ts';
-import { PARAM_DOCS, type ParamDoc, ROUTE_DOCS, type RouteDoc, TAG_DOCS } from '../functions/route-docs.ts';
+import { type IntegerParamSchema, PARAM_DOCS, type ParamDoc, ROUTE_DOCS, type RouteDoc, TAG_DOCS } from '../functions/route-docs.ts';
 import { PATH_PARAMS, type ParamSchema, QUERY_PARAMS, ROUTES, type RouteDef } from '../functions/routes.ts';
 import { PROBLEM_KINDS, problemType } from '../functions/shared/problem.ts';
 
@@ -185,6 +185,25 @@ const LEGACY_DATE_TIME: Json = {
   minLength: 1,
 };
 
+/** The header of the routes the route table flags `idempotencyKey` (shared/idempotency.ts). */
+const IDEMPOTENCY_KEY_PARAM: Json = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Makes a retry safe: the same key and request within 24 hours answer the first answer again (with `Idempotent-Replayed: true`) and do nothing twice; the same key with another path or body is a 422; while the first request still runs, a 409. Keys are per API key and route.',
+  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]{1,255}$' },
+  example: '5f1c3a9e-8d2b-4c8e-9f4a-0b6d7e1a2c3d',
+};
+
+/** The gateway's 405 (another method on a path that has routes): any path can answer it, so it is a shared response. */
+function methodNotAllowedResponse(): Json {
+  return {
+    ...problemResponse(405),
+    headers: { Allow: { description: 'The methods this path has.', required: true, schema: { type: 'string' } } },
+  };
+}
+
 /** The problem answer of a status: the problem schema with that status and its type URN. */
 function problemResponse(status: number): Json {
   const kind = status === 500 ? { kind: 'internal', title: 'Internal error' } : kindOfStatus(status);
@@ -214,7 +233,7 @@ const readFixture = (file: string): unknown => JSON.parse(readFileSync(join(fixt
 const exampleName = (file: string) => file.replace(/\.json$/, '').replaceAll('/', '-');
 
 /** A parameter's schema as the document shows it: $refs into schemas/ become component $refs. */
-function documentedSchema(schema: ParamSchema, nameOf: (file: string, def?: string) => string): Json {
+function documentedSchema(schema: ParamSchema | IntegerParamSchema, nameOf: (file: string, def?: string) => string): Json {
   if (!('$ref' in schema)) return schema as Json;
   const m = /^https:\/\/mixticket\.dev\/schemas\/([a-z0-9-]+\.schema\.json)#\/definitions\/(\w+)$/.exec(schema.$ref);
   if (!m) throw new Error(`openapi: unsupported parameter $ref ${schema.$ref}`);
@@ -258,6 +277,7 @@ function operation(
       ...(d.example !== undefined ? { example: d.example } : {}),
     });
   }
+  if (route.idempotencyKey) params.push(IDEMPOTENCY_KEY_PARAM);
   const responses: Json = {};
   for (const [status, r] of Object.entries(api.responses)) {
     const headers: Json = {};
@@ -268,8 +288,10 @@ function operation(
         schema: { type: 'string' },
       };
     }
-    if (r.headers?.includes('location'))
-      headers.Location = { description: 'The URL to follow.', required: true, schema: { type: 'string' } };
+    if (r.headers?.includes('location')) {
+      const description = status === '201' ? 'The URL of what was created (relative to the API base URL).' : 'The URL to follow.';
+      headers.Location = { description, required: true, schema: { type: 'string' } };
+    }
     const content: Json = {};
     if (r.schema) {
       const schema = r.legacy
@@ -285,7 +307,14 @@ function operation(
     };
   }
   const keyed = route.roles.length > 0;
-  const problems = new Set([400, ...(keyed ? [401, 403] : []), ...(api.problems ?? []), 500, 503]);
+  const problems = new Set([
+    400,
+    ...(keyed ? [401, 403] : []),
+    ...(api.problems ?? []),
+    ...(route.idempotencyKey ? [409, 422] : []),
+    500,
+    503,
+  ]);
   for (const status of [...problems].sort()) responses[status] = problemResponse(status);
 
   let requestBody: Json | undefined;
@@ -385,7 +414,7 @@ export function buildOpenApi(
       version,
       summary: 'AgGateway MixTicket dispensing work orders and work records between ERP systems and process control systems.',
       description:
-        "Every route needs `x-api-key` except the public ones. Errors are RFC 9457 problem details (`application/problem+json`) whose `type` is a stable `urn:mixticket:problem:<kind>`. Versions: `info.version` is the hub's version; within a major version the API only gains (routes, optional parameters, answer properties), so clients must ignore properties they do not know.",
+        "Every route needs `x-api-key` except the public ones. Errors are RFC 9457 problem details (`application/problem+json`) whose `type` is a stable `urn:mixticket:problem:<kind>`. Every answer of a route carries `x-request-id`, and every problem its `instance` (`urn:request:<id>`): quote it to support. Another method on a path that has routes answers 405 with `Allow` (`#/components/responses/MethodNotAllowed`). A 201 carries `Location`. Versions: `info.version` is the hub's version; within a major version the API only gains (routes, optional parameters, answer properties), so clients must ignore properties they do not know.",
       license: { name: 'UNLICENSED', identifier: 'LicenseRef-UNLICENSED' },
     },
     servers: [{ url: '/', description: 'This hub (the host that served this document).' }],
@@ -393,6 +422,7 @@ export function buildOpenApi(
     paths,
     components: {
       schemas: components,
+      responses: { MethodNotAllowed: methodNotAllowedResponse() },
       securitySchemes: {
         apiKey: {
           type: 'apiKey',

@@ -22,6 +22,8 @@ export type ErrorKind =
   | 'too-large'
   | 'unsupported-media-type'
   | 'throttled'
+  /** An Idempotency-Key sent again with another request (422); one sent again while its first still runs is a `conflict`. */
+  | 'idempotency-key-reused'
   /** A part of the hub is not ready yet (an index still building after an upgrade): retry later. */
   | 'unavailable';
 

@@ -6,8 +6,9 @@
 
 import { DOCUMENT_LIMITS, extensionOf, newDocumentId, safeFileName } from '../domain/bills-of-lading.ts';
 import { validateDocumentUploadRequest } from '../generated/validators/validate-document-upload-request.cjs';
-import { httpHandler, json } from '../shared/middleware.ts';
+import { httpHandler, json, resourcePath } from '../shared/middleware.ts';
 import { presignUpload, putPendingUpload } from '../store/document-store.ts';
+import { idempotencyStore } from '../store/idempotency-store.ts';
 
 export const handler = httpHandler(
   'createDocumentUpload',
@@ -34,7 +35,9 @@ export const handler = httpHandler(
         expiresAt: new Date(now.getTime() + DOCUMENT_LIMITS.uploadTtlSeconds * 1000).toISOString(),
       },
       201,
+      { location: resourcePath('facility', facilityId, 'documents', documentId) },
     );
   },
   { validate: validateDocumentUploadRequest },
+  { idempotency: idempotencyStore },
 );

@@ -3,7 +3,7 @@ import { stringifyBooleans } from '../domain/documents.ts';
 import { validateWorkOrderRequest } from '../generated/validators/validate-work-order-request.cjs';
 import { logger } from '../shared/logger.ts';
 import { countMetric } from '../shared/metrics.ts';
-import { httpHandler, json } from '../shared/middleware.ts';
+import { httpHandler, json, resourcePath } from '../shared/middleware.ts';
 import { createOrders, loadOrderSlots, loadOrders, writeOrders } from '../store/order-store.ts';
 import { upsertWorkOrder } from '../use-cases/manage-work-order.ts';
 
@@ -17,7 +17,11 @@ export const handler = httpHandler(
     );
     logger.info('work order upserted', { facilityId, outcome: result.outcome });
     countMetric('ordersPushed', 1);
-    return json({ results: [result], status }, result.outcome === 'created' ? 201 : 200);
+    if (result.outcome !== 'created') return json({ results: [result], status }, 200);
+    const path = resourcePath('facility', facilityId, 'dispensingWorkorders', params.workOrderNumber);
+    return json({ results: [result], status }, 201, {
+      location: query.agency ? `${path}?agency=${encodeURIComponent(query.agency)}` : path,
+    });
   },
   { envelope: { name: 'dispensingWorkOrder', kind: 'workOrder', single: true }, validate: validateWorkOrderRequest },
 );

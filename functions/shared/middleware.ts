@@ -18,8 +18,10 @@ import { type ErrorItem, forbidden, invalidInput, unauthenticated } from '../dom
 import { parseFacilityId } from '../domain/facility.ts';
 import { byRoute as paramValidators } from '../generated/params.cjs';
 import { type PathParamsOf, type QueryOf, type ROUTES, type Role, type RouteDef, type RouteId, route } from '../routes.ts';
+import type { IdempotencyStore } from '../store/idempotency-store.ts';
 import { type BodySpec, bodyMiddlewares, bodyOf, type DocumentWarnings } from './body.ts';
 import { type AuthorizerContext, type Caller, callerFromContext } from './caller.ts';
+import { idempotency } from './idempotency.ts';
 import { logger } from './logger.ts';
 import { metrics } from './metrics.ts';
 import { ajvErrorItem, internalProblem, problemOf, problemResponse, toHubError } from './problem.ts';
@@ -52,10 +54,26 @@ export function json(body: unknown, statusCode = 200, headers: Record<string, st
   return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }
 
+/**
+ * The URL path of a resource from its path segments, each percent-encoded: what a 201's
+ * `Location` names (relative to the API's base URL, as RFC 9110 allows).
+ */
+export const resourcePath = (...segments: string[]): string => `/${segments.map(encodeURIComponent).join('/')}`;
+
+/**
+ * The id of the request: API Gateway's `$context.requestId` (on AWS also in its access log and its
+ * `apigw-requestid` header; locally the gateway's id, which is the function's awsRequestId too),
+ * else the function's own. Every answer carries it as `x-request-id`, every problem as `instance`.
+ */
+export function requestIdOf(event: HubEvent | undefined, context: Context | undefined): string | undefined {
+  return event?.requestContext?.requestId || context?.awsRequestId || undefined;
+}
+
 function problemJson(): MiddlewareObj<HubEvent, HubResult> {
   return {
     onError: (request) => {
-      const instance = request.context?.awsRequestId ? `urn:request:${request.context.awsRequestId}` : undefined;
+      const requestId = requestIdOf(request.event, request.context);
+      const instance = requestId ? `urn:request:${requestId}` : undefined;
       const hubError = toHubError(request.error);
       if (hubError) {
         logger.info('request rejected', { kind: hubError.kind, detail: hubError.message });
@@ -71,11 +89,25 @@ function problemJson(): MiddlewareObj<HubEvent, HubResult> {
 /** Headers every answer carries, errors included: no client may sniff a type other than the one declared. */
 export const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff' } as const;
 
-function securityHeaders(): MiddlewareObj<HubEvent, HubResult> {
-  const add = (request: { response: HubResult | null | undefined }) => {
-    if (request.response) request.response = { ...request.response, headers: { ...request.response.headers, ...SECURITY_HEADERS } };
+/** An answer with what every answer carries: the security headers and the request id. */
+export function stamped(event: HubEvent | undefined, context: Context | undefined, result: HubResult): HubResult {
+  const requestId = requestIdOf(event, context);
+  return { ...result, headers: { ...result.headers, ...SECURITY_HEADERS, ...(requestId ? { 'x-request-id': requestId } : {}) } };
+}
+
+function answerHeaders(): MiddlewareObj<HubEvent, HubResult> {
+  const add = (request: { event: HubEvent; context: Context; response: HubResult | null | undefined }) => {
+    if (request.response) request.response = stamped(request.event, request.context, request.response);
   };
-  return { after: add, onError: add };
+  return {
+    // The request id on every log line of the request too (on AWS beside Lambda's own function_request_id).
+    before: (request) => {
+      const requestId = requestIdOf(request.event, request.context);
+      if (requestId) logger.appendKeys({ request_id: requestId });
+    },
+    after: add,
+    onError: add,
+  };
 }
 
 /**
@@ -135,17 +167,28 @@ function validParams(def: RouteDef): MiddlewareObj<HubEvent, HubResult> | null {
   };
 }
 
+/**
+ * What some routes' middleware needs from storage, handed in by their handlers (the middleware
+ * itself imports no store: every function, the public ones too, bundles it).
+ */
+export interface HandlerPorts {
+  /** For a route the table flags `idempotencyKey` (store/idempotency-store.ts, `idempotencyStore`). */
+  idempotency?: IdempotencyStore;
+}
+
 /** Builds a Lambda handler for a route of the route table with the one middleware stack. */
 export function httpHandler<const Id extends RouteId, B = undefined>(
   routeId: Id,
   handle: (req: HubRequest<Id, B>) => Promise<HubResult>,
   body?: BodySpec<B>,
+  ports: HandlerPorts = {},
 ) {
+  // A flagged route's handler hands in the store (test/unit/idempotency.test.ts checks each does).
   const def = route(routeId);
   const chain = middy<HubEvent, HubResult>()
     // First in, so last out: its after and onError see the final response, problem+json included.
-    .use(securityHeaders())
-    .use(injectLambdaContext(logger))
+    .use(answerHeaders())
+    .use(injectLambdaContext(logger, { resetKeys: true }))
     // Flushes the request's business metrics (EMF) after the response, errors included.
     .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
     .use(problemJson())
@@ -153,6 +196,8 @@ export function httpHandler<const Id extends RouteId, B = undefined>(
     .use(httpEventNormalizer())
     .use(wellFormedParams())
     .use(authorize(def));
+  // Before the body is parsed: a repeat is fingerprinted by the body as sent.
+  if (ports.idempotency) chain.use(idempotency(def, ports.idempotency, (event, result) => stamped(event, undefined, result)));
   if (body) chain.use(bodyMiddlewares(body));
   // After the body, as the handlers read them before: a request wrong in both is answered about its body.
   const params = validParams(def);

@@ -20,6 +20,7 @@ export const PROBLEM_KINDS: Readonly<Record<ErrorKind, { status: number; title: 
   conflict: { status: 409, title: 'Conflict with the current state' },
   'too-large': { status: 413, title: 'Request too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  'idempotency-key-reused': { status: 422, title: 'Idempotency-Key already used for another request' },
   throttled: { status: 429, title: 'Too many requests' },
   unavailable: { status: 503, title: 'Not available yet' },
 };

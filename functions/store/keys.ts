@@ -25,6 +25,7 @@
  *   their count     pk KEY#{keyId}      sk SUBCOUNT#{facility}         (at most 10 per key and facility)
  *   delivery        pk SUB#{subscriptionId}   sk DLV#{createdAt}#{deliveryId}   (the delivery log, TTL)
  *   due marker      pk WEBHOOKS#DUE     sk {facility}#{subscriptionId} (the outbox the sender scans)
+ *   idempotency key pk IDEM#{keyId}#{routeId}   sk {hash of the Idempotency-Key}   (the first answer, sealed; TTL 24 h)
  *
  * Free-text parts (order and record numbers) are escaped so that `#` stays a separator:
  * a number can never make one key a prefix of another.
@@ -111,6 +112,10 @@ export const deliveriesPk = (subscriptionId: string): string => pk(`SUB#${subscr
 export const deliverySk = (createdAtIso: string, deliveryId: string): string => sk(`DLV#${createdAtIso}#${deliveryId}`);
 /** The outbox: one marker per subscription with changes (or a retry) due. */
 export const WEBHOOKS_DUE_PK = 'WEBHOOKS#DUE';
+
+/** One API key's Idempotency-Keys on one route: two clients' (or two routes') keys never meet. */
+export const idempotencyPk = (keyId: string, routeId: string): string => pk(`IDEM#${keyId}#${routeId}`);
+export const idempotencySk = (keyHash: string): string => sk(keyHash);
 export const dueMarkerSk = (facilityId: string, subscriptionId: string): string => sk(`${facilityId}#${subscriptionId}`);
 
 /**

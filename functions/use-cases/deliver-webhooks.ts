@@ -273,6 +273,17 @@ async function attempt(
     retryAfterMs: parseRetryAfter(result.retryAfter, after),
   });
   const tried: Delivery = { ...delivery, webhookId, bodyHash, attempts: [...delivery.attempts, logged], documents: count };
+  // One line per attempt (docs/operations.md): what was sent where, and what the hub makes of the answer.
+  logger.info('webhook delivery attempt', {
+    subscriptionId: sub.subscriptionId,
+    deliveryId: delivery.deliveryId,
+    webhookId,
+    status: result.status,
+    ms: result.ms,
+    outcome: verdict.kind,
+    ...(result.error ? { error: result.error } : {}),
+    ...(verdict.kind === 'retry' ? { nextAttemptAt: new Date(verdict.at).toISOString() } : {}),
+  });
   switch (verdict.kind) {
     case 'delivered': {
       const d: Delivery = { ...tried, status: 'delivered', nextAttemptAt: null };

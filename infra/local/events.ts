@@ -10,6 +10,7 @@ import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetSha
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import type { EventFunctionDef } from '../../functions/events.ts';
 import { isUnreachable } from '../../functions/store/errors.ts';
+import { invocationScope } from './invocations.ts';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
@@ -22,9 +23,12 @@ const RECONNECT_MS = 500;
 
 const context = (id: string) => ({ functionName: id, awsRequestId: crypto.randomUUID(), getRemainingTimeInMillis: () => 10_000 });
 
+/** Loads a handler that runs each invocation in a context of its own (invocations.ts), its logs under its own function. */
 async function load(entry: string): Promise<Handler> {
   const url = entry.startsWith('file:') ? entry : new URL(`../../functions/${entry}`, import.meta.url).href;
-  return ((await import(url)) as { handler: Handler }).handler;
+  const handler = ((await import(url)) as { handler: Handler }).handler;
+  const invoke = await invocationScope();
+  return (event, ctx) => invoke((ctx as { awsRequestId: string }).awsRequestId, () => handler(event, ctx));
 }
 
 /** Starts every entry; `streamArn` is the table's latest stream. `pollMs` is how often an idle shard is read. */

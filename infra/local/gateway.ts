@@ -20,6 +20,7 @@ import { LIMITS } from '../../functions/shared/config.ts';
 import type { HubEvent } from '../../functions/shared/middleware.ts';
 import { problemOf, problemResponse, problemType, toHubError } from '../../functions/shared/problem.ts';
 import { decodeUtf8 } from '../../functions/shared/well-formed.ts';
+import { invocationScope } from './invocations.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -55,23 +56,20 @@ interface ProblemFields {
   errors?: ErrorItem[];
 }
 
-const problemBody = (p: ProblemFields): string =>
+/** The gateway's own problem answers carry the request id as the handlers' do: header and `instance`. */
+const problemBody = (p: ProblemFields, requestId: string): string =>
   JSON.stringify({
     type: problemType(p.kind as never),
     title: p.title,
     status: p.status,
     detail: p.detail,
+    instance: `urn:request:${requestId}`,
     ...(p.errors ? { errors: p.errors } : {}),
   });
 
-function problem(res: ServerResponse, status: number, kind: string, title: string, detail: string, extra: Record<string, string> = {}) {
-  res.writeHead(status, { 'content-type': 'application/problem+json', ...extra });
-  res.end(problemBody({ status, kind, title, detail }));
-}
-
-function invalidRequest(res: ServerResponse, detail: string, errors: ErrorItem[]) {
-  res.writeHead(400, { 'content-type': 'application/problem+json' });
-  res.end(problemBody({ status: 400, kind: 'invalid-input', title: 'Invalid input', detail, errors }));
+function problem(res: ServerResponse, requestId: string, p: ProblemFields, extra: Record<string, string> = {}) {
+  res.writeHead(p.status, { 'content-type': 'application/problem+json', 'x-request-id': requestId, ...extra });
+  res.end(problemBody(p, requestId));
 }
 
 /**
@@ -113,11 +111,12 @@ function parseQuery(rawQuery: string): { query: Record<string, string>; bad: Err
 }
 
 /** A problem+json response written straight to the socket, for requests Node's parser refused. */
-function rawProblem(socket: Duplex, p: ProblemFields) {
-  const body = problemBody(p);
+function rawProblem(socket: Duplex, p: ProblemFields, requestId: string) {
+  const body = problemBody(p, requestId);
   socket.end(
     `HTTP/1.1 ${p.status} ${STATUS_CODES[p.status] ?? ''}\r\n` +
       'Content-Type: application/problem+json\r\n' +
+      `X-Request-Id: ${requestId}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
       'Connection: close\r\n\r\n' +
       body,
@@ -187,7 +186,41 @@ export interface Gateway {
 
 type Verdict = APIGatewaySimpleAuthorizerWithContextResult<Record<string, string>>;
 
+/** What the request log learns while the request is served. */
+interface Seen {
+  keyId: string | null;
+}
+
+/** The request log's form (`LOG_FORMAT`): `text` lines, or one JSON object per line. */
+export type LogFormat = 'text' | 'json';
+
+/** What the request log says about one request: never the key itself, only its id. */
+export interface AccessLogEntry {
+  method: string;
+  path: string;
+  status: number;
+  ms: number;
+  requestId: string;
+  /** The id of the key the authorizer accepted; null without one (a public route, no key, an unknown key). */
+  keyId: string | null;
+}
+
+/** One line of the request log: `POST /path 200 144.6ms req=… key=…`, or its JSON object. */
+export function accessLogLine(e: AccessLogEntry, format: LogFormat): string {
+  if (format === 'json') return JSON.stringify({ time: new Date().toISOString(), ...e, ms: Number(e.ms.toFixed(1)) });
+  return `${e.method} ${e.path} ${e.status} ${e.ms.toFixed(1)}ms req=${e.requestId} key=${e.keyId ?? '-'}`;
+}
+
+/** LOG_FORMAT as the local runtime reads it (docs/operations.md). */
+export function logFormatOf(value: string | undefined): LogFormat {
+  if (value === undefined || value === '' || value === 'text') return 'text';
+  if (value === 'json') return 'json';
+  throw new Error(`LOG_FORMAT must be text or json, got ${value}`);
+}
+
 export interface GatewayOptions {
+  /** The request log's form; default LOG_FORMAT from the environment. */
+  logFormat?: LogFormat;
   /**
    * Keep the authorizer's answer per x-api-key for `ttlMs`, as API Gateway does
    * (resultsCacheTtl), while `generation()` returns what it returned when the answer was
@@ -235,8 +268,11 @@ export async function createGateway(log: (line: string) => void = () => undefine
     e: APIGatewayRequestAuthorizerEventV2,
     c: Context,
   ) => Promise<Verdict>;
+  const format = options.logFormat ?? logFormatOf(process.env.LOG_FORMAT);
+  // Each invocation in a context of its own, as a multi-concurrency Lambda runs them.
+  const invoke = await invocationScope();
   const authorizer = cachedAuthorizer(
-    (_key, requestId, event) => authorizerHandler(event(), lambdaContext('authorizer', requestId)),
+    (_key, requestId, event) => invoke(requestId, () => authorizerHandler(event(), lambdaContext('authorizer', requestId))),
     options.authorizerCache,
   );
 
@@ -253,8 +289,9 @@ export async function createGateway(log: (line: string) => void = () => undefine
     });
     // Once closing, no connection is kept alive for a further request.
     if (closing) res.shouldKeepAlive = false;
+    const seen: Seen = { keyId: null };
     try {
-      await serve(req, res, requestId);
+      await serve(req, res, requestId, seen);
     } catch (e) {
       // The handlers answer every error themselves; what reaches here is the authorizer's
       // (storage out of reach: 503, as a route would answer) or a gateway fault (500).
@@ -264,12 +301,14 @@ export async function createGateway(log: (line: string) => void = () => undefine
         res.writeHead(answer.statusCode ?? 503, { ...(answer.headers as Record<string, string>), 'x-request-id': requestId });
         res.end(answer.body);
       } else {
-        console.error('gateway error', e);
-        if (!res.headersSent) problem(res, 500, 'internal', 'Internal error', 'The local gateway failed.');
+        console.error('gateway error', requestId, e);
+        if (!res.headersSent)
+          problem(res, requestId, { status: 500, kind: 'internal', title: 'Internal error', detail: 'The local gateway failed.' });
         else res.end();
       }
     } finally {
-      log(`${req.method} ${req.url} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`);
+      const entry = { method: req.method ?? '-', path: req.url ?? '/', status: res.statusCode, ms: performance.now() - started, requestId };
+      log(accessLogLine({ ...entry, keyId: seen.keyId }, format));
     }
   });
   // Node answers an unparsable request (a head over maxHeaderSize, raw bytes outside ASCII in
@@ -280,11 +319,16 @@ export async function createGateway(log: (line: string) => void = () => undefine
       return;
     }
     const p = clientErrorProblem(err);
-    log(`(unparsed request) ${p.status} ${err.code ?? err.message}`);
-    rawProblem(socket, p);
+    const requestId = randomUUID();
+    log(
+      format === 'json'
+        ? JSON.stringify({ time: new Date().toISOString(), unparsed: true, status: p.status, requestId, error: err.code ?? err.message })
+        : `(unparsed request) ${p.status} ${err.code ?? err.message} req=${requestId}`,
+    );
+    rawProblem(socket, p, requestId);
   });
 
-  async function serve(req: IncomingMessage, res: ServerResponse, requestId: string) {
+  async function serve(req: IncomingMessage, res: ServerResponse, requestId: string, seen: Seen) {
     const host = req.headers.host ?? '127.0.0.1';
     // Not WHATWG URL: it would resolve %2E%2E segments that API Gateway passes on as they are.
     const rawUrl = req.url ?? '/';
@@ -295,18 +339,24 @@ export async function createGateway(log: (line: string) => void = () => undefine
     };
     const method = (req.method ?? 'GET').toUpperCase();
     if (Buffer.byteLength(rawUrl) > MAX_URI_BYTES) {
-      return problem(res, 414, 'too-large', 'URI too long', `The request target exceeds ${MAX_URI_BYTES} bytes.`);
+      return problem(res, requestId, {
+        status: 414,
+        kind: 'too-large',
+        title: 'URI too long',
+        detail: `The request target exceeds ${MAX_URI_BYTES} bytes.`,
+      });
     }
     const matches = routes
       .map((r) => ({ r, m: r.pattern.exec(url.pathname) }))
       .filter((x): x is { r: CompiledRoute; m: RegExpExecArray } => x.m !== null);
     if (matches.length === 0) {
-      return problem(res, 404, 'not-found', 'Not found', `No route ${url.pathname}.`);
+      return problem(res, requestId, { status: 404, kind: 'not-found', title: 'Not found', detail: `No route ${url.pathname}.` });
     }
     const match = matches.find((x) => x.r.def.method === method);
     if (!match) {
       const allow = matches.map((x) => x.r.def.method).join(', ');
-      return problem(res, 405, 'method-not-allowed', 'Method not allowed', `${url.pathname} allows ${allow}.`, { allow });
+      const p = { status: 405, kind: 'method-not-allowed', title: 'Method not allowed', detail: `${url.pathname} allows ${allow}.` };
+      return problem(res, requestId, p, { allow });
     }
     const { r, m } = match;
 
@@ -320,12 +370,14 @@ export async function createGateway(log: (line: string) => void = () => undefine
       else pathParameters[name] = value;
     });
     if (bad.length > 0) {
-      return invalidRequest(res, 'The URL has malformed percent-encoding, or escapes of bytes that are not UTF-8.', bad);
+      const detail = 'The URL has malformed percent-encoding, or escapes of bytes that are not UTF-8.';
+      return problem(res, requestId, { status: 400, kind: 'invalid-input', title: 'Invalid input', detail, errors: bad });
     }
 
     const body = await readBody(req, LIMITS.maxRequestBytes);
     if (body === null) {
-      return problem(res, 413, 'too-large', 'Request too large', `The body exceeds ${LIMITS.maxRequestBytes} bytes.`);
+      const detail = `The body exceeds ${LIMITS.maxRequestBytes} bytes.`;
+      return problem(res, requestId, { status: 413, kind: 'too-large', title: 'Request too large', detail });
     }
 
     const headers: Record<string, string> = {};
@@ -364,7 +416,8 @@ export async function createGateway(log: (line: string) => void = () => undefine
       const key = headers['x-api-key'];
       if (!key) {
         // API Gateway answers a missing identity source with 401 before any function runs.
-        return problem(res, 401, 'unauthenticated', 'Missing, unknown or revoked API key', 'Send an API key in the x-api-key header.');
+        const detail = 'Send an API key in the x-api-key header.';
+        return problem(res, requestId, { status: 401, kind: 'unauthenticated', title: 'Missing, unknown or revoked API key', detail });
       }
       // The event is built only when the authorizer runs (a cached answer needs none).
       const verdict = await authorizer(
@@ -388,10 +441,11 @@ export async function createGateway(log: (line: string) => void = () => undefine
           }) as unknown as APIGatewayRequestAuthorizerEventV2,
       );
       if (!verdict.isAuthorized) {
-        res.writeHead(403, { 'content-type': 'application/json' });
-        return res.end('{"message":"Forbidden"}');
+        const detail = 'The authorizer refused this API key.';
+        return problem(res, requestId, { status: 403, kind: 'forbidden', title: 'Not allowed for this API key', detail });
       }
       authorizerContext = verdict.context;
+      seen.keyId = verdict.context?.keyId || null;
     }
 
     const event = {
@@ -407,7 +461,8 @@ export async function createGateway(log: (line: string) => void = () => undefine
       isBase64Encoded: body.length > 0 && bodyText === null,
     } as unknown as HubEvent;
 
-    const result = (await r.handler(event, lambdaContext(r.def.id, requestId, r.def.timeoutSeconds))) as APIGatewayProxyStructuredResultV2;
+    const context = lambdaContext(r.def.id, requestId, r.def.timeoutSeconds);
+    const result = (await invoke(requestId, () => r.handler(event, context))) as APIGatewayProxyStructuredResultV2;
     const out = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
     res.writeHead(result.statusCode ?? 200, { ...(result.headers as Record<string, string>), 'x-request-id': requestId });
     res.end(out);

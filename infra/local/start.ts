@@ -25,6 +25,7 @@ import {
   runningInstance,
   writeInstance,
 } from './instance.ts';
+import { LOCAL_CONCURRENCY_ENV } from './invocations.ts';
 import { type S3Local, startS3Local } from './s3-local.ts';
 
 const dir = dataDir();
@@ -65,6 +66,8 @@ function stop(code: number): Promise<never> {
 }
 
 async function main(): Promise<void> {
+  // Before any AWS SDK call (ensureTable, the backfill): invocations side by side, each in its own context.
+  Object.assign(process.env, LOCAL_CONCURRENCY_ENV);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
   const other = runningInstance(dir);
   if (other)
@@ -107,8 +110,9 @@ async function main(): Promise<void> {
     [ENV.bucketName]: LOCAL_BUCKET_NAME,
     [ENV.dynamodbEndpoint]: dynamo.endpoint,
     [ENV.s3Endpoint]: s3.endpoint,
-    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
-    POWERTOOLS_DEV: process.env.POWERTOOLS_DEV ?? 'true',
+    // INFO: a line per webhook delivery attempt and per refused request (docs/operations.md). Not
+    // POWERTOOLS_DEV: it pretty-prints each log event over many lines; here one event is one line.
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
   });
   // A data folder made by an earlier version: index attributes and consumption aggregates for
   // what it holds (idempotent; finds nothing to do on a folder this version made).

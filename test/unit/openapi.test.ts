@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validate } from '@readme/openapi-parser';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { test } from 'vitest';
 import { ROUTE_DOCS, type RouteDoc } from '../../functions/route-docs.ts';
 import { ROUTES, type RouteDef } from '../../functions/routes.ts';
@@ -23,6 +24,46 @@ test('the built document is valid OpenAPI 3.1: 0 errors, 0 warnings (@readme/ope
   assert.deepEqual(result, { valid: true, warnings: [], specification: 'OpenAPI' });
   assert.equal(built.openapi, '3.1.0');
   assert.equal(built.info.version, JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+});
+
+test('the built document is valid by a second, independent validator: the OpenAPI 3.1 JSON Schema (@seriousme/openapi-schema-validator)', async () => {
+  const validator = new Validator();
+  const result = await validator.validate(structuredClone(built));
+  assert.deepEqual(result, { valid: true });
+  assert.equal(validator.version, '3.1');
+});
+
+test('the conventions on every answer are in the document: 405 with Allow, Location on 201, Idempotency-Key and its 409/422, integer limit', () => {
+  const notAllowed = built.components.responses.MethodNotAllowed;
+  assert.equal(notAllowed.content['application/problem+json'].schema.properties.type.const, 'urn:mixticket:problem:method-not-allowed');
+  assert.ok(notAllowed.headers.Allow.required);
+  for (const route of ROUTES as readonly RouteDef[]) {
+    const o = op(route.method.toLowerCase(), route.path);
+    if (o.responses['201']) assert.ok(o.responses['201'].headers?.Location?.required, `${route.id}: Location on its 201`);
+    const header = o.parameters?.find((p: { in: string; name: string }) => p.in === 'header' && p.name === 'Idempotency-Key');
+    assert.equal(Boolean(header), Boolean(route.idempotencyKey), `${route.id}: Idempotency-Key exactly where the route table says`);
+    if (route.idempotencyKey) {
+      assert.equal(
+        o.responses['422'].content['application/problem+json'].schema.properties.type.const,
+        'urn:mixticket:problem:idempotency-key-reused',
+      );
+      assert.ok(o.responses['409'], `${route.id}: the 409 of a repeat while the first runs`);
+      assert.ok(new RegExp(header.schema.pattern).test('a-Key_1~'));
+      for (const bad of ['with space', 'ü']) assert.ok(!new RegExp(header.schema.pattern).test(bad), bad);
+    }
+  }
+  assert.deepEqual(
+    (ROUTES as readonly RouteDef[])
+      .filter((r) => r.idempotencyKey)
+      .map((r) => r.id)
+      .sort(),
+    ['createDocumentUpload', 'createSubscription', 'replaySubscription', 'rotateSubscriptionSecret'],
+  );
+  for (const path of ['/facility/{facilityId}/workOrderSummaries', '/facility/{facilityId}/subscriptions/{subscriptionId}/deliveries']) {
+    const limit = op('get', path).parameters.find((p: { name: string }) => p.name === 'limit');
+    assert.equal(limit.schema.type, 'integer', path);
+    assert.equal(typeof limit.example, 'number');
+  }
 });
 
 test('one operation per route, keyed routes behind the x-api-key scheme, public ones not', () => {
