@@ -35,6 +35,27 @@ const keyOf = (s: IdempotencySlot) => ({
 
 const conditionFailed = (e: unknown) => (e as Error).name === 'ConditionalCheckFailedException';
 
+/** A write to the slot's record on condition that `owner` still holds the claim (further names and values merged in). */
+const owned = (slot: IdempotencySlot, owner: string, names: Record<string, string> = {}, values: Record<string, unknown> = {}) => ({
+  TableName: config().tableName,
+  Key: keyOf(slot),
+  ConditionExpression: '#owner = :owner',
+  ExpressionAttributeNames: { ...names, '#owner': 'owner' },
+  ExpressionAttributeValues: { ...values, ':owner': owner },
+});
+
+/**
+ * Runs a write made with owned(); when its condition fails, another request took the key over
+ * (this one outran its lock): its record stands and this write is dropped.
+ */
+async function whileOwner(write: () => Promise<unknown>): Promise<void> {
+  try {
+    await write();
+  } catch (e) {
+    if (!conditionFailed(e)) throw e;
+  }
+}
+
 /**
  * Takes the key for this request: true when it is this request's to run; otherwise the record
  * already there (null when it vanished in between: its first request failed and released it).
@@ -74,21 +95,14 @@ export async function claimIdempotencyKey(slot: IdempotencySlot, claim: Claim): 
 
 /** Keeps the sealed answer of the request that holds the claim. */
 export async function completeIdempotencyKey(slot: IdempotencySlot, owner: string, answer: string): Promise<void> {
-  try {
-    await dynamoClient().send(
+  await whileOwner(() =>
+    dynamoClient().send(
       new UpdateCommand({
-        TableName: config().tableName,
-        Key: keyOf(slot),
+        ...owned(slot, owner, { '#state': 'state' }, { ':done': 'done', ':answer': answer }),
         UpdateExpression: 'SET #state = :done, answer = :answer REMOVE #owner',
-        ConditionExpression: '#owner = :owner',
-        ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner' },
-        ExpressionAttributeValues: { ':done': 'done', ':answer': answer, ':owner': owner },
       }),
-    );
-  } catch (e) {
-    // Another request took the key over (this one outran its lock): its answer stands.
-    if (!conditionFailed(e)) throw e;
-  }
+    ),
+  );
 }
 
 /** The store as the idempotency middleware takes it (shared/idempotency.ts; handed in by the handlers of the routes that take the header). */
@@ -100,19 +114,7 @@ export interface IdempotencyStore {
 
 /** Gives the key back (the request was refused or failed: nothing was done, the key may be used again). */
 export async function releaseIdempotencyKey(slot: IdempotencySlot, owner: string): Promise<void> {
-  try {
-    await dynamoClient().send(
-      new DeleteCommand({
-        TableName: config().tableName,
-        Key: keyOf(slot),
-        ConditionExpression: '#owner = :owner',
-        ExpressionAttributeNames: { '#owner': 'owner' },
-        ExpressionAttributeValues: { ':owner': owner },
-      }),
-    );
-  } catch (e) {
-    if (!conditionFailed(e)) throw e;
-  }
+  await whileOwner(() => dynamoClient().send(new DeleteCommand(owned(slot, owner))));
 }
 
 export const idempotencyStore: IdempotencyStore = {

@@ -4,23 +4,18 @@
  * CSV, agreeing with the order view's per-product totals.
  */
 import assert from 'node:assert/strict';
-import { beforeAll, describe, test } from 'vitest';
+import { describe, test } from 'vitest';
 import type { DispensingWorkRecord } from '../../functions/generated/documents.ts';
 import { orders, workOrder } from '../support/documents.ts';
 import { assertProblem, errorPaths } from '../support/problems.ts';
 import { records, workRecord } from '../support/records.ts';
-import { type Client, facilityNames, type KeyedClient, keyed, type SharedStack, sharedStack } from '../support/shared-stack.ts';
+import { type Client, facilityNames, keyed, useSharedStack } from '../support/shared-stack.ts';
 
-let stack: SharedStack;
-let erp: KeyedClient;
 const facility = facilityNames('CO').next;
 
-beforeAll(async () => {
-  stack = sharedStack();
-  erp = await keyed(stack, 'erp', ['*']);
-});
+const ctx = useSharedStack({ erp: ['erp', ['*']] });
 
-const report = (f: string, query: string, headers?: Record<string, string>) => erp.get(`/facility/${f}/consumption?${query}`, headers);
+const report = (f: string, query: string, headers?: Record<string, string>) => ctx.erp.get(`/facility/${f}/consumption?${query}`, headers);
 
 function dated(number: string, at: string, actual: [number, number], order = 'WO-1'): DispensingWorkRecord {
   const r = workRecord(number, { order, actual, status: 'inProgress' });
@@ -46,8 +41,8 @@ const summary = (rows: Row[]) => rows.map((r) => [r.day ?? r.workOrder?.number ?
 describe('consumption', () => {
   test('by product, exactly: decimals without drift, one record counted once under retries and races', async () => {
     const f = facility();
-    const pcs = await keyed(stack, 'pcs', [f]);
-    await erp.post(`/facility/${f}/dispensingWorkorders`, orders(workOrder('WO-1')));
+    const pcs = await keyed(ctx.stack, 'pcs', [f]);
+    await ctx.erp.post(`/facility/${f}/dispensingWorkorders`, orders(workOrder('WO-1')));
     const batch = Array.from({ length: 10 }, (_, i) => dated(`R-${i}`, '2025-06-15T10:00:00Z', [0.1, 0.2]));
     await submit(f, pcs, ...batch);
     // A retry of the same records, and two racing submissions of new ones, each counted once.
@@ -79,7 +74,7 @@ describe('consumption', () => {
 
   test('50 records with several products in one request are accepted and counted', async () => {
     const f = facility();
-    const pcs = await keyed(stack, 'pcs', [f]);
+    const pcs = await keyed(ctx.stack, 'pcs', [f]);
     const batch = Array.from({ length: 50 }, (_, i) =>
       dated(`B-${i}`, `2025-01-0${1 + (i % 3)}T0${i % 10}:00:00Z`, [1.5, 2.25], `WO-${i % 2}`),
     );
@@ -95,7 +90,7 @@ describe('consumption', () => {
 
   test('by day in an IANA zone across a DST change, over a whole year, and as CSV', async () => {
     const f = facility();
-    const pcs = await keyed(stack, 'pcs', [f]);
+    const pcs = await keyed(ctx.stack, 'pcs', [f]);
     await submit(
       f,
       pcs,
@@ -132,8 +127,8 @@ describe('consumption', () => {
 
   test('grouped by order, the report agrees with the order view for the same records', async () => {
     const f = facility();
-    const pcs = await keyed(stack, 'pcs', [f]);
-    await erp.post(`/facility/${f}/dispensingWorkorders`, orders(workOrder('WO-A'), workOrder('WO-B')));
+    const pcs = await keyed(ctx.stack, 'pcs', [f]);
+    await ctx.erp.post(`/facility/${f}/dispensingWorkorders`, orders(workOrder('WO-A'), workOrder('WO-B')));
     await submit(
       f,
       pcs,
@@ -143,7 +138,7 @@ describe('consumption', () => {
     );
     const r = await report(f, 'from=2025-01-01&to=2026-01-01&groupBy=order');
     for (const number of ['WO-A', 'WO-B']) {
-      const view = await erp.get(`/facility/${f}/dispensingWorkorders/${number}`);
+      const view = await ctx.erp.get(`/facility/${f}/dispensingWorkorders/${number}`);
       const fromView = (
         view.body.products as { product: { number: string }; actualQuantity: { value: number; uom: string }[]; records: number }[]
       )
@@ -175,7 +170,7 @@ describe('consumption', () => {
       assertProblem(r, 400);
       assert.deepEqual(errorPaths(r), [`/queryStringParameters/${name}`], q);
     }
-    const pcs = await keyed(stack, 'pcs', [f]);
+    const pcs = await keyed(ctx.stack, 'pcs', [f]);
     assertProblem(await pcs.get(`/facility/${f}/consumption?from=2025-01-01&to=2025-01-02`), 403);
   });
 });

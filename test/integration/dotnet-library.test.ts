@@ -6,31 +6,22 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, test } from 'vitest';
+import { describe, test } from 'vitest';
 import { ROOT } from '../support/local-stack.ts';
 import { type NetKind, netParse, netView } from '../support/net-library.ts';
-import { type Client, keyed, type SharedStack, settled, sharedStack } from '../support/shared-stack.ts';
+import { settled, useSharedStack } from '../support/shared-stack.ts';
 
 const F = 'DOTNET-PLANT';
 const bytes = (name: string) => readFileSync(join(ROOT, 'test', 'fixtures', 'dotnet', `${name}.json`), 'utf8');
 const orders = `/facility/${F}/dispensingWorkorders`;
 const records = `/facility/${F}/dispensingWorkRecords`;
-let stack: SharedStack;
-let erp: Client;
-let erpChicago: Client;
-let pcs: Client;
-let netPcs: Client;
-let netErp: Client;
 
-beforeAll(async () => {
-  stack = sharedStack();
-  [erp, erpChicago, pcs, netPcs, netErp] = await Promise.all([
-    keyed(stack, 'erp', [F]),
-    keyed(stack, 'erp', [F], ['--time-zone', 'America/Chicago']),
-    keyed(stack, 'pcs', [F]),
-    keyed(stack, 'pcs', [F], ['--format', 'legacy']),
-    keyed(stack, 'erp', [F], ['--format', 'legacy']),
-  ]);
+const ctx = useSharedStack({
+  erp: ['erp', [F]],
+  erpChicago: ['erp', [F], ['--time-zone', 'America/Chicago']],
+  pcs: ['pcs', [F]],
+  netPcs: ['pcs', [F], ['--format', 'legacy']],
+  netErp: ['erp', [F], ['--format', 'legacy']],
 });
 
 /** The library's reading of one served document, and of the fixture it came from. */
@@ -45,7 +36,7 @@ function sameForTheLibrary(kind: NetKind, servedText: string, fixture: string, k
 
 describe('the .NET library as a client', () => {
   test('an order its serializer wrote is accepted as sent (bytes, CRLF and all), without warnings', async () => {
-    const r = await erp.post(orders, bytes('work-order'));
+    const r = await ctx.erp.post(orders, bytes('work-order'));
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.body.results, [
       { index: 0, workOrderNumber: 'WO-NET-0001', agency: 'AssignedBySender', outcome: 'created', revision: 1 },
@@ -53,35 +44,35 @@ describe('the .NET library as a client', () => {
   });
 
   test('polled back in the legacy form, it deserializes under the library rules with every field equal', async () => {
-    await settled(stack);
-    const r = await netPcs.get(orders);
+    await settled(ctx.stack);
+    const r = await ctx.netPcs.get(orders);
     assert.equal(r.status, 200, r.text);
     sameForTheLibrary('DispensingWorkOrder', r.text, 'work-order', 'WorkOrderIdentifier');
     assert.match(r.text, /"OrderStatus"|"WorkOrderType":"Create"/);
   });
 
   test('a record it wrote is accepted and polled back by the ERP the same way', async () => {
-    const r = await pcs.post(records, bytes('work-record'));
+    const r = await ctx.pcs.post(records, bytes('work-record'));
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.results[0].orderMatched, true);
-    await settled(stack);
-    const polled = await netErp.get(records);
+    await settled(ctx.stack);
+    const polled = await ctx.netErp.get(records);
     sameForTheLibrary('DispensingWorkRecord', polled.text, 'work-record', 'WorkRecordIdentifier');
-    const one = await erp.get(`${orders}/WO-NET-0001`);
+    const one = await ctx.erp.get(`${orders}/WO-NET-0001`);
     assert.equal(one.body.status, 'inProgress');
   });
 
   test('?format=legacy-numeric serves the sample files’ integers; ?format=legacy the names', async () => {
-    const numeric = await pcs.get(`${orders}?format=legacy-numeric`);
+    const numeric = await ctx.pcs.get(`${orders}?format=legacy-numeric`);
     const order = numeric.body.find((d: any) => d.WorkOrderIdentifier.Number === 'WO-NET-0001');
     assert.equal(order.WorkOrderIdentifier.Agency, 3);
     assert.equal(order.PhysicalState, 0);
-    const names = await pcs.get(`${orders}?format=legacy`);
+    const names = await ctx.pcs.get(`${orders}?format=legacy`);
     assert.equal(names.body.find((d: any) => d.WorkOrderIdentifier.Number === 'WO-NET-0001').PhysicalState, 'Dry');
   });
 
   test('what the canonical form cannot hold is accepted and named in the result’s warnings', async () => {
-    const r = await erp.post(orders, bytes('work-order-dropped'));
+    const r = await ctx.erp.post(orders, bytes('work-order-dropped'));
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(
       r.body.results[0].warnings.map((w: any) => w.path),
@@ -95,7 +86,7 @@ describe('the .NET library as a client', () => {
   });
 
   test('a Json.NET document with zone-less date-times: 400 saying how to fix it without a key zone', async () => {
-    const r = await erp.post(orders, bytes('work-order-jsonnet'));
+    const r = await ctx.erp.post(orders, bytes('work-order-jsonnet'));
     assert.equal(r.status, 400, r.text);
     assert.equal(r.headers.get('content-type'), 'application/problem+json');
     assert.match(r.body.detail, /--time-zone/);
@@ -103,16 +94,16 @@ describe('the .NET library as a client', () => {
   });
 
   test('and accepted for a key made with --time-zone America/Chicago, read in that zone', async () => {
-    const r = await erpChicago.post(orders, bytes('work-order-jsonnet'));
+    const r = await ctx.erpChicago.post(orders, bytes('work-order-jsonnet'));
     assert.equal(r.status, 200, r.text);
-    const one = await erp.get(`${orders}/WO-NET-0003`);
+    const one = await ctx.erp.get(`${orders}/WO-NET-0003`);
     assert.equal(one.body.workOrder.workOrderCreationDateTime, '2026-03-16T06:41:57.204-05:00');
     assert.equal(one.body.workOrder.dispensingStartDateTime, '2026-11-01T01:30:00.000-05:00');
   });
 
   test('keys refuse a zone that is not IANA and list the zone they have', async () => {
-    await assert.rejects(stack.createKey('erp', [F], ['--time-zone', 'CST6']), /IANA/);
-    const listed = await stack.keys(['list', '--json']);
+    await assert.rejects(ctx.stack.createKey('erp', [F], ['--time-zone', 'CST6']), /IANA/);
+    const listed = await ctx.stack.keys(['list', '--json']);
     assert.ok(JSON.parse(listed.stdout).some((k: any) => k.timeZone === 'America/Chicago'));
   });
 });

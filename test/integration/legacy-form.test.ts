@@ -7,31 +7,23 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, test } from 'vitest';
+import { describe, test } from 'vitest';
 import { validateWorkOrder, validateWorkRecord } from '../../functions/generated/validators.cjs';
 import { ROOT } from '../support/local-stack.ts';
-import { type Client, keyed, type SharedStack, settled, sharedStack } from '../support/shared-stack.ts';
+import { settled, useSharedStack } from '../support/shared-stack.ts';
 
 const CASES = ['blended', 'single', 'vrt'] as const;
 const fixture = (form: 'legacy' | 'canonical', name: string): any =>
   JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', form, `${name}.json`), 'utf8'));
 
-let stack: SharedStack;
 const F = 'LEGACY-PLANT';
-let erp: Client;
-let pcs: Client;
-let legacyErp: Client;
-let legacyPcs: Client;
 
-beforeAll(async () => {
-  stack = sharedStack();
-  [erp, pcs, legacyErp, legacyPcs] = await Promise.all([
-    keyed(stack, 'erp', [F]),
-    keyed(stack, 'pcs', [F]),
-    // The sample files' integer form is legacy-numeric since legacy became what the .NET library reads.
-    keyed(stack, 'erp', [F], ['--format', 'legacy-numeric']),
-    keyed(stack, 'pcs', [F], ['--format', 'legacy-numeric']),
-  ]);
+const ctx = useSharedStack({
+  erp: ['erp', [F]],
+  pcs: ['pcs', [F]],
+  // The sample files' integer form is legacy-numeric since legacy became what the .NET library reads.
+  legacyErp: ['erp', [F], ['--format', 'legacy-numeric']],
+  legacyPcs: ['pcs', [F], ['--format', 'legacy-numeric']],
 });
 
 const orders = `/facility/${F}/dispensingWorkorders`;
@@ -41,15 +33,15 @@ const byNumber = (docs: any[], key = 'workOrderIdentifier') => new Map(docs.map(
 describe('the older form, end to end', () => {
   test('orders shaped like the three sample files are accepted (bare arrays, as the samples are)', async () => {
     for (const name of CASES) {
-      const r = await erp.post(orders, fixture('legacy', `work-order-${name}`));
+      const r = await ctx.erp.post(orders, fixture('legacy', `work-order-${name}`));
       assert.equal(r.status, 200, `${name}: ${r.text}`);
       assert.equal(r.body.results[0].outcome, 'created');
     }
-    await settled(stack);
+    await settled(ctx.stack);
   });
 
   test('they are served back canonical, schema-valid and equal to the canonical fixtures', async () => {
-    const r = await pcs.get(orders);
+    const r = await ctx.pcs.get(orders);
     const served = byNumber(r.body.dispensingWorkOrder);
     for (const name of CASES) {
       const want = fixture('canonical', `work-order-${name}`);
@@ -60,7 +52,7 @@ describe('the older form, end to end', () => {
   });
 
   test('a key made with --format legacy-numeric gets the older form: a bare array equal to the legacy fixtures', async () => {
-    const r = await legacyPcs.get(orders);
+    const r = await ctx.legacyPcs.get(orders);
     assert.ok(Array.isArray(r.body), 'a bare array');
     const served = byNumber(r.body, 'WorkOrderIdentifier');
     for (const name of CASES) {
@@ -70,23 +62,23 @@ describe('the older form, end to end', () => {
   });
 
   test('format= on the query overrides the key default either way; anything else is 400', async () => {
-    const legacy = await pcs.get(`${orders}?format=legacy`);
+    const legacy = await ctx.pcs.get(`${orders}?format=legacy`);
     assert.ok(Array.isArray(legacy.body) && 'WorkOrderIdentifier' in legacy.body[0]);
-    const canonical = await legacyPcs.get(`${orders}?format=canonical`);
+    const canonical = await ctx.legacyPcs.get(`${orders}?format=canonical`);
     assert.ok(Array.isArray(canonical.body.dispensingWorkOrder));
-    const bad = await pcs.get(`${orders}?format=xml`);
+    const bad = await ctx.pcs.get(`${orders}?format=xml`);
     assert.equal(bad.status, 400);
   });
 
   test('records shaped like the three sample files are accepted and served in both forms', async () => {
     for (const name of CASES) {
-      const r = await pcs.post(records, fixture('legacy', `work-record-${name}`));
+      const r = await ctx.pcs.post(records, fixture('legacy', `work-record-${name}`));
       assert.equal(r.status, 200, `${name}: ${r.text}`);
       assert.equal(r.body.results[0].orderMatched, true);
     }
-    await settled(stack);
-    const canonical = byNumber((await erp.get(records)).body.dispensingWorkRecord, 'workRecordIdentifier');
-    const legacy = byNumber((await legacyErp.get(records)).body, 'WorkRecordIdentifier');
+    await settled(ctx.stack);
+    const canonical = byNumber((await ctx.erp.get(records)).body.dispensingWorkRecord, 'workRecordIdentifier');
+    const legacy = byNumber((await ctx.legacyErp.get(records)).body, 'WorkRecordIdentifier');
     for (const name of CASES) {
       const want = fixture('canonical', `work-record-${name}`);
       const got = canonical.get(want.workRecordIdentifier.number);
@@ -99,9 +91,9 @@ describe('the older form, end to end', () => {
 
   test('an acknowledgement in the older form is accepted', async () => {
     const ack = fixture('legacy', 'acknowledgement');
-    const r = await pcs.post(`/facility/${F}/acknowledgeWorkOrderReceipt`, ack);
+    const r = await ctx.pcs.post(`/facility/${F}/acknowledgeWorkOrderReceipt`, ack);
     assert.equal(r.status, 200, r.text);
-    const one = await erp.get(`${orders}/${encodeURIComponent(ack[0].WorkOrderIdentifier.Number)}`);
+    const one = await ctx.erp.get(`${orders}/${encodeURIComponent(ack[0].WorkOrderIdentifier.Number)}`);
     assert.deepEqual(one.body.acknowledgement, fixture('canonical', 'acknowledgement'));
   });
 
@@ -109,7 +101,7 @@ describe('the older form, end to end', () => {
     const [doc] = fixture('legacy', 'work-order-single');
     doc.WorkOrderIdentifier.Number = 'LEGACY-BAD-1';
     doc.PhysicalState = 7;
-    const r = await erp.post(orders, [doc]);
+    const r = await ctx.erp.post(orders, [doc]);
     assert.equal(r.status, 400);
     assert.equal(r.headers.get('content-type'), 'application/problem+json');
     const err = r.body.errors.find((e: any) => e.path === '/dispensingWorkOrder/0/PhysicalState');
@@ -122,7 +114,7 @@ describe('the older form, end to end', () => {
     doc.WorkOrderIdentifier.Number = 'LEGACY-BAD-2';
     delete doc.ProductGroup[0].Product[0].RequestedQuantity;
     doc.Header.Sender.Identifier[0].Number = '';
-    const r = await erp.post(orders, [fixture('canonical', 'work-order-blended'), doc]);
+    const r = await ctx.erp.post(orders, [fixture('canonical', 'work-order-blended'), doc]);
     assert.equal(r.status, 400, r.text);
     const paths = r.body.errors.map((e: any) => e.path);
     assert.ok(paths.includes('/dispensingWorkOrder/1/ProductGroup/0/Product/0/RequestedQuantity'), paths.join());
@@ -134,7 +126,7 @@ describe('the older form, end to end', () => {
     legacy.WorkOrderIdentifier.Number = 'MIX-1';
     const canonical = fixture('canonical', 'work-order-single');
     canonical.workOrderIdentifier.number = 'MIX-2';
-    const r = await erp.post(orders, { dispensingWorkOrder: [legacy, canonical] });
+    const r = await ctx.erp.post(orders, { dispensingWorkOrder: [legacy, canonical] });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(
       r.body.results.map((x: any) => x.outcome),

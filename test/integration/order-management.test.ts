@@ -3,25 +3,20 @@
  * workOrderSummaries searches and pages the facility's orders (JSON and CSV).
  */
 import assert from 'node:assert/strict';
-import { beforeAll, describe, test } from 'vitest';
+import { describe, test } from 'vitest';
 import { orders, workOrder } from '../support/documents.ts';
 import { sleep } from '../support/local-stack.ts';
 import { assertProblem, errorPaths } from '../support/problems.ts';
 import { records, workRecord } from '../support/records.ts';
-import { facilityNames, type KeyedClient, keyed, type SharedStack, settled, sharedStack } from '../support/shared-stack.ts';
+import { facilityNames, keyed, settled, useSharedStack } from '../support/shared-stack.ts';
 
-let stack: SharedStack;
-let erp: KeyedClient;
 const facility = facilityNames('OM').next;
 
-beforeAll(async () => {
-  stack = sharedStack();
-  erp = await keyed(stack, 'erp', ['*']);
-});
+const ctx = useSharedStack({ erp: ['erp', ['*']] });
 
 const orderPath = (f: string, n: string, query = '') => `/facility/${f}/dispensingWorkorders/${encodeURIComponent(n)}${query}`;
-const put = (f: string, n: string, body: unknown, query = '') => erp.call('PUT', orderPath(f, n, query), body);
-const del = (f: string, n: string, query = '') => erp.call('DELETE', orderPath(f, n, query));
+const put = (f: string, n: string, body: unknown, query = '') => ctx.erp.call('PUT', orderPath(f, n, query), body);
+const del = (f: string, n: string, query = '') => ctx.erp.call('DELETE', orderPath(f, n, query));
 const summariesPath = (f: string, query = '') => `/facility/${f}/workOrderSummaries${query}`;
 
 describe('PUT one order', () => {
@@ -42,7 +37,7 @@ describe('PUT one order', () => {
     assert.equal(same.status, 200);
     assert.equal(same.body.results[0].outcome, 'unchanged');
     assert.equal(same.body.results[0].revision, 2);
-    const view = await erp.get(orderPath(f, 'WO-1'));
+    const view = await ctx.erp.get(orderPath(f, 'WO-1'));
     assert.equal(view.body.workOrder.productGroup[0].product[0].requestedQuantity.value, 900);
     assert.equal(view.body.revision, 2);
   });
@@ -86,7 +81,7 @@ describe('PUT one order', () => {
 
   test('409 on a cancelled, in-progress or complete order; nothing is applied', async () => {
     const f = facility();
-    const pcs = await keyed(stack, 'pcs', [f]);
+    const pcs = await keyed(ctx.stack, 'pcs', [f]);
     for (const n of ['C-1', 'P-1', 'D-1']) await put(f, n, workOrder(n));
     assert.equal((await del(f, 'C-1')).status, 200);
     await pcs.post(`/facility/${f}/dispensingWorkRecords`, records(workRecord('R-P', { order: 'P-1', status: 'inProgress' })));
@@ -94,7 +89,7 @@ describe('PUT one order', () => {
     for (const n of ['C-1', 'P-1', 'D-1']) {
       const r = await put(f, n, workOrder(n, { type: 'update', quantity: 1 }));
       assertProblem(r, 409);
-      const view = await erp.get(orderPath(f, n));
+      const view = await ctx.erp.get(orderPath(f, n));
       assert.notEqual(view.body.workOrder.productGroup[0].product[0].requestedQuantity.value, 1);
     }
   });
@@ -115,7 +110,7 @@ describe('PUT one order', () => {
 
   test('a pcs key may not PUT or DELETE (403)', async () => {
     const f = facility();
-    const pcs = await keyed(stack, 'pcs', [f]);
+    const pcs = await keyed(ctx.stack, 'pcs', [f]);
     assertProblem(await pcs.call('PUT', orderPath(f, 'Z-1'), workOrder('Z-1')), 403);
     assertProblem(await pcs.call('DELETE', orderPath(f, 'Z-1')), 403);
   });
@@ -124,10 +119,10 @@ describe('PUT one order', () => {
 describe('DELETE one order', () => {
   test('cancels with the order view, idempotently, never erasing; pollers are served the cancel', async () => {
     const f = facility();
-    const pcs = await keyed(stack, 'pcs', [f]);
+    const pcs = await keyed(ctx.stack, 'pcs', [f]);
     await put(f, 'D-1', workOrder('D-1'));
     await put(f, 'D-2', workOrder('D-2'));
-    await settled(stack);
+    await settled(ctx.stack);
     const since = new Date().toISOString();
     await pcs.get(`/facility/${f}/dispensingWorkorders`);
     await sleep(10);
@@ -143,8 +138,8 @@ describe('DELETE one order', () => {
     assert.equal(again.body.revision, 2);
     assert.equal(again.body.modifiedAt, first.body.modifiedAt);
     // Still there.
-    assert.equal((await erp.get(orderPath(f, 'D-1'))).body.status, 'cancelled');
-    await settled(stack);
+    assert.equal((await ctx.erp.get(orderPath(f, 'D-1'))).body.status, 'cancelled');
+    await settled(ctx.stack);
     const polled = await pcs.get(`/facility/${f}/dispensingWorkorders?lastExecutionDateTime=${encodeURIComponent(since)}`);
     const served = polled.body.dispensingWorkOrder as { workOrderIdentifier: { number: string }; workOrderType: string }[];
     assert.deepEqual(
@@ -155,7 +150,7 @@ describe('DELETE one order', () => {
 
   test('404 unknown, 409 in progress, 409 when agencies share the number without ?agency=', async () => {
     const f = facility();
-    const pcs = await keyed(stack, 'pcs', [f]);
+    const pcs = await keyed(ctx.stack, 'pcs', [f]);
     assertProblem(await del(f, 'NOPE'), 404);
     await put(f, 'P-1', workOrder('P-1'));
     await pcs.post(`/facility/${f}/dispensingWorkRecords`, records(workRecord('R-1', { order: 'P-1', status: 'inProgress' })));
@@ -165,7 +160,7 @@ describe('DELETE one order', () => {
     assertProblem(await del(f, 'S-1'), 409);
     const one = await del(f, 'S-1', '?agency=AssignedByReciever');
     assert.equal(one.body.outcome, 'cancelled');
-    assert.equal((await erp.get(orderPath(f, 'S-1', '?agency=AssignedBySender'))).body.status, 'open');
+    assert.equal((await ctx.erp.get(orderPath(f, 'S-1', '?agency=AssignedBySender'))).body.status, 'open');
   });
 });
 
@@ -182,12 +177,12 @@ describe('order summaries', () => {
 
   test('filters by status and by created or modified range, newest first, with hub state', async () => {
     const f = facility();
-    const pcs = await keyed(stack, 'pcs', [f]);
+    const pcs = await keyed(ctx.stack, 'pcs', [f]);
     for (const n of ['A', 'B', 'C', 'D']) {
       await put(f, n, workOrder(n));
       await sleep(5);
     }
-    const afterB = (await erp.get(orderPath(f, 'B'))).body.modifiedAt as string;
+    const afterB = (await ctx.erp.get(orderPath(f, 'B'))).body.modifiedAt as string;
     await sleep(5);
     await put(f, 'A', workOrder('A', { type: 'update', quantity: 5 }));
     await del(f, 'C');
@@ -196,7 +191,7 @@ describe('order summaries', () => {
       records(workRecord('R-1', { order: 'D', status: 'inProgress' }), workRecord('R-2', { order: 'D', status: 'inProgress' })),
     );
 
-    const all = await erp.get(summariesPath(f));
+    const all = await ctx.erp.get(summariesPath(f));
     assert.equal(all.status, 200);
     assert.deepEqual(numbers(all), ['C', 'A', 'D', 'B']);
     const d = all.body.workOrderSummaries.find((s: Summary) => s.workOrderNumber === 'D');
@@ -205,16 +200,16 @@ describe('order summaries', () => {
     assert.equal(all.body.next, null);
     assert.equal(all.headers.get('link'), null);
 
-    assert.deepEqual(numbers(await erp.get(summariesPath(f, '?status=open'))), ['A', 'B']);
-    assert.deepEqual(numbers(await erp.get(summariesPath(f, '?status=cancelled,inProgress'))), ['C', 'D']);
+    assert.deepEqual(numbers(await ctx.erp.get(summariesPath(f, '?status=open'))), ['A', 'B']);
+    assert.deepEqual(numbers(await ctx.erp.get(summariesPath(f, '?status=cancelled,inProgress'))), ['C', 'D']);
     // By creation time, newest created first.
-    assert.deepEqual(numbers(await erp.get(summariesPath(f, '?createdFrom=2000-01-01T00:00:00Z'))), ['D', 'C', 'B', 'A']);
-    assert.deepEqual(numbers(await erp.get(summariesPath(f, `?status=open&createdTo=${encodeURIComponent(afterB)}`))), ['A']);
+    assert.deepEqual(numbers(await ctx.erp.get(summariesPath(f, '?createdFrom=2000-01-01T00:00:00Z'))), ['D', 'C', 'B', 'A']);
+    assert.deepEqual(numbers(await ctx.erp.get(summariesPath(f, `?status=open&createdTo=${encodeURIComponent(afterB)}`))), ['A']);
     // Modified range, from inclusive, to exclusive; no cap on its length.
     const dModified = encodeURIComponent(d.modifiedAt);
-    assert.deepEqual(numbers(await erp.get(summariesPath(f, `?modifiedFrom=${encodeURIComponent(afterB)}`))), ['C', 'A', 'D', 'B']);
-    assert.deepEqual(numbers(await erp.get(summariesPath(f, `?modifiedFrom=1990-01-01T00:00Z&modifiedTo=${dModified}`))), ['B']);
-    assert.deepEqual(numbers(await erp.get(summariesPath(f, `?status=open,inProgress&modifiedTo=${dModified}`))), ['B']);
+    assert.deepEqual(numbers(await ctx.erp.get(summariesPath(f, `?modifiedFrom=${encodeURIComponent(afterB)}`))), ['C', 'A', 'D', 'B']);
+    assert.deepEqual(numbers(await ctx.erp.get(summariesPath(f, `?modifiedFrom=1990-01-01T00:00Z&modifiedTo=${dModified}`))), ['B']);
+    assert.deepEqual(numbers(await ctx.erp.get(summariesPath(f, `?status=open,inProgress&modifiedTo=${dModified}`))), ['B']);
   });
 
   test('pages with a signed cursor and Link, bound to the key, facility and query', async () => {
@@ -225,7 +220,7 @@ describe('order summaries', () => {
     let pages = 0;
     let firstNext = '';
     while (path) {
-      const r = await erp.get(path);
+      const r = await ctx.erp.get(path);
       assert.equal(r.status, 200);
       seen.push(...numbers(r));
       pages++;
@@ -244,13 +239,13 @@ describe('order summaries', () => {
     assert.equal(pages, 3);
     assert.deepEqual(seen, ['N-6', 'N-5', 'N-4', 'N-3', 'N-2', 'N-1', 'N-0']);
     const c = encodeURIComponent(firstNext);
-    assertProblem(await erp.get(summariesPath(f, `?limit=3&status=open&cursor=${c}`)), 400);
-    assertProblem(await erp.get(summariesPath(facility(), `?limit=3&status=onHold,open&cursor=${c}`)), 400);
-    const other = await keyed(stack, 'erp', [f]);
+    assertProblem(await ctx.erp.get(summariesPath(f, `?limit=3&status=open&cursor=${c}`)), 400);
+    assertProblem(await ctx.erp.get(summariesPath(facility(), `?limit=3&status=onHold,open&cursor=${c}`)), 400);
+    const other = await keyed(ctx.stack, 'erp', [f]);
     assertProblem(await other.get(summariesPath(f, `?limit=3&status=onHold,open&cursor=${c}`)), 400);
-    assertProblem(await erp.get(summariesPath(f, `?limit=3&status=onHold,open&cursor=${c}x`)), 400);
+    assertProblem(await ctx.erp.get(summariesPath(f, `?limit=3&status=onHold,open&cursor=${c}x`)), 400);
     // The same query in another spelling (status order) is the same query.
-    assert.equal((await erp.get(summariesPath(f, `?limit=3&status=onHold,open&cursor=${c}`))).status, 200);
+    assert.equal((await ctx.erp.get(summariesPath(f, `?limit=3&status=onHold,open&cursor=${c}`))).status, 200);
   });
 
   test('bad filters are 400 naming the parameter', async () => {
@@ -266,7 +261,7 @@ describe('order summaries', () => {
       ['?cursor=abc', 'cursor'],
     ];
     for (const [q, name] of cases) {
-      const r = await erp.get(summariesPath(f, q));
+      const r = await ctx.erp.get(summariesPath(f, q));
       assertProblem(r, 400);
       assert.deepEqual(errorPaths(r), [`/queryStringParameters/${name}`], q);
     }
@@ -274,7 +269,7 @@ describe('order summaries', () => {
 
   test('CSV: header row, RFC 4180 quoting, formula cells escaped; pcs keys may read', async () => {
     const f = facility();
-    const pcs = await keyed(stack, 'pcs', [f]);
+    const pcs = await keyed(ctx.stack, 'pcs', [f]);
     for (const n of ['=1+2', '@SUM(A1)', '-5', 'a,"b"']) assert.equal((await put(f, n, workOrder(n))).status, 201, n);
     const r = await pcs.get(summariesPath(f), { accept: 'text/csv' });
     assert.equal(r.status, 200);

@@ -5,21 +5,16 @@
  * arrive before their component, and counts that arrive after movements dated around them.
  */
 import assert from 'node:assert/strict';
-import { beforeAll, describe, test } from 'vitest';
+import { describe, test } from 'vitest';
 import type { DispensingWorkRecord } from '../../functions/generated/documents.ts';
 import { sleep } from '../support/local-stack.ts';
 import { assertProblem, errorPaths } from '../support/problems.ts';
 import { records, workRecord } from '../support/records.ts';
-import { facilityNames, type KeyedClient, keyed, type SharedStack, settled, sharedStack } from '../support/shared-stack.ts';
+import { facilityNames, keyed, settled, useSharedStack } from '../support/shared-stack.ts';
 
-let stack: SharedStack;
-let erp: KeyedClient;
 const facility = facilityNames('ST').next;
 
-beforeAll(async () => {
-  stack = sharedStack();
-  erp = await keyed(stack, 'erp', ['*']);
-});
+const ctx = useSharedStack({ erp: ['erp', ['*']] });
 
 const SELLER = 'AssignedBySeller';
 const id = (number: string) => ({ agency: SELLER, number });
@@ -60,14 +55,14 @@ async function ok(reply: Promise<{ status: number; body: any }>) {
   return r.body;
 }
 
-const stockOf = async (f: string, query = '') => (await ok(erp.get(`/facility/${f}/stock${query}`))).stock as any[];
+const stockOf = async (f: string, query = '') => (await ok(ctx.erp.get(`/facility/${f}/stock${query}`))).stock as any[];
 
 describe('plant master data and stock', () => {
   test('a day at a plant: stock and purchase order views equal the arithmetic, exactly', async () => {
     const f = facility();
-    const pcs = await keyed(stack, 'pcs', [f]);
+    const pcs = await keyed(ctx.stack, 'pcs', [f]);
     const pushed = await ok(
-      erp.post(`/facility/${f}/components`, {
+      ctx.erp.post(`/facility/${f}/components`, {
         components: [
           { identifier: id('P-DAP'), name: 'Diammonium phosphate', uom: 'KGM', active: true },
           { identifier: id('P-POTASH'), name: 'Muriate of potash', uom: 'LBR', active: true },
@@ -84,7 +79,7 @@ describe('plant master data and stock', () => {
       ],
     );
     await ok(
-      erp.post(`/facility/${f}/recipes`, {
+      ctx.erp.post(`/facility/${f}/recipes`, {
         recipes: [
           {
             identifier: id('R-18-46'),
@@ -99,7 +94,7 @@ describe('plant master data and stock', () => {
       }),
     );
     await ok(
-      erp.post(`/facility/${f}/purchaseOrders`, {
+      ctx.erp.post(`/facility/${f}/purchaseOrders`, {
         purchaseOrders: [
           {
             identifier: id('PO-1'),
@@ -188,7 +183,7 @@ describe('plant master data and stock', () => {
     assert.equal(String(uan.quantity.value), '757.575757576');
     assert.equal(uan.kilograms, 1000);
     // The JSON carries the exact digits, never a float's rendering.
-    const raw = (await erp.get(`/facility/${f}/stock?component=P-DAP`)).text;
+    const raw = (await ctx.erp.get(`/facility/${f}/stock?component=P-DAP`)).text;
     assert.ok(raw.includes(`"value":${text(dapKg)},`), raw);
 
     // The ledger explains the potash figure line by line.
@@ -205,7 +200,7 @@ describe('plant master data and stock', () => {
     assert.ok(lines.some((m) => m.type === 'receipt' && m.id === 'GR-3' && !m.inLevel));
 
     // The purchase order: line 1 over-received by 1000 kg, line 2 half received.
-    const po = await ok(erp.get(`/facility/${f}/purchaseOrders/PO-1`));
+    const po = await ok(ctx.erp.get(`/facility/${f}/purchaseOrders/PO-1`));
     assert.equal(po.status, 'partlyReceived');
     assert.equal(po.purchaseOrder.supplier.name, 'Gulf Coast Fertilizer');
     assert.deepEqual(
@@ -229,21 +224,23 @@ describe('plant master data and stock', () => {
         ],
       }),
     );
-    assert.equal((await ok(erp.get(`/facility/${f}/purchaseOrders/PO-1`))).status, 'received');
+    assert.equal((await ok(ctx.erp.get(`/facility/${f}/purchaseOrders/PO-1`))).status, 'received');
     const after = await stockOf(f, '?component=P-POTASH');
     assert.equal(String(after[0].quantity.value), text(potashLb + nano('25000')));
-    await settled(stack);
+    await settled(ctx.stack);
     assert.deepEqual((await ok(pcs.get(`/facility/${f}/purchaseOrders`))).purchaseOrders, []);
   });
 
   test('a record counts once: retried, racing, before its component exists, and around a count', async () => {
     const f = facility();
-    const pcs = await keyed(stack, 'pcs', [f]);
+    const pcs = await keyed(ctx.stack, 'pcs', [f]);
     const submit = (...docs: DispensingWorkRecord[]) => pcs.post(`/facility/${f}/dispensingWorkRecords`, records(...docs));
     // Before the component exists: kept, not shown (no such component yet).
     await ok(submit(dated('WR-A', '2026-05-04T08:00:00Z', '10', '1')));
-    assertProblem(await erp.get(`/facility/${f}/stock?component=P-DAP`), 404);
-    await ok(erp.post(`/facility/${f}/components`, { components: [{ identifier: id('P-DAP'), name: 'DAP', uom: 'LBR', active: true }] }));
+    assertProblem(await ctx.erp.get(`/facility/${f}/stock?component=P-DAP`), 404);
+    await ok(
+      ctx.erp.post(`/facility/${f}/components`, { components: [{ identifier: id('P-DAP'), name: 'DAP', uom: 'LBR', active: true }] }),
+    );
     const level = async () => String((await stockOf(f, '?component=P-DAP'))[0].quantity.value);
     assert.equal(await level(), '-10');
     // A retry changes nothing.
@@ -293,16 +290,16 @@ describe('plant master data and stock', () => {
 
   test('components, recipes and purchase orders are polled without loss: initial load, changes once, pages', async () => {
     const f = facility();
-    const pcs = await keyed(stack, 'pcs', [f]);
+    const pcs = await keyed(ctx.stack, 'pcs', [f]);
     const components = Array.from({ length: 25 }, (_, i) => ({
       identifier: id(`C-${String(i).padStart(2, '0')}`),
       name: `Component ${i}`,
       uom: 'KGM',
       active: i % 5 !== 0,
     }));
-    await ok(erp.post(`/facility/${f}/components`, { components }));
+    await ok(ctx.erp.post(`/facility/${f}/components`, { components }));
     await ok(
-      erp.post(`/facility/${f}/purchaseOrders`, {
+      ctx.erp.post(`/facility/${f}/purchaseOrders`, {
         purchaseOrders: [
           { identifier: id('PO-OPEN'), lines: [{ line: 1, component: id('C-01'), quantity: { value: 5, uom: 'KGM' } }] },
           {
@@ -313,7 +310,7 @@ describe('plant master data and stock', () => {
         ],
       }),
     );
-    await settled(stack);
+    await settled(ctx.stack);
     // The initial load pages (20 per page on the shared stack) and includes inactive components.
     const first = await pcs.get(`/facility/${f}/components`);
     assert.equal(first.status, 200);
@@ -331,7 +328,7 @@ describe('plant master data and stock', () => {
     const since = new Date().toISOString();
     await sleep(20);
     const changed = { ...components[3]!, name: 'Renamed', density: 0.95 };
-    const upsert = await ok(erp.post(`/facility/${f}/components`, { components: [changed, components[4]] }));
+    const upsert = await ok(ctx.erp.post(`/facility/${f}/components`, { components: [changed, components[4]] }));
     assert.deepEqual(
       upsert.results.map((r: any) => [r.outcome, r.revision]),
       [
@@ -339,20 +336,22 @@ describe('plant master data and stock', () => {
         ['unchanged', 1],
       ],
     );
-    await settled(stack);
+    await settled(ctx.stack);
     const polled = await ok(pcs.get(`/facility/${f}/components?lastExecutionDateTime=${encodeURIComponent(since)}`));
     assert.deepEqual(polled.components, [changed]);
     const later = new Date().toISOString();
     assert.deepEqual((await ok(pcs.get(`/facility/${f}/components?lastExecutionDateTime=${encodeURIComponent(later)}`))).components, []);
     // The ERP polls too; recipes are their own stream.
-    assert.deepEqual((await ok(erp.get(`/facility/${f}/recipes`))).recipes, []);
+    assert.deepEqual((await ok(ctx.erp.get(`/facility/${f}/recipes`))).recipes, []);
   });
 
   test('bad input is a problem that changes nothing: 400, 403, 404, 409', async () => {
     const f = facility();
-    const pcs = await keyed(stack, 'pcs', [f]);
-    await ok(erp.post(`/facility/${f}/components`, { components: [{ identifier: id('P-DAP'), name: 'DAP', uom: 'KGM', active: true }] }));
-    const recipe = await erp.post(`/facility/${f}/recipes`, {
+    const pcs = await keyed(ctx.stack, 'pcs', [f]);
+    await ok(
+      ctx.erp.post(`/facility/${f}/components`, { components: [{ identifier: id('P-DAP'), name: 'DAP', uom: 'KGM', active: true }] }),
+    );
+    const recipe = await ctx.erp.post(`/facility/${f}/recipes`, {
       recipes: [
         {
           identifier: id('R-1'),
@@ -366,11 +365,11 @@ describe('plant master data and stock', () => {
     });
     assertProblem(recipe, 400);
     assert.deepEqual(errorPaths(recipe), ['/recipes/0/lines/1/component']);
-    const po = await erp.post(`/facility/${f}/purchaseOrders`, {
+    const po = await ctx.erp.post(`/facility/${f}/purchaseOrders`, {
       purchaseOrders: [{ identifier: id('PO-1'), lines: [{ line: 1, component: id('P-NOPE'), quantity: { value: 1, uom: 'KGM' } }] }],
     });
     assert.deepEqual(errorPaths(po), ['/purchaseOrders/0/lines/0/component']);
-    const twice = await erp.post(`/facility/${f}/components`, {
+    const twice = await ctx.erp.post(`/facility/${f}/components`, {
       components: [
         { identifier: id('P-NEW'), name: 'New', uom: 'KGM', active: true },
         { identifier: id('P-NEW'), name: 'New again', uom: 'KGM', active: true },
@@ -381,11 +380,11 @@ describe('plant master data and stock', () => {
       await pcs.post(`/facility/${f}/components`, { components: [{ identifier: id('P-X'), name: 'X', uom: 'KGM', active: true }] }),
       403,
     );
-    assertProblem(await erp.post(`/facility/${f}/receipts`, { receipts: [] }), 403);
+    assertProblem(await ctx.erp.post(`/facility/${f}/receipts`, { receipts: [] }), 403);
     const tooMany = Array.from({ length: 51 }, (_, i) => ({ identifier: id(`P-${i}`), name: 'X', uom: 'KGM', active: true }));
-    assertProblem(await erp.post(`/facility/${f}/components`, { components: tooMany }), 413); // issue 24: one rule for too many documents, as for orders
+    assertProblem(await ctx.erp.post(`/facility/${f}/components`, { components: tooMany }), 413); // issue 24: one rule for too many documents, as for orders
     assertProblem(
-      await erp.post(`/facility/${f}/components`, { components: [{ identifier: id('P-U'), name: 'U', uom: 'kg', active: true }] }),
+      await ctx.erp.post(`/facility/${f}/components`, { components: [{ identifier: id('P-U'), name: 'U', uom: 'kg', active: true }] }),
       400,
     );
 
@@ -403,9 +402,9 @@ describe('plant master data and stock', () => {
     assert.deepEqual(errorPaths(other), ['/receipts/0/receiptId']);
     assert.equal(String((await stockOf(f))[0].quantity.value), '10');
 
-    assertProblem(await erp.get(`/facility/${f}/purchaseOrders/PO-NONE`), 404);
-    assertProblem(await erp.get(`/facility/${f}/stock?include=movements`), 400);
-    assertProblem(await erp.get(`/facility/${f}/stock?include=everything&component=P-DAP`), 400);
+    assertProblem(await ctx.erp.get(`/facility/${f}/purchaseOrders/PO-NONE`), 404);
+    assertProblem(await ctx.erp.get(`/facility/${f}/stock?include=movements`), 400);
+    assertProblem(await ctx.erp.get(`/facility/${f}/stock?include=everything&component=P-DAP`), 400);
     assertProblem(await pcs.get(`/facility/${f}/components?format=legacy`), 400);
   });
 });

@@ -2,7 +2,7 @@
  * What every integration file shares: the tier's one stack (vitest's `inject`), facility names
  * of its own, keyed clients per role, and waits that end on an outcome, never on a guess.
  */
-import { inject } from 'vitest';
+import { beforeAll, inject } from 'vitest';
 import { client, keysOf, type LocalStack, sleep } from './local-stack.ts';
 
 /** A stack this file did not start. */
@@ -45,6 +45,25 @@ export async function keyed(
 ): Promise<KeyedClient> {
   const key = await stack.createKey(role, facilities, extra);
   return { ...client(stack.baseUrl, key), key };
+}
+
+/** One key a test file needs: its role, its facilities and further `keys create` options (see keyed()). */
+export type KeySpec = readonly [role: 'erp' | 'pcs', facilities: string[], extra?: string[]];
+
+/**
+ * The shared stack and a file's keys, made in the file's beforeAll (all keys at once): the
+ * returned object is filled in there, so read its fields inside tests and hooks only.
+ * `const ctx = useSharedStack({ erp: ['erp', ['*']] })` gives `ctx.stack` and `ctx.erp`.
+ */
+export function useSharedStack<S extends Record<string, KeySpec>>(keys: S): { stack: SharedStack } & { [K in keyof S]: KeyedClient } {
+  const ctx = {} as { stack: SharedStack } & { [K in keyof S]: KeyedClient };
+  beforeAll(async () => {
+    const stack = sharedStack();
+    const names = Object.keys(keys);
+    const clients = await Promise.all(names.map((name) => keyed(stack, ...(keys[name] as KeySpec))));
+    Object.assign(ctx, { stack }, Object.fromEntries(names.map((name, i) => [name, clients[i]])));
+  });
+  return ctx;
 }
 
 /**

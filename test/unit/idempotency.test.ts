@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { test } from 'vitest';
 import { createClient } from '../../clients/typescript/src/client.ts';
 import { HubError } from '../../functions/domain/errors.ts';
+import * as idempotency from '../../functions/domain/idempotency.ts';
 import { ROUTES, type RouteDef } from '../../functions/routes.ts';
 import { ROOT } from '../support/local-stack.ts';
 
@@ -20,22 +21,13 @@ test('the handler of each route the table flags idempotencyKey hands in the stor
   }
 });
 
-import {
-  decide,
-  isKept,
-  keptAnswer,
-  openAnswer,
-  parseIdempotencyKey,
-  requestFingerprint,
-  sealAnswer,
-} from '../../functions/domain/idempotency.ts';
-
 test('a key is 1 to 255 visible ASCII characters; anything else is a 400 naming the header', () => {
-  assert.equal(parseIdempotencyKey(undefined), undefined);
-  for (const ok of ['a', '5f1c3a9e-8d2b-4c8e-9f4a-0b6d7e1a2c3d', '!~', 'x'.repeat(255)]) assert.equal(parseIdempotencyKey(ok), ok);
+  assert.equal(idempotency.parseIdempotencyKey(undefined), undefined);
+  for (const ok of ['a', '5f1c3a9e-8d2b-4c8e-9f4a-0b6d7e1a2c3d', '!~', 'x'.repeat(255)])
+    assert.equal(idempotency.parseIdempotencyKey(ok), ok);
   for (const bad of ['', 'x'.repeat(256), 'a b', 'tab\t', 'ü', '\u0000']) {
     assert.throws(
-      () => parseIdempotencyKey(bad),
+      () => idempotency.parseIdempotencyKey(bad),
       (e: unknown) => e instanceof HubError && e.kind === 'invalid-input' && e.errors?.[0]?.path === '/headers/idempotency-key',
       JSON.stringify(bad),
     );
@@ -44,18 +36,21 @@ test('a key is 1 to 255 visible ASCII characters; anything else is a 400 naming 
 
 test('the same request is the same method, path, query and body as sent; anything else differs', () => {
   const base = { method: 'POST', path: '/facility/F1/subscriptions', query: '', body: 'text:{"a":1}' };
-  assert.equal(requestFingerprint(base), requestFingerprint({ ...base }));
+  assert.equal(idempotency.requestFingerprint(base), idempotency.requestFingerprint({ ...base }));
   for (const other of [{ path: '/facility/F2/subscriptions' }, { body: 'text:{"a":2}' }, { query: 'x=1' }, { method: 'PUT' }]) {
-    assert.notEqual(requestFingerprint(base), requestFingerprint({ ...base, ...other }), JSON.stringify(other));
+    assert.notEqual(idempotency.requestFingerprint(base), idempotency.requestFingerprint({ ...base, ...other }), JSON.stringify(other));
   }
   // Parts cannot run into each other.
-  assert.notEqual(requestFingerprint({ ...base, path: '/a', query: 'b' }), requestFingerprint({ ...base, path: '/ab', query: '' }));
+  assert.notEqual(
+    idempotency.requestFingerprint({ ...base, path: '/a', query: 'b' }),
+    idempotency.requestFingerprint({ ...base, path: '/ab', query: '' }),
+  );
 });
 
 test('only a success is kept, with the headers that matter, sealed for the API key and Idempotency-Key that made it', () => {
-  assert.ok(isKept(201) && isKept(202) && isKept(200));
-  assert.ok(!isKept(400) && !isKept(409) && !isKept(500) && !isKept(undefined));
-  const answer = keptAnswer({
+  assert.ok(idempotency.isKept(201) && idempotency.isKept(202) && idempotency.isKept(200));
+  assert.ok(!idempotency.isKept(400) && !idempotency.isKept(409) && !idempotency.isKept(500) && !idempotency.isKept(undefined));
+  const answer = idempotency.keptAnswer({
     statusCode: 201,
     headers: { 'Content-Type': 'application/json', location: '/x', 'x-request-id': 'r1', 'x-content-type-options': 'nosniff' },
     body: '{"secret":"whsec_x"}',
@@ -65,20 +60,20 @@ test('only a success is kept, with the headers that matter, sealed for the API k
     headers: { 'content-type': 'application/json', location: '/x' },
     body: '{"secret":"whsec_x"}',
   });
-  const sealed = sealAnswer(answer, 'mtk_key', 'idem-1');
+  const sealed = idempotency.sealAnswer(answer, 'mtk_key', 'idem-1');
   assert.ok(!sealed.includes('whsec_x'), 'the secret is not stored readable');
-  assert.deepEqual(openAnswer(sealed, 'mtk_key', 'idem-1'), answer);
-  assert.equal(openAnswer(sealed, 'mtk_other', 'idem-1'), null);
-  assert.equal(openAnswer(sealed, 'mtk_key', 'idem-2'), null);
-  assert.equal(openAnswer('garbage', 'mtk_key', 'idem-1'), null);
+  assert.deepEqual(idempotency.openAnswer(sealed, 'mtk_key', 'idem-1'), answer);
+  assert.equal(idempotency.openAnswer(sealed, 'mtk_other', 'idem-1'), null);
+  assert.equal(idempotency.openAnswer(sealed, 'mtk_key', 'idem-2'), null);
+  assert.equal(idempotency.openAnswer('garbage', 'mtk_key', 'idem-1'), null);
 });
 
 test('a repeat: another request 422, the first still running 409, else the first answer', () => {
-  const reused = decide({ fingerprint: 'a', state: 'done', lockedUntil: 0, answer: 's' }, 'b');
+  const reused = idempotency.decide({ fingerprint: 'a', state: 'done', lockedUntil: 0, answer: 's' }, 'b');
   assert.ok('error' in reused && reused.error.kind === 'idempotency-key-reused');
-  const running = decide({ fingerprint: 'a', state: 'running', lockedUntil: Date.now() + 1000 }, 'a');
+  const running = idempotency.decide({ fingerprint: 'a', state: 'running', lockedUntil: Date.now() + 1000 }, 'a');
   assert.ok('error' in running && running.error.kind === 'conflict');
-  assert.deepEqual(decide({ fingerprint: 'a', state: 'done', lockedUntil: 0, answer: 's' }, 'a'), { replay: 's' });
+  assert.deepEqual(idempotency.decide({ fingerprint: 'a', state: 'done', lockedUntil: 0, answer: 's' }, 'a'), { replay: 's' });
 });
 
 test('the typed client takes limit as a number', () => {

@@ -176,26 +176,19 @@ describe('the generated validators: each bound at, just inside and just beyond, 
     test(`a density ${what}`, () => assert.deepEqual(problems(validateComponentsRequest, component(density)), expected));
   }
 
-  const receipt = (value: number) => ({
-    receipts: [
+  /** A request of one stock document (a receipt or a count) of `value` kilograms of P-DAP. */
+  const stockDocument = (list: string, id: Record<string, string>, at: string) => (value: number) => ({
+    [list]: [
       {
-        receiptId: 'R-1',
+        ...id,
         component: { agency: 'AssignedBySeller', number: 'P-DAP' },
         quantity: { value, uom: 'KGM' },
-        receivedAt: '2026-04-01T14:10:00-05:00',
+        [at]: '2026-04-01T14:10:00-05:00',
       },
     ],
   });
-  const count = (value: number) => ({
-    stockCounts: [
-      {
-        countId: 'C-1',
-        component: { agency: 'AssignedBySeller', number: 'P-DAP' },
-        quantity: { value, uom: 'KGM' },
-        countedAt: '2026-04-01T14:10:00-05:00',
-      },
-    ],
-  });
+  const receipt = stockDocument('receipts', { receiptId: 'R-1' }, 'receivedAt');
+  const count = stockDocument('stockCounts', { countId: 'C-1' }, 'countedAt');
   const stock: [string, number, string | null][] = [
     ['at the maximum', 1e15, null],
     ['just beyond the maximum', 1000000000000010, 'must be <= 1000000000000000'],

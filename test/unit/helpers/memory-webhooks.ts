@@ -8,15 +8,7 @@
 
 import { StorageError } from '../../../functions/domain/errors.ts';
 import type { Window } from '../../../functions/domain/poll-window.ts';
-import type {
-  Delivery,
-  DeliveryStatus,
-  DeliveryWrite,
-  DueMarker,
-  Subscription,
-  SubscriptionChanges,
-  SubscriptionDecision,
-} from '../../../functions/domain/webhooks.ts';
+import type * as W from '../../../functions/domain/webhooks.ts';
 import type { PostResult } from '../../../functions/shared/webhook-post.ts';
 import type { Stream } from '../../../functions/store/keys.ts';
 import type {
@@ -54,9 +46,9 @@ const subKey = (facilityId: string, subscriptionId: string) => `${facilityId} ${
 
 /** The delivery log in memory; the subscription store writes into it with its subscription. */
 export function memoryDeliveryLog() {
-  const log = new Map<string, Map<string, Delivery>>();
+  const log = new Map<string, Map<string, W.Delivery>>();
   const of = (subscriptionId: string) => {
-    const m = log.get(subscriptionId) ?? new Map<string, Delivery>();
+    const m = log.get(subscriptionId) ?? new Map<string, W.Delivery>();
     log.set(subscriptionId, m);
     return m;
   };
@@ -66,19 +58,19 @@ export function memoryDeliveryLog() {
     /** Every delivery of a subscription, oldest first. */
     all: (subscriptionId: string) => [...of(subscriptionId).entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, d]) => d),
     /** Applies a delivery's write; false when a new one exists already. */
-    write(w: DeliveryWrite, subscriptionId: string): boolean {
+    write(w: W.DeliveryWrite, subscriptionId: string): boolean {
       const d = 'start' in w ? w.start : w.save;
       const m = of(subscriptionId);
       if ('start' in w && m.has(refOf(d))) return false;
       m.set(refOf(d), structuredClone(d));
       return true;
     },
-    async inFlight(sub: Subscription) {
+    async inFlight(sub: W.Subscription) {
       step(port.faults);
       const d = sub.current ? of(sub.subscriptionId).get(sub.current) : undefined;
       return d ? structuredClone(d) : null;
     },
-    async page(subscriptionId: string, o: { status?: DeliveryStatus | undefined; limit: number; after?: DeliveryRef | undefined }) {
+    async page(subscriptionId: string, o: { status?: W.DeliveryStatus | undefined; limit: number; after?: DeliveryRef | undefined }) {
       step(port.faults);
       const rows = [...of(subscriptionId).entries()]
         .sort(([a], [b]) => (a < b ? 1 : -1))
@@ -86,7 +78,7 @@ export function memoryDeliveryLog() {
         .map(([, d]) => structuredClone(d));
       return { deliveries: rows.slice(0, o.limit), more: rows.length > o.limit };
     },
-    async count(subscriptionId: string, status: DeliveryStatus) {
+    async count(subscriptionId: string, status: W.DeliveryStatus) {
       step(port.faults);
       return [...of(subscriptionId).values()].filter((d) => d.status === status).length;
     },
@@ -95,20 +87,20 @@ export function memoryDeliveryLog() {
 }
 
 export function memorySubscriptionStore(deliveries = memoryDeliveryLog()) {
-  const subs = new Map<string, Subscription>();
+  const subs = new Map<string, W.Subscription>();
   const counts = new Map<string, number>();
   const port = {
     subs,
     faults: faults(),
     /** The subscription as stored now (a copy). */
-    stored: (s: Pick<Subscription, 'facilityId' | 'subscriptionId'>) => structuredClone(subs.get(subKey(s.facilityId, s.subscriptionId))),
+    stored: (s: Pick<W.Subscription, 'facilityId' | 'subscriptionId'>) => structuredClone(subs.get(subKey(s.facilityId, s.subscriptionId))),
     /** Another writer changes the stored subscription (its version moves on). */
-    bump(s: Pick<Subscription, 'facilityId' | 'subscriptionId'>, changes: SubscriptionChanges = {}) {
+    bump(s: Pick<W.Subscription, 'facilityId' | 'subscriptionId'>, changes: W.SubscriptionChanges = {}) {
       const k = subKey(s.facilityId, s.subscriptionId);
       const cur = subs.get(k)!;
       subs.set(k, { ...cur, ...changes, version: cur.version + 1 });
     },
-    async create(sub: Subscription, max: number) {
+    async create(sub: W.Subscription, max: number) {
       step(port.faults);
       const k = `${sub.keyId} ${sub.facilityId}`;
       if ((counts.get(k) ?? 0) >= max) return 'limit-reached' as const;
@@ -132,25 +124,25 @@ export function memorySubscriptionStore(deliveries = memoryDeliveryLog()) {
       step(port.faults);
       return [...subs.values()].filter((s) => s.keyId === keyId).map(({ facilityId, subscriptionId }) => ({ facilityId, subscriptionId }));
     },
-    async remove(sub: Subscription) {
+    async remove(sub: W.Subscription) {
       step(port.faults);
       if (subs.delete(subKey(sub.facilityId, sub.subscriptionId))) {
         const k = `${sub.keyId} ${sub.facilityId}`;
         counts.set(k, (counts.get(k) ?? 1) - 1);
       }
     },
-    async update(sub: Subscription, changes: SubscriptionChanges, delivery?: DeliveryWrite) {
+    async update(sub: W.Subscription, changes: W.SubscriptionChanges, delivery?: W.DeliveryWrite) {
       step(port.faults);
       const k = subKey(sub.facilityId, sub.subscriptionId);
       if (subs.get(k)?.version !== sub.version) return null;
       if (delivery && 'start' in delivery && deliveries.log.get(sub.subscriptionId)?.has(refOf(delivery.start))) return null;
       const all = delivery && 'start' in delivery ? { ...changes, current: refOf(delivery.start) } : changes;
       if (delivery) deliveries.write(delivery, sub.subscriptionId);
-      const next: Subscription = { ...sub, ...all, version: sub.version + 1 };
+      const next: W.Subscription = { ...sub, ...all, version: sub.version + 1 };
       subs.set(k, structuredClone(next));
       return next;
     },
-    async modify(facilityId: string, subscriptionId: string, decide: (s: Subscription | null) => Promise<SubscriptionDecision | null>) {
+    async modify(facilityId: string, subscriptionId: string, decide: (s: W.Subscription | null) => Promise<W.SubscriptionDecision | null>) {
       for (let round = 0; round < 5; round++) {
         const sub = await port.get(facilityId, subscriptionId);
         const decision = await decide(sub);
@@ -165,7 +157,7 @@ export function memorySubscriptionStore(deliveries = memoryDeliveryLog()) {
 }
 
 export function memoryOutbox() {
-  const markers = new Map<string, DueMarker & { leaseUntil?: number }>();
+  const markers = new Map<string, W.DueMarker & { leaseUntil?: number }>();
   const port = {
     markers,
     faults: faults(),
@@ -189,14 +181,14 @@ export function memoryOutbox() {
         .filter((m) => (m.leaseUntil ?? 0) <= now)
         .map(({ facilityId, subscriptionId, dueAt, ver, lastChange }) => ({ facilityId, subscriptionId, dueAt, ver, lastChange }));
     },
-    async claim(m: DueMarker, now: number, leaseMs: number) {
+    async claim(m: W.DueMarker, now: number, leaseMs: number) {
       step(port.faults);
       const stored = markers.get(subKey(m.facilityId, m.subscriptionId));
       if (!stored || stored.ver !== m.ver || (stored.leaseUntil !== undefined && stored.leaseUntil >= now)) return false;
       stored.leaseUntil = now + leaseMs;
       return true;
     },
-    async release(m: DueMarker, next: { dueAt: number } | 'done') {
+    async release(m: W.DueMarker, next: { dueAt: number } | 'done') {
       step(port.faults);
       const k = subKey(m.facilityId, m.subscriptionId);
       const stored = markers.get(k);
