@@ -2,7 +2,7 @@
  * Build step (`npm run build`): compiles schemas/ into functions/generated/
  *  - validators.cjs  ajv standalone validators (no schema compilation at cold start)
  *  - validators.d.cts their types
- *  - params.cjs      the path and query parameter validator of each route (functions/routes.ts), by route id
+ *  - params.cjs      the validator of each path and query parameter (functions/route-params.ts), by name
  *  - documents.ts    TypeScript types of every validated schema (documents and request bodies);
  *                    each validator is declared as a type guard of its schema's type
  *  - openapi.json    the OpenAPI 3.1 document: schemas/ and the route table (scripts/build-openapi.ts)
@@ -146,12 +146,10 @@ for (const name of names) {
   writeFileSync(join(outDir, 'validators', `${kebab(name)}.d.cts`), declaration([name], '../documents.ts'));
 }
 
-// The parameters of each route: {pathParameters, queryStringParameters} as the event carries them,
-// so an error's instancePath names the parameter (/queryStringParameters/agency). Parameters a
-// route does not take are let through, as API Gateway passes them; the gateway supplies every
-// parameter of the path template (none is required here, so a handler may be invoked without one in tests).
-// Each parameter's schema is compiled once and referenced by the routes (inlineRefs: false), so
-// the module every handler loads stays small.
+// One validator per path or query parameter name (functions/route-params.ts): the middleware runs
+// those of the route's own parameters (its path template's and its `query`), so the module every
+// handler loads holds each parameter's code once, not every route's. Refs stay references
+// (inlineRefs: false): the agency code list is compiled once.
 const paramAjv = new Ajv.default({
   schemas,
   strict: true,
@@ -160,37 +158,28 @@ const paramAjv = new Ajv.default({
   code: { source: true, esm: false, optimize: true },
 });
 const PARAMS_ID = 'https://mixticket.dev/params/';
-const paramRef = (name: string) => ({ $ref: `${PARAMS_ID}param/${name}` });
-for (const [name, schema] of Object.entries({ ...PATH_PARAMS, ...QUERY_PARAMS })) paramAjv.addSchema(schema, `${PARAMS_ID}param/${name}`);
 const paramRefs: Record<string, string> = {};
-for (const route of ROUTES) {
-  const path = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
-  const query: readonly string[] = 'query' in route ? route.query : [];
-  if (path.length === 0 && query.length === 0) continue;
-  const id = `${PARAMS_ID}${route.id}`;
-  paramAjv.addSchema(
-    {
-      type: 'object',
-      properties: {
-        pathParameters: { type: 'object', properties: Object.fromEntries(path.map((n) => [n, paramRef(n)])) },
-        queryStringParameters: { type: 'object', properties: Object.fromEntries(query.map((n) => [n, paramRef(n)])) },
-      },
-    },
-    id,
-  );
-  paramRefs[route.id] = id;
+for (const [name, schema] of Object.entries({ ...PATH_PARAMS, ...QUERY_PARAMS })) {
+  paramAjv.addSchema(schema, `${PARAMS_ID}${name}`);
+  paramRefs[name] = `${PARAMS_ID}${name}`;
 }
-const routeIds = Object.keys(paramRefs);
+// Every parameter a route names has a schema (a route naming another fails the build here).
+for (const route of ROUTES) {
+  const names = [...[...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!), ...('query' in route ? route.query : [])];
+  for (const name of names) if (!paramRefs[name]) throw new Error(`route ${route.id} names parameter ${name}, which has no schema`);
+}
 writeFileSync(
   join(outDir, 'params.cjs'),
-  `${BANNER}${standaloneCode.default(paramAjv, paramRefs)}\nexports.byRoute = { ${routeIds.map((id) => `${id}: exports.${id}`).join(', ')} };\n`,
+  `${BANNER}${standaloneCode.default(paramAjv, paramRefs)}\nexports.byName = { ${Object.keys(paramRefs)
+    .map((name) => `${name}: exports.${name}`)
+    .join(', ')} };\n`,
 );
 writeFileSync(
   join(outDir, 'params.d.cts'),
   `${BANNER}import type { ErrorObject } from 'ajv';\n` +
     `interface ParamValidator { (data: unknown): boolean; errors?: ErrorObject[] | null }\n` +
-    '/** The parameter validator of each route that has parameters, by route id. */\n' +
-    'export declare const byRoute: { readonly [routeId: string]: ParamValidator | undefined };\n',
+    '/** The validator of each path and query parameter, by name. */\n' +
+    'export declare const byName: { readonly [name: string]: ParamValidator | undefined };\n',
 );
 
 const resolveLocal = {

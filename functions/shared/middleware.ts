@@ -16,7 +16,7 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type ErrorItem, forbidden, invalidInput, unauthenticated } from '../domain/errors.ts';
 import { parseFacilityId } from '../domain/facility.ts';
-import { byRoute as paramValidators } from '../generated/params.cjs';
+import { byName as paramValidators } from '../generated/params.cjs';
 import { type PathParamsOf, type QueryOf, type ROUTES, type Role, type RouteDef, type RouteId, route } from '../routes.ts';
 import type { IdempotencyStore } from '../store/idempotency-store.ts';
 import { type BodySpec, bodyMiddlewares, bodyOf, type DocumentWarnings } from './body.ts';
@@ -148,21 +148,26 @@ function authorize(def: RouteDef): MiddlewareObj<HubEvent, HubResult> {
 }
 
 /**
- * Path and query parameters against the route's schemas (routes.ts, precompiled into
- * generated/params.cjs): a 400 naming the first parameter that does not fit. Parameters the
+ * Path and query parameters against their schemas (route-params.ts, precompiled into
+ * generated/params.cjs): the route's path parameters in the template's order, then its query
+ * parameters in the table's order; a 400 naming the first that does not fit. Parameters the
  * route does not take pass, as API Gateway passes them.
  */
 function validParams(def: RouteDef): MiddlewareObj<HubEvent, HubResult> | null {
-  const validate = paramValidators[def.id];
-  if (!validate) return null;
+  const checks = [
+    ...[...def.path.matchAll(/\{(\w+)\}/g)].map((m) => ['pathParameters', m[1]!] as const),
+    ...('query' in def && def.query ? def.query : []).map((name) => ['queryStringParameters', name] as const),
+  ];
+  if (checks.length === 0) return null;
   return {
     before: (request) => {
-      const { pathParameters = {}, queryStringParameters = {} } = request.event;
-      if (validate({ pathParameters, queryStringParameters })) return;
-      const errors: ErrorItem[] = (validate.errors ?? []).slice(0, 1).map((e) => ajvErrorItem(e));
-      const [first] = errors;
-      const name = first?.path.split('/').pop() ?? 'parameter';
-      throw invalidInput(first ? `${name} ${first.message}.` : 'A path or query parameter is not valid.', errors);
+      for (const [where, name] of checks) {
+        const value = request.event[where]?.[name];
+        const validate = paramValidators[name];
+        if (value === undefined || !validate || validate(value)) continue;
+        const errors: ErrorItem[] = (validate.errors ?? []).slice(0, 1).map((e) => ajvErrorItem(e, `/${where}/${name}`));
+        throw invalidInput(errors[0] ? `${name} ${errors[0].message}.` : `${name} is not valid.`, errors);
+      }
     },
   };
 }
