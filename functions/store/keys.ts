@@ -70,8 +70,6 @@ export const orderNumberPrefix = (number: string): string => sk(`ORDER#${escapeP
 
 export const recordSk = (agency: string, number: string): string => sk(`RECORD#${escapePart(number)}#${agency}`);
 export const documentSk = (documentId: string): string => sk(`DOC#${documentId}`);
-/** True for the sort key of a document row. */
-export const isDocumentSk = (sk: string): boolean => sk.startsWith('DOC#');
 
 /** Partition of the records index holding every record that reports on one order. */
 export const recordsOfOrderPk = (facilityId: string, orderAgency: string, orderNumber: string): string =>
