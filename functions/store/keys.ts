@@ -8,6 +8,8 @@
  *                                                                      gsi2sk {receivedAt}#{agency}#{number}
  *                   (orders also)                                      gsi3pk FAC#{facility}#ORDERS#{status}
  *                                                                      gsi3sk {modifiedAt}#{agency}#{number}   gsi4sk {createdAt}#{agency}#{number}
+ *   its revision    pk FAC#{facility}   sk RECORDREV#{number}#{agency}#{revision, 6 digits}   (a superseded revision, immutable)
+ *   what it counts  pk FAC#{facility}   sk RECORDDERIVED#{number}#{agency}   (the revision its derived figures count, and what it added)
  *   document        pk FAC#{facility}   sk DOC#{documentId}
  *   consumption     pk FAC#{facility}#CONSUMPTION   sk P#{level}#{period}#{hash(product, uom)} | O#{level}#{period}#{hash(order)}
  *                   (level D: period YYYY; H and S: period YYYY-MM)
@@ -69,6 +71,11 @@ export const orderSk = (agency: string, number: string): string => sk(`ORDER#${e
 export const orderNumberPrefix = (number: string): string => sk(`ORDER#${escapePart(number)}#`);
 
 export const recordSk = (agency: string, number: string): string => sk(`RECORD#${escapePart(number)}#${agency}`);
+/** An earlier revision of a record, kept unchanged when a correction supersedes it (the audit trail). */
+export const recordRevisionSk = (agency: string, number: string, revision: number): string =>
+  sk(`RECORDREV#${escapePart(number)}#${agency}#${String(revision).padStart(6, '0')}`);
+/** Which revision of a record its derived figures (order status, consumption, stock) count, and what that revision added. */
+export const recordDerivedSk = (agency: string, number: string): string => sk(`RECORDDERIVED#${escapePart(number)}#${agency}`);
 export const documentSk = (documentId: string): string => sk(`DOC#${documentId}`);
 
 /** Partition of the records index holding every record that reports on one order. */
