@@ -114,7 +114,7 @@ interface ProductLike {
  * What these new records add to the aggregates, merged per item: a request touches each item
  * once (a transaction may not name an item twice), however many records and products it holds.
  */
-export function consumptionDeltas(records: readonly WorkRecordDocument[]): AggregateDelta[] {
+export function consumptionDeltas(records: readonly WorkRecordDocument[], signs?: readonly (1 | -1)[]): AggregateDelta[] {
   const items = new Map<string, AggregateDelta>();
   const item = (kind: AggregateDelta['kind'], level: Level, period: string, hash: string) => {
     const id = `${kind}#${level}#${period}#${hash}`;
@@ -127,8 +127,10 @@ export function consumptionDeltas(records: readonly WorkRecordDocument[]): Aggre
   };
   const add = (delta: AggregateDelta, name: string, value: Decimal) =>
     delta.adds.set(name, addDecimal(delta.adds.get(name) ?? ZERO, value));
-  const one = parseDecimal(1);
-  for (const record of records) {
+  for (const [index, record] of records.entries()) {
+    // A record's figures taken back (a correction's earlier revision) count with sign -1.
+    const sign = signs?.[index] ?? 1;
+    const one = parseDecimal(sign);
     const time = recordTime(record);
     if (time === null) continue;
     const order = { agency: record.workOrderIdentifier.agency, number: record.workOrderIdentifier.number };
@@ -139,7 +141,8 @@ export function consumptionDeltas(records: readonly WorkRecordDocument[]): Aggre
         const actual = product.actualQuantity;
         if (!ref || !actual) continue;
         const h = hashOf([ref.agency, ref.number, actual.uom]);
-        const value = parseDecimal(actual.value);
+        const parsed = parseDecimal(actual.value);
+        const value = sign === 1 ? parsed : { ...parsed, units: -parsed.units };
         for (const level of LEVELS.product) {
           const { period, pos } = positionOf(level, time);
           const productItem = item('product', level, period, h);
@@ -159,6 +162,8 @@ export function consumptionDeltas(records: readonly WorkRecordDocument[]): Aggre
       }
     }
   }
+  // What cancels out (a correction that left a slot as it was) is not written.
+  for (const delta of items.values()) for (const [name, value] of delta.adds) if (value.units === 0n) delta.adds.delete(name);
   return [...items.values()].filter((d) => d.adds.size > 0);
 }
 

@@ -37,6 +37,14 @@ export interface OrderState {
   /** Time of the latest change by anyone (the ERP, acknowledgements, records). */
   updatedAt: number;
   acknowledgement?: unknown;
+  /**
+   * What each record of the order reports (by the record's identityKey; 'voided' for a voided
+   * one), as the derived figures count it: the status is recomputed from it. Absent on orders
+   * written before it was kept.
+   */
+  recordReports?: Record<string, 'inProgress' | 'complete' | 'cancelled' | 'voided'>;
+  /** While records hold the order in progress or complete: the status it had before the first of them. */
+  statusBeforeRecords?: OrderStatus;
 }
 
 export interface OrderResult {
@@ -200,8 +208,11 @@ export function planOrderBatch(
 
 /** What records reported for an order before the ERP created it, and the version of that report (store: one item at the order's key). */
 export interface EarlyReport {
-  status: 'inProgress' | 'complete';
+  /** The furthest status the reports move the order to; null when none does (all cancelled or voided). */
+  status: 'inProgress' | 'complete' | null;
   version: number;
+  /** What each record reports (by the record's identityKey); absent on reports kept before it was. */
+  records?: Record<string, 'inProgress' | 'complete' | 'cancelled' | 'voided'>;
 }
 
 /** What the table holds at a batch's keys, by identityKey: orders, and early reports of orders not created yet. */
@@ -219,8 +230,17 @@ export function withEarlyReports(writes: readonly OrderWrite[], reports: Readonl
   return writes.map((w) => {
     const report = w.expectedVersion === 0 ? reports.get(identityKey(w.next.agency, w.next.number)) : undefined;
     if (!report) return w;
-    const status = w.next.status === 'open' || w.next.status === 'onHold' ? report.status : w.next.status;
-    return { next: { ...w.next, status }, expectedVersion: report.version };
+    const moved = (w.next.status === 'open' || w.next.status === 'onHold') && report.status !== null;
+    const status = moved ? report.status! : w.next.status;
+    return {
+      next: {
+        ...w.next,
+        status,
+        ...(report.records ? { recordReports: report.records } : {}),
+        ...(moved ? { statusBeforeRecords: w.next.status } : {}),
+      },
+      expectedVersion: report.version,
+    };
   });
 }
 

@@ -6,10 +6,8 @@ import { createHash } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
 import type { DispensingWorkRecord } from '../generated/documents.ts';
 import type { DocumentRow, StoredDocumentRef } from './bills-of-lading.ts';
-import type { AggregateDelta } from './consumption.ts';
 import { identityKey } from './documents.ts';
 import { type ErrorItem, HubError } from './errors.ts';
-import type { BalanceChange } from './stock.ts';
 import { changedOrders, type OrderState, type OrderStatus, type OrderWrite } from './work-orders.ts';
 
 /** What a record may report: the standard's two, and the .NET library's `Cancelled`. */
@@ -62,24 +60,28 @@ export interface NewRecord {
 /** What a batch does to a document row: one made visible as stored (a new inline file, or an upload attached now), or one stored earlier that must still be. */
 export type DocumentChange = { change: 'stored'; row: DocumentRow; wasPending: boolean } | { change: 'referenced'; documentId: string };
 
-/** Everything a batch of records writes, all or nothing: the records, their documents, and what they move. */
+/**
+ * Everything a batch of records writes, all or nothing: the records and their documents. What
+ * they move (order status, consumption, stock) is derived from them afterwards, exactly once
+ * per record revision (use-cases/derive-records.ts).
+ */
 export interface RecordBatchWrite {
   facilityId: string;
   records: readonly NewRecord[];
   /** At most one change per document. */
   documents: readonly DocumentChange[];
-  /** Orders whose status the records move, with the version they were read at. */
-  orders: readonly OrderWrite[];
-  /** What records reported for orders the hub does not know yet. */
-  earlyReports: readonly { agency: string; number: string; status: 'inProgress' | 'complete' }[];
-  /** What the records add to the consumption aggregates, merged per aggregate. */
-  consumption: readonly AggregateDelta[];
-  /** What they dispensed, merged per balance. */
-  stock: readonly BalanceChange[];
 }
 
-/** How many of each a batch writes (the store says whether that fits one atomic write before any file is stored). */
-export type RecordBatchCounts = Record<Exclude<keyof RecordBatchWrite, 'facilityId'>, number>;
+/**
+ * How many of each a batch writes, and the most actions one of its records' figures need
+ * (the store says whether that fits before any file is stored).
+ */
+export interface RecordBatchCounts {
+  records: number;
+  documents: number;
+  /** The largest record's figures: consumption aggregate items and stock balances. */
+  figures: { consumption: number; stock: number };
+}
 
 /** Hash of a record's submitted content: key order and whitespace do not matter. */
 export function recordContentHash(record: WorkRecordDocument): string {

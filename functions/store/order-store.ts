@@ -2,6 +2,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { identityKey } from '../domain/documents.ts';
 import { ConcurrentChangeError } from '../domain/errors.ts';
+import { reportedStatus } from '../domain/record-figures.ts';
 import { ORDER_STATUSES } from '../domain/summaries.ts';
 import { isoMs } from '../domain/time.ts';
 import type { EarlyReport, ErpChange, OrderSlots, OrderState, OrderWrite, WorkOrderDocument } from '../domain/work-orders.ts';
@@ -37,6 +38,8 @@ export function orderItem(state: OrderState, version: number): Item {
     lastErpChange: state.lastErpChange,
     updatedAt: isoMs(state.updatedAt),
     ...(state.acknowledgement === undefined ? {} : { acknowledgement: JSON.stringify(state.acknowledgement) }),
+    ...(state.recordReports === undefined ? {} : { recordReports: JSON.stringify(state.recordReports) }),
+    ...(state.statusBeforeRecords === undefined ? {} : { statusBeforeRecords: state.statusBeforeRecords }),
   };
 }
 
@@ -48,6 +51,8 @@ export function orderFromItem(item: Item): OrderState {
     lastErpChange: oneOf(item, 'lastErpChange', ERP_CHANGES),
     updatedAt: Date.parse(text(item, 'updatedAt')),
     ...(typeof item.acknowledgement === 'string' ? { acknowledgement: JSON.parse(item.acknowledgement) } : {}),
+    ...(typeof item.recordReports === 'string' ? { recordReports: JSON.parse(item.recordReports) } : {}),
+    ...(item.statusBeforeRecords === undefined ? {} : { statusBeforeRecords: oneOf(item, 'statusBeforeRecords', ORDER_STATUSES) }),
   };
 }
 
@@ -71,8 +76,15 @@ function slotFromItem(item: Item): Slot {
     const order = orderFromItem(item);
     return { agency: order.agency, number: order.number, order };
   }
-  const status = item.reportedComplete === true ? 'complete' : 'inProgress';
-  return { agency: text(item, 'agency'), number: text(item, 'number'), early: { status, version: num(item, 'version') } };
+  const version = num(item, 'version');
+  const slot = { agency: text(item, 'agency'), number: text(item, 'number') };
+  if (typeof item.records === 'string') {
+    const records = JSON.parse(item.records) as NonNullable<EarlyReport['records']>;
+    return { ...slot, early: { status: reportedStatus(records), version, records } };
+  }
+  // Kept before the reports were: flags only (the derive engine rebuilds the reports from the records).
+  const status = item.reportedComplete === true ? 'complete' : item.reportedInProgress === true ? 'inProgress' : null;
+  return { ...slot, early: { status, version } };
 }
 
 /**
@@ -122,24 +134,6 @@ export async function loadOrders(
   identities: readonly { agency: string; number: string }[],
 ): Promise<Map<string, OrderState>> {
   return (await loadOrderSlots(facilityId, identities)).orders;
-}
-
-/**
- * The transaction action that keeps what a record reported for an order the hub does not
- * know yet, at that order's key. Flags only ever get set, so racing records merge; it fails
- * (and the submission is read again) when the order was created meanwhile.
- */
-export function earlyReportUpdate(facilityId: string, agency: string, number: string, status: 'inProgress' | 'complete'): TransactItem {
-  return {
-    Update: {
-      TableName: config().tableName,
-      Key: { [TABLE.partitionKey]: facilityPk(facilityId), [TABLE.sortKey]: orderSk(agency, number) },
-      UpdateExpression: `SET #kind = :kind, facilityId = :f, agency = :a, #number = :n, ${status === 'complete' ? 'reportedComplete' : 'reportedInProgress'} = :t ADD version :one`,
-      ConditionExpression: 'attribute_not_exists(#pk) OR #kind = :kind',
-      ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#kind': 'kind', '#number': 'number' },
-      ExpressionAttributeValues: { ':kind': EARLY_REPORT, ':f': facilityId, ':a': agency, ':n': number, ':t': true, ':one': 1 },
-    },
-  };
 }
 
 /** The transaction action that writes an order's new state, conditioned on the version it was read at. */

@@ -47,8 +47,7 @@ export function recordPut({ state, doc, documents }: NewRecord): TransactItem {
         orderStatus: doc.orderStatus,
         receivedAt,
         documents: JSON.stringify(documents),
-        // Counted into the consumption aggregates by this same transaction (backfill skips it).
-        aggregated: true,
+        // No `aggregated`: what it moves is derived afterwards (store/derive-store.ts), not by this transaction.
       },
       ConditionExpression: 'attribute_not_exists(#pk)',
       ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
@@ -93,9 +92,16 @@ function recordsOfOrderQuery(facilityId: string, agency: string, number: string,
   };
 }
 
-/** Every record reported for an order (matched when submitted or not), oldest first. */
-export function recordsOfOrder(facilityId: string, orderAgency: string, orderNumber: string): Promise<StoredRecord[]> {
-  return queryAll(recordsOfOrderQuery(facilityId, orderAgency, orderNumber, false), recordFromItem);
+/** Every record reported for an order (matched when submitted or not), oldest first; `fromItem` reads each item (default: as StoredRecord). */
+export function recordsOfOrder(facilityId: string, orderAgency: string, orderNumber: string): Promise<StoredRecord[]>;
+export function recordsOfOrder<T>(facilityId: string, orderAgency: string, orderNumber: string, fromItem: (item: Item) => T): Promise<T[]>;
+export function recordsOfOrder<T>(
+  facilityId: string,
+  orderAgency: string,
+  orderNumber: string,
+  fromItem: (item: Item) => T = recordFromItem as unknown as (item: Item) => T,
+): Promise<T[]> {
+  return queryAll(recordsOfOrderQuery(facilityId, orderAgency, orderNumber, false), fromItem);
 }
 
 /** How many records report on an order (a COUNT Query: no record is read). */

@@ -26,10 +26,9 @@ import {
   type UploadVersion,
   withDocumentReferences,
 } from '../domain/bills-of-lading.ts';
-import { consumptionDeltas, recordTime } from '../domain/consumption.ts';
 import { enforceStoredSizes } from '../domain/documents.ts';
 import { conflict, type ErrorItem, invalidInput } from '../domain/errors.ts';
-import { type Balance, dispensedMovements, movementChanges, type StockKey } from '../domain/stock.ts';
+import { consumptionDiff, recordFigures, stockDiff } from '../domain/record-figures.ts';
 import type { OrderState } from '../domain/work-orders.ts';
 import {
   type DocumentChange,
@@ -43,6 +42,8 @@ import {
   type WorkRecordDocument,
 } from '../domain/work-records.ts';
 import { LIMITS } from '../shared/config.ts';
+import { logger } from '../shared/logger.ts';
+import { type DerivedFiguresStore, deriveRecords } from './derive-records.ts';
 
 const POINTER = '/dispensingWorkRecord';
 
@@ -66,14 +67,14 @@ export interface RecordSubmissionStore {
   loadRecords(facilityId: string, identities: readonly Identity[]): Promise<ReadonlyMap<string, RecordState>>;
   /** The orders among these identities (strongly consistent), by identityKey. */
   loadOrders(facilityId: string, identities: readonly Identity[]): Promise<Map<string, OrderState>>;
-  /** The stored balances among these keys (strongly consistent), by stockKeyId. */
-  loadBalances(facilityId: string, keys: readonly StockKey[]): Promise<ReadonlyMap<string, Balance>>;
   /** Throws StorageError 'too-many-writes' when a batch of these counts cannot be written at once. */
   checkSize(counts: RecordBatchCounts): void;
   /** Writes the batch all or nothing; a lost race throws the error `retryOnConcurrentChange` retries on. */
   save(batch: RecordBatchWrite): Promise<void>;
   /** Runs a read-decide-write round again while it loses races; gives up with StorageError 'kept-changing'. */
   retryOnConcurrentChange<T>(round: (attempt: number) => Promise<T>): Promise<T>;
+  /** Where the records' derived figures (order status, consumption, stock) are brought up to date once they are stored. */
+  derived: DerivedFiguresStore;
 }
 
 export interface RecordSubmission {
@@ -112,7 +113,7 @@ export async function submitWorkRecords(
   // racing submission may attach the same upload meanwhile.
   const checkedUploads = new Map<string, UploadCheck & { ok: true }>();
 
-  return store.retryOnConcurrentChange(async () => {
+  const outcome = await store.retryOnConcurrentChange(async () => {
     const references = await checkReferences(
       store,
       facility,
@@ -135,28 +136,21 @@ export async function submitWorkRecords(
     const documentRows = new Set(
       plan.created.flatMap((i) => documents[i]!.documents.map((d) => (d.kind === 'reference' ? d.documentId : `${i}/${d.index}`))),
     );
-    // What the new records add to the consumption aggregates, merged per item: counted in the
-    // records' own transaction, so a record counts exactly once however often it is sent.
-    const consumption = consumptionDeltas(plan.created.map((i) => records[i]!));
-    // What they dispensed moves stock in the same transaction, merged per balance (one ledger entry and one balance write each).
-    const dispensed = dispensedMovements(plan.created.map((i) => ({ record: records[i]!, at: recordTime(records[i]!) ?? now() })));
-    const balances =
-      dispensed.size === 0
-        ? new Map<string, Balance>()
-        : await store.loadBalances(
-            facility,
-            [...dispensed.values()].map((d) => d.key),
-          );
-    const stock = movementChanges(dispensed, balances);
-    const earlyReports = [...plan.earlyReports.values()];
-    store.checkSize({
-      records: plan.created.length,
-      documents: documentRows.size,
-      orders: plan.orderWrites.length,
-      earlyReports: earlyReports.length,
-      consumption: consumption.length,
-      stock: stock.length,
-    });
+    // Each new record's figures must fit one derive step (its order, aggregates and balances at once).
+    let figures = { consumption: 0, stock: 0 };
+    for (const i of plan.created) {
+      const step = [
+        {
+          agency: '',
+          number: '',
+          counted: null,
+          latest: recordFigures({ agency: '', number: '', doc: records[i]!, voided: false, receivedAt: now() }),
+        },
+      ];
+      const one = { consumption: consumptionDiff(step).length, stock: stockDiff(step).size };
+      if (one.consumption + one.stock * 2 > figures.consumption + figures.stock * 2) figures = one;
+    }
+    store.checkSize({ records: plan.created.length, documents: documentRows.size, figures });
 
     const written: string[] = [];
     const documentChanges = new Map<string, DocumentChange>();
@@ -204,15 +198,7 @@ export async function submitWorkRecords(
         };
         return { state, doc: record, documents: refs };
       });
-      await store.save({
-        facilityId: facility,
-        records: newRecords,
-        documents: [...documentChanges.values()],
-        orders: plan.orderWrites,
-        earlyReports,
-        consumption,
-        stock,
-      });
+      await store.save({ facilityId: facility, records: newRecords, documents: [...documentChanges.values()] });
     } catch (e) {
       // This attempt's files are referenced by nothing: remove them.
       await store.discardStoredFiles(facility, written);
@@ -226,6 +212,30 @@ export async function submitWorkRecords(
     );
     return { results: plan.results, created: plan.created.length };
   });
+  await deriveAfterSubmission(
+    store.derived,
+    facility,
+    records.map((r) => r.workRecordIdentifier),
+  );
+  return outcome;
+}
+
+/**
+ * The records are stored (the answer is theirs): their figures are derived now, best effort.
+ * Races are retried a few times with jittered backoff; what is left, or any failure, is left to
+ * the stream's recordDerive function, never failing the request.
+ */
+async function deriveAfterSubmission(
+  derived: DerivedFiguresStore,
+  facilityId: string,
+  identities: readonly { agency: string; number: string }[],
+): Promise<void> {
+  try {
+    const { pending } = await deriveRecords(derived, facilityId, identities);
+    if (pending > 0) logger.info('derived figures left to the stream', { pending });
+  } catch (e) {
+    logger.warn('deriving figures failed; the stream derives them', { error: (e as Error).message });
+  }
 }
 
 /**

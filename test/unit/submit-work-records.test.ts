@@ -27,8 +27,7 @@ const submit = (store: Store, records: WorkRecordDocument[]) =>
   submitWorkRecords(store, { facilityId: FACILITY, keyId: 'k1', records }, () => NOW);
 
 /** True for a batch that writes nothing. */
-const isEmpty = (b: RecordBatchWrite) =>
-  [b.records, b.documents, b.orders, b.earlyReports, b.consumption, b.stock].every((part) => part.length === 0);
+const isEmpty = (b: RecordBatchWrite) => [b.records, b.documents].every((part) => part.length === 0);
 
 const failure = (name: string, message: string) => Object.assign(new Error(message), { name });
 
@@ -206,40 +205,50 @@ function pendingUploadStore(bytes: Buffer) {
   return { store, documentId };
 }
 
-describe('consumption aggregates in the records transaction', () => {
+describe('derived figures after the records transaction', () => {
   // The consumption aggregates, named by what they count.
-  const aggregateKeys = (batch: RecordBatchWrite) => batch.consumption.map((d) => `${d.kind}|${d.level}|${d.period}|${d.hash}`);
+  const aggregateKeys = (store: Store) =>
+    store.derived.saves.flatMap((w) => w.consumption.map((d) => `${d.kind}|${d.level}|${d.period}|${d.hash}`));
 
-  test('50 records with two products: one update per aggregate item, in the same atomic write as the records', async () => {
+  test('50 records with two products: the records in one atomic write, each aggregate item counted by the derive engine', async () => {
     const store = memoryRecordStore();
     const batch = Array.from(
       { length: 50 },
-      (_, i) => workRecord(`WR-AGG-${i}`, { order: `WO-${i % 5}` }) as unknown as WorkRecordDocument,
+      (_, i) => workRecord(`WR-AGG-${i}`, { order: `WO-${i % 5}`, actual: [2, 1] }) as unknown as WorkRecordDocument,
     );
 
     await submit(store, batch);
 
     assert.equal(store.saves.length, 1);
-    const keys = aggregateKeys(store.saves[0]!);
-    // Two products (one month) at three levels and five orders at two: sixteen aggregate items, each once.
-    assert.equal(keys.length, 16);
-    assert.equal(new Set(keys).size, keys.length);
     assert.equal(store.saves[0]!.records.length, 50);
+    // Two products (one month) at three levels and five orders at two: sixteen aggregate items.
+    assert.equal(new Set(aggregateKeys(store)).size, 16);
+    assert.equal(store.derived.derived.size, 50, 'every record counted');
+    assert.equal(store.derived.total('product', 'D', /^q/), '150');
+    assert.equal(store.derived.total('product', 'D', /^n/), '100');
   });
 
   test('a record already stored adds nothing: a retry cannot count twice', async () => {
     const store = memoryRecordStore();
     const record = workRecord('WR-AGG-1') as unknown as WorkRecordDocument;
     await submit(store, [record]);
+    const derivedWrites = store.derived.saves.length;
 
     const again = await submit(store, [record]);
 
     assert.equal(again.created, 0);
-    assert.deepEqual(
-      store.saves.slice(1).flatMap((b) => b.consumption),
-      [],
-      'no second increment',
-    );
+    assert.equal(store.derived.saves.length, derivedWrites, 'no second increment');
+  });
+
+  test('the derive engine failing does not fail the request: the records are stored, their figures left to the stream', async () => {
+    const store = memoryRecordStore();
+    store.derived.hooks.failNext = new StorageError('throttled', 'storage throttled: ThrottlingException');
+
+    const { created } = await submit(store, [workRecord('WR-DERIVE-FAILS') as unknown as WorkRecordDocument]);
+
+    assert.equal(created, 1);
+    assert.equal(store.records.size, 1);
+    assert.equal(store.derived.derived.size, 0, 'not counted yet');
   });
 });
 
@@ -292,14 +301,14 @@ describe('races and storage failures', () => {
     assert.ok(store.saves.every(isEmpty));
   });
 
-  test('stock moved by a racing receipt between read and write: the retry dispenses from the new balance', async () => {
+  test("stock moved by a racing receipt between the engine's read and write: the retry dispenses from the new balance", async () => {
     // Prepare: the record dispenses from two balances; one of them is moved meanwhile.
     const store = memoryRecordStore();
     const record = workRecord('WR-STOCK-RACE', { actual: [100, 50] }) as unknown as WorkRecordDocument;
     const first = await submit(store, [workRecord('WR-STOCK-0', { actual: [1, 1] }) as unknown as WorkRecordDocument]);
     assert.equal(first.created, 1);
     const [balanceId, balance] = [...store.stock.balances][0]!;
-    store.hooks.race = () => {
+    store.derived.hooks.race = () => {
       // A receipt of 1000 lands on the first balance, at its next version.
       store.stock.balances.set(balanceId, {
         ...balance,

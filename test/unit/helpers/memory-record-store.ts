@@ -1,9 +1,9 @@
 /**
  * A record submission's storage in memory (the port of functions/use-cases/submit-work-records.ts):
  * document rows and an object store without versions, records, and the orders and stock of the
- * shared in-memory stores, with the conditions the real transaction
- * (functions/store/record-submission-store.ts) carries: a record written once, a document row
- * attached only while pending, orders and balances at the version read, the size of one atomic
+ * shared in-memory stores and the derive engine's memory store (its figures), with the
+ * conditions the real transaction (functions/store/record-submission-store.ts) carries: a
+ * record written once, a document row attached only while pending, the size of one atomic
  * write. Hooks for racing writers and storage failures.
  */
 import { createHash } from 'node:crypto';
@@ -12,8 +12,10 @@ import { identityKey } from '../../../functions/domain/documents.ts';
 import { ConcurrentChangeError } from '../../../functions/domain/errors.ts';
 import type { NewRecord, RecordBatchWrite, RecordState } from '../../../functions/domain/work-records.ts';
 import { retryOnConcurrentChange } from '../../../functions/shared/retry.ts';
-import { checkRecordBatchSize } from '../../../functions/store/record-submission-store.ts';
+import { checkRecordBatchSize, recordBatchItems } from '../../../functions/store/record-submission-store.ts';
+import { assertTransactionSize } from '../../../functions/store/transact.ts';
 import type { RecordSubmissionStore } from '../../../functions/use-cases/submit-work-records.ts';
+import { memoryDerivedStore } from './memory-derived-store.ts';
 import { memoryOrderStore } from './memory-order-store.ts';
 import { memoryStockStore } from './memory-stock-store.ts';
 import { meetHooks, type WriteHooks } from './write-hooks.ts';
@@ -27,6 +29,7 @@ export const etagOf = (bytes: Uint8Array) => `"${createHash('md5').update(bytes)
 export function memoryRecordStore() {
   const orderStore = memoryOrderStore();
   const stockStore = memoryStockStore();
+  const derived = memoryDerivedStore(orderStore, stockStore);
   const records = new Map<string, NewRecord>();
   const rows = new Map<string, DocumentRow>();
   /** Attached documents' objects, by S3-like key `documents/{facility}/{documentId}`. */
@@ -105,18 +108,12 @@ export function memoryRecordStore() {
       return out;
     },
     loadOrders: orderStore.loadOrders,
-    loadBalances: stockStore.loadBalances,
     checkSize: checkRecordBatchSize,
     async save(batch: RecordBatchWrite) {
       meetHooks(store.hooks);
-      checkRecordBatchSize({
-        records: batch.records.length,
-        documents: batch.documents.length,
-        orders: batch.orders.length,
-        earlyReports: batch.earlyReports.length,
-        consumption: batch.consumption.length,
-        stock: batch.stock.length,
-      });
+      assertTransactionSize(
+        recordBatchItems({ records: batch.records.length, documents: batch.documents.length, figures: { consumption: 0, stock: 0 } }),
+      );
       // Every condition of the transaction, before anything is written.
       const lost = () => new ConcurrentChangeError();
       for (const r of batch.records) if (records.has(idOf(r.state))) throw lost();
@@ -126,29 +123,26 @@ export function memoryRecordStore() {
           throw lost();
         }
       }
-      for (const w of batch.orders) {
-        const id = idOf(w.next);
-        if ((orderStore.orders.get(id)?.version ?? orderStore.early.get(id)?.version ?? 0) !== w.expectedVersion) throw lost();
-      }
-      for (const r of batch.earlyReports) if (orderStore.orders.has(idOf(r))) throw lost();
-      stockStore.checkBalances(batch.stock);
 
       for (const d of batch.documents)
         if (d.change === 'stored') rows.set(d.row.documentId, { ...structuredClone(d.row), status: 'stored' });
-      for (const r of batch.records) records.set(idOf(r.state), structuredClone(r));
-      for (const w of batch.orders) {
-        orderStore.orders.set(idOf(w.next), { ...structuredClone(w.next), version: w.expectedVersion + 1 });
-        orderStore.early.delete(idOf(w.next));
+      for (const r of batch.records) {
+        records.set(idOf(r.state), structuredClone(r));
+        // The record head the derive engine reads: revision 1, counted by nothing yet.
+        derived.putHead({
+          agency: r.state.agency,
+          number: r.state.number,
+          doc: structuredClone(r.doc),
+          voided: false,
+          receivedAt: r.state.receivedAt,
+          revision: 1,
+          aggregated: false,
+        });
       }
-      for (const r of batch.earlyReports) {
-        const before = orderStore.early.get(idOf(r));
-        const status = before?.status === 'complete' || r.status === 'complete' ? 'complete' : 'inProgress';
-        orderStore.early.set(idOf(r), { status, version: (before?.version ?? 0) + 1 });
-      }
-      stockStore.writeBalances(batch.stock);
       store.saves.push(batch);
     },
     retryOnConcurrentChange,
+    derived,
   };
   return store satisfies RecordSubmissionStore;
 }

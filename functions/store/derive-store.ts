@@ -1,0 +1,156 @@
+/**
+ * The derive engine's side of the table (use-cases/derive-records.ts): record heads and their
+ * derived-state items (sk RECORDDERIVED#…), the orders and early reports their reports move,
+ * and the one transaction that writes a step: derived items conditioned on the revision read,
+ * orders and early reports on their version, consumption ADDs, balances on their version with
+ * their ledger entries.
+ */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DerivedState,
+  type DerivedWrite,
+  type OrderReports,
+  type RecordFigures,
+  type RecordHead,
+  reportKey,
+} from '../domain/record-figures.ts';
+import type { WorkRecordDocument } from '../domain/work-records.ts';
+import { config } from '../shared/config.ts';
+import { loadByIdentity } from './batch-get.ts';
+import { dynamoClient } from './clients.ts';
+import { aggregateUpdates } from './consumption-store.ts';
+import { bool, num, optionalNum, optionalText, text } from './item-fields.ts';
+import { facilityPk, orderSk, recordDerivedSk, recordRevisionSk, recordSk } from './keys.ts';
+import { loadOrderSlots, orderPut } from './order-store.ts';
+import { recordsOfOrder } from './record-store.ts';
+import { balanceChangeItems, ITEMS_PER_BALANCE_CHANGE, loadBalances } from './stock-store.ts';
+import { TABLE } from './table.ts';
+import { MAX_TRANSACTION_ITEMS, type TransactItem, transactWrite } from './transact.ts';
+
+type Item = Record<string, unknown>;
+type Identity = { agency: string; number: string };
+
+/** A record head's latest revision as the engine reads it. */
+export function headFromItem(item: Item): RecordHead {
+  return {
+    agency: text(item, 'agency'),
+    number: text(item, 'number'),
+    doc: JSON.parse(text(item, 'doc')) as WorkRecordDocument,
+    revision: optionalNum(item, 'revision') ?? 1,
+    voided: optionalText(item, 'recordStatus') === 'voided',
+    receivedAt: Date.parse(text(item, 'receivedAt')),
+    aggregated: item.aggregated === undefined ? false : bool(item, 'aggregated'),
+  };
+}
+
+function derivedFromItem(item: Item): DerivedState & Identity {
+  const figures = optionalText(item, 'figures');
+  return {
+    agency: text(item, 'agency'),
+    number: text(item, 'number'),
+    revision: num(item, 'revision'),
+    figures: figures === undefined ? null : (JSON.parse(figures) as RecordFigures),
+  };
+}
+
+/** The action writing a record's derived state, conditioned on the revision read (null: absent). */
+function derivedPut(
+  facilityId: string,
+  r: { agency: string; number: string; expectedRevision: number | null; state: DerivedState },
+): TransactItem {
+  return {
+    Put: {
+      TableName: config().tableName,
+      Item: {
+        [TABLE.partitionKey]: facilityPk(facilityId),
+        [TABLE.sortKey]: recordDerivedSk(r.agency, r.number),
+        kind: 'recordDerived',
+        agency: r.agency,
+        number: r.number,
+        revision: r.state.revision,
+        ...(r.state.figures === null ? {} : { figures: JSON.stringify(r.state.figures) }),
+      },
+      ...(r.expectedRevision === null
+        ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE.partitionKey } }
+        : {
+            ConditionExpression: '#rev = :rev',
+            ExpressionAttributeNames: { '#rev': 'revision' },
+            ExpressionAttributeValues: { ':rev': r.expectedRevision },
+          }),
+    },
+  };
+}
+
+/** The action keeping what records reported for an order the hub does not know yet, at the version read (0: none kept). */
+function earlyReportPut(facilityId: string, r: DerivedWrite['earlyReports'][number]): TransactItem {
+  return {
+    Put: {
+      TableName: config().tableName,
+      Item: {
+        [TABLE.partitionKey]: facilityPk(facilityId),
+        [TABLE.sortKey]: orderSk(r.agency, r.number),
+        kind: 'orderReport',
+        facilityId,
+        agency: r.agency,
+        number: r.number,
+        records: JSON.stringify(r.records),
+        version: r.expectedVersion + 1,
+      },
+      // Never over an order created meanwhile: the step reads again and reports to the order.
+      ...(r.expectedVersion === 0
+        ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE.partitionKey } }
+        : {
+            ConditionExpression: '#kind = :kind AND #v = :v',
+            ExpressionAttributeNames: { '#kind': 'kind', '#v': 'version' },
+            ExpressionAttributeValues: { ':kind': 'orderReport', ':v': r.expectedVersion },
+          }),
+    },
+  };
+}
+
+/** The actions of one derive step. */
+function stepItems(write: DerivedWrite): TransactItem[] {
+  const { facilityId } = write;
+  return [
+    ...write.records.map((r) => derivedPut(facilityId, r)),
+    ...write.orders.map(orderPut),
+    ...write.earlyReports.map((r) => earlyReportPut(facilityId, r)),
+    ...aggregateUpdates(facilityId, write.consumption),
+    ...balanceChangeItems(facilityId, write.stock),
+  ];
+}
+
+/** What every record naming this order reports now, read from the records index (orders kept before the reports were). */
+async function reportsOfOrder(facilityId: string, order: Identity): Promise<OrderReports> {
+  const heads = await recordsOfOrder(facilityId, order.agency, order.number, headFromItem);
+  return Object.fromEntries(heads.map((h) => [reportKey(h.agency, h.number), h.voided ? 'voided' : h.doc.orderStatus]));
+}
+
+/** Every read and write of the derive engine, as the use case takes them. */
+export const derivedFiguresStore = {
+  loadHeads: (facilityId: string, identities: readonly Identity[]) =>
+    loadByIdentity(facilityPk(facilityId), identities, recordSk, headFromItem),
+  loadDerived: (facilityId: string, identities: readonly Identity[]) =>
+    loadByIdentity(facilityPk(facilityId), identities, recordDerivedSk, derivedFromItem),
+  async loadFirstRevision(facilityId: string, { agency, number }: Identity): Promise<WorkRecordDocument | null> {
+    const { Item } = await dynamoClient().send(
+      new GetCommand({
+        TableName: config().tableName,
+        Key: { [TABLE.partitionKey]: facilityPk(facilityId), [TABLE.sortKey]: recordRevisionSk(agency, number, 1) },
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? (JSON.parse(text(Item, 'doc')) as WorkRecordDocument) : null;
+  },
+  loadOrderSlots,
+  reportsOfOrder,
+  loadBalances,
+  actions: (write: DerivedWrite) =>
+    write.records.length +
+    write.orders.length +
+    write.earlyReports.length +
+    write.consumption.length +
+    write.stock.length * ITEMS_PER_BALANCE_CHANGE,
+  maxActions: MAX_TRANSACTION_ITEMS,
+  save: (write: DerivedWrite) => transactWrite(stepItems(write)),
+};
