@@ -1,0 +1,266 @@
+/**
+ * The derive engine (use-cases/derive-records.ts) over the in-memory derived store: every
+ * record counts its latest revision exactly once — consumption, stock and its ledger, the
+ * order's status — through replays, racing appliers, a correction arriving mid-way, voids and
+ * records written before the engine. And the pure difference it writes (domain/record-figures.ts).
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'vitest';
+import { identityKey } from '../../functions/domain/documents.ts';
+import { consumptionDiff, type RecordHead, recordFigures, stockDiff } from '../../functions/domain/record-figures.ts';
+import { stockKeyId } from '../../functions/domain/stock.ts';
+import { withEarlyReports } from '../../functions/domain/work-orders.ts';
+import type { WorkRecordDocument } from '../../functions/domain/work-records.ts';
+import { deriveRecords } from '../../functions/use-cases/derive-records.ts';
+import { workRecord } from '../support/records.ts';
+import { memoryDerivedStore } from './helpers/memory-derived-store.ts';
+import { orderDoc, orderState } from './helpers/work-orders.ts';
+
+const FACILITY = 'plant-7';
+const ORDER = 'WO-DERIVE';
+const NOW = Date.parse('2026-12-02T08:00:00.000Z');
+const noWait = { sleep: async () => {}, now: () => NOW };
+
+type Store = ReturnType<typeof memoryDerivedStore>;
+
+const doc = (number: string, opts: Parameters<typeof workRecord>[1] = {}) =>
+  workRecord(number, { order: ORDER, ...opts }) as unknown as WorkRecordDocument;
+
+/** A record head at this revision. */
+const head = (number: string, revision: number, d: WorkRecordDocument, extra: Partial<RecordHead> = {}): RecordHead => ({
+  agency: 'AssignedBySender',
+  number,
+  doc: d,
+  voided: false,
+  receivedAt: NOW,
+  revision,
+  aggregated: false,
+  ...extra,
+});
+
+const derive = (store: Store, ...numbers: string[]) =>
+  deriveRecords(
+    store,
+    FACILITY,
+    numbers.map((number) => ({ agency: 'AssignedBySender', number })),
+    noWait,
+  );
+
+/** The facility's totals as a test reads them: pounds dispensed (D level), records counted, stock of P-DAP. */
+function figures(store: Store) {
+  const dap = [...store.stock.balances.values()].find((b) => b.key.number === 'P-DAP');
+  return {
+    pounds: store.total('product', 'D', /^q/),
+    records: store.total('product', 'D', /^n/),
+    dapStock: dap?.sums.LBR ?? '0',
+  };
+}
+
+function withOrder(store: Store, status: 'open' | 'accepted' | 'onHold' = 'accepted') {
+  const o = orderState(orderDoc({ number: ORDER }), {
+    status,
+    facilityId: FACILITY,
+    ...(status === 'accepted' ? { acknowledgement: { acknowledgeWorkOrderStatusCode: 'accepted' } } : {}),
+  });
+  store.orders.orders.set(identityKey(o.agency, o.number), o);
+  return () => store.orders.orders.get(identityKey(o.agency, o.number))!;
+}
+
+describe('the difference between two revisions (domain)', () => {
+  test('a correction of one quantity: only that product moves, by the difference; the ledger shows the reversal and the new movement', () => {
+    const before = recordFigures(head('WR-1', 1, doc('WR-1', { actual: [100, 50] })));
+    const after = recordFigures(head('WR-1', 2, doc('WR-1', { actual: [90, 50] })));
+    const steps = [{ agency: 'AssignedBySender', number: 'WR-1', counted: before, latest: after }];
+
+    const consumption = consumptionDiff(steps);
+    const stock = stockDiff(steps);
+
+    // DAP's three product levels and the order's two: q moved by -10, the record count unchanged (not written).
+    assert.equal(consumption.length, 5);
+    for (const d of consumption) {
+      assert.deepEqual(
+        [...d.adds.values()].map((v) => v.units),
+        [-10n],
+      );
+    }
+    assert.equal(stock.size, 1, 'potash is moved as before: no line');
+    const [{ movements }] = [...stock.values()];
+    assert.deepEqual(
+      movements.map((m) => m.value),
+      ['100', '-90'],
+    );
+  });
+
+  test('the same revision again, or an identical correction: nothing to write', () => {
+    const f = recordFigures(head('WR-1', 1, doc('WR-1')));
+    const steps = [{ agency: 'AssignedBySender', number: 'WR-1', counted: f, latest: f }];
+    assert.deepEqual(consumptionDiff(steps), []);
+    assert.equal(stockDiff(steps).size, 0);
+  });
+
+  test('an order created after records reported on it starts at their status and keeps them', () => {
+    const created = orderState(orderDoc({ number: ORDER }), { version: 0 });
+    const [w] = withEarlyReports(
+      [{ next: created, expectedVersion: 0 }],
+      new Map([[identityKey(created.agency, ORDER), { status: 'complete', version: 2, records: { r: 'complete' } }]]),
+    );
+    assert.equal(w!.next.status, 'complete');
+    assert.equal(w!.next.statusBeforeRecords, 'open');
+    assert.deepEqual(w!.next.recordReports, { r: 'complete' });
+    assert.equal(w!.expectedVersion, 2);
+  });
+});
+
+describe('deriving records (use case)', () => {
+  test('a new record: consumption, stock and the order status move once; deriving again writes nothing', async () => {
+    const store = memoryDerivedStore();
+    const order = withOrder(store);
+    store.putHead(head('WR-1', 1, doc('WR-1', { actual: [100, 50] })));
+
+    const first = await derive(store, 'WR-1');
+    const again = await derive(store, 'WR-1');
+
+    assert.deepEqual(first, { counted: 1, pending: 0 });
+    assert.deepEqual(again, { counted: 0, pending: 0 });
+    assert.deepEqual(figures(store), { pounds: '150', records: '2', dapStock: '-100' });
+    assert.equal(order().status, 'inProgress');
+    assert.equal(order().statusBeforeRecords, 'accepted');
+    assert.equal(store.saves.length, 1);
+  });
+
+  test('two appliers of one revision at once: counted once', async () => {
+    const store = memoryDerivedStore();
+    withOrder(store);
+    store.putHead(head('WR-1', 1, doc('WR-1', { actual: [100, 50] })));
+
+    const results = await Promise.all([derive(store, 'WR-1'), derive(store, 'WR-1')]);
+
+    assert.equal(results[0]!.counted + results[1]!.counted, 1);
+    assert.deepEqual(figures(store), { pounds: '150', records: '2', dapStock: '-100' });
+    const dapLedger = [...store.stock.ledger.entries()].find(([id]) => id.includes('P-DAP'))![1];
+    assert.equal(dapLedger.length, 1, 'one ledger entry');
+  });
+
+  test('a new revision arriving while an applier runs: it converges to the latest, each counted once', async () => {
+    const store = memoryDerivedStore();
+    withOrder(store);
+    store.putHead(head('WR-1', 1, doc('WR-1', { actual: [100, 50] })));
+    // Right before the applier's write, a correction lands (revision 2) and its own applier starts.
+    let second: Promise<unknown> | undefined;
+    store.hooks.race = () => {
+      store.putHead(head('WR-1', 2, doc('WR-1', { actual: [80, 50] })));
+      second = derive(store, 'WR-1');
+    };
+    const result = await derive(store, 'WR-1');
+    await second;
+    const corrected = second !== undefined;
+
+    assert.ok(corrected);
+    assert.equal(result.pending, 0);
+    assert.equal(store.derived.get(identityKey('AssignedBySender', 'WR-1'))!.revision, 2);
+    assert.deepEqual(figures(store), { pounds: '130', records: '2', dapStock: '-80' });
+  });
+
+  test('a resent correction and two racing appliers of it: the difference counted once, the ledger shows the reversal and the new line once', async () => {
+    const store = memoryDerivedStore();
+    withOrder(store);
+    store.putHead(head('WR-1', 1, doc('WR-1', { actual: [100, 50] })));
+    await derive(store, 'WR-1');
+    store.putHead(head('WR-1', 2, doc('WR-1', { actual: [90, 50] })));
+
+    await Promise.all([derive(store, 'WR-1'), derive(store, 'WR-1')]);
+    await derive(store, 'WR-1');
+
+    assert.deepEqual(figures(store), { pounds: '140', records: '2', dapStock: '-90' });
+    const dapLedger = [...store.stock.ledger.entries()].find(([id]) => id.includes('P-DAP'))![1].flat();
+    assert.deepEqual(
+      dapLedger.map((m) => m.value),
+      ['-100', '100', '-90'],
+    );
+  });
+
+  test('every record of an order voided: the order returns to the status before its first record; a new correction moves it again', async () => {
+    const store = memoryDerivedStore();
+    const order = withOrder(store, 'accepted');
+    store.putHead(head('WR-1', 1, doc('WR-1', { status: 'inProgress' })));
+    store.putHead(head('WR-2', 1, doc('WR-2', { status: 'complete' })));
+    await derive(store, 'WR-1', 'WR-2');
+    assert.equal(order().status, 'complete');
+
+    store.putHead(head('WR-2', 2, doc('WR-2', { status: 'complete', actual: [0, 0] }), { voided: true }));
+    await derive(store, 'WR-2');
+    assert.equal(order().status, 'inProgress', 'the active record still holds it in progress');
+
+    store.putHead(head('WR-1', 2, doc('WR-1', { actual: [0, 0] }), { voided: true }));
+    await derive(store, 'WR-1');
+    assert.equal(order().status, 'accepted');
+    assert.deepEqual(figures(store), { pounds: '0', records: '0', dapStock: '0' });
+
+    store.putHead(head('WR-1', 3, doc('WR-1', { status: 'complete' })));
+    await derive(store, 'WR-1');
+    assert.equal(order().status, 'complete');
+  });
+
+  test('an order moved by records before the reports were kept: built once from its records; all voided → open (never acknowledged)', async () => {
+    const store = memoryDerivedStore();
+    const o = orderState(orderDoc({ number: ORDER }), { status: 'inProgress', facilityId: FACILITY });
+    store.orders.orders.set(identityKey(o.agency, ORDER), o);
+    // Written before the engine: counted by its own transaction.
+    store.putHead(head('WR-OLD', 1, doc('WR-OLD'), { aggregated: true }));
+    store.putHead(head('WR-OLD', 2, doc('WR-OLD', { actual: [0, 0] }), { voided: true, aggregated: true }));
+    store.firstRevisions.set(identityKey('AssignedBySender', 'WR-OLD'), doc('WR-OLD'));
+
+    await derive(store, 'WR-OLD');
+
+    const after = store.orders.orders.get(identityKey(o.agency, ORDER))!;
+    assert.equal(after.status, 'open');
+    // Only the reversal of what its creating transaction counted.
+    assert.deepEqual(figures(store), { pounds: '-16005.5', records: '-2', dapStock: '8010' });
+  });
+
+  test('a record written before the engine (aggregated, revision 1): counts nothing again', async () => {
+    const store = memoryDerivedStore();
+    store.putHead(head('WR-OLD', 1, doc('WR-OLD'), { aggregated: true }));
+
+    assert.deepEqual(await derive(store, 'WR-OLD'), { counted: 0, pending: 0 });
+    assert.deepEqual(store.saves, []);
+  });
+
+  test('records for an order not known yet: an early report keeps them; a void takes it back', async () => {
+    const store = memoryDerivedStore();
+    store.putHead(head('WR-E', 1, doc('WR-E', { status: 'complete' })));
+    await derive(store, 'WR-E');
+    assert.equal(store.orders.early.get(identityKey('AssignedBySender', ORDER))?.status, 'complete');
+
+    store.putHead(head('WR-E', 2, doc('WR-E', { actual: [0, 0] }), { voided: true }));
+    await derive(store, 'WR-E');
+    assert.equal(store.orders.early.get(identityKey('AssignedBySender', ORDER))?.status, null);
+  });
+
+  test('losing every round: pending, left to the stream, nothing counted twice afterwards', async () => {
+    const store = memoryDerivedStore();
+    store.putHead(head('WR-1', 1, doc('WR-1')));
+    store.hooks.loseNext = 100;
+
+    const lost = await derive(store, 'WR-1');
+    store.hooks.loseNext = 0;
+    const later = await derive(store, 'WR-1');
+
+    assert.deepEqual(lost, { counted: 0, pending: 1 });
+    assert.deepEqual(later, { counted: 1, pending: 0 });
+    assert.equal(figures(store).records, '2');
+  });
+
+  test('50 records for 50 orders: every figure once, in transactions of at most 100 actions', async () => {
+    const store = memoryDerivedStore();
+    const numbers = Array.from({ length: 50 }, (_, i) => `WR-${i}`);
+    for (const [i, n] of numbers.entries()) store.putHead(head(n, 1, doc(n, { order: `WO-${i}`, actual: [2, 1] })));
+
+    const result = await derive(store, ...numbers);
+
+    assert.deepEqual(result, { counted: 50, pending: 0 });
+    assert.deepEqual(figures(store), { pounds: '150', records: '100', dapStock: '-100' });
+    assert.equal(store.orders.early.size, 50);
+    assert.ok(store.saves.every((w) => store.actions(w) <= 100));
+  });
+});
