@@ -84,7 +84,7 @@ describe('the difference between two revisions (domain)', () => {
       );
     }
     assert.equal(stock.size, 1, 'potash is moved as before: no line');
-    const [{ movements }] = [...stock.values()];
+    const { movements } = [...stock.values()][0]!;
     assert.deepEqual(
       movements.map((m) => m.value),
       ['100', '-90'],
