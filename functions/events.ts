@@ -34,7 +34,10 @@ export interface EventFunctionDef {
   timeoutSeconds?: number;
 }
 
-/** The hub's event functions: push delivery (webhooks), a dispatcher on the stream and a sender on a timer. */
+/**
+ * The hub's event functions: the derive engine's backstop on the stream (what a request left
+ * underived), and push delivery (webhooks), a dispatcher on the stream and a sender on a timer.
+ */
 export const EVENT_FUNCTIONS: readonly EventFunctionDef[] = [
   {
     id: 'webhookDispatch',
@@ -42,6 +45,15 @@ export const EVENT_FUNCTIONS: readonly EventFunctionDef[] = [
     trigger: { kind: 'tableStream', batchSize: 100, maxRetries: 10 },
     access: { table: 'readWrite' },
     summary: 'push delivery: marks the subscriptions a change concerns due in the outbox',
+  },
+  {
+    id: 'recordDerive',
+    entry: 'jobs/record-derive.ts',
+    trigger: { kind: 'tableStream', batchSize: 100, maxRetries: 10 },
+    access: { table: 'readWrite' },
+    // A batch of 100 record heads, each derived on its own (a few reads and one transaction), with backoff on races.
+    timeoutSeconds: 120,
+    summary: "derived figures: brings a record's order status, consumption and stock to its latest revision, exactly once",
   },
   {
     id: 'webhookSend',

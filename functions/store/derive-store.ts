@@ -154,3 +154,23 @@ export const derivedFiguresStore = {
   maxActions: MAX_TRANSACTION_ITEMS,
   save: (write: DerivedWrite) => transactWrite(stepItems(write)),
 };
+
+/** A changed item of the table stream, in DynamoDB's attribute-value form (only what is read here). */
+type StreamImage = Record<string, { S?: string; N?: string; BOOL?: boolean }>;
+
+/**
+ * The record a change of the table stream asks to derive, or null when the change shows there
+ * is nothing to do without reading: not a record head (derived items, aggregates, orders,
+ * balances, ledgers, revisions), or a record written before the engine still at its first
+ * revision (its creating transaction counted it).
+ */
+export function recordToDerive(newImage: StreamImage | undefined): { facilityId: string; agency: string; number: string } | null {
+  if (!newImage || newImage.kind?.S !== 'record' || !newImage[TABLE.sortKey]?.S?.startsWith('RECORD#')) return null;
+  const facilityId = newImage.facilityId?.S;
+  const agency = newImage.agency?.S;
+  const number = newImage.number?.S;
+  if (!facilityId || !agency || !number) return null;
+  const revision = newImage.revision?.N === undefined ? 1 : Number(newImage.revision.N);
+  if (newImage.aggregated?.BOOL === true && revision <= 1) return null;
+  return { facilityId, agency, number };
+}
