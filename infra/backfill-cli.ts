@@ -1,7 +1,7 @@
 /**
  * `npm run backfill -- [--stack NAME] [--force]`: brings the items an earlier version wrote up to
- * date (functions/store/backfill.ts): orders gain the summaries' index attributes, records are
- * counted into the consumption aggregates, each exactly once. `npm start` runs it by itself;
+ * date (functions/store/backfill.ts): orders gain the summaries' index attributes, records not
+ * counted by their creating transaction are derived (consumption, stock, order status), each exactly once. `npm start` runs it by itself;
  * on AWS run it once after the deployment that adds the summaries indexes. Idempotent: a second
  * run finds nothing to do (and skips the scan once a completed run is recorded, unless --force).
  */
@@ -22,7 +22,11 @@ async function main(argv: string[]): Promise<void> {
   const { release } = await connect(values.stack, 'backfill');
   try {
     const { backfill } = await import('../functions/store/backfill.ts');
-    const done = await backfill({ force: values.force === true });
+    const { deriveRecords } = await import('../functions/use-cases/derive-records.ts');
+    const { derivedFiguresStore } = await import('../functions/store/derive-store.ts');
+    const derive = (facilityId: string, ids: readonly { agency: string; number: string }[]) =>
+      deriveRecords(derivedFiguresStore, facilityId, ids);
+    const done = await backfill({ force: values.force === true, derive });
     console.log(`backfill: ${done.orders} orders and ${done.records} records brought up to date`);
   } finally {
     await release();

@@ -1,17 +1,15 @@
 /**
  * Upgrade in place: items written before the summaries indexes and the consumption aggregates
  * existed get what the current code writes with every item. Orders gain the summaries' index
- * attributes; records are counted into the aggregates, each in a transaction with its own
- * `aggregated` mark, so a record counts exactly once however often (or concurrently) this runs.
+ * attributes; records not counted by the transaction that created them (no `aggregated` mark)
+ * are derived by the derive engine, idempotent per record revision, so a record counts exactly
+ * once however often (or concurrently) this runs.
  * Idempotent: a second run finds nothing to do. Run at `npm start` (infra/local/start.ts).
  */
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { consumptionDeltas } from '../domain/consumption.ts';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isoMs } from '../domain/time.ts';
-import type { WorkRecordDocument } from '../domain/work-records.ts';
 import { config } from '../shared/config.ts';
 import { dynamoClient } from './clients.ts';
-import { aggregateUpdates } from './consumption-store.ts';
 import { num, text } from './item-fields.ts';
 import { changePosition, ordersByStatusPk } from './keys.ts';
 import { scanPages } from './paginate.ts';
@@ -53,33 +51,11 @@ async function backfillOrder(item: Item): Promise<boolean> {
   }
 }
 
-/** Counts a record written before the aggregates existed, exactly once (its mark and its sums in one transaction). */
-async function backfillRecord(item: Item): Promise<boolean> {
-  const doc = JSON.parse(text(item, 'doc')) as WorkRecordDocument;
-  try {
-    await dynamoClient().send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: config().tableName,
-              Key: { [TABLE.partitionKey]: item[TABLE.partitionKey], [TABLE.sortKey]: item[TABLE.sortKey] },
-              UpdateExpression: 'SET #a = :t',
-              ConditionExpression: 'attribute_not_exists(#a)',
-              ExpressionAttributeNames: { '#a': 'aggregated' },
-              ExpressionAttributeValues: { ':t': true },
-            },
-          },
-          ...aggregateUpdates(text(item, 'facilityId'), consumptionDeltas([doc])),
-        ],
-      }),
-    );
-    return true;
-  } catch (e) {
-    if (lostRace(e)) return false;
-    throw e;
-  }
-}
+/**
+ * Derives records' figures (use-cases/derive-records.ts, passed in by the caller: a store never
+ * imports a use case): how many records it moved.
+ */
+export type DeriveRecords = (facilityId: string, identities: readonly { agency: string; number: string }[]) => Promise<{ counted: number }>;
 
 /** Written once a backfill has run through the whole table: later starts skip the scan. */
 const DONE_KEY = { [TABLE.partitionKey]: 'HUB', [TABLE.sortKey]: 'BACKFILL#summaries-consumption' };
@@ -88,7 +64,13 @@ const DONE_KEY = { [TABLE.partitionKey]: 'HUB', [TABLE.sortKey]: 'BACKFILL#summa
  * Brings every item written by an earlier version up to date; answers how many orders and
  * records it changed. `force` scans again even where a completed run is recorded.
  */
-export async function backfill({ force = false } = {}): Promise<{ orders: number; records: number }> {
+export async function backfill({
+  force = false,
+  derive,
+}: {
+  force?: boolean;
+  derive: DeriveRecords;
+}): Promise<{ orders: number; records: number }> {
   const done = { orders: 0, records: 0 };
   const { tableName } = config();
   if (!force && (await dynamoClient().send(new GetCommand({ TableName: tableName, Key: DONE_KEY, ConsistentRead: true }))).Item) {
@@ -100,10 +82,17 @@ export async function backfill({ force = false } = {}): Promise<{ orders: number
     ExpressionAttributeValues: { ':order': 'order', ':record': 'record' },
   });
   for await (const { items } of pages) {
+    // Records not marked as counted by their creating transaction: the derive engine counts what
+    // is not counted yet (records older than the aggregates wholly, later ones not again).
+    const records = new Map<string, { agency: string; number: string }[]>();
     for (const item of items) {
       if (item.kind === 'order' && (await backfillOrder(item))) done.orders++;
-      if (item.kind === 'record' && (await backfillRecord(item))) done.records++;
+      if (item.kind === 'record' && String(item[TABLE.sortKey]).startsWith('RECORD#')) {
+        const facilityId = text(item, 'facilityId');
+        records.set(facilityId, [...(records.get(facilityId) ?? []), { agency: text(item, 'agency'), number: text(item, 'number') }]);
+      }
     }
+    for (const [facilityId, identities] of records) done.records += (await derive(facilityId, identities)).counted;
   }
   await dynamoClient().send(
     new PutCommand({ TableName: tableName, Item: { ...DONE_KEY, completedAt: new Date().toISOString(), ...done } }),

@@ -117,7 +117,9 @@ async function main(): Promise<void> {
   // A data folder made by an earlier version: index attributes and consumption aggregates for
   // what it holds (idempotent; finds nothing to do on a folder this version made).
   const { backfill } = await import('../../functions/store/backfill.ts');
-  const upgraded = await backfill();
+  const { deriveRecords } = await import('../../functions/use-cases/derive-records.ts');
+  const { derivedFiguresStore } = await import('../../functions/store/derive-store.ts');
+  const upgraded = await backfill({ derive: (facilityId, ids) => deriveRecords(derivedFiguresStore, facilityId, ids) });
   if (!quiet && (upgraded.orders > 0 || upgraded.records > 0 || addedIndexes.length > 0)) {
     console.log(
       `upgraded the data folder: indexes ${addedIndexes.join(', ') || 'none'} added, ${upgraded.orders} orders and ${upgraded.records} records backfilled`,
