@@ -3,7 +3,7 @@
  * (DynamoDB Local in memory) on this machine; compare ratios, not absolute times: every
  * ratio is against a floor measured in the same run (test/bench/floor/), runs alternating.
  *
- * `npm run bench -- cold` (or `floor`, `poll`, `reports`, `consumption`, `stock`, `soak`, `webhooks`, `docs`) runs one part only;
+ * `npm run bench -- cold` (or `floor`, `poll`, `reports`, `consumption`, `stock`, `derive`, `soak`, `webhooks`, `docs`) runs one part only;
  * `npm run bench -- cold http/poll-work-orders.ts` measures the cold init of one function. `npm run bench -- --help`
  * lists the parts; an unknown part is a usage error (exit 2).
  */
@@ -15,6 +15,7 @@ const PARTS: Record<string, string> = {
   reports: 'order summaries and consumption reports (runs poll first, on its facilities)',
   consumption: 'consumption reports alone',
   stock: 'GET /stock at a facility of 1,000 records against one of 100,000',
+  derive: 'how long derived figures trail their records, 8 requests in flight on the same products',
   cold: 'cold init of every function (cold FUNCTION: of one, e.g. cold http/poll-work-orders.ts)',
   soak: '60 s of concurrent writers and five pollers with skewed clocks',
   webhooks: 'push delivery (webhooks): latency, throughput, redeliveries',
@@ -54,6 +55,7 @@ const { benchPollLatency } = await import('./poll-latency.ts');
 const { benchConsumption, benchLargestReports, benchSummaries } = await import('./reports.ts');
 const { benchSoak } = await import('./soak.ts');
 const { benchStock } = await import('./stock.ts');
+const { benchDerive } = await import('./derive.ts');
 const { benchWebhooks } = await import('./webhooks.ts');
 const { benchDocsPage } = await import('./docs-page.ts');
 
@@ -87,6 +89,14 @@ if (part('stock')) {
   const stack = await startStack();
   try {
     await benchStock(stack);
+  } finally {
+    await stack.destroy();
+  }
+}
+if (part('derive')) {
+  const stack = await startStack();
+  try {
+    await benchDerive(stack);
   } finally {
     await stack.destroy();
   }

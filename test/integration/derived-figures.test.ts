@@ -21,7 +21,7 @@ import { type Client, facilityNames, keyed, useSharedStack, waitUntil } from '..
 const facility = facilityNames('DF').next;
 const ctx = useSharedStack({ erp: ['erp', ['*']] });
 const AT = '2025-03-04T10:00:00Z';
-const id = (number: string) => [{ agency: 'AssignedBySender', number }];
+const id = (number: string) => ({ agency: 'AssignedBySeller', number });
 
 let db: DynamoDBDocumentClient;
 let tableName: string;
