@@ -165,7 +165,7 @@ type StreamImage = Record<string, { S?: string; N?: string; BOOL?: boolean }>;
  * revision (its creating transaction counted it).
  */
 export function recordToDerive(newImage: StreamImage | undefined): { facilityId: string; agency: string; number: string } | null {
-  if (!newImage || newImage.kind?.S !== 'record' || !newImage[TABLE.sortKey]?.S?.startsWith('RECORD#')) return null;
+  if (newImage?.kind?.S !== 'record' || !newImage[TABLE.sortKey]?.S?.startsWith('RECORD#')) return null;
   const facilityId = newImage.facilityId?.S;
   const agency = newImage.agency?.S;
   const number = newImage.number?.S;

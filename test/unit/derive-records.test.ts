@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
 import { identityKey } from '../../functions/domain/documents.ts';
 import { consumptionDiff, type RecordHead, recordFigures, stockDiff } from '../../functions/domain/record-figures.ts';
-import { stockKeyId } from '../../functions/domain/stock.ts';
 import { withEarlyReports } from '../../functions/domain/work-orders.ts';
 import type { WorkRecordDocument } from '../../functions/domain/work-records.ts';
 import { deriveRecords } from '../../functions/use-cases/derive-records.ts';
