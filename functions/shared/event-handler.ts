@@ -20,11 +20,14 @@ import { metrics } from './metrics.ts';
 export interface StreamBatch {
   /** The answer of `run` for `key`, run at most once per batch (a failure is not remembered). */
   once<T>(key: string, run: () => Promise<T>): Promise<T>;
+  /** Every change of the batch, in order (a change may work for the ones after it, idempotently). */
+  readonly changes: readonly DynamoDBRecord[];
 }
 
-function newBatch(): StreamBatch {
+function newBatch(changes: readonly DynamoDBRecord[]): StreamBatch {
   const done = new Map<string, Promise<unknown>>();
   return {
+    changes,
     once<T>(key: string, run: () => Promise<T>): Promise<T> {
       let p = done.get(key) as Promise<T> | undefined;
       if (!p) {
@@ -44,7 +47,7 @@ export function streamHandler(handle: (change: DynamoDBRecord, batch: StreamBatc
     .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
     .handler(async (event) => {
       const records = event.Records ?? [];
-      const batch = newBatch();
+      const batch = newBatch(records);
       for (const [index, change] of records.entries()) {
         try {
           await handle(change, batch);
