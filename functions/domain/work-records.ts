@@ -8,7 +8,7 @@ import type { DispensingWorkRecord } from '../generated/documents.ts';
 import type { DocumentRow, StoredDocumentRef } from './bills-of-lading.ts';
 import { identityKey } from './documents.ts';
 import { type ErrorItem, HubError } from './errors.ts';
-import { changedOrders, type OrderState, type OrderStatus, type OrderWrite } from './work-orders.ts';
+import type { OrderState, OrderStatus } from './work-orders.ts';
 
 /** What a record may report: the standard's two, and the .NET library's `Cancelled`. */
 export type ReportedStatus = 'inProgress' | 'complete' | 'cancelled';
@@ -41,13 +41,6 @@ export interface RecordBatchPlan {
   results: RecordResult[];
   /** Indexes of the documents to store as new records. */
   created: number[];
-  /** Orders whose status the records move, with the version they were read at. */
-  orderWrites: OrderWrite[];
-  /**
-   * Orders the hub does not know yet, by identity, with the furthest status their new records
-   * report: kept so that the order, once the ERP creates it, starts there (store: a report item).
-   */
-  earlyReports: Map<string, { agency: string; number: string; status: 'inProgress' | 'complete' }>;
 }
 
 /** A record to create (never overwriting one: a racing twin loses), with the documents it lists. */
@@ -112,15 +105,13 @@ export function planRecordBatch(
   hashes: readonly string[],
   existing: ReadonlyMap<string, RecordState>,
   orders: ReadonlyMap<string, OrderState>,
-  now: number,
+  _now: number,
   pointer = '/dispensingWorkRecord',
 ): RecordBatchPlan {
   const results: RecordResult[] = [];
   const created: number[] = [];
   const seen = new Map<string, { hash: string; orderMatched: boolean }>();
   const errors: ErrorItem[] = [];
-  const working = new Map(orders);
-  const earlyReports: RecordBatchPlan['earlyReports'] = new Map();
 
   records.forEach((record, index) => {
     const { agency, number } = record.workRecordIdentifier;
@@ -140,18 +131,8 @@ export function planRecordBatch(
       }
       return;
     }
-    const orderId = identityKey(record.workOrderIdentifier.agency, record.workOrderIdentifier.number);
-    const order = working.get(orderId);
-    if (order) {
-      const status = statusAfterRecord(order.status, record.orderStatus);
-      if (status !== order.status) working.set(orderId, { ...order, status, updatedAt: Math.max(now, order.updatedAt) });
-    } else if (record.orderStatus !== 'cancelled') {
-      // Kept for when the ERP creates the order (a cancelled report moves no order, as above).
-      const { agency: orderAgency, number: orderNumber } = record.workOrderIdentifier;
-      const before = earlyReports.get(orderId)?.status;
-      const status = before === 'complete' ? 'complete' : record.orderStatus;
-      earlyReports.set(orderId, { agency: orderAgency, number: orderNumber, status });
-    }
+    // What the record moves (the order's status, an early report) is derived once it is stored (use-cases/derive-records.ts).
+    const order = orders.get(identityKey(record.workOrderIdentifier.agency, record.workOrderIdentifier.number));
     seen.set(id, { hash, orderMatched: order !== undefined });
     created.push(index);
     results.push({ index, workRecordNumber: number, agency, outcome: 'created', orderMatched: order !== undefined });
@@ -166,5 +147,5 @@ export function planRecordBatch(
       errors,
     );
   }
-  return { results, created, orderWrites: changedOrders(working, orders), earlyReports };
+  return { results, created };
 }

@@ -5,7 +5,6 @@
  * orders and early reports on their version, consumption ADDs, balances on their version with
  * their ledger entries.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type DerivedState,
   type DerivedWrite,
@@ -16,8 +15,7 @@ import {
 } from '../domain/record-figures.ts';
 import type { WorkRecordDocument } from '../domain/work-records.ts';
 import { config } from '../shared/config.ts';
-import { loadByIdentity } from './batch-get.ts';
-import { dynamoClient } from './clients.ts';
+import { batchGetItems, loadByIdentity } from './batch-get.ts';
 import { aggregateUpdates } from './consumption-store.ts';
 import { bool, num, optionalNum, optionalText, text } from './item-fields.ts';
 import { facilityPk, orderSk, recordDerivedSk, recordRevisionSk, recordSk } from './keys.ts';
@@ -133,14 +131,10 @@ export const derivedFiguresStore = {
   loadDerived: (facilityId: string, identities: readonly Identity[]) =>
     loadByIdentity(facilityPk(facilityId), identities, recordDerivedSk, derivedFromItem),
   async loadFirstRevision(facilityId: string, { agency, number }: Identity): Promise<WorkRecordDocument | null> {
-    const { Item } = await dynamoClient().send(
-      new GetCommand({
-        TableName: config().tableName,
-        Key: { [TABLE.partitionKey]: facilityPk(facilityId), [TABLE.sortKey]: recordRevisionSk(agency, number, 1) },
-        ConsistentRead: true,
-      }),
-    );
-    return Item ? (JSON.parse(text(Item, 'doc')) as WorkRecordDocument) : null;
+    const [item] = await batchGetItems([
+      { [TABLE.partitionKey]: facilityPk(facilityId), [TABLE.sortKey]: recordRevisionSk(agency, number, 1) },
+    ]);
+    return item ? (JSON.parse(text(item, 'doc')) as WorkRecordDocument) : null;
   },
   loadOrderSlots,
   reportsOfOrder,
