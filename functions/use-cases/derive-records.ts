@@ -15,7 +15,7 @@
  * their first revision applied by the transaction that created them: they count revision 1.
  */
 import { identityKey } from '../domain/documents.ts';
-import { isConcurrentChange, StorageError } from '../domain/errors.ts';
+import { isConcurrentChange } from '../domain/errors.ts';
 import {
   consumptionDiff,
   type DerivedState,
@@ -86,16 +86,27 @@ export async function deriveRecords(
   let groupSize = Math.max(1, options.groupSize ?? 25);
   const pending = new Map(identities.map((i) => [identityKey(i.agency, i.number), { agency: i.agency, number: i.number }]));
   let counted = 0;
-  for (let round = 1; round <= rounds && pending.size > 0; round++) {
+  // Records whose one step needs more than one atomic write holds: left pending (the stream
+  // retries, then parks the change in its dead-letter queue, alarmed), never holding up the others.
+  const tooLarge = new Set<string>();
+  for (let round = 1; round <= rounds && pending.size > tooLarge.size; round++) {
     if (round > 1) await sleep(Math.floor(Math.random() * 25 * 2 ** round));
-    const steps = await readSteps(store, facilityId, [...pending.values()]);
-    for (const id of pending.keys()) if (!steps.has(id)) pending.delete(id);
+    const steps = await readSteps(
+      store,
+      facilityId,
+      [...pending.entries()].filter(([id]) => !tooLarge.has(id)).map(([, i]) => i),
+    );
+    for (const id of pending.keys()) if (!steps.has(id) && !tooLarge.has(id)) pending.delete(id);
     let lost = false;
     for (const group of groups([...steps.values()], groupSize)) {
       try {
-        await applyGroup(store, facilityId, group, now());
-        counted += group.length;
-        for (const s of group) pending.delete(identityKey(s.step.agency, s.step.number));
+        const large = await applyGroup(store, facilityId, group, now());
+        for (const id of large) tooLarge.add(id);
+        counted += group.length - large.length;
+        for (const s of group) {
+          const id = identityKey(s.step.agency, s.step.number);
+          if (!tooLarge.has(id)) pending.delete(id);
+        }
       } catch (e) {
         if (!isConcurrentChange(e)) throw e;
         lost = true;
@@ -147,22 +158,22 @@ function groups<T>(items: T[], size: number): T[][] {
   return out;
 }
 
-/** Writes one group's difference (split in halves while it needs more actions than one transaction holds). */
-async function applyGroup(store: DerivedFiguresStore, facilityId: string, group: PlannedStep[], now: number): Promise<void> {
+/**
+ * Writes one group's difference (split in halves while it needs more actions than one
+ * transaction holds); answers the records whose step alone needs more (written: none of them).
+ */
+async function applyGroup(store: DerivedFiguresStore, facilityId: string, group: PlannedStep[], now: number): Promise<string[]> {
   const write = await planWrite(store, facilityId, group, now);
   if (store.actions(write) > store.maxActions) {
-    if (group.length === 1) {
-      throw new StorageError(
-        'too-many-writes',
-        `record ${group[0]!.step.number} moves ${store.actions(write)} figures at once; one atomic write holds ${store.maxActions}`,
-      );
-    }
+    if (group.length === 1) return [identityKey(group[0]!.step.agency, group[0]!.step.number)];
     const half = Math.ceil(group.length / 2);
-    await applyGroup(store, facilityId, group.slice(0, half), now);
-    await applyGroup(store, facilityId, group.slice(half), now);
-    return;
+    return [
+      ...(await applyGroup(store, facilityId, group.slice(0, half), now)),
+      ...(await applyGroup(store, facilityId, group.slice(half), now)),
+    ];
   }
   await store.save(write);
+  return [];
 }
 
 /** The write of one group: derived items, orders' reports, merged consumption deltas, balances with their ledger lines. */

@@ -250,6 +250,24 @@ describe('deriving records (use case)', () => {
     assert.equal(figures(store).records, '2');
   });
 
+  test('a record whose one step needs more than one atomic write holds: left pending, the others counted', async () => {
+    const store = memoryDerivedStore();
+    const large = doc('WR-LARGE');
+    const product = large.productGroup![0]!.product[0]!;
+    large.productGroup![0]!.product = Array.from({ length: 25 }, (_, i) => ({
+      ...structuredClone(product),
+      identifier: [{ ...product.identifier[0]!, number: `P-${i}` }],
+    }));
+    store.putHead(head('WR-LARGE', 1, large));
+    store.putHead(head('WR-1', 1, doc('WR-1')));
+
+    const result = await derive(store, 'WR-LARGE', 'WR-1');
+
+    assert.deepEqual(result, { counted: 1, pending: 1 });
+    assert.equal(figures(store).records, '2', 'WR-1 counted');
+    assert.equal(store.derived.has(identityKey('AssignedBySender', 'WR-LARGE')), false);
+  });
+
   test('50 records for 50 orders: every figure once, in transactions of at most 100 actions', async () => {
     const store = memoryDerivedStore();
     const numbers = Array.from({ length: 50 }, (_, i) => `WR-${i}`);
