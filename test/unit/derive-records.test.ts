@@ -10,6 +10,7 @@ import { identityKey } from '../../functions/domain/documents.ts';
 import { consumptionDiff, type RecordHead, recordFigures, stockDiff } from '../../functions/domain/record-figures.ts';
 import { withEarlyReports } from '../../functions/domain/work-orders.ts';
 import type { WorkRecordDocument } from '../../functions/domain/work-records.ts';
+import { recordToDerive } from '../../functions/store/derive-store.ts';
 import { deriveRecords } from '../../functions/use-cases/derive-records.ts';
 import { workRecord } from '../support/records.ts';
 import { memoryDerivedStore } from './helpers/memory-derived-store.ts';
@@ -279,5 +280,29 @@ describe('deriving records (use case)', () => {
     assert.deepEqual(figures(store), { pounds: '150', records: '100', dapStock: '-100' });
     assert.equal(store.orders.early.size, 50);
     assert.ok(store.saves.every((w) => store.actions(w) <= 100));
+  });
+});
+
+describe('what the stream asks to derive (recordDerive)', () => {
+  const image = (extra: Record<string, unknown>) => ({
+    kind: { S: 'record' },
+    sk: { S: 'RECORD#WR-1#AssignedBySender' },
+    facilityId: { S: FACILITY },
+    agency: { S: 'AssignedBySender' },
+    number: { S: 'WR-1' },
+    ...extra,
+  });
+
+  test('a new record head, or a corrected one: derived', () => {
+    assert.deepEqual(recordToDerive(image({})), { facilityId: FACILITY, agency: 'AssignedBySender', number: 'WR-1' });
+    assert.ok(recordToDerive(image({ aggregated: { BOOL: true }, revision: { N: '2' } })));
+  });
+
+  test('nothing to do, without a read: a head written before the engine at its first revision, derived items, other items, a removal', () => {
+    assert.equal(recordToDerive(image({ aggregated: { BOOL: true } })), null);
+    assert.equal(recordToDerive(image({ sk: { S: 'RECORDDERIVED#WR-1#AssignedBySender' }, kind: { S: 'recordDerived' } })), null);
+    assert.equal(recordToDerive(image({ sk: { S: 'RECORDREV#WR-1#AssignedBySender#000001' } })), null);
+    assert.equal(recordToDerive(image({ kind: { S: 'order' }, sk: { S: 'ORDER#WO-1#AssignedBySender' } })), null);
+    assert.equal(recordToDerive(undefined), null);
   });
 });
