@@ -28,6 +28,8 @@ export interface RouteDoc {
   responses: Readonly<Record<number, ResponseDoc>>;
   /** Problem statuses this route answers besides those of every route (400, 500, 503; 401 and 403 with a key). */
   problems?: readonly number[];
+  /** The route takes an optional `If-Match` header: what it names (the reference documents it, and its 412). */
+  ifMatch?: string;
 }
 
 export interface ResponseDoc {
@@ -72,6 +74,10 @@ export const PARAM_DOCS = {
   workOrderNumber: {
     description: "The order's `workOrderIdentifier.number`: 1 to 128 characters, no control characters.",
     example: 'WO-1001',
+  },
+  workRecordNumber: {
+    description: "The record's `workRecordIdentifier.number`: 1 to 128 characters, no control characters.",
+    example: 'WR-5001',
   },
   purchaseOrderNumber: {
     description: "The purchase order's `identifier.number`: 1 to 128 characters, no control characters.",
@@ -140,6 +146,11 @@ export const PARAM_DOCS = {
   },
   location: { description: 'Only the rows of this stock location.' },
   include: { description: '`movements`: add to each row the ledger lines that explain it (needs `component`).' },
+  revision: {
+    description: "A revision of the record (1 is the record as first submitted): answers that revision's document; past the latest → 404.",
+    schema: { type: 'integer', minimum: 1, maximum: 999999 },
+    example: 1,
+  },
 } satisfies Record<PathParamName | QueryParamName, ParamDoc>;
 
 /** The push of a master-data kind. */
@@ -217,6 +228,30 @@ export const ROUTE_DOCS = {
       },
     },
     problems: [429],
+  },
+  getWorkRecord: {
+    summary: 'one work record with its revision, status and audit trail',
+    description:
+      "The record in its latest revision (or, with `?revision=N`, that revision's document: the audit trail), its status (`voided` after a void, until a correction), whether its order is known, its history (every revision: when, by which key, what, and a void's reason) and the stored documents of every revision, none ever deleted.",
+    responses: { 200: { description: 'The record with its hub state.', schema: 'WorkRecordView' } },
+    problems: [404, 409],
+  },
+  correctWorkRecord: {
+    summary: 'correct one work record (a new revision; never edited in place)',
+    description:
+      "The body is the whole record, in either form; its `workRecordIdentifier.number` must be the path's and `?agency=`, when given, its agency. Identical to the latest revision → `unchanged`; otherwise `corrected`, revision + 1, and the ERP's records poll and webhooks serve the record again in its new revision. Unknown record → 404 (records are created by POST). A correction cannot move a record to another order (400). New Bills of Lading travel as on POST; earlier revisions' documents stay downloadable.",
+    body: { single: true, examples: ['canonical/work-record-single.json'] },
+    responses: { 200: { description: 'The record was corrected, or was identical (`unchanged`).', schema: 'WorkRecordCorrectionResult' } },
+    problems: [404, 409, 412, 413, 415, 429],
+    ifMatch:
+      'Makes the correction conditional: `"<revision>"`, the revision the correction was made from. Another latest revision → 412, nothing applied.',
+  },
+  voidWorkRecord: {
+    summary: 'void one work record (a correction to zero quantities, with the reason)',
+    description:
+      'A new revision whose every `actualQuantity` (product groups, products, source and destination containers) is 0 in its own unit, with a comment (`commentType` `BolComment`, identifier `AssignedByReciever`/`MIXTICKET-VOID`) reading `Voided: <reason>`. Already voided → `unchanged`. A voided record is corrected again with a PUT.',
+    responses: { 200: { description: 'The record was voided, or was voided already (`unchanged`).', schema: 'WorkRecordVoidResult' } },
+    problems: [404, 409, 413, 415, 429],
   },
   createDocumentUpload: {
     summary: 'ask for a direct upload of a large document',

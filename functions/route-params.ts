@@ -22,6 +22,7 @@ export const PATH_PARAMS = {
   facilityId: { type: 'string', minLength: 1, maxLength: 64, pattern: '^(?!\\.{1,2}$)[A-Za-z0-9._-]{1,64}$' },
   workOrderNumber: { type: 'string', minLength: 1, maxLength: 128, pattern: NO_CONTROL_CHARACTERS },
   purchaseOrderNumber: { type: 'string', minLength: 1, maxLength: 128, pattern: NO_CONTROL_CHARACTERS },
+  workRecordNumber: { type: 'string', minLength: 1, maxLength: 128, pattern: NO_CONTROL_CHARACTERS },
   // Ids the hub issued: one it never issued names nothing, and is answered 404 as an unknown one.
   documentId: TEXT,
   subscriptionId: TEXT,
@@ -49,6 +50,7 @@ export const QUERY_PARAMS = {
   component: { type: 'string', minLength: 1, maxLength: 128, pattern: NO_CONTROL_CHARACTERS },
   location: { type: 'string', minLength: 1, maxLength: 128, pattern: NO_CONTROL_CHARACTERS },
   include: { type: 'string', enum: ['movements'] },
+  revision: { type: 'string', pattern: '^[1-9][0-9]{0,8}$' },
 } as const satisfies Record<string, ParamSchema>;
 
 export type PathParamName = keyof typeof PATH_PARAMS;

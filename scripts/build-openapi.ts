@@ -278,6 +278,16 @@ function operation(
     });
   }
   if (route.idempotencyKey) params.push(IDEMPOTENCY_KEY_PARAM);
+  if (api.ifMatch) {
+    params.push({
+      name: 'If-Match',
+      in: 'header',
+      required: false,
+      description: api.ifMatch,
+      schema: { type: 'string', pattern: '^(\\*|(W/)?"?[1-9][0-9]{0,8}"?)$' },
+      example: '"3"',
+    });
+  }
   const responses: Json = {};
   for (const [status, r] of Object.entries(api.responses)) {
     const headers: Json = {};

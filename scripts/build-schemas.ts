@@ -48,6 +48,7 @@ export const VALIDATORS = {
   validateCustomersFile: 'customers-file.schema.json',
   validateSubscriptionRequest: 'webhook-subscription-request.schema.json',
   validateReplayRequest: 'webhook-replay-request.schema.json',
+  validateVoidWorkRecordRequest: 'void-work-record-request.schema.json',
 } as const;
 
 const schemas = readdirSync(schemaDir)

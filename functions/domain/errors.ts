@@ -24,6 +24,8 @@ export type ErrorKind =
   | 'throttled'
   /** An Idempotency-Key sent again with another request (422); one sent again while its first still runs is a `conflict`. */
   | 'idempotency-key-reused'
+  /** A conditional request (`If-Match`) whose condition no longer holds (412): nothing was applied. */
+  | 'precondition-failed'
   /** A part of the hub is not ready yet (an index still building after an upgrade): retry later. */
   | 'unavailable';
 

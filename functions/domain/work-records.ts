@@ -48,6 +48,8 @@ export interface NewRecord {
   state: RecordState;
   doc: WorkRecordDocument;
   documents: StoredDocumentRef[];
+  /** The key that sent it (the record's history names it). */
+  keyId?: string;
 }
 
 /** What a batch does to a document row: one made visible as stored (a new inline file, or an upload attached now), or one stored earlier that must still be. */

@@ -18,6 +18,7 @@ export const PROBLEM_KINDS: Readonly<Record<ErrorKind, { status: number; title: 
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict with the current state' },
+  'precondition-failed': { status: 412, title: 'Precondition failed' },
   'too-large': { status: 413, title: 'Request too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'idempotency-key-reused': { status: 422, title: 'Idempotency-Key already used for another request' },

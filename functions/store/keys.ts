@@ -71,6 +71,8 @@ export const orderSk = (agency: string, number: string): string => sk(`ORDER#${e
 export const orderNumberPrefix = (number: string): string => sk(`ORDER#${escapePart(number)}#`);
 
 export const recordSk = (agency: string, number: string): string => sk(`RECORD#${escapePart(number)}#${agency}`);
+/** The start of the sort keys of the records with this number (every agency), and of nothing else. */
+export const recordNumberPrefix = (number: string): string => sk(`RECORD#${escapePart(number)}#`);
 /** An earlier revision of a record, kept unchanged when a correction supersedes it (the audit trail). */
 export const recordRevisionSk = (agency: string, number: string, revision: number): string =>
   sk(`RECORDREV#${escapePart(number)}#${agency}#${String(revision).padStart(6, '0')}`);

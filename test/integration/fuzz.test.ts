@@ -147,6 +147,7 @@ beforeAll(async () => {
   const stored = JSON.stringify(recs.body).match(/doc_[0-9a-f]{32}/);
   assert.ok(stored, recs.text);
   known.workOrderNumber = seedOrders.slice(0, 4).map((o) => o.workOrderIdentifier.number);
+  known.workRecordNumber = ['FZ-WR-1'];
   known.documentId = [stored[0], upload.body.documentId as string];
 });
 
@@ -221,6 +222,13 @@ const SEEDS = {
     canonical: fixtures('canonical', 'work-order'),
     legacy: fixtures('legacy', 'work-order'),
     identity: 'workOrderIdentifier',
+    single: true,
+  },
+  dispensingWorkRecordSingle: {
+    path: /\/dispensingWorkRecords\/\{workRecordNumber\}$/,
+    canonical: fixtures('canonical', 'work-record'),
+    legacy: fixtures('legacy', 'work-record'),
+    identity: 'workRecordIdentifier',
     single: true,
   },
   // Plant master data and stock: the hub's own kinds, canonical only (the older form is their canonical text).
@@ -933,6 +941,7 @@ function hostileRequests(subscriptionId: string): { writes: Hostile[]; reads: Ho
     def.path
       .replace('{facilityId}', f)
       .replace('{workOrderNumber}', number)
+      .replace('{workRecordNumber}', number)
       .replace('{subscriptionId}', subscriptionId)
       .replace('{purchaseOrderNumber}', 'PO-1')
       .replace('{documentId}', known.documentId?.[0] ?? 'x');

@@ -57,7 +57,7 @@ test('the conventions on every answer are in the document: 405 with Allow, Locat
       .filter((r) => r.idempotencyKey)
       .map((r) => r.id)
       .sort(),
-    ['createDocumentUpload', 'createSubscription', 'replaySubscription', 'rotateSubscriptionSecret'],
+    ['createDocumentUpload', 'createSubscription', 'replaySubscription', 'rotateSubscriptionSecret', 'voidWorkRecord'],
   );
   for (const path of ['/facility/{facilityId}/workOrderSummaries', '/facility/{facilityId}/subscriptions/{subscriptionId}/deliveries']) {
     const limit = op('get', path).parameters.find((p: { name: string }) => p.name === 'limit');
