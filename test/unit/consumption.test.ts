@@ -227,6 +227,21 @@ describe('aggregates', () => {
       ],
     );
   });
+
+  test('a group whose records were all taken back (voided) has no row; the others keep theirs', () => {
+    const kept = record('K', '2026-04-02T10:00:00Z', [1, 10], 'WO-1');
+    const gone = record('G', '2026-04-02T11:00:00Z', [2, 20], 'WO-2');
+    const items = [...apply([...consumptionDeltas([kept, gone]), ...consumptionDeltas([gone], [-1])]).values()];
+    const byOrder = report(items, parseConsumptionQuery({ from: '2026-04-01', to: '2026-05-01', groupBy: 'order' }));
+    assert.deepEqual(
+      byOrder.map((r) => [r.workOrder?.number, r.records]),
+      [
+        ['WO-1', 1],
+        ['WO-1', 1],
+      ],
+    );
+    assert.deepEqual(byOrder.map((r) => r.quantity.value).sort(), ['1', '10']);
+  });
 });
 
 describe('roll-ups', () => {
