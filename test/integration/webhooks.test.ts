@@ -324,6 +324,33 @@ describe('push delivery', () => {
     assert.equal(body[0].WorkRecordIdentifier.Number, 'REC-1');
   }, 60_000);
 
+  test('a corrected, then voided record reaches the erp subscriber again, each time in its latest revision', async () => {
+    const f = facility();
+    const r = await receiver();
+    const pcs = await keyed(stack, 'pcs', [f]);
+    const erpHere = await keyed(stack, 'erp', [f]);
+    await subscribe(erpHere, f, r, { events: 'dispensingWorkRecord' });
+    const original = workRecord('REC-C');
+    assert.equal((await pcs.post(`/facility/${f}/dispensingWorkRecords`, records(original))).status, 200);
+    const corrected = structuredClone(original);
+    corrected.productGroup[0]!.product[0]!.actualQuantity!.value = 15978;
+    const path = `/facility/${f}/dispensingWorkRecords/REC-C`;
+    assert.equal((await pcs.call('PUT', path, corrected)).body.results[0].outcome, 'corrected');
+    assert.equal((await pcs.call('POST', `${path}/void`, { reason: 'turned back at the gate' })).body.outcome, 'voided');
+    /** The DAP quantity of each delivered copy of the record, in the order they arrived. */
+    const delivered = () =>
+      r.accepted().flatMap((d) => d.json.dispensingWorkRecord.map((doc: any) => doc.productGroup[0].product[0].actualQuantity.value));
+    await waitUntil('the voided revision', () => delivered().at(-1) === 0);
+    await settled(stack);
+    const seen = delivered();
+    assert.ok(
+      seen.slice(seen.indexOf(0)).every((v) => v === 0),
+      `never an older revision after the newer one: ${seen.join(', ')}`,
+    );
+    const last = r.accepted().at(-1)!.json.dispensingWorkRecord.at(-1);
+    assert.equal(last.comments.at(-1).comment, 'Voided: turned back at the gate');
+  }, 60_000);
+
   test('plant master data is pushed like any polled kind: components reach a pcs subscriber, canonical only', async () => {
     const f = facility();
     const r = await receiver();
