@@ -6,8 +6,9 @@
  *  - which properties are flags (legacy: JSON booleans) and countries (legacy: alpha-2);
  *  - every property's legacy name: the capitalised canonical name unless RENAMES says otherwise.
  * The few things the schema cannot say (renames, wrappers, aliases, .NET spellings) are the
- * small tables below; building the model checks each entry against the schema, so a table
- * that drifts from the schema fails at module load (and in the unit tests), never silently.
+ * small tables below; building the model (on first use, `legacyModel()`) checks each entry
+ * against the schema, so a table that drifts from the schema fails there (and in the unit
+ * tests), never silently.
  * Pure: the schemas are imported as JSON modules (bundled), no I/O.
  */
 
@@ -157,8 +158,8 @@ const FLAG: Shape = { kind: 'flag' };
 const DATE_TIME: Shape = { kind: 'dateTime' };
 const built = new Map<string, Shape>();
 const used = new Set<string>();
-/** Every code list of the schema, by definition name (exported for the tests). */
-export const CODE_LISTS = new Map<string, CodeList>();
+/** Every code list of the schema, by definition name (filled by legacyModel()). */
+const CODE_LISTS = new Map<string, CodeList>();
 
 function codeList(name: string, values: readonly string[]): CodeList {
   const standardLength = STANDARD_LENGTH[name] ?? values.length;
@@ -257,28 +258,49 @@ function shapeOf(node: SchemaNode, inCommon: boolean, definition?: string): Shap
   return SCALAR;
 }
 
-/** The root shape of each document kind. */
-export const DOCUMENT_SHAPES: Readonly<Record<DocumentKind, ObjectShape>> = {
-  workOrder: shapeOf(workOrderSchema as unknown as SchemaNode, false) as ObjectShape,
-  workRecord: shapeOf(workRecordSchema as unknown as SchemaNode, false) as ObjectShape,
-  acknowledgement: shapeOf(acknowledgementSchema as unknown as SchemaNode, false) as ObjectShape,
-};
-// Code lists no document uses are still part of the standard's tables (and tested).
-for (const [name, node] of Object.entries(definitions)) if (node.enum && node.type === 'string') definitionShape(name);
+export interface LegacyModel {
+  /** The root shape of each document kind. */
+  shapes: Readonly<Record<DocumentKind, ObjectShape>>;
+  /** Every code list of the schema, by definition name. */
+  codeLists: ReadonlyMap<string, CodeList>;
+}
 
-// Every table entry must have matched the schema: a renamed or removed property fails here.
-const expected = [
-  ...Object.keys(RENAMES).map((id) => `rename:${id}`),
-  ...Object.keys(INPUT_ALIASES).map((id) => `alias:${id}`),
-  ...Object.keys(NET_SPELLINGS).map((id) => `spelling:${id}`),
-  ...WRAPPED_IDENTIFIERS.map((id) => `wrapped:${id}`),
-  ...CAMEL_SUBTREES.map((id) => `camel:${id}`),
-  ...Object.keys(DROPPED_ON_INPUT).map((title) => `drop:${title}`),
-  ...Object.entries(CODE_ALIASES).flatMap(([list, m]) => Object.keys(m).map((a) => `code:${list}.${a}`)),
-  ...Object.entries(NET_NAMES).flatMap(([list, m]) => Object.keys(m).map((v) => `net:${list}.${v}`)),
-  ...Object.keys(STANDARD_LENGTH).map((list) => `standard:${list}`),
-];
-const unmatched = expected.filter((e) => !used.has(e));
-if (unmatched.length > 0) throw new Error(`legacy model: table entries match nothing in the schemas: ${unmatched.join(', ')}`);
-const orderStatus = CODE_LISTS.get('orderStatus');
-if (!orderStatus?.index.has(DEFAULT_ORDER_STATUS)) throw new Error('legacy model: DEFAULT_ORDER_STATUS is not an orderStatus code');
+let model: LegacyModel | undefined;
+
+/**
+ * The model, built from the schemas on first use and kept: a function whose requests are all
+ * canonical never pays for it at cold init. Building checks every table entry against the
+ * schemas and throws on drift (the unit tests build it).
+ */
+export function legacyModel(): LegacyModel {
+  model ??= buildModel();
+  return model;
+}
+
+function buildModel(): LegacyModel {
+  const shapes = {
+    workOrder: shapeOf(workOrderSchema as unknown as SchemaNode, false) as ObjectShape,
+    workRecord: shapeOf(workRecordSchema as unknown as SchemaNode, false) as ObjectShape,
+    acknowledgement: shapeOf(acknowledgementSchema as unknown as SchemaNode, false) as ObjectShape,
+  };
+  // Code lists no document uses are still part of the standard's tables (and tested).
+  for (const [name, node] of Object.entries(definitions)) if (node.enum && node.type === 'string') definitionShape(name);
+
+  // Every table entry must have matched the schema: a renamed or removed property fails here.
+  const expected = [
+    ...Object.keys(RENAMES).map((id) => `rename:${id}`),
+    ...Object.keys(INPUT_ALIASES).map((id) => `alias:${id}`),
+    ...Object.keys(NET_SPELLINGS).map((id) => `spelling:${id}`),
+    ...WRAPPED_IDENTIFIERS.map((id) => `wrapped:${id}`),
+    ...CAMEL_SUBTREES.map((id) => `camel:${id}`),
+    ...Object.keys(DROPPED_ON_INPUT).map((title) => `drop:${title}`),
+    ...Object.entries(CODE_ALIASES).flatMap(([list, m]) => Object.keys(m).map((a) => `code:${list}.${a}`)),
+    ...Object.entries(NET_NAMES).flatMap(([list, m]) => Object.keys(m).map((v) => `net:${list}.${v}`)),
+    ...Object.keys(STANDARD_LENGTH).map((list) => `standard:${list}`),
+  ];
+  const unmatched = expected.filter((e) => !used.has(e));
+  if (unmatched.length > 0) throw new Error(`legacy model: table entries match nothing in the schemas: ${unmatched.join(', ')}`);
+  const orderStatus = CODE_LISTS.get('orderStatus');
+  if (!orderStatus?.index.has(DEFAULT_ORDER_STATUS)) throw new Error('legacy model: DEFAULT_ORDER_STATUS is not an orderStatus code');
+  return { shapes, codeLists: CODE_LISTS };
+}

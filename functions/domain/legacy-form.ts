@@ -12,8 +12,8 @@ import {
   COUNTRY_ALPHA2,
   type CodeList,
   DEFAULT_ORDER_STATUS,
-  DOCUMENT_SHAPES,
   type DocumentKind,
+  legacyModel,
   type ObjectShape,
   type Prop,
   type Shape,
@@ -82,7 +82,7 @@ export function fromLegacy(
   pointer: string,
   options: ReadOptions = {},
 ): { document: unknown; toClientPath: (canonicalPath: string) => string; warnings: Warning[] } {
-  const root = DOCUMENT_SHAPES[kind];
+  const root = legacyModel().shapes[kind];
   const walk: Walk = { path: [], errors: [], warnings: [], pointer, timeZone: options.timeZone };
   const document = inValue(root, doc, walk);
   if (kind === 'workRecord' && isObj(document) && !Object.hasOwn(document, 'orderStatus')) {
@@ -134,7 +134,7 @@ export function resolveZonelessDateTimes(kind: DocumentKind, doc: unknown, point
     }
     return value;
   };
-  visit(DOCUMENT_SHAPES[kind], doc);
+  visit(legacyModel().shapes[kind], doc);
   return walk.errors;
 }
 
@@ -154,7 +154,7 @@ export function resolveZonelessDateTimes(kind: DocumentKind, doc: unknown, point
  * anything it does not recognise is copied as it is.
  */
 export function toLegacy(kind: DocumentKind, doc: unknown, form: LegacyForm = 'legacy'): unknown {
-  return outValue(DOCUMENT_SHAPES[kind], doc, false, form === 'legacy');
+  return outValue(legacyModel().shapes[kind], doc, false, form === 'legacy');
 }
 
 // ---- older form → canonical ----

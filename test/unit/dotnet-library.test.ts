@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, test } from 'vitest';
 import { validateKeySpec } from '../../functions/domain/api-keys.ts';
 import { HubError } from '../../functions/domain/errors.ts';
-import { CODE_LISTS } from '../../functions/domain/legacy-codes.ts';
+import { legacyModel } from '../../functions/domain/legacy-codes.ts';
 import { type DocumentKind, fromLegacy, resolveZonelessDateTimes, toLegacy, ZONELESS_HINT } from '../../functions/domain/legacy-form.ts';
 import { canonicalTimeZone, netDateTime, zonedDateTime } from '../../functions/domain/time.ts';
 import { statusAfterRecord } from '../../functions/domain/work-records.ts';
@@ -84,7 +84,7 @@ describe('what the hub serves in the legacy form reads under the library rules w
       commentType: ENUMS.CommentTypes,
     };
     for (const [list, names] of Object.entries(enumOf)) {
-      const codes = CODE_LISTS.get(list)!;
+      const codes = legacyModel().codeLists.get(list)!;
       for (const value of codes.values)
         assert.equal(tryParseEnum(names, codes.netName.get(value)!), codes.netName.get(value), `${list}.${value}`);
       // and every value the library has is accepted on input

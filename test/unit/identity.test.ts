@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
 import { HubError } from '../../functions/domain/errors.ts';
 import { AGENCY_CODES, codePointLength, isAgencyCode, isIdentityKey, parseAgencyParam } from '../../functions/domain/identity.ts';
-import { CODE_LISTS } from '../../functions/domain/legacy-codes.ts';
+import { legacyModel } from '../../functions/domain/legacy-codes.ts';
 import { validateWorkOrder } from '../../functions/generated/validators.cjs';
 import {
   balancePrefix,
@@ -47,7 +47,7 @@ const schemaAcceptsNumber = (number: string): boolean => {
 describe('the schema rules, applied to parameters', () => {
   test('the agency list is the schema code list itself, the one the validators and the older form use', () => {
     assert.equal(AGENCY_CODES, common.definitions.agency.enum);
-    assert.deepEqual(AGENCY_CODES, CODE_LISTS.get('agency')?.values);
+    assert.deepEqual(AGENCY_CODES, legacyModel().codeLists.get('agency')?.values);
     for (const code of AGENCY_CODES) assert.equal(parseAgencyParam(code), code);
   });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
 import { HubError } from '../../functions/domain/errors.ts';
-import { CODE_LISTS, COUNTRY_ALPHA2 } from '../../functions/domain/legacy-codes.ts';
+import { COUNTRY_ALPHA2, legacyModel } from '../../functions/domain/legacy-codes.ts';
 import { type DocumentKind, fromLegacy, isLegacyDocument, toLegacy } from '../../functions/domain/legacy-form.ts';
 import {
   validateAcknowledgement,
@@ -71,12 +71,12 @@ describe('code lists', () => {
     const defs = (common as unknown as { definitions: Record<string, { type?: string; enum?: unknown[] }> }).definitions;
     const enums = Object.entries(defs).filter(([, d]) => d.type === 'string' && d.enum);
 
-    assert.equal(CODE_LISTS.size, enums.length);
-    for (const [name, d] of enums) assert.deepEqual(CODE_LISTS.get(name)?.values, d.enum, name);
+    assert.equal(legacyModel().codeLists.size, enums.length);
+    for (const [name, d] of enums) assert.deepEqual(legacyModel().codeLists.get(name)?.values, d.enum, name);
   });
 
   test("decode the integers of the standard's samples as the standard orders them (not as the .NET Codes.cs does)", () => {
-    const at = (list: string, i: number) => CODE_LISTS.get(list)?.values[i];
+    const at = (list: string, i: number) => legacyModel().codeLists.get(list)?.values[i];
 
     assert.equal(at('agency', 0), 'GS1');
     assert.equal(at('agency', 5), 'AssignedByOriginator');
@@ -91,7 +91,7 @@ describe('code lists', () => {
   });
 
   test('map every country of the schema (every ISO 3166-1 country, the standard three first) to an alpha-2 code', () => {
-    const countries = CODE_LISTS.get('country')?.values ?? [];
+    const countries = legacyModel().codeLists.get('country')?.values ?? [];
     assert.deepEqual(Object.keys(COUNTRY_ALPHA2), [...countries]);
     assert.deepEqual(countries.slice(0, 3), ['USA', 'CAN', 'MEX']);
     assert.equal(countries.length, 249);
