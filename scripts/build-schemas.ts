@@ -13,14 +13,14 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Ajv, { _, type KeywordCxt } from 'ajv';
+import Ajv, { _, type KeywordCxt, str } from 'ajv';
 import { _Code } from 'ajv/dist/compile/codegen/code.js';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import addFormats from 'ajv-formats';
 import { compile } from 'json-schema-to-typescript';
 import { generateClient } from '../clients/typescript/scripts/generate.ts';
 import { isExactDecimal, MAX_SIGNIFICANT_DIGITS } from '../functions/domain/numbers.ts';
-import { readDateTime } from '../functions/domain/time.ts';
+import { DOCUMENT_YEARS_FROM_CLOCK, isNearYear, readDateTime } from '../functions/domain/time.ts';
 import { PATH_PARAMS, QUERY_PARAMS, ROUTES } from '../functions/routes.ts';
 import { buildDocsPage, inlineHashes } from './build-docs-page.ts';
 import { buildOpenApi } from './build-openapi.ts';
@@ -69,15 +69,20 @@ const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
  * readDateTime): the same rule as the query parameters', enforced here with a 400 naming the
  * field, and a leap second rewritten to the next second in the document before anything uses it.
  */
-const withDateTimeReader = (node: unknown): void => {
-  if (Array.isArray(node)) node.forEach(withDateTimeReader);
+const withDateTimeReader = (node: unknown, inRequest: boolean): void => {
+  if (Array.isArray(node)) for (const item of node) withDateTimeReader(item, inRequest);
   else if (typeof node === 'object' && node !== null) {
     const n = node as Record<string, unknown>;
-    if (n.format === 'date-time') n['x-dateTime'] = true;
-    for (const [k, v] of Object.entries(n)) if (k !== 'enum' && k !== 'const') withDateTimeReader(v);
+    if (n.format === 'date-time') {
+      n['x-dateTime'] = true;
+      // What a client sends: a year of another calendar (a Buddhist-era 2567) is refused, never stored.
+      if (inRequest) n['x-nearYears'] = DOCUMENT_YEARS_FROM_CLOCK;
+    }
+    for (const [k, v] of Object.entries(n)) if (k !== 'enum' && k !== 'const') withDateTimeReader(v, inRequest);
   }
 };
-withDateTimeReader(schemas);
+// Answers (the hub's own times, a client's poll time echoed) are described, not checked against the clock.
+for (const schema of schemas) withDateTimeReader(schema, !schema.$id.endsWith('-responses.schema.json'));
 
 /** A domain function embedded by its source (self-contained by contract), so the standalone validators need no import. */
 const embedded = (cxt: KeywordCxt, fn: (...args: never[]) => unknown) =>
@@ -120,6 +125,19 @@ ajv.addKeyword({
     gen.elseIf(_`${read}.text !== ${data} && ${it.parentData} !== undefined`);
     gen.assign(_`${it.parentData}[${it.parentDataProperty}]`, _`${read}.text`);
     gen.endIf();
+  },
+});
+
+ajv.addKeyword({
+  keyword: 'x-nearYears',
+  type: 'string',
+  schemaType: 'number',
+  error: {
+    message: ({ schema }) =>
+      str`must have a year within ${schema as number} years of the hub's clock, in the Gregorian calendar (not, say, a Buddhist-era year)`,
+  },
+  code(cxt) {
+    cxt.fail(_`!${embedded(cxt, isNearYear)}(${cxt.data}, ${cxt.schema as number})`);
   },
 });
 

@@ -18,7 +18,7 @@ import {
   type Prop,
   type Shape,
 } from './legacy-codes.ts';
-import { isZonelessDateTime, netDateTime, zonedDateTime } from './time.ts';
+import { isZonelessDateTime, netDateTime, withColonTimeSeparators, zonedDateTime } from './time.ts';
 
 export type { DocumentKind } from './legacy-codes.ts';
 
@@ -200,18 +200,23 @@ function inValue(shape: Shape, value: unknown, walk: Walk): unknown {
   }
 }
 
-/** A zone-less date-time read in the walk's zone; anything else is left for validation. */
-function inDateTime(value: unknown, walk: Walk): unknown {
-  if (typeof value !== 'string' || walk.timeZone === undefined || !isZonelessDateTime(value)) return value;
+/**
+ * A date-time of the older form: a culture's `.` time separator read as `:`; a zone-less one
+ * read in the walk's zone; anything else is left for validation.
+ */
+function inDateTime(raw: unknown, walk: Walk): unknown {
+  if (typeof raw !== 'string') return raw;
+  const value = withColonTimeSeparators(raw);
+  if (walk.timeZone === undefined || !isZonelessDateTime(value)) return value;
   if (walk.timeZone === null) {
-    walk.errors.push({ path: pathOf(walk), message: `${value} ${ZONELESS_HINT}` });
+    walk.errors.push({ path: pathOf(walk), message: `${raw} ${ZONELESS_HINT}` });
     return value;
   }
   const zoned = zonedDateTime(value, walk.timeZone);
   if (zoned === null) {
     walk.errors.push({
       path: pathOf(walk),
-      message: `${value} is not a time that exists in ${walk.timeZone} (this API key's --time-zone)`,
+      message: `${raw} is not a time that exists in ${walk.timeZone} (this API key's --time-zone)`,
     });
     return value;
   }

@@ -42,6 +42,31 @@ export function readDateTime(input: string): { ms: number; text: string } | null
   return { ms, text: `${next.slice(0, 10)}${m[4]}${next.slice(11)}${m[8] || ''}${m[9]}` };
 }
 
+/** How far from the hub's clock a document's date-time may be, in years (docs/api.md "Date-times"). */
+export const DOCUMENT_YEARS_FROM_CLOCK = 100;
+
+/**
+ * Whether a date-time's year, as written, is within `years` of the hub's clock's: a client
+ * formatting in a culture with another calendar (th-TH writes the Buddhist-era 2567 for 2024)
+ * would otherwise store a time centuries away. Text that is not a date-time passes (the reader
+ * refuses it). Self-contained: the schema build embeds its source in the generated validators.
+ */
+export function isNearYear(text: string, years: number, nowMs: number = Date.now()): boolean {
+  const m = /^(\d{4})-/.exec(text);
+  return m === null || Math.abs(Number(m[1]) - new Date(nowMs).getUTCFullYear()) <= years;
+}
+
+/**
+ * The .NET library writes a time with its culture's time separator (fi-FI: `08.30.45.123`):
+ * that shape with Gregorian digits, read as the same time with `:`; anything else unchanged.
+ */
+export function withColonTimeSeparators(text: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2}[Tt ])(\d{2})\.(\d{2})(?:\.(\d{2})(\.\d+)?)?([Zz]|[+-]\d{2}(?::?\d{2})?)?$/.exec(text);
+  if (m === null) return text;
+  const [, date, hh, mm, ss, fraction, zone] = m;
+  return `${date}${hh}:${mm}${ss === undefined ? '' : `:${ss}${fraction ?? ''}`}${zone ?? ''}`;
+}
+
 /**
  * A client's date-time (readDateTime) in epoch milliseconds, or a 400 naming `path` (a JSON
  * pointer into the request) and the expected form.

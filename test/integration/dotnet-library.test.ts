@@ -85,6 +85,33 @@ describe('the .NET library as a client', () => {
     );
   });
 
+  test("fi-FI writes '.' as its time separator: read as the same instant", async () => {
+    const fi = bytes('work-order')
+      .replace('"WO-NET-0001"', '"WO-NET-FI"')
+      .replace('"DispensingStartDateTime": "2026-03-17T07:00:00.000-05:00"', '"DispensingStartDateTime": "2026-03-17T15.00.00.000+03:00"');
+    assert.match(fi, /15\.00\.00\.000\+03:00/);
+    const r = await ctx.erp.post(orders, fi);
+    assert.equal(r.status, 200, r.text);
+    const one = await ctx.erp.get(`${orders}/WO-NET-FI`);
+    assert.equal(Date.parse(one.body.workOrder.dispensingStartDateTime), Date.parse('2026-03-17T07:00:00.000-05:00'));
+  });
+
+  test('th-TH writes Buddhist-era years: a 400 naming the field, nothing stored', async () => {
+    const th = bytes('work-order')
+      .replace('"WO-NET-0001"', '"WO-NET-TH"')
+      .replace('"DispensingStartDateTime": "2026-03-17T07:00:00.000-05:00"', '"DispensingStartDateTime": "2569-03-17T19:00:00.000+07:00"');
+    assert.match(th, /2569-03-17/);
+    const r = await ctx.erp.post(orders, th);
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.headers.get('content-type'), 'application/problem+json');
+    assert.deepEqual(
+      r.body.errors.map((e: any) => e.path),
+      ['/dispensingWorkOrder/0/DispensingStartDateTime'],
+    );
+    assert.match(r.body.errors[0].message, /within 100 years/);
+    assert.equal((await ctx.erp.get(`${orders}/WO-NET-TH`)).status, 404);
+  });
+
   test('a Json.NET document with zone-less date-times: 400 saying how to fix it without a key zone', async () => {
     const r = await ctx.erp.post(orders, bytes('work-order-jsonnet'));
     assert.equal(r.status, 400, r.text);

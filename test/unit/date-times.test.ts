@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
 import { parseConsumptionQuery, recordTime } from '../../functions/domain/consumption.ts';
 import { HubError } from '../../functions/domain/errors.ts';
-import { netDateTime, parseClientTime, parseDateTime, readDateTime, zonedDateTime } from '../../functions/domain/time.ts';
+import {
+  isNearYear,
+  netDateTime,
+  parseClientTime,
+  parseDateTime,
+  readDateTime,
+  withColonTimeSeparators,
+  zonedDateTime,
+} from '../../functions/domain/time.ts';
 import type { WorkRecordDocument } from '../../functions/domain/work-records.ts';
 import {
   validateAcknowledgementRequest,
@@ -58,6 +66,32 @@ describe('readDateTime: the one reader', () => {
     ['a tab separator', '2026-01-01\t00:00:00Z'],
   ];
   for (const [what, input] of refused) test(`refuses ${what}`, () => assert.equal(readDateTime(input), null));
+});
+
+describe('date-times as the .NET library writes them in other cultures', () => {
+  test("a culture's `.` time separator (fi-FI) is read as `:`; other text is left as it is", () => {
+    for (const [sent, read] of [
+      ['2026-07-01T08.30.45.123+03:00', '2026-07-01T08:30:45.123+03:00'],
+      ['2026-07-01T08.30.45+03:00', '2026-07-01T08:30:45+03:00'],
+      ['2026-07-01T08.30Z', '2026-07-01T08:30Z'],
+      ['2026-07-01T08.30.45.1234567', '2026-07-01T08:30:45.1234567'],
+    ]) {
+      assert.equal(withColonTimeSeparators(sent!), read);
+    }
+    for (const left of ['2026-07-01T08:30:45.123+03:00', '2026-07-01', '08.30.45', '2026-07-01T08.30.45.123+03.00x', '1.5']) {
+      assert.equal(withColonTimeSeparators(left), left);
+    }
+  });
+
+  test('a year more than 100 years from the clock is not near; text that is no date-time is left to the reader', () => {
+    const now = Date.parse('2026-12-06T00:00:00Z');
+    assert.equal(isNearYear('2567-07-01T08:30:45.123+07:00', 100, now), false);
+    assert.equal(isNearYear('2126-12-31T23:59:59Z', 100, now), true);
+    assert.equal(isNearYear('2127-01-01T00:00:00Z', 100, now), false);
+    assert.equal(isNearYear('1926-01-01T00:00:00Z', 100, now), true);
+    assert.equal(isNearYear('1925-12-31T23:59:59Z', 100, now), false);
+    assert.equal(isNearYear('not a date', 100, now), true);
+  });
 });
 
 describe('every reader of a client date-time uses it: a leap second is the next second, never a 500', () => {
@@ -216,8 +250,9 @@ describe('every date-time field of every document kind', () => {
           assert.equal(getAt(body, field), kept);
         }
       });
-      test(`${kind.name} ${field}: years 0001 and 9999 are read; beyond them, and a :60 elsewhere, a 400 naming the field`, () => {
-        for (const ok of ['0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z', '9999-12-31T23:59:59+14:00']) {
+      test(`${kind.name} ${field}: years within 100 of the clock are read; beyond, and a :60 elsewhere, a 400 naming the field`, () => {
+        const year = new Date().getUTCFullYear();
+        for (const ok of [`${year - 100}-01-01T00:00:00Z`, `${year + 100}-12-31T23:59:59.999Z`, `${year + 100}-12-31T23:59:59+14:00`]) {
           const body = kind.body();
           setAt(body, field, ok);
           assert.ok(kind.validate(body), `${ok}: ${JSON.stringify(kind.validate.errors)}`);
@@ -231,6 +266,24 @@ describe('every date-time field of every document kind', () => {
           assert.ok(
             items.some((i) => i.path === field && /between the years 0001 and 9999/.test(i.message)),
             `${bad}: ${JSON.stringify(items)}`,
+          );
+        }
+        // A Buddhist-era year (th-TH writes 2567 for 2024), year 0001, 9999: read, but centuries away.
+        for (const far of [
+          `${year + 543}-07-01T08:30:45.123+07:00`,
+          `${year + 101}-01-01T00:00:00Z`,
+          `${year - 101}-12-31T23:59:59Z`,
+          '0001-01-01T00:00:00Z',
+          '9999-12-31T23:59:59.999Z',
+        ]) {
+          const body = kind.body();
+          setAt(body, field, far);
+          assert.equal(kind.validate(body), false, far);
+          const items = (kind.validate.errors ?? []).map((e) => ajvErrorItem(e));
+          assert.deepEqual(
+            items.map((i) => [i.path, /within 100 years of the hub's clock/.test(i.message)]),
+            [[field, true]],
+            `${far}: ${JSON.stringify(items)}`,
           );
         }
       });
