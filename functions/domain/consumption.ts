@@ -318,6 +318,35 @@ export interface AggregateRead {
   level: Level;
   first: string;
   last: string;
+  /**
+   * The only attributes the report uses of these items, when it uses a few (a product item's
+   * descriptions and the sums and counts of the positions inside the plan's pieces): the store
+   * reads just those. Absent: the whole items (order items name their products by hashes a
+   * report cannot know before reading; a read that needs most positions gains nothing).
+   */
+  attributes?: readonly string[];
+}
+
+/**
+ * Most positions a read names (two attributes each) before it reads whole items instead: keeps a
+ * projection (`#a0, #a1, …`) well inside DynamoDB's 4 KB expression limit.
+ */
+export const MAX_PROJECTED_POSITIONS = 200;
+
+/** The attribute names of the positions of `pieces` inside one period of a product level, or null past MAX_PROJECTED_POSITIONS. */
+function productAttributes(level: Level, period: string, pieces: readonly Piece[]): string[] | null {
+  const unit = UNIT_MS[level];
+  const year = Number(period.slice(0, 4));
+  const start = level === 'D' ? utcMs(year, 0, 1) : utcMs(year, Number(period.slice(5, 7)) - 1, 1);
+  const end = level === 'D' ? utcMs(year + 1, 0, 1) : utcMs(year, Number(period.slice(5, 7)), 1);
+  const positions = new Set<string>();
+  for (const piece of pieces) {
+    for (let t = Math.max(piece.start, start); t < Math.min(piece.end, end); t += unit) {
+      positions.add(positionOf(level, t).pos);
+      if (positions.size > MAX_PROJECTED_POSITIONS) return null;
+    }
+  }
+  return ['product', 'uom', ...[...positions].sort().flatMap((pos) => [`q${pos}`, `n${pos}`])];
 }
 
 /** A partial slot at an edge of a report's range, [start, end): summed from the records dated in it. */
@@ -370,7 +399,10 @@ export function reportPlan(query: ConsumptionQuery): ReportPlan {
   for (const level of levels) {
     const periods = new Set<string>();
     for (const p of pieces[level]) for (const period of periodsBetween(level, p.start, p.end - 1)) periods.add(period);
-    for (const period of [...periods].sort()) reads.push({ kind, level, first: period, last: period });
+    for (const period of [...periods].sort()) {
+      const attributes = kind === 'product' ? productAttributes(level, period, pieces[level]) : null;
+      reads.push({ kind, level, first: period, last: period, ...(attributes ? { attributes } : {}) });
+    }
   }
   return { reads, pieces, edges, groupBy: query.groupBy, tz: query.tz };
 }

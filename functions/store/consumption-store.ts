@@ -57,13 +57,21 @@ export async function readAggregates(facilityId: string, reads: readonly Aggrega
   return (await mapConcurrently(reads, READ_CONCURRENCY, (read) => readRange(facilityId, read))).flat();
 }
 
-async function readRange(facilityId: string, { kind, level, first, last }: AggregateRead): Promise<AggregateItem[]> {
+async function readRange(facilityId: string, { kind, level, first, last, attributes }: AggregateRead): Promise<AggregateItem[]> {
   const [lo, hi] = consumptionRange(kind, level, first, last);
+  // Only the attributes the report uses, when the plan names them: an item's other positions
+  // (most of a month of hours, say) are not sent, nor parsed.
+  const projected = attributes === undefined ? undefined : ['period', ...attributes];
   return queryAll(
     {
       KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
-      ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
+      ExpressionAttributeNames: {
+        '#pk': TABLE.partitionKey,
+        '#sk': TABLE.sortKey,
+        ...Object.fromEntries((projected ?? []).map((name, i) => [`#a${i}`, name])),
+      },
       ExpressionAttributeValues: { ':pk': consumptionPk(facilityId), ':lo': lo, ':hi': hi },
+      ...(projected ? { ProjectionExpression: projected.map((_, i) => `#a${i}`).join(', ') } : {}),
     },
     // The range is of one kind and level (their sort-key prefix); numbers are read as exact text.
     (item) => ({ kind, level, period: text(item, 'period'), attributes: textAttributes(item) }),

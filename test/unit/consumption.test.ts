@@ -50,8 +50,15 @@ const headsOf = (docs: readonly WorkRecordDocument[]): EdgeRecord[] =>
  */
 function report(items: readonly AggregateItem[], query: ConsumptionQuery, heads: readonly EdgeRecord[] = []) {
   const plan = reportPlan(query);
-  const read = items.filter((i) =>
-    plan.reads.some((r) => r.kind === i.kind && r.level === i.level && r.first <= i.period && i.period <= r.last),
+  // Each item as its read answers it: whole, or only the attributes the read names (a projection).
+  const read = items.flatMap((i) =>
+    plan.reads
+      .filter((r) => r.kind === i.kind && r.level === i.level && r.first <= i.period && i.period <= r.last)
+      .map((r) =>
+        r.attributes === undefined
+          ? i
+          : { ...i, attributes: Object.fromEntries(Object.entries(i.attributes).filter(([k]) => r.attributes!.includes(k))) },
+      ),
   );
   const dated = heads.filter((h) => plan.edges.some((e) => e.start <= recordTime(h.doc)! && recordTime(h.doc)! < e.end));
   return consumptionRows(read, plan, dated);
@@ -307,6 +314,20 @@ describe('roll-ups', () => {
     );
     const byDay = reportPlan(parseConsumptionQuery({ from: '2025-01-01', to: '2026-01-01', tz: 'America/Chicago', groupBy: 'day' }));
     assert.deepEqual(byDay.pieces.S, [], 'a whole-hour zone needs no slots');
+    // The year's hour items are read for their 18 and 6 hours only, not a month of hours each.
+    assert.deepEqual(
+      year.reads.map((r) => r.attributes?.length ?? 'whole'),
+      ['whole', 2 + 18 * 2, 2 + 6 * 2],
+    );
+    assert.deepEqual(year.reads[1]!.attributes!.slice(0, 4), ['product', 'uom', 'q0106', 'n0106']);
+    // By day, every hour of the year's months is used: whole items (the 6 hours of 2026-01 projected).
+    // Orders: whole items (their products are hashes).
+    assert.deepEqual(
+      byDay.reads.map((r) => `${r.first} ${r.attributes?.length ?? 'whole'}`),
+      [...Array.from({ length: 12 }, (_, i) => `2025-${String(i + 1).padStart(2, '0')} whole`), '2026-01 14'],
+    );
+    const byOrder = reportPlan(parseConsumptionQuery({ from: '2025-01-01', to: '2025-01-08', tz: 'America/Chicago', groupBy: 'order' }));
+    assert.ok(byOrder.reads.every((r) => r.attributes === undefined));
   });
 });
 

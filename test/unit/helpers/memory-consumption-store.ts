@@ -67,7 +67,13 @@ export function memoryConsumptionStore() {
       return reads.flatMap((r) =>
         items
           .filter((i) => i.kind === r.kind && i.level === r.level && r.first <= i.period && i.period <= r.last)
-          .map((i) => structuredClone(i)),
+          .map((i) => structuredClone(i))
+          // A projection, as DynamoDB's: only the attributes named that the item has.
+          .map((i) =>
+            r.attributes === undefined
+              ? i
+              : { ...i, attributes: Object.fromEntries(Object.entries(i.attributes).filter(([k]) => r.attributes!.includes(k))) },
+          ),
       );
     },
     async readRecordsDated(facilityId: string, fromMs: number, toMs: number): Promise<EdgeRecord[]> {
