@@ -126,7 +126,7 @@ export const PARAM_DOCS = {
   },
   from: {
     description:
-      'Start of the period, inclusive: a date-time with a zone on a quarter hour, or a date `YYYY-MM-DD` (midnight in `tz`); from the date 2000-01-01 on.',
+      'Start of the period, inclusive: a date-time with a zone, any instant to the millisecond, or a date `YYYY-MM-DD` (midnight in `tz`); from the date 2000-01-01 on.',
     example: '2026-03-01',
   },
   to: {
@@ -333,7 +333,7 @@ export const ROUTE_DOCS = {
   getConsumption: {
     summary: 'what was dispensed in a period, per product (and per day or per order), JSON or CSV',
     description:
-      "What the facility's work records say was dispensed in `[from, to)`, dated by each record's `dispensingEndDateTime` (else `workRecordCreationDateTime`); per product and unit, exact decimal totals. `Accept: text/csv` answers the same rows as CSV.",
+      "What the facility's work records say was dispensed in `[from, to)`, dated by each record's `dispensingEndDateTime` (else `workRecordCreationDateTime`); per product and unit, exact decimal totals, each record by its latest revision (a voided one not at all). `from` and `to` may be any instants: the cost grows with days × products, plus the records of the partial 15-minute slots at the two edges of a range that does not start or end on a slot edge. `Accept: text/csv` answers the same rows as CSV.",
     responses: { 200: { description: 'The report.', schema: 'ConsumptionReport', csv: true } },
     problems: [429],
   },

@@ -1,9 +1,11 @@
 /**
  * `npm run backfill -- [--stack NAME] [--force]`: brings the items an earlier version wrote up to
  * date (functions/store/backfill.ts): orders gain the summaries' index attributes, records not
- * counted by their creating transaction are derived (consumption, stock, order status), each exactly once. `npm start` runs it by itself;
- * on AWS run it once after the deployment that adds the summaries indexes. Idempotent: a second
- * run finds nothing to do (and skips the scan once a completed run is recorded, unless --force).
+ * counted by their creating transaction are derived (consumption, stock, order status), each exactly once,
+ * record heads gain their entry by record time (the edges of consumption reports). `npm start` runs it by itself;
+ * on AWS run it once after the deployment that adds the summaries indexes, and once after the one
+ * that adds record-time entries. Idempotent: a second run finds nothing to do (and skips a part's
+ * scan once a completed run of it is recorded, unless --force).
  */
 import { parseArgs } from 'node:util';
 import { connect } from './connect.ts';
@@ -27,7 +29,9 @@ async function main(argv: string[]): Promise<void> {
     const derive = (facilityId: string, ids: readonly { agency: string; number: string }[]) =>
       deriveRecords(derivedFiguresStore, facilityId, ids);
     const done = await backfill({ force: values.force === true, derive });
-    console.log(`backfill: ${done.orders} orders and ${done.records} records brought up to date`);
+    console.log(
+      `backfill: ${done.orders} orders and ${done.records} records brought up to date, ${done.recordTimes} records dated for reports`,
+    );
   } finally {
     await release();
   }

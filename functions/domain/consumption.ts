@@ -1,12 +1,13 @@
 /**
  * Consumption (production reports): what work records say was dispensed, kept as aggregates so
- * that a report reads periods × products items, never the records.
+ * that a report reads periods × products items, never the records — but for the records of the
+ * two partial slots at the edges of a range that does not start or end on a slot edge.
  *
- * Resolution: 15-minute UTC slots. Every IANA zone's offset is a multiple of 15 minutes, so
- * every local day (DST days included, 23 or 25 hours) is a whole number of slots and a report
- * by day in any zone is exact. Three roll-up levels keep a long report cheap; a record adds to
- * each level of its product (and of its order) in the transaction that creates it, so it
- * counts exactly once, at every level:
+ * Resolution of the aggregates: 15-minute UTC slots. Every IANA zone's offset is a multiple of
+ * 15 minutes, so every local day (DST days included, 23 or 25 hours) is a whole number of slots
+ * and a report by day in any zone is exact. Three roll-up levels keep a long report cheap; the
+ * derive engine (use-cases/derive-records.ts) adds each record's latest revision to each level of
+ * its product (and of its order) exactly once (domain/record-figures.ts):
  *
  *   level  item per             one attribute pair per   kinds            used for
  *   D      UTC year             UTC day   (`q{MMDD}`)    products         whole UTC days of a range
@@ -17,8 +18,16 @@
  * (`q…` the exact sum, `n…` the number of records; order items append `_{product hash}`.)
  * Orders keep day totals per month, not per year (a week's report then reads only the orders
  * active in its months), and no hours: one level fewer keeps a request's transaction within
- * DynamoDB's 100 actions. A report splits [from, to) (or each local day of
- * it) into the coarsest pieces that fit, and reads only the items of those pieces' periods.
+ * DynamoDB's 100 actions.
+ *
+ * A report takes any instants, to the millisecond. [from, to) splits into at most three parts:
+ * the partial slot at the start [from, first slot edge), the whole slots between, and the
+ * partial slot at the end [last slot edge, to) (one part when both ends lie in one slot). The
+ * whole slots (or each local day of them: day edges in any zone are slot edges) split into the
+ * coarsest pieces the levels hold, read from the aggregates; the edge parts are summed from the
+ * records dated in them (store/record-time-index.ts), each counted as the aggregates count it:
+ * its latest revision, a voided record not at all (`EdgeRecord`). A range on slot edges reads no
+ * record.
  */
 import { createHash } from 'node:crypto';
 import { addDecimal, type Decimal, formatDecimal, parseDecimal, ZERO } from './decimal.ts';
@@ -111,6 +120,23 @@ interface ProductLike {
 }
 
 /**
+ * The lines a record counts: each product line with a first identifier and an actual quantity,
+ * in its own unit. The one reading of a record both the aggregates and a report's edges use.
+ */
+export function consumptionLines(record: WorkRecordDocument): { product: Ref; uom: string; value: Decimal }[] {
+  const out: { product: Ref; uom: string; value: Decimal }[] = [];
+  for (const group of (record.productGroup ?? []) as { product: ProductLike[] }[]) {
+    for (const product of group.product) {
+      const ref = refOf(product.identifier);
+      const actual = product.actualQuantity;
+      if (!ref || !actual) continue;
+      out.push({ product: ref, uom: actual.uom, value: parseDecimal(actual.value) });
+    }
+  }
+  return out;
+}
+
+/**
  * What these new records add to the aggregates, merged per item: a request touches each item
  * once (a transaction may not name an item twice), however many records and products it holds.
  */
@@ -135,30 +161,24 @@ export function consumptionDeltas(records: readonly WorkRecordDocument[], signs?
     if (time === null) continue;
     const order = { agency: record.workOrderIdentifier.agency, number: record.workOrderIdentifier.number };
     const orderHash = hashOf([order.agency, order.number]);
-    for (const group of (record.productGroup ?? []) as { product: ProductLike[] }[]) {
-      for (const product of group.product) {
-        const ref = refOf(product.identifier);
-        const actual = product.actualQuantity;
-        if (!ref || !actual) continue;
-        const h = hashOf([ref.agency, ref.number, actual.uom]);
-        const parsed = parseDecimal(actual.value);
-        const value = sign === 1 ? parsed : { ...parsed, units: -parsed.units };
-        for (const level of LEVELS.product) {
-          const { period, pos } = positionOf(level, time);
-          const productItem = item('product', level, period, h);
-          productItem.refs.product = JSON.stringify(ref);
-          productItem.refs.uom = actual.uom;
-          add(productItem, `q${pos}`, value);
-          add(productItem, `n${pos}`, one);
-        }
-        for (const level of LEVELS.order) {
-          const { period, pos } = positionOf(level, time);
-          const orderItem = item('order', level, period, orderHash);
-          orderItem.refs.order = JSON.stringify(order);
-          orderItem.refs[`p_${h}`] = JSON.stringify({ product: ref, uom: actual.uom });
-          add(orderItem, `q${pos}_${h}`, value);
-          add(orderItem, `n${pos}_${h}`, one);
-        }
+    for (const { product: ref, uom, value: parsed } of consumptionLines(record)) {
+      const h = hashOf([ref.agency, ref.number, uom]);
+      const value = sign === 1 ? parsed : { ...parsed, units: -parsed.units };
+      for (const level of LEVELS.product) {
+        const { period, pos } = positionOf(level, time);
+        const productItem = item('product', level, period, h);
+        productItem.refs.product = JSON.stringify(ref);
+        productItem.refs.uom = uom;
+        add(productItem, `q${pos}`, value);
+        add(productItem, `n${pos}`, one);
+      }
+      for (const level of LEVELS.order) {
+        const { period, pos } = positionOf(level, time);
+        const orderItem = item('order', level, period, orderHash);
+        orderItem.refs.order = JSON.stringify(order);
+        orderItem.refs[`p_${h}`] = JSON.stringify({ product: ref, uom });
+        add(orderItem, `q${pos}_${h}`, value);
+        add(orderItem, `n${pos}_${h}`, one);
       }
     }
   }
@@ -215,15 +235,8 @@ export function parseConsumptionQuery(q: Record<string, string | undefined>): Co
       }
       return startOfLocalDay(raw, tz);
     }
-    const t = parseClientTime(raw, name);
-    if (t % SLOT_MS !== 0) {
-      throw bad(
-        name,
-        'must be on a quarter hour',
-        `${name} must fall on a quarter hour (the report's resolution is 15 minutes, which every time zone's midnight is on).`,
-      );
-    }
-    return t;
+    // Any instant, to the millisecond: the partial slots at the edges are summed from the records.
+    return parseClientTime(raw, name);
   };
   const from = instant('from');
   const to = instant('to');
@@ -305,37 +318,93 @@ export interface AggregateRead {
   level: Level;
   first: string;
   last: string;
+  /**
+   * The only attributes the report uses of these items, when it uses a few (a product item's
+   * descriptions and the sums and counts of the positions inside the plan's pieces): the store
+   * reads just those. Absent: the whole items (order items name their products by hashes a
+   * report cannot know before reading; a read that needs most positions gains nothing).
+   */
+  attributes?: readonly string[];
+}
+
+/**
+ * Most positions a read names (two attributes each) before it reads whole items instead: keeps a
+ * projection (`#a0, #a1, …`) well inside DynamoDB's 4 KB expression limit.
+ */
+export const MAX_PROJECTED_POSITIONS = 200;
+
+/** The attribute names of the positions of `pieces` inside one period of a product level, or null past MAX_PROJECTED_POSITIONS. */
+function productAttributes(level: Level, period: string, pieces: readonly Piece[]): string[] | null {
+  const unit = UNIT_MS[level];
+  const year = Number(period.slice(0, 4));
+  const start = level === 'D' ? utcMs(year, 0, 1) : utcMs(year, Number(period.slice(5, 7)) - 1, 1);
+  const end = level === 'D' ? utcMs(year + 1, 0, 1) : utcMs(year, Number(period.slice(5, 7)), 1);
+  const positions = new Set<string>();
+  for (const piece of pieces) {
+    for (let t = Math.max(piece.start, start); t < Math.min(piece.end, end); t += unit) {
+      positions.add(positionOf(level, t).pos);
+      if (positions.size > MAX_PROJECTED_POSITIONS) return null;
+    }
+  }
+  return ['product', 'uom', ...[...positions].sort().flatMap((pos) => [`q${pos}`, `n${pos}`])];
+}
+
+/** A partial slot at an edge of a report's range, [start, end): summed from the records dated in it. */
+export interface EdgeRange {
+  start: number;
+  end: number;
 }
 
 export interface ReportPlan {
   reads: AggregateRead[];
   pieces: Record<Level, Piece[]>;
+  /** The partial slots at the range's edges (none when from and to are on slot edges), in order. */
+  edges: EdgeRange[];
+  groupBy: GroupBy;
+  tz: string;
 }
 
-/** What a report reads: the pieces of its range per level, and the item ranges that hold them. */
+/**
+ * What a report reads: the partial slots at its edges (the records dated in them), the pieces of
+ * the whole slots between per level, and the item ranges that hold them.
+ */
 export function reportPlan(query: ConsumptionQuery): ReportPlan {
   const kind = query.groupBy === 'order' ? 'order' : 'product';
   const levels = LEVELS[kind];
   const pieces: Record<Level, Piece[]> = { D: [], M: [], H: [], S: [] };
-  if (query.groupBy === 'day') {
-    let date = localDate(query.from, query.tz);
-    let start = query.from;
-    while (start < query.to) {
+  // The whole slots [lo, hi); what lies before lo and from hi on is an edge.
+  const lo = Math.ceil(query.from / SLOT_MS) * SLOT_MS;
+  const hi = Math.floor(query.to / SLOT_MS) * SLOT_MS;
+  const edges: EdgeRange[] = [];
+  if (lo > hi)
+    edges.push({ start: query.from, end: query.to }); // both ends inside one slot
+  else {
+    if (query.from < lo) edges.push({ start: query.from, end: lo });
+    if (hi < query.to) edges.push({ start: hi, end: query.to });
+  }
+  if (lo < hi && query.groupBy === 'day') {
+    // Local days split at their first instants, which are slot edges in every zone.
+    let date = localDate(lo, query.tz);
+    let start = lo;
+    while (start < hi) {
       const next = nextLocalDate(date);
-      const end = Math.min(startOfLocalDay(next, query.tz), query.to);
+      const end = Math.min(startOfLocalDay(next, query.tz), hi);
       split(start, end, levels, date, pieces);
       date = next;
       start = end;
     }
-  } else split(query.from, query.to, levels, undefined, pieces);
+  } else if (lo < hi) split(lo, hi, levels, undefined, pieces);
   // One read per period the pieces touch: the store runs them side by side (one Query each).
   const reads: AggregateRead[] = [];
   for (const level of levels) {
     const periods = new Set<string>();
     for (const p of pieces[level]) for (const period of periodsBetween(level, p.start, p.end - 1)) periods.add(period);
-    for (const period of [...periods].sort()) reads.push({ kind, level, first: period, last: period });
+    for (const period of [...periods].sort()) {
+      const attributes = kind === 'product' ? productAttributes(level, period, pieces[level]) : null;
+      reads.push({ kind, level, first: period, last: period, ...(attributes ? { attributes } : {}) });
+    }
   }
-  return { reads, pieces };
+  return { reads, pieces, edges, groupBy: query.groupBy, tz: query.tz };
 }
 
 const nextLocalDate = (date: string): string => new Date(Date.parse(`${date}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
@@ -372,9 +441,43 @@ function pieceOf(pieces: readonly Piece[], start: number, end: number): Piece | 
   return null;
 }
 
-/** The report's rows from the items its plan read: attributes inside the plan's pieces summed per group, exactly. */
-export function consumptionRows(items: readonly AggregateItem[], plan: ReportPlan): ConsumptionRow[] {
-  const rows = new Map<string, { row: Omit<ConsumptionRow, 'quantity' | 'records'> & { uom: string }; sum: Decimal; records: number }>();
+/**
+ * A record dated in an edge of a report, as its head holds it now: its latest revision's document,
+ * and whether that revision voided it. Counted as the aggregates count it (record-figures.ts): the
+ * latest revision's lines, a voided record nothing (neither quantity nor record).
+ */
+export interface EdgeRecord {
+  agency: string;
+  number: string;
+  doc: WorkRecordDocument;
+  voided: boolean;
+}
+
+type RowEntry = { row: Omit<ConsumptionRow, 'quantity' | 'records'> & { uom: string }; sum: Decimal; records: number };
+
+/**
+ * The report's rows: the attributes of the items its plan read that lie inside the plan's pieces,
+ * and the lines of the edge records dated inside the plan's edges, summed per group, exactly.
+ */
+export function consumptionRows(
+  items: readonly AggregateItem[],
+  plan: ReportPlan,
+  edgeRecords: readonly EdgeRecord[] = [],
+): ConsumptionRow[] {
+  const rows = new Map<string, RowEntry>();
+  const entry = (day: string | undefined, workOrder: { agency: string; number: string } | undefined, product: Ref, uom: string) => {
+    const key = JSON.stringify([day ?? '', workOrder?.agency ?? '', workOrder?.number ?? '', product.agency, product.number, uom]);
+    let found = rows.get(key);
+    if (!found) {
+      found = {
+        row: { product, ...(day !== undefined ? { day } : {}), ...(workOrder ? { workOrder } : {}), uom },
+        sum: ZERO,
+        records: 0,
+      };
+      rows.set(key, found);
+    }
+    return found;
+  };
   const sorted = Object.fromEntries(
     Object.entries(plan.pieces).map(([level, pieces]) => [level, [...pieces].sort((a, b) => a.start - b.start)]),
   ) as Record<Level, Piece[]>;
@@ -406,20 +509,26 @@ export function consumptionRows(items: readonly AggregateItem[], plan: ReportPla
       if (piece === null) continue;
       const what = describe(item.kind === 'product' ? undefined : h);
       if (what === null) continue;
-      const { product, uom } = what;
-      const day = piece.day;
-      const key = JSON.stringify([day ?? '', workOrder?.agency ?? '', workOrder?.number ?? '', product.agency, product.number, uom]);
-      let entry = rows.get(key);
-      if (!entry) {
-        entry = {
-          row: { product, ...(day !== undefined ? { day } : {}), ...(workOrder ? { workOrder } : {}), uom },
-          sum: ZERO,
-          records: 0,
-        };
-        rows.set(key, entry);
-      }
-      if (kind === 'q') entry.sum = addDecimal(entry.sum, parseDecimal(value));
-      else entry.records += Number(value);
+      const row = entry(piece.day, workOrder, what.product, what.uom);
+      if (kind === 'q') row.sum = addDecimal(row.sum, parseDecimal(value));
+      else row.records += Number(value);
+    }
+  }
+  // The edges: each record once (by identity), when its latest revision is dated inside an edge.
+  const seen = new Set<string>();
+  for (const record of edgeRecords) {
+    const id = JSON.stringify([record.agency, record.number]);
+    if (record.voided || seen.has(id)) continue;
+    const t = recordTime(record.doc);
+    if (t === null || !plan.edges.some((e) => e.start <= t && t < e.end)) continue;
+    seen.add(id);
+    const day = plan.groupBy === 'day' ? localDate(t, plan.tz) : undefined;
+    const o = record.doc.workOrderIdentifier;
+    const workOrder = plan.groupBy === 'order' ? { agency: o.agency, number: o.number } : undefined;
+    for (const line of consumptionLines(record.doc)) {
+      const row = entry(day, workOrder, line.product, line.uom);
+      row.sum = addDecimal(row.sum, line.value);
+      row.records += 1;
     }
   }
   return (

@@ -1,18 +1,28 @@
 /**
- * Upgrade in place: items written before the summaries indexes and the consumption aggregates
- * existed get what the current code writes with every item. Orders gain the summaries' index
- * attributes; records not counted by the transaction that created them (no `aggregated` mark)
- * are derived by the derive engine, idempotent per record revision, so a record counts exactly
- * once however often (or concurrently) this runs.
+ * Upgrade in place: items written before the summaries indexes, the consumption aggregates and
+ * the record-time index entries existed get what the current code writes with every item. In
+ * parts, each recorded done on its own (a `HUB`/`BACKFILL#{part}` item), so a table that ran an
+ * earlier part runs only the new one:
+ *
+ * - `summaries-consumption` (issue 14): orders gain the summaries' index attributes; records not
+ *   counted by the transaction that created them (no `aggregated` mark) are derived by the derive
+ *   engine, idempotent per record revision, so a record counts exactly once however often (or
+ *   concurrently) this runs.
+ * - `record-time-index` (issue 26): record heads gain their entry by record time
+ *   (record-time-index.ts), which the edges of a consumption report at any instant read; a head
+ *   without it is missing from those edges until then.
+ *
  * Idempotent: a second run finds nothing to do. Run at `npm start` (infra/local/start.ts).
  */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isoMs } from '../domain/time.ts';
+import type { WorkRecordDocument } from '../domain/work-records.ts';
 import { config } from '../shared/config.ts';
 import { dynamoClient } from './clients.ts';
-import { num, text } from './item-fields.ts';
+import { num, optionalNum, text } from './item-fields.ts';
 import { changePosition, ordersByStatusPk } from './keys.ts';
 import { scanPages } from './paginate.ts';
+import { recordTimeIndex } from './record-time-index.ts';
 import { TABLE } from './table.ts';
 
 type Item = Record<string, unknown>;
@@ -52,50 +62,121 @@ async function backfillOrder(item: Item): Promise<boolean> {
 }
 
 /**
+ * Adds a record head's entry by record time (unless a correction rewrote the head meanwhile: the
+ * current code writes the entry itself). A head dated by nothing gets none.
+ */
+async function backfillRecordTime(item: Item): Promise<boolean> {
+  const index = recordTimeIndex(
+    text(item, 'facilityId'),
+    JSON.parse(text(item, 'doc')) as WorkRecordDocument,
+    text(item, 'agency'),
+    text(item, 'number'),
+  );
+  const [[pkName, pkValue] = [], [skName, skValue] = []] = Object.entries(index);
+  if (pkName === undefined || skName === undefined) return false;
+  const revision = optionalNum(item, 'revision');
+  try {
+    await dynamoClient().send(
+      new UpdateCommand({
+        TableName: config().tableName,
+        Key: { [TABLE.partitionKey]: item[TABLE.partitionKey], [TABLE.sortKey]: item[TABLE.sortKey] },
+        UpdateExpression: 'SET #p = :p, #s = :s',
+        ConditionExpression: `attribute_not_exists(#p) AND ${revision === undefined ? 'attribute_not_exists(#rev)' : '#rev = :rev'}`,
+        ExpressionAttributeNames: { '#p': pkName, '#s': skName, '#rev': 'revision' },
+        ExpressionAttributeValues: { ':p': pkValue, ':s': skValue, ...(revision === undefined ? {} : { ':rev': revision }) },
+      }),
+    );
+    return true;
+  } catch (e) {
+    if (lostRace(e)) return false;
+    throw e;
+  }
+}
+
+/**
  * Derives records' figures (use-cases/derive-records.ts, passed in by the caller: a store never
  * imports a use case): how many records it moved.
  */
 export type DeriveRecords = (facilityId: string, identities: readonly { agency: string; number: string }[]) => Promise<{ counted: number }>;
 
-/** Written once a backfill has run through the whole table: later starts skip the scan. */
-const DONE_KEY = { [TABLE.partitionKey]: 'HUB', [TABLE.sortKey]: 'BACKFILL#summaries-consumption' };
+/** What a backfill changed: orders and records brought up to date, record heads given their entry by record time. */
+export interface BackfillDone {
+  orders: number;
+  records: number;
+  recordTimes: number;
+}
+
+/** One part of the backfill: its completion marker, and one pass over the table. */
+interface Part {
+  name: string;
+  run(done: BackfillDone, derive: DeriveRecords): Promise<void>;
+}
+
+const PARTS: readonly Part[] = [
+  {
+    // Its marker's name is the one earlier versions wrote: a table that ran it does not run it again.
+    name: 'summaries-consumption',
+    async run(done, derive) {
+      const pages = scanPages({
+        FilterExpression: '(#k = :order AND attribute_not_exists(#p)) OR (#k = :record AND attribute_not_exists(#a))',
+        ExpressionAttributeNames: { '#k': 'kind', '#p': TABLE.ordersByStatusModifiedIndex.partitionKey, '#a': 'aggregated' },
+        ExpressionAttributeValues: { ':order': 'order', ':record': 'record' },
+      });
+      for await (const { items } of pages) {
+        // Records not marked as counted by their creating transaction: the derive engine counts what
+        // is not counted yet (records older than the aggregates wholly, later ones not again).
+        const records = new Map<string, { agency: string; number: string }[]>();
+        for (const item of items) {
+          if (item.kind === 'order' && (await backfillOrder(item))) done.orders++;
+          if (item.kind === 'record' && String(item[TABLE.sortKey]).startsWith('RECORD#')) {
+            const facilityId = text(item, 'facilityId');
+            records.set(facilityId, [...(records.get(facilityId) ?? []), { agency: text(item, 'agency'), number: text(item, 'number') }]);
+          }
+        }
+        for (const [facilityId, identities] of records) done.records += (await derive(facilityId, identities)).counted;
+      }
+    },
+  },
+  {
+    name: 'record-time-index',
+    async run(done) {
+      const pages = scanPages({
+        FilterExpression: '#k = :record AND begins_with(#sk, :head) AND attribute_not_exists(#p)',
+        ExpressionAttributeNames: { '#k': 'kind', '#sk': TABLE.sortKey, '#p': TABLE.ordersByStatusModifiedIndex.partitionKey },
+        ExpressionAttributeValues: { ':record': 'record', ':head': 'RECORD#' },
+      });
+      for await (const { items } of pages) for (const item of items) if (await backfillRecordTime(item)) done.recordTimes++;
+    },
+  },
+];
+
+/** Written once a part has run through the whole table: later starts skip its scan. */
+const doneKey = (part: string) => ({ [TABLE.partitionKey]: 'HUB', [TABLE.sortKey]: `BACKFILL#${part}` });
 
 /**
- * Brings every item written by an earlier version up to date; answers how many orders and
- * records it changed. `force` scans again even where a completed run is recorded.
+ * Brings every item written by an earlier version up to date, part by part; answers how many
+ * orders and records it changed. `force` scans again even where a completed run is recorded.
  */
-export async function backfill({
-  force = false,
-  derive,
-}: {
-  force?: boolean;
-  derive: DeriveRecords;
-}): Promise<{ orders: number; records: number }> {
-  const done = { orders: 0, records: 0 };
+export async function backfill({ force = false, derive }: { force?: boolean; derive: DeriveRecords }): Promise<BackfillDone> {
+  const done: BackfillDone = { orders: 0, records: 0, recordTimes: 0 };
   const { tableName } = config();
-  if (!force && (await dynamoClient().send(new GetCommand({ TableName: tableName, Key: DONE_KEY, ConsistentRead: true }))).Item) {
-    return done;
+  for (const part of PARTS) {
+    const key = doneKey(part.name);
+    if (!force && (await dynamoClient().send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item) continue;
+    const before = { ...done };
+    await part.run(done, derive);
+    await dynamoClient().send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          ...key,
+          completedAt: new Date().toISOString(),
+          orders: done.orders - before.orders,
+          records: done.records - before.records,
+          recordTimes: done.recordTimes - before.recordTimes,
+        },
+      }),
+    );
   }
-  const pages = scanPages({
-    FilterExpression: '(#k = :order AND attribute_not_exists(#p)) OR (#k = :record AND attribute_not_exists(#a))',
-    ExpressionAttributeNames: { '#k': 'kind', '#p': TABLE.ordersByStatusModifiedIndex.partitionKey, '#a': 'aggregated' },
-    ExpressionAttributeValues: { ':order': 'order', ':record': 'record' },
-  });
-  for await (const { items } of pages) {
-    // Records not marked as counted by their creating transaction: the derive engine counts what
-    // is not counted yet (records older than the aggregates wholly, later ones not again).
-    const records = new Map<string, { agency: string; number: string }[]>();
-    for (const item of items) {
-      if (item.kind === 'order' && (await backfillOrder(item))) done.orders++;
-      if (item.kind === 'record' && String(item[TABLE.sortKey]).startsWith('RECORD#')) {
-        const facilityId = text(item, 'facilityId');
-        records.set(facilityId, [...(records.get(facilityId) ?? []), { agency: text(item, 'agency'), number: text(item, 'number') }]);
-      }
-    }
-    for (const [facilityId, identities] of records) done.records += (await derive(facilityId, identities)).counted;
-  }
-  await dynamoClient().send(
-    new PutCommand({ TableName: tableName, Item: { ...DONE_KEY, completedAt: new Date().toISOString(), ...done } }),
-  );
   return done;
 }

@@ -1,17 +1,20 @@
 /**
  * Consumption aggregates in the table (domain/consumption.ts): the Update actions a record's
  * own transaction carries, and the Query of a report's months. Sums are DynamoDB numbers
- * (exact decimals, 38 digits), written and read as decimal text, never as JS floats.
+ * (exact decimals, 38 digits), written and read as decimal text, never as JS floats. The
+ * records of a report's partial edge slots are read from the record-time index entries of their
+ * heads (record-time-index.ts).
  */
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
-import type { AggregateDelta, AggregateItem, AggregateRead } from '../domain/consumption.ts';
+import type { AggregateDelta, AggregateItem, AggregateRead, EdgeRecord } from '../domain/consumption.ts';
 import { formatDecimal } from '../domain/decimal.ts';
 import { mapConcurrently } from '../shared/concurrency.ts';
 import { config } from '../shared/config.ts';
 import { dynamoExactClient } from './clients.ts';
-import { text } from './item-fields.ts';
-import { consumptionPk, consumptionRange, consumptionSk } from './keys.ts';
+import { optionalText, text } from './item-fields.ts';
+import { consumptionPk, consumptionRange, consumptionSk, recordTimePk } from './keys.ts';
 import { type Item, queryAll } from './paginate.ts';
+import { RECORD_TIME_INDEX, recordTimeBounds } from './record-time-index.ts';
 import { TABLE } from './table.ts';
 import type { TransactItem } from './transact.ts';
 
@@ -54,17 +57,57 @@ export async function readAggregates(facilityId: string, reads: readonly Aggrega
   return (await mapConcurrently(reads, READ_CONCURRENCY, (read) => readRange(facilityId, read))).flat();
 }
 
-async function readRange(facilityId: string, { kind, level, first, last }: AggregateRead): Promise<AggregateItem[]> {
+async function readRange(facilityId: string, { kind, level, first, last, attributes }: AggregateRead): Promise<AggregateItem[]> {
   const [lo, hi] = consumptionRange(kind, level, first, last);
+  // Only the attributes the report uses, when the plan names them: an item's other positions
+  // (most of a month of hours, say) are not sent, nor parsed.
+  const projected = attributes === undefined ? undefined : ['period', ...attributes];
   return queryAll(
     {
       KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :lo AND :hi',
-      ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#sk': TABLE.sortKey },
+      ExpressionAttributeNames: {
+        '#pk': TABLE.partitionKey,
+        '#sk': TABLE.sortKey,
+        ...Object.fromEntries((projected ?? []).map((name, i) => [`#a${i}`, name])),
+      },
       ExpressionAttributeValues: { ':pk': consumptionPk(facilityId), ':lo': lo, ':hi': hi },
+      ...(projected ? { ProjectionExpression: projected.map((_, i) => `#a${i}`).join(', ') } : {}),
     },
     // The range is of one kind and level (their sort-key prefix); numbers are read as exact text.
     (item) => ({ kind, level, period: text(item, 'period'), attributes: textAttributes(item) }),
     { client: dynamoExactClient() },
+  );
+}
+
+/**
+ * The record heads whose latest revision is dated in [fromMs, toMs): one Query of the record-time
+ * index (its projection holds the whole head, so no second read), only the attributes a report
+ * counts. Eventually consistent, as every index read: a record written a moment ago may be missing.
+ */
+export function readRecordsDated(facilityId: string, fromMs: number, toMs: number): Promise<EdgeRecord[]> {
+  const [lo, hi] = recordTimeBounds(fromMs, toMs);
+  return queryAll(
+    {
+      IndexName: RECORD_TIME_INDEX.name,
+      KeyConditionExpression: '#p = :p AND #s BETWEEN :lo AND :hi',
+      ProjectionExpression: '#agency, #number, #doc, #status',
+      ExpressionAttributeNames: {
+        '#p': RECORD_TIME_INDEX.partitionKey,
+        '#s': RECORD_TIME_INDEX.sortKey,
+        '#agency': 'agency',
+        '#number': 'number',
+        '#doc': 'doc',
+        '#status': 'recordStatus',
+      },
+      ExpressionAttributeValues: { ':p': recordTimePk(facilityId), ':lo': lo, ':hi': hi },
+    },
+    (item) => ({
+      agency: text(item, 'agency'),
+      number: text(item, 'number'),
+      doc: JSON.parse(text(item, 'doc')),
+      // As the derive engine reads a head (derive-store.ts): heads written before revisions are active.
+      voided: optionalText(item, 'recordStatus') === 'voided',
+    }),
   );
 }
 

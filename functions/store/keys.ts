@@ -8,6 +8,8 @@
  *                                                                      gsi2sk {receivedAt}#{agency}#{number}
  *                   (orders also)                                      gsi3pk FAC#{facility}#ORDERS#{status}
  *                                                                      gsi3sk {modifiedAt}#{agency}#{number}   gsi4sk {createdAt}#{agency}#{number}
+ *                   (records' heads, dated: store/record-time-index.ts)  gsi3pk FAC#{facility}#RECORDTIME
+ *                                                                      gsi3sk {recordTime}#{agency}#{number}   (no gsi4sk)
  *   its revision    pk FAC#{facility}   sk RECORDREV#{number}#{agency}#{revision, 6 digits}   (a superseded revision, immutable)
  *   what it counts  pk FAC#{facility}   sk RECORDDERIVED#{number}#{agency}   (the revision its derived figures count, and what it added)
  *   document        pk FAC#{facility}   sk DOC#{documentId}
@@ -140,6 +142,12 @@ export const CURSOR_SECRET_KEY = { pk: 'HUB', sk: 'CURSOR_SECRET' } as const;
 
 /** Partition of the order-summaries indexes holding a facility's orders of one status. */
 export const ordersByStatusPk = (facilityId: string, status: string): string => pk(`FAC#${facilityId}#ORDERS#${status}`);
+
+/**
+ * Partition of the order-summaries index (gsi3) holding a facility's record heads by record time
+ * (store/record-time-index.ts): never an order status partition (`#ORDERS#` is not in it).
+ */
+export const recordTimePk = (facilityId: string): string => pk(`FAC#${facilityId}#RECORDTIME`);
 
 /** Partition of a facility's consumption aggregates (store/consumption-store.ts). */
 export const consumptionPk = (facilityId: string): string => pk(`FAC#${facilityId}#CONSUMPTION`);

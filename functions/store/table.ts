@@ -21,8 +21,10 @@ export const TABLE = {
     sortKey: 'gsi2sk',
   },
   /**
-   * Order summaries by facility and status, newest change first (sparse: only orders carry
-   * gsi3pk). Serves a status filter with or without a modified range: one Query per status.
+   * Order summaries by facility and status, newest change first (sparse: only orders and record
+   * heads carry gsi3pk). Serves a status filter with or without a modified range: one Query per
+   * status. Record heads are in partitions of their own, by record time (store/record-time-index.ts:
+   * the edges of consumption reports).
    */
   ordersByStatusModifiedIndex: {
     name: 'ordersByStatusModified',

@@ -1,7 +1,9 @@
 /**
- * Consumption report: the aggregate items of the pieces the range splits into (periods ×
- * products, never the records), summed exactly per product, day or order (domain/consumption.ts).
- * A range longer than its grouping allows is a 400 before anything is read (checkReportRange).
+ * Consumption report: the aggregate items of the pieces the range's whole slots split into
+ * (periods × products, never the records), and the records dated in the partial slots at its
+ * edges (none when from and to are on slot edges), summed exactly per product, day or order
+ * (domain/consumption.ts). A range longer than its grouping allows is a 400 before anything is
+ * read (checkReportRange).
  */
 import {
   type AggregateItem,
@@ -10,11 +12,18 @@ import {
   type ConsumptionRow,
   checkReportRange,
   consumptionRows,
+  type EdgeRecord,
   reportPlan,
 } from '../domain/consumption.ts';
 
 export interface ConsumptionStore {
+  /** The aggregate items of these ranges (kind, level, periods), numbers as exact text. */
   readAggregates(facilityId: string, reads: readonly AggregateRead[]): Promise<AggregateItem[]>;
+  /**
+   * The facility's records whose latest revision is dated (domain recordTime) in [fromMs, toMs),
+   * voided ones included (marked): each record's current head, once.
+   */
+  readRecordsDated(facilityId: string, fromMs: number, toMs: number): Promise<EdgeRecord[]>;
 }
 
 export async function getConsumption(
@@ -23,5 +32,10 @@ export async function getConsumption(
 ): Promise<ConsumptionRow[]> {
   checkReportRange(query);
   const plan = reportPlan(query);
-  return consumptionRows(await store.readAggregates(facilityId, plan.reads), plan);
+  // The aggregates and the (at most two) edges side by side.
+  const [items, ...edges] = await Promise.all([
+    plan.reads.length > 0 ? store.readAggregates(facilityId, plan.reads) : Promise.resolve([]),
+    ...plan.edges.map((edge) => store.readRecordsDated(facilityId, edge.start, edge.end)),
+  ]);
+  return consumptionRows(items, plan, edges.flat());
 }

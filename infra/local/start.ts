@@ -114,15 +114,15 @@ async function main(): Promise<void> {
     // POWERTOOLS_DEV: it pretty-prints each log event over many lines; here one event is one line.
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
   });
-  // A data folder made by an earlier version: index attributes and consumption aggregates for
-  // what it holds (idempotent; finds nothing to do on a folder this version made).
+  // A data folder made by an earlier version: index attributes, consumption aggregates and record
+  // heads' entries by record time for what it holds (idempotent; finds nothing to do on a folder this version made).
   const { backfill } = await import('../../functions/store/backfill.ts');
   const { deriveRecords } = await import('../../functions/use-cases/derive-records.ts');
   const { derivedFiguresStore } = await import('../../functions/store/derive-store.ts');
   const upgraded = await backfill({ derive: (facilityId, ids) => deriveRecords(derivedFiguresStore, facilityId, ids) });
-  if (!quiet && (upgraded.orders > 0 || upgraded.records > 0 || addedIndexes.length > 0)) {
+  if (!quiet && (upgraded.orders > 0 || upgraded.records > 0 || upgraded.recordTimes > 0 || addedIndexes.length > 0)) {
     console.log(
-      `upgraded the data folder: indexes ${addedIndexes.join(', ') || 'none'} added, ${upgraded.orders} orders and ${upgraded.records} records backfilled`,
+      `upgraded the data folder: indexes ${addedIndexes.join(', ') || 'none'} added, ${upgraded.orders} orders and ${upgraded.records} records backfilled, ${upgraded.recordTimes} records dated for reports`,
     );
   }
   // Handlers read the environment at import: load the gateway only now.

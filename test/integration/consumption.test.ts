@@ -1,7 +1,8 @@
 /**
  * Consumption reports over real HTTP: aggregates written by the records' own transaction
  * (exactly once under retries and races), by product, by day in a zone and by order, JSON and
- * CSV, agreeing with the order view's per-product totals.
+ * CSV, agreeing with the order view's per-product totals; any instant as from and to, the
+ * partial slots at the edges summed from the records themselves.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'vitest';
@@ -9,7 +10,7 @@ import type { DispensingWorkRecord } from '../../functions/generated/documents.t
 import { orders, workOrder } from '../support/documents.ts';
 import { assertProblem, errorPaths } from '../support/problems.ts';
 import { records, workRecord } from '../support/records.ts';
-import { type Client, facilityNames, keyed, useSharedStack } from '../support/shared-stack.ts';
+import { type Client, facilityNames, keyed, useSharedStack, waitUntil } from '../support/shared-stack.ts';
 
 const facility = facilityNames('CO').next;
 
@@ -163,7 +164,7 @@ describe('consumption', () => {
       ['from=2025-01-02&to=2025-01-01', 'to'],
       ['from=2025-01-01&to=2025-01-02&tz=Nowhere/Else', 'tz'],
       ['from=2025-01-01&to=2025-01-02&groupBy=hour', 'groupBy'],
-      ['from=2025-01-01T00:05:00Z&to=2025-01-02', 'from'],
+      ['from=2025-01-01T00:05:00&to=2025-01-02', 'from'], // a date-time needs a zone
       ['from=yesterday&to=2025-01-02', 'from'],
     ] as const) {
       const r = await report(f, q);
@@ -172,5 +173,104 @@ describe('consumption', () => {
     }
     const pcs = await keyed(ctx.stack, 'pcs', [f]);
     assertProblem(await pcs.get(`/facility/${f}/consumption?from=2025-01-01&to=2025-01-02`), 403);
+  });
+
+  describe('any instant, to the millisecond', () => {
+    const q = (from: string, to: string, more = '') => `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}${more}`;
+    const dap = (rows: Row[]) => summary(rows).filter((row) => row[1] === 'P-DAP');
+
+    test('a record at its exact dispensingEndDateTime is in from that instant, out from one millisecond later', async () => {
+      const f = facility();
+      const pcs = await keyed(ctx.stack, 'pcs', [f]);
+      await submit(f, pcs, dated('E-1', '2025-09-10T08:07:00.250Z', [1.5, 1]), dated('E-2', '2025-09-10T09:00:00Z', [2, 1]));
+      const at = async (from: string, to = '2025-09-10T10:00:00Z') => {
+        const r = await report(f, q(from, to));
+        assert.equal(r.status, 200, r.text);
+        return dap(r.body.rows);
+      };
+      assert.deepEqual(await at('2025-09-10T08:07:00.250Z'), [['', 'P-DAP', 3.5, 2]]);
+      assert.deepEqual(await at('2025-09-10T08:07:00.251Z'), [['', 'P-DAP', 2, 1]]);
+      // The same instant in another zone; and `to` at it excludes it, one ms later includes it.
+      assert.deepEqual(await at('2025-09-10T10:07:00.250+02:00'), [['', 'P-DAP', 3.5, 2]]);
+      assert.deepEqual(await at('2025-09-10T08:00:00Z', '2025-09-10T08:07:00.250Z'), []);
+      assert.deepEqual(await at('2025-09-10T08:00:00Z', '2025-09-10T08:07:00.251Z'), [['', 'P-DAP', 1.5, 1]]);
+      const r = await report(f, q('2025-09-10T08:07:00.251Z', '2025-09-10T10:00:00Z'));
+      assert.equal(r.body.from, '2025-09-10T08:07:00.251Z', 'the answer names the instant asked for');
+    });
+
+    test('08:07 to 17:23 equals the sum of the records in it, by product, by day in a zone and by order', async () => {
+      const f = facility();
+      const pcs = await keyed(ctx.stack, 'pcs', [f]);
+      // Records around both edges and in the whole slots between; powers of two tell them apart.
+      const times = [
+        '08:00:00',
+        '08:06:59.999',
+        '08:07:00',
+        '08:14:59.999',
+        '08:15:00',
+        '12:00:00',
+        '17:14:59.999',
+        '17:15:00',
+        '17:22:59.999',
+        '17:23:00',
+        '17:29:00',
+      ];
+      const docs = times.map((t, i) => dated(`S-${i}`, `2025-09-10T${t}Z`, [2 ** i, 1], `WO-${i % 2}`));
+      await submit(f, pcs, ...docs);
+      const inside = [2, 3, 4, 5, 6, 7, 8];
+      const sum = (is: number[]) => is.reduce((s, i) => s + 2 ** i, 0);
+      const range = q('2025-09-10T08:07:00Z', '2025-09-10T17:23:00Z');
+      const byProduct = await report(f, range);
+      assert.deepEqual(dap(byProduct.body.rows), [['', 'P-DAP', sum(inside), inside.length]]);
+      const byOrder = await report(f, `${range}&groupBy=order`);
+      assert.deepEqual(dap(byOrder.body.rows), [
+        ['WO-0', 'P-DAP', sum([2, 4, 6, 8]), 4],
+        ['WO-1', 'P-DAP', sum([3, 5, 7]), 3],
+      ]);
+      // Asia/Kathmandu (UTC+5:45): 11 September starts at 18:15Z on the 10th; a range from 18:10:30Z
+      // on the 9th to 18:20:30Z on the 10th has its local midnights between unaligned edges.
+      await submit(
+        f,
+        pcs,
+        dated('K-1', '2025-09-09T18:12:00Z', [1000, 1]), // 23:57 on the 9th (first edge)
+        dated('K-2', '2025-09-10T18:14:59.999Z', [2000, 1]), // 23:59:59.999 on the 10th (whole slots)
+        dated('K-3', '2025-09-10T18:16:00Z', [4000, 1]), // 00:01 on the 11th (last edge)
+        dated('K-4', '2025-09-10T18:21:00Z', [8000, 1]), // after to
+      );
+      const byDay = await report(f, `${q('2025-09-09T18:10:30Z', '2025-09-10T18:20:30Z')}&groupBy=day&tz=Asia/Kathmandu`);
+      assert.equal(byDay.status, 200, byDay.text);
+      assert.deepEqual(dap(byDay.body.rows), [
+        ['2025-09-09', 'P-DAP', 1000, 1],
+        ['2025-09-10', 'P-DAP', sum(times.map((_, i) => i)) + 2000, times.length + 1],
+        ['2025-09-11', 'P-DAP', 4000, 1],
+      ]);
+    });
+
+    test('a correction that moves a record’s time moves it between the edges; a void takes it out', async () => {
+      const f = facility();
+      const pcs = await keyed(ctx.stack, 'pcs', [f]);
+      await submit(f, pcs, dated('C-1', '2025-09-10T08:10:00Z', [5, 1]), dated('C-2', '2025-09-10T08:11:00Z', [7, 1]));
+      const early = q('2025-09-10T08:07:00Z', '2025-09-10T08:14:00Z'); // one partial slot
+      const late = q('2025-09-10T17:16:00Z', '2025-09-10T17:23:00Z');
+      const whole = q('2025-09-10T08:07:00Z', '2025-09-10T17:23:00Z');
+      const rowsOf = async (range: string) => dap((await report(f, range)).body.rows);
+      assert.deepEqual(await rowsOf(early), [['', 'P-DAP', 12, 2]]);
+      assert.deepEqual(await rowsOf(late), []);
+      const moved = dated('C-1', '2025-09-10T17:20:00Z', [5, 1]);
+      const put = await pcs.call('PUT', `/facility/${f}/dispensingWorkRecords/C-1`, moved);
+      assert.equal(put.status, 200, put.text);
+      const voided = await pcs.call('POST', `/facility/${f}/dispensingWorkRecords/C-2/void`, { reason: 'weighed twice' });
+      assert.equal(voided.status, 200, voided.text);
+      assert.deepEqual(await rowsOf(early), []);
+      assert.deepEqual(await rowsOf(late), [['', 'P-DAP', 5, 1]]);
+      // The edges read the records as they are now; the whole slots once the engine has derived them.
+      assert.deepEqual(
+        await waitUntil('the derived figures of the correction and the void', async () => {
+          const rows = await rowsOf(whole);
+          return JSON.stringify(rows) === JSON.stringify([['', 'P-DAP', 5, 1]]) ? rows : null;
+        }),
+        [['', 'P-DAP', 5, 1]],
+      );
+    });
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Upgrade in place: a data folder made before the summaries indexes and the consumption
  * aggregates existed (table without the new indexes, orders and records as the earlier code
- * wrote them) gets the indexes and the backfill at start, once.
+ * wrote them: no entry by record time either) gets the indexes and the backfill at start, once.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -156,7 +156,7 @@ test('a data folder of the previous version gets the new indexes and its records
           // The operator's command (what an AWS deployment runs) finds nothing left to count, even forced to scan.
           const cli = await runNode(['infra/backfill-cli.ts', '--force'], { ...process.env, MIXTICKET_DATA_DIR: dir });
           assert.equal(cli.code, 0, cli.stderr);
-          assert.match(cli.stdout, /backfill: 0 orders and 0 records brought up to date/);
+          assert.match(cli.stdout, /backfill: 0 orders and 0 records brought up to date, 0 records dated for reports/);
         }
         const report = await erp.get(`/facility/${F}/consumption?from=2025-01-01&to=2026-01-01`);
         assert.deepEqual(
@@ -170,6 +170,24 @@ test('a data folder of the previous version gets the new indexes and its records
             ['P-POTASH', 0.3, 1],
           ],
           `round ${round}: counted once`,
+        );
+        // The old record (05:00:00Z, written without an entry by record time) is found at an edge:
+        // a range inside one slot is summed from the records themselves.
+        const edge = await erp.get(
+          `/facility/${F}/consumption?from=${encodeURIComponent('2025-02-03T04:59:59.999Z')}&to=${encodeURIComponent('2025-02-03T05:07:00Z')}`,
+        );
+        assert.equal(edge.status, 200, edge.text);
+        assert.deepEqual(
+          edge.body.rows.map((r: { product: { number: string }; quantity: { value: number }; records: number }) => [
+            r.product.number,
+            r.quantity.value,
+            r.records,
+          ]),
+          [
+            ['P-DAP', 12.5, 1],
+            ['P-POTASH', 0.3, 1],
+          ],
+          `round ${round}: the old record at an edge after the backfill`,
         );
       } finally {
         assert.equal(await stack.stop(), 0);

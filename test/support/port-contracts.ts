@@ -1,7 +1,7 @@
 /**
  * Contract suites of the webhook ports (functions/use-cases/webhook-ports.ts): what the use cases
  * (deliver-webhooks.ts, manage-subscriptions.ts) rely on of each port, as its interface comment
- * states it. Each suite takes a factory of the port and runs on any implementation: the unit tier
+ * states it; and of the consumption store's records dated (the edges of a report). Each suite takes a factory of the port and runs on any implementation: the unit tier
  * runs them on the in-memory ports (test/unit/helpers/memory-webhooks.ts), the integration tier
  * on the DynamoDB stores (functions/store/) against DynamoDB Local.
  *
@@ -13,9 +13,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'vitest';
+import type { EdgeRecord } from '../../functions/domain/consumption.ts';
 import { StorageError } from '../../functions/domain/errors.ts';
 import type { Delivery, DueMarker, Subscription } from '../../functions/domain/webhooks.ts';
+import type { WorkRecordDocument } from '../../functions/domain/work-records.ts';
+import type { ConsumptionStore } from '../../functions/use-cases/get-consumption.ts';
 import type { DeliveryLog, Outbox, SecretBox, SubscriptionStore } from '../../functions/use-cases/webhook-ports.ts';
+import { workRecord } from './records.ts';
 
 /** What every suite is given: a port (or ports) made fresh per test, and a facility id no other test uses. */
 export interface ContractSetup<P> {
@@ -587,6 +591,60 @@ export function secretBoxContract(name: string, { make }: Pick<ContractSetup<Sec
       const box = await make();
       const sealed = await box.seal(`whsec_${randomUUID()}`, uid('sub'));
       await assert.rejects(box.open(sealed, uid('sub')));
+    });
+  });
+}
+
+/**
+ * The consumption store (functions/use-cases/get-consumption.ts) and a way to store a record's
+ * latest revision: revision 1 creates the record, a later one supersedes its head (a correction
+ * or, with `voided`, a void).
+ */
+export interface ConsumptionPorts {
+  store: ConsumptionStore;
+  write(facilityId: string, head: EdgeRecord, revision: number): Promise<void>;
+}
+
+/** The records a report's edges read: dated by their latest revision, [from, to) to the millisecond. */
+export function consumptionStoreContract(name: string, { make, facility }: ContractSetup<ConsumptionPorts>): void {
+  describe(`ConsumptionStore contract (records dated, the edges of a report): ${name}`, () => {
+    const dated = (number: string, at: string): EdgeRecord => {
+      const doc = workRecord(number, { actual: [1, 2] }) as WorkRecordDocument & { dispensingEndDateTime?: string };
+      doc.dispensingEndDateTime = at;
+      return { agency: 'AssignedBySender', number, doc, voided: false };
+    };
+    const ms = (iso: string) => Date.parse(iso);
+    const numbers = async (store: ConsumptionStore, f: string, from: string, to: string) =>
+      (await store.readRecordsDated(f, ms(from), ms(to))).map((r) => r.number).sort();
+
+    test('[from, to) to the millisecond, each record once with its document, only the facility’s', async () => {
+      const { store, write } = await make();
+      const f = facility();
+      const other = facility();
+      await write(f, dated('R-1', '2026-02-03T08:07:00.000Z'), 1);
+      await write(f, dated('R-2', '2026-02-03T08:07:00.001Z'), 1);
+      await write(f, dated('R-3', '2026-02-03T08:14:59.999Z'), 1);
+      await write(other, dated('R-9', '2026-02-03T08:10:00Z'), 1);
+      assert.deepEqual(await numbers(store, f, '2026-02-03T08:07:00.000Z', '2026-02-03T08:15:00Z'), ['R-1', 'R-2', 'R-3']);
+      assert.deepEqual(await numbers(store, f, '2026-02-03T08:07:00.001Z', '2026-02-03T08:14:59.999Z'), ['R-2']);
+      assert.deepEqual(await numbers(store, f, '2026-02-03T08:00:00Z', '2026-02-03T08:07:00.000Z'), []);
+      const [one] = await store.readRecordsDated(f, ms('2026-02-03T08:07:00.000Z'), ms('2026-02-03T08:07:00.001Z'));
+      assert.deepEqual(one, dated('R-1', '2026-02-03T08:07:00.000Z'));
+    });
+
+    test('a correction that moves the record’s time moves it; a void is read, marked voided', async () => {
+      const { store, write } = await make();
+      const f = facility();
+      await write(f, dated('M-1', '2026-02-03T08:10:00Z'), 1);
+      await write(f, dated('V-1', '2026-02-03T08:11:00Z'), 1);
+      await write(f, dated('M-1', '2026-02-03T17:20:00Z'), 2);
+      await write(f, { ...dated('V-1', '2026-02-03T08:11:00Z'), voided: true }, 2);
+      assert.deepEqual(await numbers(store, f, '2026-02-03T17:15:00Z', '2026-02-03T17:23:00Z'), ['M-1']);
+      const early = await store.readRecordsDated(f, ms('2026-02-03T08:07:00Z'), ms('2026-02-03T08:15:00Z'));
+      assert.deepEqual(
+        early.map((r) => [r.number, r.voided]),
+        [['V-1', true]],
+      );
     });
   });
 }

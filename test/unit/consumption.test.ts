@@ -8,6 +8,7 @@ import {
   checkReportRange,
   consumptionDeltas,
   consumptionRows,
+  type EdgeRecord,
   localDate,
   parseConsumptionQuery,
   positionOf,
@@ -39,13 +40,28 @@ function apply(deltas: AggregateDelta[], into = new Map<string, AggregateItem>()
   return into;
 }
 
-/** A report as the use case makes it: the plan's reads taken from the items, summed. */
-function report(items: readonly AggregateItem[], query: ConsumptionQuery) {
+/** Record heads as the edges read them: every record active, at its latest (only) revision. */
+const headsOf = (docs: readonly WorkRecordDocument[]): EdgeRecord[] =>
+  docs.map((doc) => ({ agency: doc.workRecordIdentifier.agency, number: doc.workRecordIdentifier.number, doc, voided: false }));
+
+/**
+ * A report as the use case makes it: the plan's reads taken from the items, the heads dated in
+ * the plan's edges, summed.
+ */
+function report(items: readonly AggregateItem[], query: ConsumptionQuery, heads: readonly EdgeRecord[] = []) {
   const plan = reportPlan(query);
-  const read = items.filter((i) =>
-    plan.reads.some((r) => r.kind === i.kind && r.level === i.level && r.first <= i.period && i.period <= r.last),
+  // Each item as its read answers it: whole, or only the attributes the read names (a projection).
+  const read = items.flatMap((i) =>
+    plan.reads
+      .filter((r) => r.kind === i.kind && r.level === i.level && r.first <= i.period && i.period <= r.last)
+      .map((r) =>
+        r.attributes === undefined
+          ? i
+          : { ...i, attributes: Object.fromEntries(Object.entries(i.attributes).filter(([k]) => r.attributes!.includes(k))) },
+      ),
   );
-  return consumptionRows(read, plan);
+  const dated = heads.filter((h) => plan.edges.some((e) => e.start <= recordTime(h.doc)! && recordTime(h.doc)! < e.end));
+  return consumptionRows(read, plan, dated);
 }
 
 describe('decimals', () => {
@@ -90,9 +106,13 @@ describe('slots and zones', () => {
       [{ from: '2026-01-02', to: '2026-01-01' }, 'to'],
       [{ from: '2026-01-01', to: '2026-01-02', tz: 'Mars/Olympus' }, 'tz'],
       [{ from: '2026-01-01', to: '2026-01-02', groupBy: 'week' }, 'groupBy'],
-      [{ from: '2026-01-01T10:07:00Z', to: '2026-01-02' }, 'from'],
+      [{ from: '2026-01-01T10:07:00', to: '2026-01-02' }, 'from'], // a date-time needs a zone
       [{ from: '2026-02-30', to: '2026-03-02' }, 'from'],
     ];
+    // Any instant with a zone, to the millisecond (no longer only quarter hours).
+    const any = parseConsumptionQuery({ from: '2026-01-01T10:07:00.123+01:00', to: '2026-01-02T00:00:00.001Z' });
+    assert.equal(new Date(any.from).toISOString(), '2026-01-01T09:07:00.123Z');
+    assert.equal(new Date(any.to).toISOString(), '2026-01-02T00:00:00.001Z');
     for (const [query, name] of cases) {
       assert.throws(
         () => parseConsumptionQuery(query),
@@ -279,10 +299,16 @@ describe('roll-ups', () => {
         ['2025-12-31T23:45:00Z', '2026-01-01T00:15:00Z'],
         ['2026-01-03T05:30:00Z', '2026-01-17T18:45:00Z'],
         ['2025-12-21', '2025-12-22'],
+        // Any instants: partial slots at both edges, in one slot, at a local midnight's slot.
+        ['2026-01-03T05:37:12.345Z', '2026-01-17T18:44:59.999Z'],
+        ['2025-12-24T08:07:00Z', '2025-12-24T17:23:00Z'],
+        ['2025-12-24T08:01:00.001Z', '2025-12-24T08:14:00Z'],
+        ['2025-12-20T00:00:00.001Z', '2026-01-28T23:59:59.999Z'],
+        ['2025-12-21T18:10:30Z', '2025-12-23T18:20:30Z'],
       ]) {
         for (const groupBy of ['product', 'day', 'order']) {
           const query = parseConsumptionQuery({ from: from!, to: to!, tz, groupBy });
-          const rows = report(items, query).filter((r) => r.product.number === firstProduct);
+          const rows = report(items, query, headsOf(records)).filter((r) => r.product.number === firstProduct);
           const got = new Map(
             rows.map((r) => [[r.day ?? '', r.workOrder?.number ?? '', r.product.number].join('|'), `${r.quantity.value}/${r.records}`]),
           );
@@ -291,7 +317,7 @@ describe('roll-ups', () => {
         }
       }
     }
-    assert.ok(checked > 400, `compared ${checked} rows`);
+    assert.ok(checked > 800, `compared ${checked} rows`);
   });
 
   test('a long report reads a few coarse items, not every slot', () => {
@@ -303,5 +329,142 @@ describe('roll-ups', () => {
     );
     const byDay = reportPlan(parseConsumptionQuery({ from: '2025-01-01', to: '2026-01-01', tz: 'America/Chicago', groupBy: 'day' }));
     assert.deepEqual(byDay.pieces.S, [], 'a whole-hour zone needs no slots');
+    // The year's hour items are read for their 18 and 6 hours only, not a month of hours each.
+    assert.deepEqual(
+      year.reads.map((r) => r.attributes?.length ?? 'whole'),
+      ['whole', 2 + 18 * 2, 2 + 6 * 2],
+    );
+    assert.deepEqual(year.reads[1]!.attributes!.slice(0, 4), ['product', 'uom', 'q0106', 'n0106']);
+    // By day, every hour of the year's months is used: whole items (the 6 hours of 2026-01 projected).
+    // Orders: whole items (their products are hashes).
+    assert.deepEqual(
+      byDay.reads.map((r) => `${r.first} ${r.attributes?.length ?? 'whole'}`),
+      [...Array.from({ length: 12 }, (_, i) => `2025-${String(i + 1).padStart(2, '0')} whole`), '2026-01 14'],
+    );
+    const byOrder = reportPlan(parseConsumptionQuery({ from: '2025-01-01', to: '2025-01-08', tz: 'America/Chicago', groupBy: 'order' }));
+    assert.ok(byOrder.reads.every((r) => r.attributes === undefined));
+  });
+});
+
+describe('any instant: the partial slots at the edges from the records', () => {
+  const q = (from: string, to: string, groupBy = 'product', tz = 'UTC') => parseConsumptionQuery({ from, to, groupBy, tz });
+  const rowsOf = (records: readonly WorkRecordDocument[], query: ConsumptionQuery, heads = headsOf(records)) =>
+    report([...apply(consumptionDeltas(records)).values()], query, heads).map((r) => [
+      r.day ?? r.workOrder?.number ?? '',
+      r.product.number,
+      r.quantity.value,
+      r.records,
+    ]);
+
+  test('a plan on slot edges has no edge; one off them has its partial slots, to the millisecond', () => {
+    assert.deepEqual(reportPlan(q('2026-01-01T08:00:00Z', '2026-01-01T17:15:00Z')).edges, []);
+    const iso = (edges: { start: number; end: number }[]) =>
+      edges.map((e) => [new Date(e.start).toISOString(), new Date(e.end).toISOString()]);
+    assert.deepEqual(iso(reportPlan(q('2026-01-01T08:07:00.001Z', '2026-01-01T17:23:00Z')).edges), [
+      ['2026-01-01T08:07:00.001Z', '2026-01-01T08:15:00.000Z'],
+      ['2026-01-01T17:15:00.000Z', '2026-01-01T17:23:00.000Z'],
+    ]);
+    // Both ends in one slot: one edge, no aggregate read.
+    const one = reportPlan(q('2026-01-01T08:01:00Z', '2026-01-01T08:14:59.999Z'));
+    assert.deepEqual(iso(one.edges), [['2026-01-01T08:01:00.000Z', '2026-01-01T08:14:59.999Z']]);
+    assert.deepEqual(one.reads, []);
+    // Ends in neighbouring slots, no whole slot between: two edges, no aggregate read.
+    const two = reportPlan(q('2026-01-01T08:07:00Z', '2026-01-01T08:20:00Z'));
+    assert.deepEqual(iso(two.edges), [
+      ['2026-01-01T08:07:00.000Z', '2026-01-01T08:15:00.000Z'],
+      ['2026-01-01T08:15:00.000Z', '2026-01-01T08:20:00.000Z'],
+    ]);
+    assert.deepEqual(two.reads, []);
+    // Only one end off a slot edge: one edge.
+    assert.deepEqual(iso(reportPlan(q('2026-01-01', '2026-01-01T17:23:00Z')).edges), [
+      ['2026-01-01T17:15:00.000Z', '2026-01-01T17:23:00.000Z'],
+    ]);
+  });
+
+  test('half-open at the millisecond: from a record’s exact time includes it, from one ms later does not; to likewise', () => {
+    const records = [record('A', '2026-03-10T08:07:00.000Z', [1, 10]), record('B', '2026-03-10T08:30:00Z', [2, 20])];
+    const dap = (from: string, to: string) => rowsOf(records, q(from, to)).filter((r) => r[1] === 'P-DAP');
+    assert.deepEqual(dap('2026-03-10T08:07:00.000Z', '2026-03-10T09:00:00Z'), [['', 'P-DAP', '3', 2]]);
+    assert.deepEqual(dap('2026-03-10T08:07:00.001Z', '2026-03-10T09:00:00Z'), [['', 'P-DAP', '2', 1]]);
+    assert.deepEqual(dap('2026-03-10T08:00:00Z', '2026-03-10T08:07:00.000Z'), []);
+    assert.deepEqual(dap('2026-03-10T08:00:00Z', '2026-03-10T08:07:00.001Z'), [['', 'P-DAP', '1', 1]]);
+    // A zone in the instant, not only Z: 09:07+01:00 is 08:07Z.
+    assert.deepEqual(dap('2026-03-10T09:07:00+01:00', '2026-03-10T09:07:00.001+01:00'), [['', 'P-DAP', '1', 1]]);
+  });
+
+  test('08:07 to 17:23 equals the sum of the records in it, edges and whole slots together', () => {
+    const at = ['08:00', '08:06:59.999', '08:07', '08:14:59', '08:15', '12:00', '17:14:59.999', '17:15', '17:22:59.999', '17:23', '17:29'];
+    const records = at.map((t, i) => record(`R-${i}`, `2026-03-10T${t}Z`, [2 ** i, 1]));
+    // In: 08:07 .. 17:22:59.999 (indexes 2 to 8).
+    const want = [2, 3, 4, 5, 6, 7, 8].reduce((sum, i) => sum + 2 ** i, 0);
+    assert.deepEqual(
+      rowsOf(records, q('2026-03-10T08:07:00Z', '2026-03-10T17:23:00Z')).filter((r) => r[1] === 'P-DAP'),
+      [['', 'P-DAP', String(want), 7]],
+    );
+  });
+
+  test('by day in a zone: a local midnight between unaligned ends is exact; edge records take their local day', () => {
+    // Asia/Kathmandu is UTC+5:45: 4 January starts at 18:15Z on the 3rd.
+    const records = [
+      record('K-1', '2026-01-03T18:11:00Z', [1, 1]), // 23:56 on the 3rd, in the first edge
+      record('K-2', '2026-01-03T18:14:59.999Z', [2, 1]), // 23:59:59.999 on the 3rd, first edge
+      record('K-3', '2026-01-03T18:15:00Z', [4, 1]), // midnight: the 4th, whole slots
+      record('K-4', '2026-01-04T18:14:00Z', [8, 1]), // 23:59 on the 4th
+      record('K-5', '2026-01-04T18:16:00Z', [16, 1]), // 00:01 on the 5th, in the last edge
+      record('K-6', '2026-01-04T18:17:00Z', [32, 1]), // after to
+      record('K-7', '2026-01-03T18:10:00Z', [64, 1]), // before from
+    ];
+    const rows = rowsOf(records, q('2026-01-03T18:10:00.001Z', '2026-01-04T18:16:00.001Z', 'day', 'Asia/Kathmandu'));
+    assert.deepEqual(
+      rows.filter((r) => r[1] === 'P-DAP'),
+      [
+        ['2026-01-03', 'P-DAP', '3', 2],
+        ['2026-01-04', 'P-DAP', '12', 2],
+        ['2026-01-05', 'P-DAP', '16', 1],
+      ],
+    );
+  });
+
+  test('by order at the edges', () => {
+    const records = [
+      record('O-1', '2026-05-01T06:03:00Z', [1, 1], 'WO-A'),
+      record('O-2', '2026-05-01T06:04:00Z', [2, 1], 'WO-B'),
+      record('O-3', '2026-05-01T06:30:00Z', [4, 1], 'WO-A'),
+      record('O-4', '2026-05-01T06:47:00Z', [8, 1], 'WO-B'),
+    ];
+    assert.deepEqual(
+      rowsOf(records, q('2026-05-01T06:03:30Z', '2026-05-01T06:47:00.001Z', 'order')).filter((r) => r[1] === 'P-DAP'),
+      [
+        ['WO-A', 'P-DAP', '4', 1],
+        ['WO-B', 'P-DAP', '10', 2],
+      ],
+    );
+  });
+
+  test('a range on slot edges reads no record and answers what the roll-ups say', () => {
+    const records = [record('A', '2026-03-10T08:07:00Z', [1, 10])];
+    const query = q('2026-03-10T08:00:00Z', '2026-03-10T09:00:00Z');
+    assert.deepEqual(reportPlan(query).edges, []);
+    // Heads offered but not asked for: the plan has no edge, nothing is added twice.
+    assert.deepEqual(rowsOf(records, query), rowsOf(records, query, []));
+    assert.deepEqual(rowsOf(records, query, []), [
+      ['', 'P-DAP', '1', 1],
+      ['', 'P-POTASH', '10', 1],
+    ]);
+  });
+
+  test('a voided record at an edge counts nothing, as in the roll-ups; a head read twice counts once', () => {
+    const kept = record('K', '2026-03-10T08:10:00Z', [1, 10]);
+    const voided = record('V', '2026-03-10T08:11:00Z', [100, 100]);
+    const query = q('2026-03-10T08:07:00Z', '2026-03-10T08:14:00Z');
+    const heads: EdgeRecord[] = [...headsOf([kept]), { ...headsOf([voided])[0]!, voided: true }];
+    const rows = consumptionRows([], reportPlan(query), [...heads, ...heads]);
+    assert.deepEqual(
+      rows.map((r) => [r.product.number, r.quantity.value, r.records]),
+      [
+        ['P-DAP', '1', 1],
+        ['P-POTASH', '10', 1],
+      ],
+    );
   });
 });

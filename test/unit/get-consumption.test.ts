@@ -38,6 +38,40 @@ describe('get consumption', () => {
     );
   });
 
+  test('any instant: the edges read the records dated in the partial slots, as their latest revision counts', async () => {
+    const store = memoryConsumptionStore();
+    const at = (n: string, t: string, actual: [number, number]) => record(n, `2026-04-01T${t}Z`, actual);
+    store.count('plant-7', [at('A', '08:08', [1, 1]), at('B', '12:00', [2, 2]), at('C', '17:20', [4, 4]), at('D', '17:40', [8, 8])]);
+    const query = parseConsumptionQuery({ from: '2026-04-01T08:07:00Z', to: '2026-04-01T17:23:00Z' });
+    const dap = async () =>
+      (await getConsumption(store, { facilityId: 'plant-7', query }))
+        .filter((r) => r.product.number === 'P-DAP')
+        .map((r) => [r.quantity.value, r.records]);
+    assert.deepEqual(await dap(), [['7', 3]]);
+    assert.deepEqual(
+      store.recordReads.map(([a, b]) => [new Date(a).toISOString(), new Date(b).toISOString()]),
+      [
+        ['2026-04-01T08:07:00.000Z', '2026-04-01T08:15:00.000Z'],
+        ['2026-04-01T17:15:00.000Z', '2026-04-01T17:23:00.000Z'],
+      ],
+      'one read per edge',
+    );
+    // A correction moves D into the last edge and A out of the range; a void takes C out.
+    store.write('plant-7', { agency: 'AssignedBySender', number: 'D', doc: at('D', '17:22:59.999', [8, 8]), voided: false });
+    store.write('plant-7', { agency: 'AssignedBySender', number: 'A', doc: at('A', '08:06:59.999', [1, 1]), voided: false });
+    store.write('plant-7', { agency: 'AssignedBySender', number: 'C', doc: at('C', '17:20', [0, 0]), voided: true });
+    assert.deepEqual(await dap(), [['10', 2]]);
+    // The same range on slot edges (08:00 to 17:30) from the roll-ups alone agrees with the records.
+    const aligned = parseConsumptionQuery({ from: '2026-04-01T08:00:00Z', to: '2026-04-01T17:30:00Z' });
+    const reads = store.recordReads.length;
+    const rows = await getConsumption(store, { facilityId: 'plant-7', query: aligned });
+    assert.equal(store.recordReads.length, reads, 'no record read on slot edges');
+    assert.deepEqual(
+      rows.filter((r) => r.product.number === 'P-DAP').map((r) => [r.quantity.value, r.records]),
+      [['11', 3]],
+    );
+  });
+
   test('no aggregates: no rows', async () => {
     const rows = await getConsumption(memoryConsumptionStore(), {
       facilityId: 'plant-7',
