@@ -13,7 +13,16 @@ import type { NewRecord, WorkRecordDocument } from '../domain/work-records.ts';
 import { config } from '../shared/config.ts';
 import { loadByIdentity } from './batch-get.ts';
 import { bool, num, optionalNum, optionalText, text } from './item-fields.ts';
-import { changePosition, changesPk, facilityPk, recordNumberPrefix, recordRevisionSk, recordSk, recordsOfOrderPk } from './keys.ts';
+import {
+  changePosition,
+  changesPk,
+  facilityPk,
+  pendingDerivePk,
+  recordNumberPrefix,
+  recordRevisionSk,
+  recordSk,
+  recordsOfOrderPk,
+} from './keys.ts';
 import { type Item, type QueryInput, queryAll, queryPages } from './paginate.ts';
 import { TABLE } from './table.ts';
 import type { TransactItem } from './transact.ts';
@@ -31,7 +40,8 @@ export interface StoredRecord extends RecordHeadState {
  * THE item of a record's head, for a new record and for a correction alike: the latest
  * revision's document and state, its changes-index position at the time of that revision (so
  * the records poll and webhooks serve a corrected record again), its place among its order's
- * records at the time it was first received.
+ * records at the time it was first received, and the pending-derive marker (the lot trace's view of
+ * a revision whose derived figures are not written yet; the derive engine removes it).
  */
 function recordHeadItem(head: RecordHeadWrite): Item {
   const { state, doc, documents } = head;
@@ -45,6 +55,8 @@ function recordHeadItem(head: RecordHeadWrite): Item {
     [TABLE.changesIndex.sortKey]: changePosition(modifiedAt, state.agency, state.number),
     [TABLE.recordsByOrderIndex.partitionKey]: recordsOfOrderPk(state.facilityId, state.orderAgency, state.orderNumber),
     [TABLE.recordsByOrderIndex.sortKey]: changePosition(receivedAt, state.agency, state.number),
+    [TABLE.recordsPendingDeriveIndex.partitionKey]: pendingDerivePk(state.facilityId),
+    [TABLE.recordsPendingDeriveIndex.sortKey]: changePosition(modifiedAt, state.agency, state.number),
     kind: 'record',
     facilityId: state.facilityId,
     agency: state.agency,
