@@ -249,3 +249,13 @@ export interface DerivedWrite {
   /** Record heads whose pending-derive marker this step removes: only while the head is still at this revision. */
   markers: readonly { agency: string; number: string; revision: number }[];
 }
+
+/** The lot backfill's write (use-cases/index-lots.ts): one record's lot entries with its derived state remembering them, all or nothing. */
+export interface RecordLotsWrite {
+  facilityId: string;
+  record: { agency: string; number: string };
+  /** The derived state's revision read (null: none stored, a record written before the engine). */
+  expectedRevision: number | null;
+  state: DerivedState;
+  lots: LotIndexWrite;
+}

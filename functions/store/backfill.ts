@@ -3,7 +3,8 @@
  * existed get what the current code writes with every item. Orders gain the summaries' index
  * attributes; records not counted by the transaction that created them (no `aggregated` mark)
  * are derived by the derive engine, idempotent per record revision, so a record counts exactly
- * once however often (or concurrently) this runs.
+ * once however often (or concurrently) this runs. Records counted before the lot index existed
+ * get their lot entries (part `lots`, its own completion mark).
  * Idempotent: a second run finds nothing to do. Run at `npm start` (infra/local/start.ts).
  */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -57,8 +58,46 @@ async function backfillOrder(item: Item): Promise<boolean> {
  */
 export type DeriveRecords = (facilityId: string, identities: readonly { agency: string; number: string }[]) => Promise<{ counted: number }>;
 
+/**
+ * Writes the lot index entries of records counted before the lot index existed
+ * (use-cases/index-lots.ts, passed in by the caller): how many records it indexed.
+ */
+export type IndexLots = (facilityId: string, identities: readonly { agency: string; number: string }[]) => Promise<{ indexed: number }>;
+
 /** Written once a backfill has run through the whole table: later starts skip the scan. */
 const DONE_KEY = { [TABLE.partitionKey]: 'HUB', [TABLE.sortKey]: 'BACKFILL#summaries-consumption' };
+/** Written once the lot index part has run through every record head. */
+const LOTS_DONE_KEY = { [TABLE.partitionKey]: 'HUB', [TABLE.sortKey]: 'BACKFILL#lots' };
+
+/**
+ * The lot index part: every record head, per facility and page, handed to `indexLots`, which
+ * writes entries only for records counted before the lot index (idempotent). Runs after the
+ * derive part, so records that part counted have their entries from the engine already.
+ */
+async function backfillLots(indexLots: IndexLots, force: boolean): Promise<number> {
+  const { tableName } = config();
+  if (!force && (await dynamoClient().send(new GetCommand({ TableName: tableName, Key: LOTS_DONE_KEY, ConsistentRead: true }))).Item) {
+    return 0;
+  }
+  let indexed = 0;
+  const pages = scanPages({
+    FilterExpression: '#k = :record AND begins_with(#sk, :head)',
+    ExpressionAttributeNames: { '#k': 'kind', '#sk': TABLE.sortKey },
+    ExpressionAttributeValues: { ':record': 'record', ':head': 'RECORD#' },
+  });
+  for await (const { items } of pages) {
+    const records = new Map<string, { agency: string; number: string }[]>();
+    for (const item of items) {
+      const facilityId = text(item, 'facilityId');
+      records.set(facilityId, [...(records.get(facilityId) ?? []), { agency: text(item, 'agency'), number: text(item, 'number') }]);
+    }
+    for (const [facilityId, identities] of records) indexed += (await indexLots(facilityId, identities)).indexed;
+  }
+  await dynamoClient().send(
+    new PutCommand({ TableName: tableName, Item: { ...LOTS_DONE_KEY, completedAt: new Date().toISOString(), indexed } }),
+  );
+  return indexed;
+}
 
 /**
  * Brings every item written by an earlier version up to date; answers how many orders and
@@ -67,13 +106,16 @@ const DONE_KEY = { [TABLE.partitionKey]: 'HUB', [TABLE.sortKey]: 'BACKFILL#summa
 export async function backfill({
   force = false,
   derive,
+  indexLots,
 }: {
   force?: boolean;
   derive: DeriveRecords;
-}): Promise<{ orders: number; records: number }> {
-  const done = { orders: 0, records: 0 };
+  indexLots: IndexLots;
+}): Promise<{ orders: number; records: number; lots: number }> {
+  const done = { orders: 0, records: 0, lots: 0 };
   const { tableName } = config();
   if (!force && (await dynamoClient().send(new GetCommand({ TableName: tableName, Key: DONE_KEY, ConsistentRead: true }))).Item) {
+    done.lots = await backfillLots(indexLots, force);
     return done;
   }
   const pages = scanPages({
@@ -95,7 +137,11 @@ export async function backfill({
     for (const [facilityId, identities] of records) done.records += (await derive(facilityId, identities)).counted;
   }
   await dynamoClient().send(
-    new PutCommand({ TableName: tableName, Item: { ...DONE_KEY, completedAt: new Date().toISOString(), ...done } }),
+    new PutCommand({
+      TableName: tableName,
+      Item: { ...DONE_KEY, completedAt: new Date().toISOString(), orders: done.orders, records: done.records },
+    }),
   );
+  done.lots = await backfillLots(indexLots, force);
   return done;
 }

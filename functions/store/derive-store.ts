@@ -13,6 +13,7 @@ import {
   type OrderReports,
   type RecordFigures,
   type RecordHead,
+  type RecordLotsWrite,
   reportKey,
 } from '../domain/record-figures.ts';
 import type { WorkRecordDocument } from '../domain/work-records.ts';
@@ -159,6 +160,25 @@ export const derivedFiguresStore = {
     write.markers.length,
   maxActions: MAX_TRANSACTION_ITEMS,
   save: (write: DerivedWrite) => transactWrite(stepItems(write)),
+};
+
+/** The one write of the lot backfill (use-cases/index-lots.ts): a record's entries with its derived state remembering them. */
+function saveRecordLots(write: RecordLotsWrite): Promise<void> {
+  const put = derivedPut(write.facilityId, { ...write.record, expectedRevision: write.expectedRevision, state: write.state });
+  if (write.expectedRevision !== null && put.Put) {
+    put.Put.ConditionExpression = '#rev = :rev AND attribute_not_exists(#lots)';
+    put.Put.ExpressionAttributeNames = { ...put.Put.ExpressionAttributeNames, '#lots': 'lots' };
+  }
+  return transactWrite([put, ...lotIndexItems(write.facilityId, write.lots)]);
+}
+
+/** The reads and the write of the lot backfill. */
+export const lotBackfillStore = {
+  loadHeads: derivedFiguresStore.loadHeads,
+  loadDerived: derivedFiguresStore.loadDerived,
+  loadSeenLots,
+  maxActions: MAX_TRANSACTION_ITEMS,
+  saveRecordLots,
 };
 
 /** A changed item of the table stream, in DynamoDB's attribute-value form (only what is read here). */
