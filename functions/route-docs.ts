@@ -151,6 +151,19 @@ export const PARAM_DOCS = {
     schema: { type: 'integer', minimum: 1, maximum: 999999 },
     example: 1,
   },
+  lot: {
+    description:
+      "The lot to trace: its `lotIdentifier.number` (a receipt's `lot.number`). Add `agency` when more than one lot of the facility (of the stack, on `/trace`) has this number.",
+    example: '24-0117',
+  },
+  workRecord: {
+    description:
+      "A work record's `workRecordIdentifier.number`: what went into it (a backward trace). Add `agency` when two records share the number.",
+    example: 'WR-5001',
+  },
+  direction: {
+    description: '`forward` (default): where the lot went. `backward`: what went into it (its receipts, the blends that made it).',
+  },
 } satisfies Record<PathParamName | QueryParamName, ParamDoc>;
 
 /** The push of a master-data kind. */
@@ -337,6 +350,20 @@ export const ROUTE_DOCS = {
     responses: { 200: { description: 'The report.', schema: 'ConsumptionReport', csv: true } },
     problems: [429],
   },
+  traceLot: {
+    summary: 'lot traceability: where a lot went (forward) or what went into a lot or record (backward), JSON or CSV',
+    description:
+      "Forward (`?lot=`): the lot's receipts, every record that used it directly or through blend lots made from it (`via`), with the quantity of its line and its order's parties; `possible`: records of the same component inside the lot's period that named no lot; `voided`: records that used it and are voided; `cycles`: loops in the lot data (each walked once). Backward (`?lot=&direction=backward` or `?workRecord=`): the ingredients, their lots, receipts and suppliers, one level further for blend lots of the facility. An unknown lot answers 200 with empty lists; an unknown record 404. `Accept: text/csv` answers a forward trace as one row per affected or possible record.",
+    responses: { 200: { description: 'The trace.', schema: 'LotTrace', csv: true } },
+    problems: [404, 429],
+  },
+  traceLotEverywhere: {
+    summary: 'the same lot trace across every facility of the stack (keys covering every facility)',
+    description:
+      "The lot at every facility that knows it (the same supplier lot may reach several plants): the facilities' traces merged, every row with its `facilityId`, and `facilities` listing them. For keys covering every facility (`*`); a key scoped to some facilities gets 403. A work record belongs to one facility: `workRecord` is a 400 here (use the facility's route).",
+    responses: { 200: { description: 'The trace across facilities.', schema: 'LotTrace', csv: true } },
+    problems: [429],
+  },
   createSubscription: {
     summary: 'register a webhook endpoint for one kind of document (push delivery)',
     description:
@@ -426,4 +453,6 @@ export const TAG_DOCS: Readonly<Record<string, string>> = {
   receipts: 'Goods received into stock, reported by the PCS, against a purchase order line or not.',
   stockCounts: 'Physical counts reported by the PCS: each sets the stock of a component at a location at its time.',
   stock: 'Stock per component and location, kept live from receipts, counts and what records dispensed, with its ledger.',
+  trace:
+    'Lot traceability for recalls: where a lot went (every record and order through any depth of blends, and the records that may contain it) and what went into a lot or record.',
 };

@@ -51,6 +51,9 @@ export const QUERY_PARAMS = {
   location: { type: 'string', minLength: 1, maxLength: 128, pattern: NO_CONTROL_CHARACTERS },
   include: { type: 'string', enum: ['movements'] },
   revision: { type: 'string', pattern: '^[1-9][0-9]{0,8}$' },
+  lot: { type: 'string', minLength: 1, maxLength: 128, pattern: NO_CONTROL_CHARACTERS },
+  workRecord: { type: 'string', minLength: 1, maxLength: 128, pattern: NO_CONTROL_CHARACTERS },
+  direction: { type: 'string', enum: ['forward', 'backward'] },
 } as const satisfies Record<string, ParamSchema>;
 
 export type PathParamName = keyof typeof PATH_PARAMS;

@@ -43,6 +43,8 @@ export interface RouteDef {
    * (shared/idempotency.ts), and the reference documents the header and its 409/422.
    */
   idempotencyKey?: true;
+  /** A route over every facility of the stack (no facility in its path): only keys covering every facility (`*`) may call it. */
+  allFacilities?: true;
 }
 
 /** How long a function may run unless its row says otherwise: on AWS and in the local gateway alike. */
@@ -267,6 +269,27 @@ export const ROUTES = [
     access: READ,
     timeoutSeconds: REPORT_TIMEOUT_SECONDS,
     query: ['from', 'to', 'groupBy', 'tz'],
+  },
+  {
+    id: 'traceLot',
+    method: 'GET',
+    path: `${FACILITY}/trace`,
+    entry: 'http/trace-lot.ts',
+    roles: ['erp'],
+    access: READ,
+    timeoutSeconds: REPORT_TIMEOUT_SECONDS,
+    query: ['lot', 'workRecord', 'agency', 'direction'],
+  },
+  {
+    id: 'traceLotEverywhere',
+    method: 'GET',
+    path: '/trace',
+    entry: 'http/trace-lot-everywhere.ts',
+    roles: ['erp'],
+    access: READ,
+    allFacilities: true,
+    timeoutSeconds: REPORT_TIMEOUT_SECONDS,
+    query: ['lot', 'workRecord', 'agency', 'direction'],
   },
   {
     id: 'createSubscription',

@@ -2,9 +2,10 @@
  * `npm run backfill -- [--stack NAME] [--force]`: brings the items an earlier version wrote up to
  * date (functions/store/backfill.ts): orders gain the summaries' index attributes, records not
  * counted by their creating transaction are derived (consumption, stock, order status), each exactly once,
- * record heads gain their entry by record time (the edges of consumption reports). `npm start` runs it by itself;
- * on AWS run it once after the deployment that adds the summaries indexes, and once after the one
- * that adds record-time entries. Idempotent: a second run finds nothing to do (and skips a part's
+ * record heads gain their entry by record time (the edges of consumption reports),
+ * and records counted before the lot index get their lot entries. `npm start` runs it by itself;
+ * on AWS run it once after the deployment that adds the summaries indexes, and once after each
+ * that adds a part (record-time entries, lot entries). Idempotent: a second run finds nothing to do (and skips a part's
  * scan once a completed run of it is recorded, unless --force).
  */
 import { parseArgs } from 'node:util';
@@ -26,11 +27,15 @@ async function main(argv: string[]): Promise<void> {
     const { backfill } = await import('../functions/store/backfill.ts');
     const { deriveRecords } = await import('../functions/use-cases/derive-records.ts');
     const { derivedFiguresStore } = await import('../functions/store/derive-store.ts');
+    const { indexLegacyLots } = await import('../functions/use-cases/index-lots.ts');
+    const { lotBackfillStore } = await import('../functions/store/derive-store.ts');
     const derive = (facilityId: string, ids: readonly { agency: string; number: string }[]) =>
       deriveRecords(derivedFiguresStore, facilityId, ids);
-    const done = await backfill({ force: values.force === true, derive });
+    const indexLots = (facilityId: string, ids: readonly { agency: string; number: string }[]) =>
+      indexLegacyLots(lotBackfillStore, facilityId, ids);
+    const done = await backfill({ force: values.force === true, derive, indexLots });
     console.log(
-      `backfill: ${done.orders} orders and ${done.records} records brought up to date, ${done.recordTimes} records dated for reports`,
+      `backfill: ${done.orders} orders and ${done.records} records brought up to date, ${done.recordTimes} records dated for reports, ${done.lots} records' lots indexed`,
     );
   } finally {
     await release();

@@ -11,6 +11,7 @@
  */
 import { type AggregateDelta, consumptionDeltas, recordTime } from './consumption.ts';
 import { identityKey } from './documents.ts';
+import type { LotEntry, LotEntryHashes, LotEntryRef, LotRef } from './lots.ts';
 import {
   type Balance,
   type BalanceChange,
@@ -204,12 +205,26 @@ export interface RecordHead extends RecordRevision {
   revision: number;
   /** Written before the engine: its first revision's figures were applied when it was created. */
   aggregated: boolean;
+  /** The head carries the pending-derive marker (store: the recordsPendingDerive index); the step that counts its revision removes it. */
+  pending?: boolean;
 }
 
 /** What a record's figures count: a revision (0: nothing) and what it added. */
 export interface DerivedState {
   revision: number;
   figures: RecordFigures | null;
+  /** The lot index entries the counted revision wrote (key → content hash); absent: none written (records derived before the lot index). */
+  lots?: LotEntryHashes;
+}
+
+/** What a derive step writes to the lot index (domain/lots.ts). */
+export interface LotIndexWrite {
+  /** Entries new or changed; each names its record in `data.record`. */
+  puts: readonly LotEntry[];
+  /** Entries of the revisions replaced that the latest ones no longer have. */
+  deletes: readonly { record: { agency: string; number: string }; entry: LotEntryRef }[];
+  /** Lots this facility had not been seen with before (the cross-facility and agency-less lookups). */
+  seen: readonly LotRef[];
 }
 
 /** An early report to write: what records reported for an order the hub does not know yet. */
@@ -230,4 +245,17 @@ export interface DerivedWrite {
   earlyReports: readonly EarlyReportWrite[];
   consumption: readonly AggregateDelta[];
   stock: readonly BalanceChange[];
+  lots: LotIndexWrite;
+  /** Record heads whose pending-derive marker this step removes: only while the head is still at this revision. */
+  markers: readonly { agency: string; number: string; revision: number }[];
+}
+
+/** The lot backfill's write (use-cases/index-lots.ts): one record's lot entries with its derived state remembering them, all or nothing. */
+export interface RecordLotsWrite {
+  facilityId: string;
+  record: { agency: string; number: string };
+  /** The derived state's revision read (null: none stored, a record written before the engine). */
+  expectedRevision: number | null;
+  state: DerivedState;
+  lots: LotIndexWrite;
 }

@@ -12,6 +12,7 @@
  */
 import type { DispensingWorkRecord } from '../generated/documents.ts';
 import { addDecimal, formatDecimal, parseDecimal } from './decimal.ts';
+import type { LotReceipt, LotRef } from './lots.ts';
 import type { MasterWrite } from './master-data.ts';
 import { addRatio, convert, formatRatio, kilogramsPossible, RATIO_ZERO, type Ratio, ratioOf } from './units.ts';
 
@@ -75,6 +76,8 @@ export interface StockWrite {
   /** Purchase orders whose lines the receipts fill, with the version they were read at. */
   purchaseOrders: readonly MasterWrite[];
   balances: readonly BalanceChange[];
+  /** Receipts naming a lot: their entries in the lot index (written with the receipt). */
+  lotReceipts?: readonly { lot: LotRef; receipt: LotReceipt }[];
 }
 
 /** A quantity's value as plain exact decimal text ("1e-7" → "0.0000001"). */

@@ -126,7 +126,7 @@ function wellFormedParams(): MiddlewareObj<HubEvent, HubResult> {
   };
 }
 
-/** 401 without a valid key, 400 on a malformed facility id, 403 outside the key's role or facilities. */
+/** 401 without a valid key, 400 on a malformed facility id, 403 outside the key's role or facilities (every facility, for a route over all of them). */
 function authorize(def: RouteDef): MiddlewareObj<HubEvent, HubResult> {
   return {
     before: (request) => {
@@ -142,6 +142,11 @@ function authorize(def: RouteDef): MiddlewareObj<HubEvent, HubResult> {
       }
       if (!(def.roles as readonly Role[]).includes(caller.role)) {
         throw forbidden(`This route is for ${def.roles.join(' or ')} keys; this key's role is ${caller.role}.`);
+      }
+      if (def.allFacilities && !caller.facilities.includes('*')) {
+        throw forbidden(
+          "This route reads every facility of the stack: it is for keys covering every facility ('*'); use the facility's own route.",
+        );
       }
     },
   };

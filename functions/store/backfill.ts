@@ -1,6 +1,6 @@
 /**
  * Upgrade in place: items written before the summaries indexes, the consumption aggregates and
- * the record-time index entries existed get what the current code writes with every item. In
+ * the record-time index entries and the lot index existed get what the current code writes with every item. In
  * parts, each recorded done on its own (a `HUB`/`BACKFILL#{part}` item), so a table that ran an
  * earlier part runs only the new one:
  *
@@ -11,6 +11,9 @@
  * - `record-time-index` (issue 26): record heads gain their entry by record time
  *   (record-time-index.ts), which the edges of a consumption report at any instant read; a head
  *   without it is missing from those edges until then.
+ * - `lots` (issue 27): records counted before the lot index get the lot entries of their counted
+ *   revision (use-cases/index-lots.ts, passed in by the caller); it runs after the derive part, so
+ *   records that part counted have their entries from the engine already.
  *
  * Idempotent: a second run finds nothing to do. Run at `npm start` (infra/local/start.ts).
  */
@@ -99,24 +102,47 @@ async function backfillRecordTime(item: Item): Promise<boolean> {
  */
 export type DeriveRecords = (facilityId: string, identities: readonly { agency: string; number: string }[]) => Promise<{ counted: number }>;
 
-/** What a backfill changed: orders and records brought up to date, record heads given their entry by record time. */
+/**
+ * Writes the lot index entries of records counted before the lot index existed
+ * (use-cases/index-lots.ts, passed in by the caller): how many records it indexed.
+ */
+export type IndexLots = (facilityId: string, identities: readonly { agency: string; number: string }[]) => Promise<{ indexed: number }>;
+
+/** What the backfill runs with: the use cases a store may not import itself. */
+export interface BackfillSteps {
+  derive: DeriveRecords;
+  indexLots: IndexLots;
+}
+
+/** What a backfill changed: orders and records brought up to date, heads dated for reports, records' lots indexed. */
 export interface BackfillDone {
   orders: number;
   records: number;
   recordTimes: number;
+  lots: number;
+}
+
+/** Record heads grouped by facility, as the derive engine and the lot index take them. */
+function byFacility(heads: readonly Item[]): Map<string, { agency: string; number: string }[]> {
+  const records = new Map<string, { agency: string; number: string }[]>();
+  for (const item of heads) {
+    const facilityId = text(item, 'facilityId');
+    records.set(facilityId, [...(records.get(facilityId) ?? []), { agency: text(item, 'agency'), number: text(item, 'number') }]);
+  }
+  return records;
 }
 
 /** One part of the backfill: its completion marker, and one pass over the table. */
 interface Part {
   name: string;
-  run(done: BackfillDone, derive: DeriveRecords): Promise<void>;
+  run(done: BackfillDone, steps: BackfillSteps): Promise<void>;
 }
 
 const PARTS: readonly Part[] = [
   {
     // Its marker's name is the one earlier versions wrote: a table that ran it does not run it again.
     name: 'summaries-consumption',
-    async run(done, derive) {
+    async run(done, { derive }) {
       const pages = scanPages({
         FilterExpression: '(#k = :order AND attribute_not_exists(#p)) OR (#k = :record AND attribute_not_exists(#a))',
         ExpressionAttributeNames: { '#k': 'kind', '#p': TABLE.ordersByStatusModifiedIndex.partitionKey, '#a': 'aggregated' },
@@ -125,15 +151,9 @@ const PARTS: readonly Part[] = [
       for await (const { items } of pages) {
         // Records not marked as counted by their creating transaction: the derive engine counts what
         // is not counted yet (records older than the aggregates wholly, later ones not again).
-        const records = new Map<string, { agency: string; number: string }[]>();
-        for (const item of items) {
-          if (item.kind === 'order' && (await backfillOrder(item))) done.orders++;
-          if (item.kind === 'record' && String(item[TABLE.sortKey]).startsWith('RECORD#')) {
-            const facilityId = text(item, 'facilityId');
-            records.set(facilityId, [...(records.get(facilityId) ?? []), { agency: text(item, 'agency'), number: text(item, 'number') }]);
-          }
-        }
-        for (const [facilityId, identities] of records) done.records += (await derive(facilityId, identities)).counted;
+        for (const item of items) if (item.kind === 'order' && (await backfillOrder(item))) done.orders++;
+        const heads = items.filter((item) => item.kind === 'record' && String(item[TABLE.sortKey]).startsWith('RECORD#'));
+        for (const [facilityId, identities] of byFacility(heads)) done.records += (await derive(facilityId, identities)).counted;
       }
     },
   },
@@ -148,6 +168,20 @@ const PARTS: readonly Part[] = [
       for await (const { items } of pages) for (const item of items) if (await backfillRecordTime(item)) done.recordTimes++;
     },
   },
+  {
+    // Every record head, per facility and page: indexLots writes entries only for records counted before the lot index.
+    name: 'lots',
+    async run(done, { indexLots }) {
+      const pages = scanPages({
+        FilterExpression: '#k = :record AND begins_with(#sk, :head)',
+        ExpressionAttributeNames: { '#k': 'kind', '#sk': TABLE.sortKey },
+        ExpressionAttributeValues: { ':record': 'record', ':head': 'RECORD#' },
+      });
+      for await (const { items } of pages) {
+        for (const [facilityId, identities] of byFacility(items)) done.lots += (await indexLots(facilityId, identities)).indexed;
+      }
+    },
+  },
 ];
 
 /** Written once a part has run through the whole table: later starts skip its scan. */
@@ -157,14 +191,14 @@ const doneKey = (part: string) => ({ [TABLE.partitionKey]: 'HUB', [TABLE.sortKey
  * Brings every item written by an earlier version up to date, part by part; answers how many
  * orders and records it changed. `force` scans again even where a completed run is recorded.
  */
-export async function backfill({ force = false, derive }: { force?: boolean; derive: DeriveRecords }): Promise<BackfillDone> {
-  const done: BackfillDone = { orders: 0, records: 0, recordTimes: 0 };
+export async function backfill({ force = false, ...steps }: { force?: boolean } & BackfillSteps): Promise<BackfillDone> {
+  const done: BackfillDone = { orders: 0, records: 0, recordTimes: 0, lots: 0 };
   const { tableName } = config();
   for (const part of PARTS) {
     const key = doneKey(part.name);
     if (!force && (await dynamoClient().send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }))).Item) continue;
     const before = { ...done };
-    await part.run(done, derive);
+    await part.run(done, steps);
     await dynamoClient().send(
       new PutCommand({
         TableName: tableName,
@@ -174,6 +208,7 @@ export async function backfill({ force = false, derive }: { force?: boolean; der
           orders: done.orders - before.orders,
           records: done.records - before.records,
           recordTimes: done.recordTimes - before.recordTimes,
+          lots: done.lots - before.lots,
         },
       }),
     );

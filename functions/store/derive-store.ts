@@ -5,12 +5,15 @@
  * orders and early reports on their version, consumption ADDs, balances on their version with
  * their ledger entries.
  */
+
+import type { LotEntryHashes } from '../domain/lots.ts';
 import {
   type DerivedState,
   type DerivedWrite,
   type OrderReports,
   type RecordFigures,
   type RecordHead,
+  type RecordLotsWrite,
   reportKey,
 } from '../domain/record-figures.ts';
 import type { WorkRecordDocument } from '../domain/work-records.ts';
@@ -19,6 +22,7 @@ import { batchGetItems, loadByIdentity } from './batch-get.ts';
 import { aggregateUpdates } from './consumption-store.ts';
 import { bool, num, optionalNum, optionalText, text } from './item-fields.ts';
 import { facilityPk, orderSk, recordDerivedSk, recordRevisionSk, recordSk } from './keys.ts';
+import { loadSeenLots, lotIndexItemCount, lotIndexItems, pendingMarkerRemoval } from './lot-index-store.ts';
 import { loadOrderSlots, orderPut } from './order-store.ts';
 import { recordsOfOrder } from './record-store.ts';
 import { balanceChangeItems, ITEMS_PER_BALANCE_CHANGE, loadBalances } from './stock-store.ts';
@@ -38,16 +42,19 @@ export function headFromItem(item: Item): RecordHead {
     voided: optionalText(item, 'recordStatus') === 'voided',
     receivedAt: Date.parse(text(item, 'receivedAt')),
     aggregated: item.aggregated === undefined ? false : bool(item, 'aggregated'),
+    pending: item[TABLE.recordsPendingDeriveIndex.partitionKey] !== undefined,
   };
 }
 
 function derivedFromItem(item: Item): DerivedState & Identity {
   const figures = optionalText(item, 'figures');
+  const lots = optionalText(item, 'lots');
   return {
     agency: text(item, 'agency'),
     number: text(item, 'number'),
     revision: num(item, 'revision'),
     figures: figures === undefined ? null : (JSON.parse(figures) as RecordFigures),
+    ...(lots === undefined ? {} : { lots: JSON.parse(lots) as LotEntryHashes }),
   };
 }
 
@@ -67,6 +74,7 @@ function derivedPut(
         number: r.number,
         revision: r.state.revision,
         ...(r.state.figures === null ? {} : { figures: JSON.stringify(r.state.figures) }),
+        ...(r.state.lots === undefined ? {} : { lots: JSON.stringify(r.state.lots) }),
       },
       ...(r.expectedRevision === null
         ? { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': TABLE.partitionKey } }
@@ -115,6 +123,8 @@ function stepItems(write: DerivedWrite): TransactItem[] {
     ...write.earlyReports.map((r) => earlyReportPut(facilityId, r)),
     ...aggregateUpdates(facilityId, write.consumption),
     ...balanceChangeItems(facilityId, write.stock),
+    ...lotIndexItems(facilityId, write.lots),
+    ...write.markers.map((m) => pendingMarkerRemoval(facilityId, m)),
   ];
 }
 
@@ -139,14 +149,36 @@ export const derivedFiguresStore = {
   loadOrderSlots,
   reportsOfOrder,
   loadBalances,
+  loadSeenLots,
   actions: (write: DerivedWrite) =>
     write.records.length +
     write.orders.length +
     write.earlyReports.length +
     write.consumption.length +
-    write.stock.length * ITEMS_PER_BALANCE_CHANGE,
+    write.stock.length * ITEMS_PER_BALANCE_CHANGE +
+    lotIndexItemCount(write.lots) +
+    write.markers.length,
   maxActions: MAX_TRANSACTION_ITEMS,
   save: (write: DerivedWrite) => transactWrite(stepItems(write)),
+};
+
+/** The one write of the lot backfill (use-cases/index-lots.ts): a record's entries with its derived state remembering them. */
+function saveRecordLots(write: RecordLotsWrite): Promise<void> {
+  const put = derivedPut(write.facilityId, { ...write.record, expectedRevision: write.expectedRevision, state: write.state });
+  if (write.expectedRevision !== null && put.Put) {
+    put.Put.ConditionExpression = '#rev = :rev AND attribute_not_exists(#lots)';
+    put.Put.ExpressionAttributeNames = { ...put.Put.ExpressionAttributeNames, '#lots': 'lots' };
+  }
+  return transactWrite([put, ...lotIndexItems(write.facilityId, write.lots)]);
+}
+
+/** The reads and the write of the lot backfill. */
+export const lotBackfillStore = {
+  loadHeads: derivedFiguresStore.loadHeads,
+  loadDerived: derivedFiguresStore.loadDerived,
+  loadSeenLots,
+  maxActions: MAX_TRANSACTION_ITEMS,
+  saveRecordLots,
 };
 
 /** A changed item of the table stream, in DynamoDB's attribute-value form (only what is read here). */
@@ -155,8 +187,10 @@ type StreamImage = Record<string, { S?: string; N?: string; BOOL?: boolean }>;
 /**
  * The record a change of the table stream asks to derive, or null when the change shows there
  * is nothing to do without reading: not a record head (derived items, aggregates, orders,
- * balances, ledgers, revisions), or a record written before the engine still at its first
- * revision (its creating transaction counted it).
+ * balances, ledgers, revisions); a head without the pending-derive marker that the engine marked
+ * as counted at its revision (`derivedRevision`: the engine's own removal of the marker); or a
+ * record written before the engine still at its first revision (its creating transaction counted
+ * it). A head written before the marker existed carries neither: it is derived as before.
  */
 export function recordToDerive(newImage: StreamImage | undefined): { facilityId: string; agency: string; number: string } | null {
   if (newImage?.kind?.S !== 'record' || !newImage[TABLE.sortKey]?.S?.startsWith('RECORD#')) return null;
@@ -165,6 +199,8 @@ export function recordToDerive(newImage: StreamImage | undefined): { facilityId:
   const number = newImage.number?.S;
   if (!facilityId || !agency || !number) return null;
   const revision = newImage.revision?.N === undefined ? 1 : Number(newImage.revision.N);
+  if (newImage[TABLE.recordsPendingDeriveIndex.partitionKey]?.S !== undefined) return { facilityId, agency, number };
+  if (newImage.derivedRevision?.N !== undefined && Number(newImage.derivedRevision.N) === revision) return null;
   if (newImage.aggregated?.BOOL === true && revision <= 1) return null;
   return { facilityId, agency, number };
 }

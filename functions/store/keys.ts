@@ -30,6 +30,10 @@
  *   delivery        pk SUB#{subscriptionId}   sk DLV#{createdAt}#{deliveryId}   (the delivery log, TTL)
  *   due marker      pk WEBHOOKS#DUE     sk {facility}#{subscriptionId} (the outbox the sender scans)
  *   idempotency key pk IDEM#{keyId}#{routeId}   sk {hash of the Idempotency-Key}   (the first answer, sealed; TTL 24 h)
+ *   record heads not derived yet: gsi5pk FAC#{facility}#PENDING   gsi5sk {modifiedAt}#{agency}#{number}   (sparse; the engine removes it)
+ *   lot index       pk LOT#{facility}#{lotAgency or -}#{lotNumber}   sk USE#{record}#{line} | MADE#{record}#{line} | RECEIPT#{receiptId}
+ *   unlotted uses   pk FAC#{facility}#UNLOTTED#{componentNumber}#{componentAgency}   sk {dispensedAt}#{record}#{line}
+ *   lot seen        pk LOTSEEN#{lotNumber}   sk {facility}#{lotAgency or -}   (which facilities know a lot number: agency-less and cross-facility lookups)
  *
  * Free-text parts (order and record numbers) are escaped so that `#` stays a separator:
  * a number can never make one key a prefix of another.
@@ -189,3 +193,30 @@ export const ledgerPk = (facilityId: string, k: { agency: string; number: string
 export const ledgerSk = (latestIso: string, entryId: string): string => sk(`${latestIso}#${entryId}`);
 /** Every entry with a line dated after this time sorts above this bound. */
 export const ledgerAfter = (iso: string): string => `${iso}~`;
+
+/** One lot's partition of the lot index at a facility: its uses, the records that made it, its receipts. */
+export const lotPk = (facilityId: string, lotAgency: string, lotNumber: string): string =>
+  pk(`LOT#${facilityId}#${lotAgency}#${escapePart(lotNumber)}`);
+/** A record's line that took from the lot (`line`: the line's place in the record, e.g. `0.2.1`). */
+export const lotUseSk = (recordAgency: string, recordNumber: string, line: string): string =>
+  sk(`USE#${recordAgency}#${escapePart(recordNumber)}#${line}`);
+/** A record's destination container that made the lot. */
+export const lotMadeSk = (recordAgency: string, recordNumber: string, line: string): string =>
+  sk(`MADE#${recordAgency}#${escapePart(recordNumber)}#${line}`);
+/** A receipt that brought the lot in. */
+export const lotReceiptSk = (receiptId: string): string => sk(`RECEIPT#${escapePart(receiptId)}`);
+
+/** A facility's record lines of one component that name no lot, by dispensing time (the `possible` rows of a trace). */
+export const unlottedPk = (facilityId: string, componentAgency: string, componentNumber: string): string =>
+  pk(`FAC#${facilityId}#UNLOTTED#${escapePart(componentNumber)}#${componentAgency}`);
+export const unlottedSk = (dispensedAtIso: string, recordAgency: string, recordNumber: string, line: string): string =>
+  sk(`${dispensedAtIso}#${recordAgency}#${escapePart(recordNumber)}#${line}`);
+/** Bounds of the unlotted lines dispensed in [fromIso, toIso] (inclusive, to the millisecond). */
+export const unlottedRange = (fromIso: string, toIso: string): [string, string] => [`${fromIso}#`, `${toIso}#~`];
+
+/** Which facilities (and agencies) know a lot number: one item per lot number, facility and agency. */
+export const lotSeenPk = (lotNumber: string): string => pk(`LOTSEEN#${escapePart(lotNumber)}`);
+export const lotSeenSk = (facilityId: string, lotAgency: string): string => sk(`${facilityId}#${lotAgency}`);
+
+/** Partition of the pending-derive index: a facility's record heads whose latest revision is not derived yet. */
+export const pendingDerivePk = (facilityId: string): string => pk(`FAC#${facilityId}#PENDING`);

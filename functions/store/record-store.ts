@@ -13,7 +13,16 @@ import type { NewRecord, WorkRecordDocument } from '../domain/work-records.ts';
 import { config } from '../shared/config.ts';
 import { loadByIdentity } from './batch-get.ts';
 import { bool, num, optionalNum, optionalText, text } from './item-fields.ts';
-import { changePosition, changesPk, facilityPk, recordNumberPrefix, recordRevisionSk, recordSk, recordsOfOrderPk } from './keys.ts';
+import {
+  changePosition,
+  changesPk,
+  facilityPk,
+  pendingDerivePk,
+  recordNumberPrefix,
+  recordRevisionSk,
+  recordSk,
+  recordsOfOrderPk,
+} from './keys.ts';
 import { type Item, type QueryInput, queryAll, queryPages } from './paginate.ts';
 import { recordTimeIndex } from './record-time-index.ts';
 import { TABLE } from './table.ts';
@@ -32,7 +41,9 @@ export interface StoredRecord extends RecordHeadState {
  * THE item of a record's head, for a new record and for a correction alike: the latest
  * revision's document and state, its changes-index position at the time of that revision (so
  * the records poll and webhooks serve a corrected record again), its place among its order's
- * records at the time it was first received, its entry by record time (record-time-index.ts).
+ * records at the time it was first received, its entry by record time (record-time-index.ts), and
+ * the pending-derive marker (the lot trace's view of
+ * a revision whose derived figures are not written yet; the derive engine removes it).
  */
 function recordHeadItem(head: RecordHeadWrite): Item {
   const { state, doc, documents } = head;
@@ -48,6 +59,8 @@ function recordHeadItem(head: RecordHeadWrite): Item {
     [TABLE.recordsByOrderIndex.sortKey]: changePosition(receivedAt, state.agency, state.number),
     // The latest revision's record time (a correction that moves it moves the entry): the edges of consumption reports.
     ...recordTimeIndex(state.facilityId, doc, state.agency, state.number),
+    [TABLE.recordsPendingDeriveIndex.partitionKey]: pendingDerivePk(state.facilityId),
+    [TABLE.recordsPendingDeriveIndex.sortKey]: changePosition(modifiedAt, state.agency, state.number),
     kind: 'record',
     facilityId: state.facilityId,
     agency: state.agency,

@@ -37,6 +37,17 @@ export const TABLE = {
     partitionKey: 'gsi3pk',
     sortKey: 'gsi4sk',
   },
+  /**
+   * Record heads whose latest revision the derive engine has not counted yet (sparse: a head
+   * carries gsi5pk from its write until the engine's step that counts that revision removes it).
+   * A lot trace reads it (usually empty) so it never misses a record whose index entries are not
+   * written yet.
+   */
+  recordsPendingDeriveIndex: {
+    name: 'recordsPendingDerive',
+    partitionKey: 'gsi5pk',
+    sortKey: 'gsi5sk',
+  },
 } as const;
 
 /**
@@ -49,6 +60,7 @@ export const INDEXES = [
   TABLE.recordsByOrderIndex,
   TABLE.ordersByStatusModifiedIndex,
   TABLE.ordersByStatusCreatedIndex,
+  TABLE.recordsPendingDeriveIndex,
 ] as const;
 
 /** A GSI definition of THE table. */

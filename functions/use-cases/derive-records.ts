@@ -13,9 +13,15 @@
  *
  * Records written before the engine (`aggregated` set, no derived item) had every figure of
  * their first revision applied by the transaction that created them: they count revision 1.
+ *
+ * The lot index (domain/lots.ts) is one more derived figure: the step writes the latest
+ * revision's entries that are new or changed and removes those of the counted revision that are
+ * gone, and removes the head's pending-derive marker while the head is still at the revision
+ * counted (a correction meanwhile makes the step lose its race and read again).
  */
 import { identityKey } from '../domain/documents.ts';
 import { isConcurrentChange } from '../domain/errors.ts';
+import { type LotEntryHashes, type LotRef, lotEntries, lotIndexStep, lotKey, lotsOf } from '../domain/lots.ts';
 import {
   consumptionDiff,
   type DerivedState,
@@ -52,6 +58,8 @@ export interface DerivedFiguresStore {
   reportsOfOrder(facilityId: string, identity: Identity): Promise<OrderReports>;
   /** The stored balances among these keys (strongly consistent), by stockKeyId. */
   loadBalances(facilityId: string, keys: readonly StockKey[]): Promise<ReadonlyMap<string, Balance>>;
+  /** Which of these lots the facility has been seen with already (by lotKey). */
+  loadSeenLots(facilityId: string, lots: readonly LotRef[]): Promise<ReadonlySet<string>>;
   /** How many actions a write needs, and how many one atomic write may hold. */
   actions(write: DerivedWrite): number;
   readonly maxActions: number;
@@ -122,6 +130,10 @@ interface PlannedStep {
   /** The derived item's revision read (null: absent). */
   expectedRevision: number | null;
   revision: number;
+  /** The head read: its latest revision (its lot entries) and whether it carries the pending marker. */
+  head: RecordHead;
+  /** The lot entries the counted revision wrote (absent: none). */
+  countedLots: LotEntryHashes | undefined;
 }
 
 /** The records whose latest revision is not counted yet, with what is counted and what the latest adds. */
@@ -146,6 +158,8 @@ async function readSteps(store: DerivedFiguresStore, facilityId: string, identit
       step: { agency: identity.agency, number: identity.number, counted: counted.figures, latest: recordFigures(head) },
       expectedRevision: stored ? stored.revision : null,
       revision: head.revision,
+      head,
+      countedLots: stored?.lots,
     });
   }
   return out;
@@ -235,17 +249,30 @@ async function planWrite(store: DerivedFiguresStore, facilityId: string, group: 
           facilityId,
           [...movements.values()].map((m) => m.key),
         );
+  // The lot index: each record's entries of its latest revision in place of those of the revision counted.
+  const lotSteps = group.map((g) => lotIndexStep(g.countedLots, lotEntries(g.head)));
+  const puts = lotSteps.flatMap((l) => l.puts);
+  const lots = lotsOf(puts);
+  const seen = lots.length === 0 ? new Set<string>() : await store.loadSeenLots(facilityId, lots);
   return {
     facilityId,
-    records: group.map((g) => ({
+    records: group.map((g, i) => ({
       agency: g.step.agency,
       number: g.step.number,
       expectedRevision: g.expectedRevision,
-      state: { revision: g.revision, figures: g.step.latest },
+      state: { revision: g.revision, figures: g.step.latest, lots: lotSteps[i]!.hashes },
     })),
     orders,
     earlyReports,
     consumption,
     stock: movementChanges(movements, balances),
+    lots: {
+      puts,
+      deletes: group.flatMap((g, i) =>
+        lotSteps[i]!.deletes.map((entry) => ({ record: { agency: g.step.agency, number: g.step.number }, entry })),
+      ),
+      seen: lots.filter((l) => !seen.has(lotKey(l))),
+    },
+    markers: group.filter((g) => g.head.pending).map((g) => ({ agency: g.step.agency, number: g.step.number, revision: g.revision })),
   };
 }

@@ -8,6 +8,7 @@
  */
 import { identityKey } from '../domain/documents.ts';
 import { conflict, type ErrorItem, invalidInput } from '../domain/errors.ts';
+import { type LotReceipt, type LotRef, NO_LOT_AGENCY } from '../domain/lots.ts';
 import { contentHash, type MasterKind, type MasterState, type MasterWrite, toStockComponents } from '../domain/master-data.ts';
 import { parseReceived, purchaseOrderStatus, withReceipt } from '../domain/purchase-orders.ts';
 import {
@@ -25,7 +26,7 @@ import {
   type StockWrite,
   stockKeyId,
 } from '../domain/stock.ts';
-import { parseDateTime } from '../domain/time.ts';
+import { isoMs, parseDateTime } from '../domain/time.ts';
 import type { PurchaseOrder, Receipt, StockCount } from '../generated/documents.ts';
 
 /**
@@ -131,6 +132,23 @@ async function findPurchaseOrder(
   throw invalidInput('A receipt names a purchase order that cannot be used; nothing in this request was applied.', [{ path, message }]);
 }
 
+/** The lot index entry of a receipt naming a lot: when, how much, against which purchase order line, from which supplier. */
+function lotReceipt(doc: Receipt, index: number, po: MasterState | null): { lot: LotRef; receipt: LotReceipt } {
+  const lot = doc.lot!;
+  const supplier = po ? (po.doc as PurchaseOrder).supplier : undefined;
+  return {
+    lot: { agency: lot.agency ?? NO_LOT_AGENCY, number: lot.number },
+    receipt: {
+      receiptId: doc.receiptId,
+      receivedAt: isoMs(parseDateTime(doc.receivedAt, `/receipts/${index}/receivedAt`)),
+      component: { agency: doc.component.agency, number: doc.component.number },
+      quantity: { value: doc.quantity.value, uom: doc.quantity.uom },
+      purchaseOrder: po && doc.purchaseOrder ? { agency: po.agency, number: po.number, line: doc.purchaseOrder.line } : null,
+      supplier: supplier ? { name: supplier.name } : null,
+    },
+  };
+}
+
 /** Applies a batch of receipts all or nothing; answers each receipt's outcome. */
 export async function submitReceipts(
   store: StockStore,
@@ -144,12 +162,15 @@ export async function submitReceipts(
 
     // Receipts against purchase order lines: the order must exist, have the line, and the line the receipt's component.
     const orders = new Map<string, MasterState>();
+    /** The purchase order each receipt was received against (by the receipt's index): its lot entry names it and its supplier. */
+    const poOf = new Map<number, MasterState>();
     const errors: ErrorItem[] = [];
     for (const { index, doc } of fresh) {
       const ref = doc.purchaseOrder;
       if (!ref) continue;
       const path = `${pointer}/${index}/purchaseOrder`;
       const po = await findPurchaseOrder(store, facilityId, ref, path);
+      poOf.set(index, po);
       const id = identityKey(po.agency, po.number);
       const current = orders.get(id) ?? po;
       const line = (current.doc as PurchaseOrder).lines.find((l) => l.line === ref.line);
@@ -205,6 +226,7 @@ export async function submitReceipts(
       documents: fresh.map(({ doc, hash }) => ({ kind: 'receipt', id: doc.receiptId, contentHash: hash, doc, receivedAt: t })),
       purchaseOrders: orderWrites,
       balances: movementChanges(perBalance, balances),
+      lotReceipts: fresh.flatMap(({ doc, index }) => (doc.lot ? [lotReceipt(doc, index, poOf.get(index) ?? null)] : [])),
     });
     return { results };
   });

@@ -168,19 +168,28 @@ export class HubAlarms extends Construct {
         period: PERIOD,
         statistic: 'Sum',
       });
-    const usingMetrics: Record<string, IMetric> = { tableReads: metric('ReadThrottleEvents'), tableWrites: metric('WriteThrottleEvents') };
+    const all: [string, IMetric][] = [
+      ['tableReads', metric('ReadThrottleEvents')],
+      ['tableWrites', metric('WriteThrottleEvents')],
+    ];
     indexNames.forEach((indexName, i) => {
-      usingMetrics[`index${i}Reads`] = metric('ReadThrottleEvents', { GlobalSecondaryIndexName: indexName });
-      usingMetrics[`index${i}Writes`] = metric('WriteThrottleEvents', { GlobalSecondaryIndexName: indexName });
+      all.push([`index${i}Reads`, metric('ReadThrottleEvents', { GlobalSecondaryIndexName: indexName })]);
+      all.push([`index${i}Writes`, metric('WriteThrottleEvents', { GlobalSecondaryIndexName: indexName })]);
     });
-    const total = new MathExpression({
-      // SUM over the list adds whichever series have data (an idle series has none).
-      expression: `SUM([${Object.keys(usingMetrics).join(', ')}])`,
-      usingMetrics,
-      period: PERIOD,
-      label: 'DynamoDB throttle events (table and indexes)',
-    });
-    this.add('TableThrottles', total, 1, 'DynamoDB throttled reads or writes of the table or its indexes');
+    // At most 10 metrics per alarm's math: the table and its first four indexes in `TableThrottles`
+    // (its id kept), the further indexes in `TableThrottles2`, ...
+    for (let i = 0; i < all.length; i += MAX_METRICS_PER_ALARM) {
+      const usingMetrics = Object.fromEntries(all.slice(i, i + MAX_METRICS_PER_ALARM));
+      const total = new MathExpression({
+        // SUM over the list adds whichever series have data (an idle series has none).
+        expression: `SUM([${Object.keys(usingMetrics).join(', ')}])`,
+        usingMetrics,
+        period: PERIOD,
+        label: 'DynamoDB throttle events (table and indexes)',
+      });
+      const n = i / MAX_METRICS_PER_ALARM;
+      this.add(`TableThrottles${n === 0 ? '' : n + 1}`, total, 1, 'DynamoDB throttled reads or writes of the table or its indexes');
+    }
   }
 
   /** An alarm that mails on alarm and on recovery. */

@@ -118,11 +118,15 @@ async function main(): Promise<void> {
   // heads' entries by record time for what it holds (idempotent; finds nothing to do on a folder this version made).
   const { backfill } = await import('../../functions/store/backfill.ts');
   const { deriveRecords } = await import('../../functions/use-cases/derive-records.ts');
-  const { derivedFiguresStore } = await import('../../functions/store/derive-store.ts');
-  const upgraded = await backfill({ derive: (facilityId, ids) => deriveRecords(derivedFiguresStore, facilityId, ids) });
-  if (!quiet && (upgraded.orders > 0 || upgraded.records > 0 || upgraded.recordTimes > 0 || addedIndexes.length > 0)) {
+  const { derivedFiguresStore, lotBackfillStore } = await import('../../functions/store/derive-store.ts');
+  const { indexLegacyLots } = await import('../../functions/use-cases/index-lots.ts');
+  const upgraded = await backfill({
+    derive: (facilityId, ids) => deriveRecords(derivedFiguresStore, facilityId, ids),
+    indexLots: (facilityId, ids) => indexLegacyLots(lotBackfillStore, facilityId, ids),
+  });
+  if (!quiet && (upgraded.orders > 0 || upgraded.records > 0 || upgraded.recordTimes > 0 || upgraded.lots > 0 || addedIndexes.length > 0)) {
     console.log(
-      `upgraded the data folder: indexes ${addedIndexes.join(', ') || 'none'} added, ${upgraded.orders} orders and ${upgraded.records} records backfilled, ${upgraded.recordTimes} records dated for reports`,
+      `upgraded the data folder: indexes ${addedIndexes.join(', ') || 'none'} added, ${upgraded.orders} orders and ${upgraded.records} records backfilled, ${upgraded.recordTimes} records dated for reports, ${upgraded.lots} records' lots indexed`,
     );
   }
   // Handlers read the environment at import: load the gateway only now.

@@ -77,6 +77,18 @@ for (const stack of hub.stacks) {
       });
     });
 
+    test('the pending-derive index of the lot trace is in the table, last of its indexes (one new index per deployment), and sparse on gsi5', () => {
+      const table = Object.values(resourcesOf(template, 'AWS::DynamoDB::Table'))[0]!;
+      const indexes = table.Properties.GlobalSecondaryIndexes as { IndexName: string; KeySchema: { AttributeName: string }[] }[];
+      assert.equal(indexes.at(-1)!.IndexName, 'recordsPendingDerive');
+      assert.deepEqual(
+        indexes.at(-1)!.KeySchema.map((k) => k.AttributeName),
+        ['gsi5pk', 'gsi5sk'],
+      );
+      const attributes = (table.Properties.AttributeDefinitions as { AttributeName: string }[]).map((a) => a.AttributeName);
+      assert.ok(attributes.includes('gsi5pk') && attributes.includes('gsi5sk'));
+    });
+
     test('documents bucket: private, TLS only, SSE-S3, versioned, lifecycle, retained, access-logged', () => {
       const bucket = resourcesOf(template, 'AWS::S3::Bucket')[bucketId];
       assert.ok(bucket, 'the documents bucket exists');
@@ -135,11 +147,11 @@ for (const stack of hub.stacks) {
     test('one function per route and event function plus the authorizer: nodejs24.x, arm64, 10 s (reports 28 s, event functions their own), memory, tracing, own log group', () => {
       assert.equal(Object.keys(functions).length, FUNCTION_COUNT);
       const reports = new Set(
-        ROUTE_LIST.filter((r) => r.id === 'getConsumption' || r.id === 'listWorkOrderSummaries').map((r) =>
+        ROUTE_LIST.filter((r) => ['getConsumption', 'listWorkOrderSummaries', 'traceLot', 'traceLotEverywhere'].includes(r.id)).map((r) =>
           logicalId(stack.routeFunctions.get(r.id)!.function),
         ),
       );
-      assert.equal(reports.size, 2);
+      assert.equal(reports.size, 4);
       const timeouts = new Map(EVENT_FUNCTIONS.map((d) => [logicalId(stack.eventFunctions.get(d.id)!.function), d.timeoutSeconds ?? 10]));
       const logGroups = new Set<string>();
       for (const [id, fn] of Object.entries(functions)) {
@@ -454,7 +466,9 @@ for (const stack of hub.stacks) {
         );
         assert.ok(resources <= 400, `${resources} resources leave room to grow below 500`);
         // Function alarms come in groups of ten functions: a tenfold growth of functions is not tenfold alarms.
-        assert.ok(alarmCount <= 6 + 2 * Math.ceil(Object.keys(functions).length / 10), `${alarmCount} alarms`);
+        // Table throttles: one alarm per 10 metrics (two per index), not per function either.
+        const tableAlarms = Math.ceil((2 + 2 * INDEXES.length) / 10);
+        assert.ok(alarmCount <= 5 + tableAlarms + 2 * Math.ceil(Object.keys(functions).length / 10), `${alarmCount} alarms`);
       });
 
       test("the customer's alarm email is subscribed to the alarm topic", () => {
@@ -505,13 +519,14 @@ for (const stack of hub.stacks) {
         assert.deepEqual(found[0]!.Properties.Dimensions, [{ Name: 'ApiId', Value: { Ref: logicalId(stack.api.api) } }]);
       });
 
-      test('DynamoDB read and write throttle events of the table and of every index raise one alarm', () => {
+      test('DynamoDB read and write throttle events of the table and of every index raise an alarm (one per 10 metrics, CloudWatch math holds no more)', () => {
         const found = alarms.filter((a) => JSON.stringify(a.Properties.Metrics ?? []).includes('AWS/DynamoDB'));
-        assert.equal(found.length, 1);
-        const metrics = found[0]!.Properties.Metrics as Array<Record<string, any>>;
-        const expression = metrics.find((m) => m.Expression);
-        assert.match(expression?.Expression, /^SUM\(\[.+\]\)$/);
-        assert.equal(expression?.ReturnData, true);
+        assert.equal(found.length, Math.ceil((2 + 2 * INDEXES.length) / 10));
+        const metrics = found.flatMap((f) => f.Properties.Metrics as Array<Record<string, any>>);
+        for (const expression of metrics.filter((m) => m.Expression)) {
+          assert.match(expression.Expression, /^SUM\(\[.+\]\)$/);
+          assert.equal(expression.ReturnData, true);
+        }
         const stats = metrics.filter((m) => m.MetricStat).map((m) => m.MetricStat);
         const watched = stats.map((st) => {
           const dims = Object.fromEntries((st.Metric.Dimensions as Array<{ Name: string; Value: unknown }>).map((d) => [d.Name, d.Value]));
@@ -525,7 +540,7 @@ for (const stack of hub.stacks) {
           `WriteThrottleEvents@${on}`,
         ]);
         assert.deepEqual(watched.sort(), expected.sort());
-        assert.equal(found[0]!.Properties.Threshold, 1);
+        for (const f of found) assert.equal(f.Properties.Threshold, 1);
       });
 
       test('every alarm is named after the customer; each mails on alarm and on recovery, itself or through the composite', () => {
@@ -534,7 +549,7 @@ for (const stack of hub.stacks) {
         const streamFunctions = EVENT_FUNCTIONS.filter((d) => d.trigger.kind === 'tableStream').length;
         assert.equal(
           alarms.length,
-          groups + 2 + streamFunctions + 1,
+          groups + 1 + Math.ceil((2 + 2 * INDEXES.length) / 10) + streamFunctions + 1,
           'errors, throttles and dead letters per 10 functions, API 5xx, table throttles, stream lag, push lag: not per function',
         );
         const composed = JSON.stringify(composites.map((c) => c.Properties.AlarmRule));

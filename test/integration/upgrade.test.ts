@@ -1,7 +1,8 @@
 /**
  * Upgrade in place: a data folder made before the summaries indexes and the consumption
  * aggregates existed (table without the new indexes, orders and records as the earlier code
- * wrote them: no entry by record time either) gets the indexes and the backfill at start, once.
+ * wrote them: no entry by record time either) gets the indexes and the backfill at start, once — the lot
+ * index of its records too.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -99,6 +100,14 @@ async function makeOldDataFolder(dir: string): Promise<void> {
     // are left out here: if anything counted it again, the report below would show it.
     const counted = workRecord('OLD-R2', { order: 'OLD-1', actual: [100, 100], status: 'inProgress' });
     counted.dispensingEndDateTime = '2025-02-03T06:00:00Z';
+    // It took its first ingredient from a supplier lot: traced once the backfill has indexed it.
+    counted.productGroup[0]!.product[0]!.sourceContainer = [
+      {
+        identifier: [{ agency: 'AssignedBySender', number: 'TOTE-1' }],
+        capacity: { value: 2000, uom: 'LBR', agency: 'UN_REC_20' },
+        lotIdentifier: { agency: 'AssignedBySeller', number: 'OLD-LOT' },
+      },
+    ];
     const position2 = changePosition('2025-02-03T06:10:00.000Z', 'AssignedBySender', 'OLD-R2');
     await db.send(
       new PutCommand({
@@ -156,8 +165,24 @@ test('a data folder of the previous version gets the new indexes and its records
           // The operator's command (what an AWS deployment runs) finds nothing left to count, even forced to scan.
           const cli = await runNode(['infra/backfill-cli.ts', '--force'], { ...process.env, MIXTICKET_DATA_DIR: dir });
           assert.equal(cli.code, 0, cli.stderr);
-          assert.match(cli.stdout, /backfill: 0 orders and 0 records brought up to date, 0 records dated for reports/);
+          assert.match(
+            cli.stdout,
+            /backfill: 0 orders and 0 records brought up to date, 0 records dated for reports, 0 records' lots indexed/,
+          );
         }
+        // A record stored before the lot index is traced after the backfill (its counted revision's lots).
+        const trace = await erp.get(`/facility/${F}/trace?lot=OLD-LOT`);
+        assert.equal(trace.status, 200, JSON.stringify(trace.body));
+        assert.deepEqual(
+          trace.body.affected.map((r: { workRecord: { number: string } }) => r.workRecord.number),
+          ['OLD-R2'],
+          `round ${round}: traced`,
+        );
+        assert.deepEqual(
+          trace.body.possible.map((r: { workRecord: { number: string } }) => r.workRecord.number),
+          [],
+          `round ${round}: OLD-R1 (indexed by the engine, no lot named) is dated before the lot's period`,
+        );
         const report = await erp.get(`/facility/${F}/consumption?from=2025-01-01&to=2026-01-01`);
         assert.deepEqual(
           report.body.rows.map((r: { product: { number: string }; quantity: { value: number }; records: number }) => [

@@ -306,3 +306,106 @@ describe('what the stream asks to derive (recordDerive)', () => {
     assert.equal(recordToDerive(undefined), null);
   });
 });
+
+describe('what the stream asks to derive: the pending-derive marker', () => {
+  const image = (extra: Record<string, unknown>) =>
+    ({
+      sk: { S: 'RECORD#WR-1#AssignedBySender' },
+      kind: { S: 'record' },
+      facilityId: { S: FACILITY },
+      agency: { S: 'AssignedBySender' },
+      number: { S: 'WR-1' },
+      ...extra,
+    }) as never;
+
+  test('a head with the marker is derived; the engine removing it at the revision it counted is skipped without a read', () => {
+    assert.ok(recordToDerive(image({ gsi5pk: { S: `FAC#${FACILITY}#PENDING` }, revision: { N: '2' } })));
+    assert.equal(recordToDerive(image({ derivedRevision: { N: '2' }, revision: { N: '2' } })), null);
+  });
+
+  test('a head written before the marker existed (neither attribute) is derived as before, so no legacy head is skipped', () => {
+    assert.ok(recordToDerive(image({ revision: { N: '2' } })));
+    assert.ok(recordToDerive(image({})));
+  });
+});
+
+describe('the lot index, a derived figure', () => {
+  const S = 'AssignedBySender';
+  const q = (value: number) => ({ value, uom: 'LBR', agency: 'UN_REC_20' as const });
+  /** A record taking its first ingredient from `uses` (null: no lot) and making `makes`. */
+  function lotted(number: string, uses: string | null, makes?: string): WorkRecordDocument {
+    const d = doc(number) as unknown as ReturnType<typeof workRecord>;
+    const g = d.productGroup[0]!;
+    if (uses)
+      g.product[0]!.sourceContainer = [
+        { identifier: [{ agency: S, number: 'T' }], capacity: q(99), actualQuantity: q(7), lotIdentifier: { agency: S, number: uses } },
+      ];
+    if (makes)
+      g.destinationContainer = [{ identifier: [{ agency: S, number: 'B' }], capacity: q(99), lotIdentifier: { agency: S, number: makes } }];
+    return d as unknown as WorkRecordDocument;
+  }
+  const summary = (store: Store) =>
+    store
+      .entries()
+      .map((e) => `${e.data.record.number}:${e.kind}:${e.number}${e.data.voided ? ':voided' : ''}`)
+      .sort();
+
+  test('a new record: its entries written once with its figures, its marker removed in the same step; deriving again writes nothing', async () => {
+    const store = memoryDerivedStore();
+    withOrder(store);
+    store.putHead(head('WR-1', 1, lotted('WR-1', 'L', 'B')));
+    await derive(store, 'WR-1');
+    assert.deepEqual(summary(store), ['WR-1:made:B', 'WR-1:unlotted:P-POTASH', 'WR-1:use:L']);
+    assert.equal(store.heads.get(identityKey('AssignedBySender', 'WR-1'))!.pending, false);
+    assert.deepEqual([...store.seenLots].sort(), [identityKey(S, 'B'), identityKey(S, 'L')].sort());
+    const saves = store.saves.length;
+    await derive(store, 'WR-1');
+    assert.equal(store.saves.length, saves, 'nothing to write');
+  });
+
+  test("a correction that changes a line's lot: the old entry removed, the new written; a void keeps the uses, flagged, and drops the unlotted lines", async () => {
+    const store = memoryDerivedStore();
+    withOrder(store);
+    store.putHead(head('WR-1', 1, lotted('WR-1', 'L-OLD')));
+    await derive(store, 'WR-1');
+    store.putHead(head('WR-1', 2, lotted('WR-1', 'L-NEW')));
+    await derive(store, 'WR-1');
+    assert.deepEqual(summary(store), ['WR-1:unlotted:P-POTASH', 'WR-1:use:L-NEW']);
+    const last = store.saves.at(-1)!;
+    assert.deepEqual(
+      last.lots.deletes.map((d) => d.entry.number),
+      ['L-OLD'],
+    );
+    assert.deepEqual(last.markers, [{ agency: S, number: 'WR-1', revision: 2 }]);
+    store.putHead(head('WR-1', 3, lotted('WR-1', 'L-NEW'), { voided: true }));
+    await derive(store, 'WR-1');
+    assert.deepEqual(summary(store), ['WR-1:use:L-NEW:voided']);
+  });
+
+  test('a correction stored while the step runs: the marker removal loses (the head is past the revision), the step reads again and counts the latest', async () => {
+    const store = memoryDerivedStore();
+    withOrder(store);
+    store.putHead(head('WR-1', 1, lotted('WR-1', 'L-1')));
+    // The hook runs once, just before the first save's conditions are checked.
+    store.hooks.race = () => store.putHead(head('WR-1', 2, lotted('WR-1', 'L-2')));
+    await derive(store, 'WR-1');
+    assert.deepEqual(summary(store), ['WR-1:unlotted:P-POTASH', 'WR-1:use:L-2']);
+    assert.equal(store.heads.get(identityKey(S, 'WR-1'))!.pending, false);
+    assert.equal(store.derived.get(identityKey(S, 'WR-1'))!.revision, 2);
+  });
+
+  test('a record derived before the lot index (no entries remembered): its latest entries are written, nothing is removed', async () => {
+    const store = memoryDerivedStore();
+    withOrder(store);
+    store.putHead(head('WR-1', 1, lotted('WR-1', 'L')));
+    await derive(store, 'WR-1');
+    // As the previous code left it: counted, no lots remembered, no entries.
+    const state = store.derived.get(identityKey(S, 'WR-1'))!;
+    delete state.lots;
+    store.lotIndex.clear();
+    store.putHead(head('WR-1', 2, lotted('WR-1', 'L', 'B')));
+    await derive(store, 'WR-1');
+    assert.deepEqual(summary(store), ['WR-1:made:B', 'WR-1:unlotted:P-POTASH', 'WR-1:use:L']);
+    assert.deepEqual(store.saves.at(-1)!.lots.deletes, []);
+  });
+});

@@ -88,6 +88,31 @@ describe('receipts', () => {
     assert.deepEqual(balanceOf(store, 'DAP')?.sums, { KGM: '1000' });
   });
 
+  test("a receipt naming a lot writes its entry in the lot's partition in the receipt's own write: when, how much, the order line and its supplier", async () => {
+    const store = memoryStockStore();
+    addComponent(store, 'DAP');
+    addPurchaseOrder(store, 'PO-1', [{ component: 'DAP', value: 1000 }]);
+    const po = [...store.masters.purchaseOrder.values()][0]!;
+    (po.doc as { supplier?: { name: string } }).supplier = { name: 'Acme' };
+
+    await receive(store, [
+      { ...receipt('R-1', 'DAP', 400, { purchaseOrder: { number: 'PO-1', line: 1 } }), lot: { number: '24-0117' } },
+      { ...receipt('R-2', 'DAP', 5), lot: { agency: 'AssignedBySeller', number: 'L-2' } },
+      receipt('R-3', 'DAP', 1),
+    ]);
+
+    const [write] = store.applied;
+    assert.equal(store.applied.length, 1, 'one atomic write');
+    assert.deepEqual(
+      write!.lotReceipts!.map((l) => [l.lot, l.receipt.receiptId, l.receipt.supplier, l.receipt.purchaseOrder]),
+      [
+        [{ agency: '-', number: '24-0117' }, 'R-1', { name: 'Acme' }, { agency: AGENCY, number: 'PO-1', line: 1 }],
+        [{ agency: 'AssignedBySeller', number: 'L-2' }, 'R-2', null, null],
+      ],
+    );
+    assert.deepEqual(write!.lotReceipts![0]!.receipt.quantity, { value: 400, uom: 'KGM' });
+  });
+
   test('a receipt naming an unknown order, a missing line or another component is a 400, and nothing is written', async () => {
     const store = memoryStockStore();
     addComponent(store, 'DAP');

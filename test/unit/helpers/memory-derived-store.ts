@@ -9,6 +9,7 @@
 import { addDecimal, type Decimal, formatDecimal, ZERO } from '../../../functions/domain/decimal.ts';
 import { identityKey } from '../../../functions/domain/documents.ts';
 import { ConcurrentChangeError } from '../../../functions/domain/errors.ts';
+import { entryKey, type LotEntry, type LotRef, lotKey } from '../../../functions/domain/lots.ts';
 import { type OrderReports, reportedStatus, reportKey } from '../../../functions/domain/record-figures.ts';
 import type { WorkRecordDocument } from '../../../functions/domain/work-records.ts';
 import { ITEMS_PER_BALANCE_CHANGE } from '../../../functions/store/stock-store.ts';
@@ -27,23 +28,38 @@ export function memoryDerivedStore(orders = memoryOrderStore(), stock = memorySt
   const derived = new Map<string, DerivedState>();
   /** Consumption aggregates: per item (kind#level#period#hash), each attribute's exact sum. */
   const consumption = new Map<string, Map<string, Decimal>>();
+  /** The lot index: each entry by its record and entry key. */
+  const lotIndex = new Map<string, LotEntry>();
+  /** Lots the facility has been seen with (lotKey). */
+  const seenLots = new Set<string>();
+  const indexKey = (record: Identity, key: string) => `${idOf(record)}|${key}`;
 
   const actions = (w: DerivedWrite) =>
-    w.records.length + w.orders.length + w.earlyReports.length + w.consumption.length + w.stock.length * ITEMS_PER_BALANCE_CHANGE;
+    w.records.length +
+    w.orders.length +
+    w.earlyReports.length +
+    w.consumption.length +
+    w.stock.length * ITEMS_PER_BALANCE_CHANGE +
+    w.lots.puts.length +
+    w.lots.deletes.length +
+    w.lots.seen.length +
+    w.markers.length;
 
   const store = {
     heads,
     firstRevisions,
     derived,
     consumption,
+    lotIndex,
+    seenLots,
     orders,
     stock,
     hooks: { race: null, loseNext: 0, failNext: null } as WriteHooks,
     /** Every write applied, in order. */
     saves: [] as DerivedWrite[],
-    /** Puts a record head (a new record, or a correction: its revision one more). */
+    /** Puts a record head (a new record, or a correction: its revision one more), with its pending-derive marker as every head write sets it. */
     putHead(head: RecordHead) {
-      heads.set(idOf(head), structuredClone(head));
+      heads.set(idOf(head), structuredClone({ pending: true, ...head }));
     },
     /** The exact sum of one attribute over every aggregate item of a kind and level (a test's view of the totals). */
     total(kind: 'product' | 'order', level: string, attribute: RegExp): string {
@@ -83,6 +99,13 @@ export function memoryDerivedStore(orders = memoryOrderStore(), stock = memorySt
       return reports;
     },
     loadBalances: stock.loadBalances,
+    async loadSeenLots(_f: string, lots: readonly LotRef[]) {
+      return new Set(lots.map(lotKey).filter((k) => seenLots.has(k)));
+    },
+    /** The entries of the lot index, as a test reads them. */
+    entries(): LotEntry[] {
+      return [...lotIndex.values()];
+    },
     actions,
     maxActions: MAX_TRANSACTION_ITEMS,
     async save(w: DerivedWrite) {
@@ -94,6 +117,7 @@ export function memoryDerivedStore(orders = memoryOrderStore(), stock = memorySt
         if (orders.orders.has(idOf(e)) || (orders.early.get(idOf(e))?.version ?? 0) !== e.expectedVersion) throw lost();
       }
       stock.checkBalances(w.stock);
+      for (const m of w.markers) if (heads.get(idOf(m))?.revision !== m.revision) throw lost();
 
       for (const r of w.records) derived.set(idOf(r), structuredClone(r.state));
       for (const o of w.orders) orders.orders.set(idOf(o.next), { ...structuredClone(o.next), version: o.expectedVersion + 1 });
@@ -111,6 +135,13 @@ export function memoryDerivedStore(orders = memoryOrderStore(), stock = memorySt
         consumption.set(id, item);
       }
       stock.writeBalances(w.stock);
+      for (const { record, entry } of w.lots.deletes) lotIndex.delete(indexKey(record, entryKey(entry)));
+      for (const e of w.lots.puts) lotIndex.set(indexKey(e.data.record, entryKey(e)), structuredClone(e));
+      for (const l of w.lots.seen) seenLots.add(lotKey(l));
+      for (const m of w.markers) {
+        const h = heads.get(idOf(m));
+        if (h) h.pending = false;
+      }
       store.saves.push(w);
     },
   };
