@@ -53,6 +53,12 @@ const REPORT_TIMEOUT_SECONDS = 28;
 const FACILITY = '/facility/{facilityId}';
 const SUBSCRIPTION = `${FACILITY}/subscriptions/{subscriptionId}`;
 const BOTH_ROLES = ['pcs', 'erp'] as const;
+/** A read that is not a poll: the operator reads it too (API.md, "Operator view"). */
+const READERS = ['erp', 'pcs', 'operator'] as const;
+/** The subscription routes an operator may call: reads, replay and enable. */
+const SUBSCRIPTION_READERS = ['pcs', 'erp', 'operator'] as const;
+/** The operator view's routes: erp and operator keys, for their facilities. */
+const OPERATOR_VIEW = ['erp', 'operator'] as const;
 const READ = { table: 'read' } as const;
 const READ_WRITE = { table: 'readWrite' } as const;
 const POLL_QUERY = ['lastExecutionDateTime', 'format', 'cursor'] as const;
@@ -99,7 +105,7 @@ export const ROUTES = [
     method: 'GET',
     path: `${FACILITY}/dispensingWorkorders/{workOrderNumber}`,
     entry: 'http/get-work-order.ts',
-    roles: ['erp', 'pcs'],
+    roles: READERS,
     access: READ,
     query: ['agency'],
   },
@@ -135,7 +141,7 @@ export const ROUTES = [
     method: 'GET',
     path: `${FACILITY}/dispensingWorkRecords/{workRecordNumber}`,
     entry: 'http/get-work-record.ts',
-    roles: BOTH_ROLES,
+    roles: READERS,
     access: READ,
     query: ['agency', 'revision'],
   },
@@ -175,7 +181,7 @@ export const ROUTES = [
     method: 'GET',
     path: `${FACILITY}/documents/{documentId}`,
     entry: 'http/get-document.ts',
-    roles: ['erp', 'pcs'],
+    roles: READERS,
     access: { table: 'read', bucket: 'read' },
   },
   { id: 'openApi', method: 'GET', path: '/openapi.json', entry: 'http/openapi.ts', roles: [], access: null },
@@ -204,7 +210,7 @@ export const ROUTES = [
     method: 'GET',
     path: `${FACILITY}/workOrderSummaries`,
     entry: 'http/list-work-order-summaries.ts',
-    roles: ['erp', 'pcs'],
+    roles: READERS,
     access: READ,
     timeoutSeconds: REPORT_TIMEOUT_SECONDS,
     query: ['status', 'createdFrom', 'createdTo', 'modifiedFrom', 'modifiedTo', 'limit', 'cursor'],
@@ -227,7 +233,7 @@ export const ROUTES = [
     method: 'GET',
     path: `${FACILITY}/purchaseOrders/{purchaseOrderNumber}`,
     entry: 'http/get-purchase-order.ts',
-    roles: ['erp', 'pcs'],
+    roles: READERS,
     access: READ,
     query: ['agency'],
   },
@@ -254,7 +260,7 @@ export const ROUTES = [
     method: 'GET',
     path: `${FACILITY}/stock`,
     entry: 'http/get-stock.ts',
-    roles: ['erp', 'pcs'],
+    roles: READERS,
     access: READ,
     query: ['component', 'location', 'include'],
   },
@@ -263,7 +269,7 @@ export const ROUTES = [
     method: 'GET',
     path: `${FACILITY}/consumption`,
     entry: 'http/get-consumption.ts',
-    roles: ['erp'],
+    roles: OPERATOR_VIEW,
     access: READ,
     timeoutSeconds: REPORT_TIMEOUT_SECONDS,
     query: ['from', 'to', 'groupBy', 'tz'],
@@ -283,10 +289,17 @@ export const ROUTES = [
     method: 'GET',
     path: `${FACILITY}/subscriptions`,
     entry: 'http/list-subscriptions.ts',
-    roles: BOTH_ROLES,
+    roles: SUBSCRIPTION_READERS,
     access: READ,
   },
-  { id: 'getSubscription', method: 'GET', path: SUBSCRIPTION, entry: 'http/get-subscription.ts', roles: BOTH_ROLES, access: READ },
+  {
+    id: 'getSubscription',
+    method: 'GET',
+    path: SUBSCRIPTION,
+    entry: 'http/get-subscription.ts',
+    roles: SUBSCRIPTION_READERS,
+    access: READ,
+  },
   {
     id: 'deleteSubscription',
     method: 'DELETE',
@@ -309,7 +322,7 @@ export const ROUTES = [
     method: 'GET',
     path: `${SUBSCRIPTION}/deliveries`,
     entry: 'http/list-deliveries.ts',
-    roles: BOTH_ROLES,
+    roles: SUBSCRIPTION_READERS,
     access: READ,
     query: ['status', 'limit', 'cursor'],
   },
@@ -318,7 +331,7 @@ export const ROUTES = [
     method: 'POST',
     path: `${SUBSCRIPTION}/replay`,
     entry: 'http/replay-subscription.ts',
-    roles: BOTH_ROLES,
+    roles: SUBSCRIPTION_READERS,
     access: READ_WRITE,
     body: 'ReplayRequest',
     idempotencyKey: true,
@@ -328,7 +341,7 @@ export const ROUTES = [
     method: 'POST',
     path: `${SUBSCRIPTION}/enable`,
     entry: 'http/enable-subscription.ts',
-    roles: BOTH_ROLES,
+    roles: SUBSCRIPTION_READERS,
     access: READ_WRITE,
   },
 ] as const satisfies readonly RouteDef[];

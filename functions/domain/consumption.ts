@@ -422,12 +422,14 @@ export function consumptionRows(items: readonly AggregateItem[], plan: ReportPla
       else entry.records += Number(value);
     }
   }
-  return [...rows.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    // A group whose every record was voided or corrected away counts nothing: no row (its slots keep zeros).
-    .filter(([, { sum, records }]) => records !== 0 || sum.units !== 0n)
-    .map(([, { row, sum, records }]) => {
-      const { uom, ...rest } = row;
-      return { ...rest, quantity: { value: formatDecimal(sum), uom }, records };
-    });
+  return (
+    [...rows.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      // A group whose every record was voided or corrected away counts nothing: no row (its slots keep zeros).
+      .filter(([, { sum, records }]) => records !== 0 || sum.units !== 0n)
+      .map(([, { row, sum, records }]) => {
+        const { uom, ...rest } = row;
+        return { ...rest, quantity: { value: formatDecimal(sum), uom }, records };
+      })
+  );
 }

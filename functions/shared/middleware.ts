@@ -14,7 +14,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpEventNormalizer from '@middy/http-event-normalizer';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { type ErrorItem, forbidden, invalidInput, unauthenticated } from '../domain/errors.ts';
+import { type ErrorItem, forbidden, type HubError, invalidInput, unauthenticated } from '../domain/errors.ts';
 import { parseFacilityId } from '../domain/facility.ts';
 import { byName as paramValidators } from '../generated/params.cjs';
 import { type PathParamsOf, type QueryOf, type ROUTES, type Role, type RouteDef, type RouteId, route } from '../routes.ts';
@@ -126,23 +126,34 @@ function wellFormedParams(): MiddlewareObj<HubEvent, HubResult> {
   };
 }
 
+/**
+ * Whether `caller` may call route `def` at the facility of the path (undefined: a route without
+ * one): null when it may, else the error to answer — 401 without a valid key, 400 on a malformed
+ * facility id, 403 outside the key's facilities or role. The route table's roles are the only
+ * source (test/unit/role-matrix.test.ts holds them to the contract).
+ */
+export function accessError(def: RouteDef, caller: Caller | null, rawFacility: string | undefined): HubError | null {
+  if (def.roles.length === 0) return null;
+  if (!caller) return unauthenticated('Send a valid API key in the x-api-key header.');
+  if (rawFacility !== undefined) {
+    const facilityId = parseFacilityId(rawFacility);
+    if (!caller.facilities.includes('*') && !caller.facilities.includes(facilityId)) {
+      return forbidden(`This API key is not scoped to facility ${facilityId}.`);
+    }
+  }
+  if (!(def.roles as readonly Role[]).includes(caller.role)) {
+    return forbidden(`This route is for ${def.roles.join(' or ')} keys; this key's role is ${caller.role}.`);
+  }
+  return null;
+}
+
 /** 401 without a valid key, 400 on a malformed facility id, 403 outside the key's role or facilities. */
 function authorize(def: RouteDef): MiddlewareObj<HubEvent, HubResult> {
   return {
     before: (request) => {
-      if (def.roles.length === 0) return;
       const caller = callerFromContext(request.event.requestContext.authorizer?.lambda);
-      if (!caller) throw unauthenticated('Send a valid API key in the x-api-key header.');
-      const rawFacility = request.event.pathParameters?.facilityId;
-      if (rawFacility !== undefined) {
-        const facilityId = parseFacilityId(rawFacility);
-        if (!caller.facilities.includes('*') && !caller.facilities.includes(facilityId)) {
-          throw forbidden(`This API key is not scoped to facility ${facilityId}.`);
-        }
-      }
-      if (!(def.roles as readonly Role[]).includes(caller.role)) {
-        throw forbidden(`This route is for ${def.roles.join(' or ')} keys; this key's role is ${caller.role}.`);
-      }
+      const error = accessError(def, caller, request.event.pathParameters?.facilityId);
+      if (error) throw error;
     },
   };
 }

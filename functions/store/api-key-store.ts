@@ -1,6 +1,6 @@
 /** API keys in the table: one item per key, listed through the changes index partition KEYS. */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type ApiKeyRecord, isDocumentFormat, type Role } from '../domain/api-keys.ts';
+import { type ApiKeyRecord, isDocumentFormat, isRole, ROLES, type Role } from '../domain/api-keys.ts';
 import { config } from '../shared/config.ts';
 import { dynamoClient } from './clients.ts';
 import { optionalText, text } from './item-fields.ts';
@@ -12,7 +12,7 @@ type Item = Record<string, unknown>;
 
 function role(item: Item): Role {
   const value = text(item, 'role');
-  if (value !== 'erp' && value !== 'pcs') throw new Error(`stored item field "role" is ${value}, expected erp or pcs`);
+  if (!isRole(value)) throw new Error(`stored item field "role" is ${value}, expected ${ROLES.join(', ')}`);
   return value;
 }
 

@@ -154,6 +154,15 @@ describe('validateKeySpec', () => {
     specRejected({ role: 'pcs', facilities: ['*'] });
   });
 
+  test("accepts an operator key, of a facility list or of every facility ('*')", () => {
+    assert.equal(validateKeySpec({ role: 'operator', facilities: ['plant-7'] }).role, 'operator');
+    assert.deepEqual(validateKeySpec({ role: 'operator', facilities: ['*'] }).facilities, ['*']);
+  });
+
+  test('rejects a role that is none of erp, pcs, operator, naming them', () => {
+    assert.match(specRejected({ role: 'admin', facilities: ['plant-7'] }).message, /erp, pcs, operator/);
+  });
+
   test('rejects an invalid facility id, naming it', () => {
     const error = specRejected({ role: 'pcs', facilities: ['plant-7', 'a/b'] });
 
