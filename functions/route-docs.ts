@@ -392,6 +392,13 @@ export const ROUTE_DOCS = {
     'PurchaseOrderPoll',
     'every one that is not cancelled or received',
   ),
+  listPollers: {
+    summary: 'each poller (key × kind) of the facility and each webhook subscription: last poll, backlog, lag, live/behind/silent',
+    description:
+      "`backlog` counts the settled changes after the poller's position, up to 1,000 (`backlogCapped` beyond); `lagSeconds` is the age of the oldest it has not been served. `state`: `silent` when the last poll is older than `POLLER_SILENT_AFTER` (default 15 minutes), else `behind` when the oldest unserved change is, else `live`. A poll that serves nothing writes its time at most once a minute, so `lastPollAt` may be that much older than the poll. Revoked keys are left out. Subscriptions are shown with their own state (`failing` while their endpoint fails, `disabled`).",
+    responses: { 200: { description: 'The pollers and subscriptions of the facility.', schema: 'PollerList' } },
+    problems: [429],
+  },
 } satisfies Record<RouteId, RouteDoc>;
 
 /** The summary of a route (its id for a route without docs: a test's own). */
@@ -426,4 +433,6 @@ export const TAG_DOCS: Readonly<Record<string, string>> = {
   receipts: 'Goods received into stock, reported by the PCS, against a purchase order line or not.',
   stockCounts: 'Physical counts reported by the PCS: each sets the stock of a component at a location at its time.',
   stock: 'Stock per component and location, kept live from receipts, counts and what records dispensed, with its ledger.',
+  pollers:
+    'The operator view: is every plant polling? Each poller of the facility with its last poll, backlog, lag and state, and each webhook subscription with its own.',
 };

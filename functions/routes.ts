@@ -344,6 +344,14 @@ export const ROUTES = [
     roles: SUBSCRIPTION_READERS,
     access: READ_WRITE,
   },
+  {
+    id: 'listPollers',
+    method: 'GET',
+    path: `${FACILITY}/pollers`,
+    entry: 'http/list-pollers.ts',
+    roles: OPERATOR_VIEW,
+    access: READ,
+  },
 ] as const satisfies readonly RouteDef[];
 
 export type RouteId = (typeof ROUTES)[number]['id'];

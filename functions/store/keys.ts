@@ -15,7 +15,12 @@
  *                   (level D: period YYYY; H and S: period YYYY-MM)
  * S3 objects: documents/{facility}/{documentId} (attached), uploads/{facility}/{documentId} (direct uploads, pending)
  *   API key         pk KEY#{keyId}      sk KEY                         gsi1pk KEYS                    gsi1sk {createdAt}#{keyId}
- *   poll watermark  pk KEY#{keyId}      sk WM#{stream}#{facility}
+ *   poll watermark  pk KEY#{keyId}      sk WM#{stream}#{facility}     gsi1pk POLLERS#{facility}          gsi1sk {stream}#{keyId}
+ *                   (the poller's state: position, last poll; the index lists a facility's pollers for the operator view)
+ *   refused request pk FAC#{facility}#ACTIVITY   sk EV#{at}#{requestId}   (the operator view's activity log, TTL 30 days)
+ *   its minute      pk FAC#{facility}#ACTIVITY   sk MIN#{minute}          (how many were refused that minute, kept or not; TTL)
+ *   facility stats  pk FAC#{facility}#STATS      sk {counter}#{shard}     (the overview's counters, kept by the stream)
+ *   facility list   pk FACILITIES               sk {facility}             (every facility a key or a document names)
  *   component       pk FAC#{facility}#COMP     sk {number}#{agency}   gsi1pk FAC#{facility}#COMPONENTS gsi1sk {modifiedAt}#{agency}#{number}
  *   recipe          pk FAC#{facility}#RECIPE   sk {number}#{agency}   gsi1pk FAC#{facility}#RECIPES    (likewise)
  *   purchase order  pk FAC#{facility}#PO       sk {number}#{agency}   gsi1pk FAC#{facility}#PURCHASE_ORDERS (likewise)
@@ -104,6 +109,10 @@ export const API_KEYS_LIST_PK = 'KEYS';
 export const apiKeyListSk = (createdAtIso: string, keyId: string): string => `${createdAtIso}#${keyId}`;
 
 export const watermarkSk = (stream: Stream, facilityId: string): string => sk(`WM#${stream}#${facilityId}`);
+/** The changes-index partition listing a facility's pollers (never of the form changesPartition reads). */
+export const pollersPk = (facilityId: string): string => pk(`POLLERS#${facilityId}`);
+/** A poller's place in that partition: by stream, then key. */
+export const pollerListSk = (stream: Stream, keyId: string): string => sk(`${stream}#${keyId}`);
 
 /** A webhook subscription, in its facility's partition. */
 export const subscriptionSk = (subscriptionId: string): string => sk(`SUB#${subscriptionId}`);

@@ -18,7 +18,7 @@ import type { Construct } from 'constructs';
 import { EVENT_FUNCTIONS, type EventFunctionDef, type EventTrigger } from '../../functions/events.ts';
 import { summaryOf } from '../../functions/route-docs.ts';
 import { AUTHORIZER_ENTRY, ROUTES, type RouteAccess, type RouteDef } from '../../functions/routes.ts';
-import { ENV, functionEnvironment, WEBHOOK_SETTINGS } from '../../functions/shared/config.ts';
+import { ENV, functionEnvironment, OPERATOR_SETTINGS, WEBHOOK_SETTINGS } from '../../functions/shared/config.ts';
 import { METRIC } from '../../functions/shared/metrics.ts';
 import { INDEXES } from '../../functions/store/table.ts';
 import { DocumentBucket } from '../constructs/document-bucket.ts';
@@ -92,6 +92,7 @@ export class HubStack extends Stack {
           retrySchedule: customer.webhookRetrySchedule ?? WEBHOOK_SETTINGS.retrySchedule,
           disableAfter: customer.webhookDisableAfter ?? WEBHOOK_SETTINGS.disableAfter,
         },
+        pollerSilentAfter: customer.pollerSilentAfter ?? OPERATOR_SETTINGS.silentAfter,
       }),
       [ENV.webhookKeyId]: this.webhookSecrets.keyArn,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
