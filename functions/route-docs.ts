@@ -399,6 +399,13 @@ export const ROUTE_DOCS = {
     responses: { 200: { description: 'The pollers and subscriptions of the facility.', schema: 'PollerList' } },
     problems: [429],
   },
+  listActivity: {
+    summary: 'refused requests of the facility (the problem answered, who, when), newest first',
+    description:
+      'Every 4xx answered to a request naming the facility (401s too, with `keyId` null), kept 30 days: the problem (at most 20 of its `errors`), the key, the route, the request id; never a body. At most 60 per facility and minute are kept; `sampledOut` counts those of the last 24 hours left out. `limit` 1 to 100 (default 50).',
+    responses: { 200: { description: 'A page of the activity log.', schema: 'ActivityLog' } },
+    problems: [429],
+  },
 } satisfies Record<RouteId, RouteDoc>;
 
 /** The summary of a route (its id for a route without docs: a test's own). */
@@ -433,6 +440,8 @@ export const TAG_DOCS: Readonly<Record<string, string>> = {
   receipts: 'Goods received into stock, reported by the PCS, against a purchase order line or not.',
   stockCounts: 'Physical counts reported by the PCS: each sets the stock of a component at a location at its time.',
   stock: 'Stock per component and location, kept live from receipts, counts and what records dispensed, with its ledger.',
+  activity:
+    'The operator view: what was refused and why. Every 4xx answered to a request naming the facility, kept 30 days, sampled under floods.',
   pollers:
     'The operator view: is every plant polling? Each poller of the facility with its last poll, backlog, lag and state, and each webhook subscription with its own.',
 };

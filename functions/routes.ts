@@ -352,6 +352,15 @@ export const ROUTES = [
     roles: OPERATOR_VIEW,
     access: READ,
   },
+  {
+    id: 'listActivity',
+    method: 'GET',
+    path: `${FACILITY}/activity`,
+    entry: 'http/list-activity.ts',
+    roles: OPERATOR_VIEW,
+    access: READ,
+    query: ['limit', 'cursor'],
+  },
 ] as const satisfies readonly RouteDef[];
 
 export type RouteId = (typeof ROUTES)[number]['id'];

@@ -15,16 +15,17 @@ import httpEventNormalizer from '@middy/http-event-normalizer';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type ErrorItem, forbidden, type HubError, invalidInput, unauthenticated } from '../domain/errors.ts';
-import { parseFacilityId } from '../domain/facility.ts';
+import { isFacilityId, parseFacilityId } from '../domain/facility.ts';
 import { byName as paramValidators } from '../generated/params.cjs';
 import { type PathParamsOf, type QueryOf, type ROUTES, type Role, type RouteDef, type RouteId, route } from '../routes.ts';
 import type { IdempotencyStore } from '../store/idempotency-store.ts';
 import { type BodySpec, bodyMiddlewares, bodyOf, type DocumentWarnings } from './body.ts';
 import { type AuthorizerContext, type Caller, callerFromContext } from './caller.ts';
+import { OPERATOR_SETTINGS } from './config.ts';
 import { idempotency } from './idempotency.ts';
 import { logger } from './logger.ts';
 import { metrics } from './metrics.ts';
-import { ajvErrorItem, internalProblem, problemOf, problemResponse, toHubError } from './problem.ts';
+import { ajvErrorItem, internalProblem, type Problem, problemOf, problemResponse, toHubError } from './problem.ts';
 import { illFormedParams } from './well-formed.ts';
 
 export type HubEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
@@ -69,21 +70,42 @@ export function requestIdOf(event: HubEvent | undefined, context: Context | unde
   return event?.requestContext?.requestId || context?.awsRequestId || undefined;
 }
 
-function problemJson(): MiddlewareObj<HubEvent, HubResult> {
+function problemJson(def: RouteDef): MiddlewareObj<HubEvent, HubResult> {
   return {
-    onError: (request) => {
+    onError: async (request) => {
       const requestId = requestIdOf(request.event, request.context);
       const instance = requestId ? `urn:request:${requestId}` : undefined;
       const hubError = toHubError(request.error);
       if (hubError) {
         logger.info('request rejected', { kind: hubError.kind, detail: hubError.message });
-        request.response = problemResponse(problemOf(hubError, instance));
+        const problem = problemOf(hubError, instance);
+        request.response = problemResponse(problem);
+        await keepRefusal(def, request.event, requestId, problem);
       } else {
         logger.error('unhandled error', request.error as Error);
         request.response = problemResponse(internalProblem(instance));
       }
     },
   };
+}
+
+/**
+ * Keeps a 4xx answered to a request naming a facility in that facility's activity log (the
+ * operator view): one or two small writes, only on a refusal; a failure to keep it never changes
+ * the answer. The store is loaded on the first refusal only (public routes never name a facility).
+ */
+async function keepRefusal(def: RouteDef, event: HubEvent, requestId: string | undefined, problem: Problem): Promise<void> {
+  const facilityId = event?.pathParameters?.facilityId;
+  if (problem.status >= 500 || !requestId || !isFacilityId(facilityId)) return;
+  try {
+    const [{ recordRefusal }, { refusalOf }] = await Promise.all([import('../store/activity-store.ts'), import('../domain/refusals.ts')]);
+    const keyId = callerFromContext(event.requestContext?.authorizer?.lambda)?.keyId ?? null;
+    const at = new Date().toISOString();
+    const entry = refusalOf(problem, { at, requestId, keyId, method: def.method, route: def.path }, OPERATOR_SETTINGS.activityErrors);
+    await recordRefusal(facilityId, entry);
+  } catch (e) {
+    logger.warn('refused request not kept in the activity log', { error: (e as Error).message });
+  }
 }
 
 /** Headers every answer carries, errors included: no client may sniff a type other than the one declared. */
@@ -207,7 +229,7 @@ export function httpHandler<const Id extends RouteId, B = undefined>(
     .use(injectLambdaContext(logger, { resetKeys: true }))
     // Flushes the request's business metrics (EMF) after the response, errors included.
     .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
-    .use(problemJson())
+    .use(problemJson(def))
     .use(httpHeaderNormalizer())
     .use(httpEventNormalizer())
     .use(wellFormedParams())

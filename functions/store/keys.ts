@@ -111,6 +111,15 @@ export const apiKeyListSk = (createdAtIso: string, keyId: string): string => `${
 export const watermarkSk = (stream: Stream, facilityId: string): string => sk(`WM#${stream}#${facilityId}`);
 /** The changes-index partition listing a facility's pollers (never of the form changesPartition reads). */
 export const pollersPk = (facilityId: string): string => pk(`POLLERS#${facilityId}`);
+/** The activity log of a facility (refused requests) and its per-minute counters. */
+export const activityPk = (facilityId: string): string => pk(`FAC#${facilityId}#ACTIVITY`);
+export const ACTIVITY_ENTRY_PREFIX = 'EV#';
+export const ACTIVITY_MINUTE_PREFIX = 'MIN#';
+/** One refused request: by time, so the log reads newest first; request ids are the gateway's (UUIDs). */
+export const activityEntrySk = (atIso: string, requestId: string): string =>
+  sk(`${ACTIVITY_ENTRY_PREFIX}${atIso}#${escapePart(requestId)}`);
+/** The counter of one minute (`YYYY-MM-DDTHH:MM`). */
+export const activityMinuteSk = (minute: string): string => sk(`${ACTIVITY_MINUTE_PREFIX}${minute}`);
 /** A poller's place in that partition: by stream, then key. */
 export const pollerListSk = (stream: Stream, keyId: string): string => sk(`${stream}#${keyId}`);
 

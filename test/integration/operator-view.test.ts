@@ -1,0 +1,127 @@
+/**
+ * The operator view end to end (issue 28's done-when scenario), public API only, on a stack of
+ * its own: POLLER_SILENT_AFTER=5s (so a poller goes silent within a test) and a short retry
+ * schedule (so a delivery is dead-lettered within one). Two PCS keys poll a facility and one
+ * stops; the pollers route and the overview tell them apart; a refused push is in the activity
+ * log with its problem; a failing webhook's dead letter is in the facility's deliveries and a
+ * replay delivers it; an operator key's poll is a 403 that moves no one's position.
+ */
+import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, test } from 'vitest';
+import { orders, workOrder } from '../support/documents.ts';
+import { client, type LocalStack, sleep, startStack } from '../support/local-stack.ts';
+import { assertProblem } from '../support/problems.ts';
+import { type KeyedClient, keyed, waitUntil } from '../support/shared-stack.ts';
+import { type Receiver, startReceiver } from '../support/webhook-receiver.ts';
+
+const F = 'OPS-1';
+const OTHER = 'OPS-2';
+const SILENT_AFTER_MS = 5000;
+
+let stack: LocalStack;
+let erp: KeyedClient;
+let pcsA: KeyedClient;
+let pcsB: KeyedClient;
+let operator: KeyedClient;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  stack = await startStack({ env: { POLLER_SILENT_AFTER: '5s', WEBHOOK_RETRY_SCHEDULE: '1s,1s' } });
+  [erp, pcsA, pcsB, operator] = await Promise.all([
+    keyed(stack, 'erp', [F, OTHER], ['--name', 'Northfield ERP']),
+    keyed(stack, 'pcs', [F], ['--name', 'Blender A']),
+    keyed(stack, 'pcs', [F], ['--name', 'Blender B']),
+    keyed(stack, 'operator', ['*'], ['--name', 'Ops desk']),
+  ]);
+  receiver = await startReceiver();
+}, 180_000);
+afterAll(async () => {
+  await receiver?.stop();
+  await stack?.destroy();
+});
+
+const poll = (c: KeyedClient, since: string) =>
+  c.get(`/facility/${F}/dispensingWorkorders?lastExecutionDateTime=${encodeURIComponent(since)}`);
+type PollerRow = { keyId: string; keyName: string; kind: string; state: string; servedUpTo: string | null; lastPollAt: string };
+const keyIdOf = (c: KeyedClient) => c.key.split('_')[1]!;
+
+describe('the operator view', () => {
+  test('two PCS poll, one stops: the pollers route shows one live and one silent; an operator poll is a 403 that moves nothing', async () => {
+    const pushed = await erp.post(`/facility/${F}/dispensingWorkorders`, orders(workOrder('OPS-WO-1')));
+    assert.equal(pushed.status, 200, pushed.text);
+    const start = new Date(Date.now() - 60_000).toISOString();
+    assert.equal((await poll(pcsA, start)).status, 200);
+    assert.equal((await poll(pcsB, start)).status, 200);
+
+    // A keeps polling (once a second); B has stopped.
+    const until = Date.now() + SILENT_AFTER_MS + 1500;
+    let since = new Date().toISOString();
+    while (Date.now() < until) {
+      await sleep(1000);
+      const next = new Date().toISOString();
+      assert.equal((await poll(pcsA, since)).status, 200);
+      since = next;
+    }
+    const view = await operator.get(`/facility/${F}/pollers`);
+    assert.equal(view.status, 200, view.text);
+    const rows = view.body.pollers as PollerRow[];
+    const a = rows.find((r) => r.keyId === keyIdOf(pcsA));
+    const b = rows.find((r) => r.keyId === keyIdOf(pcsB));
+    assert.deepEqual([a?.state, a?.keyName, a?.kind], ['live', 'Blender A', 'dispensingWorkOrder'], JSON.stringify(rows));
+    assert.deepEqual([b?.state, b?.keyName], ['silent', 'Blender B'], JSON.stringify(rows));
+    assert.equal(rows.length, 2, 'one row per key and kind that polled');
+
+    // The operator may look, never poll: 403, and no one's position moved.
+    assertProblem(await poll(operator, start), 403);
+    assertProblem(await operator.get(`/facility/${F}/dispensingWorkorders`), 403);
+    assertProblem(await operator.get(`/facility/${F}/components`), 403);
+    const after = (await operator.get(`/facility/${F}/pollers`)).body.pollers as PollerRow[];
+    assert.deepEqual(after.map((r) => [r.keyId, r.servedUpTo]).sort(), rows.map((r) => [r.keyId, r.servedUpTo]).sort());
+    assert.ok(!after.some((r) => r.keyId === keyIdOf(operator)));
+    // What it may do: read an order, and nothing it may not: push.
+    assert.equal((await operator.get(`/facility/${F}/dispensingWorkorders/OPS-WO-1`)).status, 200);
+    assertProblem(await operator.post(`/facility/${F}/dispensingWorkorders`, orders(workOrder('OPS-WO-2'))), 403);
+  });
+
+  test('a refused push is in the activity log with its problem; a request without a key too, with keyId null', async () => {
+    const bad = await erp.post(`/facility/${F}/dispensingWorkorders`, { dispensingWorkOrder: [{ nonsense: true }] });
+    assertProblem(bad, 400);
+    const anonymous = await client(stack.baseUrl).get(`/facility/${F}/pollers`);
+    assertProblem(anonymous, 401);
+    const log = await waitUntil('both refusals in the activity log', async () => {
+      const r = await operator.get(`/facility/${F}/activity`);
+      assert.equal(r.status, 200, r.text);
+      const events = r.body.events as { requestId: string }[];
+      const ids = [bad.headers.get('x-request-id'), anonymous.headers.get('x-request-id')];
+      return ids.every((id) => events.some((e) => e.requestId === id)) ? r.body : null;
+    });
+    const push = log.events.find((e: { requestId: string }) => e.requestId === bad.headers.get('x-request-id'));
+    assert.deepEqual(
+      {
+        keyId: push.keyId,
+        keyName: push.keyName,
+        method: push.method,
+        route: push.route,
+        status: push.status,
+        type: push.problem.type,
+        detail: push.problem.detail,
+      },
+      {
+        keyId: keyIdOf(erp),
+        keyName: 'Northfield ERP',
+        method: 'POST',
+        route: '/facility/{facilityId}/dispensingWorkorders',
+        status: 400,
+        type: bad.body.type,
+        detail: bad.body.detail,
+      },
+    );
+    assert.deepEqual(push.problem.errors, bad.body.errors.slice(0, 20));
+    const none = log.events.find((e: { requestId: string }) => e.requestId === anonymous.headers.get('x-request-id'));
+    assert.deepEqual([none.keyId, none.keyName, none.status], [null, null, 401]);
+    // Newest first; another facility's log does not hold them.
+    assert.ok(log.events[0].at >= log.events.at(-1).at);
+    const other = await operator.get(`/facility/${OTHER}/activity`);
+    assert.deepEqual(other.body.events, []);
+  });
+});
