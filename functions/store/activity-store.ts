@@ -8,7 +8,7 @@ import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { minuteOf, type RefusedRequest } from '../domain/refusals.ts';
 import { config, OPERATOR_SETTINGS } from '../shared/config.ts';
 import { dynamoClient } from './clients.ts';
-import { num, optionalText, text } from './item-fields.ts';
+import { num, text } from './item-fields.ts';
 import { ACTIVITY_ENTRY_PREFIX, ACTIVITY_MINUTE_PREFIX, activityEntrySk, activityMinuteSk, activityPk } from './keys.ts';
 import { queryAll, queryPages } from './paginate.ts';
 import { TABLE } from './table.ts';
