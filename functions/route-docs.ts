@@ -406,6 +406,13 @@ export const ROUTE_DOCS = {
     responses: { 200: { description: 'A page of the activity log.', schema: 'ActivityLog' } },
     problems: [429],
   },
+  listFacilityDeliveries: {
+    summary: 'webhook deliveries of every subscription of the facility, newest first (`?status=failed`: the dead letters)',
+    description:
+      "The rows of every subscription's delivery log at the facility, merged newest first, each with its `subscriptionId` (`replay` on that subscription sends a dead letter again). `limit` 1 to 100 (default 20); `next` continues.",
+    responses: { 200: { description: 'A page of the deliveries.', schema: 'FacilityDeliveryLog' } },
+    problems: [429],
+  },
 } satisfies Record<RouteId, RouteDoc>;
 
 /** The summary of a route (its id for a route without docs: a test's own). */

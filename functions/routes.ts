@@ -361,6 +361,15 @@ export const ROUTES = [
     access: READ,
     query: ['limit', 'cursor'],
   },
+  {
+    id: 'listFacilityDeliveries',
+    method: 'GET',
+    path: `${FACILITY}/deliveries`,
+    entry: 'http/list-facility-deliveries.ts',
+    roles: OPERATOR_VIEW,
+    access: READ,
+    query: ['status', 'limit', 'cursor'],
+  },
 ] as const satisfies readonly RouteDef[];
 
 export type RouteId = (typeof ROUTES)[number]['id'];

@@ -125,3 +125,38 @@ describe('the operator view', () => {
     assert.deepEqual(other.body.events, []);
   });
 });
+
+describe('deliveries across subscriptions', () => {
+  test("a failing webhook's dead letter is in the facility's deliveries; the operator's replay delivers it", async () => {
+    receiver.answer = () => ({ status: 500 });
+    const sub = await pcsA.post(`/facility/${F}/subscriptions`, { url: receiver.url, events: 'dispensingWorkOrder' });
+    assert.equal(sub.status, 201, sub.text);
+    receiver.secrets.push(sub.body.secret);
+    const { subscriptionId } = sub.body;
+    assert.equal((await erp.post(`/facility/${F}/dispensingWorkorders`, orders(workOrder('OPS-DL-1')))).status, 200);
+
+    const dead = await waitUntil('a dead letter in the facility deliveries', async () => {
+      const r = await operator.get(`/facility/${F}/deliveries?status=failed`);
+      assert.equal(r.status, 200, r.text);
+      return r.body.deliveries.find((d: { subscriptionId: string }) => d.subscriptionId === subscriptionId) ?? null;
+    });
+    assert.equal(dead.status, 'failed');
+    assert.equal(dead.attempts.length, 3, 'the first attempt and two retries (1s,1s)');
+    const view = await operator.get(`/facility/${F}/pollers`);
+    const health = view.body.subscriptions.find((s: { subscriptionId: string }) => s.subscriptionId === subscriptionId);
+    assert.deepEqual([health.failedDeliveries, health.keyName], [1, 'Blender A']);
+
+    receiver.answer = () => ({ status: 204 });
+    const replay = await operator.post(`/facility/${F}/subscriptions/${subscriptionId}/replay`, {
+      since: dead.changesSince ?? dead.createdAt,
+    });
+    assert.equal(replay.status, 202, replay.text);
+    await waitUntil('the dead letter delivered again', () =>
+      receiver.accepted().some((d) => d.json.dispensingWorkOrder.some((o: any) => o.workOrderIdentifier.number === 'OPS-DL-1')),
+    );
+    // The operator may not make, rotate or remove subscriptions.
+    assertProblem(await operator.post(`/facility/${F}/subscriptions`, { url: receiver.url, events: 'dispensingWorkOrder' }), 403);
+    assertProblem(await operator.post(`/facility/${F}/subscriptions/${subscriptionId}/rotateSecret`, {}), 403);
+    assertProblem(await operator.call('DELETE', `/facility/${F}/subscriptions/${subscriptionId}`), 403);
+  }, 90_000);
+});
