@@ -413,6 +413,13 @@ export const ROUTE_DOCS = {
     responses: { 200: { description: 'A page of the deliveries.', schema: 'FacilityDeliveryLog' } },
     problems: [429],
   },
+  listFacilities: {
+    summary: 'every facility the key covers, with the health of its pollers, subscriptions and inputs',
+    description:
+      "Per facility: its pollers by state (as `GET /facility/{facilityId}/pollers` judges them), open orders (neither cancelled, complete nor rejected), the last order change and the last record, its subscriptions (active, disabled, dead letters) and the requests refused in the last 24 hours. A key of every facility (`*`) sees every facility a key or a document names. The counters are kept from the table's change stream, so they trail a write by a few seconds; the answer's cost does not grow with orders or records.",
+    responses: { 200: { description: 'The facilities and their health.', schema: 'FacilitiesOverview' } },
+    problems: [429],
+  },
 } satisfies Record<RouteId, RouteDoc>;
 
 /** The summary of a route (its id for a route without docs: a test's own). */
@@ -427,7 +434,7 @@ export function summaryOf(routeId: string): string {
  * /docs page (scripts/build-docs-page.ts).
  */
 export const TAG_DOCS: Readonly<Record<string, string>> = {
-  hub: 'The public routes: liveness, this OpenAPI document and the reference page. No key needed.',
+  hub: 'The routes outside a facility: liveness, this OpenAPI document, the reference page and the operator console (public, no key needed), and the facilities overview of the operator view (erp and operator keys).',
   dispensingWorkorders:
     'Work orders, ERP → PCS. The ERP pushes orders (create, update, hold, cancel) in batches or one at a time; the PCS polls what changed since its previous call ([polling without loss](#polling)); both read one order with its hub state.',
   acknowledgeWorkOrderReceipt:

@@ -370,6 +370,7 @@ export const ROUTES = [
     access: READ,
     query: ['status', 'limit', 'cursor'],
   },
+  { id: 'listFacilities', method: 'GET', path: '/facilities', entry: 'http/list-facilities.ts', roles: OPERATOR_VIEW, access: READ },
 ] as const satisfies readonly RouteDef[];
 
 export type RouteId = (typeof ROUTES)[number]['id'];

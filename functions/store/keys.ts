@@ -19,8 +19,9 @@
  *                   (the poller's state: position, last poll; the index lists a facility's pollers for the operator view)
  *   refused request pk FAC#{facility}#ACTIVITY   sk EV#{at}#{requestId}   (the operator view's activity log, TTL 30 days)
  *   its minute      pk FAC#{facility}#ACTIVITY   sk MIN#{minute}          (how many were refused that minute, kept or not; TTL)
- *   facility stats  pk FAC#{facility}#STATS      sk {counter}#{shard}     (the overview's counters, kept by the stream)
- *   facility list   pk FACILITIES               sk {facility}             (every facility a key or a document names)
+ *   facility stats  pk FAC#{facility}#STATS      sk OPEN#{shard} | LAST     (the overview's counters, kept by the stream)
+ *   its marks       pk FAC#{facility}#STATSMARK  sk ORDER#...              (per order, the last change counted)
+ *   facility list   pk FACILITIES               sk {facility}             (every facility a document names)
  *   component       pk FAC#{facility}#COMP     sk {number}#{agency}   gsi1pk FAC#{facility}#COMPONENTS gsi1sk {modifiedAt}#{agency}#{number}
  *   recipe          pk FAC#{facility}#RECIPE   sk {number}#{agency}   gsi1pk FAC#{facility}#RECIPES    (likewise)
  *   purchase order  pk FAC#{facility}#PO       sk {number}#{agency}   gsi1pk FAC#{facility}#PURCHASE_ORDERS (likewise)
@@ -120,6 +121,14 @@ export const activityEntrySk = (atIso: string, requestId: string): string =>
   sk(`${ACTIVITY_ENTRY_PREFIX}${atIso}#${escapePart(requestId)}`);
 /** The counter of one minute (`YYYY-MM-DDTHH:MM`). */
 export const activityMinuteSk = (minute: string): string => sk(`${ACTIVITY_MINUTE_PREFIX}${minute}`);
+/** A facility's overview counters (a few shards and the last times), kept by the stream. */
+export const facilityStatsPk = (facilityId: string): string => pk(`FAC#${facilityId}#STATS`);
+export const statsShardSk = (shard: number): string => `OPEN#${shard}`;
+export const STATS_LAST_SK = 'LAST';
+/** Per order, the stream sequence of the last change counted (exactly once); sort key: the order's own. */
+export const facilityStatsMarkPk = (facilityId: string): string => pk(`FAC#${facilityId}#STATSMARK`);
+/** Every facility a document names. */
+export const FACILITIES_PK = 'FACILITIES';
 /** A poller's place in that partition: by stream, then key. */
 export const pollerListSk = (stream: Stream, keyId: string): string => sk(`${stream}#${keyId}`);
 

@@ -4,7 +4,7 @@
  * there with its own. Reading it costs O(pollers + subscriptions) plus one capped Query each,
  * never a scan: the pollers are listed from an index the poll itself keeps.
  */
-import { lagSeconds, type PollerHealth, pollerHealth, positionTime, subscriptionHealth } from '../domain/operator-view.ts';
+import { lagSeconds, pollerHealth, positionTime, subscriptionHealth } from '../domain/operator-view.ts';
 import { isoMs } from '../domain/time.ts';
 import type { Subscription } from '../domain/webhooks.ts';
 import type { Stream } from '../store/keys.ts';
@@ -106,8 +106,52 @@ async function subscriptionRow(
   };
 }
 
-/** The pollers' states only (the facilities overview counts them). */
-export async function pollerStates(ports: OperatorPorts, facilityId: string, settings: ViewSettings, now = Date.now()) {
-  const { pollers, subscriptions } = await readPollers(ports, facilityId, settings, now);
-  return { pollers: pollers.map((p) => p.state as PollerHealth), subscriptions };
+/** What the overview reads besides the pollers (store/facility-stats-store.ts, store/activity-store.ts, the key list). */
+export interface OverviewPorts extends OperatorPorts {
+  figures(facilityId: string): Promise<{ openOrders: number; lastOrderChangeAt: string | null; lastRecordAt: string | null }>;
+  refusedLastDay(facilityId: string): Promise<number>;
+  /** Every facility a key or a document names (for a key of every facility). */
+  allFacilities(): Promise<string[]>;
+}
+
+/** Facilities read side by side at most (each is a handful of small reads). */
+const OVERVIEW_CONCURRENCY = 8;
+
+/**
+ * `GET /facilities`: every facility the key covers with the health of its pollers, its
+ * subscriptions and its inputs. Per facility: its counters (kept by the stream), its pollers
+ * (O(pollers) + a capped count each) and its refusals' per-minute counts; nothing that grows
+ * with orders or records.
+ */
+export async function facilitiesOverview(ports: OverviewPorts, covered: readonly string[], settings: ViewSettings, now = Date.now()) {
+  const ids = covered.includes('*') ? await ports.allFacilities() : [...new Set(covered)];
+  const sorted = [...new Set(ids)].sort();
+  const out = [];
+  for (let i = 0; i < sorted.length; i += OVERVIEW_CONCURRENCY) {
+    out.push(...(await Promise.all(sorted.slice(i, i + OVERVIEW_CONCURRENCY).map((f) => facilityHealth(ports, f, settings, now)))));
+  }
+  return { facilities: out };
+}
+
+async function facilityHealth(ports: OverviewPorts, facilityId: string, settings: ViewSettings, now: number) {
+  const [figures, view, refused] = await Promise.all([
+    ports.figures(facilityId),
+    readPollers(ports, facilityId, settings, now),
+    ports.refusedLastDay(facilityId),
+  ]);
+  const pollers = { live: 0, behind: 0, silent: 0 };
+  for (const p of view.pollers) pollers[p.state]++;
+  return {
+    facilityId,
+    pollers,
+    openOrders: figures.openOrders,
+    lastOrderChangeAt: figures.lastOrderChangeAt,
+    lastRecordAt: figures.lastRecordAt,
+    subscriptions: {
+      active: view.subscriptions.filter((s) => s.status === 'active').length,
+      disabled: view.subscriptions.filter((s) => s.status === 'disabled').length,
+      failedDeliveries: view.subscriptions.reduce((n, s) => n + s.failedDeliveries, 0),
+    },
+    refusedLast24h: refused,
+  };
 }

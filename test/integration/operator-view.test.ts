@@ -71,6 +71,23 @@ describe('the operator view', () => {
     assert.deepEqual([b?.state, b?.keyName], ['silent', 'Blender B'], JSON.stringify(rows));
     assert.equal(rows.length, 2, 'one row per key and kind that polled');
 
+    // The overview counts them (its counters trail the stream by a moment).
+    type Health = { facilityId: string; pollers: Record<string, number>; openOrders: number; lastOrderChangeAt: string | null };
+    const overview = await waitUntil('the overview to count the facility', async () => {
+      const r = await operator.get('/facilities');
+      assert.equal(r.status, 200, r.text);
+      const mine = (r.body.facilities as Health[]).find((x) => x.facilityId === F);
+      return mine && mine.openOrders === 1 ? mine : null;
+    });
+    assert.deepEqual(overview.pollers, { live: 1, behind: 0, silent: 1 });
+    assert.ok(overview.lastOrderChangeAt);
+    const scoped = await erp.get('/facilities');
+    assert.deepEqual(
+      (scoped.body.facilities as Health[]).map((x) => x.facilityId),
+      [F, OTHER],
+    );
+    assertProblem(await pcsA.get('/facilities'), 403);
+
     // The operator may look, never poll: 403, and no one's position moved.
     assertProblem(await poll(operator, start), 403);
     assertProblem(await operator.get(`/facility/${F}/dispensingWorkorders`), 403);
