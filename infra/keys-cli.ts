@@ -32,7 +32,8 @@ commands:
              --format legacy|legacy-numeric   the older document form served by default on polls
              --time-zone IANA      the zone of this client's date-times that carry none
   list     every key with a header row, never a secret; --json: an array of
-           {"keyId","name","role","facilities","format","timeZone","createdAt","revokedAt"}
+           {"keyId","name","role","facilities","format","timeZone","createdAt","revokedAt","lastUsedAt"}
+           (lastUsedAt: the key's last use, at most 5 minutes stale; null: not used since it was kept)
   revoke   revokes KEY_ID (the 12 hex digits after mtk_) and disables its webhook
            subscriptions; a key revoked before is reported ("already revoked at ...", exit 0)
   help     this text (also --help, -h, and COMMAND --help)
@@ -161,6 +162,7 @@ async function main(argv: string[]): Promise<void> {
               timeZone: k.timeZone,
               createdAt: k.createdAt,
               revokedAt: k.revokedAt,
+              lastUsedAt: k.lastUsedAt ?? null,
             })),
           ),
         );
@@ -168,7 +170,7 @@ async function main(argv: string[]): Promise<void> {
         console.log('no keys');
       } else {
         const rows = [
-          ['KEY ID', 'ROLE', 'FACILITIES', 'FORMAT', 'TIME ZONE', 'CREATED', 'STATE', 'NAME'],
+          ['KEY ID', 'ROLE', 'FACILITIES', 'FORMAT', 'TIME ZONE', 'CREATED', 'LAST USED', 'STATE', 'NAME'],
           ...keys.map((k) => [
             k.keyId,
             k.role,
@@ -176,6 +178,7 @@ async function main(argv: string[]): Promise<void> {
             k.format,
             k.timeZone ?? '-',
             k.createdAt,
+            k.lastUsedAt ?? 'never',
             k.revokedAt ? `revoked ${k.revokedAt}` : 'active',
             k.name || '-',
           ]),

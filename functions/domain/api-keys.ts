@@ -49,6 +49,13 @@ export interface ApiKeyRecord {
   createdAt: string;
   revokedAt: string | null;
   secretHash: string;
+  /** When the key was last seen by the authorizer (at most 5 minutes stale); absent: never since this was kept. */
+  lastUsedAt?: string | null;
+}
+
+/** Whether the authorizer should write the key's last use now: the stored one is missing or older than `everyMs`. */
+export function lastUseDue(record: Pick<ApiKeyRecord, 'lastUsedAt'>, now: number, everyMs: number): boolean {
+  return !record.lastUsedAt || now - Date.parse(record.lastUsedAt) >= everyMs;
 }
 
 export interface NewKeySpec {

@@ -68,8 +68,12 @@ export const OPERATOR_SETTINGS = {
   activityPerMinute: 60,
   /** Problem `errors` kept per refused request at most. */
   activityErrors: 20,
-  /** A key's lastUsedAt is written when the stored one is older than this. */
-  keyLastUsedEveryMs: 300_000,
+  /**
+   * A key's lastUsedAt is written by the authorizer when the stored one is older than this. The
+   * authorizer runs at most once per key and AUTHORIZER_CACHE_SECONDS (300 s) anyway, so a key in
+   * use is written at most that often, and its shown last use is at most 5 minutes stale.
+   */
+  keyLastUsedEveryMs: 60_000,
 } as const;
 
 /** Push delivery (webhooks): defaults and limits (docs/api.md states them). */

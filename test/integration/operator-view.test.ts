@@ -143,6 +143,19 @@ describe('the operator view', () => {
   });
 });
 
+describe("keys' last use", () => {
+  test('keys list shows when each key was last used (at most 5 minutes stale); a key never used says never', async () => {
+    const unused = await stack.createKey('pcs', [F], ['--name', 'Spare blender']);
+    const listed = JSON.parse((await stack.keys(['list', '--json'])).stdout) as { keyId: string; lastUsedAt: string | null }[];
+    const used = listed.find((k) => k.keyId === keyIdOf(pcsA))!;
+    assert.ok(used.lastUsedAt && Date.now() - Date.parse(used.lastUsedAt) < 5 * 60_000, JSON.stringify(used));
+    assert.equal(listed.find((k) => k.keyId === unused.split('_')[1])!.lastUsedAt, null);
+    const text = (await stack.keys(['list'])).stdout;
+    assert.match(text, /LAST USED/);
+    assert.match(text, new RegExp(`^${keyIdOf(pcsA)}\\s.*\\s${used.lastUsedAt}\\s+active\\s+Blender A$`, 'm'));
+  });
+});
+
 describe('deliveries across subscriptions', () => {
   test("a failing webhook's dead letter is in the facility's deliveries; the operator's replay delivers it", async () => {
     receiver.answer = () => ({ status: 500 });

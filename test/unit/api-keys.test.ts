@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'vitest';
-import { type ApiKeyRecord, generateKey, keyMatches, type NewKeySpec, parseKey, validateKeySpec } from '../../functions/domain/api-keys.ts';
+import {
+  type ApiKeyRecord,
+  generateKey,
+  keyMatches,
+  lastUseDue,
+  type NewKeySpec,
+  parseKey,
+  validateKeySpec,
+} from '../../functions/domain/api-keys.ts';
 import { HubError } from '../../functions/domain/errors.ts';
 
 const NOW = new Date('2026-11-21T08:30:00.000Z');
@@ -142,6 +150,15 @@ describe('keyMatches', () => {
     const { record, secret } = issued();
 
     assert.equal(keyMatches({ ...record, secretHash: record.secretHash.slice(0, 40) }, secret), false);
+  });
+});
+
+describe('lastUseDue', () => {
+  test('a key with no last use, or one older than the interval, is written; a fresh one is not', () => {
+    const now = Date.parse('2026-06-01T12:00:00.000Z');
+    assert.equal(lastUseDue({ lastUsedAt: null }, now, 60_000), true);
+    assert.equal(lastUseDue({ lastUsedAt: '2026-06-01T11:58:59.000Z' }, now, 60_000), true);
+    assert.equal(lastUseDue({ lastUsedAt: '2026-06-01T11:59:30.000Z' }, now, 60_000), false);
   });
 });
 
