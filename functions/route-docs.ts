@@ -273,6 +273,12 @@ export const ROUTE_DOCS = {
     summary: 'the API reference as one self-contained HTML page',
     responses: { 200: { description: 'The reference page.', mediaType: 'text/html' } },
   },
+  console: {
+    summary: 'the operator console: one self-contained HTML page over the operator view',
+    description:
+      "Loads nothing from other hosts (a strict Content-Security-Policy); asks for an operator or erp key, keeps it in the tab's session storage only and sends it as `x-api-key` to this hub. Shows the facilities with their health; per facility the pollers, subscriptions with dead letters and replay/enable buttons, refused requests, recent orders, a record's revision history, 30 days of consumption and stock.",
+    responses: { 200: { description: 'The console page.', mediaType: 'text/html' } },
+  },
   upsertWorkOrder: {
     summary: 'upsert one work order by its number (created, updated or put on hold)',
     description:
@@ -454,6 +460,8 @@ export const TAG_DOCS: Readonly<Record<string, string>> = {
   receipts: 'Goods received into stock, reported by the PCS, against a purchase order line or not.',
   stockCounts: 'Physical counts reported by the PCS: each sets the stock of a component at a location at its time.',
   stock: 'Stock per component and location, kept live from receipts, counts and what records dispensed, with its ledger.',
+  deliveries:
+    'The operator view: is every webhook delivered? The deliveries of every subscription of the facility, the dead letters among them.',
   activity:
     'The operator view: what was refused and why. Every 4xx answered to a request naming the facility, kept 30 days, sampled under floods.',
   pollers:

@@ -186,6 +186,7 @@ export const ROUTES = [
   },
   { id: 'openApi', method: 'GET', path: '/openapi.json', entry: 'http/openapi.ts', roles: [], access: null },
   { id: 'docs', method: 'GET', path: '/docs', entry: 'http/docs.ts', roles: [], access: null },
+  { id: 'console', method: 'GET', path: '/console', entry: 'http/console.ts', roles: [], access: null },
   {
     id: 'upsertWorkOrder',
     method: 'PUT',

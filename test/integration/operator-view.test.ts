@@ -7,9 +7,12 @@
  * replay delivers it; an operator key's poll is a 403 that moves no one's position.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, test } from 'vitest';
+import { hasChromium, launchChromium } from '../support/chromium.ts';
 import { orders, workOrder } from '../support/documents.ts';
-import { client, type LocalStack, sleep, startStack } from '../support/local-stack.ts';
+import { client, type LocalStack, ROOT, sleep, startStack } from '../support/local-stack.ts';
 import { assertProblem } from '../support/problems.ts';
 import { type KeyedClient, keyed, waitUntil } from '../support/shared-stack.ts';
 import { type Receiver, startReceiver } from '../support/webhook-receiver.ts';
@@ -189,4 +192,96 @@ describe('deliveries across subscriptions', () => {
     assertProblem(await operator.post(`/facility/${F}/subscriptions/${subscriptionId}/rotateSecret`, {}), 403);
     assertProblem(await operator.call('DELETE', `/facility/${F}/subscriptions/${subscriptionId}`), 403);
   }, 90_000);
+});
+
+/** Where the console's screenshots are kept (test artifacts, not committed; docs/operations.md shows where). */
+const SHOTS = join(ROOT, 'test', 'artifacts', 'console');
+
+describe('the console', () => {
+  test.skipIf(!hasChromium())(
+    'in headless Chromium: shows what the API answers (a silent poller as silent), and its replay button redelivers a dead letter',
+    async () => {
+      mkdirSync(SHOTS, { recursive: true });
+      // A keeps polling while the console looks; B stays silent.
+      let polling = true;
+      const loop = (async () => {
+        let since = new Date().toISOString();
+        while (polling) {
+          const next = new Date().toISOString();
+          await poll(pcsA, since);
+          since = next;
+          await sleep(1000);
+        }
+      })();
+      // A fresh dead letter for the replay button.
+      receiver.answer = () => ({ status: 500 });
+      const sub = await pcsA.post(`/facility/${F}/subscriptions`, { url: receiver.url, events: 'dispensingWorkOrder' });
+      receiver.secrets.push(sub.body.secret);
+      const { subscriptionId } = sub.body;
+      assert.equal((await erp.post(`/facility/${F}/dispensingWorkorders`, orders(workOrder('OPS-DL-2')))).status, 200);
+      await waitUntil('a dead letter of the new subscription', async () => {
+        const r = await operator.get(`/facility/${F}/deliveries?status=failed`);
+        return r.body.deliveries.some((d: { subscriptionId: string }) => d.subscriptionId === subscriptionId);
+      });
+
+      const browser = await launchChromium();
+      try {
+        const page = await browser.context.newPage();
+        const requests: string[] = [];
+        page.on('request', (req) => requests.push(req.url()));
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        page.on('console', (m) => {
+          if (m.type() === 'error') errors.push(m.text());
+        });
+        const res = await page.goto(`${stack.baseUrl}/console`, { waitUntil: 'load' });
+        assert.equal(res?.status(), 200);
+        const policy = res?.headers()['content-security-policy'] ?? '';
+        assert.match(policy, /default-src 'none'/);
+        assert.match(policy, /connect-src 'self'/);
+        assert.doesNotMatch(policy, /unsafe-inline|unsafe-eval|https?:|\*/);
+
+        await page.fill('#key', operator.key);
+        await page.click('#key-form button[type=submit]');
+        const row = page.locator(`tr[data-facility="${F}"]`);
+        await row.waitFor({ state: 'visible' });
+        assert.equal(await row.locator('.badge').getAttribute('data-state'), 'silent', 'a facility with a silent poller is marked');
+        assert.equal(await page.evaluate(() => sessionStorage.getItem('mixticket.console.key')), operator.key);
+        assert.equal(await page.evaluate(() => localStorage.length), 0, 'the key is in session storage only');
+        await page.screenshot({ path: join(SHOTS, 'facilities.png'), fullPage: true });
+
+        await row.locator('a').click();
+        await page.locator('#pollers tbody tr[data-key]').first().waitFor({ state: 'visible' });
+        const api = (await operator.get(`/facility/${F}/pollers`)).body.pollers as PollerRow[];
+        const shown = await page
+          .locator('#pollers tbody tr[data-key]')
+          .evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-key'), r.querySelector('.badge')?.getAttribute('data-state')]));
+        assert.deepEqual(shown.sort(), api.map((p) => [p.keyId, p.state]).sort(), 'the page shows the states the API answers');
+        assert.ok(shown.some(([k, s]) => k === keyIdOf(pcsB) && s === 'silent'));
+        assert.ok(shown.some(([k, s]) => k === keyIdOf(pcsA) && s === 'live'));
+        // The refused push of the activity test, with its problem.
+        await page.locator('#activity tbody tr[data-request]').first().waitFor({ state: 'visible' });
+        // biome-ignore lint/performance/useDomNodeTextContent: what the operator sees
+        assert.match(await page.locator('#activity').innerText(), /Invalid input/);
+        await page.locator('#lot-trace').waitFor({ state: 'attached' });
+        await page.screenshot({ path: join(SHOTS, 'facility.png'), fullPage: true });
+
+        receiver.answer = () => ({ status: 204 });
+        await page.locator(`tr[data-subscription="${subscriptionId}"] button.replay`).click();
+        await page.locator('#status', { hasText: 'replay' }).waitFor({ state: 'visible' });
+        await waitUntil('the dead letter delivered again by the console', () =>
+          receiver.accepted().some((d) => d.json.dispensingWorkOrder.some((o: any) => o.workOrderIdentifier.number === 'OPS-DL-2')),
+        );
+        await page.waitForLoadState('networkidle');
+        const outside = requests.filter((u) => new URL(u).hostname !== '127.0.0.1');
+        assert.deepEqual(outside, [], 'no request leaves 127.0.0.1');
+        assert.deepEqual(errors, []);
+      } finally {
+        await browser.close();
+        polling = false;
+        await loop;
+      }
+    },
+    120_000,
+  );
 });
