@@ -63,6 +63,13 @@ export const EVENT_FUNCTIONS: readonly EventFunctionDef[] = [
     summary: "operator view: each facility's open orders, last order change and last record, counted exactly once off the request path",
   },
   {
+    id: 'pollerWatch',
+    entry: 'jobs/poller-watch.ts',
+    trigger: { kind: 'schedule', everyMinutes: 5, localEverySeconds: 60 },
+    access: { table: 'read' },
+    summary: 'operator view: publishes how many pollers are silent (the SilentPollers alarm)',
+  },
+  {
     id: 'webhookSend',
     entry: 'jobs/webhook-send.ts',
     trigger: { kind: 'schedule', everyMinutes: 1, localEverySeconds: 1 },

@@ -2,9 +2,9 @@
 import { config, OPERATOR_SETTINGS } from '../shared/config.ts';
 import { httpHandler, json } from '../shared/middleware.ts';
 import { refusalCounts } from '../store/activity-store.ts';
-import { listApiKeys } from '../store/api-key-store.ts';
 import { deliveryLog } from '../store/delivery-store.ts';
-import { facilityFigures, listedFacilities } from '../store/facility-stats-store.ts';
+import { allFacilities } from '../store/facility-list.ts';
+import { facilityFigures } from '../store/facility-stats-store.ts';
 import { operatorStore } from '../store/operator-store.ts';
 import { subscriptionStore } from '../store/subscription-store.ts';
 import { facilitiesOverview } from '../use-cases/operator-view.ts';
@@ -16,11 +16,7 @@ const ports = {
   deliveries: deliveryLog,
   figures: facilityFigures,
   refusedLastDay: async (f: string) => (await refusedLastDay({ counts: refusalCounts }, f, OPERATOR_SETTINGS.activityPerMinute)).refused,
-  // Every facility a document named, and every one a key names.
-  allFacilities: async () => {
-    const [listed, keys] = await Promise.all([listedFacilities(), listApiKeys()]);
-    return [...listed, ...keys.filter((k) => !k.revokedAt).flatMap((k) => k.facilities.filter((f) => f !== '*'))];
-  },
+  allFacilities,
 };
 
 export const handler = httpHandler('listFacilities', async ({ caller }) => {

@@ -155,3 +155,27 @@ async function facilityHealth(ports: OverviewPorts, facilityId: string, settings
     refusedLast24h: refused,
   };
 }
+
+/**
+ * How many pollers of these facilities are silent now (the alarm's metric, published by the
+ * scheduled function pollerWatch): one Query per facility on the pollers index and the keys'
+ * revocation, no backlog counts. Revoked keys are left out, as the pollers route leaves them.
+ */
+export async function countSilentPollers(
+  ports: Pick<OverviewPorts, 'store' | 'allFacilities'>,
+  silentAfterMs: number,
+  now = Date.now(),
+): Promise<number> {
+  let silent = 0;
+  for (const facilityId of [...new Set(await ports.allFacilities())]) {
+    const pollers = await ports.store.pollersOf(facilityId);
+    if (pollers.length === 0) continue;
+    const keys = await ports.store.keyInfo([...new Set(pollers.map((p) => p.keyId))]);
+    for (const p of pollers) {
+      const key = keys.get(p.keyId);
+      const lastPollAt = p.lastPollAt ?? Date.parse(positionTime(p.position) ?? new Date(0).toISOString());
+      if (key && !key.revoked && pollerHealth({ lastPollAt, oldestUnservedAt: null, now, silentAfterMs }) === 'silent') silent++;
+    }
+  }
+  return silent;
+}

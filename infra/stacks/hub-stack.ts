@@ -24,6 +24,7 @@ import { INDEXES } from '../../functions/store/table.ts';
 import { DocumentBucket } from '../constructs/document-bucket.ts';
 import { HubAlarms } from '../constructs/hub-alarms.ts';
 import { HubApi } from '../constructs/hub-api.ts';
+import { HubDashboard } from '../constructs/hub-dashboard.ts';
 import { HubFunction } from '../constructs/hub-function.ts';
 import { HubTable } from '../constructs/hub-table.ts';
 import type { Customer } from '../customers.ts';
@@ -56,6 +57,8 @@ export class HubStack extends Stack {
   /** The function of each event-function entry, by id. */
   readonly eventFunctions: ReadonlyMap<string, HubFunction>;
   readonly alarms: HubAlarms;
+  /** The customer's CloudWatch dashboard (infra/constructs/hub-dashboard.ts). */
+  readonly dashboard: HubDashboard;
   /** Encrypts webhook signing secrets at rest (functions/store/secret-box.ts). */
   readonly webhookSecrets: Key;
 
@@ -171,6 +174,12 @@ export class HubStack extends Stack {
         'a webhook delivery has waited more than 15 minutes past its due time (the sender is stuck or failing)',
       );
     }
+    if (events.has('pollerWatch')) {
+      alarms.watchSilentPollers(
+        { namespace: 'MixTicketHub', metricName: METRIC.silentPollers, dimensionsMap: { service: SERVICE_NAME, customer: customer.name } },
+        customer.pollerSilentAfter ?? OPERATOR_SETTINGS.silentAfter,
+      );
+    }
     alarms.watchFleet();
     alarms.watchServerErrors(this.api.api);
     alarms.watchTable(
@@ -178,6 +187,12 @@ export class HubStack extends Stack {
       INDEXES.map((index) => index.name),
     );
     this.alarms = alarms;
+    this.dashboard = new HubDashboard(this, 'Dashboard', {
+      customerName: customer.name,
+      serviceName: SERVICE_NAME,
+      api: this.api.api,
+      deadLetterQueues: [...events.values()].flatMap((fn) => (fn.deadLetters ? [fn.deadLetters] : [])),
+    });
 
     // Stable output keys (stack-outputs.ts): the keys CLI (`npm run keys -- --stack ...`) reads TableName.
     new CfnOutput(this, OUTPUT.apiUrl, {

@@ -170,6 +170,7 @@ for (const stack of hub.stacks) {
             POLL_MAX_BYTES: String(customer.poll.maxBytes),
             [ENV.webhookRetrySchedule]: customer.webhookRetrySchedule ?? '5s,5m,30m,2h,5h,10h,10h',
             [ENV.webhookDisableAfter]: customer.webhookDisableAfter ?? '3d',
+            [ENV.pollerSilentAfter]: customer.pollerSilentAfter ?? '15m',
             [ENV.webhookKeyId]: { 'Fn::GetAtt': [logicalId(stack.webhookSecrets), 'Arn'] },
             POWERTOOLS_SERVICE_NAME: 'mixticket-hub',
             [CUSTOMER_DIMENSION_ENV]: customer.name,
@@ -454,7 +455,8 @@ for (const stack of hub.stacks) {
         );
         assert.ok(resources <= 400, `${resources} resources leave room to grow below 500`);
         // Function alarms come in groups of ten functions: a tenfold growth of functions is not tenfold alarms.
-        assert.ok(alarmCount <= 6 + 2 * Math.ceil(Object.keys(functions).length / 10), `${alarmCount} alarms`);
+        // Fixed ones besides: API 5xx, table throttles, each stream consumer's lag, overdue deliveries, silent pollers.
+        assert.ok(alarmCount <= 8 + 2 * Math.ceil(Object.keys(functions).length / 10), `${alarmCount} alarms`);
       });
 
       test("the customer's alarm email is subscribed to the alarm topic", () => {
@@ -530,12 +532,13 @@ for (const stack of hub.stacks) {
 
       test('every alarm is named after the customer; each mails on alarm and on recovery, itself or through the composite', () => {
         const groups = 2 * Math.ceil(Object.keys(functions).length / 10) + Math.ceil(EVENT_FUNCTIONS.length / 10);
-        // Every stream function's iterator age (the webhook dispatcher's, the derive engine's backstop's) and the sender's overdue deliveries.
+        // Every stream function's iterator age (the webhook dispatcher's, the derive engine's backstop's, the overview's
+        // counters'), the sender's overdue deliveries, and silent pollers (operator view).
         const streamFunctions = EVENT_FUNCTIONS.filter((d) => d.trigger.kind === 'tableStream').length;
         assert.equal(
           alarms.length,
-          groups + 2 + streamFunctions + 1,
-          'errors, throttles and dead letters per 10 functions, API 5xx, table throttles, stream lag, push lag: not per function',
+          groups + 2 + streamFunctions + 1 + 1,
+          'errors, throttles and dead letters per 10 functions, API 5xx, table throttles, stream lag, push lag, silent pollers: not per function',
         );
         const composed = JSON.stringify(composites.map((c) => c.Properties.AlarmRule));
         const names = new Set<string>();

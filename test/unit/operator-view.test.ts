@@ -6,7 +6,7 @@ import { isoMs } from '../../functions/domain/time.ts';
 import type { Subscription } from '../../functions/domain/webhooks.ts';
 import type { Stream } from '../../functions/store/keys.ts';
 import type { KeyInfo, StoredPoller } from '../../functions/store/operator-store.ts';
-import { type OperatorPorts, readPollers } from '../../functions/use-cases/operator-view.ts';
+import { countSilentPollers, type OperatorPorts, readPollers } from '../../functions/use-cases/operator-view.ts';
 
 const NOW = Date.parse('2026-06-01T12:00:00.000Z');
 const MIN = 60_000;
@@ -120,5 +120,21 @@ describe('readPollers', () => {
     assert.equal(p.counted.length, 2);
     assert.equal(view.subscriptions[0]!.state, 'failing');
     assert.equal(view.subscriptions[0]!.failedDeliveries, 2);
+  });
+});
+
+describe('countSilentPollers (the alarm metric)', () => {
+  test('counts silent pollers of every facility, revoked keys left out', async () => {
+    const byFacility: Record<string, StoredPoller[]> = {
+      A: [
+        { keyId: 'k1', stream: 'ORDERS', position: isoMs(NOW), lastPollAt: NOW - 20 * MIN, lastClientTime: null },
+        { keyId: 'k2', stream: 'ORDERS', position: isoMs(NOW), lastPollAt: NOW - MIN, lastClientTime: null },
+      ],
+      B: [{ keyId: 'gone', stream: 'ORDERS', position: isoMs(NOW), lastPollAt: NOW - 60 * MIN, lastClientTime: null }],
+    };
+    const store = ports([], {}, {}).store;
+    store.pollersOf = async (f) => byFacility[f] ?? [];
+    store.keyInfo = async (ids) => new Map(ids.map((id) => [id, { name: id, role: 'pcs' as const, revoked: id === 'gone' }]));
+    assert.equal(await countSilentPollers({ store, allFacilities: async () => ['A', 'B', 'C'] }, 15 * MIN, NOW), 1);
   });
 });
