@@ -56,6 +56,20 @@ export const EVENT_FUNCTIONS: readonly EventFunctionDef[] = [
     summary: "derived figures: brings a record's order status, consumption and stock to its latest revision, exactly once",
   },
   {
+    id: 'facilityStats',
+    entry: 'jobs/facility-stats.ts',
+    trigger: { kind: 'tableStream', batchSize: 100, maxRetries: 10 },
+    access: { table: 'readWrite' },
+    summary: "operator view: each facility's open orders, last order change and last record, counted exactly once off the request path",
+  },
+  {
+    id: 'pollerWatch',
+    entry: 'jobs/poller-watch.ts',
+    trigger: { kind: 'schedule', everyMinutes: 5, localEverySeconds: 60 },
+    access: { table: 'read' },
+    summary: 'operator view: publishes how many pollers are silent (the SilentPollers alarm)',
+  },
+  {
     id: 'webhookSend',
     entry: 'jobs/webhook-send.ts',
     trigger: { kind: 'schedule', everyMinutes: 1, localEverySeconds: 1 },

@@ -286,6 +286,12 @@ export const ROUTE_DOCS = {
     summary: 'the API reference as one self-contained HTML page',
     responses: { 200: { description: 'The reference page.', mediaType: 'text/html' } },
   },
+  console: {
+    summary: 'the operator console: one self-contained HTML page over the operator view',
+    description:
+      "Loads nothing from other hosts (a strict Content-Security-Policy); asks for an operator or erp key, keeps it in the tab's session storage only and sends it as `x-api-key` to this hub. Shows the facilities with their health; per facility the pollers, subscriptions with dead letters and replay/enable buttons, refused requests, recent orders, a record's revision history, 30 days of consumption and stock.",
+    responses: { 200: { description: 'The console page.', mediaType: 'text/html' } },
+  },
   upsertWorkOrder: {
     summary: 'upsert one work order by its number (created, updated or put on hold)',
     description:
@@ -419,6 +425,34 @@ export const ROUTE_DOCS = {
     'PurchaseOrderPoll',
     'every one that is not cancelled or received',
   ),
+  listPollers: {
+    summary: 'each poller (key × kind) of the facility and each webhook subscription: last poll, backlog, lag, live/behind/silent',
+    description:
+      "`backlog` counts the settled changes after the poller's position, up to 1,000 (`backlogCapped` beyond); `lagSeconds` is the age of the oldest it has not been served. `state`: `silent` when the last poll is older than `POLLER_SILENT_AFTER` (default 15 minutes), else `behind` when the oldest unserved change is, else `live`. A poll that serves nothing writes its time at most once a minute, so `lastPollAt` may be that much older than the poll. Revoked keys are left out. Subscriptions are shown with their own state (`failing` while their endpoint fails, `disabled`).",
+    responses: { 200: { description: 'The pollers and subscriptions of the facility.', schema: 'PollerList' } },
+    problems: [429],
+  },
+  listActivity: {
+    summary: 'refused requests of the facility (the problem answered, who, when), newest first',
+    description:
+      'Every 4xx answered to a request naming the facility (401s too, with `keyId` null), kept 30 days: the problem (at most 20 of its `errors`), the key, the route, the request id; never a body. At most 60 per facility and minute are kept; `sampledOut` counts those of the last 24 hours left out. `limit` 1 to 100 (default 50).',
+    responses: { 200: { description: 'A page of the activity log.', schema: 'ActivityLog' } },
+    problems: [429],
+  },
+  listFacilityDeliveries: {
+    summary: 'webhook deliveries of every subscription of the facility, newest first (`?status=failed`: the dead letters)',
+    description:
+      "The rows of every subscription's delivery log at the facility, merged newest first, each with its `subscriptionId` (`replay` on that subscription sends a dead letter again). `limit` 1 to 100 (default 20); `next` continues.",
+    responses: { 200: { description: 'A page of the deliveries.', schema: 'FacilityDeliveryLog' } },
+    problems: [429],
+  },
+  listFacilities: {
+    summary: 'every facility the key covers, with the health of its pollers, subscriptions and inputs',
+    description:
+      "Per facility: its pollers by state (as `GET /facility/{facilityId}/pollers` judges them), open orders (neither cancelled, complete nor rejected), the last order change and the last record, its subscriptions (active, disabled, dead letters) and the requests refused in the last 24 hours. A key of every facility (`*`) sees every facility a key or a document names. The counters are kept from the table's change stream, so they trail a write by a few seconds; the answer's cost does not grow with orders or records.",
+    responses: { 200: { description: 'The facilities and their health.', schema: 'FacilitiesOverview' } },
+    problems: [429],
+  },
 } satisfies Record<RouteId, RouteDoc>;
 
 /** The summary of a route (its id for a route without docs: a test's own). */
@@ -433,7 +467,7 @@ export function summaryOf(routeId: string): string {
  * /docs page (scripts/build-docs-page.ts).
  */
 export const TAG_DOCS: Readonly<Record<string, string>> = {
-  hub: 'The public routes: liveness, this OpenAPI document and the reference page. No key needed.',
+  hub: 'The routes outside a facility: liveness, this OpenAPI document, the reference page and the operator console (public, no key needed), and the facilities overview of the operator view (erp and operator keys).',
   dispensingWorkorders:
     'Work orders, ERP → PCS. The ERP pushes orders (create, update, hold, cancel) in batches or one at a time; the PCS polls what changed since its previous call ([polling without loss](#polling)); both read one order with its hub state.',
   acknowledgeWorkOrderReceipt:
@@ -455,4 +489,10 @@ export const TAG_DOCS: Readonly<Record<string, string>> = {
   stock: 'Stock per component and location, kept live from receipts, counts and what records dispensed, with its ledger.',
   trace:
     'Lot traceability for recalls: where a lot went (every record and order through any depth of blends, and the records that may contain it) and what went into a lot or record.',
+  deliveries:
+    'The operator view: is every webhook delivered? The deliveries of every subscription of the facility, the dead letters among them.',
+  activity:
+    'The operator view: what was refused and why. Every 4xx answered to a request naming the facility, kept 30 days, sampled under floods.',
+  pollers:
+    'The operator view: is every plant polling? Each poller of the facility with its last poll, backlog, lag and state, and each webhook subscription with its own.',
 };

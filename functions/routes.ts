@@ -55,6 +55,12 @@ const REPORT_TIMEOUT_SECONDS = 28;
 const FACILITY = '/facility/{facilityId}';
 const SUBSCRIPTION = `${FACILITY}/subscriptions/{subscriptionId}`;
 const BOTH_ROLES = ['pcs', 'erp'] as const;
+/** A read that is not a poll: the operator reads it too (API.md, "Operator view"). */
+const READERS = ['erp', 'pcs', 'operator'] as const;
+/** The subscription routes an operator may call: reads, replay and enable. */
+const SUBSCRIPTION_READERS = ['pcs', 'erp', 'operator'] as const;
+/** The operator view's routes: erp and operator keys, for their facilities. */
+const OPERATOR_VIEW = ['erp', 'operator'] as const;
 const READ = { table: 'read' } as const;
 const READ_WRITE = { table: 'readWrite' } as const;
 const POLL_QUERY = ['lastExecutionDateTime', 'format', 'cursor'] as const;
@@ -101,7 +107,7 @@ export const ROUTES = [
     method: 'GET',
     path: `${FACILITY}/dispensingWorkorders/{workOrderNumber}`,
     entry: 'http/get-work-order.ts',
-    roles: ['erp', 'pcs'],
+    roles: READERS,
     access: READ,
     query: ['agency'],
   },
@@ -137,7 +143,7 @@ export const ROUTES = [
     method: 'GET',
     path: `${FACILITY}/dispensingWorkRecords/{workRecordNumber}`,
     entry: 'http/get-work-record.ts',
-    roles: BOTH_ROLES,
+    roles: READERS,
     access: READ,
     query: ['agency', 'revision'],
   },
@@ -177,11 +183,12 @@ export const ROUTES = [
     method: 'GET',
     path: `${FACILITY}/documents/{documentId}`,
     entry: 'http/get-document.ts',
-    roles: ['erp', 'pcs'],
+    roles: READERS,
     access: { table: 'read', bucket: 'read' },
   },
   { id: 'openApi', method: 'GET', path: '/openapi.json', entry: 'http/openapi.ts', roles: [], access: null },
   { id: 'docs', method: 'GET', path: '/docs', entry: 'http/docs.ts', roles: [], access: null },
+  { id: 'console', method: 'GET', path: '/console', entry: 'http/console.ts', roles: [], access: null },
   {
     id: 'upsertWorkOrder',
     method: 'PUT',
@@ -206,7 +213,7 @@ export const ROUTES = [
     method: 'GET',
     path: `${FACILITY}/workOrderSummaries`,
     entry: 'http/list-work-order-summaries.ts',
-    roles: ['erp', 'pcs'],
+    roles: READERS,
     access: READ,
     timeoutSeconds: REPORT_TIMEOUT_SECONDS,
     query: ['status', 'createdFrom', 'createdTo', 'modifiedFrom', 'modifiedTo', 'limit', 'cursor'],
@@ -229,7 +236,7 @@ export const ROUTES = [
     method: 'GET',
     path: `${FACILITY}/purchaseOrders/{purchaseOrderNumber}`,
     entry: 'http/get-purchase-order.ts',
-    roles: ['erp', 'pcs'],
+    roles: READERS,
     access: READ,
     query: ['agency'],
   },
@@ -256,7 +263,7 @@ export const ROUTES = [
     method: 'GET',
     path: `${FACILITY}/stock`,
     entry: 'http/get-stock.ts',
-    roles: ['erp', 'pcs'],
+    roles: READERS,
     access: READ,
     query: ['component', 'location', 'include'],
   },
@@ -265,7 +272,7 @@ export const ROUTES = [
     method: 'GET',
     path: `${FACILITY}/consumption`,
     entry: 'http/get-consumption.ts',
-    roles: ['erp'],
+    roles: OPERATOR_VIEW,
     access: READ,
     timeoutSeconds: REPORT_TIMEOUT_SECONDS,
     query: ['from', 'to', 'groupBy', 'tz'],
@@ -275,7 +282,7 @@ export const ROUTES = [
     method: 'GET',
     path: `${FACILITY}/trace`,
     entry: 'http/trace-lot.ts',
-    roles: ['erp'],
+    roles: ['erp', 'operator'],
     access: READ,
     timeoutSeconds: REPORT_TIMEOUT_SECONDS,
     query: ['lot', 'workRecord', 'agency', 'direction'],
@@ -285,7 +292,7 @@ export const ROUTES = [
     method: 'GET',
     path: '/trace',
     entry: 'http/trace-lot-everywhere.ts',
-    roles: ['erp'],
+    roles: ['erp', 'operator'],
     access: READ,
     allFacilities: true,
     timeoutSeconds: REPORT_TIMEOUT_SECONDS,
@@ -306,10 +313,17 @@ export const ROUTES = [
     method: 'GET',
     path: `${FACILITY}/subscriptions`,
     entry: 'http/list-subscriptions.ts',
-    roles: BOTH_ROLES,
+    roles: SUBSCRIPTION_READERS,
     access: READ,
   },
-  { id: 'getSubscription', method: 'GET', path: SUBSCRIPTION, entry: 'http/get-subscription.ts', roles: BOTH_ROLES, access: READ },
+  {
+    id: 'getSubscription',
+    method: 'GET',
+    path: SUBSCRIPTION,
+    entry: 'http/get-subscription.ts',
+    roles: SUBSCRIPTION_READERS,
+    access: READ,
+  },
   {
     id: 'deleteSubscription',
     method: 'DELETE',
@@ -332,7 +346,7 @@ export const ROUTES = [
     method: 'GET',
     path: `${SUBSCRIPTION}/deliveries`,
     entry: 'http/list-deliveries.ts',
-    roles: BOTH_ROLES,
+    roles: SUBSCRIPTION_READERS,
     access: READ,
     query: ['status', 'limit', 'cursor'],
   },
@@ -341,7 +355,7 @@ export const ROUTES = [
     method: 'POST',
     path: `${SUBSCRIPTION}/replay`,
     entry: 'http/replay-subscription.ts',
-    roles: BOTH_ROLES,
+    roles: SUBSCRIPTION_READERS,
     access: READ_WRITE,
     body: 'ReplayRequest',
     idempotencyKey: true,
@@ -351,9 +365,36 @@ export const ROUTES = [
     method: 'POST',
     path: `${SUBSCRIPTION}/enable`,
     entry: 'http/enable-subscription.ts',
-    roles: BOTH_ROLES,
+    roles: SUBSCRIPTION_READERS,
     access: READ_WRITE,
   },
+  {
+    id: 'listPollers',
+    method: 'GET',
+    path: `${FACILITY}/pollers`,
+    entry: 'http/list-pollers.ts',
+    roles: OPERATOR_VIEW,
+    access: READ,
+  },
+  {
+    id: 'listActivity',
+    method: 'GET',
+    path: `${FACILITY}/activity`,
+    entry: 'http/list-activity.ts',
+    roles: OPERATOR_VIEW,
+    access: READ,
+    query: ['limit', 'cursor'],
+  },
+  {
+    id: 'listFacilityDeliveries',
+    method: 'GET',
+    path: `${FACILITY}/deliveries`,
+    entry: 'http/list-facility-deliveries.ts',
+    roles: OPERATOR_VIEW,
+    access: READ,
+    query: ['status', 'limit', 'cursor'],
+  },
+  { id: 'listFacilities', method: 'GET', path: '/facilities', entry: 'http/list-facilities.ts', roles: OPERATOR_VIEW, access: READ },
 ] as const satisfies readonly RouteDef[];
 
 export type RouteId = (typeof ROUTES)[number]['id'];

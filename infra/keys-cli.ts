@@ -3,7 +3,7 @@
  * MIXTICKET_DATA_DIR) or, with --stack NAME, of a deployed stack (standard AWS credential
  * chain; the table is found from the stack's outputs).
  *
- *   create --role erp|pcs --facility ID [--facility ID ...] [--name TEXT] [--format legacy|legacy-numeric] [--time-zone IANA]
+ *   create --role erp|pcs|operator --facility ID [--facility ID ...] [--name TEXT] [--format legacy|legacy-numeric] [--time-zone IANA]
  *   list [--json]
  *   revoke KEY_ID
  *
@@ -14,7 +14,7 @@
 import { parseArgs } from 'node:util';
 
 const USAGE = `usage:
-  npm run keys -- create --role erp|pcs --facility ID [--facility ID ...] [--name TEXT] [--format legacy|legacy-numeric] [--time-zone IANA] [--stack NAME]
+  npm run keys -- create --role erp|pcs|operator --facility ID [--facility ID ...] [--name TEXT] [--format legacy|legacy-numeric] [--time-zone IANA] [--stack NAME]
   npm run keys -- list [--json] [--stack NAME]
   npm run keys -- revoke KEY_ID [--stack NAME]`;
 
@@ -26,13 +26,14 @@ credential chain).
 
 commands:
   create   makes a key and prints it alone on the last line of stdout (shown once: store it)
-             --role erp|pcs        the side of the standard the key is for
-             --facility ID         a facility it covers (repeat for more; '*': every one, erp only)
+             --role erp|pcs|operator   the side of the standard the key is for (operator: the people who run the stack)
+             --facility ID         a facility it covers (repeat for more; '*': every one, erp and operator only)
              --name TEXT           a name for lists and logs
              --format legacy|legacy-numeric   the older document form served by default on polls
              --time-zone IANA      the zone of this client's date-times that carry none
   list     every key with a header row, never a secret; --json: an array of
-           {"keyId","name","role","facilities","format","timeZone","createdAt","revokedAt"}
+           {"keyId","name","role","facilities","format","timeZone","createdAt","revokedAt","lastUsedAt"}
+           (lastUsedAt: the key's last use, at most 5 minutes stale; null: not used since it was kept)
   revoke   revokes KEY_ID (the 12 hex digits after mtk_) and disables its webhook
            subscriptions; a key revoked before is reported ("already revoked at ...", exit 0)
   help     this text (also --help, -h, and COMMAND --help)
@@ -161,6 +162,7 @@ async function main(argv: string[]): Promise<void> {
               timeZone: k.timeZone,
               createdAt: k.createdAt,
               revokedAt: k.revokedAt,
+              lastUsedAt: k.lastUsedAt ?? null,
             })),
           ),
         );
@@ -168,7 +170,7 @@ async function main(argv: string[]): Promise<void> {
         console.log('no keys');
       } else {
         const rows = [
-          ['KEY ID', 'ROLE', 'FACILITIES', 'FORMAT', 'TIME ZONE', 'CREATED', 'STATE', 'NAME'],
+          ['KEY ID', 'ROLE', 'FACILITIES', 'FORMAT', 'TIME ZONE', 'CREATED', 'LAST USED', 'STATE', 'NAME'],
           ...keys.map((k) => [
             k.keyId,
             k.role,
@@ -176,6 +178,7 @@ async function main(argv: string[]): Promise<void> {
             k.format,
             k.timeZone ?? '-',
             k.createdAt,
+            k.lastUsedAt ?? 'never',
             k.revokedAt ? `revoked ${k.revokedAt}` : 'active',
             k.name || '-',
           ]),

@@ -438,7 +438,7 @@ export function buildOpenApi(
           type: 'apiKey',
           in: 'header',
           name: 'x-api-key',
-          description: 'A key from `npm run keys -- create` (role erp or pcs, scoped to facilities).',
+          description: 'A key from `npm run keys -- create` (role erp, pcs or operator, scoped to facilities).',
         },
       },
     },

@@ -6,6 +6,7 @@
  *  - documents.ts    TypeScript types of every validated schema (documents and request bodies);
  *                    each validator is declared as a type guard of its schema's type
  *  - openapi.json    the OpenAPI 3.1 document: schemas/ and the route table (scripts/build-openapi.ts)
+ *  - console-page.json  the operator console served at /console, likewise (scripts/build-console-page.ts)
  *  - docs-page.json  the page served at /docs, as {"html": ..., "hashes": its inline script and style} (scripts/build-docs-page.ts)
  * and, from openapi.json, the typed client's clients/typescript/src/generated/api.ts.
  * The schemas are the single source of truth; the generated folder is not committed.
@@ -22,6 +23,7 @@ import { generateClient } from '../clients/typescript/scripts/generate.ts';
 import { isExactDecimal, MAX_SIGNIFICANT_DIGITS } from '../functions/domain/numbers.ts';
 import { DOCUMENT_YEARS_FROM_CLOCK, isNearYear, readDateTime } from '../functions/domain/time.ts';
 import { PATH_PARAMS, QUERY_PARAMS, ROUTES } from '../functions/routes.ts';
+import { consolePage } from './build-console-page.ts';
 import { buildDocsPage, inlineHashes } from './build-docs-page.ts';
 import { buildOpenApi } from './build-openapi.ts';
 import { STAMP_FILE, sourcesHash } from './ensure-generated.ts';
@@ -233,6 +235,8 @@ writeFileSync(join(outDir, 'openapi.json'), `${JSON.stringify(openapi, null, 2)}
 // JSON, not .html: the handler imports it as a module, locally and in the Lambda bundle alike.
 const docsPage = buildDocsPage(openapi);
 writeFileSync(join(outDir, 'docs-page.json'), JSON.stringify({ html: docsPage, hashes: inlineHashes(docsPage) }));
+// The operator console (GET /console): its plain modules bundled by esbuild into one page.
+writeFileSync(join(outDir, 'console-page.json'), JSON.stringify(consolePage(root)));
 // The typed client (clients/typescript) is generated from the document it describes.
 await generateClient(openapi as never);
 // Last: marks the folder as built from exactly these sources (scripts/ensure-generated.ts).

@@ -28,6 +28,8 @@ export function sourcesHash(): string {
     // The OpenAPI document, the parameter validators and the docs page are made from these too.
     join('scripts', 'build-openapi.ts'),
     join('scripts', 'build-docs-page.ts'),
+    join('scripts', 'build-console-page.ts'),
+    join('scripts', 'console', 'console.js'),
     // The docs page's guides are sections of these (scripts/build-docs-page.ts GUIDES).
     'README.md',
     join('docs', 'api.md'),

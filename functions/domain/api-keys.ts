@@ -8,8 +8,20 @@ import { invalidInput } from './errors.ts';
 import { isFacilityId } from './facility.ts';
 import { canonicalTimeZone } from './time.ts';
 
-/** The two sides of the standard: the ERP and the plant's process control system. */
-export type Role = 'erp' | 'pcs';
+/**
+ * The two sides of the standard (the ERP and the plant's process control system), and the people
+ * who run the stack (`operator`: reads everything of its facilities but polls, writes nothing but
+ * a subscription's replay and enable).
+ */
+export type Role = 'erp' | 'pcs' | 'operator';
+
+/** Every role, in the order messages list them. */
+export const ROLES: readonly Role[] = ['erp', 'pcs', 'operator'];
+
+export const isRole = (value: unknown): value is Role => ROLES.includes(value as Role);
+
+/** Roles whose keys may cover every facility of the stack (`*`). */
+const ALL_FACILITY_ROLES: readonly Role[] = ['erp', 'operator'];
 
 /**
  * The document form a key is served by default: the standard's canonical one, or its older
@@ -37,6 +49,13 @@ export interface ApiKeyRecord {
   createdAt: string;
   revokedAt: string | null;
   secretHash: string;
+  /** When the key was last seen by the authorizer (at most 5 minutes stale); absent: never since this was kept. */
+  lastUsedAt?: string | null;
+}
+
+/** Whether the authorizer should write the key's last use now: the stored one is missing or older than `everyMs`. */
+export function lastUseDue(record: Pick<ApiKeyRecord, 'lastUsedAt'>, now: number, everyMs: number): boolean {
+  return !record.lastUsedAt || now - Date.parse(record.lastUsedAt) >= everyMs;
 }
 
 export interface NewKeySpec {
@@ -55,11 +74,12 @@ export function validateKeySpec(spec: NewKeySpec): {
   format: DocumentFormat;
   timeZone: string | null;
 } {
-  if (spec.role !== 'erp' && spec.role !== 'pcs') throw invalidInput('role must be erp or pcs.');
+  if (!isRole(spec.role)) throw invalidInput(`role must be ${ROLES.join(', ')}.`);
+  const role = spec.role;
   if (spec.facilities.length === 0) throw invalidInput('name at least one facility (--facility ID).');
   for (const f of spec.facilities) {
     if (f === '*') {
-      if (spec.role !== 'erp') throw invalidInput("only erp keys may cover every facility ('*').");
+      if (!ALL_FACILITY_ROLES.includes(role)) throw invalidInput("only erp and operator keys may cover every facility ('*').");
     } else if (!isFacilityId(f)) {
       throw invalidInput(`facility ${JSON.stringify(f)} is not a valid facility id (1-64 of A-Z a-z 0-9 . _ -).`);
     }
@@ -74,7 +94,7 @@ export function validateKeySpec(spec: NewKeySpec): {
   }
   const name = (spec.name ?? '').trim();
   if (name.length > 200) throw invalidInput('name is longer than 200 characters.');
-  return { role: spec.role, facilities: [...new Set(spec.facilities)], name, format, timeZone };
+  return { role, facilities: [...new Set(spec.facilities)], name, format, timeZone };
 }
 
 export const hashSecret = (secret: string): string => createHash('sha256').update(secret).digest('hex');

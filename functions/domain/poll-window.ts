@@ -38,6 +38,26 @@ export interface PollerState {
   previousStart: string;
   /** The lastExecutionDateTime (ms) that poll sent; null after an initial load. */
   clientTime: number | null;
+  /**
+   * When the hub last noted a poll of this poller (ms), as stored: not part of the window's
+   * arithmetic, only what tells whether a poll that moves nothing should note its time.
+   */
+  lastPollAt?: number | null;
+}
+
+/** What a poll tells about its poller beyond its position: when it polled, and the lastExecutionDateTime it sent. */
+export interface PollNote {
+  at: number;
+  clientTime: number | null;
+}
+
+/**
+ * Whether a poll at `now` that moves nothing should still write the time of the poll: when the
+ * one stored is older than `everyMs` (or there is none). So a poller that polls all day writes
+ * at most once per `everyMs` for it, and its shown last poll is never older than that.
+ */
+export function lastPollDue(state: PollerState, now: number, everyMs: number): boolean {
+  return state.lastPollAt === undefined || state.lastPollAt === null || now - state.lastPollAt >= everyMs;
 }
 
 export interface WindowRequest {

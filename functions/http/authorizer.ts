@@ -7,10 +7,11 @@
  * itself cannot.
  */
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
-import { keyMatches, parseKey } from '../domain/api-keys.ts';
+import { keyMatches, lastUseDue, parseKey } from '../domain/api-keys.ts';
 import { type AuthorizerContext, contextOf } from '../shared/caller.ts';
+import { OPERATOR_SETTINGS } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
-import { getApiKey } from '../store/api-key-store.ts';
+import { getApiKey, noteKeyUse } from '../store/api-key-store.ts';
 
 type Result = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
 
@@ -24,6 +25,14 @@ export async function handler(event: APIGatewayRequestAuthorizerEventV2): Promis
   if (!record || !keyMatches(record, parsed.secret)) {
     logger.info('key rejected', { keyId: parsed.keyId, known: record !== null, revoked: Boolean(record?.revokedAt) });
     return anonymous;
+  }
+  // The key's last use (npm run keys -- list): written only when the stored one is a minute old,
+  // and this runs at most once per key and cache period; a failure to note it refuses nothing.
+  const now = Date.now();
+  if (lastUseDue(record, now, OPERATOR_SETTINGS.keyLastUsedEveryMs)) {
+    await noteKeyUse(record.keyId, new Date(now), new Date(now - OPERATOR_SETTINGS.keyLastUsedEveryMs)).catch((e: Error) =>
+      logger.warn('last use of key not noted', { keyId: record.keyId, error: e.message }),
+    );
   }
   return {
     isAuthorized: true,

@@ -10,7 +10,7 @@ import type { Caller } from '../shared/caller.ts';
 import { config } from '../shared/config.ts';
 import { countMetric } from '../shared/metrics.ts';
 import { type HubEvent, type HubResult, json } from '../shared/middleware.ts';
-import { getPollerState, putPollerState, readStream, stateHint } from '../store/change-stream.ts';
+import { getPollerState, notePoll, putPollerState, readStream, stateHint } from '../store/change-stream.ts';
 import { cursorSecret } from '../store/hub-secret.ts';
 import { streamDocument } from '../store/stream-documents.ts';
 import { pollChanges } from '../use-cases/poll-changes.ts';
@@ -46,10 +46,15 @@ export async function pollStream(
   const query = parsePollQuery(q, route.legacy ? caller.format : 'canonical', (raw) => openCursor(raw, secret!, binding));
   const { clientTime, cursor } = query;
   const format = route.legacy ? query.format : 'canonical';
-  const { pollSettleMs: settleMs, pollPageSize: pageSize, pollMaxBytes: maxBytes } = config();
+  const { pollSettleMs: settleMs, pollPageSize: pageSize, pollMaxBytes: maxBytes, pollerLastPollEveryMs: lastPollEveryMs } = config();
   const { stream, initialExclude } = route;
   const request = { keyId: caller.keyId, facilityId, stream, clientTime, cursor, initialExclude };
-  const page = await pollChanges({ getPollerState, putPollerState, readStream, stateHint }, request, { settleMs, pageSize, maxBytes });
+  const page = await pollChanges({ getPollerState, putPollerState, notePoll, readStream, stateHint }, request, {
+    settleMs,
+    pageSize,
+    maxBytes,
+    lastPollEveryMs,
+  });
 
   const stored = page.items.map((item) => streamDocument(stream, item));
   const { body, count } = pollAnswer(route, stored, page.window.windowStart, format);

@@ -2,7 +2,7 @@
  * The caller as the authorizer describes it. API Gateway passes the authorizer's context
  * to the route's function (requestContext.authorizer.lambda); values are strings there.
  */
-import { type DocumentFormat, isDocumentFormat, type Role } from '../domain/api-keys.ts';
+import { type DocumentFormat, isDocumentFormat, isRole, type Role } from '../domain/api-keys.ts';
 
 export type { DocumentFormat };
 
@@ -39,7 +39,7 @@ export function contextOf(caller: Caller): Required<AuthorizerContext> {
 
 /** The caller, or null when the authorizer found no valid key. */
 export function callerFromContext(ctx: AuthorizerContext | undefined | null): Caller | null {
-  if (!ctx?.keyId || (ctx.role !== 'erp' && ctx.role !== 'pcs')) return null;
+  if (!ctx?.keyId || !isRole(ctx.role)) return null;
   return {
     keyId: ctx.keyId,
     role: ctx.role,

@@ -48,6 +48,32 @@ export const ENV = {
   webhookKeyId: 'WEBHOOK_KMS_KEY_ID',
   /** How long one scheduled run of the webhook sender keeps sending, ms (AWS: most of its minute). */
   webhookSendLoopMs: 'WEBHOOK_SEND_LOOP_MS',
+  /** A poller whose last poll is older than this (a duration) is silent (operator view, alarm). */
+  pollerSilentAfter: 'POLLER_SILENT_AFTER',
+} as const;
+
+/** The operator view: defaults and limits (docs/api.md states them). */
+export const OPERATOR_SETTINGS = {
+  silentAfter: CUSTOMERS_SCHEMA.definitions.customer.properties.pollerSilentAfter.default,
+  /**
+   * A poll that moves nothing writes its time at most this often (and at most a third of the
+   * silent threshold, so a poller polling steadily is never shown silent for want of a write).
+   */
+  lastPollEveryMs: 60_000,
+  /** Changes after a poller's position counted at most (one capped Query each). */
+  backlogCap: 1000,
+  /** How long a refused request is kept (DynamoDB TTL). */
+  activityRetentionDays: 30,
+  /** Refused requests kept per facility and minute at most; the rest are only counted. */
+  activityPerMinute: 60,
+  /** Problem `errors` kept per refused request at most. */
+  activityErrors: 20,
+  /**
+   * A key's lastUsedAt is written by the authorizer when the stored one is older than this. The
+   * authorizer runs at most once per key and AUTHORIZER_CACHE_SECONDS (300 s) anyway, so a key in
+   * use is written at most that often, and its shown last use is at most 5 minutes stale.
+   */
+  keyLastUsedEveryMs: 60_000,
 } as const;
 
 /** Push delivery (webhooks): defaults and limits (docs/api.md states them). */
@@ -105,6 +131,7 @@ export function functionEnvironment(settings: {
   customer: string;
   poll: PollSettings;
   webhooks?: { retrySchedule: string; disableAfter: string };
+  pollerSilentAfter?: string;
 }): Record<string, string> {
   return {
     [ENV.tableName]: settings.tableName,
@@ -112,6 +139,7 @@ export function functionEnvironment(settings: {
     [ENV.customer]: settings.customer,
     [ENV.webhookRetrySchedule]: settings.webhooks?.retrySchedule ?? WEBHOOK_SETTINGS.retrySchedule,
     [ENV.webhookDisableAfter]: settings.webhooks?.disableAfter ?? WEBHOOK_SETTINGS.disableAfter,
+    [ENV.pollerSilentAfter]: settings.pollerSilentAfter ?? OPERATOR_SETTINGS.silentAfter,
     ...Object.fromEntries(Object.entries(POLL_SETTINGS).map(([key, s]) => [s.env, String(settings.poll[key as keyof PollSettings])])),
   };
 }
@@ -130,6 +158,10 @@ export interface Config {
   /** True only in the local runtime: http and loopback endpoints are allowed. */
   webhookAllowLocal: boolean;
   webhookSendLoopMs: number;
+  /** A poller whose last poll is older than this is silent, ms. */
+  pollerSilentAfterMs: number;
+  /** How stale a poller's stored last poll time may get before a poll that moves nothing writes it, ms. */
+  pollerLastPollEveryMs: number;
 }
 
 let cached: Config | undefined;
@@ -148,8 +180,19 @@ export function config(): Config {
     pollPageSize: poll('pageSize'),
     pollMaxBytes: poll('maxBytes'),
     ...webhookConfig(),
+    ...operatorConfig(),
   };
   return cached;
+}
+
+function operatorConfig(): Pick<Config, 'pollerSilentAfterMs' | 'pollerLastPollEveryMs'> {
+  const raw = process.env[ENV.pollerSilentAfter] || OPERATOR_SETTINGS.silentAfter;
+  const silentAfterMs = parseDuration(raw);
+  if (silentAfterMs === null || silentAfterMs <= 0) throw new Error(`${ENV.pollerSilentAfter} must be a duration such as 15m, got ${raw}`);
+  return {
+    pollerSilentAfterMs: silentAfterMs,
+    pollerLastPollEveryMs: Math.max(1, Math.min(OPERATOR_SETTINGS.lastPollEveryMs, Math.floor(silentAfterMs / 3))),
+  };
 }
 
 function webhookConfig(): Pick<

@@ -29,6 +29,12 @@ export const METRIC = {
   acknowledgementsReceived: 'acknowledgementsReceived',
   /** Push delivery attempts made by the webhook sender. */
   webhookAttempts: 'webhookAttempts',
+  /** Push delivery attempts that did not succeed (retried, dead-lettered or disabling). */
+  webhookFailures: 'webhookFailures',
+  /** Push deliveries dead-lettered after their last retry. */
+  webhookDeadLetters: 'webhookDeadLetters',
+  /** Pollers of the stack whose last poll is older than POLLER_SILENT_AFTER (the silent-poller alarm's metric). */
+  silentPollers: 'silentPollers',
   /** How overdue the most overdue subscription was when the sender looked (seconds; the alarm's metric). */
   webhookOldestDueSeconds: 'webhookOldestDueSeconds',
 } as const;

@@ -14,17 +14,18 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import httpEventNormalizer from '@middy/http-event-normalizer';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { type ErrorItem, forbidden, invalidInput, unauthenticated } from '../domain/errors.ts';
-import { parseFacilityId } from '../domain/facility.ts';
+import { type ErrorItem, forbidden, type HubError, invalidInput, unauthenticated } from '../domain/errors.ts';
+import { isFacilityId, parseFacilityId } from '../domain/facility.ts';
 import { byName as paramValidators } from '../generated/params.cjs';
 import { type PathParamsOf, type QueryOf, type ROUTES, type Role, type RouteDef, type RouteId, route } from '../routes.ts';
 import type { IdempotencyStore } from '../store/idempotency-store.ts';
 import { type BodySpec, bodyMiddlewares, bodyOf, type DocumentWarnings } from './body.ts';
 import { type AuthorizerContext, type Caller, callerFromContext } from './caller.ts';
+import { OPERATOR_SETTINGS } from './config.ts';
 import { idempotency } from './idempotency.ts';
 import { logger } from './logger.ts';
 import { metrics } from './metrics.ts';
-import { ajvErrorItem, internalProblem, problemOf, problemResponse, toHubError } from './problem.ts';
+import { ajvErrorItem, internalProblem, type Problem, problemOf, problemResponse, toHubError } from './problem.ts';
 import { illFormedParams } from './well-formed.ts';
 
 export type HubEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
@@ -69,21 +70,42 @@ export function requestIdOf(event: HubEvent | undefined, context: Context | unde
   return event?.requestContext?.requestId || context?.awsRequestId || undefined;
 }
 
-function problemJson(): MiddlewareObj<HubEvent, HubResult> {
+function problemJson(def: RouteDef): MiddlewareObj<HubEvent, HubResult> {
   return {
-    onError: (request) => {
+    onError: async (request) => {
       const requestId = requestIdOf(request.event, request.context);
       const instance = requestId ? `urn:request:${requestId}` : undefined;
       const hubError = toHubError(request.error);
       if (hubError) {
         logger.info('request rejected', { kind: hubError.kind, detail: hubError.message });
-        request.response = problemResponse(problemOf(hubError, instance));
+        const problem = problemOf(hubError, instance);
+        request.response = problemResponse(problem);
+        await keepRefusal(def, request.event, requestId, problem);
       } else {
         logger.error('unhandled error', request.error as Error);
         request.response = problemResponse(internalProblem(instance));
       }
     },
   };
+}
+
+/**
+ * Keeps a 4xx answered to a request naming a facility in that facility's activity log (the
+ * operator view): one or two small writes, only on a refusal; a failure to keep it never changes
+ * the answer. The store is loaded on the first refusal only (public routes never name a facility).
+ */
+async function keepRefusal(def: RouteDef, event: HubEvent, requestId: string | undefined, problem: Problem): Promise<void> {
+  const facilityId = event?.pathParameters?.facilityId;
+  if (problem.status >= 500 || !requestId || !isFacilityId(facilityId)) return;
+  try {
+    const [{ recordRefusal }, { refusalOf }] = await Promise.all([import('../store/activity-store.ts'), import('../domain/refusals.ts')]);
+    const keyId = callerFromContext(event.requestContext?.authorizer?.lambda)?.keyId ?? null;
+    const at = new Date().toISOString();
+    const entry = refusalOf(problem, { at, requestId, keyId, method: def.method, route: def.path }, OPERATOR_SETTINGS.activityErrors);
+    await recordRefusal(facilityId, entry);
+  } catch (e) {
+    logger.warn('refused request not kept in the activity log', { error: (e as Error).message });
+  }
 }
 
 /** Headers every answer carries, errors included: no client may sniff a type other than the one declared. */
@@ -126,28 +148,39 @@ function wellFormedParams(): MiddlewareObj<HubEvent, HubResult> {
   };
 }
 
+/**
+ * Whether `caller` may call route `def` at the facility of the path (undefined: a route without
+ * one): null when it may, else the error to answer — 401 without a valid key, 400 on a malformed
+ * facility id, 403 outside the key's facilities or role (every facility, for a route over all of them). The route table's roles are the only
+ * source (test/unit/role-matrix.test.ts holds them to the contract).
+ */
+export function accessError(def: RouteDef, caller: Caller | null, rawFacility: string | undefined): HubError | null {
+  if (def.roles.length === 0) return null;
+  if (!caller) return unauthenticated('Send a valid API key in the x-api-key header.');
+  if (rawFacility !== undefined) {
+    const facilityId = parseFacilityId(rawFacility);
+    if (!caller.facilities.includes('*') && !caller.facilities.includes(facilityId)) {
+      return forbidden(`This API key is not scoped to facility ${facilityId}.`);
+    }
+  }
+  if (!(def.roles as readonly Role[]).includes(caller.role)) {
+    return forbidden(`This route is for ${def.roles.join(' or ')} keys; this key's role is ${caller.role}.`);
+  }
+  if (def.allFacilities && !caller.facilities.includes('*')) {
+    return forbidden(
+      "This route reads every facility of the stack: it is for keys covering every facility ('*'); use the facility's own route.",
+    );
+  }
+  return null;
+}
+
 /** 401 without a valid key, 400 on a malformed facility id, 403 outside the key's role or facilities (every facility, for a route over all of them). */
 function authorize(def: RouteDef): MiddlewareObj<HubEvent, HubResult> {
   return {
     before: (request) => {
-      if (def.roles.length === 0) return;
       const caller = callerFromContext(request.event.requestContext.authorizer?.lambda);
-      if (!caller) throw unauthenticated('Send a valid API key in the x-api-key header.');
-      const rawFacility = request.event.pathParameters?.facilityId;
-      if (rawFacility !== undefined) {
-        const facilityId = parseFacilityId(rawFacility);
-        if (!caller.facilities.includes('*') && !caller.facilities.includes(facilityId)) {
-          throw forbidden(`This API key is not scoped to facility ${facilityId}.`);
-        }
-      }
-      if (!(def.roles as readonly Role[]).includes(caller.role)) {
-        throw forbidden(`This route is for ${def.roles.join(' or ')} keys; this key's role is ${caller.role}.`);
-      }
-      if (def.allFacilities && !caller.facilities.includes('*')) {
-        throw forbidden(
-          "This route reads every facility of the stack: it is for keys covering every facility ('*'); use the facility's own route.",
-        );
-      }
+      const error = accessError(def, caller, request.event.pathParameters?.facilityId);
+      if (error) throw error;
     },
   };
 }
@@ -201,7 +234,7 @@ export function httpHandler<const Id extends RouteId, B = undefined>(
     .use(injectLambdaContext(logger, { resetKeys: true }))
     // Flushes the request's business metrics (EMF) after the response, errors included.
     .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
-    .use(problemJson())
+    .use(problemJson(def))
     .use(httpHeaderNormalizer())
     .use(httpEventNormalizer())
     .use(wellFormedParams())

@@ -1,6 +1,6 @@
 /** API keys in the table: one item per key, listed through the changes index partition KEYS. */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type ApiKeyRecord, isDocumentFormat, type Role } from '../domain/api-keys.ts';
+import { type ApiKeyRecord, isDocumentFormat, isRole, ROLES, type Role } from '../domain/api-keys.ts';
 import { config } from '../shared/config.ts';
 import { dynamoClient } from './clients.ts';
 import { optionalText, text } from './item-fields.ts';
@@ -12,7 +12,7 @@ type Item = Record<string, unknown>;
 
 function role(item: Item): Role {
   const value = text(item, 'role');
-  if (value !== 'erp' && value !== 'pcs') throw new Error(`stored item field "role" is ${value}, expected erp or pcs`);
+  if (!isRole(value)) throw new Error(`stored item field "role" is ${value}, expected ${ROLES.join(', ')}`);
   return value;
 }
 
@@ -38,12 +38,13 @@ function toRecord(item: Item): ApiKeyRecord {
     createdAt: text(item, 'createdAt'),
     revokedAt: optionalText(item, 'revokedAt') ?? null,
     secretHash: text(item, 'secretHash'),
+    lastUsedAt: optionalText(item, 'lastUsedAt') ?? null,
   };
 }
 
 /** Stores a new key (never overwrites one). */
 export async function putApiKey(record: ApiKeyRecord, tableName = config().tableName): Promise<void> {
-  const { revokedAt, timeZone, ...fields } = record;
+  const { revokedAt, timeZone, lastUsedAt: _, ...fields } = record;
   await dynamoClient().send(
     new PutCommand({
       TableName: tableName,
@@ -105,5 +106,26 @@ export async function revokeApiKey(keyId: string, at: Date, tableName = config()
   } catch (e) {
     if ((e as Error).name === 'ConditionalCheckFailedException') return false;
     throw e;
+  }
+}
+
+/**
+ * Notes that a key was used now, if the stored time is older than `staleBefore` (of two
+ * authorizer runs racing, one writes; a key that is gone is not recreated). One UpdateItem.
+ */
+export async function noteKeyUse(keyId: string, now: Date, staleBefore: Date, tableName = config().tableName): Promise<void> {
+  try {
+    await dynamoClient().send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { [TABLE.partitionKey]: apiKeyPk(keyId), [TABLE.sortKey]: API_KEY_SK },
+        UpdateExpression: 'SET lastUsedAt = :now',
+        ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :stale)',
+        ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+        ExpressionAttributeValues: { ':now': now.toISOString(), ':stale': staleBefore.toISOString() },
+      }),
+    );
+  } catch (e) {
+    if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
   }
 }

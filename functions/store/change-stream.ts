@@ -3,12 +3,12 @@
  * the hub remembers about each poller (key) there. One Query per page in the usual case: a poll costs
  * what it returns, not what the facility holds.
  */
-import { GetCommand, PutCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { PollerState, Window } from '../domain/poll-window.ts';
+import { GetCommand, PutCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { PollerState, PollNote, Window } from '../domain/poll-window.ts';
 import { config } from '../shared/config.ts';
 import { dynamoClient } from './clients.ts';
 import { optionalNum, text } from './item-fields.ts';
-import { apiKeyPk, changesPk, type Stream, watermarkSk } from './keys.ts';
+import { apiKeyPk, changesPk, pollerListSk, pollersPk, type Stream, watermarkSk } from './keys.ts';
 import { queryPages } from './paginate.ts';
 import { TABLE } from './table.ts';
 
@@ -125,11 +125,34 @@ async function readPollerState(keyId: string, stream: Stream, facilityId: string
     position: Item.position,
     previousStart: typeof Item.previousStart === 'string' ? Item.previousStart : Item.position,
     clientTime: typeof Item.clientTime === 'number' ? Item.clientTime : null,
+    // States stored before the operator view have no lastPollAt: their next poll notes one.
+    lastPollAt: typeof Item.lastPollAt === 'string' ? Date.parse(Item.lastPollAt) : null,
+  };
+}
+
+/** What every write of a poller's state sets besides the state: who, where, when it polled, and the index entry listing it. */
+function pollerFields(keyId: string, stream: Stream, facilityId: string, note: PollNote | undefined) {
+  const at = note?.at ?? Date.now();
+  return {
+    keyId,
+    facilityId,
+    stream,
+    lastPollAt: new Date(at).toISOString(),
+    ...(note?.clientTime === null || note?.clientTime === undefined ? {} : { lastClientTime: note.clientTime }),
+    [TABLE.changesIndex.partitionKey]: pollersPk(facilityId),
+    [TABLE.changesIndex.sortKey]: pollerListSk(stream, keyId),
   };
 }
 
 /** Stores the poller's state (unconditionally: one key per PCS installation polls one facility at a time). */
-export async function putPollerState(keyId: string, stream: Stream, facilityId: string, state: PollerState): Promise<void> {
+export async function putPollerState(
+  keyId: string,
+  stream: Stream,
+  facilityId: string,
+  state: PollerState,
+  note?: PollNote,
+): Promise<void> {
+  const fields = pollerFields(keyId, stream, facilityId, note);
   await dynamoClient().send(
     new PutCommand({
       TableName: config().tableName,
@@ -140,8 +163,42 @@ export async function putPollerState(keyId: string, stream: Stream, facilityId: 
         previousStart: state.previousStart,
         ...(state.clientTime === null ? {} : { clientTime: state.clientTime }),
         updatedAt: new Date().toISOString(),
+        ...fields,
       },
     }),
   );
-  remember(keyId, stream, facilityId, state);
+  remember(keyId, stream, facilityId, { ...state, lastPollAt: Date.parse(fields.lastPollAt) });
+}
+
+/**
+ * Notes a poll that moved nothing: its time and the time the poller sent, only while the stored
+ * time is older than `staleBefore` (of two polls racing, one writes) and only on a state that
+ * exists (a poller is listed from its first stored state on). One UpdateItem, at most once per interval.
+ */
+export async function notePoll(keyId: string, stream: Stream, facilityId: string, poll: PollNote & { staleBefore: number }): Promise<void> {
+  const fields = pollerFields(keyId, stream, facilityId, poll);
+  const names: Record<string, string> = { '#pk': TABLE.partitionKey };
+  const values: Record<string, unknown> = { ':stale': new Date(poll.staleBefore).toISOString() };
+  const sets = Object.entries(fields).map(([name, value], i) => {
+    names[`#f${i}`] = name;
+    values[`:f${i}`] = value;
+    return `#f${i} = :f${i}`;
+  });
+  try {
+    await dynamoClient().send(
+      new UpdateCommand({
+        TableName: config().tableName,
+        Key: { [TABLE.partitionKey]: apiKeyPk(keyId), [TABLE.sortKey]: watermarkSk(stream, facilityId) },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(lastPollAt) OR lastPollAt < :stale)',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  } catch (e) {
+    // Another poll noted it first (or the state is gone): nothing to do.
+    if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
+  }
+  const hint = hints.get(hintKey(keyId, stream, facilityId));
+  if (hint) remember(keyId, stream, facilityId, { ...hint, lastPollAt: poll.at });
 }

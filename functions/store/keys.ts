@@ -17,7 +17,13 @@
  *                   (level D: period YYYY; H and S: period YYYY-MM)
  * S3 objects: documents/{facility}/{documentId} (attached), uploads/{facility}/{documentId} (direct uploads, pending)
  *   API key         pk KEY#{keyId}      sk KEY                         gsi1pk KEYS                    gsi1sk {createdAt}#{keyId}
- *   poll watermark  pk KEY#{keyId}      sk WM#{stream}#{facility}
+ *   poll watermark  pk KEY#{keyId}      sk WM#{stream}#{facility}     gsi1pk POLLERS#{facility}          gsi1sk {stream}#{keyId}
+ *                   (the poller's state: position, last poll; the index lists a facility's pollers for the operator view)
+ *   refused request pk FAC#{facility}#ACTIVITY   sk EV#{at}#{requestId}   (the operator view's activity log, TTL 30 days)
+ *   its minute      pk FAC#{facility}#ACTIVITY   sk MIN#{minute}          (how many were refused that minute, kept or not; TTL)
+ *   facility stats  pk FAC#{facility}#STATS      sk OPEN#{shard} | LAST     (the overview's counters, kept by the stream)
+ *   its marks       pk FAC#{facility}#STATSMARK  sk ORDER#...              (per order, the last change counted)
+ *   facility list   pk FACILITIES               sk {facility}             (every facility a document names)
  *   component       pk FAC#{facility}#COMP     sk {number}#{agency}   gsi1pk FAC#{facility}#COMPONENTS gsi1sk {modifiedAt}#{agency}#{number}
  *   recipe          pk FAC#{facility}#RECIPE   sk {number}#{agency}   gsi1pk FAC#{facility}#RECIPES    (likewise)
  *   purchase order  pk FAC#{facility}#PO       sk {number}#{agency}   gsi1pk FAC#{facility}#PURCHASE_ORDERS (likewise)
@@ -110,6 +116,27 @@ export const API_KEYS_LIST_PK = 'KEYS';
 export const apiKeyListSk = (createdAtIso: string, keyId: string): string => `${createdAtIso}#${keyId}`;
 
 export const watermarkSk = (stream: Stream, facilityId: string): string => sk(`WM#${stream}#${facilityId}`);
+/** The changes-index partition listing a facility's pollers (never of the form changesPartition reads). */
+export const pollersPk = (facilityId: string): string => pk(`POLLERS#${facilityId}`);
+/** The activity log of a facility (refused requests) and its per-minute counters. */
+export const activityPk = (facilityId: string): string => pk(`FAC#${facilityId}#ACTIVITY`);
+export const ACTIVITY_ENTRY_PREFIX = 'EV#';
+export const ACTIVITY_MINUTE_PREFIX = 'MIN#';
+/** One refused request: by time, so the log reads newest first; request ids are the gateway's (UUIDs). */
+export const activityEntrySk = (atIso: string, requestId: string): string =>
+  sk(`${ACTIVITY_ENTRY_PREFIX}${atIso}#${escapePart(requestId)}`);
+/** The counter of one minute (`YYYY-MM-DDTHH:MM`). */
+export const activityMinuteSk = (minute: string): string => sk(`${ACTIVITY_MINUTE_PREFIX}${minute}`);
+/** A facility's overview counters (a few shards and the last times), kept by the stream. */
+export const facilityStatsPk = (facilityId: string): string => pk(`FAC#${facilityId}#STATS`);
+export const statsShardSk = (shard: number): string => `OPEN#${shard}`;
+export const STATS_LAST_SK = 'LAST';
+/** Per order, the stream sequence of the last change counted (exactly once); sort key: the order's own. */
+export const facilityStatsMarkPk = (facilityId: string): string => pk(`FAC#${facilityId}#STATSMARK`);
+/** Every facility a document names. */
+export const FACILITIES_PK = 'FACILITIES';
+/** A poller's place in that partition: by stream, then key. */
+export const pollerListSk = (stream: Stream, keyId: string): string => sk(`${stream}#${keyId}`);
 
 /** A webhook subscription, in its facility's partition. */
 export const subscriptionSk = (subscriptionId: string): string => sk(`SUB#${subscriptionId}`);

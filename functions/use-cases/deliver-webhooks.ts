@@ -40,6 +40,7 @@ import {
 import { mapConcurrently } from '../shared/concurrency.ts';
 import { config, WEBHOOK_SETTINGS } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
+import { countMetric } from '../shared/metrics.ts';
 import { dueAfterSettle, signingSecrets } from './manage-subscriptions.ts';
 import { kindsOfStream, type PolledKind, pollAnswer, polledKind } from './polled-kinds.ts';
 import type { WebhookPorts } from './webhook-ports.ts';
@@ -284,6 +285,9 @@ async function attempt(
     ...(result.error ? { error: result.error } : {}),
     ...(verdict.kind === 'retry' ? { nextAttemptAt: new Date(verdict.at).toISOString() } : {}),
   });
+  // The dashboard's webhook figures (docs/operations.md): failed attempts and dead letters.
+  if (verdict.kind !== 'delivered') countMetric('webhookFailures');
+  if (verdict.kind === 'failed') countMetric('webhookDeadLetters');
   switch (verdict.kind) {
     case 'delivered': {
       const d: Delivery = { ...tried, status: 'delivered', nextAttemptAt: null };

@@ -1,8 +1,9 @@
 /**
  * The subscription routes' logic: create (secret shown once), list, get with its delivery
  * state, delete, rotate the secret, replay, enable, read the delivery log, and disable every
- * subscription of a revoked key. Who may see one: the key that made it, or an erp key of every
- * facility (`*`); the route's own check has already refused keys outside the facility (403).
+ * subscription of a revoked key. Who may see one: the key that made it, an erp key of every
+ * facility (`*`), or an operator key (which the route table lets only read, replay and enable);
+ * the route's own check has already refused keys outside the facility (403).
  */
 import type { DocumentFormat } from '../domain/api-keys.ts';
 import { conflict, forbidden, invalidInput, notFound } from '../domain/errors.ts';
@@ -97,7 +98,8 @@ export async function subscribe(ports: SubscriptionPorts, caller: Caller, facili
   return { ...subscriptionView(sub), secret };
 }
 
-const seesAll = (caller: Caller) => caller.role === 'erp' && caller.facilities.includes('*');
+/** An erp key of every facility, and an operator key at its facilities (the route checked them), see every key's subscriptions. */
+const seesAll = (caller: Caller) => caller.role === 'operator' || (caller.role === 'erp' && caller.facilities.includes('*'));
 
 /** The subscriptions the caller may see at the facility. */
 export async function listOwn(ports: SubscriptionPorts, caller: Caller, facilityId: string) {

@@ -11,8 +11,10 @@
  */
 import {
   cutPage,
+  lastPollDue,
   nextState,
   type PollerState,
+  type PollNote,
   planWindow,
   speculativeFrom,
   stateMoved,
@@ -25,7 +27,13 @@ import type { Stream } from '../store/keys.ts';
 /** The reads and writes of a poll (functions/store/change-stream.ts; fakes in unit tests). */
 export interface PollStore {
   getPollerState(keyId: string, stream: Stream, facilityId: string): Promise<PollerState | null>;
-  putPollerState(keyId: string, stream: Stream, facilityId: string, state: PollerState): Promise<void>;
+  /** Stores the state; the store stamps the poll's time (`lastPollAt`) and the time the poller sent. */
+  putPollerState(keyId: string, stream: Stream, facilityId: string, state: PollerState, poll?: PollNote): Promise<void>;
+  /**
+   * Notes a poll that moved nothing (its time and the time the poller sent), at most once per
+   * `lastPollEveryMs`: a store without it never writes on such a poll.
+   */
+  notePoll?(keyId: string, stream: Stream, facilityId: string, poll: PollNote & { staleBefore: number }): Promise<void>;
   readStream(facilityId: string, stream: Stream, window: Window, limits: PageLimits): Promise<StreamPage>;
   /**
    * What this instance last knew of the poller's state (null: none stored; undefined: nothing
@@ -58,7 +66,7 @@ export interface PollPage {
 export async function pollChanges(
   store: PollStore,
   req: PollRequest,
-  settings: { settleMs: number; pageSize: number; maxBytes: number },
+  settings: { settleMs: number; pageSize: number; maxBytes: number; lastPollEveryMs?: number },
   now: () => number = Date.now,
 ): Promise<PollPage> {
   const t = now();
@@ -101,8 +109,12 @@ export async function pollChanges(
 
   const next = nextState(window, page.lastPosition, page.truncated);
   // A repeated poll (a lost answer served again) often ends where it ended before: no write.
+  const note: PollNote = { at: t, clientTime: req.clientTime };
   if (next && stateMoved(state, next, window, page.lastPosition, page.truncated)) {
-    await store.putPollerState(req.keyId, req.stream, req.facilityId, next);
+    await store.putPollerState(req.keyId, req.stream, req.facilityId, next, note);
+  } else if (state && store.notePoll && settings.lastPollEveryMs !== undefined && lastPollDue(state, t, settings.lastPollEveryMs)) {
+    // A poll that served nothing writes nothing but, at most once per interval, that it happened (operator view).
+    await store.notePoll(req.keyId, req.stream, req.facilityId, { ...note, staleBefore: t - settings.lastPollEveryMs });
   }
   const more = page.truncated && page.lastPosition !== null;
   return { items: page.items, window, next: more ? { after: page.lastPosition!, windowStart: window.windowStart } : null };

@@ -144,6 +144,20 @@ export class HubAlarms extends Construct {
     this.fleet.addOkAction(action);
   }
 
+  /**
+   * Alarms when any poller of the stack is silent (its last poll older than POLLER_SILENT_AFTER,
+   * the count the scheduled function pollerWatch publishes): a PCS that stopped polling. Mails on
+   * alarm and on recovery, apart from the fleet's composite: it is about a plant, not the hub.
+   */
+  watchSilentPollers(metric: { namespace: string; metricName: string; dimensionsMap: Record<string, string> }, silentAfter: string): void {
+    this.add(
+      'SilentPollers',
+      new Metric({ ...metric, period: PERIOD, statistic: 'Maximum' }),
+      1,
+      `a poller (a PCS or an ERP polling) has not polled for ${silentAfter} (POLLER_SILENT_AFTER); the console's pollers view names it`,
+    );
+  }
+
   /** Alarms on 5xx answers of the API (Lambda throttled or failing, integration errors). */
   watchServerErrors(api: IHttpApi): void {
     this.add(

@@ -15,11 +15,14 @@ import type {
 } from 'aws-lambda';
 import { pointerToken } from '../../functions/domain/documents.ts';
 import type { ErrorItem } from '../../functions/domain/errors.ts';
+import { isFacilityId } from '../../functions/domain/facility.ts';
+import { refusalOf } from '../../functions/domain/refusals.ts';
 import { AUTHORIZER_ENTRY, FUNCTION_TIMEOUT_SECONDS, ROUTES, type RouteDef } from '../../functions/routes.ts';
-import { LIMITS } from '../../functions/shared/config.ts';
+import { LIMITS, OPERATOR_SETTINGS } from '../../functions/shared/config.ts';
 import type { HubEvent } from '../../functions/shared/middleware.ts';
 import { problemOf, problemResponse, problemType, toHubError } from '../../functions/shared/problem.ts';
 import { decodeUtf8 } from '../../functions/shared/well-formed.ts';
+import { recordRefusal } from '../../functions/store/activity-store.ts';
 import { invocationScope } from './invocations.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -261,6 +264,21 @@ function cachedAuthorizer(
   };
 }
 
+/**
+ * A refusal the gateway answers itself (a missing key, as API Gateway does on AWS, where it
+ * cannot be kept), kept in the facility's activity log like the handlers' own, after the answer.
+ */
+function keepGatewayRefusal(def: RouteDef, facilityId: string | undefined, requestId: string, p: ProblemFields): void {
+  if (!isFacilityId(facilityId)) return;
+  const problem = { type: problemType(p.kind as never), title: p.title, status: p.status, detail: p.detail };
+  const entry = refusalOf(
+    problem,
+    { at: new Date().toISOString(), requestId, keyId: null, method: def.method, route: def.path },
+    OPERATOR_SETTINGS.activityErrors,
+  );
+  recordRefusal(facilityId, entry).catch((e: Error) => console.error('refused request not kept in the activity log', requestId, e.message));
+}
+
 /** Builds the gateway over the route table; `log` receives one line per request. */
 export async function createGateway(log: (line: string) => void = () => undefined, options: GatewayOptions = {}): Promise<Gateway> {
   const routes = await Promise.all(ROUTES.map(async (def) => compile(def, await loadHandler(def.entry))));
@@ -417,7 +435,11 @@ export async function createGateway(log: (line: string) => void = () => undefine
       if (!key) {
         // API Gateway answers a missing identity source with 401 before any function runs.
         const detail = 'Send an API key in the x-api-key header.';
-        return problem(res, requestId, { status: 401, kind: 'unauthenticated', title: 'Missing, unknown or revoked API key', detail });
+        const p = { status: 401, kind: 'unauthenticated', title: 'Missing, unknown or revoked API key', detail };
+        problem(res, requestId, p);
+        // Kept in the facility's activity log after the answer (the handlers keep theirs: shared/middleware.ts).
+        keepGatewayRefusal(r.def, pathParameters.facilityId, requestId, p);
+        return;
       }
       // The event is built only when the authorizer runs (a cached answer needs none).
       const verdict = await authorizer(

@@ -18,12 +18,13 @@ import type { Construct } from 'constructs';
 import { EVENT_FUNCTIONS, type EventFunctionDef, type EventTrigger } from '../../functions/events.ts';
 import { summaryOf } from '../../functions/route-docs.ts';
 import { AUTHORIZER_ENTRY, ROUTES, type RouteAccess, type RouteDef } from '../../functions/routes.ts';
-import { ENV, functionEnvironment, WEBHOOK_SETTINGS } from '../../functions/shared/config.ts';
+import { ENV, functionEnvironment, OPERATOR_SETTINGS, WEBHOOK_SETTINGS } from '../../functions/shared/config.ts';
 import { METRIC } from '../../functions/shared/metrics.ts';
 import { INDEXES } from '../../functions/store/table.ts';
 import { DocumentBucket } from '../constructs/document-bucket.ts';
 import { HubAlarms } from '../constructs/hub-alarms.ts';
 import { HubApi } from '../constructs/hub-api.ts';
+import { HubDashboard } from '../constructs/hub-dashboard.ts';
 import { HubFunction } from '../constructs/hub-function.ts';
 import { HubTable } from '../constructs/hub-table.ts';
 import type { Customer } from '../customers.ts';
@@ -56,6 +57,8 @@ export class HubStack extends Stack {
   /** The function of each event-function entry, by id. */
   readonly eventFunctions: ReadonlyMap<string, HubFunction>;
   readonly alarms: HubAlarms;
+  /** The customer's CloudWatch dashboard (infra/constructs/hub-dashboard.ts). */
+  readonly dashboard: HubDashboard;
   /** Encrypts webhook signing secrets at rest (functions/store/secret-box.ts). */
   readonly webhookSecrets: Key;
 
@@ -92,6 +95,7 @@ export class HubStack extends Stack {
           retrySchedule: customer.webhookRetrySchedule ?? WEBHOOK_SETTINGS.retrySchedule,
           disableAfter: customer.webhookDisableAfter ?? WEBHOOK_SETTINGS.disableAfter,
         },
+        pollerSilentAfter: customer.pollerSilentAfter ?? OPERATOR_SETTINGS.silentAfter,
       }),
       [ENV.webhookKeyId]: this.webhookSecrets.keyArn,
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
@@ -170,6 +174,12 @@ export class HubStack extends Stack {
         'a webhook delivery has waited more than 15 minutes past its due time (the sender is stuck or failing)',
       );
     }
+    if (events.has('pollerWatch')) {
+      alarms.watchSilentPollers(
+        { namespace: 'MixTicketHub', metricName: METRIC.silentPollers, dimensionsMap: { service: SERVICE_NAME, customer: customer.name } },
+        customer.pollerSilentAfter ?? OPERATOR_SETTINGS.silentAfter,
+      );
+    }
     alarms.watchFleet();
     alarms.watchServerErrors(this.api.api);
     alarms.watchTable(
@@ -177,6 +187,12 @@ export class HubStack extends Stack {
       INDEXES.map((index) => index.name),
     );
     this.alarms = alarms;
+    this.dashboard = new HubDashboard(this, 'Dashboard', {
+      customerName: customer.name,
+      serviceName: SERVICE_NAME,
+      api: this.api.api,
+      deadLetterQueues: [...events.values()].flatMap((fn) => (fn.deadLetters ? [fn.deadLetters] : [])),
+    });
 
     // Stable output keys (stack-outputs.ts): the keys CLI (`npm run keys -- --stack ...`) reads TableName.
     new CfnOutput(this, OUTPUT.apiUrl, {

@@ -182,6 +182,7 @@ for (const stack of hub.stacks) {
             POLL_MAX_BYTES: String(customer.poll.maxBytes),
             [ENV.webhookRetrySchedule]: customer.webhookRetrySchedule ?? '5s,5m,30m,2h,5h,10h,10h',
             [ENV.webhookDisableAfter]: customer.webhookDisableAfter ?? '3d',
+            [ENV.pollerSilentAfter]: customer.pollerSilentAfter ?? '15m',
             [ENV.webhookKeyId]: { 'Fn::GetAtt': [logicalId(stack.webhookSecrets), 'Arn'] },
             POWERTOOLS_SERVICE_NAME: 'mixticket-hub',
             [CUSTOMER_DIMENSION_ENV]: customer.name,
@@ -467,8 +468,9 @@ for (const stack of hub.stacks) {
         assert.ok(resources <= 400, `${resources} resources leave room to grow below 500`);
         // Function alarms come in groups of ten functions: a tenfold growth of functions is not tenfold alarms.
         // Table throttles: one alarm per 10 metrics (two per index), not per function either.
+        // Fixed ones besides: API 5xx, each stream consumer's lag, overdue deliveries, silent pollers.
         const tableAlarms = Math.ceil((2 + 2 * INDEXES.length) / 10);
-        assert.ok(alarmCount <= 5 + tableAlarms + 2 * Math.ceil(Object.keys(functions).length / 10), `${alarmCount} alarms`);
+        assert.ok(alarmCount <= 7 + tableAlarms + 2 * Math.ceil(Object.keys(functions).length / 10), `${alarmCount} alarms`);
       });
 
       test("the customer's alarm email is subscribed to the alarm topic", () => {
@@ -545,12 +547,13 @@ for (const stack of hub.stacks) {
 
       test('every alarm is named after the customer; each mails on alarm and on recovery, itself or through the composite', () => {
         const groups = 2 * Math.ceil(Object.keys(functions).length / 10) + Math.ceil(EVENT_FUNCTIONS.length / 10);
-        // Every stream function's iterator age (the webhook dispatcher's, the derive engine's backstop's) and the sender's overdue deliveries.
+        // Every stream function's iterator age (the webhook dispatcher's, the derive engine's backstop's, the overview's
+        // counters'), the sender's overdue deliveries, and silent pollers (operator view).
         const streamFunctions = EVENT_FUNCTIONS.filter((d) => d.trigger.kind === 'tableStream').length;
         assert.equal(
           alarms.length,
-          groups + 1 + Math.ceil((2 + 2 * INDEXES.length) / 10) + streamFunctions + 1,
-          'errors, throttles and dead letters per 10 functions, API 5xx, table throttles, stream lag, push lag: not per function',
+          groups + 1 + Math.ceil((2 + 2 * INDEXES.length) / 10) + streamFunctions + 1 + 1,
+          'errors, throttles and dead letters per 10 functions, API 5xx, table throttles, stream lag, push lag, silent pollers: not per function',
         );
         const composed = JSON.stringify(composites.map((c) => c.Properties.AlarmRule));
         const names = new Set<string>();

@@ -145,7 +145,10 @@ test('the metric names handlers use', () => {
     'ordersPushed',
     'polls',
     'recordsReceived',
+    'silentPollers',
     'webhookAttempts',
+    'webhookDeadLetters',
+    'webhookFailures',
     'webhookOldestDueSeconds',
   ]);
   for (const [key, name] of Object.entries(METRIC)) assert.equal(name, key);

@@ -317,10 +317,10 @@ test('keys list prints a header row; revoking a revoked key says so; an unknown 
   const list = await stack.keys(['list']);
   assert.equal(list.code, 0, list.stderr);
   const lines = list.stdout.trimEnd().split('\n');
-  assert.match(lines[0]!, /^KEY ID\s+ROLE\s+FACILITIES\s+FORMAT\s+TIME ZONE\s+CREATED\s+STATE\s+NAME$/);
+  assert.match(lines[0]!, /^KEY ID\s+ROLE\s+FACILITIES\s+FORMAT\s+TIME ZONE\s+CREATED\s+LAST USED\s+STATE\s+NAME$/);
   const row = lines.find((l) => l.startsWith(keyId));
   assert.ok(row, list.stdout);
-  assert.match(row, new RegExp(`^${keyId}\\s+pcs\\s+${facility}\\s+canonical\\s+-\\s+\\S+\\s+active\\s+CLI test key$`));
+  assert.match(row, new RegExp(`^${keyId}\\s+pcs\\s+${facility}\\s+canonical\\s+-\\s+\\S+\\s+never\\s+active\\s+CLI test key$`));
 
   const first = await stack.keys(['revoke', keyId]);
   assert.equal(first.code, 0, first.stderr);

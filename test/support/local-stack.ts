@@ -28,7 +28,7 @@ export interface LocalStack {
   /** Runs `npm run keys -- ...` against this stack. */
   keys(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
   /** Creates a key and returns it (the CLI's last line). */
-  createKey(role: 'erp' | 'pcs', facilities: string[], extra?: string[]): Promise<string>;
+  createKey(role: 'erp' | 'pcs' | 'operator', facilities: string[], extra?: string[]): Promise<string>;
   stop(): Promise<number | null>;
   /** Removes the data folder too. */
   destroy(): Promise<void>;

@@ -39,7 +39,7 @@ export type KeyedClient = Client & { key: string };
  */
 export async function keyed(
   stack: Pick<LocalStack, 'baseUrl' | 'createKey'>,
-  role: 'erp' | 'pcs',
+  role: 'erp' | 'pcs' | 'operator',
   facilities: string[],
   extra: string[] = [],
 ): Promise<KeyedClient> {
@@ -48,7 +48,7 @@ export async function keyed(
 }
 
 /** One key a test file needs: its role, its facilities and further `keys create` options (see keyed()). */
-export type KeySpec = readonly [role: 'erp' | 'pcs', facilities: string[], extra?: string[]];
+export type KeySpec = readonly [role: 'erp' | 'pcs' | 'operator', facilities: string[], extra?: string[]];
 
 /**
  * The shared stack and a file's keys, made in the file's beforeAll (all keys at once): the

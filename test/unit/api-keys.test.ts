@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'vitest';
-import { type ApiKeyRecord, generateKey, keyMatches, type NewKeySpec, parseKey, validateKeySpec } from '../../functions/domain/api-keys.ts';
+import {
+  type ApiKeyRecord,
+  generateKey,
+  keyMatches,
+  lastUseDue,
+  type NewKeySpec,
+  parseKey,
+  validateKeySpec,
+} from '../../functions/domain/api-keys.ts';
 import { HubError } from '../../functions/domain/errors.ts';
 
 const NOW = new Date('2026-11-21T08:30:00.000Z');
@@ -145,6 +153,15 @@ describe('keyMatches', () => {
   });
 });
 
+describe('lastUseDue', () => {
+  test('a key with no last use, or one older than the interval, is written; a fresh one is not', () => {
+    const now = Date.parse('2026-06-01T12:00:00.000Z');
+    assert.equal(lastUseDue({ lastUsedAt: null }, now, 60_000), true);
+    assert.equal(lastUseDue({ lastUsedAt: '2026-06-01T11:58:59.000Z' }, now, 60_000), true);
+    assert.equal(lastUseDue({ lastUsedAt: '2026-06-01T11:59:30.000Z' }, now, 60_000), false);
+  });
+});
+
 describe('validateKeySpec', () => {
   test("accepts '*' (every facility) for an erp key", () => {
     assert.deepEqual(validateKeySpec({ role: 'erp', facilities: ['*'] }).facilities, ['*']);
@@ -152,6 +169,15 @@ describe('validateKeySpec', () => {
 
   test("rejects '*' for a pcs key", () => {
     specRejected({ role: 'pcs', facilities: ['*'] });
+  });
+
+  test("accepts an operator key, of a facility list or of every facility ('*')", () => {
+    assert.equal(validateKeySpec({ role: 'operator', facilities: ['plant-7'] }).role, 'operator');
+    assert.deepEqual(validateKeySpec({ role: 'operator', facilities: ['*'] }).facilities, ['*']);
+  });
+
+  test('rejects a role that is none of erp, pcs, operator, naming them', () => {
+    assert.match(specRejected({ role: 'admin', facilities: ['plant-7'] }).message, /erp, pcs, operator/);
   });
 
   test('rejects an invalid facility id, naming it', () => {

@@ -104,6 +104,19 @@ describe('who sees a subscription', () => {
     assert.equal((await listOwn(ports, all, FAC)).length, 1);
   });
 
+  test("an operator key of the facility sees every key's subscriptions there, and may replay and enable them", async () => {
+    const ports = memoryWebhookPorts();
+    const { subscriptionId } = await subscribe(ports, pcs(), FAC, ORDERS);
+    const operator: Caller = { keyId: 'op-1', role: 'operator', facilities: [FAC], format: 'canonical', timeZone: null };
+    assert.deepEqual(
+      (await listOwn(ports, operator, FAC)).map((s) => s.subscriptionId),
+      [subscriptionId],
+    );
+    assert.equal((await findOwn(ports, operator, FAC, subscriptionId)).subscriptionId, subscriptionId);
+    assert.ok((await replay(ports, operator, FAC, subscriptionId, new Date(Date.now() - 60_000).toISOString())).replayId);
+    assert.equal((await enable(ports, operator, FAC, subscriptionId)).status, 'active');
+  });
+
   test('delete removes it and its outbox marker', async () => {
     const ports = memoryWebhookPorts();
     const { subscriptionId } = await subscribe(ports, pcs(), FAC, ORDERS);

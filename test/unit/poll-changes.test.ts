@@ -98,3 +98,35 @@ describe('poll changes', () => {
     assert.deepEqual([...store.states.keys()].sort(), ['a', 'b']);
   });
 });
+
+describe('the last poll time (operator view)', () => {
+  test('a poll that moves nothing writes nothing but, at most once per interval, the time it polled', async () => {
+    const store = Object.assign(memoryStream(0), {
+      notes: [] as number[],
+      async notePoll(_k: string, _s: string, _f: string, poll: { at: number; clientTime: number | null; staleBefore: number }) {
+        store.notes.push(poll.at);
+        const state = store.states.get('k1')!;
+        store.states.set('k1', { ...state, lastPollAt: poll.at });
+      },
+    });
+    const settings = { ...SETTINGS, lastPollEveryMs: 60_000 };
+    let t = T0 + 10_000;
+    await pollChanges(store, request({ clientTime: T0 }), settings, () => t);
+    assert.equal(store.puts, 1, 'the first poll stores the state');
+    // The memory store keeps no lastPollAt on a put: the first empty poll after it notes one.
+    for (let i = 1; i <= 30; i++) {
+      t += 10_000;
+      await pollChanges(store, request({ clientTime: t - 10_000 }), settings, () => t);
+    }
+    assert.equal(store.puts, 1, 'empty polls never write the state');
+    assert.ok(store.notes.length >= 4 && store.notes.length <= 6, `noted ${store.notes.length} times in 5 minutes`);
+    for (let i = 1; i < store.notes.length; i++) assert.ok(store.notes[i]! - store.notes[i - 1]! >= 60_000);
+  });
+
+  test('a store without notePoll (or no interval set) writes nothing on an empty poll', async () => {
+    const store = memoryStream(0);
+    await pollChanges(store, request({ clientTime: T0 }), SETTINGS, () => T0 + 10_000);
+    await pollChanges(store, request({ clientTime: T0 + 10_000 }), SETTINGS, () => T0 + 100_000);
+    assert.equal(store.puts, 1);
+  });
+});
