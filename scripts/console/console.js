@@ -4,7 +4,8 @@
  * origin, `x-api-key` from this tab's session storage) and writes text only as text (never
  * markup built from answers). Views: the facilities with health badges; per facility its
  * pollers, subscriptions (replay, enable), dead letters, refused requests, recent orders, a
- * record's revision history, 30 days of consumption as an SVG chart, and stock.
+ * record's revision history, 30 days of consumption as an SVG chart, stock, and a lot trace
+ * (forward: where a lot went; backward: what went into it).
  */
 
 const KEY = 'mixticket.console.key';
@@ -298,6 +299,109 @@ function recordLookup(f) {
   return section('records', "A record's revision history", form, out);
 }
 
+const ident = (i) => (i ? `${i.number}${i.name ? ` (${i.name})` : ''}` : '–');
+const amount = (q) => (q ? `${q.value} ${q.uom}` : '–');
+const lotName = (l) => (l ? l.number : '–');
+const partiesOf = (row) => row.parties.map((p) => `${p.partyType}: ${p.name ?? p.identifier[0]?.number ?? '–'}`).join('; ');
+
+/** One table of trace rows (affected, possible, voided): each row names its record, for the test and the eye. */
+function traceRows(id, title, rows) {
+  return h(
+    'div',
+    { id },
+    h('h3', {}, `${title} (${rows.length})`),
+    table(
+      ['record', 'revision', 'order', 'dispensed', 'component', 'quantity', 'via', 'made lots', 'parties'],
+      rows.map((r) => [
+        r.workRecord.number,
+        String(r.revision),
+        ident(r.workOrder),
+        when(r.dispensedAt),
+        ident(r.component),
+        amount(r.quantity),
+        r.via.map(lotName).join(' → ') || 'direct',
+        r.destinationLots.map(lotName).join(', ') || '–',
+        partiesOf(r),
+      ]),
+      (i) => ({ 'data-record': rows[i].workRecord.number }),
+    ),
+  );
+}
+
+const receiptsView = (receipts) =>
+  h(
+    'div',
+    { id: 'trace-receipts' },
+    h('h3', {}, `Receipts (${receipts.length})`),
+    table(
+      ['receipt', 'received', 'component', 'quantity', 'purchase order', 'supplier'],
+      receipts.map((r) => [
+        r.receiptId,
+        when(r.receivedAt),
+        ident(r.component),
+        amount(r.quantity),
+        r.purchaseOrder ? `${r.purchaseOrder.number} line ${r.purchaseOrder.line}` : '–',
+        r.supplier?.name ?? '–',
+      ]),
+    ),
+  );
+
+/** The ingredients of a backward trace, one level of blends below each. */
+const ingredientRows = (ingredients, depth = 0) =>
+  ingredients.flatMap((i) => [
+    [
+      `${'· '.repeat(depth)}${ident(i.product)}`,
+      lotName(i.lot),
+      amount(i.quantity),
+      i.receipts.map((r) => r.supplier?.name ?? r.receiptId).join(', ') || '–',
+    ],
+    ...ingredientRows(i.from, depth + 1),
+  ]);
+
+function lotTrace(f) {
+  const out = h('div', { id: 'trace-result' });
+  const input = h('input', { id: 'trace-lot', placeholder: 'lot number', 'aria-label': 'lot number' });
+  const direction = h(
+    'select',
+    { id: 'trace-direction', 'aria-label': 'direction' },
+    h('option', { value: 'forward' }, 'where it went'),
+    h('option', { value: 'backward' }, 'what went into it'),
+  );
+  const form = h(
+    'form',
+    {
+      id: 'trace-form',
+      onsubmit: async (e) => {
+        e.preventDefault();
+        try {
+          const t = await api(`/facility/${enc(f)}/trace?lot=${enc(input.value.trim())}&direction=${direction.value}`);
+          const warnings = [
+            ...(t.truncated ? [h('p', { class: 'error' }, 'The walk stopped at its bounds: the trace is incomplete.')] : []),
+            ...(t.cycles ?? []).map((c) => h('p', { class: 'error' }, `Loop in the lot data: ${c.lots.map(lotName).join(' → ')}`)),
+          ];
+          out.replaceChildren(
+            ...warnings,
+            receiptsView(t.receipts ?? []),
+            ...(t.direction === 'backward'
+              ? [h('h3', {}, 'Ingredients'), table(['product', 'lot', 'quantity', 'received from'], ingredientRows(t.ingredients ?? []))]
+              : [
+                  traceRows('trace-affected', 'Affected', t.affected ?? []),
+                  traceRows('trace-possible', 'Possible (named no lot)', t.possible ?? []),
+                  traceRows('trace-voided', 'Voided', t.voided ?? []),
+                ]),
+          );
+        } catch (err) {
+          out.replaceChildren(h('p', { class: 'error' }, err.message));
+        }
+      },
+    },
+    input,
+    direction,
+    h('button', { type: 'submit' }, 'Trace'),
+  );
+  return section('lot-trace', 'Lot trace', form, out);
+}
+
 async function facility(f) {
   say(`Loading ${f}…`);
   const day = (ms) => new Date(ms).toISOString().slice(0, 10);
@@ -362,8 +466,7 @@ async function facility(f) {
         ),
       ),
     ),
-    // The lot trace panel: its routes (GET /facility/{f}/trace) are not part of this hub yet.
-    section('lot-trace', 'Lot trace', h('p', { class: 'none' }, 'Not available on this hub yet.')),
+    lotTrace(f),
   );
   say(`${f}: ${view.pollers.length} pollers, ${view.subscriptions.length} subscriptions`);
 }

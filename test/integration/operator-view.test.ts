@@ -14,6 +14,7 @@ import { hasChromium, launchChromium } from '../support/chromium.ts';
 import { orders, workOrder } from '../support/documents.ts';
 import { client, type LocalStack, ROOT, sleep, startStack } from '../support/local-stack.ts';
 import { assertProblem } from '../support/problems.ts';
+import { records, workRecord } from '../support/records.ts';
 import { type KeyedClient, keyed, waitUntil } from '../support/shared-stack.ts';
 import { type Receiver, startReceiver } from '../support/webhook-receiver.ts';
 
@@ -224,6 +225,19 @@ describe('the console', () => {
         return r.body.deliveries.some((d: { subscriptionId: string }) => d.subscriptionId === subscriptionId);
       });
 
+      // A record that took from a lot, for the trace search.
+      const lotted = workRecord('OPS-R-LOT', { order: 'OPS-WO-1', status: 'complete' });
+      lotted.productGroup[0]!.product[0]!.sourceContainer = [
+        {
+          identifier: [{ agency: 'AssignedBySender', number: 'TOTE-1' }],
+          capacity: { value: 2000, uom: 'LBR', agency: 'UN_REC_20' },
+          actualQuantity: { value: 12.5, uom: 'LBR', agency: 'UN_REC_20' },
+          lotIdentifier: { agency: 'AssignedBySeller', number: 'OPS-LOT-1' },
+        },
+      ] as never;
+      const submitted = await pcsA.post(`/facility/${F}/dispensingWorkRecords`, records(lotted));
+      assert.equal(submitted.status, 200, submitted.text);
+
       const browser = await launchChromium();
       try {
         const page = await browser.context.newPage();
@@ -263,8 +277,27 @@ describe('the console', () => {
         await page.locator('#activity tbody tr[data-request]').first().waitFor({ state: 'visible' });
         // biome-ignore lint/performance/useDomNodeTextContent: what the operator sees
         assert.match(await page.locator('#activity').innerText(), /Invalid input/);
-        await page.locator('#lot-trace').waitFor({ state: 'attached' });
         await page.screenshot({ path: join(SHOTS, 'facility.png'), fullPage: true });
+
+        // The lot trace search shows the records the trace route answers.
+        await page.fill('#trace-lot', 'OPS-LOT-1');
+        await page.click('#trace-form button[type=submit]');
+        await page.locator('#trace-affected tbody tr[data-record]').first().waitFor({ state: 'visible' });
+        const traced = (await operator.get(`/facility/${F}/trace?lot=OPS-LOT-1`)).body as {
+          affected: { workRecord: { number: string } }[];
+        };
+        const listed = await page
+          .locator('#trace-affected tbody tr[data-record]')
+          .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-record')));
+        assert.deepEqual(
+          listed,
+          traced.affected.map((r) => r.workRecord.number),
+          'the page lists what the trace answers',
+        );
+        assert.deepEqual(listed, ['OPS-R-LOT']);
+        // biome-ignore lint/performance/useDomNodeTextContent: what the operator sees
+        assert.doesNotMatch(await page.locator('#trace-result').innerText(), /\bnull\b|undefined/);
+        await page.screenshot({ path: join(SHOTS, 'lot-trace.png'), fullPage: true });
 
         receiver.answer = () => ({ status: 204 });
         await page.locator(`tr[data-subscription="${subscriptionId}"] button.replay`).click();
