@@ -19,7 +19,7 @@ import { parseFacilityId } from '../domain/facility.ts';
 import { byName as paramValidators } from '../generated/params.cjs';
 import { type PathParamsOf, type QueryOf, type ROUTES, type Role, type RouteDef, type RouteId, route } from '../routes.ts';
 import type { IdempotencyStore } from '../store/idempotency-store.ts';
-import { type BodySpec, bodyMiddlewares, bodyOf, type DocumentWarnings } from './body.ts';
+import { type BodySpec, bodyMiddlewares, bodyOf, type DocumentExtras, type DocumentWarnings } from './body.ts';
 import { type AuthorizerContext, type Caller, callerFromContext } from './caller.ts';
 import { idempotency } from './idempotency.ts';
 import { logger } from './logger.ts';
@@ -36,7 +36,8 @@ type RouteOf<Id extends RouteId> = Extract<(typeof ROUTES)[number], { id: Id }>;
  * What the handler of route `Id` receives, typed from the route table: public routes get
  * no caller, routes under /facility/{facilityId} get the checked facility id, every route its
  * path and query parameters as its schemas admitted them, POST routes the validated body of
- * their schema's type and, per document index, the values the hub did not keep (`warnings`).
+ * their schema's type and, per document index, the values the canonical form cannot hold: named
+ * (`warnings`) and kept to serve back in the older form (`extras`).
  */
 export interface HubRequest<Id extends RouteId, B = undefined> {
   event: HubEvent;
@@ -47,6 +48,7 @@ export interface HubRequest<Id extends RouteId, B = undefined> {
   query: QueryOf<RouteOf<Id>>;
   body: B;
   warnings: DocumentWarnings;
+  extras: DocumentExtras;
 }
 
 /** 200 with a JSON body. */
@@ -211,7 +213,7 @@ export function httpHandler<const Id extends RouteId, B = undefined>(
     // authorize() has checked both by now: a caller on every keyed route, the facility on every facility route.
     const caller = def.roles.length > 0 ? callerFromContext(event.requestContext.authorizer?.lambda) : null;
     const facilityId = event.pathParameters?.facilityId ?? null;
-    const { body: validated, warnings } = bodyOf(event);
+    const { body: validated, warnings, extras } = bodyOf(event);
     // The one place the route table's types meet the event's: parameters and body are what the validators admitted.
     const request = {
       event,
@@ -222,6 +224,7 @@ export function httpHandler<const Id extends RouteId, B = undefined>(
       query: event.queryStringParameters ?? {},
       body: validated,
       warnings,
+      extras,
     } as HubRequest<Id, B>;
     return handle(request);
   });
