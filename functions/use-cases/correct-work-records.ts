@@ -151,7 +151,7 @@ export async function correctWorkRecord(
     try {
       const stored = await storeDocuments(store, facilityId, keyId, document, files.documents, references, written, now);
       changes = stored.changes;
-      enforceStoredSizes([stored.record], '', LIMITS);
+      enforceStoredSizes([extras ? [stored.record, extras] : stored.record], '', LIMITS);
       // Stamped right before the write: its changes-index position must not be older than the settle delay once visible.
       const write = nextRevision(
         head,

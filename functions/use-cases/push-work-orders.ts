@@ -55,7 +55,8 @@ export async function pushWorkOrders(
   }: { facilityId: string; documents: readonly WorkOrderDocument[]; extras?: readonly (Extras | undefined)[] },
   now: () => number = Date.now,
 ): Promise<PushOutcome> {
-  enforceStoredSizes(documents, '/dispensingWorkOrder', LIMITS);
+  // Each order's item holds its extras too.
+  enforceStoredSizes(extras ? documents.map((d, i) => [d, extras[i]]) : documents, '/dispensingWorkOrder', LIMITS);
   let met: OrderSlots | undefined;
   const guess = asNewPlan(documents, facilityId, now(), extras);
   if (guess) {

@@ -145,8 +145,9 @@ export async function submitWorkRecords(
           if (!documentChanges.has(id)) documentChanges.set(id, change);
         }
       }
+      // Each record's item holds its extras too.
       enforceStoredSizes(
-        stored.map((s) => s.record),
+        stored.map((s) => (extras?.[s.index] ? [s.record, extras[s.index]] : s.record)),
         POINTER,
         LIMITS,
       );

@@ -8,9 +8,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'vitest';
 import { identityKey } from '../../functions/domain/documents.ts';
+import type { HubError } from '../../functions/domain/errors.ts';
 import { type Extras, fromLegacy } from '../../functions/domain/legacy-form.ts';
 import { planCorrection } from '../../functions/domain/record-revisions.ts';
 import { recordContentHash, type WorkRecordDocument } from '../../functions/domain/work-records.ts';
+import { LIMITS } from '../../functions/shared/config.ts';
 import { orderFromItem, orderItem } from '../../functions/store/order-store.ts';
 import { recordFromItem, recordPut, recordRevisionPut } from '../../functions/store/record-store.ts';
 import { acknowledgeWorkOrders } from '../../functions/use-cases/acknowledge-work-orders.ts';
@@ -51,6 +53,16 @@ describe('orders keep their extras', () => {
     // The canonical form sent again: nothing of the older form is left to serve.
     assert.equal((await push(undefined, 'update')).results[0]!.outcome, 'updated');
     assert.equal(store.orders.get(id('WO-X'))!.extras, undefined);
+  });
+
+  test('they count toward the stored size of the document: too large with them is a 413 naming it', async () => {
+    const store = memoryOrderStore();
+    const huge: Extras = [{ at: '/parties/buyer/address/0', values: { County: 'x'.repeat(LIMITS.maxStoredDocumentBytes) } }];
+    await assert.rejects(
+      pushWorkOrders(store, { facilityId: FACILITY, documents: [orderDoc({ number: 'WO-L' })], extras: [huge] }, () => T0),
+      (e: HubError) => e.kind === 'too-large' && e.errors?.[0]?.path === '/dispensingWorkOrder/0',
+    );
+    assert.equal(store.orders.size, 0);
   });
 
   test('the header’s extras follow the header: not content (a resend with other ones is unchanged)', async () => {
