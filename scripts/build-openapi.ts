@@ -146,7 +146,10 @@ function legacyComponents(files: Loaded[], nameOf: (file: string, def?: string) 
         const id = `${title}.${p}`;
         if (WRAPPED_IDENTIFIERS.includes(id)) {
           properties[legacyName(p)] = {
-            description: 'The party as the older form wraps it: its identifiers under Identifier.',
+            description:
+              'The party as the older form wraps it: its identifiers under Identifier. The canonical form holds the first; ' +
+              'the rest of the party (further identifiers, PartyType, Address, Contact, ...) is kept with the document and served back ' +
+              "in the older form (the guide's Warnings).",
             type: 'object',
             properties: { Identifier: { type: 'array', items: ofRef('common.schema.json#/definitions/identifier', file) } },
           };

@@ -6,6 +6,7 @@
 import type { AcknowledgeWorkOrderReceipt } from '../generated/documents.ts';
 import { identityKey } from './documents.ts';
 import { type ErrorItem, HubError } from './errors.ts';
+import type { Extras } from './legacy-form.ts';
 import { changedOrders, type OrderState, type OrderStatus, type OrderWrite } from './work-orders.ts';
 
 /** An acknowledgement in canonical form (types from schemas/). */
@@ -24,13 +25,15 @@ const ACKNOWLEDGEABLE: ReadonlySet<OrderStatus> = new Set(['open', 'accepted', '
 /**
  * Applies a batch of acknowledgements to the orders they name (by identityKey). Unknown
  * orders fail the whole batch (404, each named by index). Returns the results and the
- * order writes with the versions they were read at.
+ * order writes with the versions they were read at. `extras[i]`: what acknowledgement i sent in
+ * the older form that the canonical form cannot hold, kept with it on the order.
  */
 export function planAcknowledgements(
   acks: readonly AcknowledgementDocument[],
   orders: ReadonlyMap<string, OrderState>,
   now: number,
   pointer = '/acknowledgeWorkOrderReceipt',
+  extras?: readonly (Extras | undefined)[],
 ): { results: AcknowledgementResult[]; writes: OrderWrite[] } {
   const working = new Map(orders);
   const errors: ErrorItem[] = [];
@@ -51,6 +54,7 @@ export function planAcknowledgements(
       ...order,
       status: ACKNOWLEDGEABLE.has(order.status) ? status : order.status,
       acknowledgement: ack,
+      acknowledgementExtras: extras?.[index]?.length ? extras[index] : undefined,
       updatedAt: Math.max(now, order.updatedAt),
     });
     results.push({ index, workOrderNumber: number, agency, status });

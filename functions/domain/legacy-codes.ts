@@ -48,10 +48,11 @@ export const NET_SPELLINGS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Legacy properties with no place in the canonical form, dropped on input: the .NET
- * `Address` has County and Township, the standard has neither. Dropping (not rejecting, and
- * naming each in the answer's `warnings`)
- * keeps an otherwise valid order from failing over an address detail.
+ * Legacy properties with no place in the canonical form: the .NET `Address` has County and
+ * Township, the standard has neither. Taken out of the canonical document (not rejected: an
+ * otherwise valid order must not fail over an address detail), named in the answer's
+ * `warnings`, and kept with the document as its extras (legacy-form.ts), which the `legacy`
+ * form serves back.
  */
 export const DROPPED_ON_INPUT: Readonly<Record<string, readonly string[]>> = {
   Address: ['County', 'Township'],
@@ -120,8 +121,8 @@ export interface ObjectShape {
   readonly byKey: Map<string, Prop>;
   /** lower-cased canonical name, legacy name or alias → property */
   readonly byLower: Map<string, Prop>;
-  /** lower-cased legacy names dropped on input */
-  readonly dropped: Set<string>;
+  /** lower-cased legacy name → the name as DROPPED_ON_INPUT spells it (no place in the canonical form) */
+  readonly dropped: Map<string, string>;
 }
 export type Shape =
   | ObjectShape
@@ -227,7 +228,7 @@ function shapeOf(node: SchemaNode, inCommon: boolean, definition?: string): Shap
   if (node.type === 'array' && node.items) return { kind: 'array', items: shapeOf(node.items, inCommon) };
   if (node.type === 'object' && node.properties) {
     const title = node.title ?? definition ?? '?';
-    const shape: ObjectShape = { kind: 'object', title, props: new Map(), byKey: new Map(), byLower: new Map(), dropped: new Set() };
+    const shape: ObjectShape = { kind: 'object', title, props: new Map(), byKey: new Map(), byLower: new Map(), dropped: new Map() };
     if (definition) built.set(definition, shape);
     for (const [name, child] of Object.entries(node.properties)) {
       const id = `${title}.${name}`;
@@ -250,7 +251,7 @@ function shapeOf(node: SchemaNode, inCommon: boolean, definition?: string): Shap
     }
     for (const dropped of DROPPED_ON_INPUT[title] ?? []) {
       if (shape.byLower.has(dropped.toLowerCase())) throw new Error(`legacy model: ${title}.${dropped} is in the schema`);
-      shape.dropped.add(dropped.toLowerCase());
+      shape.dropped.set(dropped.toLowerCase(), dropped);
       used.add(`drop:${title}`);
     }
     return shape;
@@ -263,6 +264,8 @@ export interface LegacyModel {
   shapes: Readonly<Record<DocumentKind, ObjectShape>>;
   /** Every code list of the schema, by definition name. */
   codeLists: ReadonlyMap<string, CodeList>;
+  /** The canonical Party (common.schema.json `party`): how the rest of a header's Sender/Receiver is read and kept. */
+  party: ObjectShape;
 }
 
 let model: LegacyModel | undefined;
@@ -302,5 +305,5 @@ function buildModel(): LegacyModel {
   if (unmatched.length > 0) throw new Error(`legacy model: table entries match nothing in the schemas: ${unmatched.join(', ')}`);
   const orderStatus = CODE_LISTS.get('orderStatus');
   if (!orderStatus?.index.has(DEFAULT_ORDER_STATUS)) throw new Error('legacy model: DEFAULT_ORDER_STATUS is not an orderStatus code');
-  return { shapes, codeLists: CODE_LISTS };
+  return { shapes, codeLists: CODE_LISTS, party: definitionShape('party') as ObjectShape };
 }

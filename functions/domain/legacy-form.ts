@@ -25,8 +25,21 @@ export type { DocumentKind } from './legacy-codes.ts';
 /** The two older forms the hub serves: .NET enum names and its date format, or the sample files' integers. */
 export type LegacyForm = 'legacy' | 'legacy-numeric';
 
-/** A value the hub did not keep, named in the answer (the request still succeeds). */
+/** A value the canonical form cannot hold, named in the answer (the request still succeeds). */
 export type Warning = ErrorItem;
+
+/**
+ * What the canonical form cannot hold of one older-form document, kept with it (its extras) so
+ * that the older form serves it back. `at` is the canonical JSON pointer, within the document,
+ * of the object it belongs to:
+ *  - `party`: the rest of a header's Sender or Receiver (`/header/sender`), read as a canonical
+ *    Party (common.schema.json `party`; codes canonical): `identifier` holds the identifiers after
+ *    the first, the canonical one; PartyType, Address, Contact, ... their own members;
+ *  - `values`: members of an object the standard does not have (an Address's County and
+ *    Township), as sent, under the library's names.
+ */
+export type Extra = { at: string; party: JsonObject } | { at: string; values: JsonObject };
+export type Extras = readonly Extra[];
 
 /**
  * How to read date-times that carry no zone (Json.NET writes a database DateTime so):
@@ -81,9 +94,9 @@ export function fromLegacy(
   doc: unknown,
   pointer: string,
   options: ReadOptions = {},
-): { document: unknown; toClientPath: (canonicalPath: string) => string; warnings: Warning[] } {
+): { document: unknown; toClientPath: (canonicalPath: string) => string; warnings: Warning[]; extras: Extra[] } {
   const root = legacyModel().shapes[kind];
-  const walk: Walk = { path: [], errors: [], warnings: [], pointer, timeZone: options.timeZone };
+  const walk: Walk = { path: [], at: [], errors: [], warnings: [], extras: [], keep: false, pointer, timeZone: options.timeZone };
   const document = inValue(root, doc, walk);
   if (kind === 'workRecord' && isObj(document) && !Object.hasOwn(document, 'orderStatus')) {
     document.orderStatus = DEFAULT_ORDER_STATUS;
@@ -106,7 +119,7 @@ export function fromLegacy(
     resolve(root, doc, segs, 0, false, out);
     return pointer + out.map((s) => `/${escapeSegment(s)}`).join('');
   };
-  return { document, toClientPath, warnings: walk.warnings };
+  return { document, toClientPath, warnings: walk.warnings, extras: walk.extras };
 }
 
 /**
@@ -114,7 +127,7 @@ export function fromLegacy(
  * place; the errors of those that cannot be (no zone on the key, a wall time the zone skips).
  */
 export function resolveZonelessDateTimes(kind: DocumentKind, doc: unknown, pointer: string, timeZone: string | null): ErrorItem[] {
-  const walk: Walk = { path: [], errors: [], warnings: [], pointer, timeZone };
+  const walk: Walk = { path: [], at: [], errors: [], warnings: [], extras: [], keep: false, pointer, timeZone };
   const visit = (shape: Shape, value: unknown): unknown => {
     if (shape.kind === 'dateTime') return inDateTime(value, walk);
     if (shape.kind === 'array' && Array.isArray(value)) {
@@ -152,9 +165,13 @@ export function resolveZonelessDateTimes(kind: DocumentKind, doc: unknown, point
  * `legacy` writes the .NET library's spellings `Iamge` and `Descrpition` (it reads no other);
  * `legacy-numeric` the standard's `Image` and `Description`. Meant for valid canonical documents;
  * anything it does not recognise is copied as it is.
+ * `extras`, the document's as fromLegacy read them, go back where they were sent: in `legacy`
+ * all of them; in `legacy-numeric`, whose header Sender/Receiver is an identifier list only and
+ * whose Address has no County or Township, the further identifiers.
  */
-export function toLegacy(kind: DocumentKind, doc: unknown, form: LegacyForm = 'legacy'): unknown {
-  return outValue(legacyModel().shapes[kind], doc, false, form === 'legacy');
+export function toLegacy(kind: DocumentKind, doc: unknown, form: LegacyForm = 'legacy', extras?: Extras): unknown {
+  const out: Out = { names: form === 'legacy', extras: extras?.length ? new Map(extras.map((e) => [e.at, e])) : null };
+  return outValue(legacyModel().shapes[kind], doc, false, out, out.extras ? '' : null);
 }
 
 // ---- older form → canonical ----
@@ -162,13 +179,19 @@ export function toLegacy(kind: DocumentKind, doc: unknown, form: LegacyForm = 'l
 interface Walk {
   /** The client's path to the current value, pushed and popped as the walk goes. */
   path: (string | number)[];
+  /** The canonical path to the current value (where an extra belongs). */
+  at: (string | number)[];
   errors: ErrorItem[];
   warnings: Warning[];
+  extras: Extra[];
+  /** Inside a kept party: members the canonical form has no place for stay in it, unwarned. */
+  keep: boolean;
   pointer: string;
   timeZone: string | null | undefined;
 }
 
-const pathOf = (walk: Walk) => walk.pointer + walk.path.map((s) => `/${escapeSegment(String(s))}`).join('');
+const pointerOf = (segs: (string | number)[]) => segs.map((s) => `/${escapeSegment(String(s))}`).join('');
+const pathOf = (walk: Walk) => walk.pointer + pointerOf(walk.path);
 
 function inValue(shape: Shape, value: unknown, walk: Walk): unknown {
   switch (shape.kind) {
@@ -179,8 +202,10 @@ function inValue(shape: Shape, value: unknown, walk: Walk): unknown {
       const out = new Array<unknown>(value.length);
       for (let i = 0; i < value.length; i++) {
         walk.path.push(i);
+        walk.at.push(i);
         out[i] = inValue(shape.items, value[i], walk);
         walk.path.pop();
+        walk.at.pop();
       }
       return out;
     }
@@ -241,18 +266,27 @@ function inCode(list: CodeList, value: unknown, walk: Walk): unknown {
 
 function inObject(shape: ObjectShape, obj: Obj, walk: Walk): Obj {
   const out: Obj = {};
+  let kept: Obj | undefined;
   for (const key of Object.keys(obj)) {
     const prop = propOf(shape, key);
     if (prop === undefined) {
-      if (!shape.dropped.has(key.toLowerCase())) put(out, key, obj[key]);
+      const dropped = shape.dropped.get(key.toLowerCase());
+      if (dropped === undefined) put(out, key, obj[key]);
+      else if (walk.keep) put(out, dropped, obj[key]);
       else {
         walk.path.push(key);
-        walk.warnings.push({ path: pathOf(walk), message: `not kept: the standard's ${shape.title} has no ${key}` });
+        walk.warnings.push({
+          path: pathOf(walk),
+          message: `not in the canonical form (kept for the older form): the standard's ${shape.title} has no ${key}`,
+        });
         walk.path.pop();
+        kept ??= {};
+        put(kept, dropped, obj[key]);
       }
       continue;
     }
     walk.path.push(key);
+    walk.at.push(prop.name);
     if (Object.hasOwn(out, prop.name)) {
       const first = clientKeyOf(shape, obj, prop.name);
       walk.errors.push({ path: pathOf(walk), message: `names the same property as ${first}; send it once` });
@@ -260,7 +294,9 @@ function inObject(shape: ObjectShape, obj: Obj, walk: Walk): Obj {
       out[prop.name] = inProp(prop, obj[key], walk);
     }
     walk.path.pop();
+    walk.at.pop();
   }
+  if (kept) walk.extras.push({ at: pointerOf(walk.at), values: kept });
   return out;
 }
 
@@ -276,24 +312,41 @@ function inProp(prop: Prop, value: unknown, walk: Walk): unknown {
     if (key === undefined) return inValue(prop.shape, value, walk);
     // The canonical form holds one identifier: the first. An empty wrapper leaves `{}`
     // for validation to report the missing number and agency. Whatever else the party
-    // carries (more identifiers, PartyType, Address, Contact, ...) is named in a warning.
+    // carries (more identifiers, PartyType, Address, Contact, ...) is named in a warning
+    // and kept apart, read as a canonical Party: the document's extras.
     const wrapper = value as Obj;
     const list = wrapper[key] as unknown[];
     walk.path.push(key, 0);
     const first = list.length > 0 ? inValue(prop.shape, list[0], walk) : {};
     walk.path.pop();
+    const more: unknown[] = [];
     for (let i = 1; i < list.length; i++) {
       walk.path.push(i);
-      walk.warnings.push({ path: pathOf(walk), message: `not kept: the header's ${prop.name} is one identifier, the first` });
+      walk.warnings.push({
+        path: pathOf(walk),
+        message: `not in the canonical form (kept for the older form): the header's ${prop.name} is one identifier, the first`,
+      });
+      more.push(inValue(prop.shape, list[i], walk));
       walk.path.pop();
     }
     walk.path.pop();
+    const rest: Obj = {};
     for (const other of Object.keys(wrapper)) {
       if (other === key || wrapper[other] === null) continue;
       walk.path.push(other);
-      walk.warnings.push({ path: pathOf(walk), message: `not kept: the header's ${prop.name} is an identifier only, not a party` });
+      walk.warnings.push({
+        path: pathOf(walk),
+        message: `not in the canonical form (kept for the older form): the header's ${prop.name} is an identifier only, not a party`,
+      });
       walk.path.pop();
+      put(rest, other, wrapper[other]);
     }
+    const keep = walk.keep;
+    walk.keep = true;
+    const party = inObject(legacyModel().party, rest, walk);
+    walk.keep = keep;
+    if (more.length > 0) party.identifier = more;
+    if (Object.keys(party).length > 0) walk.extras.push({ at: pointerOf(walk.at), party });
     return first;
   }
   if (prop.special === 'camel' && Array.isArray(value)) return inNetAnalysis(prop.shape, value, walk);
@@ -447,8 +500,15 @@ const unescapeSegment = (s: string) => s.replaceAll('~1', '/').replaceAll('~0', 
 
 // ---- canonical → older form ----
 
-/** `names`: the `legacy` form (.NET names, its date format and analysis list); else `legacy-numeric`. */
-function outValue(shape: Shape, value: unknown, camel: boolean, names: boolean): unknown {
+/** How a document is written: `names`, the `legacy` form (.NET names, its date format and analysis list), else `legacy-numeric`; its extras by `at`. */
+interface Out {
+  names: boolean;
+  extras: ReadonlyMap<string, Extra> | null;
+}
+
+/** `path`: the canonical pointer of `value`, followed only when the document has extras (else null). */
+function outValue(shape: Shape, value: unknown, camel: boolean, ctx: Out, path: string | null): unknown {
+  const names = ctx.names;
   switch (shape.kind) {
     case 'object': {
       if (!isObj(value)) return value;
@@ -464,14 +524,19 @@ function outValue(shape: Shape, value: unknown, camel: boolean, names: boolean):
           continue;
         }
         const isCamel = camel || prop.special === 'camel';
-        const converted = outValue(prop.shape, value[key], isCamel, names);
+        const at = path === null ? null : `${path}/${escapeSegment(key)}`;
+        const converted = outValue(prop.shape, value[key], isCamel, ctx, at);
         out[isCamel ? prop.name : names ? prop.netName : prop.legacyName] =
-          prop.special === 'wrapped' && isObj(converted) ? { Identifier: [converted] } : converted;
+          prop.special === 'wrapped' && isObj(converted) ? outWrapper(converted, ctx, at) : converted;
       }
+      const extra = path === null ? undefined : ctx.extras?.get(path);
+      if (names && extra && 'values' in extra) for (const [k, v] of Object.entries(extra.values)) put(out, k, v);
       return out;
     }
     case 'array':
-      return Array.isArray(value) ? value.map((v) => outValue(shape.items, v, camel, names)) : value;
+      return Array.isArray(value)
+        ? value.map((v, i) => outValue(shape.items, v, camel, ctx, path === null ? null : `${path}/${i}`))
+        : value;
     case 'code':
       if (typeof value !== 'string') return value;
       return (names ? undefined : shape.list.index.get(value)) ?? shape.list.netName.get(value) ?? value;
@@ -486,6 +551,18 @@ function outValue(shape: Shape, value: unknown, camel: boolean, names: boolean):
   }
 }
 
+/** A header's Sender/Receiver: `{Identifier: [the canonical one]}`, with the rest of the party kept at `at`. */
+function outWrapper(identifier: Obj, ctx: Out, at: string | null): Obj {
+  const extra = at === null ? undefined : ctx.extras?.get(at);
+  if (!extra || !('party' in extra)) return { Identifier: [identifier] };
+  const rest = outValue(legacyModel().party, extra.party, false, ctx, null) as Obj;
+  const more = Array.isArray(rest.Identifier) ? rest.Identifier : [];
+  return ctx.names ? { ...rest, Identifier: [identifier, ...more] } : { Identifier: [identifier, ...more] };
+}
+
+/** The `legacy` form without extras (guaranteed analysis has none). */
+const NET: Out = { names: true, extras: null };
+
 /**
  * `{nutrients: [{nutrient, warning}]}` → the .NET list `[{Nutrient: [...], Warning}]`, PascalCase:
  * consecutive entries with the same warning (or none) share one item, so a list the library
@@ -494,11 +571,11 @@ function outValue(shape: Shape, value: unknown, camel: boolean, names: boolean):
 function outNetAnalysis(detail: Shape, value: Obj): unknown {
   const { nutrient } = analysisShapes(detail);
   const entries = value.nutrients;
-  if (!Array.isArray(entries) || Object.keys(value).some((k) => k !== 'nutrients')) return outValue(detail, value, true, true);
+  if (!Array.isArray(entries) || Object.keys(value).some((k) => k !== 'nutrients')) return outValue(detail, value, true, NET, null);
   const items: { Nutrient: unknown[]; Warning?: unknown }[] = [];
   for (const entry of entries) {
-    if (!isObj(entry)) return outValue(detail, value, true, true);
-    const converted = outValue(nutrient, entry.nutrient, false, true);
+    if (!isObj(entry)) return outValue(detail, value, true, NET, null);
+    const converted = outValue(nutrient, entry.nutrient, false, NET, null);
     const last = items.at(-1);
     if (last && last.Warning === entry.warning) last.Nutrient.push(converted);
     else items.push({ Nutrient: [converted], ...(entry.warning !== undefined ? { Warning: entry.warning } : {}) });

@@ -7,6 +7,7 @@ import type { RecordContainer, RecordProduct, RecordProductGroup } from '../gene
 import type { StoredDocumentRef } from './bills-of-lading.ts';
 import { HUB_DOCUMENT_AGENCY } from './bills-of-lading.ts';
 import { HubError, invalidInput } from './errors.ts';
+import type { Extras } from './legacy-form.ts';
 import { type DocumentChange, type NewRecord, type RecordState, recordContentHash, type WorkRecordDocument } from './work-records.ts';
 
 /** A record's state: `voided` after a void, until a correction makes it active again. */
@@ -94,6 +95,8 @@ export interface RecordHead {
   recordStatus: RecordStatus;
   contentHash: string;
   doc: WorkRecordDocument;
+  /** What the canonical form cannot hold of the revision as sent in the older form. */
+  extras?: Extras;
   orderAgency: string;
   orderNumber: string;
 }
@@ -130,6 +133,7 @@ export interface RecordHeadWrite extends Omit<NewRecord, 'keyId'> {
 export interface RecordRevision {
   revision: number;
   doc: WorkRecordDocument;
+  extras?: Extras;
   documents: StoredDocumentRef[];
   contentHash: string;
   /** When it was stored. */
@@ -154,6 +158,7 @@ export function supersededRevision(head: RecordHeadState): RecordRevision {
   return {
     revision: head.revision,
     doc: head.doc,
+    ...(head.extras?.length ? { extras: head.extras } : {}),
     documents: head.documents,
     contentHash: head.contentHash,
     at: head.modifiedAt,
@@ -169,6 +174,7 @@ export function nextRevision(
   head: RecordHeadState,
   change: {
     doc: WorkRecordDocument;
+    extras?: Extras | undefined;
     contentHash: string;
     documents: StoredDocumentRef[];
     outcome: 'corrected' | 'voided';
@@ -197,6 +203,7 @@ export function nextRevision(
     next: {
       state,
       doc: change.doc,
+      ...(change.extras?.length ? { extras: change.extras } : {}),
       documents: change.documents,
       revision,
       recordStatus: change.outcome === 'voided' ? 'voided' : 'active',
@@ -260,7 +267,7 @@ export function planCorrection(
       [{ path: '/workOrderIdentifier', message: `must stay ${head.orderNumber} (${head.orderAgency})` }],
     );
   }
-  if (submittedHash === head.contentHash || submittedHash === recordContentHash(head.doc)) {
+  if (submittedHash === head.contentHash || submittedHash === recordContentHash(head.doc, head.extras)) {
     return { outcome: 'unchanged', revision: head.revision };
   }
   return { outcome: 'corrected', revision: head.revision + 1 };

@@ -7,6 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { DispensingWorkOrder, Identifier } from '../generated/documents.ts';
 import { identityKey } from './documents.ts';
 import { conflict, type ErrorItem, HubError, notFound } from './errors.ts';
+import type { Extras } from './legacy-form.ts';
 
 export type ErpChange = 'create' | 'update' | 'hold' | 'cancel';
 export type OrderStatus = 'open' | 'onHold' | 'accepted' | 'rejected' | 'inProgress' | 'complete' | 'cancelled';
@@ -25,6 +26,8 @@ export interface OrderState {
   number: string;
   /** The order as the ERP last sent it. */
   doc: WorkOrderDocument;
+  /** What the canonical form cannot hold of the document as the ERP last sent it (older form only), served back in it. */
+  extras?: Extras;
   status: OrderStatus;
   /** Counts the ERP's changes: 1 when created, +1 for every change that changed something. */
   revision: number;
@@ -37,6 +40,8 @@ export interface OrderState {
   /** Time of the latest change by anyone (the ERP, acknowledgements, records). */
   updatedAt: number;
   acknowledgement?: unknown;
+  /** The acknowledgement's extras (older form only): kept with it, served nowhere (the older form serves no acknowledgement). */
+  acknowledgementExtras?: Extras;
   /**
    * What each record of the order reports (by the record's identityKey; 'voided' for a voided
    * one), as the derived figures count it: the status is recomputed from it. Absent on orders
@@ -82,17 +87,29 @@ export function changedOrders(working: ReadonlyMap<string, OrderState>, read: Re
   return writes;
 }
 
-/** The part of a document that identifies content: the envelope header and the change type are not content. */
-function sameContent(a: WorkOrderDocument, b: WorkOrderDocument): boolean {
-  const { header: _ha, workOrderType: _ta, ...ca } = a;
+/**
+ * The part of a document that identifies content: the envelope header and the change type are
+ * not content; its extras are, but for the header's (its Sender's further identifiers, ...).
+ */
+function sameContent(current: OrderState, b: WorkOrderDocument, extras: Extras | undefined): boolean {
+  const { header: _ha, workOrderType: _ta, ...ca } = current.doc;
   const { header: _hb, workOrderType: _tb, ...cb } = b;
-  return isDeepStrictEqual(ca, cb);
+  return isDeepStrictEqual(ca, cb) && isDeepStrictEqual(contentExtras(current.extras), contentExtras(extras));
 }
+
+const contentExtras = (extras: Extras | undefined) => (extras ?? []).filter((e) => !e.at.startsWith('/header/'));
 
 type Decision = { outcome: OrderOutcome; next?: OrderState } | { error: HubError };
 
-/** Decides what one pushed document does to the order's current state (undefined: unknown order). */
-export function decideOrderChange(current: OrderState | undefined, doc: WorkOrderDocument, facilityId: string, now: number): Decision {
+/** Decides what one pushed document (with its extras, if any) does to the order's current state (undefined: unknown order). */
+export function decideOrderChange(
+  current: OrderState | undefined,
+  doc: WorkOrderDocument,
+  facilityId: string,
+  now: number,
+  extras?: Extras,
+): Decision {
+  const kept = extras?.length ? { extras } : {};
   const change = doc.workOrderType;
   const { agency, number } = doc.workOrderIdentifier;
   const label = `work order ${number} (${agency})`;
@@ -106,6 +123,7 @@ export function decideOrderChange(current: OrderState | undefined, doc: WorkOrde
       agency,
       number,
       doc,
+      ...kept,
       status: 'open',
       revision: 1,
       version: 0,
@@ -118,7 +136,7 @@ export function decideOrderChange(current: OrderState | undefined, doc: WorkOrde
   }
 
   if (change === 'create') {
-    if (sameContent(current.doc, doc)) return { outcome: 'unchanged' };
+    if (sameContent(current, doc, extras)) return { outcome: 'unchanged' };
     return {
       error: conflict(`${label} already exists with other content; send workOrderType "update" to change it.`),
     };
@@ -142,13 +160,14 @@ export function decideOrderChange(current: OrderState | undefined, doc: WorkOrde
   // An identical update of an order the PCS has acknowledged is a retry, not a change.
   const alreadyThere =
     current.status === target.status || (change === 'update' && (current.status === 'accepted' || current.status === 'rejected'));
-  if (alreadyThere && sameContent(current.doc, doc)) return { outcome: 'unchanged' };
+  if (alreadyThere && sameContent(current, doc, extras)) return { outcome: 'unchanged' };
 
   // Positions in the poll stream only move forward, even if two writers' clocks disagree.
   const modifiedAt = Math.max(now, current.modifiedAt + 1);
   const next: OrderState = {
     ...current,
     doc,
+    extras: kept.extras,
     status: target.status,
     revision: current.revision + 1,
     lastErpChange: change,
@@ -156,6 +175,7 @@ export function decideOrderChange(current: OrderState | undefined, doc: WorkOrde
     updatedAt: Math.max(now, current.updatedAt),
     // New content must be acknowledged again.
     acknowledgement: undefined,
+    acknowledgementExtras: undefined,
   };
   return { outcome: target.outcome, next };
 }
@@ -164,6 +184,7 @@ export function decideOrderChange(current: OrderState | undefined, doc: WorkOrde
  * Applies a batch of pushed documents, in order, to the current states (keyed by
  * identityKey). All or nothing: if any document fails, throws one error naming every
  * failing document by its index; otherwise returns the results and the writes to make.
+ * `extras[i]`: what document i sent that the canonical form cannot hold (older form only).
  */
 export function planOrderBatch(
   docs: readonly WorkOrderDocument[],
@@ -171,6 +192,7 @@ export function planOrderBatch(
   facilityId: string,
   now: number,
   pointer = '/dispensingWorkOrder',
+  extras?: readonly (Extras | undefined)[],
 ): OrderBatchPlan {
   const working = new Map(current);
   const results: OrderResult[] = [];
@@ -180,7 +202,7 @@ export function planOrderBatch(
     const { agency, number } = doc.workOrderIdentifier;
     const id = identityKey(agency, number);
     const state = working.get(id);
-    const decision = decideOrderChange(state, doc, facilityId, now);
+    const decision = decideOrderChange(state, doc, facilityId, now, extras?.[index]);
     if ('error' in decision) {
       failures.push({ item: { path: `${pointer}/${index}`, message: decision.error.message }, error: decision.error });
       return;

@@ -8,6 +8,7 @@ import type { DispensingWorkRecord } from '../generated/documents.ts';
 import type { DocumentRow, StoredDocumentRef } from './bills-of-lading.ts';
 import { identityKey } from './documents.ts';
 import { type ErrorItem, HubError } from './errors.ts';
+import type { Extras } from './legacy-form.ts';
 import type { OrderState, OrderStatus } from './work-orders.ts';
 
 /** What a record may report: the standard's two, and the .NET library's `Cancelled`. */
@@ -47,6 +48,8 @@ export interface RecordBatchPlan {
 export interface NewRecord {
   state: RecordState;
   doc: WorkRecordDocument;
+  /** What the canonical form cannot hold of the record as sent in the older form, served back in it. */
+  extras?: Extras;
   documents: StoredDocumentRef[];
   /** The key that sent it (the record's history names it). */
   keyId?: string;
@@ -78,10 +81,13 @@ export interface RecordBatchCounts {
   figures: { consumption: number; stock: number };
 }
 
-/** Hash of a record's submitted content: key order and whitespace do not matter. */
-export function recordContentHash(record: WorkRecordDocument): string {
+/**
+ * Hash of a record's submitted content, its extras included (a record without any hashes as it
+ * always has): key order and whitespace do not matter.
+ */
+export function recordContentHash(record: WorkRecordDocument, extras?: Extras): string {
   return createHash('sha256')
-    .update(stringify(record) ?? '')
+    .update(stringify(extras?.length ? { document: record, extras } : record) ?? '')
     .digest('hex');
 }
 

@@ -11,13 +11,14 @@ import { correctWorkRecord, withDerivedFigures } from '../use-cases/correct-work
 
 export const handler = httpHandler(
   'correctWorkRecord',
-  async ({ event, warnings, facilityId, caller, params, query, body }) => {
+  async ({ event, warnings, extras, facilityId, caller, params, query, body }) => {
     const result = await correctWorkRecord(
       withDerivedFigures(recordCorrectionStore, derivedFiguresStore),
       {
         facilityId,
         keyId: caller.keyId,
         document: stringifyBooleans(body.dispensingWorkRecord[0]!),
+        extras: extras.get(0),
         pathNumber: params.workRecordNumber,
         agencyParam: query.agency,
         ifMatch: parseIfMatch(event.headers?.['if-match']),

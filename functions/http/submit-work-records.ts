@@ -4,7 +4,7 @@
  */
 import { stringifyBooleans } from '../domain/documents.ts';
 import { validateWorkRecordRequest } from '../generated/validators/validate-work-record-request.cjs';
-import { withWarnings } from '../shared/body.ts';
+import { extrasList, withWarnings } from '../shared/body.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric } from '../shared/metrics.ts';
 import { httpHandler, json } from '../shared/middleware.ts';
@@ -13,9 +13,14 @@ import { submitWorkRecords } from '../use-cases/submit-work-records.ts';
 
 export const handler = httpHandler(
   'submitWorkRecords',
-  async ({ warnings, facilityId, caller, body }) => {
+  async ({ warnings, extras, facilityId, caller, body }) => {
     const records = body.dispensingWorkRecord.map(stringifyBooleans);
-    const { results, created } = await submitWorkRecords(recordSubmissionStore, { facilityId, keyId: caller.keyId, records });
+    const { results, created } = await submitWorkRecords(recordSubmissionStore, {
+      facilityId,
+      keyId: caller.keyId,
+      records,
+      extras: extrasList(extras, records.length),
+    });
     countMetric('recordsReceived', created);
     logger.info('work records submitted', { facilityId, records: records.length, created });
     return json({ results: withWarnings(warnings, results) });

@@ -14,6 +14,7 @@ import { isJsonObject } from '../domain/documents.ts';
 import { type ErrorItem, HubError, invalidInput, tooLarge } from '../domain/errors.ts';
 import {
   type DocumentKind,
+  type Extras,
   fromLegacy,
   isLegacyDocument,
   resolveZonelessDateTimes,
@@ -47,18 +48,21 @@ export interface BodySpec<B = unknown> {
 
 /** Per document index, how canonical paths map back to what the client sent (older-form documents only). */
 type ClientPaths = ReadonlyMap<number, (canonicalPath: string) => string>;
-/** Per document index, the values the hub did not keep (named in that document's result). */
+/** Per document index, the values the canonical form cannot hold (named in that document's result). */
 export type DocumentWarnings = ReadonlyMap<number, Warning[]>;
+/** Per document index, those values as kept with the document (older-form documents that had any). */
+export type DocumentExtras = ReadonlyMap<number, Extras>;
 
 /** What the body middlewares learnt of one request's body, for the validator and the handler. */
 interface BodyState {
   clientPaths: ClientPaths;
   warnings: DocumentWarnings;
+  extras: DocumentExtras;
   /** The body the validator admitted. */
   body?: unknown;
 }
 
-const NO_DOCUMENTS: BodyState = { clientPaths: new Map(), warnings: new Map() };
+const NO_DOCUMENTS: BodyState = { clientPaths: new Map(), warnings: new Map(), extras: new Map() };
 /** Per request (its event): filled by the envelope and the validator, read by httpHandler. */
 const bodyStates = new WeakMap<HubEvent, BodyState>();
 const stateOf = (event: HubEvent): BodyState => {
@@ -70,10 +74,15 @@ const stateOf = (event: HubEvent): BodyState => {
   return state;
 };
 
-/** The validated body of a request (undefined on a route without one) and its documents' warnings. */
-export function bodyOf(event: HubEvent): { body: unknown; warnings: DocumentWarnings } {
+/** The validated body of a request (undefined on a route without one), its documents' warnings and extras. */
+export function bodyOf(event: HubEvent): { body: unknown; warnings: DocumentWarnings; extras: DocumentExtras } {
   const state = bodyStates.get(event) ?? NO_DOCUMENTS;
-  return { body: state.body, warnings: state.warnings };
+  return { body: state.body, warnings: state.warnings, extras: state.extras };
+}
+
+/** The extras of each of `count` documents, in order (undefined: none), as the use cases take them. */
+export function extrasList(extras: DocumentExtras, count: number): (Extras | undefined)[] | undefined {
+  return extras.size === 0 ? undefined : Array.from({ length: count }, (_, i) => extras.get(i));
 }
 
 /**
@@ -197,6 +206,7 @@ function envelope({ name, kind, single }: { name: string; kind: DocumentKind; si
       if (!Array.isArray(docs)) return;
       const paths = new Map<number, (canonicalPath: string) => string>();
       const warnings = new Map<number, Warning[]>();
+      const extras = new Map<number, Extras>();
       const errors: ErrorItem[] = [];
       const converted = docs.map((doc, i) => {
         const pointer = `/${name}/${i}`;
@@ -205,9 +215,10 @@ function envelope({ name, kind, single }: { name: string; kind: DocumentKind; si
           return doc;
         }
         try {
-          const { document, toClientPath, warnings: dropped } = fromLegacy(kind, doc, pointer, { timeZone });
+          const { document, toClientPath, warnings: dropped, extras: kept } = fromLegacy(kind, doc, pointer, { timeZone });
           paths.set(i, toClientPath);
           if (dropped.length > 0) warnings.set(i, dropped);
+          if (kept.length > 0) extras.set(i, kept);
           return document;
         } catch (e) {
           if (e instanceof HubError && e.errors) errors.push(...e.errors);
@@ -220,7 +231,7 @@ function envelope({ name, kind, single }: { name: string; kind: DocumentKind; si
         throw invalidInput(conversionDetail(located), located);
       }
       event.body = { [name]: converted };
-      Object.assign(stateOf(request.event), { clientPaths: paths, warnings });
+      Object.assign(stateOf(request.event), { clientPaths: paths, warnings, extras });
     },
   };
 }

@@ -19,7 +19,7 @@ import { isFacilityId, parseFacilityId } from '../domain/facility.ts';
 import { byName as paramValidators } from '../generated/params.cjs';
 import { type PathParamsOf, type QueryOf, type ROUTES, type Role, type RouteDef, type RouteId, route } from '../routes.ts';
 import type { IdempotencyStore } from '../store/idempotency-store.ts';
-import { type BodySpec, bodyMiddlewares, bodyOf, type DocumentWarnings } from './body.ts';
+import { type BodySpec, bodyMiddlewares, bodyOf, type DocumentExtras, type DocumentWarnings } from './body.ts';
 import { type AuthorizerContext, type Caller, callerFromContext } from './caller.ts';
 import { OPERATOR_SETTINGS } from './config.ts';
 import { idempotency } from './idempotency.ts';
@@ -37,7 +37,8 @@ type RouteOf<Id extends RouteId> = Extract<(typeof ROUTES)[number], { id: Id }>;
  * What the handler of route `Id` receives, typed from the route table: public routes get
  * no caller, routes under /facility/{facilityId} get the checked facility id, every route its
  * path and query parameters as its schemas admitted them, POST routes the validated body of
- * their schema's type and, per document index, the values the hub did not keep (`warnings`).
+ * their schema's type and, per document index, the values the canonical form cannot hold: named
+ * (`warnings`) and kept to serve back in the older form (`extras`).
  */
 export interface HubRequest<Id extends RouteId, B = undefined> {
   event: HubEvent;
@@ -48,6 +49,7 @@ export interface HubRequest<Id extends RouteId, B = undefined> {
   query: QueryOf<RouteOf<Id>>;
   body: B;
   warnings: DocumentWarnings;
+  extras: DocumentExtras;
 }
 
 /** 200 with a JSON body. */
@@ -249,7 +251,7 @@ export function httpHandler<const Id extends RouteId, B = undefined>(
     // authorize() has checked both by now: a caller on every keyed route, the facility on every facility route.
     const caller = def.roles.length > 0 ? callerFromContext(event.requestContext.authorizer?.lambda) : null;
     const facilityId = event.pathParameters?.facilityId ?? null;
-    const { body: validated, warnings } = bodyOf(event);
+    const { body: validated, warnings, extras } = bodyOf(event);
     // The one place the route table's types meet the event's: parameters and body are what the validators admitted.
     const request = {
       event,
@@ -260,6 +262,7 @@ export function httpHandler<const Id extends RouteId, B = undefined>(
       query: event.queryStringParameters ?? {},
       body: validated,
       warnings,
+      extras,
     } as HubRequest<Id, B>;
     return handle(request);
   });

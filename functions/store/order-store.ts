@@ -37,7 +37,10 @@ export function orderItem(state: OrderState, version: number): Item {
     status: state.status,
     lastErpChange: state.lastErpChange,
     updatedAt: isoMs(state.updatedAt),
+    // What the canonical form cannot hold of the document (and of the acknowledgement), as sent in the older form.
+    ...(state.extras?.length ? { extras: JSON.stringify(state.extras) } : {}),
     ...(state.acknowledgement === undefined ? {} : { acknowledgement: JSON.stringify(state.acknowledgement) }),
+    ...(state.acknowledgementExtras?.length ? { acknowledgementExtras: JSON.stringify(state.acknowledgementExtras) } : {}),
     ...(state.recordReports === undefined ? {} : { recordReports: JSON.stringify(state.recordReports) }),
     ...(state.statusBeforeRecords === undefined ? {} : { statusBeforeRecords: state.statusBeforeRecords }),
   };
@@ -50,7 +53,9 @@ export function orderFromItem(item: Item): OrderState {
     status: oneOf(item, 'status', ORDER_STATUSES),
     lastErpChange: oneOf(item, 'lastErpChange', ERP_CHANGES),
     updatedAt: Date.parse(text(item, 'updatedAt')),
+    ...(typeof item.extras === 'string' ? { extras: JSON.parse(item.extras) } : {}),
     ...(typeof item.acknowledgement === 'string' ? { acknowledgement: JSON.parse(item.acknowledgement) } : {}),
+    ...(typeof item.acknowledgementExtras === 'string' ? { acknowledgementExtras: JSON.parse(item.acknowledgementExtras) } : {}),
     ...(typeof item.recordReports === 'string' ? { recordReports: JSON.parse(item.recordReports) } : {}),
     ...(item.statusBeforeRecords === undefined ? {} : { statusBeforeRecords: oneOf(item, 'statusBeforeRecords', ORDER_STATUSES) }),
   };

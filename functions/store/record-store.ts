@@ -1,5 +1,6 @@
 /** Work records in the table: load by identity, build a record's head (new or corrected) and its kept revisions, list an order's records. */
 import type { StoredDocumentRef } from '../domain/bills-of-lading.ts';
+import type { Extras } from '../domain/legacy-form.ts';
 import {
   type RecordHeadState,
   type RecordHeadWrite,
@@ -67,6 +68,8 @@ function recordHeadItem(head: RecordHeadWrite): Item {
     number: state.number,
     doc: json,
     size: Buffer.byteLength(json),
+    // What the canonical form cannot hold of the record, as sent in the older form.
+    ...(head.extras?.length ? { extras: JSON.stringify(head.extras) } : {}),
     contentHash: state.contentHash,
     orderAgency: state.orderAgency,
     orderNumber: state.orderNumber,
@@ -139,6 +142,7 @@ export function recordRevisionPut(facilityId: string, agency: string, number: st
         revision: rev.revision,
         doc: json,
         size: Buffer.byteLength(json),
+        ...(rev.extras?.length ? { extras: JSON.stringify(rev.extras) } : {}),
         documents: JSON.stringify(rev.documents),
         contentHash: rev.contentHash,
         at: isoMs(rev.at),
@@ -153,10 +157,14 @@ export function recordRevisionPut(facilityId: string, agency: string, number: st
   };
 }
 
+/** A record item's extras (none on items stored without any, and before they were kept). */
+const extrasOf = (item: Item): { extras?: Extras } => (typeof item.extras === 'string' ? { extras: JSON.parse(item.extras) } : {});
+
 function revisionFromItem(item: Item): RecordRevision {
   return {
     revision: num(item, 'revision'),
     doc: JSON.parse(text(item, 'doc')) as WorkRecordDocument,
+    ...extrasOf(item),
     documents: JSON.parse(text(item, 'documents')) as StoredDocumentRef[],
     contentHash: text(item, 'contentHash'),
     at: Date.parse(text(item, 'at')),
@@ -182,6 +190,7 @@ export function recordFromItem(item: Item): StoredRecord {
     orderMatched: bool(item, 'orderMatched'),
     receivedAt,
     doc: JSON.parse(text(item, 'doc')) as WorkRecordDocument,
+    ...extrasOf(item),
     orderStatus: text(item, 'orderStatus'),
     documents: JSON.parse(optionalText(item, 'documents') ?? '[]') as StoredDocumentRef[],
     revision: optionalNum(item, 'revision') ?? 1,

@@ -13,6 +13,7 @@
 import { readRecordDocuments, rejectDocumentErrors, type StoredDocumentRef, type UploadCheck } from '../domain/bills-of-lading.ts';
 import { enforceStoredSizes } from '../domain/documents.ts';
 import { conflict, invalidInput, notFound } from '../domain/errors.ts';
+import type { Extras } from '../domain/legacy-form.ts';
 import {
   checkVoidReason,
   nextRevision,
@@ -99,6 +100,8 @@ export interface CorrectionRequest {
   keyId: string;
   /** The whole record, validated, booleans as the standard's strings. */
   document: WorkRecordDocument;
+  /** What it sent in the older form that the canonical form cannot hold: part of its content, kept with the revision. */
+  extras?: Extras | undefined;
   /** The path's workRecordNumber and `?agency=`. */
   pathNumber: string;
   agencyParam?: string | undefined;
@@ -116,7 +119,7 @@ export async function correctWorkRecord(
   now: () => number = Date.now,
   warn: (e: unknown) => void = () => {},
 ): Promise<CorrectionResult> {
-  const { facilityId, keyId, document, pathNumber, agencyParam, ifMatch } = request;
+  const { facilityId, keyId, document, extras, pathNumber, agencyParam, ifMatch } = request;
   const { agency, number } = document.workRecordIdentifier;
   if (number !== pathNumber) {
     throw invalidInput(`The document's work record number ${number} is not the number of the URL, ${pathNumber}.`, [
@@ -128,7 +131,7 @@ export async function correctWorkRecord(
       { path: '/queryStringParameters/agency', message: `must equal the document's agency (${agency})` },
     ]);
   }
-  const hash = recordContentHash(document);
+  const hash = recordContentHash(document, extras);
   const files = readRecordDocuments(document, '');
   rejectDocumentErrors(files.errors, files.tooLarge);
   const checkedUploads = new Map<string, UploadCheck & { ok: true }>();
@@ -148,11 +151,11 @@ export async function correctWorkRecord(
     try {
       const stored = await storeDocuments(store, facilityId, keyId, document, files.documents, references, written, now);
       changes = stored.changes;
-      enforceStoredSizes([stored.record], '', LIMITS);
+      enforceStoredSizes([extras ? [stored.record, extras] : stored.record], '', LIMITS);
       // Stamped right before the write: its changes-index position must not be older than the settle delay once visible.
       const write = nextRevision(
         head,
-        { doc: stored.record, contentHash: hash, documents: stored.refs, outcome: 'corrected', reason: null, keyId, at: now() },
+        { doc: stored.record, extras, contentHash: hash, documents: stored.refs, outcome: 'corrected', reason: null, keyId, at: now() },
         changes,
       );
       await store.saveRevision(write);
@@ -194,7 +197,9 @@ export async function voidWorkRecord(
     await store.saveRevision(
       nextRevision(head, {
         doc,
-        contentHash: recordContentHash(doc),
+        // A void changes quantities only: what the canonical form cannot hold stays as it was.
+        extras: head.extras,
+        contentHash: recordContentHash(doc, head.extras),
         // The voided revision lists the documents its record names: they stay with it.
         documents: head.documents,
         outcome: 'voided',

@@ -6,6 +6,7 @@
  */
 import { identityKey } from '../domain/documents.ts';
 import { conflict, type ErrorItem, HubError, invalidInput, notFound } from '../domain/errors.ts';
+import type { Extras } from '../domain/legacy-form.ts';
 import { type OrderOutcome, type OrderState, type OrderStatus, planOrderBatch, type WorkOrderDocument } from '../domain/work-orders.ts';
 import { retryOnConcurrentChange } from '../shared/retry.ts';
 import { type OrderPushStore, type OrderStore, pushWorkOrders } from './push-work-orders.ts';
@@ -39,7 +40,7 @@ const UPSERT_ROUNDS = 3;
  */
 export async function upsertWorkOrder(
   store: OrderStore & OrderPushStore,
-  input: { facilityId: string; document: WorkOrderDocument; pathNumber: string; agencyParam?: string },
+  input: { facilityId: string; document: WorkOrderDocument; extras?: Extras; pathNumber: string; agencyParam?: string },
   now: () => number = Date.now,
 ): Promise<ManagedOrderResult> {
   const { facilityId, document, pathNumber, agencyParam } = input;
@@ -68,7 +69,8 @@ export async function upsertWorkOrder(
       ? [{ ...document, workOrderType: hold ? 'hold' : 'update' }]
       : [{ ...document, workOrderType: 'create' }, ...(hold ? [{ ...document, workOrderType: 'hold' as const }] : [])];
     try {
-      const { results } = await pushWorkOrders(store, { facilityId, documents }, now);
+      const extras = input.extras ? documents.map(() => input.extras) : undefined;
+      const { results } = await pushWorkOrders(store, { facilityId, documents, ...(extras ? { extras } : {}) }, now);
       const order = (await store.loadOrders(facilityId, [{ agency, number }])).get(id)!;
       const outcome = current ? results[0]!.outcome : 'created';
       const revision = results.at(-1)!.revision;
@@ -112,7 +114,8 @@ export async function cancelWorkOrder(
     const current = read.get(id)!;
     let plan: ReturnType<typeof planOrderBatch>;
     try {
-      plan = planOrderBatch([{ ...current.doc, workOrderType: 'cancel' }], read, facilityId, now());
+      // The order's content stays as it is, its extras with it.
+      plan = planOrderBatch([{ ...current.doc, workOrderType: 'cancel' }], read, facilityId, now(), undefined, [current.extras]);
     } catch (e) {
       asSingleDocument(e);
     }

@@ -6,7 +6,7 @@
  * to this table is polled and pushed alike, with no webhook code of its own.
  */
 import type { DocumentFormat, Role } from '../domain/api-keys.ts';
-import { type DocumentKind, toLegacy } from '../domain/legacy-form.ts';
+import { type DocumentKind, type Extras, toLegacy } from '../domain/legacy-form.ts';
 import type { MasterDocument, MasterState } from '../domain/master-data.ts';
 import type { Window } from '../domain/poll-window.ts';
 import { INACTIVE_STATUSES, type OrderState, servedOrder } from '../domain/work-orders.ts';
@@ -85,10 +85,15 @@ export function kindsOfStream(stream: string): PolledKindName[] {
   return (Object.keys(POLLED_KINDS) as PolledKindName[]).filter((k) => POLLED_KINDS[k].stream === stream);
 }
 
-/** The answer a poll gives for these stored documents of the kind: the envelope, or in an older form a bare array. */
+/**
+ * The answer a poll gives for these stored documents of the kind: the envelope, or in an older
+ * form a bare array, each document with its extras (what it was sent with in the older form that
+ * the canonical form cannot hold: orders and records keep them as `extras`) back in place.
+ */
 export function pollAnswer(kind: PolledKind, stored: readonly unknown[], windowStart: number | null, format: DocumentFormat) {
   const documents = stored.map((doc) => kind.serve(doc, { windowStart }));
   if (format === 'canonical' || kind.legacy === null) return { body: { [kind.envelope]: documents } as unknown, count: documents.length };
   const legacy = kind.legacy;
-  return { body: documents.map((d) => toLegacy(legacy, d as never, format)) as unknown, count: documents.length };
+  const body = documents.map((d, i) => toLegacy(legacy, d, format, (stored[i] as { extras?: Extras }).extras));
+  return { body: body as unknown, count: documents.length };
 }

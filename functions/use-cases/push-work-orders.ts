@@ -4,6 +4,7 @@
  */
 import { enforceStoredSizes } from '../domain/documents.ts';
 import { HubError, isConcurrentChange } from '../domain/errors.ts';
+import type { Extras } from '../domain/legacy-form.ts';
 import {
   type OrderResult,
   type OrderSlots,
@@ -36,7 +37,8 @@ type PushOutcome = { results: OrderResult[]; written: number };
 
 /**
  * Applies a batch of pushed orders all or nothing; answers each document's outcome and how
- * many orders were written.
+ * many orders were written. `extras[i]`, what document i sent in the older form that the
+ * canonical form cannot hold, is kept with its order.
  *
  * A batch of creates, the common push, is first written as if none of its orders existed,
  * without reading them: each write is conditioned on its key being empty, so the guess only
@@ -46,12 +48,17 @@ type PushOutcome = { results: OrderResult[]; written: number };
  */
 export async function pushWorkOrders(
   store: OrderPushStore,
-  { facilityId, documents }: { facilityId: string; documents: readonly WorkOrderDocument[] },
+  {
+    facilityId,
+    documents,
+    extras,
+  }: { facilityId: string; documents: readonly WorkOrderDocument[]; extras?: readonly (Extras | undefined)[] },
   now: () => number = Date.now,
 ): Promise<PushOutcome> {
-  enforceStoredSizes(documents, '/dispensingWorkOrder', LIMITS);
+  // Each order's item holds its extras too.
+  enforceStoredSizes(extras ? documents.map((d, i) => [d, extras[i]]) : documents, '/dispensingWorkOrder', LIMITS);
   let met: OrderSlots | undefined;
-  const guess = asNewPlan(documents, facilityId, now());
+  const guess = asNewPlan(documents, facilityId, now(), extras);
   if (guess) {
     try {
       const answer = await store.createOrders(guess.writes);
@@ -64,7 +71,7 @@ export async function pushWorkOrders(
   const identities = documents.map((d) => d.workOrderIdentifier);
   return retryOnConcurrentChange(async (attempt) => {
     const { orders, early } = attempt === 1 && met ? met : await store.loadOrderSlots(facilityId, identities);
-    const plan = planOrderBatch(documents, orders, facilityId, now());
+    const plan = planOrderBatch(documents, orders, facilityId, now(), undefined, extras);
     // An order created after records that name it starts where they left it.
     await store.writeOrders(withEarlyReports(plan.writes, early));
     return { results: plan.results, written: plan.writes.length };
@@ -72,10 +79,10 @@ export async function pushWorkOrders(
 }
 
 /** The plan of a batch of creates on an empty table; none for other batches, or one that would fail even there. */
-function asNewPlan(documents: readonly WorkOrderDocument[], facilityId: string, now: number) {
+function asNewPlan(documents: readonly WorkOrderDocument[], facilityId: string, now: number, extras?: readonly (Extras | undefined)[]) {
   if (!documents.every((d) => d.workOrderType === 'create')) return null;
   try {
-    return planOrderBatch(documents, new Map(), facilityId, now);
+    return planOrderBatch(documents, new Map(), facilityId, now, undefined, extras);
   } catch (e) {
     if (e instanceof HubError) return null;
     throw e;

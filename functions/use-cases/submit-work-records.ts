@@ -14,6 +14,7 @@
  */
 import { readRecordDocuments, rejectDocumentErrors, type UploadCheck } from '../domain/bills-of-lading.ts';
 import { enforceStoredSizes } from '../domain/documents.ts';
+import type { Extras } from '../domain/legacy-form.ts';
 import { consumptionDiff, recordFigures, stockDiff } from '../domain/record-figures.ts';
 import type { OrderState } from '../domain/work-orders.ts';
 import {
@@ -61,15 +62,17 @@ export interface RecordSubmission {
   keyId: string;
   /** Validated records, booleans already as the standard's strings. */
   records: WorkRecordDocument[];
+  /** `extras[i]`: what record i sent in the older form that the canonical form cannot hold; kept with it, part of its content. */
+  extras?: readonly (Extras | undefined)[] | undefined;
 }
 
 /** Applies a batch of records all or nothing; answers each record's outcome and how many were created. */
 export async function submitWorkRecords(
   store: RecordSubmissionStore,
-  { facilityId: facility, keyId, records }: RecordSubmission,
+  { facilityId: facility, keyId, records, extras }: RecordSubmission,
   now: () => number = Date.now,
 ): Promise<{ results: RecordResult[]; created: number }> {
-  const hashes = records.map(recordContentHash);
+  const hashes = records.map((r, i) => recordContentHash(r, extras?.[i]));
 
   // Every file is checked before anything is written.
   const documents = records.map((r, i) => readRecordDocuments(r, `${POINTER}/${i}`));
@@ -142,8 +145,9 @@ export async function submitWorkRecords(
           if (!documentChanges.has(id)) documentChanges.set(id, change);
         }
       }
+      // Each record's item holds its extras too.
       enforceStoredSizes(
-        stored.map((s) => s.record),
+        stored.map((s) => (extras?.[s.index] ? [s.record, extras[s.index]] : s.record)),
         POINTER,
         LIMITS,
       );
@@ -164,7 +168,8 @@ export async function submitWorkRecords(
           orderMatched: plan.results[index]!.orderMatched,
           receivedAt,
         };
-        return { state, doc: record, documents: refs, keyId };
+        const kept = extras?.[index];
+        return { state, doc: record, ...(kept?.length ? { extras: kept } : {}), documents: refs, keyId };
       });
       await store.save({ facilityId: facility, records: newRecords, documents: [...documentChanges.values()] });
     } catch (e) {

@@ -85,6 +85,86 @@ describe('the .NET library as a client', () => {
     );
   });
 
+  test('…and kept: pushed in the library’s form, polled back with format=legacy it equals what was sent, field by field', async () => {
+    const r = await ctx.erp.post(orders, bytes('work-order-kept'));
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.results[0].outcome, 'created');
+    assert.ok(r.body.results[0].warnings.some((w: any) => w.path === '/dispensingWorkOrder/0/Header/Sender/Contact'));
+    // Canonical answers cannot hold them: unchanged, with the warnings.
+    const one = await ctx.erp.get(`${orders}/WO-NET-0004`);
+    assert.ok(!one.text.includes('"County"') && !one.text.includes('0614141000029'));
+    await settled(ctx.stack);
+    const polled = await ctx.pcs.get(`${orders}?format=legacy`);
+    assert.equal(polled.status, 200, polled.text);
+    sameForTheLibrary('DispensingWorkOrder', polled.text, 'work-order-kept', 'WorkOrderIdentifier');
+    const served = JSON.parse(polled.text).find((d: any) => d.WorkOrderIdentifier.Number === 'WO-NET-0004');
+    assert.deepEqual(served, JSON.parse(bytes('work-order-kept'))[0], 'member for member as the library wrote it');
+    // The same again is unchanged; a change only in what the canonical form cannot hold is an update.
+    assert.equal((await ctx.erp.post(orders, bytes('work-order-kept'))).body.results[0].outcome, 'unchanged');
+    const moved = bytes('work-order-kept')
+      .replace('"County": "Estevan No. 5"', '"County": "Estevan No. 6"')
+      .replace('"Create"', '"Update"');
+    const update = await ctx.erp.post(orders, moved);
+    assert.deepEqual([update.body.results[0].outcome, update.body.results[0].revision], ['updated', 2]);
+    await settled(ctx.stack);
+    const again = await ctx.netPcs.get(orders);
+    const updated = JSON.parse(again.text).find((d: any) => d.WorkOrderIdentifier.Number === 'WO-NET-0004');
+    assert.equal(updated.Parties.ShipTo.Address[0].County, 'Estevan No. 6');
+    // legacy-numeric: what its form has (every header identifier), nothing it has no place for.
+    const numeric = (await ctx.pcs.get(`${orders}?format=legacy-numeric`)).body.find(
+      (d: any) => d.WorkOrderIdentifier.Number === 'WO-NET-0004',
+    );
+    assert.deepEqual(
+      numeric.Header.Sender.Identifier.map((i: any) => i.Number),
+      ['PRC-ERP', '0614141000029'],
+    );
+    assert.equal(numeric.Header.Sender.PartyType, undefined);
+  });
+
+  test('an acknowledgement with a sender party is accepted with its warnings (the older form serves no acknowledgement back)', async () => {
+    const [ack] = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'legacy', 'acknowledgement.json'), 'utf8'));
+    ack.WorkOrderIdentifier = { Agency: 'AssignedBySender', Number: 'WO-NET-0004' };
+    ack.Header.Sender.Identifier.push({ Agency: 'GLN', Number: '0614141000050' });
+    ack.Header.Sender.PartyType = 'Dispenser';
+    ack.Header.Sender.Contact = [{ Name: 'Blend desk', Phone: '(515) 555-0142' }];
+    const r = await ctx.pcs.post(`/facility/${F}/acknowledgeWorkOrderReceipt`, [ack]);
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(
+      r.body.results[0].warnings.map((w: any) => w.path),
+      [
+        '/acknowledgeWorkOrderReceipt/0/Header/Sender/Identifier/1',
+        '/acknowledgeWorkOrderReceipt/0/Header/Sender/PartyType',
+        '/acknowledgeWorkOrderReceipt/0/Header/Sender/Contact',
+      ],
+    );
+  });
+
+  test('a record with a sender party and County/Township: polled back with format=legacy, equal but for the Bill of Lading reference', async () => {
+    const r = await ctx.pcs.post(records, bytes('work-record-kept'));
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual([r.body.results[0].outcome, r.body.results[0].orderMatched], ['created', true]);
+    assert.ok(r.body.results[0].warnings.some((w: any) => w.path === '/dispensingWorkRecord/0/Parties/Carrier/Address/0/Township'));
+    await settled(ctx.stack);
+    const polled = await ctx.netErp.get(records);
+    const read = netParse('DispensingWorkRecord', polled.text);
+    assert.deepEqual(read.ignored, []);
+    const want = netView('DispensingWorkRecord', netParse('DispensingWorkRecord', bytes('work-record-kept')).documents)[0] as any;
+    const got = netView('DispensingWorkRecord', read.documents).find(
+      (d: any) => d.WorkRecordIdentifier.Number === 'WR-NET-0001-1-K',
+    ) as any;
+    // The one difference: the Bill of Lading's bytes are stored, and the record names them by a document reference.
+    const [sentDoc] = want.AssociatedDocument;
+    const [servedDoc] = got.AssociatedDocument;
+    assert.deepEqual(servedDoc.Identifier[0], sentDoc.Identifier[0]);
+    assert.match(servedDoc.Identifier[1].Number, /^doc_/);
+    assert.equal(servedDoc.File, undefined);
+    assert.deepEqual({ ...got, AssociatedDocument: null }, { ...want, AssociatedDocument: null });
+    assert.equal(got.Header.Sender.Identifier.length, 2);
+    assert.equal(got.Parties.Carrier.Address[0].Township, 'Washington');
+    // Resent as it was: unchanged (its extras are part of its content).
+    assert.equal((await ctx.pcs.post(records, bytes('work-record-kept'))).body.results[0].outcome, 'unchanged');
+  });
+
   test("fi-FI writes '.' as its time separator: read as the same instant", async () => {
     const fi = bytes('work-order')
       .replace('"WO-NET-0001"', '"WO-NET-FI"')

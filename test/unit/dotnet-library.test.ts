@@ -23,6 +23,8 @@ const FIXTURES: { name: string; net: NetKind; kind: DocumentKind }[] = [
   { name: 'work-order', net: 'DispensingWorkOrder', kind: 'workOrder' },
   { name: 'work-order-dropped', net: 'DispensingWorkOrder', kind: 'workOrder' },
   { name: 'work-record', net: 'DispensingWorkRecord', kind: 'workRecord' },
+  { name: 'work-order-kept', net: 'DispensingWorkOrder', kind: 'workOrder' },
+  { name: 'work-record-kept', net: 'DispensingWorkRecord', kind: 'workRecord' },
 ];
 
 /** Older form as the library wrote it → canonical, as the hub's envelope does. */
@@ -52,7 +54,7 @@ describe('the fixtures are what the library writes', () => {
 });
 
 describe('what the hub serves in the legacy form reads under the library rules with every field equal', () => {
-  for (const f of FIXTURES.filter((x) => x.name !== 'work-order-dropped')) {
+  for (const f of FIXTURES.filter((x) => !/-(dropped|kept)$/.test(x.name))) {
     test(`${f.name}: library bytes → canonical → legacy → library view is the identity`, () => {
       const [sent] = JSON.parse(bytes(f.name));
       const { document, warnings } = read(f.kind, sent, null);
@@ -187,7 +189,83 @@ describe('nothing dropped silently', () => {
         '/d/0/Parties/Buyer/Address/0/Township',
       ],
     );
-    assert.match(warnings[0]!.message, /not kept/);
+    assert.match(warnings[0]!.message, /not in the canonical form/);
+  });
+});
+
+describe('what the canonical form cannot hold is kept with the document and served back', () => {
+  for (const f of FIXTURES.filter((x) => x.name.endsWith('-kept'))) {
+    test(`${f.name}: library bytes → canonical + extras → legacy is what the library sent, member for member`, () => {
+      const [sent] = JSON.parse(bytes(f.name));
+      const { document, warnings, extras } = read(f.kind, sent, null);
+      const validate = f.kind === 'workOrder' ? validateWorkOrder : validateWorkRecord;
+      assert.ok(validate(document), JSON.stringify(validate.errors));
+      assert.ok(warnings.length > 0, 'still named in warnings');
+      assert.ok(!JSON.stringify(document).includes('County'), 'the canonical document holds none of it');
+
+      const served = JSON.stringify([toLegacy(f.kind, document, 'legacy', extras)]);
+      assert.deepEqual(JSON.parse(served), [sent]);
+      const got = netParse(f.net, served);
+      assert.deepEqual(got.ignored, []);
+      assert.deepEqual(netView(f.net, got.documents), netView(f.net, netParse(f.net, bytes(f.name)).documents));
+      // Without its extras, the document is what the canonical form holds (the warned members are gone).
+      assert.notDeepEqual(toLegacy(f.kind, document, 'legacy'), sent);
+    });
+  }
+
+  test('extras: the rest of a header party as a canonical Party (codes canonical), an address’s members as sent', () => {
+    const [sent] = JSON.parse(bytes('work-order-kept'));
+    const { extras } = read('workOrder', sent);
+    assert.deepEqual(
+      extras.map((e) => e.at),
+      ['/header/receiver', '/header/sender', '/parties/buyer/address/0', '/parties/shipTo/address/0'],
+    );
+    const sender = extras.find((e) => e.at === '/header/sender') as { party: Obj };
+    assert.deepEqual(sender.party.identifier, [{ agency: 'GLN', number: '0614141000029' }]);
+    assert.equal(sender.party.partyType, 'Seller');
+    assert.equal(sender.party.address[0].countryCode, 'USA');
+    // An address inside the kept party keeps its County and Township in place.
+    assert.equal(sender.party.address[0].County, 'Story');
+    assert.deepEqual((extras[2] as { values: Obj }).values, { County: 'Story', Township: 'Nevada' });
+  });
+
+  test('legacy-numeric serves what its form has: every header identifier (integers); no party members, County or Township', () => {
+    const [sent] = JSON.parse(bytes('work-order-kept'));
+    const { document, extras } = read('workOrder', sent);
+    const numeric = toLegacy('workOrder', document, 'legacy-numeric', extras) as Obj;
+    assert.deepEqual(numeric.Header.Sender, {
+      Identifier: [
+        { Agency: 5, Name: 'Prairie Ridge Cooperative ERP', Number: 'PRC-ERP' },
+        { Agency: 1, Number: '0614141000029' },
+      ],
+    });
+    assert.equal(numeric.Header.Receiver.Identifier.length, 2);
+    assert.ok(!JSON.stringify(numeric).includes('County'));
+    assert.deepEqual(
+      numeric,
+      toLegacy(
+        'workOrder',
+        document,
+        'legacy-numeric',
+        extras.filter((e) => 'party' in e),
+      ),
+    );
+  });
+
+  test('a party code outside the standard list in a header party is a 400 like anywhere else', () => {
+    const [sent] = JSON.parse(bytes('work-order-kept'));
+    sent.Header.Sender.PartyType = 99;
+    assert.throws(
+      () => read('workOrder', sent),
+      (e) => e instanceof HubError && e.errors?.[0]?.path === '/d/0/Header/Sender/PartyType',
+    );
+  });
+
+  test('a document without extras is served as before (no extras, or an empty list)', () => {
+    const [sent] = JSON.parse(bytes('work-order'));
+    const { document, extras } = read('workOrder', sent);
+    assert.deepEqual(extras, []);
+    assert.deepEqual(toLegacy('workOrder', document, 'legacy', []), toLegacy('workOrder', document, 'legacy'));
   });
 });
 

@@ -98,6 +98,7 @@ export function memoryCorrectionStore() {
       heads.set(id, {
         ...next.state,
         doc: next.doc,
+        ...(next.extras ? { extras: next.extras } : {}),
         documents: next.documents,
         revision: next.revision,
         recordStatus: next.recordStatus,
