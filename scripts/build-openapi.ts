@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { CAMEL_SUBTREES, COUNTRY_ALPHA2, RENAMES, WRAPPED_IDENTIFIERS } from '../functions/domain/legacy-codes.ts';
+import { CAMEL_SUBTREES, COUNTRY_ALPHA2, DROPPED_ON_INPUT, RENAMES, WRAPPED_IDENTIFIERS } from '../functions/domain/legacy-codes.ts';
 import { type IntegerParamSchema, PARAM_DOCS, type ParamDoc, ROUTE_DOCS, type RouteDoc, TAG_DOCS } from '../functions/route-docs.ts';
 import { PATH_PARAMS, type ParamSchema, QUERY_PARAMS, ROUTES, type RouteDef } from '../functions/routes.ts';
 import { PROBLEM_KINDS, problemType } from '../functions/shared/problem.ts';
@@ -158,6 +158,13 @@ function legacyComponents(files: Loaded[], nameOf: (file: string, def?: string) 
             description: "camelCase, as in the standard's samples (the .NET list shape of {Nutrient, Warning} is read too).",
           };
         } else properties[legacyName(p)] = walk(child, file);
+      }
+      // Members only the older form has (an Address's County and Township): kept with the document, served back.
+      for (const extra of DROPPED_ON_INPUT[title] ?? []) {
+        properties[extra] = {
+          description: `Only the older form has it: not in the canonical document (a warning says so), kept with the document and served back in the older form.`,
+          type: 'string',
+        };
       }
       const required = ((node.required as string[] | undefined) ?? [])
         // The older form has no orderStatus on records: a record without one is complete.

@@ -463,17 +463,20 @@ describe('fromLegacy', () => {
     for (const c of CASES) assert.deepEqual(convert(c.kind, c.canonical), c.canonical, c.name);
   });
 
-  test('accepts the .NET spellings: Iamge, Descrpition, FileName; drops Address County and Township', () => {
+  test('accepts the .NET spellings: Iamge, Descrpition, FileName; Address County and Township kept beside the canonical document', () => {
     const order = legacyOrder();
     const buyer = (order.Parties as Obj).Buyer as Obj;
     buyer.Iamge = [{ Descrpition: 'Yard sign', FileName: 'sign.png', Base64Image: 'iVBORw0KGgo=' }];
     Object.assign((buyer.Address as Obj[])[0] as Obj, { County: 'Story', Township: 'Nevada' });
 
-    const document = convert('workOrder', order);
+    const { document, extras } = fromLegacy('workOrder', order, '') as { document: Obj; extras: unknown[] };
     const party = (document.parties as Obj).buyer as Obj;
 
     assert.deepEqual(party.image, [{ description: 'Yard sign', filename: 'sign.png', base64Image: 'iVBORw0KGgo=' }]);
+    // The canonical form has no place for them: not in the document, but kept as extras (served back in the older form).
     assert.equal('county' in ((party.address as Obj[])[0] as Obj) || 'County' in ((party.address as Obj[])[0] as Obj), false);
+    assert.match(JSON.stringify(extras), /"Story"/);
+    assert.match(JSON.stringify(extras), /"Nevada"/);
     valid('workOrder', document);
   });
 
