@@ -3,7 +3,7 @@
  * (DynamoDB Local in memory) on this machine; compare ratios, not absolute times: every
  * ratio is against a floor measured in the same run (test/bench/floor/), runs alternating.
  *
- * `npm run bench -- cold` (or `floor`, `poll`, `reports`, `consumption`, `stock`, `derive`, `soak`, `webhooks`, `docs`) runs one part only;
+ * `npm run bench -- cold` (or `floor`, `poll`, `reports`, `consumption`, `stock`, `derive`, `trace`, `soak`, `webhooks`, `docs`) runs one part only;
  * `npm run bench -- cold http/poll-work-orders.ts` measures the cold init of one function. `npm run bench -- --help`
  * lists the parts; an unknown part is a usage error (exit 2).
  */
@@ -16,6 +16,7 @@ const PARTS: Record<string, string> = {
   consumption: 'consumption reports alone',
   stock: 'GET /stock at a facility of 1,000 records against one of 100,000',
   derive: 'how long derived figures trail their records, 8 requests in flight on the same products',
+  trace: 'a forward lot trace (40 records, 3 levels) at 10,000 and 100,000 records, against one Query of 40 items',
   cold: 'cold init of every function (cold FUNCTION: of one, e.g. cold http/poll-work-orders.ts)',
   soak: '60 s of concurrent writers and five pollers with skewed clocks',
   webhooks: 'push delivery (webhooks): latency, throughput, redeliveries',
@@ -56,6 +57,7 @@ const { benchConsumption, benchLargestReports, benchSummaries } = await import('
 const { benchSoak } = await import('./soak.ts');
 const { benchStock } = await import('./stock.ts');
 const { benchDerive } = await import('./derive.ts');
+const { benchTrace } = await import('./trace.ts');
 const { benchWebhooks } = await import('./webhooks.ts');
 const { benchDocsPage } = await import('./docs-page.ts');
 
@@ -97,6 +99,14 @@ if (part('derive')) {
   const stack = await startStack();
   try {
     await benchDerive(stack);
+  } finally {
+    await stack.destroy();
+  }
+}
+if (part('trace')) {
+  const stack = await startStack();
+  try {
+    await benchTrace(stack);
   } finally {
     await stack.destroy();
   }
