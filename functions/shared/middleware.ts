@@ -16,8 +16,10 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type ErrorItem, forbidden, type HubError, invalidInput, unauthenticated } from '../domain/errors.ts';
 import { isFacilityId, parseFacilityId } from '../domain/facility.ts';
+import { refusalOf } from '../domain/refusals.ts';
 import { byName as paramValidators } from '../generated/params.cjs';
 import { type PathParamsOf, type QueryOf, type ROUTES, type Role, type RouteDef, type RouteId, route } from '../routes.ts';
+import { recordRefusal } from '../store/activity-store.ts';
 import type { IdempotencyStore } from '../store/idempotency-store.ts';
 import { type BodySpec, bodyMiddlewares, bodyOf, type DocumentExtras, type DocumentWarnings } from './body.ts';
 import { type AuthorizerContext, type Caller, callerFromContext } from './caller.ts';
@@ -94,13 +96,14 @@ function problemJson(def: RouteDef): MiddlewareObj<HubEvent, HubResult> {
 /**
  * Keeps a 4xx answered to a request naming a facility in that facility's activity log (the
  * operator view): one or two small writes, only on a refusal; a failure to keep it never changes
- * the answer. The store is loaded on the first refusal only (public routes never name a facility).
+ * the answer. Imported statically: a dynamic import inside a bundle saves no bytes and makes
+ * esbuild wrap the store's whole import graph (the AWS SDK's included) in lazy initialisers, which
+ * defeats tree shaking and costs every function's cold init.
  */
 async function keepRefusal(def: RouteDef, event: HubEvent, requestId: string | undefined, problem: Problem): Promise<void> {
   const facilityId = event?.pathParameters?.facilityId;
   if (problem.status >= 500 || !requestId || !isFacilityId(facilityId)) return;
   try {
-    const [{ recordRefusal }, { refusalOf }] = await Promise.all([import('../store/activity-store.ts'), import('../domain/refusals.ts')]);
     const keyId = callerFromContext(event.requestContext?.authorizer?.lambda)?.keyId ?? null;
     const at = new Date().toISOString();
     const entry = refusalOf(problem, { at, requestId, keyId, method: def.method, route: def.path }, OPERATOR_SETTINGS.activityErrors);
