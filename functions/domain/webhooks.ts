@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { DocumentFormat } from './api-keys.ts';
 import { invalidInput } from './errors.ts';
+import { pageLimit } from './refusals.ts';
 
 /** A subscription's state as the API shows it. */
 export type SubscriptionStatus = 'active' | 'disabled';
@@ -330,4 +331,49 @@ export function truncateUtf8(text: string, bytes: number): string {
     .subarray(0, bytes)
     .toString('utf8')
     .replace(/\uFFFD$/, '');
+}
+
+/** A delivery as a delivery log lists it (per subscription, and across a facility's subscriptions). */
+export function deliveryView(d: Delivery) {
+  return {
+    deliveryId: d.deliveryId,
+    webhookId: d.webhookId,
+    createdAt: d.createdAt,
+    documents: d.documents,
+    status: d.status,
+    attempts: d.attempts,
+    nextAttemptAt: d.nextAttemptAt === null ? null : new Date(d.nextAttemptAt).toISOString(),
+  };
+}
+
+const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'delivered', 'failed'];
+/** A page's cursor: the last delivery listed (the form this hub has always issued: `DLV#{createdAt}#{deliveryId}`). */
+const DELIVERY_CURSOR = /^DLV#([0-9TZ:.-]{24})#(dlv_[0-9a-f]{24})$/;
+const deliveryRefText = (d: Pick<Delivery, 'createdAt' | 'deliveryId'>) => `DLV#${d.createdAt}#${d.deliveryId}`;
+
+/** The cursor naming the last delivery of a page. */
+export const deliveryCursor = (d: Pick<Delivery, 'createdAt' | 'deliveryId'>): string =>
+  Buffer.from(deliveryRefText(d), 'utf8').toString('base64url');
+
+/** Newest first: by creation time, then id (the order of each log's sort key). */
+export const newestDeliveryFirst = (a: Delivery, b: Delivery): number =>
+  deliveryRefText(a) < deliveryRefText(b) ? 1 : deliveryRefText(a) > deliveryRefText(b) ? -1 : 0;
+
+/** A delivery log's query read: the status filter, the page size (1–100, default 20) and where the page starts; 400 on anything else. */
+export function deliveryPageQuery(query: { status?: string | undefined; limit?: string | undefined; cursor?: string | undefined }): {
+  status: DeliveryStatus | undefined;
+  limit: number;
+  after: Pick<Delivery, 'createdAt' | 'deliveryId'> | undefined;
+} {
+  const status = DELIVERY_STATUSES.find((s) => s === query.status);
+  if (query.status !== undefined && status === undefined) {
+    throw invalidInput('status must be pending, delivered or failed.', [
+      { path: '/queryStringParameters/status', message: 'unknown status' },
+    ]);
+  }
+  const limit = pageLimit(query.limit, 20);
+  if (query.cursor === undefined) return { status, limit, after: undefined };
+  const m = DELIVERY_CURSOR.exec(Buffer.from(query.cursor, 'base64url').toString('utf8'));
+  if (!m) throw invalidInput('cursor is not one this hub issued.', [{ path: '/queryStringParameters/cursor', message: 'invalid cursor' }]);
+  return { status, limit, after: { createdAt: m[1]!, deliveryId: m[2]! } };
 }

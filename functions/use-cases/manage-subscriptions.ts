@@ -10,7 +10,9 @@ import { conflict, forbidden, invalidInput, notFound } from '../domain/errors.ts
 import { isoMs, parseClientTime } from '../domain/time.ts';
 import {
   checkWebhookUrl,
-  type DeliveryStatus,
+  deliveryCursor,
+  deliveryPageQuery,
+  deliveryView,
   isSubscriptionId,
   newId,
   newWebhookSecret,
@@ -20,7 +22,7 @@ import {
 import type { Caller } from '../shared/caller.ts';
 import { config, WEBHOOK_SETTINGS } from '../shared/config.ts';
 import { polledKind } from './polled-kinds.ts';
-import type { DeliveryRef, SecretBox, WebhookPorts } from './webhook-ports.ts';
+import type { SecretBox, WebhookPorts } from './webhook-ports.ts';
 
 /** What the subscription routes need (use-cases/webhook-ports.ts; store/webhook-ports.ts wires the real ones). */
 export type SubscriptionPorts = Pick<WebhookPorts, 'subscriptions' | 'deliveries' | 'outbox' | 'secrets' | 'endpoints'>;
@@ -195,47 +197,18 @@ export async function enable(ports: SubscriptionPorts, caller: Caller, facilityI
   return subscriptionView(sub);
 }
 
-/** A page's cursor: the last delivery listed (the form this hub has always issued: `DLV#{createdAt}#{deliveryId}`). */
-const CURSOR = /^DLV#([0-9TZ:.-]{24})#(dlv_[0-9a-f]{24})$/;
-const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['pending', 'delivered', 'failed'];
-const cursorOf = (d: DeliveryRef) => Buffer.from(`DLV#${d.createdAt}#${d.deliveryId}`, 'utf8').toString('base64url');
-
 /** A page of the delivery log, newest first. */
 export async function deliveryLog(
   ports: SubscriptionPorts,
   sub: Subscription,
   query: { status?: string; limit?: string; cursor?: string },
 ) {
-  const status = DELIVERY_STATUSES.find((s) => s === query.status);
-  if (query.status !== undefined && status === undefined) {
-    throw invalidInput('status must be pending, delivered or failed.', [
-      { path: '/queryStringParameters/status', message: 'unknown status' },
-    ]);
-  }
-  const limit = query.limit === undefined ? 20 : Number(query.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-    throw invalidInput('limit must be an integer from 1 to 100.', [{ path: '/queryStringParameters/limit', message: 'out of range' }]);
-  }
-  let after: DeliveryRef | undefined;
-  if (query.cursor !== undefined) {
-    const m = CURSOR.exec(Buffer.from(query.cursor, 'base64url').toString('utf8'));
-    if (!m)
-      throw invalidInput('cursor is not one this hub issued.', [{ path: '/queryStringParameters/cursor', message: 'invalid cursor' }]);
-    after = { createdAt: m[1]!, deliveryId: m[2]! };
-  }
+  const { status, limit, after } = deliveryPageQuery(query);
   const page = await ports.deliveries.page(sub.subscriptionId, { status, limit, after });
   const last = page.deliveries.at(-1);
   return {
-    deliveries: page.deliveries.map((d) => ({
-      deliveryId: d.deliveryId,
-      webhookId: d.webhookId,
-      createdAt: d.createdAt,
-      documents: d.documents,
-      status: d.status,
-      attempts: d.attempts,
-      nextAttemptAt: d.nextAttemptAt === null ? null : new Date(d.nextAttemptAt).toISOString(),
-    })),
-    next: page.more && last ? cursorOf(last) : null,
+    deliveries: page.deliveries.map(deliveryView),
+    next: page.more && last ? deliveryCursor(last) : null,
   };
 }
 

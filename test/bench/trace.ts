@@ -66,11 +66,16 @@ function lotRecord(
 /** The facility's other records, straight into the table: heads and their lot index entries. */
 async function seedOthers(db: DynamoDBDocumentClient, tableName: string, facilityId: string, count: number): Promise<void> {
   const start = Date.parse('2025-01-01T00:00:00Z');
-  let next = 0;
   const CHUNK = 250;
+  let next = 0;
+  const take = () => {
+    const from = next;
+    next += CHUNK;
+    return from;
+  };
   await Promise.all(
     Array.from({ length: 8 }, async () => {
-      for (let from = (next += CHUNK) - CHUNK; from < count; from = (next += CHUNK) - CHUNK) {
+      for (let from = take(); from < count; from = take()) {
         const items: Record<string, unknown>[] = [];
         for (let i = from; i < Math.min(count, from + CHUNK); i++) {
           const at = new Date(start + i * 60_000).toISOString();

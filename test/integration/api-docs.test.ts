@@ -10,7 +10,7 @@ import { validate } from '@readme/openapi-parser';
 import { beforeAll, test } from 'vitest';
 import { summaryOf } from '../../functions/route-docs.ts';
 import { ROUTES } from '../../functions/routes.ts';
-import { launchChromium } from '../support/chromium.ts';
+import { launchChromium, openHubPage } from '../support/chromium.ts';
 import { client, ROOT } from '../support/local-stack.ts';
 import { type SharedStack, sharedStack } from '../support/shared-stack.ts';
 
@@ -41,21 +41,8 @@ test('GET /openapi.json: the built document, public, valid OpenAPI 3.1 (0 errors
 test('GET /docs: guides and reference in headless Chromium, search and samples working, nothing loaded from another host', async () => {
   const browser = await launchChromium();
   try {
-    const page = await browser.context.newPage();
-    const requests: string[] = [];
-    page.on('request', (req) => requests.push(req.url()));
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    // A Content-Security-Policy violation (an inline script or style the policy does not allow) is a console error.
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    const res = await page.goto(`${stack.baseUrl}/docs`, { waitUntil: 'load' });
-    assert.equal(res?.status(), 200);
-    const policy = res?.headers()['content-security-policy'] ?? '';
-    assert.match(policy, /default-src 'none'/);
+    const { page, requests, errors, policy } = await openHubPage(browser, `${stack.baseUrl}/docs`);
     assert.match(policy, /script-src 'sha256-[^']+'(;|$)/, "only the page's own script runs");
-    assert.doesNotMatch(policy, /unsafe-inline|unsafe-eval|https?:|\*/);
     for (const route of ROUTES) {
       await page.getByText(summaryOf(route.id), { exact: false }).first().waitFor({ state: 'attached', timeout: 30_000 });
     }

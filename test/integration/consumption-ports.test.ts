@@ -7,22 +7,11 @@
  * The store modules read their environment when first used: it is set from the stack's
  * local.json first, and the modules are imported only then.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ENV } from '../../functions/shared/config.ts';
-import type { LocalInstance } from '../../infra/local/instance.ts';
 import { consumptionStoreContract } from '../support/port-contracts.ts';
-import { facilityNames, sharedStack } from '../support/shared-stack.ts';
+import { facilityNames, sharedStack, useStackStores } from '../support/shared-stack.ts';
 
 const stack = sharedStack();
-const local = JSON.parse(readFileSync(join(stack.dataDir, 'local.json'), 'utf8')) as LocalInstance;
-Object.assign(process.env, {
-  [ENV.local]: '1',
-  [ENV.tableName]: local.tableName,
-  [ENV.dynamodbEndpoint]: local.dynamodbEndpoint,
-  AWS_REGION: stack.env.AWS_REGION ?? 'us-east-1',
-  POWERTOOLS_LOG_LEVEL: 'ERROR',
-});
+useStackStores(stack);
 
 const { readAggregates, readRecordsDated } = await import('../../functions/store/consumption-store.ts');
 const { recordHeadPut, recordPut } = await import('../../functions/store/record-store.ts');

@@ -7,16 +7,13 @@
  * same products, are all accepted.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { DispensingWorkRecord } from '../../functions/generated/documents.ts';
 import { changePosition, changesPk, facilityPk, recordSk, recordsOfOrderPk } from '../../functions/store/keys.ts';
 import { orders, workOrder } from '../support/documents.ts';
 import { records, workRecord } from '../support/records.ts';
-import { type Client, facilityNames, keyed, useSharedStack, waitUntil } from '../support/shared-stack.ts';
+import { type Client, facilityNames, keyed, localTable, useSharedStack, waitUntil } from '../support/shared-stack.ts';
 
 const facility = facilityNames('DF').next;
 const ctx = useSharedStack({ erp: ['erp', ['*']] });
@@ -26,11 +23,7 @@ const id = (number: string) => ({ agency: 'AssignedBySeller', number });
 let db: DynamoDBDocumentClient;
 let tableName: string;
 beforeAll(() => {
-  const local = JSON.parse(readFileSync(join(ctx.stack.dataDir, 'local.json'), 'utf8')) as { dynamodbEndpoint: string; tableName: string };
-  tableName = local.tableName;
-  // The credentials the hub's own functions use locally (DynamoDB Local keeps one database per access key).
-  const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-  db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: local.dynamodbEndpoint, region: 'us-east-1', credentials }));
+  ({ db, tableName } = localTable(ctx.stack));
 });
 afterAll(() => db?.destroy());
 

@@ -10,8 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, test } from 'vitest';
 import { createClient } from '../../clients/typescript/src/client.ts';
 import { facilityPk, recordSk } from '../../functions/store/keys.ts';
@@ -21,7 +20,7 @@ import { pdf } from '../support/files.ts';
 import { runNode } from '../support/local-stack.ts';
 import { assertProblem, errorPaths } from '../support/problems.ts';
 import { DOCUMENT_ID, HUB_AGENCY, inlineDocument, records, workRecord } from '../support/records.ts';
-import { facilityNames, settled, useSharedStack } from '../support/shared-stack.ts';
+import { facilityNames, localTable, settled, useSharedStack } from '../support/shared-stack.ts';
 
 const names = facilityNames('RC');
 const FACILITIES = 20;
@@ -146,17 +145,10 @@ describe('records stored before revisions existed', () => {
     const f = facility();
     await submit(f, workRecord('WR-OLD'));
     // The head as the code before this change wrote it: none of the revision attributes.
-    const local = JSON.parse(readFileSync(join(ctx.stack.dataDir, 'local.json'), 'utf8')) as {
-      dynamodbEndpoint: string;
-      tableName: string;
-    };
-    const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-    const db = DynamoDBDocumentClient.from(
-      new DynamoDBClient({ endpoint: local.dynamodbEndpoint, region: ctx.stack.env.AWS_REGION ?? 'us-east-1', credentials }),
-    );
+    const { db, tableName } = localTable(ctx.stack);
     await db.send(
       new UpdateCommand({
-        TableName: local.tableName,
+        TableName: tableName,
         Key: { [TABLE.partitionKey]: facilityPk(f), [TABLE.sortKey]: recordSk('AssignedBySender', 'WR-OLD') },
         UpdateExpression: 'REMOVE revision, recordStatus, history, modifiedAt, keyId',
       }),

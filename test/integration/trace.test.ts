@@ -9,10 +9,7 @@
  * through the pending-derive index, keys outside their facilities get 403.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { DispensingWorkOrder, DispensingWorkRecord } from '../../functions/generated/documents.ts';
 import {
@@ -26,7 +23,7 @@ import {
 } from '../../functions/store/keys.ts';
 import { orders, workOrder } from '../support/documents.ts';
 import { records, workRecord } from '../support/records.ts';
-import { facilityNames, type KeyedClient, keyed, useSharedStack } from '../support/shared-stack.ts';
+import { facilityNames, type KeyedClient, keyed, localTable, useSharedStack } from '../support/shared-stack.ts';
 
 const names = facilityNames('TR');
 const ctx = useSharedStack({ erp: ['erp', ['*']] });
@@ -38,10 +35,7 @@ const L = '24-0117';
 let db: DynamoDBDocumentClient;
 let tableName: string;
 beforeAll(() => {
-  const local = JSON.parse(readFileSync(join(ctx.stack.dataDir, 'local.json'), 'utf8')) as { dynamodbEndpoint: string; tableName: string };
-  tableName = local.tableName;
-  const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-  db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: local.dynamodbEndpoint, region: 'us-east-1', credentials }));
+  ({ db, tableName } = localTable(ctx.stack));
 });
 afterAll(() => db?.destroy());
 

@@ -2,7 +2,13 @@
  * What every integration file shares: the tier's one stack (vitest's `inject`), facility names
  * of its own, keyed clients per role, and waits that end on an outcome, never on a guess.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, inject } from 'vitest';
+import { ENV } from '../../functions/shared/config.ts';
+import type { LocalInstance } from '../../infra/local/instance.ts';
 import { client, keysOf, type LocalStack, sleep } from './local-stack.ts';
 
 /** A stack this file did not start. */
@@ -15,6 +21,40 @@ export type SharedStack = Omit<LocalStack, 'child'>;
 export function sharedStack(): SharedStack {
   const { baseUrl, dataDir, env } = inject('stack');
   return { baseUrl, dataDir, env, ...keysOf(env), stop: async () => null, destroy: async () => undefined };
+}
+
+/** Where a running stack keeps its data: its DynamoDB Local, S3 emulator, table and bucket (its local.json). */
+export const localInstance = (stack: Pick<LocalStack, 'dataDir'>): LocalInstance =>
+  JSON.parse(readFileSync(join(stack.dataDir, 'local.json'), 'utf8')) as LocalInstance;
+
+/**
+ * A document client on the stack's own DynamoDB Local, for a test that plants or inspects items
+ * (an upgrade's old shapes, a crash between two writes) — with the credentials the hub's functions
+ * use locally (DynamoDB Local keeps one database per access key). `destroy()` it after.
+ */
+export function localTable(stack: Pick<LocalStack, 'dataDir' | 'env'>): { db: DynamoDBDocumentClient; tableName: string } {
+  const local = localInstance(stack);
+  const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+  const region = stack.env.AWS_REGION ?? 'us-east-1';
+  return {
+    db: DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: local.dynamodbEndpoint, region, credentials })),
+    tableName: local.tableName,
+  };
+}
+
+/**
+ * Points this process's store modules at the stack (a port contract run on the real stores): the
+ * environment they read when first used. Import the store modules only after calling it.
+ */
+export function useStackStores(stack: Pick<LocalStack, 'dataDir' | 'env'>): void {
+  const local = localInstance(stack);
+  Object.assign(process.env, {
+    [ENV.local]: '1',
+    [ENV.tableName]: local.tableName,
+    [ENV.dynamodbEndpoint]: local.dynamodbEndpoint,
+    AWS_REGION: stack.env.AWS_REGION ?? 'us-east-1',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  });
 }
 
 /**
