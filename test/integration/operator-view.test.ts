@@ -225,6 +225,11 @@ describe('the console', () => {
         return r.body.deliveries.some((d: { subscriptionId: string }) => d.subscriptionId === subscriptionId);
       });
 
+      // A component the plant has no stock of: the record below takes it negative, and the console marks it.
+      const component = await erp.post(`/facility/${F}/components`, {
+        components: [{ identifier: { agency: 'AssignedBySeller', number: 'P-DAP' }, name: 'DAP', uom: 'LBR', active: true }],
+      });
+      assert.equal(component.status, 200, component.text);
       // A record that took from a lot, for the trace search.
       const lotted = workRecord('OPS-R-LOT', { order: 'OPS-WO-1', status: 'complete' });
       lotted.productGroup[0]!.product[0]!.sourceContainer = [
@@ -237,6 +242,13 @@ describe('the console', () => {
       ] as never;
       const submitted = await pcsA.post(`/facility/${F}/dispensingWorkRecords`, records(lotted));
       assert.equal(submitted.status, 200, submitted.text);
+
+      type StockRow = { component: { number: string }; quantity: { value: number } };
+      const negative = await waitUntil('the record counted in stock', async () => {
+        const rows = (await operator.get(`/facility/${F}/stock`)).body.stock as StockRow[];
+        const below = rows.filter((r) => Number(r.quantity.value) < 0).map((r) => r.component.number);
+        return below.length > 0 ? below : null;
+      });
 
       const browser = await launchChromium();
       try {
@@ -265,6 +277,11 @@ describe('the console', () => {
         await page.locator('#activity tbody tr[data-request]').first().waitFor({ state: 'visible' });
         // biome-ignore lint/performance/useDomNodeTextContent: what the operator sees
         assert.match(await page.locator('#activity').innerText(), /Invalid input/);
+        // Stock: the rows below zero are the ones marked.
+        const marked = await page
+          .locator('#stock tbody tr[data-negative]')
+          .evaluateAll((rows) => rows.map((r) => r.querySelector('td')?.textContent));
+        assert.deepEqual(marked.sort(), negative.sort(), 'the page marks the components the API answers below zero');
         await page.screenshot({ path: join(SHOTS, 'facility.png'), fullPage: true });
 
         // The lot trace search shows the records the trace route answers.
