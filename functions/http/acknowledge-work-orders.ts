@@ -1,8 +1,9 @@
 /** POST /facility/{facilityId}/acknowledgeWorkOrderReceipt: the PCS accepts or rejects orders it received. */
 import { validateAcknowledgementRequest } from '../generated/validators/validate-acknowledgement-request.cjs';
 import { extrasList, withWarnings } from '../shared/body.ts';
+import { httpHandler } from '../shared/handler.ts';
 import { countMetric } from '../shared/metrics.ts';
-import { httpHandler, json } from '../shared/middleware.ts';
+import { json } from '../shared/middleware.ts';
 import { loadOrders, writeOrders } from '../store/order-store.ts';
 import { acknowledgeWorkOrders } from '../use-cases/acknowledge-work-orders.ts';
 

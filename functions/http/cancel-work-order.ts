@@ -1,7 +1,9 @@
 /** DELETE /facility/{facilityId}/dispensingWorkorders/{workOrderNumber}: the ERP cancels one order (never erased). */
+
+import { httpHandler } from '../shared/handler.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric } from '../shared/metrics.ts';
-import { httpHandler, json } from '../shared/middleware.ts';
+import { json } from '../shared/middleware.ts';
 import { findOrders, loadOrders, writeOrders } from '../store/order-store.ts';
 import { cancelWorkOrder } from '../use-cases/manage-work-order.ts';
 import { orderView } from './order-view.ts';

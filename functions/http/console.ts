@@ -1,6 +1,6 @@
 /** GET /console: the operator console, one static HTML page (scripts/build-console-page.ts); no key needed to load it. */
 import page from '../generated/console-page.json' with { type: 'json' };
-import { httpHandler } from '../shared/middleware.ts';
+import { publicHandler } from '../shared/middleware.ts';
 
 /**
  * The page's own script and style run (by their hashes, built with the page), and it may send
@@ -24,4 +24,4 @@ export const CONSOLE_HEADERS = {
   'referrer-policy': 'no-referrer',
 } as const;
 
-export const handler = httpHandler('console', async () => ({ statusCode: 200, headers: { ...CONSOLE_HEADERS }, body: page.html }));
+export const handler = publicHandler('console', async () => ({ statusCode: 200, headers: { ...CONSOLE_HEADERS }, body: page.html }));

@@ -6,7 +6,8 @@
 
 import { DOCUMENT_LIMITS, extensionOf, newDocumentId, safeFileName } from '../domain/bills-of-lading.ts';
 import { validateDocumentUploadRequest } from '../generated/validators/validate-document-upload-request.cjs';
-import { httpHandler, json, resourcePath } from '../shared/middleware.ts';
+import { httpHandler } from '../shared/handler.ts';
+import { json, resourcePath } from '../shared/middleware.ts';
 import { presignUpload, putPendingUpload } from '../store/document-store.ts';
 import { idempotencyStore } from '../store/idempotency-store.ts';
 

@@ -1,6 +1,7 @@
 /** POST /facility/{facilityId}/subscriptions: registers a webhook endpoint; the answer carries its secret, once. */
 import { validateSubscriptionRequest } from '../generated/validators/validate-subscription-request.cjs';
-import { httpHandler, json, resourcePath } from '../shared/middleware.ts';
+import { httpHandler } from '../shared/handler.ts';
+import { json, resourcePath } from '../shared/middleware.ts';
 import { idempotencyStore } from '../store/idempotency-store.ts';
 import { webhookPorts } from '../store/webhook-ports.ts';
 import { subscribe } from '../use-cases/manage-subscriptions.ts';

@@ -1,6 +1,6 @@
 /** DELETE /facility/{facilityId}/subscriptions/{subscriptionId}: removes a subscription (204). */
 
-import { httpHandler } from '../shared/middleware.ts';
+import { httpHandler } from '../shared/handler.ts';
 import { webhookPorts } from '../store/webhook-ports.ts';
 import { unsubscribe } from '../use-cases/manage-subscriptions.ts';
 

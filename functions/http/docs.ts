@@ -1,6 +1,6 @@
 /** GET /docs: the guides and the API reference as one static HTML page (scripts/build-docs-page.ts); no key needed. */
 import page from '../generated/docs-page.json' with { type: 'json' };
-import { httpHandler } from '../shared/middleware.ts';
+import { publicHandler } from '../shared/middleware.ts';
 
 /**
  * Everything the page needs is inline, and the policy lets the browser run exactly that: the
@@ -24,4 +24,4 @@ export const DOCS_HEADERS = {
   'cache-control': 'public, max-age=300',
 } as const;
 
-export const handler = httpHandler('docs', async () => ({ statusCode: 200, headers: { ...DOCS_HEADERS }, body: page.html }));
+export const handler = publicHandler('docs', async () => ({ statusCode: 200, headers: { ...DOCS_HEADERS }, body: page.html }));

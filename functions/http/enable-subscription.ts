@@ -1,6 +1,7 @@
 /** POST /facility/{facilityId}/subscriptions/{subscriptionId}/enable: re-enables a disabled subscription. */
 
-import { httpHandler, json } from '../shared/middleware.ts';
+import { httpHandler } from '../shared/handler.ts';
+import { json } from '../shared/middleware.ts';
 import { webhookPorts } from '../store/webhook-ports.ts';
 import { enable } from '../use-cases/manage-subscriptions.ts';
 

@@ -3,7 +3,7 @@ import { parseConsumptionQuery } from '../domain/consumption.ts';
 import { type CsvCell, toCsv, wantsCsv } from '../domain/csv.ts';
 import { isoMs } from '../domain/time.ts';
 import { exactJson } from '../shared/exact-json.ts';
-import { httpHandler } from '../shared/middleware.ts';
+import { httpHandler } from '../shared/handler.ts';
 import { readAggregates, readRecordsDated } from '../store/consumption-store.ts';
 import { getConsumption } from '../use-cases/get-consumption.ts';
 

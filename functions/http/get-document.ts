@@ -1,8 +1,8 @@
 /** GET /facility/{facilityId}/documents/{documentId}: 302 to a presigned download valid for 5 minutes. */
 import { isDocumentId } from '../domain/bills-of-lading.ts';
 import { notFound } from '../domain/errors.ts';
+import { httpHandler } from '../shared/handler.ts';
 import { countMetric } from '../shared/metrics.ts';
-import { httpHandler } from '../shared/middleware.ts';
 import { getDocumentRow, presignDownload } from '../store/document-store.ts';
 
 export const handler = httpHandler('getDocument', async ({ facilityId, params: { documentId } }) => {

@@ -1,6 +1,7 @@
 /** GET /facility/{facilityId}/subscriptions/{subscriptionId}: one subscription with its delivery state. */
 
-import { httpHandler, json } from '../shared/middleware.ts';
+import { httpHandler } from '../shared/handler.ts';
+import { json } from '../shared/middleware.ts';
 import { webhookPorts } from '../store/webhook-ports.ts';
 import { describe, findOwn } from '../use-cases/manage-subscriptions.ts';
 

@@ -1,5 +1,6 @@
 /** GET /facility/{facilityId}/dispensingWorkorders/{workOrderNumber}: one order with its hub state. */
-import { httpHandler, json } from '../shared/middleware.ts';
+import { httpHandler } from '../shared/handler.ts';
+import { json } from '../shared/middleware.ts';
 import { findOrders } from '../store/order-store.ts';
 import { findOneOrder } from '../use-cases/manage-work-order.ts';
 import { orderView } from './order-view.ts';

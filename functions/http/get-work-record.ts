@@ -1,5 +1,6 @@
 /** GET /facility/{facilityId}/dispensingWorkRecords/{workRecordNumber}: one record with its revision, status and audit trail. */
-import { httpHandler, json } from '../shared/middleware.ts';
+import { httpHandler } from '../shared/handler.ts';
+import { json } from '../shared/middleware.ts';
 import { findRecords, recordRevisions } from '../store/record-store.ts';
 import { getWorkRecord } from '../use-cases/correct-work-records.ts';
 

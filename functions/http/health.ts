@@ -1,4 +1,4 @@
 /** GET /health: liveness, no key needed. */
-import { httpHandler, json } from '../shared/middleware.ts';
+import { json, publicHandler } from '../shared/middleware.ts';
 
-export const handler = httpHandler('health', async () => json({ status: 'ok' }));
+export const handler = publicHandler('health', async () => json({ status: 'ok' }));

@@ -1,6 +1,7 @@
 /** GET /facility/{facilityId}/activity: the facility's refused requests (the problem answered, who, when), newest first. */
 import { OPERATOR_SETTINGS } from '../shared/config.ts';
-import { httpHandler, json } from '../shared/middleware.ts';
+import { httpHandler } from '../shared/handler.ts';
+import { json } from '../shared/middleware.ts';
 import { refusalCounts, refusalPage } from '../store/activity-store.ts';
 import { operatorStore } from '../store/operator-store.ts';
 import { readActivity } from '../use-cases/refused-requests.ts';

@@ -1,6 +1,7 @@
 /** GET /facility/{facilityId}/subscriptions/{subscriptionId}/deliveries: the delivery log, newest first, paged. */
 
-import { httpHandler, json } from '../shared/middleware.ts';
+import { httpHandler } from '../shared/handler.ts';
+import { json } from '../shared/middleware.ts';
 import { webhookPorts } from '../store/webhook-ports.ts';
 import { deliveryLog, findOwn } from '../use-cases/manage-subscriptions.ts';
 

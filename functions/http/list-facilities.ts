@@ -1,6 +1,7 @@
 /** GET /facilities: every facility the key covers, with the health of its pollers, subscriptions and inputs. */
 import { config, OPERATOR_SETTINGS } from '../shared/config.ts';
-import { httpHandler, json } from '../shared/middleware.ts';
+import { httpHandler } from '../shared/handler.ts';
+import { json } from '../shared/middleware.ts';
 import { refusalCounts } from '../store/activity-store.ts';
 import { deliveryLog } from '../store/delivery-store.ts';
 import { allFacilities } from '../store/facility-list.ts';

@@ -1,5 +1,6 @@
 /** GET /facility/{facilityId}/deliveries: the deliveries of every webhook subscription of the facility, newest first. */
-import { httpHandler, json } from '../shared/middleware.ts';
+import { httpHandler } from '../shared/handler.ts';
+import { json } from '../shared/middleware.ts';
 import { deliveryLog } from '../store/delivery-store.ts';
 import { subscriptionStore } from '../store/subscription-store.ts';
 import { facilityDeliveries } from '../use-cases/facility-deliveries.ts';

@@ -1,6 +1,7 @@
 /** GET /facility/{facilityId}/pollers: each poller (key × kind) of the facility and each webhook subscription, with its state. */
 import { config, OPERATOR_SETTINGS } from '../shared/config.ts';
-import { httpHandler, json } from '../shared/middleware.ts';
+import { httpHandler } from '../shared/handler.ts';
+import { json } from '../shared/middleware.ts';
 import { deliveryLog } from '../store/delivery-store.ts';
 import { operatorStore } from '../store/operator-store.ts';
 import { subscriptionStore } from '../store/subscription-store.ts';

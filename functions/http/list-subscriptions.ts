@@ -1,6 +1,7 @@
 /** GET /facility/{facilityId}/subscriptions: the caller's webhook subscriptions there (an erp * key sees all). */
 
-import { httpHandler, json } from '../shared/middleware.ts';
+import { httpHandler } from '../shared/handler.ts';
+import { json } from '../shared/middleware.ts';
 import { webhookPorts } from '../store/webhook-ports.ts';
 import { listOwn } from '../use-cases/manage-subscriptions.ts';
 

@@ -4,8 +4,9 @@
  */
 import type { MasterDocument, MasterKind } from '../domain/master-data.ts';
 import type { BodySpec } from '../shared/body.ts';
+import { httpHandler } from '../shared/handler.ts';
 import { logger } from '../shared/logger.ts';
-import { httpHandler, json } from '../shared/middleware.ts';
+import { json } from '../shared/middleware.ts';
 import { loadMasters, writeMasters } from '../store/master-data-store.ts';
 import { POLLED_KINDS, type PolledKind, type PolledKindName } from '../use-cases/polled-kinds.ts';
 import { MASTER_ENVELOPE, pushMasterData } from '../use-cases/push-master-data.ts';

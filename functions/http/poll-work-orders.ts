@@ -1,5 +1,5 @@
 /** GET /facility/{facilityId}/dispensingWorkorders: the PCS's poll for new, changed and cancelled orders. */
-import { httpHandler } from '../shared/middleware.ts';
+import { httpHandler } from '../shared/handler.ts';
 import { POLLED_KINDS } from '../use-cases/polled-kinds.ts';
 import { pollStream } from './poll-stream.ts';
 

@@ -2,9 +2,10 @@
 import { stringifyBooleans } from '../domain/documents.ts';
 import { validateWorkOrderRequest } from '../generated/validators/validate-work-order-request.cjs';
 import { extrasList, withWarnings } from '../shared/body.ts';
+import { httpHandler } from '../shared/handler.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric } from '../shared/metrics.ts';
-import { httpHandler, json } from '../shared/middleware.ts';
+import { json } from '../shared/middleware.ts';
 import { createOrders, loadOrderSlots, writeOrders } from '../store/order-store.ts';
 import { pushWorkOrders } from '../use-cases/push-work-orders.ts';
 

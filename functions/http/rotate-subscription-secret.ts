@@ -1,6 +1,7 @@
 /** POST /facility/{facilityId}/subscriptions/{subscriptionId}/rotateSecret: a new secret; the old one signs beside it for 24 h. */
 
-import { httpHandler, json } from '../shared/middleware.ts';
+import { httpHandler } from '../shared/handler.ts';
+import { json } from '../shared/middleware.ts';
 import { idempotencyStore } from '../store/idempotency-store.ts';
 import { webhookPorts } from '../store/webhook-ports.ts';
 import { rotateSecret } from '../use-cases/manage-subscriptions.ts';

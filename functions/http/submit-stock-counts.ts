@@ -1,6 +1,7 @@
 /** POST /facility/{facilityId}/stockCounts: the PCS reports physical counts (idempotent by countId). */
 import { validateStockCountsRequest } from '../generated/validators/validate-stock-counts-request.cjs';
-import { httpHandler, json } from '../shared/middleware.ts';
+import { httpHandler } from '../shared/handler.ts';
+import { json } from '../shared/middleware.ts';
 import { stockStore } from '../store/stock-movements-store.ts';
 import { submitStockCounts } from '../use-cases/stock-movements.ts';
 

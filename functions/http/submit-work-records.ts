@@ -5,9 +5,10 @@
 import { stringifyBooleans } from '../domain/documents.ts';
 import { validateWorkRecordRequest } from '../generated/validators/validate-work-record-request.cjs';
 import { extrasList, withWarnings } from '../shared/body.ts';
+import { httpHandler } from '../shared/handler.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric } from '../shared/metrics.ts';
-import { httpHandler, json } from '../shared/middleware.ts';
+import { json } from '../shared/middleware.ts';
 import { recordSubmissionStore } from '../store/record-submission-store.ts';
 import { submitWorkRecords } from '../use-cases/submit-work-records.ts';
 

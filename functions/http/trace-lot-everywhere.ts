@@ -2,7 +2,8 @@
 import { type CsvCell, toCsv, wantsCsv } from '../domain/csv.ts';
 import { invalidInput } from '../domain/errors.ts';
 import { parseTraceQuery, TRACE_CSV_HEADER, traceCsvRow } from '../domain/lot-trace.ts';
-import { httpHandler, json } from '../shared/middleware.ts';
+import { httpHandler } from '../shared/handler.ts';
+import { json } from '../shared/middleware.ts';
 import { traceStore } from '../store/trace-store.ts';
 import { traceEverywhere } from '../use-cases/trace-lots.ts';
 

@@ -1,7 +1,8 @@
 /** GET /facility/{facilityId}/trace: a lot traced forward (where it went) or backward (what went into it), JSON or CSV. */
 import { type CsvCell, toCsv, wantsCsv } from '../domain/csv.ts';
 import { parseTraceQuery, TRACE_CSV_HEADER, traceCsvRow } from '../domain/lot-trace.ts';
-import { httpHandler, json } from '../shared/middleware.ts';
+import { httpHandler } from '../shared/handler.ts';
+import { json } from '../shared/middleware.ts';
 import { traceStore } from '../store/trace-store.ts';
 import { traceForward, traceLotBackward, traceRecordBackward } from '../use-cases/trace-lots.ts';
 

@@ -2,9 +2,10 @@
 import { stringifyBooleans } from '../domain/documents.ts';
 import { validateWorkOrderRequest } from '../generated/validators/validate-work-order-request.cjs';
 import { withWarnings } from '../shared/body.ts';
+import { httpHandler } from '../shared/handler.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric } from '../shared/metrics.ts';
-import { httpHandler, json, resourcePath } from '../shared/middleware.ts';
+import { json, resourcePath } from '../shared/middleware.ts';
 import { createOrders, loadOrderSlots, loadOrders, writeOrders } from '../store/order-store.ts';
 import { upsertWorkOrder } from '../use-cases/manage-work-order.ts';
 

@@ -1,7 +1,8 @@
 /** POST /facility/{facilityId}/dispensingWorkRecords/{workRecordNumber}/void: the PCS voids one record (a correction to zero quantities). */
 import { validateVoidWorkRecordRequest } from '../generated/validators/validate-void-work-record-request.cjs';
+import { httpHandler } from '../shared/handler.ts';
 import { logger } from '../shared/logger.ts';
-import { httpHandler, json } from '../shared/middleware.ts';
+import { json } from '../shared/middleware.ts';
 import { derivedFiguresStore } from '../store/derive-store.ts';
 import { idempotencyStore } from '../store/idempotency-store.ts';
 import { recordCorrectionStore } from '../store/record-correction-store.ts';

@@ -16,10 +16,9 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type ErrorItem, forbidden, type HubError, invalidInput, unauthenticated } from '../domain/errors.ts';
 import { isFacilityId, parseFacilityId } from '../domain/facility.ts';
-import { refusalOf } from '../domain/refusals.ts';
+import { type RefusedRequest, refusalOf } from '../domain/refusals.ts';
 import { byName as paramValidators } from '../generated/params.cjs';
 import { type PathParamsOf, type QueryOf, type ROUTES, type Role, type RouteDef, type RouteId, route } from '../routes.ts';
-import { recordRefusal } from '../store/activity-store.ts';
 import type { IdempotencyStore } from '../store/idempotency-store.ts';
 import { type BodySpec, bodyMiddlewares, bodyOf, type DocumentExtras, type DocumentWarnings } from './body.ts';
 import { type AuthorizerContext, type Caller, callerFromContext } from './caller.ts';
@@ -74,7 +73,11 @@ export function requestIdOf(event: HubEvent | undefined, context: Context | unde
   return event?.requestContext?.requestId || context?.awsRequestId || undefined;
 }
 
-function problemJson(def: RouteDef): MiddlewareObj<HubEvent, HubResult> {
+/** Keeps a refused request in its facility's activity log (store/activity-store.ts `recordRefusal`). */
+export type RecordRefusal = (facilityId: string, entry: RefusedRequest) => Promise<void>;
+type OnRefusal = (def: RouteDef, event: HubEvent, requestId: string | undefined, problem: Problem) => Promise<void>;
+
+function problemJson(def: RouteDef, onRefusal: OnRefusal | null): MiddlewareObj<HubEvent, HubResult> {
   return {
     onError: async (request) => {
       const requestId = requestIdOf(request.event, request.context);
@@ -84,7 +87,7 @@ function problemJson(def: RouteDef): MiddlewareObj<HubEvent, HubResult> {
         logger.info('request rejected', { kind: hubError.kind, detail: hubError.message });
         const problem = problemOf(hubError, instance);
         request.response = problemResponse(problem);
-        await keepRefusal(def, request.event, requestId, problem);
+        await onRefusal?.(def, request.event, requestId, problem);
       } else {
         logger.error('unhandled error', request.error as Error);
         request.response = problemResponse(internalProblem(instance));
@@ -95,19 +98,23 @@ function problemJson(def: RouteDef): MiddlewareObj<HubEvent, HubResult> {
 
 /**
  * Keeps a 4xx answered to a request naming a facility in that facility's activity log (the
- * operator view): one or two small writes, only on a refusal; a failure to keep it never changes
- * the answer. Imported statically: a dynamic import inside a bundle saves no bytes and makes
- * esbuild wrap the store's whole import graph (the AWS SDK's included) in lazy initialisers, which
- * defeats tree shaking and costs every function's cold init.
+ * operator view) through `record` (store/activity-store.ts, handed in by shared/handler.ts): one
+ * or two small writes, only on a refusal; a failure to keep it never changes the answer.
  */
-async function keepRefusal(def: RouteDef, event: HubEvent, requestId: string | undefined, problem: Problem): Promise<void> {
+async function keepRefusal(
+  record: RecordRefusal,
+  def: RouteDef,
+  event: HubEvent,
+  requestId: string | undefined,
+  problem: Problem,
+): Promise<void> {
   const facilityId = event?.pathParameters?.facilityId;
   if (problem.status >= 500 || !requestId || !isFacilityId(facilityId)) return;
   try {
     const keyId = callerFromContext(event.requestContext?.authorizer?.lambda)?.keyId ?? null;
     const at = new Date().toISOString();
     const entry = refusalOf(problem, { at, requestId, keyId, method: def.method, route: def.path }, OPERATOR_SETTINGS.activityErrors);
-    await recordRefusal(facilityId, entry);
+    await record(facilityId, entry);
   } catch (e) {
     logger.warn('refused request not kept in the activity log', { error: (e as Error).message });
   }
@@ -216,16 +223,49 @@ function validParams(def: RouteDef): MiddlewareObj<HubEvent, HubResult> | null {
 }
 
 /**
- * What some routes' middleware needs from storage, handed in by their handlers (the middleware
- * itself imports no store: every function, the public ones too, bundles it).
+ * What the middleware needs from storage, handed in (this module imports no store: every
+ * function, the public ones too, bundles it).
  */
 export interface HandlerPorts {
   /** For a route the table flags `idempotencyKey` (store/idempotency-store.ts, `idempotencyStore`). */
   idempotency?: IdempotencyStore;
+  /** Where refused requests naming a facility are kept (shared/handler.ts hands it to every keyed route). */
+  refusals?: RecordRefusal;
 }
 
-/** Builds a Lambda handler for a route of the route table with the one middleware stack. */
-export function httpHandler<const Id extends RouteId, B = undefined>(
+/** The part of the stack every route has: headers, logs, metrics, problem+json, normalized and well-formed parameters. */
+function baseChain(def: RouteDef, onRefusal: OnRefusal | null) {
+  return (
+    middy<HubEvent, HubResult>()
+      // First in, so last out: its after and onError see the final response, problem+json included.
+      .use(answerHeaders())
+      .use(injectLambdaContext(logger, { resetKeys: true }))
+      // Flushes the request's business metrics (EMF) after the response, errors included.
+      .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
+      .use(problemJson(def, onRefusal))
+      .use(httpHeaderNormalizer())
+      .use(httpEventNormalizer())
+      .use(wellFormedParams())
+  );
+}
+
+/**
+ * Builds the handler of a public page (health, the OpenAPI document, /docs, /console): no key, no
+ * parameters, no body, nothing stored (a public route never names a facility: no activity log).
+ * Its bundle carries no store, so no DynamoDB client.
+ */
+export function publicHandler<const Id extends RouteId>(routeId: Id, handle: () => Promise<HubResult>) {
+  const def = route(routeId);
+  if (def.roles.length > 0 || def.path.includes('{')) throw new Error(`${routeId} is not a public page: use httpHandler`);
+  return baseChain(def, null).handler(() => handle());
+}
+
+/**
+ * Builds a Lambda handler for a route of the route table with the one middleware stack, over the
+ * ports given. Handlers use shared/handler.ts's `httpHandler`, which hands in the activity log;
+ * this module imports no store, so the public pages' bundles (publicHandler) carry none.
+ */
+export function handlerWith<const Id extends RouteId, B = undefined>(
   routeId: Id,
   handle: (req: HubRequest<Id, B>) => Promise<HubResult>,
   body?: BodySpec<B>,
@@ -233,17 +273,9 @@ export function httpHandler<const Id extends RouteId, B = undefined>(
 ) {
   // A flagged route's handler hands in the store (test/unit/idempotency.test.ts checks each does).
   const def = route(routeId);
-  const chain = middy<HubEvent, HubResult>()
-    // First in, so last out: its after and onError see the final response, problem+json included.
-    .use(answerHeaders())
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    // Flushes the request's business metrics (EMF) after the response, errors included.
-    .use(logMetrics(metrics, { throwOnEmptyMetrics: false }))
-    .use(problemJson(def))
-    .use(httpHeaderNormalizer())
-    .use(httpEventNormalizer())
-    .use(wellFormedParams())
-    .use(authorize(def));
+  const { refusals } = ports;
+  const onRefusal: OnRefusal | null = refusals ? (...args) => keepRefusal(refusals, ...args) : null;
+  const chain = baseChain(def, onRefusal).use(authorize(def));
   // Before the body is parsed: a repeat is fingerprinted by the body as sent.
   if (ports.idempotency) chain.use(idempotency(def, ports.idempotency, (event, result) => stamped(event, undefined, result)));
   if (body) chain.use(bodyMiddlewares(body));

@@ -13,7 +13,8 @@ type MetricsModule = typeof import('../../functions/shared/metrics.ts');
 // As the stack configures a function (infra/stacks/hub-stack.ts), before the modules load.
 for (const name of ['MIXTICKET_LOCAL', 'POWERTOOLS_DEV', 'POWERTOOLS_METRICS_DISABLED']) delete process.env[name];
 Object.assign(process.env, { POWERTOOLS_SERVICE_NAME: 'mixticket-hub', MIXTICKET_CUSTOMER: 'acme-blending' });
-const { httpHandler, json } = await import('../../functions/shared/middleware.ts');
+const { httpHandler } = await import('../../functions/shared/handler.ts');
+const { json } = await import('../../functions/shared/middleware.ts');
 const { METRIC, METRICS_NAMESPACE, countMetric } = await import('../../functions/shared/metrics.ts');
 const { invalidInput } = await import('../../functions/domain/errors.ts');
 

@@ -5,11 +5,14 @@
  * "Operator view"), written out here, so a change of a route's roles in routes.ts fails it.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'vitest';
 import type { Role } from '../../functions/domain/api-keys.ts';
 import { ROUTES, type RouteDef } from '../../functions/routes.ts';
 import type { Caller } from '../../functions/shared/caller.ts';
 import { accessError } from '../../functions/shared/middleware.ts';
+import { ROOT } from '../support/local-stack.ts';
 
 type Method = RouteDef['method'];
 /** `public`: no key. A poll: a GET that moves the caller's position (the operator may never call it). */
@@ -141,5 +144,24 @@ describe('the role matrix', () => {
       polls.map((r) => r.id),
       [],
     );
+  });
+
+  test('every keyed route keeps its refused requests (shared/handler.ts); the public pages bundle no store (publicHandler)', () => {
+    const sourceOf = (entry: string): string => {
+      const source = readFileSync(join(ROOT, 'functions', entry), 'utf8');
+      // Handlers built by a shared builder of their folder (master-data.ts) carry its imports.
+      const local = [...source.matchAll(/from '\.\/([\w-]+\.ts)'/g)].map((m) =>
+        readFileSync(join(ROOT, 'functions', 'http', m[1]!), 'utf8'),
+      );
+      return [source, ...local].join('\n');
+    };
+    for (const r of ROUTES as readonly RouteDef[]) {
+      if (r.id === 'authorizer') continue;
+      const source = sourceOf(r.entry);
+      if (r.roles.length === 0) {
+        assert.match(source, /publicHandler\(/, `${r.id}: a public page`);
+        assert.doesNotMatch(source, /shared\/handler\.ts|\.\.\/store\//, `${r.id}: no store in a public page`);
+      } else assert.match(source, /from '\.\.\/shared\/handler\.ts'/, `${r.id}: keeps refusals`);
+    }
   });
 });

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import type { Context } from 'aws-lambda';
 import { describe, test } from 'vitest';
-import { httpHandler, json } from '../../functions/shared/middleware.ts';
+import { httpHandler } from '../../functions/shared/handler.ts';
+import { json } from '../../functions/shared/middleware.ts';
 
 const context = { awsRequestId: 'req-1', functionName: 'f', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 const authorizer = { lambda: { keyId: 'k1', role: 'erp', facilities: '*', format: 'canonical' } };

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import type { Context } from 'aws-lambda';
 import { describe, test } from 'vitest';
 import { validateDocumentUploadRequest } from '../../functions/generated/validators/validate-document-upload-request.cjs';
-import { httpHandler, json } from '../../functions/shared/middleware.ts';
+import { httpHandler } from '../../functions/shared/handler.ts';
+import { json } from '../../functions/shared/middleware.ts';
 import { decodeUtf8, illFormedParams, illFormedStrings } from '../../functions/shared/well-formed.ts';
 
 describe('strict UTF-8 and well-formed Unicode', () => {
