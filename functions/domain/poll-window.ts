@@ -173,32 +173,7 @@ export function stateMoved(
   return !(readAcross && (lastPosition === null || lastPosition <= stored.position));
 }
 
-/**
- * `window` started no later than `from`: the read a poll begins before it knows the poller's
- * state, from a bound it can tell in advance (cutPage then trims its page to the real window).
- */
-export function widenWindow(window: Window, from: string): Window {
-  if (from >= window.from) return window;
-  const lower = from === STREAM_START ? null : successor(from);
-  return { ...window, from, lower, empty: lower !== null && lower > window.upper };
-}
-
-/**
- * How early a read begun before the poller state is known starts, before the client's time
- * less the settle delay: a right clock sends about the hub time of its previous poll, whose
- * settled edge is where the state continues from.
- */
-export const SPECULATION_SLACK_MS = 2000;
-
-/** Where such a read starts for a poll that sent `clientTime`: the earliest of the client bound and the guess. */
-export function speculativeFrom(now: number, settleMs: number, clientTime: number, guess: Window): string {
-  const client = isoMs(Math.min(clientTime, now) - settleMs - SPECULATION_SLACK_MS);
-  // Positions are strings: compared as strings, not numbers.
-  if (guess.from < client) return guess.from;
-  return client;
-}
-
-/** A page read for `wide` (items in order, with their positions), to be cut to `window`. */
+/** A page read for a guessed window (items in order, with their positions), to be cut to the real one. */
 export interface WidePage<T> {
   items: T[];
   positions: readonly string[];
@@ -206,9 +181,10 @@ export interface WidePage<T> {
 }
 
 /**
- * The page of `window` cut from a page read for the wider `wide` (same upper bound, earlier or
- * equal lower bound), or null when that page cannot tell (it does not cover the window, or it
- * was truncated after items the window leaves out: the window's page would hold more).
+ * The page of `window` cut from a page read for the guessed window `wide` (a poll reads before
+ * it knows its poller's state), or null when that page cannot tell: the guess started later
+ * than the window (a poller the instance did not know, a time set back since), or its
+ * page was truncated after items the window leaves out (the window's page would hold more).
  */
 export function cutPage<T>(
   wide: Window,

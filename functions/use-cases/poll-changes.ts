@@ -5,9 +5,11 @@
  *
  * Latency is round trips: the poller state read and the index Query run side by side. A page
  * by cursor and the initial load do not need the state to know their window; a poll with a
- * time reads from a bound it can tell in advance (the client's time less the settle delay and
- * a slack, or what this instance last knew of the state) and cuts that page to the real window
- * once the state arrives, reading again only when the guess did not cover it.
+ * time reads the window that what this instance last knew of the state plans (a poller it does
+ * not know: a key's first poll, from the client's time) and cuts that page to the real window
+ * once the state arrives, reading again only when the guess did not cover it. The guess never
+ * starts earlier than a window it plans: a poll reads what it serves, not the changes just
+ * before its time (already served to a known poller, and before a first poll's window).
  */
 import {
   cutPage,
@@ -16,10 +18,8 @@ import {
   type PollerState,
   type PollNote,
   planWindow,
-  speculativeFrom,
   stateMoved,
   type Window,
-  widenWindow,
 } from '../domain/poll-window.ts';
 import type { PageLimits, StreamPage } from '../store/change-stream.ts';
 import type { Stream } from '../store/keys.ts';
@@ -97,13 +97,13 @@ export async function pollChanges(
     window = plan(state);
     page = await read(window);
   } else {
-    const hint = store.stateHint(req.keyId, req.stream, req.facilityId);
-    const guess = plan(hint ?? null);
-    const wide = widenWindow(guess, speculativeFrom(t, settings.settleMs, req.clientTime, guess));
-    const [stored, widePage] = await Promise.all([getState(), read(wide)]);
+    // Not widened to be safe against a wrong guess: cutPage tells when the page does not serve
+    // the real window, and the window is then read (a poller this instance does not know yet).
+    const guess = plan(store.stateHint(req.keyId, req.stream, req.facilityId) ?? null);
+    const [stored, guessed] = await Promise.all([getState(), read(guess)]);
     state = stored;
     window = plan(state);
-    const cut = widePage.positions ? cutPage(wide, { ...widePage, positions: widePage.positions }, window) : null;
+    const cut = guessed.positions ? cutPage(guess, { ...guessed, positions: guessed.positions }, window) : null;
     page = cut ?? (await read(window));
   }
 

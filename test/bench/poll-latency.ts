@@ -18,13 +18,15 @@ import { orders, workOrder } from '../support/documents.ts';
 import { client, type LocalStack } from '../support/local-stack.ts';
 import { fmt, percentile } from './stats.ts';
 
-/** Writes `count` old orders straight into DynamoDB Local at `facilityId`. */
-export async function seed(stack: LocalStack, facilityId: string, count: number): Promise<void> {
+/**
+ * Writes `count` orders straight into DynamoDB Local at `facilityId`, modified one per millisecond
+ * from `base` (default: an hour ago).
+ */
+export async function seed(stack: LocalStack, facilityId: string, count: number, base = Date.now() - 3_600_000): Promise<void> {
   const local = JSON.parse(readFileSync(join(stack.dataDir, 'local.json'), 'utf8')) as { dynamodbEndpoint: string; tableName: string };
   const db = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: local.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
   );
-  const base = Date.now() - 3_600_000;
   const items = Array.from({ length: count }, (_, i) => {
     const doc = workOrder(`OLD-${i}`) as unknown as WorkOrderDocument;
     const t = base + i;

@@ -3,7 +3,7 @@
  * (DynamoDB Local in memory) on this machine; compare ratios, not absolute times: every
  * ratio is against a floor measured in the same run (test/bench/floor/), runs alternating.
  *
- * `npm run bench -- cold` (or `floor`, `poll`, `reports`, `consumption`, `stock`, `derive`, `trace`, `soak`, `webhooks`, `docs`) runs one part only;
+ * `npm run bench -- cold` (or `floor`, `poll`, `burst`, `reports`, `consumption`, `stock`, `derive`, `trace`, `soak`, `webhooks`, `docs`) runs one part only;
  * `npm run bench -- cold http/poll-work-orders.ts` measures the cold init of one function. `npm run bench -- --help`
  * lists the parts; an unknown part is a usage error (exit 2).
  */
@@ -12,6 +12,7 @@ import { loadavg } from 'node:os';
 const PARTS: Record<string, string> = {
   floor: 'the hub against its floor (a one-Query endpoint, raw BatchWriteItem), side by side',
   poll: 'poll latency at facilities of 1,000 and 10,000 orders',
+  burst: 'a poll 3 s after a burst of 1,000 orders vs one Query; a first poll after loading 500 / 10,000 (items read)',
   reports: 'order summaries and consumption reports (runs poll first, on its facilities)',
   consumption: 'consumption reports alone',
   stock: 'GET /stock at a facility of 1,000 records against one of 100,000',
@@ -50,9 +51,11 @@ if (args.length > (only === 'cold' ? 2 : 1)) usageError(`unexpected argument: ${
 
 // Loaded once the arguments are understood, so that help and usage errors answer at once.
 const { startStack } = await import('../support/local-stack.ts');
+const { POLL_SETTINGS } = await import('../../functions/shared/config.ts');
 const { benchColdStart } = await import('./cold-start.ts');
 const { benchFloor } = await import('./floor-ratio.ts');
 const { benchPollLatency } = await import('./poll-latency.ts');
+const { benchBurst } = await import('./burst.ts');
 const { benchConsumption, benchLargestReports, benchSummaries } = await import('./reports.ts');
 const { benchSoak } = await import('./soak.ts');
 const { benchStock } = await import('./stock.ts');
@@ -83,6 +86,16 @@ if (part('floor') || part('poll') || part('reports') || part('consumption')) {
       await benchConsumption(stack);
       await benchLargestReports(stack);
     }
+  } finally {
+    await stack.destroy();
+  }
+}
+if (part('burst')) {
+  // The customer's default settle delay: what a poll reads just before its time depends on it.
+  const settleMs = POLL_SETTINGS.settleMs.default;
+  const stack = await startStack({ env: { POLL_SETTLE_MS: String(settleMs) } });
+  try {
+    await benchBurst(stack, settleMs);
   } finally {
     await stack.destroy();
   }

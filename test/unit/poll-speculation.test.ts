@@ -20,10 +20,11 @@ interface Change {
 
 /** A change stream read like the index; with `speculative`, pages carry positions and the store offers hints. */
 function store(changes: Change[], speculative: boolean, hint: () => PollerState | null | undefined) {
-  const s: PollStore & { states: Map<string, PollerState>; puts: number; queries: number } = {
+  const s: PollStore & { states: Map<string, PollerState>; puts: number; queries: number; itemsRead: number } = {
     states: new Map(),
     puts: 0,
     queries: 0,
+    itemsRead: 0,
     async getPollerState(keyId) {
       return s.states.get(keyId) ?? null;
     },
@@ -36,6 +37,8 @@ function store(changes: Change[], speculative: boolean, hint: () => PollerState 
       s.queries++;
       const visible = changes.filter((c) => (window.lower === null || c.position >= window.lower) && c.position <= window.upper);
       const items = visible.slice(0, limits.maxItems);
+      // The real store asks for one more than fits, to tell whether the page is truncated.
+      s.itemsRead += Math.min(visible.length, limits.maxItems + 1);
       return {
         items: items as unknown as Record<string, unknown>[],
         lastPosition: items.at(-1)?.position ?? null,
@@ -130,5 +133,53 @@ describe('polls that read the index early', () => {
       assert.equal(s.queries - queries, 1, 'one index read');
     }
     assert.equal(s.puts, 1, 'only the settled edge moved: nothing to write');
+  });
+
+  describe('a poll reads what it serves, not the changes just before its time', () => {
+    const settings = { settleMs: 3000, pageSize: 250, maxBytes: 1_000_000 };
+    // 1,000 changes within a second, then 10 more three seconds later.
+    const burst = (): Change[] => Array.from({ length: 1000 }, (_, i) => ({ position: `${isoMs(T0 + i)}#B${i}`, n: i }));
+    const ten = (from: number): Change[] =>
+      Array.from({ length: 10 }, (_, i) => ({ position: `${isoMs(from + i * 10)}#C${i}`, n: 1000 + i }));
+    const poll = (s: ReturnType<typeof store>, clientTime: number, now: number) =>
+      pollChanges(s, { keyId: 'k', facilityId: 'f', stream: 'ORDERS', clientTime, cursor: null }, settings, () => now);
+
+    test('a known poller that was served a burst reads only the changes since', async () => {
+      // Its previous poll (sent at T0 + 4 s by a right clock) served everything up to T0 + 1 s.
+      const served: PollerState = { position: isoMs(T0 + 1000), previousStart: isoMs(T0 - 60_000), clientTime: T0 - 60_000 };
+      const changes = [...burst(), ...ten(T0 + 4500)];
+      let hint: PollerState | null | undefined = served;
+      const s = store(changes, true, () => hint);
+      s.states.set('k', served);
+      const page = await poll(s, T0 + 4000, T0 + 9000);
+      assert.equal(page.items.length, 10);
+      assert.equal(s.itemsRead, 10, 'read the 10 changes it serves, none of the burst it was served before');
+      assert.equal(s.queries, 1);
+      // Its next poll finds nothing new and reads nothing.
+      hint = s.states.get('k');
+      const [reads, queries, puts] = [s.itemsRead, s.queries, s.puts];
+      const next = await poll(s, T0 + 9000, T0 + 10_000);
+      assert.equal(next.items.length, 0);
+      assert.equal(s.itemsRead - reads, 0, 'an empty poll reads no change');
+      assert.equal(s.queries - queries, 1, 'one index read');
+      assert.equal(s.puts - puts, 0, 'no write');
+    });
+
+    test("a key's first poll with a time 3 s after a load reads only what it serves", async () => {
+      const changes = [...burst(), ...ten(T0 + 4500)];
+      const s = store(changes, true, () => undefined);
+      const page = await poll(s, T0 + 1000 + 3000, T0 + 9000);
+      assert.equal(page.items.length, 10);
+      assert.equal(s.itemsRead, 10);
+    });
+
+    test('a known poller an instance does not know yet reads no more than twice what it serves', async () => {
+      const served: PollerState = { position: isoMs(T0 + 1000), previousStart: isoMs(T0 - 60_000), clientTime: T0 - 60_000 };
+      const s = store([...burst(), ...ten(T0 + 4500)], true, () => undefined);
+      s.states.set('k', served);
+      const page = await poll(s, T0 + 4000, T0 + 9000);
+      assert.equal(page.items.length, 10, 'the changes since its position, none lost');
+      assert.ok(s.itemsRead <= 20, `items read: ${s.itemsRead}`);
+    });
   });
 });
