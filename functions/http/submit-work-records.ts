@@ -14,13 +14,16 @@ import { submitWorkRecords } from '../use-cases/submit-work-records.ts';
 
 export const handler = httpHandler(
   'submitWorkRecords',
-  async ({ warnings, extras, facilityId, caller, body }) => {
+  async ({ context, warnings, extras, facilityId, caller, body }) => {
     const records = body.dispensingWorkRecord.map(stringifyBooleans);
     const { results, created } = await submitWorkRecords(recordSubmissionStore, {
       facilityId,
       keyId: caller.keyId,
       records,
       extras: extrasList(extras, records.length),
+      // Derive rounds start only in the first half of the time left: the answer (the records are
+      // stored) is never a timeout because the figures were slow; the stream derives the rest.
+      deriveUntil: Date.now() + context.getRemainingTimeInMillis() / 2,
     });
     countMetric('recordsReceived', created);
     logger.info('work records submitted', { facilityId, records: records.length, created });

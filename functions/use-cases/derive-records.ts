@@ -75,14 +75,20 @@ export interface DeriveOptions {
   /** Waits between rounds (jittered backoff); tests pass a no-op. */
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /**
+   * No round or group starts at or after this instant (epoch ms): a request derives within its
+   * time and leaves the rest to the stream, rather than running out of time after its records
+   * are stored. @default no limit
+   */
+  deadline?: number;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Derives these records' figures up to their latest revisions. Answers how many records it
- * moved (`counted`) and how many it could not within its rounds (`pending`: lost races every
- * time; the stream's recordDerive function finishes them). Throws only what is not a race.
+ * moved (`counted`) and how many it could not within its rounds or its deadline (`pending`: lost
+ * races every time, or out of time; the stream's recordDerive function finishes them). Throws only what is not a race.
  */
 export async function deriveRecords(
   store: DerivedFiguresStore,
@@ -90,15 +96,17 @@ export async function deriveRecords(
   identities: readonly Identity[],
   options: DeriveOptions = {},
 ): Promise<{ counted: number; pending: number }> {
-  const { rounds = 5, sleep = defaultSleep, now = Date.now } = options;
+  const { rounds = 5, sleep = defaultSleep, now = Date.now, deadline = Number.POSITIVE_INFINITY } = options;
+  const inTime = () => now() < deadline;
   let groupSize = Math.max(1, options.groupSize ?? 25);
   const pending = new Map(identities.map((i) => [identityKey(i.agency, i.number), { agency: i.agency, number: i.number }]));
   let counted = 0;
   // Records whose one step needs more than one atomic write holds: left pending (the stream
   // retries, then parks the change in its dead-letter queue, alarmed), never holding up the others.
   const tooLarge = new Set<string>();
-  for (let round = 1; round <= rounds && pending.size > tooLarge.size; round++) {
+  for (let round = 1; round <= rounds && pending.size > tooLarge.size && inTime(); round++) {
     if (round > 1) await sleep(Math.floor(Math.random() * 25 * 2 ** round));
+    if (!inTime()) break;
     const steps = await readSteps(
       store,
       facilityId,
@@ -107,6 +115,7 @@ export async function deriveRecords(
     for (const id of pending.keys()) if (!steps.has(id) && !tooLarge.has(id)) pending.delete(id);
     let lost = false;
     for (const group of groups([...steps.values()], groupSize)) {
+      if (!inTime()) break;
       try {
         const large = await applyGroup(store, facilityId, group, now());
         for (const id of large) tooLarge.add(id);

@@ -64,12 +64,17 @@ export interface RecordSubmission {
   records: WorkRecordDocument[];
   /** `extras[i]`: what record i sent in the older form that the canonical form cannot hold; kept with it, part of its content. */
   extras?: readonly (Extras | undefined)[] | undefined;
+  /**
+   * Until when (epoch ms) the request may derive the stored records' figures itself; what is not
+   * derived by then the stream derives. @default no limit
+   */
+  deriveUntil?: number;
 }
 
 /** Applies a batch of records all or nothing; answers each record's outcome and how many were created. */
 export async function submitWorkRecords(
   store: RecordSubmissionStore,
-  { facilityId: facility, keyId, records, extras }: RecordSubmission,
+  { facilityId: facility, keyId, records, extras, deriveUntil }: RecordSubmission,
   now: () => number = Date.now,
 ): Promise<{ results: RecordResult[]; created: number }> {
   const hashes = records.map((r, i) => recordContentHash(r, extras?.[i]));
@@ -189,22 +194,24 @@ export async function submitWorkRecords(
     store.derived,
     facility,
     records.map((r) => r.workRecordIdentifier),
+    deriveUntil,
   );
   return outcome;
 }
 
 /**
  * The records are stored (the answer is theirs): their figures are derived now, best effort.
- * Races are retried a few times with jittered backoff; what is left, or any failure, is left to
- * the stream's recordDerive function, never failing the request.
+ * Races are retried a few times with jittered backoff, until the deadline; what is left, or any
+ * failure, is left to the stream's recordDerive function, never failing the request.
  */
 async function deriveAfterSubmission(
   derived: DerivedFiguresStore,
   facilityId: string,
   identities: readonly { agency: string; number: string }[],
+  deadline: number | undefined,
 ): Promise<void> {
   try {
-    const { pending } = await deriveRecords(derived, facilityId, identities);
+    const { pending } = await deriveRecords(derived, facilityId, identities, deadline === undefined ? {} : { deadline });
     if (pending > 0) logger.info('derived figures left to the stream', { pending });
   } catch (e) {
     logger.warn('deriving figures failed; the stream derives them', { error: (e as Error).message });

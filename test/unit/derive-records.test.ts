@@ -251,6 +251,31 @@ describe('deriving records (use case)', () => {
     assert.equal(figures(store).records, '2');
   });
 
+  test('out of time: no round starts at or after the deadline; what is left is pending for the stream, counted once later', async () => {
+    const store = memoryDerivedStore();
+    for (const n of ['WR-1', 'WR-2']) store.putHead(head(n, 1, doc(n)));
+    const ids = ['WR-1', 'WR-2'].map((number) => ({ agency: 'AssignedBySender', number }));
+    // A clock at the deadline: nothing is tried, nothing written.
+    const none = await deriveRecords(store, FACILITY, ids, { ...noWait, deadline: NOW });
+    assert.deepEqual(none, { counted: 0, pending: 2 });
+    assert.equal(figures(store).records, '0');
+    // The first round loses; its backoff passes the deadline: the second round never starts.
+    let clock = NOW;
+    store.hooks.loseNext = 1;
+    const partial = await deriveRecords(store, FACILITY, ids, {
+      sleep: async () => {
+        clock += 5_000;
+      },
+      now: () => clock,
+      deadline: NOW + 1_000,
+    });
+    assert.deepEqual(partial, { counted: 0, pending: 2 });
+    store.hooks.loseNext = 0;
+    // The stream's turn, without a deadline: each counted once (two product lines each).
+    assert.deepEqual(await derive(store, 'WR-1', 'WR-2'), { counted: 2, pending: 0 });
+    assert.equal(figures(store).records, '4');
+  });
+
   test('a record whose one step needs more than one atomic write holds: left pending, the others counted', async () => {
     const store = memoryDerivedStore();
     const large = doc('WR-LARGE');
