@@ -123,11 +123,22 @@ async function awaitRecovery(stack: LocalStack, key: string, url: string): Promi
   }
 }
 
-/** Every acknowledged order is there, as pushed. */
+/**
+ * Every acknowledged order is there, as pushed. A 503 (storage out of reach for a moment: on a
+ * loaded machine the restarted DynamoDB Local can still stall a request) is asked again, as the
+ * client it tells to retry would; only a 404 would be a lost order.
+ */
 async function assertAllThere(stack: LocalStack, key: string, numbers: Iterable<string>): Promise<void> {
   const missing: string[] = [];
+  const deadline = Date.now() + RECOVERY_MS;
   for (const number of numbers) {
-    const answer = await call(stack, key, 'GET', `${path}/${number}`);
+    let answer = await call(stack, key, 'GET', `${path}/${number}`);
+    while (answer.status === 503) {
+      assertUnavailable(answer, `GET ${number}`);
+      assert.ok(Date.now() < deadline, `GET ${number}: still 503 after ${RECOVERY_MS} ms:\n${outputOf(stack)}`);
+      await sleep(250);
+      answer = await call(stack, key, 'GET', `${path}/${number}`);
+    }
     if (answer.status === 404) missing.push(number);
     else assert.equal(answer.status, 200, `GET ${number}`);
   }
