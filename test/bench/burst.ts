@@ -16,13 +16,10 @@
  * a middleware on the store's DynamoDB client counting requests, writes and the items each Query
  * read (its ScannedCount). Fresh keys are fresh poller ids there. Prints, asserts nothing.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ENV, POLL_SETTINGS } from '../../functions/shared/config.ts';
+import { POLL_SETTINGS } from '../../functions/shared/config.ts';
 import { changesPk } from '../../functions/store/keys.ts';
-import type { LocalInstance } from '../../infra/local/instance.ts';
 import { orders, workOrder } from '../support/documents.ts';
-import { client, type LocalStack, sleep } from '../support/local-stack.ts';
+import { client, type LocalStack, sleep, useStackStores } from '../support/local-stack.ts';
 import { startFloor } from './floor-ratio.ts';
 import { seed } from './poll-latency.ts';
 import { fmt, percentile } from './stats.ts';
@@ -45,18 +42,10 @@ interface Counts {
 
 /** Points this process's store modules at the stack and counts what they ask of DynamoDB. */
 async function inProcessPoll(stack: LocalStack, settleMs: number) {
-  const local = JSON.parse(readFileSync(join(stack.dataDir, 'local.json'), 'utf8')) as LocalInstance;
-  Object.assign(process.env, {
-    [ENV.local]: '1',
-    [ENV.tableName]: local.tableName,
-    [ENV.dynamodbEndpoint]: local.dynamodbEndpoint,
-    AWS_REGION: stack.env.AWS_REGION ?? 'us-east-1',
-    // The local functions' credentials (DynamoDB Local keeps a database per access key), read
-    // from the environment: the bench's other modules loaded the store's client module already.
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-  });
+  useStackStores(stack);
+  // The local functions' credentials (DynamoDB Local keeps a database per access key), read
+  // from the environment: the bench's other modules loaded the store's client module already.
+  Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' });
   const { dynamoClient } = await import('../../functions/store/clients.ts');
   const store = await import('../../functions/store/change-stream.ts');
   const { pollChanges } = await import('../../functions/use-cases/poll-changes.ts');

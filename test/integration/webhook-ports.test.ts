@@ -7,8 +7,9 @@
  * the local flag at import): it is set from the stack's local.json first, and the modules are
  * imported only then.
  */
+import { useStackStores } from '../support/local-stack.ts';
 import { deliveryLogContract, outboxContract, secretBoxContract, subscriptionStoreContract } from '../support/port-contracts.ts';
-import { facilityNames, sharedStack, useStackStores } from '../support/shared-stack.ts';
+import { facilityNames, sharedStack } from '../support/shared-stack.ts';
 
 const stack = sharedStack();
 useStackStores(stack);

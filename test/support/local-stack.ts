@@ -3,10 +3,12 @@
  * process on free ports, and drives the real keys CLI. Tests talk to it over HTTP only.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ENV } from '../../functions/shared/config.ts';
+import type { LocalInstance } from '../../infra/local/instance.ts';
 import { checkResponse } from './contract.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -160,3 +162,22 @@ export function client(baseUrl: string, key?: string, { contract = true }: { con
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Where a running stack keeps its data: its DynamoDB Local, S3 emulator, table and bucket (its local.json). */
+export const localInstance = (stack: Pick<LocalStack, 'dataDir'>): LocalInstance =>
+  JSON.parse(readFileSync(join(stack.dataDir, 'local.json'), 'utf8')) as LocalInstance;
+
+/**
+ * Points this process's store modules at the stack (a port contract run on the real stores): the
+ * environment they read when first used. Import the store modules only after calling it.
+ */
+export function useStackStores(stack: Pick<LocalStack, 'dataDir' | 'env'>): void {
+  const local = localInstance(stack);
+  Object.assign(process.env, {
+    [ENV.local]: '1',
+    [ENV.tableName]: local.tableName,
+    [ENV.dynamodbEndpoint]: local.dynamodbEndpoint,
+    AWS_REGION: stack.env.AWS_REGION ?? 'us-east-1',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  });
+}

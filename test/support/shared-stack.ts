@@ -2,14 +2,10 @@
  * What every integration file shares: the tier's one stack (vitest's `inject`), facility names
  * of its own, keyed clients per role, and waits that end on an outcome, never on a guess.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, inject } from 'vitest';
-import { ENV } from '../../functions/shared/config.ts';
-import type { LocalInstance } from '../../infra/local/instance.ts';
-import { client, keysOf, type LocalStack, sleep } from './local-stack.ts';
+import { client, keysOf, type LocalStack, localInstance, sleep } from './local-stack.ts';
 
 /** A stack this file did not start. */
 export type SharedStack = Omit<LocalStack, 'child'>;
@@ -22,10 +18,6 @@ export function sharedStack(): SharedStack {
   const { baseUrl, dataDir, env } = inject('stack');
   return { baseUrl, dataDir, env, ...keysOf(env), stop: async () => null, destroy: async () => undefined };
 }
-
-/** Where a running stack keeps its data: its DynamoDB Local, S3 emulator, table and bucket (its local.json). */
-export const localInstance = (stack: Pick<LocalStack, 'dataDir'>): LocalInstance =>
-  JSON.parse(readFileSync(join(stack.dataDir, 'local.json'), 'utf8')) as LocalInstance;
 
 /**
  * A document client on the stack's own DynamoDB Local, for a test that plants or inspects items
@@ -40,21 +32,6 @@ export function localTable(stack: Pick<LocalStack, 'dataDir' | 'env'>): { db: Dy
     db: DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: local.dynamodbEndpoint, region, credentials })),
     tableName: local.tableName,
   };
-}
-
-/**
- * Points this process's store modules at the stack (a port contract run on the real stores): the
- * environment they read when first used. Import the store modules only after calling it.
- */
-export function useStackStores(stack: Pick<LocalStack, 'dataDir' | 'env'>): void {
-  const local = localInstance(stack);
-  Object.assign(process.env, {
-    [ENV.local]: '1',
-    [ENV.tableName]: local.tableName,
-    [ENV.dynamodbEndpoint]: local.dynamodbEndpoint,
-    AWS_REGION: stack.env.AWS_REGION ?? 'us-east-1',
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
-  });
 }
 
 /**
