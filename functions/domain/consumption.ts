@@ -1,33 +1,37 @@
 /**
  * Consumption (production reports): what work records say was dispensed, kept as aggregates so
- * that a report reads periods × products items, never the records — but for the records of the
- * two partial slots at the edges of a range that does not start or end on a slot edge.
+ * that a report reads cells of roll-ups, not the records — but for the records of the partial
+ * slots at the edges of a range off the slot edges (and, by order, of the hours between a range's
+ * ends and the nearest UTC midnights).
  *
  * Resolution of the aggregates: 15-minute UTC slots. Every IANA zone's offset is a multiple of
  * 15 minutes, so every local day (DST days included, 23 or 25 hours) is a whole number of slots
- * and a report by day in any zone is exact. Three roll-up levels keep a long report cheap; the
- * derive engine (use-cases/derive-records.ts) adds each record's latest revision to each level of
- * its product (and of its order) exactly once (domain/record-figures.ts):
+ * and a report by day in any zone is exact. The derive engine (use-cases/derive-records.ts) adds
+ * each record's latest revision to each level of its product (and of its order) exactly once
+ * (domain/record-figures.ts):
  *
- *   level  item per             one attribute pair per   kinds            used for
- *   D      UTC year             UTC day   (`q{MMDD}`)    products         whole UTC days of a range
- *   M      UTC month            UTC day   (`q{DD}`)      orders           whole UTC days of a range
- *   H      UTC month            UTC hour  (`q{DDHH}`)    products         whole hours (local days in whole-hour zones)
- *   S      UTC month            15-min slot (`q{DDSS}`)  products, orders the quarter hours that are left
+ *   level  item per        one attribute pair per                    kinds             read for
+ *   D      UTC year        UTC day (`q{MMDD}`)                       products          whole UTC days
+ *   B      UTC month       day and hour h (`q{DDhh}`, h 1–23): the   products          the part of a day before an instant
+ *                          day from h:00 on (h ≤ 11) or before h:00
+ *   H      UTC month       UTC hour (`q{DDHH}`)                      products          (tables not brought up to date)
+ *   S      UTC month       15-min slot (`q{DDSS}`)                   products, orders  the quarter hours left of an hour
+ *   Y      UTC year        the year (`q_{hash}`)                     orders            whole UTC years
+ *   M      UTC month       UTC day (`q{DD}_{hash}`)                  orders            whole UTC days
  *
- * (`q…` the exact sum, `n…` the number of records; order items append `_{product hash}`.)
- * Orders keep day totals per month, not per year (a week's report then reads only the orders
- * active in its months), and no hours: one level fewer keeps a request's transaction within
- * DynamoDB's 100 actions.
+ * (`q…` the exact sum, `n…` the number of records; order items name products by hash.)
  *
- * A report takes any instants, to the millisecond. [from, to) splits into at most three parts:
- * the partial slot at the start [from, first slot edge), the whole slots between, and the
- * partial slot at the end [last slot edge, to) (one part when both ends lie in one slot). The
- * whole slots (or each local day of them: day edges in any zone are slot edges) split into the
- * coarsest pieces the levels hold, read from the aggregates; the edge parts are summed from the
- * records dated in them (store/record-time-index.ts), each counted as the aggregates count it:
- * its latest revision, a voided record not at all (`EdgeRecord`). A range on slot edges reads no
- * record.
+ * Why the boundary level: a report's cost should follow its days and products, not the records.
+ * A local day that is not a UTC day (a midnight at 06:00Z) is the next UTC day's total less its
+ * first six hours plus this day's; summing those hours from hour cells reads cells that fill as
+ * the facility gets busier, so a busy facility's year report read ten times the bytes of a quiet
+ * one's. A boundary cell holds such a part of a day whole, and covers at least 12 hours (the
+ * suffix from h:00 up to 11:00, else the prefix), so it is filled at a quiet facility as much as
+ * at a busy one. Orders keep year totals for the same reason (by order, a year report reads one
+ * item per order instead of one per order and month).
+ *
+ * A report takes any instants, to the millisecond; reportPlan says which cells it reads and how
+ * each counts (added or taken away, into which local day).
  */
 import { createHash } from 'node:crypto';
 import { addDecimal, type Decimal, formatDecimal, parseDecimal, ZERO } from './decimal.ts';
@@ -73,45 +77,96 @@ export function recordTime(record: WorkRecordDocument): number | null {
   return null;
 }
 
-export type Level = 'D' | 'M' | 'H' | 'S';
+/**
+ * The roll-up levels (see the table above). `B` and `Y` are the boundary and year levels: a
+ * report of whole local days or years reads one dense cell per day boundary (or per order and
+ * year), whatever the facility's volume.
+ */
+export type Level = 'D' | 'M' | 'H' | 'S' | 'B' | 'Y';
+/** The levels one attribute of which covers one fixed interval, and its length. */
+type IntervalLevel = 'D' | 'M' | 'H' | 'S';
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-/** What one attribute of a level covers, in ms. */
-const UNIT_MS: Record<Level, number> = { D: DAY_MS, M: DAY_MS, H: HOUR_MS, S: SLOT_MS };
-/** Levels each kind keeps, coarsest first. */
-export const LEVELS: Record<'product' | 'order', readonly Level[]> = { product: ['D', 'H', 'S'], order: ['M', 'S'] };
+/** What one attribute of an interval level covers, in ms. */
+const UNIT_MS: Record<IntervalLevel, number> = { D: DAY_MS, M: DAY_MS, H: HOUR_MS, S: SLOT_MS };
+/** Levels each kind keeps. */
+export const LEVELS: Record<'product' | 'order', readonly Level[]> = { product: ['D', 'H', 'B', 'S'], order: ['Y', 'M', 'S'] };
+/**
+ * The boundary hours: at `h` ≤ SUFFIX_LAST_HOUR a boundary cell holds what its UTC day has from
+ * h:00 on (a suffix), later ones what it has before h:00 (a prefix). Either way the cell covers
+ * at least 12 hours, so it is filled at a facility with a few records a day as much as at a busy
+ * one (a local midnight at 06:00Z reads the suffix from 06:00, one at 23:00Z the prefix to 23:00).
+ */
+const SUFFIX_LAST_HOUR = 11;
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
 
-/** The item period (`YYYY` for D, `YYYY-MM` otherwise) and attribute position of an instant at a level. */
-export function positionOf(level: Level, ms: number): { period: string; pos: string } {
+/** The item period (`YYYY` for D and Y, `YYYY-MM` otherwise) and attribute position of an instant at a level with one position per instant. */
+export function positionOf(level: Exclude<Level, 'B'>, ms: number): { period: string; pos: string } {
   const iso = new Date(ms).toISOString();
   const d = new Date(ms);
+  if (level === 'Y') return { period: iso.slice(0, 4), pos: '' };
   if (level === 'D') return { period: iso.slice(0, 4), pos: iso.slice(5, 7) + iso.slice(8, 10) };
   if (level === 'M') return { period: iso.slice(0, 7), pos: iso.slice(8, 10) };
   const sub = level === 'H' ? d.getUTCHours() : Math.floor((d.getUTCHours() * 60 + d.getUTCMinutes()) / 15);
   return { period: iso.slice(0, 7), pos: iso.slice(8, 10) + pad2(sub) };
 }
 
-/** The instant an attribute's interval starts, from its item's period and its position. */
-export function positionStart(level: Level, period: string, pos: string): number {
-  const year = Number(period.slice(0, 4));
-  if (level === 'D') return utcMs(year, Number(pos.slice(0, 2)) - 1, Number(pos.slice(2, 4)));
-  const day = utcMs(year, Number(period.slice(5, 7)) - 1, Number(pos.slice(0, 2)));
-  if (level === 'M') return day;
-  return day + Number(pos.slice(2, 4)) * UNIT_MS[level];
+const positionsOf = (level: Exclude<Level, 'B'>, ms: number) => {
+  const { period, pos } = positionOf(level, ms);
+  return { period, positions: [pos] };
+};
+
+/** The boundary cells (`{DD}{hh}`, level B) a record at `ms` counts in: the suffixes from hours up to its own, the prefixes to hours after it. */
+export function boundaryPositions(ms: number): { period: string; positions: string[] } {
+  const iso = new Date(ms).toISOString();
+  const hour = new Date(ms).getUTCHours();
+  const day = iso.slice(8, 10);
+  const positions: string[] = [];
+  for (let h = 1; h <= 23; h++) if (inBoundary(h, hour)) positions.push(day + pad2(h));
+  return { period: iso.slice(0, 7), positions };
 }
 
-/** The periods of a level from one instant to another (inclusive), in order. */
-function periodsBetween(level: Level, from: number, last: number): string[] {
-  const out: string[] = [];
-  const d = new Date(utcMs(new Date(from).getUTCFullYear(), level === 'D' ? 0 : new Date(from).getUTCMonth(), 1));
-  while (d.getTime() <= last) {
-    out.push(level === 'D' ? String(d.getUTCFullYear()) : d.toISOString().slice(0, 7));
-    if (level === 'D') d.setUTCFullYear(d.getUTCFullYear() + 1);
-    else d.setUTCMonth(d.getUTCMonth() + 1);
-  }
-  return out;
+/** Whether the boundary cell at hour h of a day counts what that day has in hour `hour`. */
+const inBoundary = (h: number, hour: number) => (h <= SUFFIX_LAST_HOUR ? h <= hour : h > hour);
+
+/** Exact sums per attribute name, as text; sums of zero left out (as a cell nothing was ever added to). */
+function sumsByName(parts: Iterable<[string, string]>): Record<string, string> {
+  const sums = new Map<string, Decimal>();
+  for (const [name, value] of parts) sums.set(name, addDecimal(sums.get(name) ?? ZERO, parseDecimal(value)));
+  return Object.fromEntries([...sums].filter(([, v]) => v.units !== 0n).map(([name, v]) => [name, formatDecimal(v)]));
+}
+
+/**
+ * A product's boundary cells of a month (level B) from its hour cells (level H): what a table
+ * written before the boundary level gets them from (store/backfill.ts). Numbers as exact text.
+ */
+export function boundariesFromHours(hours: Record<string, string>): Record<string, string> {
+  return sumsByName(
+    Object.entries(hours).flatMap(([name, value]) => {
+      const m = /^([qn])(\d{2})(\d{2})$/.exec(name);
+      if (!m) return [];
+      const [, kind, day, hour] = m as unknown as [string, string, string, string];
+      return Array.from({ length: 23 }, (_, i) => i + 1)
+        .filter((h) => inBoundary(h, Number(hour)))
+        .map((h): [string, string] => [`${kind}${day}${pad2(h)}`, value]);
+    }),
+  );
+}
+
+/**
+ * An order's year totals (level Y, `q_{hash}`) from its day cells of the year's months (level M,
+ * `q{DD}_{hash}`): what a table written before the year level gets them from. Exact text.
+ */
+export function yearFromDays(months: readonly Record<string, string>[]): Record<string, string> {
+  return sumsByName(
+    months.flatMap((cells) =>
+      Object.entries(cells).flatMap(([name, value]): [string, string][] => {
+        const m = /^([qn])\d{2}_([0-9a-f]{16})$/.exec(name);
+        return m ? [[`${m[1]}_${m[2]}`, value]] : [];
+      }),
+    ),
+  );
 }
 
 interface ProductLike {
@@ -165,15 +220,17 @@ export function consumptionDeltas(records: readonly WorkRecordDocument[], signs?
       const h = hashOf([ref.agency, ref.number, uom]);
       const value = sign === 1 ? parsed : { ...parsed, units: -parsed.units };
       for (const level of LEVELS.product) {
-        const { period, pos } = positionOf(level, time);
+        const { period, positions } = level === 'B' ? boundaryPositions(time) : positionsOf(level, time);
         const productItem = item('product', level, period, h);
         productItem.refs.product = JSON.stringify(ref);
         productItem.refs.uom = uom;
-        add(productItem, `q${pos}`, value);
-        add(productItem, `n${pos}`, one);
+        for (const pos of positions) {
+          add(productItem, `q${pos}`, value);
+          add(productItem, `n${pos}`, one);
+        }
       }
       for (const level of LEVELS.order) {
-        const { period, pos } = positionOf(level, time);
+        const { period, pos } = positionOf(level as Exclude<Level, 'B'>, time);
         const orderItem = item('order', level, period, orderHash);
         orderItem.refs.order = JSON.stringify(order);
         orderItem.refs[`p_${h}`] = JSON.stringify({ product: ref, uom });
@@ -287,7 +344,7 @@ export function checkReportRange(query: ConsumptionQuery): void {
   }
 }
 
-/** One stretch of a report that one level answers: [start, end), inside one local day when grouped by day. */
+/** One stretch of a report that one interval level answers: [start, end), inside one local day when grouped by day. */
 interface Piece {
   start: number;
   end: number;
@@ -295,7 +352,13 @@ interface Piece {
 }
 
 /** Splits [a, b) into the coarsest pieces the levels hold: whole UTC days, then whole hours, then slots. */
-function split(a: number, b: number, levels: readonly Level[], day: string | undefined, into: Record<Level, Piece[]>): void {
+function split(
+  a: number,
+  b: number,
+  levels: readonly IntervalLevel[],
+  day: string | undefined,
+  into: Record<IntervalLevel, Piece[]>,
+): void {
   if (a >= b) return;
   const [level, ...finer] = levels;
   if (!level) return;
@@ -320,9 +383,9 @@ export interface AggregateRead {
   last: string;
   /**
    * The only attributes the report uses of these items, when it uses a few (a product item's
-   * descriptions and the sums and counts of the positions inside the plan's pieces): the store
-   * reads just those. Absent: the whole items (order items name their products by hashes a
-   * report cannot know before reading; a read that needs most positions gains nothing).
+   * descriptions and the sums and counts of the cells the plan counts): the store reads just
+   * those. Absent: the whole items (order items name their products by hashes a report cannot
+   * know before reading; a read that needs most positions gains nothing).
    */
   attributes?: readonly string[];
 }
@@ -333,79 +396,234 @@ export interface AggregateRead {
  */
 export const MAX_PROJECTED_POSITIONS = 200;
 
-/** The attribute names of the positions of `pieces` inside one period of a product level, or null past MAX_PROJECTED_POSITIONS. */
-function productAttributes(level: Level, period: string, pieces: readonly Piece[]): string[] | null {
-  const unit = UNIT_MS[level];
-  const year = Number(period.slice(0, 4));
-  const start = level === 'D' ? utcMs(year, 0, 1) : utcMs(year, Number(period.slice(5, 7)) - 1, 1);
-  const end = level === 'D' ? utcMs(year + 1, 0, 1) : utcMs(year, Number(period.slice(5, 7)), 1);
-  const positions = new Set<string>();
-  for (const piece of pieces) {
-    for (let t = Math.max(piece.start, start); t < Math.min(piece.end, end); t += unit) {
-      positions.add(positionOf(level, t).pos);
-      if (positions.size > MAX_PROJECTED_POSITIONS) return null;
-    }
-  }
-  return ['product', 'uom', ...[...positions].sort().flatMap((pos) => [`q${pos}`, `n${pos}`])];
-}
-
-/** A partial slot at an edge of a report's range, [start, end): summed from the records dated in it. */
+/**
+ * A stretch of a report's range summed from the records dated in it, [start, end), added or
+ * taken away (sign): the partial slots at the edges of a range off the slot edges, and, by order,
+ * the hours between a range's ends and the nearest UTC midnights.
+ */
 export interface EdgeRange {
   start: number;
   end: number;
+  sign: 1 | -1;
 }
+
+/** How each cell a report reads counts: per group (a local day, or '' when not grouped by day), a multiple (+1 added, −1 taken away). */
+type Cells = Map<string, Map<string, number>>;
+
+const cellKey = (level: Level, period: string, pos: string) => `${level}#${period}#${pos}`;
 
 export interface ReportPlan {
   reads: AggregateRead[];
-  pieces: Record<Level, Piece[]>;
-  /** The partial slots at the range's edges (none when from and to are on slot edges), in order. */
+  /** Each cell read (`{level}#{period}#{position}`) with the groups it counts in and how. */
+  cells: Cells;
+  /** What is summed from the records (none when by product or day from and to are on slot edges), in order. */
   edges: EdgeRange[];
   groupBy: GroupBy;
   tz: string;
 }
 
 /**
- * What a report reads: the partial slots at its edges (the records dated in them), the pieces of
- * the whole slots between per level, and the item ranges that hold them.
+ * Which roll-ups a plan may read. `current`: the boundary and year levels (B, Y) too, once every
+ * item of them has been built (store/backfill.ts, part `consumption-boundaries`); `legacy`: only
+ * the levels every earlier version wrote (D, H, S; M, S), for a table not brought up to date yet.
  */
-export function reportPlan(query: ConsumptionQuery): ReportPlan {
-  const kind = query.groupBy === 'order' ? 'order' : 'product';
-  const levels = LEVELS[kind];
-  const pieces: Record<Level, Piece[]> = { D: [], M: [], H: [], S: [] };
-  // The whole slots [lo, hi); what lies before lo and from hi on is an edge.
-  const lo = Math.ceil(query.from / SLOT_MS) * SLOT_MS;
-  const hi = Math.floor(query.to / SLOT_MS) * SLOT_MS;
+export type RollupSet = 'current' | 'legacy';
+
+const floorTo = (t: number, unit: number) => Math.floor(t / unit) * unit;
+const ceilTo = (t: number, unit: number) => Math.ceil(t / unit) * unit;
+const yearStart = (t: number, add = 0) => utcMs(new Date(t).getUTCFullYear() + add, 0, 1);
+/** The UTC year start nearest to t (the later one at a tie). */
+const nearestYearStart = (t: number) => {
+  const down = yearStart(t);
+  const up = yearStart(t, 1);
+  return t - down < up - t ? down : up;
+};
+/** The UTC midnight nearest to t (the later one at a tie). */
+const nearestMidnight = (t: number) => {
+  const down = floorTo(t, DAY_MS);
+  return t - down < down + DAY_MS - t ? down : down + DAY_MS;
+};
+
+/** Collects a plan's cells and edges. */
+function planBuilder() {
+  const cells: Cells = new Map();
   const edges: EdgeRange[] = [];
-  if (lo > hi)
-    edges.push({ start: query.from, end: query.to }); // both ends inside one slot
-  else {
-    if (query.from < lo) edges.push({ start: query.from, end: lo });
-    if (hi < query.to) edges.push({ start: hi, end: query.to });
-  }
-  if (lo < hi && query.groupBy === 'day') {
-    // Local days split at their first instants, which are slot edges in every zone.
-    let date = localDate(lo, query.tz);
-    let start = lo;
-    while (start < hi) {
-      const next = nextLocalDate(date);
-      const end = Math.min(startOfLocalDay(next, query.tz), hi);
-      split(start, end, levels, date, pieces);
-      date = next;
-      start = end;
+  const cell = (level: Level, period: string, pos: string, group: string, sign: number) => {
+    const key = cellKey(level, period, pos);
+    let groups = cells.get(key);
+    if (!groups) {
+      groups = new Map();
+      cells.set(key, groups);
     }
-  } else if (lo < hi) split(lo, hi, levels, undefined, pieces);
-  // One read per period the pieces touch: the store runs them side by side (one Query each).
-  const reads: AggregateRead[] = [];
-  for (const level of levels) {
-    const periods = new Set<string>();
-    for (const p of pieces[level]) for (const period of periodsBetween(level, p.start, p.end - 1)) periods.add(period);
-    for (const period of [...periods].sort()) {
-      const attributes = kind === 'product' ? productAttributes(level, period, pieces[level]) : null;
-      reads.push({ kind, level, first: period, last: period, ...(attributes ? { attributes } : {}) });
-    }
-  }
-  return { reads, pieces, edges, groupBy: query.groupBy, tz: query.tz };
+    const next = (groups.get(group) ?? 0) + sign;
+    if (next === 0) groups.delete(group);
+    else groups.set(group, next);
+    if (groups.size === 0) cells.delete(key);
+  };
+  const at = (level: Exclude<Level, 'B'>, t: number, group: string, sign: number) => {
+    const { period, pos } = positionOf(level, t);
+    cell(level, period, pos, group, sign);
+  };
+  /** Every cell of an interval level in [a, b) (a and b on its unit's edges). */
+  const each = (level: IntervalLevel, a: number, b: number, group: string, sign: number) => {
+    for (let t = a; t < b; t += UNIT_MS[level]) at(level, t, group, sign);
+  };
+  const records = (start: number, end: number, sign: 1 | -1) => {
+    if (start < end) edges.push({ start, end, sign });
+  };
+  return { cells, edges, cell, at, each, records };
 }
+type Builder = ReturnType<typeof planBuilder>;
+
+/**
+ * What a product has from its UTC day's midnight to t (a slot edge), as cells: at an hour up to
+ * SUFFIX_LAST_HOUR the day's total less the boundary suffix from that hour, later the boundary
+ * prefix to it, then the slots from the whole hour to t.
+ */
+function sinceMidnight(plan: Builder, t: number, group: string, sign: number): void {
+  const midnight = floorTo(t, DAY_MS);
+  const hour = Math.floor((t - midnight) / HOUR_MS);
+  if (hour > 0) {
+    const { period, pos } = positionOf('H', midnight + hour * HOUR_MS);
+    if (hour <= SUFFIX_LAST_HOUR) {
+      plan.at('D', midnight, group, sign);
+      plan.cell('B', period, pos, group, -sign);
+    } else plan.cell('B', period, pos, group, sign);
+  }
+  plan.each('S', midnight + hour * HOUR_MS, t, group, sign);
+}
+
+/** A product's [a, b) (slot edges): the UTC days from a's to b's, less what a's day had before a, plus what b's day had before b. */
+function productRange(plan: Builder, a: number, b: number, group: string): void {
+  plan.each('D', floorTo(a, DAY_MS), floorTo(b, DAY_MS), group, 1);
+  sinceMidnight(plan, a, group, -1);
+  sinceMidnight(plan, b, group, 1);
+}
+
+/** Whole UTC days [a, b) by order: whole UTC years from the year totals, the days between them and a and b from the day totals. */
+function orderDays(plan: Builder, a: number, b: number): void {
+  const ya = nearestYearStart(a);
+  const yb = nearestYearStart(b);
+  if (ya >= yb) {
+    plan.each('M', a, b, '', 1);
+    return;
+  }
+  for (let y = ya; y < yb; y = yearStart(y, 1)) plan.at('Y', y, '', 1);
+  if (a < ya) plan.each('M', a, ya, '', 1);
+  else plan.each('M', ya, a, '', -1);
+  if (yb < b) plan.each('M', yb, b, '', 1);
+  else plan.each('M', b, yb, '', -1);
+}
+
+/**
+ * By order, [a, b) at any instants: whole UTC days (and years) from the roll-ups, and what lies
+ * between a and b and the UTC midnights nearest them from the records (added, or taken away where
+ * the midnight lies outside the range): at most 12 hours at each end.
+ */
+function orderRange(plan: Builder, a: number, b: number): void {
+  const da = nearestMidnight(a);
+  const db = nearestMidnight(b);
+  if (da >= db) {
+    plan.records(a, b, 1);
+    return;
+  }
+  if (a < da) plan.records(a, da, 1);
+  else plan.records(da, a, -1);
+  if (db < b) plan.records(db, b, 1);
+  else plan.records(b, db, -1);
+  orderDays(plan, da, db);
+}
+
+/** The local days of [a, b) in tz, each clipped to the range: day edges in any zone are slot edges. */
+function localDays(a: number, b: number, tz: string): { start: number; end: number; date: string }[] {
+  const out: { start: number; end: number; date: string }[] = [];
+  let date = localDate(a, tz);
+  let start = a;
+  while (start < b) {
+    const next = nextLocalDate(date);
+    const end = Math.min(startOfLocalDay(next, tz), b);
+    out.push({ start, end, date });
+    date = next;
+    start = end;
+  }
+  return out;
+}
+
+/** The current plan: boundary and year levels, records between a range's ends and the nearest cells. */
+function currentPlan(query: ConsumptionQuery, plan: Builder): void {
+  if (query.groupBy === 'order') {
+    orderRange(plan, query.from, query.to);
+    return;
+  }
+  const lo = ceilTo(query.from, SLOT_MS);
+  const hi = floorTo(query.to, SLOT_MS);
+  if (lo >= hi) {
+    plan.records(query.from, query.to, 1); // no whole slot between the ends
+    return;
+  }
+  plan.records(query.from, lo, 1);
+  plan.records(hi, query.to, 1);
+  if (query.groupBy === 'day') for (const day of localDays(lo, hi, query.tz)) productRange(plan, day.start, day.end, day.date);
+  else productRange(plan, lo, hi, '');
+}
+
+/** The plan of a table not brought up to date: the whole slots split into whole UTC days, hours and slots, the partial slots at the edges from the records. */
+function legacyPlan(query: ConsumptionQuery, plan: Builder): void {
+  const levels: readonly IntervalLevel[] = query.groupBy === 'order' ? ['M', 'S'] : ['D', 'H', 'S'];
+  const lo = ceilTo(query.from, SLOT_MS);
+  const hi = floorTo(query.to, SLOT_MS);
+  if (lo > hi) {
+    plan.records(query.from, query.to, 1); // both ends inside one slot
+    return;
+  }
+  plan.records(query.from, lo, 1);
+  plan.records(hi, query.to, 1);
+  const pieces: Record<IntervalLevel, Piece[]> = { D: [], M: [], H: [], S: [] };
+  if (query.groupBy === 'day') for (const day of localDays(lo, hi, query.tz)) split(day.start, day.end, levels, day.date, pieces);
+  else split(lo, hi, levels, undefined, pieces);
+  for (const level of levels) for (const p of pieces[level]) plan.each(level, p.start, p.end, p.day ?? '', 1);
+}
+
+/**
+ * What a report reads: the cells whose sums make its rows, each counted into its groups added or
+ * taken away, the item ranges that hold them, and the stretches summed from the records.
+ *
+ * Current roll-ups, by product or day: a range [a, b) on slot edges is the UTC days from a's to
+ * b's, less what a's day had before a, plus what b's day had before b; what a day has before an
+ * instant is a boundary cell (with the day's total) and at most three slots. A local day in a
+ * whole-hour zone thus reads a day total and two boundary cells, however many records it has.
+ * By order: UTC years from the year totals, the days between them and the range's ends from the
+ * day totals, the hours to the nearest midnight from the records.
+ */
+export function reportPlan(query: ConsumptionQuery, rollups: RollupSet = 'current'): ReportPlan {
+  const plan = planBuilder();
+  if (rollups === 'current') currentPlan(query, plan);
+  else legacyPlan(query, plan);
+  const kind = query.groupBy === 'order' ? 'order' : 'product';
+  // One read per level and period the cells name: the store runs them side by side (one Query each).
+  const positions = new Map<string, { level: Level; period: string; positions: string[] }>();
+  for (const key of plan.cells.keys()) {
+    const [level, period, pos] = key.split('#') as [Level, string, string];
+    const id = `${level}#${period}`;
+    const found = positions.get(id) ?? { level, period, positions: [] };
+    found.positions.push(pos);
+    positions.set(id, found);
+  }
+  const reads: AggregateRead[] = [...positions.values()]
+    .sort((x, y) => LEVEL_ORDER.indexOf(x.level) - LEVEL_ORDER.indexOf(y.level) || (x.period < y.period ? -1 : x.period > y.period ? 1 : 0))
+    .map(({ level, period, positions: names }) => {
+      // Order items name their products by hash: read whole. Product items: only the cells used, up to a limit.
+      const attributes =
+        kind === 'product' && names.length <= MAX_PROJECTED_POSITIONS
+          ? ['product', 'uom', ...names.sort().flatMap((pos) => [`q${pos}`, `n${pos}`])]
+          : null;
+      return { kind, level, first: period, last: period, ...(attributes ? { attributes } : {}) };
+    });
+  return { reads, cells: plan.cells, edges: plan.edges, groupBy: query.groupBy, tz: query.tz };
+}
+
+/** The order reads are listed in: coarsest first. */
+const LEVEL_ORDER: readonly Level[] = ['Y', 'D', 'M', 'B', 'H', 'S'];
 
 const nextLocalDate = (date: string): string => new Date(Date.parse(`${date}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
 
@@ -425,21 +643,8 @@ export interface ConsumptionRow {
   records: number;
 }
 
-const SLOT_ATTRIBUTE = /^([qn])(\d{4}|\d{2})(?:_([0-9a-f]{16}))?$/;
-
-/** The piece an attribute's interval lies in, or null (binary search over sorted, disjoint pieces). */
-function pieceOf(pieces: readonly Piece[], start: number, end: number): Piece | null {
-  let lo = 0;
-  let hi = pieces.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const p = pieces[mid]!;
-    if (start < p.start) hi = mid - 1;
-    else if (start >= p.end) lo = mid + 1;
-    else return end <= p.end ? p : null;
-  }
-  return null;
-}
+/** A sum or count attribute: `q`/`n`, its position (none for a year total), and for order items the product's hash. */
+const CELL_ATTRIBUTE = /^([qn])(\d{4}|\d{2})?(?:_([0-9a-f]{16}))?$/;
 
 /**
  * A record dated in an edge of a report, as its head holds it now: its latest revision's document,
@@ -455,9 +660,11 @@ export interface EdgeRecord {
 
 type RowEntry = { row: Omit<ConsumptionRow, 'quantity' | 'records'> & { uom: string }; sum: Decimal; records: number };
 
+const times = (value: Decimal, multiple: number): Decimal => ({ ...value, units: value.units * BigInt(multiple) });
+
 /**
- * The report's rows: the attributes of the items its plan read that lie inside the plan's pieces,
- * and the lines of the edge records dated inside the plan's edges, summed per group, exactly.
+ * The report's rows: the cells of the items its plan read, each counted into its groups as the
+ * plan says, and the lines of the records dated in the plan's edges, summed per group, exactly.
  */
 export function consumptionRows(
   items: readonly AggregateItem[],
@@ -478,9 +685,6 @@ export function consumptionRows(
     }
     return found;
   };
-  const sorted = Object.fromEntries(
-    Object.entries(plan.pieces).map(([level, pieces]) => [level, [...pieces].sort((a, b) => a.start - b.start)]),
-  ) as Record<Level, Piece[]>;
   for (const item of items) {
     const a = item.attributes;
     // What the item counts, parsed once per item (per product hash for order items).
@@ -498,37 +702,38 @@ export function consumptionRows(
       return described.get(id)!;
     };
     const workOrder = item.kind === 'order' ? (JSON.parse(a.order!) as { agency: string; number: string }) : undefined;
-    const pieces = sorted[item.level];
-    const unit = UNIT_MS[item.level];
     for (const [name, value] of Object.entries(a)) {
-      const m = SLOT_ATTRIBUTE.exec(name);
+      const m = CELL_ATTRIBUTE.exec(name);
       if (!m) continue;
-      const [, kind, pos, h] = m as unknown as [string, 'q' | 'n', string, string | undefined];
-      const t = positionStart(item.level, item.period, pos);
-      const piece = pieceOf(pieces, t, t + unit);
-      if (piece === null) continue;
+      const [, kind, pos = '', h] = m as unknown as [string, 'q' | 'n', string | undefined, string | undefined];
+      const groups = plan.cells.get(cellKey(item.level, item.period, pos));
+      if (!groups) continue;
       const what = describe(item.kind === 'product' ? undefined : h);
       if (what === null) continue;
-      const row = entry(piece.day, workOrder, what.product, what.uom);
-      if (kind === 'q') row.sum = addDecimal(row.sum, parseDecimal(value));
-      else row.records += Number(value);
+      for (const [group, multiple] of groups) {
+        const row = entry(group === '' ? undefined : group, workOrder, what.product, what.uom);
+        if (kind === 'q') row.sum = addDecimal(row.sum, times(parseDecimal(value), multiple));
+        else row.records += Number(value) * multiple;
+      }
     }
   }
-  // The edges: each record once (by identity), when its latest revision is dated inside an edge.
-  const seen = new Set<string>();
-  for (const record of edgeRecords) {
-    const id = JSON.stringify([record.agency, record.number]);
-    if (record.voided || seen.has(id)) continue;
-    const t = recordTime(record.doc);
-    if (t === null || !plan.edges.some((e) => e.start <= t && t < e.end)) continue;
-    seen.add(id);
-    const day = plan.groupBy === 'day' ? localDate(t, plan.tz) : undefined;
-    const o = record.doc.workOrderIdentifier;
-    const workOrder = plan.groupBy === 'order' ? { agency: o.agency, number: o.number } : undefined;
-    for (const line of consumptionLines(record.doc)) {
-      const row = entry(day, workOrder, line.product, line.uom);
-      row.sum = addDecimal(row.sum, line.value);
-      row.records += 1;
+  // The edges: each record once per edge (by identity), when its latest revision is dated inside it.
+  for (const edge of plan.edges) {
+    const seen = new Set<string>();
+    for (const record of edgeRecords) {
+      const id = JSON.stringify([record.agency, record.number]);
+      if (record.voided || seen.has(id)) continue;
+      const t = recordTime(record.doc);
+      if (t === null || t < edge.start || t >= edge.end) continue;
+      seen.add(id);
+      const day = plan.groupBy === 'day' ? localDate(t, plan.tz) : undefined;
+      const o = record.doc.workOrderIdentifier;
+      const workOrder = plan.groupBy === 'order' ? { agency: o.agency, number: o.number } : undefined;
+      for (const line of consumptionLines(record.doc)) {
+        const row = entry(day, workOrder, line.product, line.uom);
+        row.sum = addDecimal(row.sum, times(line.value, edge.sign));
+        row.records += edge.sign;
+      }
     }
   }
   return (

@@ -4,12 +4,12 @@ import { type CsvCell, toCsv, wantsCsv } from '../domain/csv.ts';
 import { isoMs } from '../domain/time.ts';
 import { exactJson } from '../shared/exact-json.ts';
 import { httpHandler } from '../shared/handler.ts';
-import { readAggregates, readRecordsDated } from '../store/consumption-store.ts';
+import { readAggregates, readRecordsDated, readRollups } from '../store/consumption-store.ts';
 import { getConsumption } from '../use-cases/get-consumption.ts';
 
 export const handler = httpHandler('getConsumption', async ({ event, facilityId, query: params }) => {
   const query = parseConsumptionQuery(params);
-  const rows = await getConsumption({ readAggregates, readRecordsDated }, { facilityId, query });
+  const rows = await getConsumption({ readAggregates, readRecordsDated, rollups: readRollups }, { facilityId, query });
   if (wantsCsv(event.headers?.accept)) {
     const header = [
       'productAgency',

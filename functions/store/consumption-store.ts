@@ -5,18 +5,25 @@
  * records of a report's partial edge slots are read from the record-time index entries of their
  * heads (record-time-index.ts).
  */
-import { NumberValue } from '@aws-sdk/lib-dynamodb';
-import type { AggregateDelta, AggregateItem, AggregateRead, EdgeRecord } from '../domain/consumption.ts';
+import { GetCommand, NumberValue } from '@aws-sdk/lib-dynamodb';
+import type { AggregateDelta, AggregateItem, AggregateRead, EdgeRecord, Level, RollupSet } from '../domain/consumption.ts';
 import { formatDecimal } from '../domain/decimal.ts';
 import { mapConcurrently } from '../shared/concurrency.ts';
 import { config } from '../shared/config.ts';
-import { dynamoExactClient } from './clients.ts';
+import { dynamoClient, dynamoExactClient } from './clients.ts';
 import { optionalText, text } from './item-fields.ts';
-import { consumptionPk, consumptionRange, consumptionSk, recordTimePk } from './keys.ts';
+import { backfillDoneKey, consumptionPk, consumptionRange, consumptionSk, recordTimePk } from './keys.ts';
 import { type Item, queryAll } from './paginate.ts';
 import { RECORD_TIME_INDEX, recordTimeBounds } from './record-time-index.ts';
 import { TABLE } from './table.ts';
 import type { TransactItem } from './transact.ts';
+
+/** The levels store/backfill.ts builds from the older ones in a table written before them (part `consumption-boundaries`). */
+export const REBUILT_LEVELS: ReadonlySet<Level> = new Set(['B', 'Y']);
+/** The write counter of a rebuilt level's item. */
+export const WRITES = 'w';
+/** The backfill part after which reports read the boundary and year levels. */
+export const ROLLUPS_PART = 'consumption-boundaries';
 
 /** One Update per aggregate item: descriptions set once, sums and counts added (creating the item on first use). */
 export function aggregateUpdates(facilityId: string, deltas: readonly AggregateDelta[]): TransactItem[] {
@@ -34,6 +41,12 @@ export function aggregateUpdates(facilityId: string, deltas: readonly AggregateD
       values[`:a${i}`] = NumberValue.from(formatDecimal(value));
       return `#a${i} :a${i}`;
     });
+    // The items the backfill builds from older levels count their writes: it replaces one only if none came between.
+    if (REBUILT_LEVELS.has(delta.level)) {
+      names['#w'] = WRITES;
+      values[':w'] = 1;
+      adds.push('#w :w');
+    }
     return {
       Update: {
         TableName: config().tableName,
@@ -47,6 +60,14 @@ export function aggregateUpdates(facilityId: string, deltas: readonly AggregateD
       },
     };
   });
+}
+
+/** DynamoDB's limit on one expression's length (bytes; the names and values are apart). */
+const MAX_EXPRESSION_BYTES = 4096;
+
+/** Whether every Update of these deltas fits DynamoDB's expression limit (a group of many records merged into one item may not). */
+export function aggregateUpdatesFit(facilityId: string, deltas: readonly AggregateDelta[]): boolean {
+  return aggregateUpdates(facilityId, deltas).every((u) => Buffer.byteLength(u.Update?.UpdateExpression ?? '') <= MAX_EXPRESSION_BYTES);
 }
 
 /** Queries of one report in flight at once. */
@@ -111,10 +132,27 @@ export function readRecordsDated(facilityId: string, fromMs: number, toMs: numbe
   );
 }
 
+let rollupsBuilt = false;
+
+/**
+ * `current` once the backfill has built the boundary and year items of the whole table (its
+ * completion mark), remembered by the instance from then on; `legacy` before.
+ */
+export async function readRollups(): Promise<RollupSet> {
+  if (rollupsBuilt) return 'current';
+  const { pk, sk } = backfillDoneKey(ROLLUPS_PART);
+  const out = await dynamoClient().send(
+    new GetCommand({ TableName: config().tableName, Key: { [TABLE.partitionKey]: pk, [TABLE.sortKey]: sk }, ConsistentRead: true }),
+  );
+  rollupsBuilt = out.Item !== undefined;
+  return rollupsBuilt ? 'current' : 'legacy';
+}
+
 /** Every attribute of an item read by the exact client as text (numbers arrive as their decimal text). */
 function textAttributes(item: Item): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(item)) {
+    if (name === WRITES) continue;
     if (typeof value !== 'string') throw new Error(`stored aggregate field "${name}" should be text, found ${typeof value}`);
     out[name] = value;
   }

@@ -19,7 +19,7 @@ import {
 import type { WorkRecordDocument } from '../domain/work-records.ts';
 import { config } from '../shared/config.ts';
 import { batchGetItems, loadByIdentity } from './batch-get.ts';
-import { aggregateUpdates } from './consumption-store.ts';
+import { aggregateUpdates, aggregateUpdatesFit } from './consumption-store.ts';
 import { bool, num, optionalNum, optionalText, text } from './item-fields.ts';
 import { facilityPk, orderSk, recordDerivedSk, recordRevisionSk, recordSk } from './keys.ts';
 import { loadSeenLots, lotIndexItemCount, lotIndexItems, pendingMarkerRemoval } from './lot-index-store.ts';
@@ -151,6 +151,8 @@ export const derivedFiguresStore = {
   loadBalances,
   loadSeenLots,
   actions: (write: DerivedWrite) =>
+    // A group whose merged roll-up Updates would not fit one expression is split as if it had too many actions.
+    (write.records.length > 1 && !aggregateUpdatesFit(write.facilityId, write.consumption) ? MAX_TRANSACTION_ITEMS : 0) +
     write.records.length +
     write.orders.length +
     write.earlyReports.length +

@@ -170,6 +170,8 @@ export function changesPartition(gsiPk: unknown): { facilityId: string; stream: 
 
 /** The stack's cursor secret (store/hub-secret.ts): one item, outside every facility and key. */
 export const CURSOR_SECRET_KEY = { pk: 'HUB', sk: 'CURSOR_SECRET' } as const;
+/** Written once a backfill part has run through the whole table (store/backfill.ts). */
+export const backfillDoneKey = (part: string) => ({ pk: 'HUB', sk: `BACKFILL#${part}` }) as const;
 
 /** Partition of the order-summaries indexes holding a facility's orders of one status. */
 export const ordersByStatusPk = (facilityId: string, status: string): string => pk(`FAC#${facilityId}#ORDERS#${status}`);

@@ -13,6 +13,7 @@ import {
   checkReportRange,
   consumptionRows,
   type EdgeRecord,
+  type RollupSet,
   reportPlan,
 } from '../domain/consumption.ts';
 
@@ -24,6 +25,8 @@ export interface ConsumptionStore {
    * voided ones included (marked): each record's current head, once.
    */
   readRecordsDated(facilityId: string, fromMs: number, toMs: number): Promise<EdgeRecord[]>;
+  /** Which roll-ups reports may read: `legacy` until every boundary and year item has been built from the older levels. */
+  rollups(): Promise<RollupSet>;
 }
 
 export async function getConsumption(
@@ -31,7 +34,7 @@ export async function getConsumption(
   { facilityId, query }: { facilityId: string; query: ConsumptionQuery },
 ): Promise<ConsumptionRow[]> {
   checkReportRange(query);
-  const plan = reportPlan(query);
+  const plan = reportPlan(query, await store.rollups());
   // The aggregates and the (at most two) edges side by side.
   const [items, ...edges] = await Promise.all([
     plan.reads.length > 0 ? store.readAggregates(facilityId, plan.reads) : Promise.resolve([]),

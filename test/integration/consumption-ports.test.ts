@@ -7,22 +7,34 @@
  * The store modules read their environment when first used: it is set from the stack's
  * local.json first, and the modules are imported only then.
  */
+import assert from 'node:assert/strict';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, test } from 'vitest';
+import { boundariesFromHours, consumptionDeltas } from '../../functions/domain/consumption.ts';
+import { formatDecimal } from '../../functions/domain/decimal.ts';
+import { consumptionPk, consumptionSk } from '../../functions/store/keys.ts';
 import { useStackStores } from '../support/local-stack.ts';
 import { consumptionStoreContract } from '../support/port-contracts.ts';
+import { workRecord } from '../support/records.ts';
 import { facilityNames, sharedStack } from '../support/shared-stack.ts';
 
 const stack = sharedStack();
 useStackStores(stack);
 
-const { readAggregates, readRecordsDated } = await import('../../functions/store/consumption-store.ts');
+const { readAggregates, readRecordsDated, readRollups } = await import('../../functions/store/consumption-store.ts');
 const { recordHeadPut, recordPut } = await import('../../functions/store/record-store.ts');
 const { transactWrite } = await import('../../functions/store/transact.ts');
+
+const { aggregateUpdates } = await import('../../functions/store/consumption-store.ts');
+const { rebuildBoundaries } = await import('../../functions/store/consumption-rollups.ts');
+const { dynamoExactClient } = await import('../../functions/store/clients.ts');
+const { config } = await import('../../functions/shared/config.ts');
 
 const names = facilityNames('cports');
 
 consumptionStoreContract('DynamoDB', {
   make: () => ({
-    store: { readAggregates, readRecordsDated },
+    store: { readAggregates, readRecordsDated, rollups: readRollups },
     async write(facilityId, head, revision) {
       const state = {
         facilityId,
@@ -57,4 +69,54 @@ consumptionStoreContract('DynamoDB', {
     },
   }),
   facility: () => names.next(),
+});
+
+describe('the boundary items of a table written before them (backfill)', () => {
+  const get = async (pk: string, sk: string) =>
+    (await dynamoExactClient().send(new GetCommand({ TableName: config().tableName, Key: { pk, sk }, ConsistentRead: true }))).Item;
+  const at = (number: string, time: string, dap: number) => {
+    const r = workRecord(number, { actual: [dap, 1] });
+    r.dispensingEndDateTime = time;
+    return r;
+  };
+
+  test('built from the hour item; a derive write between its reads is neither lost nor counted twice', async () => {
+    const f = names.next();
+    const first = at('B-1', '2026-02-03T04:30:00Z', 5);
+    const second = at('B-2', '2026-02-03T13:10:00Z', 7);
+    const dap = consumptionDeltas([first]).find((d) => d.kind === 'product' && d.level === 'H')!;
+    // A table of the earlier version: the first record's hour item, no boundary item.
+    await transactWrite(
+      aggregateUpdates(
+        f,
+        consumptionDeltas([first]).filter((d) => d.level === 'H'),
+      ),
+    );
+    const hourSk = consumptionSk('product', 'H', dap.period, dap.hash);
+    const boundarySk = consumptionSk('product', 'B', dap.period, dap.hash);
+    const hourItem = (await get(consumptionPk(f), hourSk))!;
+    // The derive engine counts the second record after the build read the hours, before it wrote.
+    let wrote = 0;
+    assert.equal(
+      await rebuildBoundaries(hourItem, async () => {
+        if (wrote++ === 0) await transactWrite(aggregateUpdates(f, consumptionDeltas([second])));
+      }),
+      true,
+    );
+    assert.equal(wrote, 2, 'the first build was refused and read again');
+    const built = (await get(consumptionPk(f), boundarySk))!;
+    const hours = (await get(consumptionPk(f), hourSk))!;
+    const cells = (item: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.entries(item)
+          .filter(([k]) => /^[qn]\d{4}$/.test(k))
+          .map(([k, v]) => [k, String(v)]),
+      );
+    // Both records, once each: what the hours say, and what deriving both from scratch writes.
+    assert.deepEqual(cells(built), boundariesFromHours(cells(hours)));
+    const fresh = consumptionDeltas([first, second]).find((d) => d.kind === 'product' && d.level === 'B' && d.hash === dap.hash)!;
+    assert.deepEqual(cells(built), Object.fromEntries([...fresh.adds].map(([k, v]) => [k, formatDecimal(v)])));
+    assert.equal(cells(built).q0305, '7', 'the suffix from 05:00 holds the 13:10 record only');
+    assert.equal(cells(built).q0312, '5', 'the prefix to 12:00 holds the 04:30 record only');
+  });
 });

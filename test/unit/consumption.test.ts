@@ -12,6 +12,7 @@ import {
   localDate,
   parseConsumptionQuery,
   positionOf,
+  type RollupSet,
   recordTime,
   reportPlan,
   startOfLocalDay,
@@ -48,8 +49,13 @@ const headsOf = (docs: readonly WorkRecordDocument[]): EdgeRecord[] =>
  * A report as the use case makes it: the plan's reads taken from the items, the heads dated in
  * the plan's edges, summed.
  */
-function report(items: readonly AggregateItem[], query: ConsumptionQuery, heads: readonly EdgeRecord[] = []) {
-  const plan = reportPlan(query);
+function report(
+  items: readonly AggregateItem[],
+  query: ConsumptionQuery,
+  heads: readonly EdgeRecord[] = [],
+  rollups: RollupSet = 'current',
+) {
+  const plan = reportPlan(query, rollups);
   // Each item as its read answers it: whole, or only the attributes the read names (a projection).
   const read = items.flatMap((i) =>
     plan.reads
@@ -206,8 +212,8 @@ describe('aggregates', () => {
   test('a request touches each aggregate item once, however many records and products it holds', () => {
     const records = Array.from({ length: 50 }, (_, i) => record(`R-${i}`, '2026-04-02T10:00:00Z', [0.1, 0.2], `WO-${i % 2}`));
     const deltas = consumptionDeltas(records);
-    // Two products at three levels, two orders at two levels, one day: 6 product items and 4 order items.
-    assert.equal(deltas.length, 10);
+    // Two products at four levels, two orders at three levels, one day: 8 product items and 6 order items.
+    assert.equal(deltas.length, 14);
     const items = [...apply(deltas).values()];
     const q = parseConsumptionQuery({ from: '2026-04-01', to: '2026-05-01' });
     const rows = report(items, q);
@@ -218,16 +224,13 @@ describe('aggregates', () => {
   });
 
   test('by day in a zone, by order, and only slots inside [from, to)', () => {
-    const items = [
-      ...apply(
-        consumptionDeltas([
-          record('A', '2026-03-28T22:59:00Z', [1, 10], 'WO-1'), // 23:59 in Berlin, the 28th
-          record('B', '2026-03-28T23:00:00Z', [2, 20], 'WO-1'), // 00:00 on the 29th
-          record('C', '2026-03-29T21:59:00Z', [4, 40], 'WO-2'), // 23:59 CEST on the 29th
-          record('D', '2026-03-29T22:00:00Z', [8, 80], 'WO-2'), // the 30th
-        ]),
-      ).values(),
+    const docs = [
+      record('A', '2026-03-28T22:59:00Z', [1, 10], 'WO-1'), // 23:59 in Berlin, the 28th
+      record('B', '2026-03-28T23:00:00Z', [2, 20], 'WO-1'), // 00:00 on the 29th
+      record('C', '2026-03-29T21:59:00Z', [4, 40], 'WO-2'), // 23:59 CEST on the 29th
+      record('D', '2026-03-29T22:00:00Z', [8, 80], 'WO-2'), // the 30th
     ];
+    const items = [...apply(consumptionDeltas(docs)).values()];
     const byDay = report(items, parseConsumptionQuery({ from: '2026-03-28', to: '2026-03-31', tz: 'Europe/Berlin', groupBy: 'day' }));
     const first = byDay.filter((r) => r.product.number === byDay[0]!.product.number);
     assert.deepEqual(
@@ -238,7 +241,12 @@ describe('aggregates', () => {
         ['2026-03-30', '8', 1],
       ],
     );
-    const oneDay = report(items, parseConsumptionQuery({ from: '2026-03-29', to: '2026-03-30', tz: 'Europe/Berlin', groupBy: 'order' }));
+    // By order, the hours between the local day's ends and the nearest UTC midnights come from the records.
+    const oneDay = report(
+      items,
+      parseConsumptionQuery({ from: '2026-03-29', to: '2026-03-30', tz: 'Europe/Berlin', groupBy: 'order' }),
+      headsOf(docs),
+    );
     assert.deepEqual(
       oneDay.filter((r) => r.product.number === oneDay[0]!.product.number).map((r) => [r.workOrder?.number, r.quantity.value]),
       [
@@ -268,9 +276,25 @@ describe('roll-ups', () => {
   // Record times over two years, on any minute; ranges and zones that cut days, hours and slots.
   const start = Date.parse('2025-12-20T00:00:00Z');
   const zones = ['UTC', 'America/Chicago', 'Europe/Berlin', 'Asia/Kathmandu', 'Australia/Adelaide', 'America/St_Johns'];
-  const records = Array.from({ length: 400 }, (_, i) =>
-    record(`R-${i}`, new Date(start + ((i * 7_919_000) % (40 * 86_400_000)) + (i % 60) * 60_000).toISOString(), [i / 10, 1], `WO-${i % 7}`),
-  );
+  const records = [
+    ...Array.from({ length: 400 }, (_, i) =>
+      record(
+        `R-${i}`,
+        new Date(start + ((i * 7_919_000) % (40 * 86_400_000)) + (i % 60) * 60_000).toISOString(),
+        [i / 10, 1],
+        `WO-${i % 7}`,
+      ),
+    ),
+    // And some over two whole years, for the year totals and the days around them.
+    ...Array.from({ length: 300 }, (_, i) =>
+      record(
+        `Y-${i}`,
+        new Date(Date.parse('2025-01-01T00:00:00Z') + ((i * 2_345_678_901) % (730 * 86_400_000))).toISOString(),
+        [i / 4, 1],
+        `WO-${i % 5}`,
+      ),
+    ),
+  ];
   const items = [...apply(consumptionDeltas(records)).values()];
 
   /** The same report straight from the records: what every level must add up to. */
@@ -305,44 +329,94 @@ describe('roll-ups', () => {
         ['2025-12-24T08:01:00.001Z', '2025-12-24T08:14:00Z'],
         ['2025-12-20T00:00:00.001Z', '2026-01-28T23:59:59.999Z'],
         ['2025-12-21T18:10:30Z', '2025-12-23T18:20:30Z'],
+        // Whole years and most of them, ends near and far from a UTC midnight.
+        ['2025-06-01', '2026-06-01'],
+        ['2025-01-01T05:59:00.250Z', '2026-01-01T06:01:00Z'],
+        ['2025-01-01T13:00:00Z', '2025-12-31T11:00:00Z'],
       ]) {
         for (const groupBy of ['product', 'day', 'order']) {
           const query = parseConsumptionQuery({ from: from!, to: to!, tz, groupBy });
-          const rows = report(items, query, headsOf(records)).filter((r) => r.product.number === firstProduct);
-          const got = new Map(
-            rows.map((r) => [[r.day ?? '', r.workOrder?.number ?? '', r.product.number].join('|'), `${r.quantity.value}/${r.records}`]),
-          );
-          assert.deepEqual(got, bruteForce(query), `${groupBy} ${from}..${to} in ${tz}`);
-          checked += got.size;
+          // Both plans: the current roll-ups, and the older levels alone (a table not brought up to date).
+          for (const rollups of ['current', 'legacy'] as const) {
+            const rows = report(items, query, headsOf(records), rollups).filter((r) => r.product.number === firstProduct);
+            const got = new Map(
+              rows.map((r) => [[r.day ?? '', r.workOrder?.number ?? '', r.product.number].join('|'), `${r.quantity.value}/${r.records}`]),
+            );
+            assert.deepEqual(got, bruteForce(query), `${rollups}: ${groupBy} ${from}..${to} in ${tz}`);
+            checked += got.size;
+          }
         }
       }
     }
-    assert.ok(checked > 800, `compared ${checked} rows`);
+    assert.ok(checked > 3000, `compared ${checked} rows`);
+  }, 60_000);
+
+  test('a year reads a few dense cells: a day total and a boundary per local day, one year total per order', () => {
+    const chicago = (groupBy: string) =>
+      reportPlan(parseConsumptionQuery({ from: '2025-01-01', to: '2026-01-01', tz: 'America/Chicago', groupBy }));
+    const shape = (plan: ReturnType<typeof reportPlan>) =>
+      plan.reads.map((r) => `${r.level} ${r.first} ${r.attributes?.length ?? 'whole'}`);
+    // By product: the days of the year from 2 January on and 1 January 2026 (the day totals), the
+    // first day's part from 06:00Z and the last's before it (two boundary cells, projected).
+    const year = chicago('product');
+    assert.deepEqual(shape(year), ['D 2025 whole', 'D 2026 4', 'B 2025-01 4', 'B 2026-01 4']);
+    assert.deepEqual(year.reads[2]!.attributes, ['product', 'uom', 'q0106', 'n0106']);
+    assert.deepEqual(year.edges, []);
+    // By day: each local day is the next UTC day's total, plus this day's part from local midnight,
+    // less the next day's: one boundary cell per day boundary, 06 (CST) or 05 (CDT), never an hour cell.
+    const byDay = chicago('day');
+    assert.deepEqual(shape(byDay), [
+      'D 2025 whole',
+      'D 2026 4',
+      ...Array.from(
+        { length: 12 },
+        (_, i) => `B 2025-${String(i + 1).padStart(2, '0')} ${2 + 2 * [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][i]!}`,
+      ),
+      'B 2026-01 4',
+    ]);
+    // 8 March ends and 9 March starts at 06:00Z on the 9th; the 9th (23 hours, DST) ends at 05:00Z on the 10th.
+    assert.deepEqual(
+      [...byDay.cells.get('B#2025-03#0906')!],
+      [
+        ['2025-03-08', -1],
+        ['2025-03-09', 1],
+      ],
+    );
+    assert.deepEqual(
+      [...byDay.cells.get('B#2025-03#1005')!],
+      [
+        ['2025-03-09', -1],
+        ['2025-03-10', 1],
+      ],
+    );
+    assert.equal([...byDay.cells.keys()].filter((k) => k.startsWith('H#') || k.startsWith('S#')).length, 0);
+    // By order: the UTC year's totals (whole items: products are hashes), the six hours on each
+    // side from the records (taken away at the start, added at the end).
+    const byOrder = chicago('order');
+    assert.deepEqual(shape(byOrder), ['Y 2025 whole']);
+    assert.deepEqual(
+      byOrder.edges.map((e) => [new Date(e.start).toISOString(), new Date(e.end).toISOString(), e.sign]),
+      [
+        ['2025-01-01T00:00:00.000Z', '2025-01-01T06:00:00.000Z', -1],
+        ['2026-01-01T00:00:00.000Z', '2026-01-01T06:00:00.000Z', 1],
+      ],
+    );
+    // A table not brought up to date reads the older levels: every hour of the year by day.
+    assert.deepEqual(
+      reportPlan(parseConsumptionQuery({ from: '2025-01-01', to: '2026-01-01', tz: 'America/Chicago', groupBy: 'day' }), 'legacy')
+        .reads.map((r) => r.level)
+        .filter((l, i, all) => all.indexOf(l) === i),
+      ['H'],
+    );
   });
 
-  test('a long report reads a few coarse items, not every slot', () => {
-    const year = reportPlan(parseConsumptionQuery({ from: '2025-01-01', to: '2026-01-01', tz: 'America/Chicago' }));
-    assert.deepEqual(
-      year.reads.map((r) => `${r.level} ${r.first}..${r.last}`),
-      ['D 2025..2025', 'H 2025-01..2025-01', 'H 2026-01..2026-01'],
-      'one day-totals item per product for the year, the hours of its two ends',
-    );
-    const byDay = reportPlan(parseConsumptionQuery({ from: '2025-01-01', to: '2026-01-01', tz: 'America/Chicago', groupBy: 'day' }));
-    assert.deepEqual(byDay.pieces.S, [], 'a whole-hour zone needs no slots');
-    // The year's hour items are read for their 18 and 6 hours only, not a month of hours each.
-    assert.deepEqual(
-      year.reads.map((r) => r.attributes?.length ?? 'whole'),
-      ['whole', 2 + 18 * 2, 2 + 6 * 2],
-    );
-    assert.deepEqual(year.reads[1]!.attributes!.slice(0, 4), ['product', 'uom', 'q0106', 'n0106']);
-    // By day, every hour of the year's months is used: whole items (the 6 hours of 2026-01 projected).
-    // Orders: whole items (their products are hashes).
-    assert.deepEqual(
-      byDay.reads.map((r) => `${r.first} ${r.attributes?.length ?? 'whole'}`),
-      [...Array.from({ length: 12 }, (_, i) => `2025-${String(i + 1).padStart(2, '0')} whole`), '2026-01 14'],
-    );
-    const byOrder = reportPlan(parseConsumptionQuery({ from: '2025-01-01', to: '2025-01-08', tz: 'America/Chicago', groupBy: 'order' }));
-    assert.ok(byOrder.reads.every((r) => r.attributes === undefined));
+  test('a zone west or east of UTC, or on a quarter hour: boundary cells from whichever side covers more of the day, slots for the rest', () => {
+    const cells = (tz: string) =>
+      [...reportPlan(parseConsumptionQuery({ from: '2025-01-10', to: '2025-01-11', tz, groupBy: 'day' })).cells.keys()].sort();
+    // Berlin: 10 January is [09 23:00Z, 10 23:00Z): the 9th's total less its prefix to 23:00, plus the 10th's prefix to 23:00.
+    assert.deepEqual(cells('Europe/Berlin'), ['B#2025-01#0923', 'B#2025-01#1023', 'D#2025#0109']);
+    // Kathmandu (+5:45): [09 18:15Z, 10 18:15Z): prefixes to 18:00 and the slot 18:00–18:15.
+    assert.deepEqual(cells('Asia/Kathmandu'), ['B#2025-01#0918', 'B#2025-01#1018', 'D#2025#0109', 'S#2025-01#0972', 'S#2025-01#1072']);
   });
 });
 
@@ -368,12 +442,9 @@ describe('any instant: the partial slots at the edges from the records', () => {
     const one = reportPlan(q('2026-01-01T08:01:00Z', '2026-01-01T08:14:59.999Z'));
     assert.deepEqual(iso(one.edges), [['2026-01-01T08:01:00.000Z', '2026-01-01T08:14:59.999Z']]);
     assert.deepEqual(one.reads, []);
-    // Ends in neighbouring slots, no whole slot between: two edges, no aggregate read.
+    // Ends in neighbouring slots, no whole slot between: one edge, no aggregate read.
     const two = reportPlan(q('2026-01-01T08:07:00Z', '2026-01-01T08:20:00Z'));
-    assert.deepEqual(iso(two.edges), [
-      ['2026-01-01T08:07:00.000Z', '2026-01-01T08:15:00.000Z'],
-      ['2026-01-01T08:15:00.000Z', '2026-01-01T08:20:00.000Z'],
-    ]);
+    assert.deepEqual(iso(two.edges), [['2026-01-01T08:07:00.000Z', '2026-01-01T08:20:00.000Z']]);
     assert.deepEqual(two.reads, []);
     // Only one end off a slot edge: one edge.
     assert.deepEqual(iso(reportPlan(q('2026-01-01', '2026-01-01T17:23:00Z')).edges), [

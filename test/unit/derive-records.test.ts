@@ -75,13 +75,11 @@ describe('the difference between two revisions (domain)', () => {
     const consumption = consumptionDiff(steps);
     const stock = stockDiff(steps);
 
-    // DAP's three product levels and the order's two: q moved by -10, the record count unchanged (not written).
-    assert.equal(consumption.length, 5);
+    // DAP's four product levels and the order's three: q moved by -10 in each cell, the record count unchanged (not written).
+    assert.equal(consumption.length, 7);
     for (const d of consumption) {
-      assert.deepEqual(
-        [...d.adds.values()].map((v) => v.units),
-        [-10n],
-      );
+      assert.ok(d.adds.size >= 1, `${d.kind} ${d.level}`);
+      for (const [name, v] of d.adds) assert.deepEqual([name[0], v.units], ['q', -10n], `${d.kind} ${d.level} ${name}`);
     }
     assert.equal(stock.size, 1, 'potash is moved as before: no line');
     const { movements } = [...stock.values()][0]!;

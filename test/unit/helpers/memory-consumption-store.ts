@@ -5,7 +5,13 @@
  * edges of a report; a read answers the items of its ranges, or the heads dated in a range.
  * `failNext` makes the next read throw (a storage failure).
  */
-import { type AggregateItem, type AggregateRead, type EdgeRecord, recordTime } from '../../../functions/domain/consumption.ts';
+import {
+  type AggregateItem,
+  type AggregateRead,
+  type EdgeRecord,
+  type RollupSet,
+  recordTime,
+} from '../../../functions/domain/consumption.ts';
 import { formatDecimal, sumDecimals } from '../../../functions/domain/decimal.ts';
 import { consumptionDiff, type RecordFigures, recordFigures } from '../../../functions/domain/record-figures.ts';
 import type { WorkRecordDocument } from '../../../functions/domain/work-records.ts';
@@ -33,6 +39,8 @@ export function memoryConsumptionStore() {
     recordReads: [] as [number, number][],
     /** Thrown by the next read instead of answering. */
     failNext: null as Error | null,
+    /** The roll-ups reports may read (`legacy`: a table whose boundary and year items are not built yet). */
+    rollupSet: 'current' as RollupSet,
     /**
      * A record's latest revision (a new record, a correction, a void): its head replaced, and its
      * figures brought from what was counted to this revision, as the derive engine does.
@@ -75,6 +83,9 @@ export function memoryConsumptionStore() {
               : { ...i, attributes: Object.fromEntries(Object.entries(i.attributes).filter(([k]) => r.attributes!.includes(k))) },
           ),
       );
+    },
+    async rollups(): Promise<RollupSet> {
+      return store.rollupSet;
     },
     async readRecordsDated(facilityId: string, fromMs: number, toMs: number): Promise<EdgeRecord[]> {
       store.recordReads.push([fromMs, toMs]);
