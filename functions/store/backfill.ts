@@ -14,6 +14,10 @@
  * - `lots` (issue 27): records counted before the lot index get the lot entries of their counted
  *   revision (use-cases/index-lots.ts, passed in by the caller); it runs after the derive part, so
  *   records that part counted have their entries from the engine already.
+ * - `consumption-boundaries` (issue 26): each product's boundary items and each order's year
+ *   items are built from the hour and day items (store/consumption-rollups.ts), without losing
+ *   what the derive engine counts meanwhile. Reports read the new levels only once this part's
+ *   completion mark exists (consumption-store.ts, readRollups); before, the older levels alone.
  *
  * Idempotent: a second run finds nothing to do. Run at `npm start` (infra/local/start.ts).
  */
@@ -21,9 +25,11 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isoMs } from '../domain/time.ts';
 import type { WorkRecordDocument } from '../domain/work-records.ts';
 import { config } from '../shared/config.ts';
-import { dynamoClient } from './clients.ts';
+import { dynamoClient, dynamoExactClient } from './clients.ts';
+import { rebuildBoundaries, rebuildYear, yearKeyOf } from './consumption-rollups.ts';
+import { ROLLUPS_PART } from './consumption-store.ts';
 import { num, optionalNum, text } from './item-fields.ts';
-import { changePosition, ordersByStatusPk } from './keys.ts';
+import { backfillDoneKey, changePosition, ordersByStatusPk } from './keys.ts';
 import { scanPages } from './paginate.ts';
 import { recordTimeIndex } from './record-time-index.ts';
 import { TABLE } from './table.ts';
@@ -120,6 +126,8 @@ export interface BackfillDone {
   records: number;
   recordTimes: number;
   lots: number;
+  /** Boundary and year roll-up items built from the older levels. */
+  rollups: number;
 }
 
 /** Record heads grouped by facility, as the derive engine and the lot index take them. */
@@ -182,17 +190,42 @@ const PARTS: readonly Part[] = [
       }
     },
   },
+  {
+    // Every hour item of a product and day item of an order: the boundary and year items built from them.
+    name: ROLLUPS_PART,
+    async run(done) {
+      const pages = scanPages(
+        {
+          FilterExpression: '(#k = :product AND #l = :hours) OR (#k = :order AND #l = :days)',
+          ExpressionAttributeNames: { '#k': 'kind', '#l': 'level' },
+          ExpressionAttributeValues: { ':product': 'consumption-product', ':hours': 'H', ':order': 'consumption-order', ':days': 'M' },
+        },
+        { client: dynamoExactClient() },
+      );
+      const years = new Set<string>();
+      for await (const { items } of pages) {
+        for (const item of items) {
+          if (item.level === 'H' && (await rebuildBoundaries(item))) done.rollups++;
+          if (item.level === 'M') years.add(yearKeyOf(item));
+        }
+      }
+      for (const year of years) if (await rebuildYear(year)) done.rollups++;
+    },
+  },
 ];
 
 /** Written once a part has run through the whole table: later starts skip its scan. */
-const doneKey = (part: string) => ({ [TABLE.partitionKey]: 'HUB', [TABLE.sortKey]: `BACKFILL#${part}` });
+const doneKey = (part: string) => {
+  const { pk, sk } = backfillDoneKey(part);
+  return { [TABLE.partitionKey]: pk, [TABLE.sortKey]: sk };
+};
 
 /**
  * Brings every item written by an earlier version up to date, part by part; answers how many
  * orders and records it changed. `force` scans again even where a completed run is recorded.
  */
 export async function backfill({ force = false, ...steps }: { force?: boolean } & BackfillSteps): Promise<BackfillDone> {
-  const done: BackfillDone = { orders: 0, records: 0, recordTimes: 0, lots: 0 };
+  const done: BackfillDone = { orders: 0, records: 0, recordTimes: 0, lots: 0, rollups: 0 };
   const { tableName } = config();
   for (const part of PARTS) {
     const key = doneKey(part.name);
@@ -209,6 +242,7 @@ export async function backfill({ force = false, ...steps }: { force?: boolean } 
           records: done.records - before.records,
           recordTimes: done.recordTimes - before.recordTimes,
           lots: done.lots - before.lots,
+          rollups: done.rollups - before.rollups,
         },
       }),
     );

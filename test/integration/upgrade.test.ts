@@ -9,10 +9,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, NumberValue, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { test } from 'vitest';
+import { consumptionDeltas } from '../../functions/domain/consumption.ts';
+import { formatDecimal } from '../../functions/domain/decimal.ts';
 import { identityKey } from '../../functions/domain/documents.ts';
-import { changePosition, changesPk, facilityPk, recordSk, recordsOfOrderPk } from '../../functions/store/keys.ts';
+import {
+  changePosition,
+  changesPk,
+  consumptionPk,
+  consumptionSk,
+  facilityPk,
+  recordSk,
+  recordsOfOrderPk,
+} from '../../functions/store/keys.ts';
 import { orderItem } from '../../functions/store/order-store.ts';
 import { INDEXES, localCreateTableInput } from '../../functions/store/table.ts';
 import { startDynamoLocal } from '../../infra/local/dynamodb-local.ts';
@@ -136,6 +146,50 @@ async function makeOldDataFolder(dir: string): Promise<void> {
         },
       }),
     );
+    // A record of 2024 counted with the roll-up levels of its time (no boundary or year items):
+    // its local day in Chicago (15 July, 07:00 CDT) needs the boundary cells, its order's year the
+    // year totals, both built by the backfill from the hour and day items.
+    const older = workRecord('OLD-R3', { order: 'OLD-2', actual: [7, 3], status: 'inProgress' });
+    older.dispensingEndDateTime = '2024-07-15T12:00:00Z';
+    await db.send(
+      new PutCommand({
+        TableName: LOCAL_TABLE_NAME,
+        Item: {
+          pk: facilityPk(F),
+          sk: recordSk('AssignedBySender', 'OLD-R3'),
+          kind: 'record',
+          facilityId: F,
+          agency: 'AssignedBySender',
+          number: 'OLD-R3',
+          doc: JSON.stringify(older),
+          size: 1,
+          contentHash: identityKey('old', 'hash3'),
+          orderAgency: 'AssignedBySender',
+          orderNumber: 'OLD-2',
+          orderMatched: false,
+          orderStatus: 'inProgress',
+          receivedAt: '2024-07-15T12:10:00.000Z',
+          documents: '[]',
+          aggregated: true,
+        },
+      }),
+    );
+    for (const d of consumptionDeltas([older]).filter((d) => d.level !== 'B' && d.level !== 'Y')) {
+      await db.send(
+        new PutCommand({
+          TableName: LOCAL_TABLE_NAME,
+          Item: {
+            pk: consumptionPk(F),
+            sk: consumptionSk(d.kind, d.level, d.period, d.hash),
+            kind: `consumption-${d.kind}`,
+            level: d.level,
+            period: d.period,
+            ...d.refs,
+            ...Object.fromEntries([...d.adds].map(([name, value]) => [name, NumberValue.from(formatDecimal(value))])),
+          },
+        }),
+      );
+    }
     const { Table } = await base.send(new DescribeTableCommand({ TableName: LOCAL_TABLE_NAME }));
     assert.deepEqual(Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName).sort(), [...OLD_INDEXES].sort());
   } finally {
@@ -214,6 +268,34 @@ test('a data folder of the previous version gets the new indexes and its records
           ],
           `round ${round}: the old record at an edge after the backfill`,
         );
+        // Counted with the roll-ups of its time, reported from the boundary and year items built from them.
+        const rowsOf = async (query: string) => {
+          const r = await erp.get(`/facility/${F}/consumption?from=2024-01-01&to=2025-01-01&tz=America/Chicago&${query}`);
+          assert.equal(r.status, 200, r.text);
+          return r.body.rows.map(
+            (row: {
+              day?: string;
+              workOrder?: { number: string };
+              product: { number: string };
+              quantity: { value: number };
+              records: number;
+            }) => [row.day ?? row.workOrder?.number ?? '', row.product.number, row.quantity.value, row.records],
+          );
+        };
+        for (const [groupBy, group] of [
+          ['day', '2024-07-15'],
+          ['order', 'OLD-2'],
+          ['product', ''],
+        ] as const) {
+          assert.deepEqual(
+            await rowsOf(`groupBy=${groupBy}`),
+            [
+              [group, 'P-DAP', 7, 1],
+              [group, 'P-POTASH', 3, 1],
+            ],
+            `round ${round}: 2024 by ${groupBy}`,
+          );
+        }
       } finally {
         assert.equal(await stack.stop(), 0);
       }
