@@ -23,13 +23,23 @@ import { client, type LocalStack } from '../support/local-stack.ts';
 import { fmt, percentile } from './stats.ts';
 
 async function median(rounds: number, run: () => Promise<void>): Promise<number> {
-  const samples: number[] = [];
+  return (await alternating(rounds, [run]))[0]!;
+}
+
+/**
+ * Medians of several runs measured in turn, round by round (after five warm-up rounds): on a
+ * machine whose load drifts, each run meets the same load, so their ratio is not the drift's.
+ */
+async function alternating(rounds: number, runs: readonly (() => Promise<void>)[]): Promise<number[]> {
+  const samples = runs.map(() => [] as number[]);
   for (let i = -5; i < rounds; i++) {
-    const t = performance.now();
-    await run();
-    if (i >= 0) samples.push(performance.now() - t);
+    for (const [j, run] of runs.entries()) {
+      const t = performance.now();
+      await run();
+      if (i >= 0) samples[j]!.push(performance.now() - t);
+    }
   }
-  return percentile(samples, 50);
+  return samples.map((s) => percentile(s, 50));
 }
 
 /** Pages of 100 summaries at the poll benchmark's facilities (seeded there). */
@@ -197,22 +207,26 @@ export async function benchConsumption(stack: LocalStack, sizes = [10_000, 100_0
   const facilities = sizes.map((n) => `BENCH-CONSUMPTION-${n}`);
   for (const [i, n] of sizes.entries()) await seedConsumption(local, facilities[i]!, n, 20, 500, { heads: true });
   const erp = client(stack.baseUrl, await stack.createKey('erp', facilities));
-  const timed = async (f: string, query: string) =>
-    median(rounds, async () => {
-      const r = await erp.get(`/facility/${f}/consumption?${query}`);
-      if (r.status !== 200 || r.body.rows.length === 0) throw new Error(`consumption: ${r.status} ${r.text.slice(0, 200)}`);
-    });
+  const report = (f: string, query: string) => async () => {
+    const r = await erp.get(`/facility/${f}/consumption?${query}`);
+    if (r.status !== 200 || r.body.rows.length === 0) throw new Error(`consumption: ${r.status} ${r.text.slice(0, 200)}`);
+  };
   const year = 'from=2025-01-01&to=2026-01-01&tz=America/Chicago';
   for (const groupBy of ['product', 'day', 'order'] as const) {
     const query = `${year}&groupBy=${groupBy}`;
-    const medians: number[] = [];
-    for (const f of facilities) medians.push(await timed(f, query));
+    // The facilities in turn, round by round: the same load for both.
+    const medians = await alternating(
+      rounds,
+      facilities.map((f) => report(f, query)),
+    );
     const weights = await Promise.all(facilities.map((f) => planWeight(local, f, query)));
     const parts = sizes.map((n, i) => `${n} records ${fmt(medians[i]!)}`).join(', ');
     const read = sizes
       .map((n, i) => `${n}: ${weights[i]!.items} items, ${weights[i]!.attributes} attributes, ${(weights[i]!.bytes / 1024).toFixed(0)} KiB`)
       .join('; ');
-    console.log(`  one year, groupBy=${groupBy}: ${parts}; ratio ${(medians.at(-1)! / medians[0]!).toFixed(2)} (goal ≤ 1.3)`);
+    console.log(
+      `  one year, groupBy=${groupBy}: ${parts}; ratio ${(medians.at(-1)! / medians[0]!).toFixed(2)} (goal ≤ 1.3; medians of ${rounds}, in turn)`,
+    );
     console.log(`    read (${weights[0]!.reads} Queries): ${read}`);
   }
   // Off the slot edges at both ends (08:07:13.456 and 17:23:00.5 local) against the slot edges just inside them.
@@ -220,8 +234,10 @@ export async function benchConsumption(stack: LocalStack, sizes = [10_000, 100_0
   const unaligned = `from=${encodeURIComponent('2025-01-01T08:07:13.456-06:00')}&to=${encodeURIComponent('2025-12-31T17:23:00.500-06:00')}&tz=America/Chicago`;
   const aligned = `from=${encodeURIComponent('2025-01-01T08:15:00-06:00')}&to=${encodeURIComponent('2025-12-31T17:15:00-06:00')}&tz=America/Chicago`;
   for (const groupBy of ['product', 'day', 'order'] as const) {
-    const on = await timed(f, `${aligned}&groupBy=${groupBy}`);
-    const off = await timed(f, `${unaligned}&groupBy=${groupBy}`);
+    const [on, off] = (await alternating(rounds, [
+      report(f, `${aligned}&groupBy=${groupBy}`),
+      report(f, `${unaligned}&groupBy=${groupBy}`),
+    ])) as [number, number];
     console.log(
       `  ${sizes.at(-1)} records, a year from 08:07:13.456 to 17:23:00.5, groupBy=${groupBy}: ${fmt(off)} against ${fmt(on)} on slot edges; ratio ${(off / on).toFixed(2)}`,
     );
