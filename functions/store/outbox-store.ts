@@ -12,7 +12,8 @@
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentChangeError } from '../domain/errors.ts';
 import type { DueMarker } from '../domain/webhooks.ts';
-import { config } from '../shared/config.ts';
+import { mapConcurrently } from '../shared/concurrency.ts';
+import { config, WEBHOOK_SETTINGS } from '../shared/config.ts';
 import { dynamoClient } from './clients.ts';
 import { num, optionalNum, text } from './item-fields.ts';
 import { dueMarkerSk, LEGACY_OUTBOX_PK, OUTBOX_PKS, outboxPk, outboxShard } from './keys.ts';
@@ -73,14 +74,14 @@ const partition = (pk: string) =>
 /**
  * Every marker nobody holds a lease on at `now`, due or not: every shard read side by side with
  * the legacy partition; when that holds markers nobody leases, they are moved into their shards
- * and the shards read again.
+ * (as many at once as the sender serves) and the shards read again.
  */
 async function unclaimed(now: number): Promise<DueMarker[]> {
   const [legacy, ...shards] = await Promise.all([partition(LEGACY_OUTBOX_PK), ...OUTBOX_PKS.map(partition)]);
   const stranded = legacy!.filter((i) => unleased(i, now)).map(markerFromItem);
   let items = shards.flat();
   if (stranded.length > 0) {
-    await Promise.all(stranded.map((m) => moveLegacy(m, now)));
+    await mapConcurrently(stranded, WEBHOOK_SETTINGS.concurrency, (m) => moveLegacy(m, now));
     items = (await Promise.all(OUTBOX_PKS.map(partition))).flat();
   }
   return items.filter((i) => unleased(i, now)).map(markerFromItem);
