@@ -449,12 +449,16 @@ describe('push delivery', () => {
     const { db, tableName } = localTable(stack);
     try {
       // Orders the subscription has not delivered yet: pushed before it, then its position moved back before them.
+      // A probe subscribed first receives them: the dispatcher is done with the push before the subscription exists.
+      const probe = await receiver();
+      await subscribe(pcs, f, probe);
       const before = isoMs(Date.now() - 1000);
       assert.equal(
         (await erp.post(`/facility/${f}/dispensingWorkorders`, orders(workOrder('Q1', { quantity: 1 }), workOrder('Q2', { quantity: 1 }))))
           .status,
         200,
       );
+      await waitUntil('the probe has both orders', () => allAt(probe, { Q1: 1, Q2: 1 }));
       const { subscriptionId } = await subscribe(pcs, f, r);
       const home = { pk: outboxPk(outboxShard(subscriptionId)), sk: dueMarkerSk(f, subscriptionId) };
       await waitUntil('the look after creation is done', async () =>
