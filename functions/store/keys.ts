@@ -34,7 +34,8 @@
  *   its pointer     pk KEY#{keyId}      sk SUB#{facility}#{subscriptionId}   (revoking a key finds them)
  *   their count     pk KEY#{keyId}      sk SUBCOUNT#{facility}         (at most 10 per key and facility)
  *   delivery        pk SUB#{subscriptionId}   sk DLV#{createdAt}#{deliveryId}   (the delivery log, TTL)
- *   due marker      pk WEBHOOKS#DUE     sk {facility}#{subscriptionId} (the outbox the sender scans)
+ *   due marker      pk WEBHOOKS#DUE#{shard 0-7}   sk {facility}#{subscriptionId}   (the outbox the sender scans; the shard
+ *                   is a hash of the subscription id; pk WEBHOOKS#DUE, the one partition before issue 30, is drained too)
  *   idempotency key pk IDEM#{keyId}#{routeId}   sk {hash of the Idempotency-Key}   (the first answer, sealed; TTL 24 h)
  *   record heads not derived yet: gsi5pk FAC#{facility}#PENDING   gsi5sk {modifiedAt}#{agency}#{number}   (sparse; the engine removes it)
  *   lot index       pk LOT#{facility}#{lotAgency or -}#{lotNumber}   sk USE#{record}#{line} | MADE#{record}#{line} | RECEIPT#{receiptId}
@@ -52,6 +53,7 @@
  * DynamoDB's ValidationException and a 500.
  */
 
+import { createHash } from 'node:crypto';
 import type { Level } from '../domain/consumption.ts';
 import { invalidInput } from '../domain/errors.ts';
 
@@ -150,8 +152,27 @@ export const subscriptionCountSk = (facilityId: string): string => sk(`SUBCOUNT#
 export const deliveriesPk = (subscriptionId: string): string => pk(`SUB#${subscriptionId}`);
 /** One delivery: by creation time, so the log reads newest first. */
 export const deliverySk = (createdAtIso: string, deliveryId: string): string => sk(`DLV#${createdAtIso}#${deliveryId}`);
-/** The outbox: one marker per subscription with changes (or a retry) due. */
-export const WEBHOOKS_DUE_PK = 'WEBHOOKS#DUE';
+/**
+ * The outbox: one marker per subscription with changes (or a retry) due, in one of
+ * `OUTBOX_SHARDS` partitions chosen by a hash of the subscription id, so that no one partition
+ * takes every mark, claim and release (docs/benchmarks.md has the math). A subscription's
+ * marker is always in the same shard: one marker per subscription, as before. Changing the
+ * count moves markers between shards: the sender would then need to drain the old ones too,
+ * as it drains the legacy partition.
+ */
+export const OUTBOX_SHARDS = 8;
+/** The shard of a subscription's marker: the first 4 bytes of SHA-256 of its id, modulo the shard count. */
+export const outboxShard = (subscriptionId: string): number =>
+  createHash('sha256').update(subscriptionId).digest().readUInt32BE(0) % OUTBOX_SHARDS;
+export const outboxPk = (shard: number): string => `WEBHOOKS#DUE#${shard}`;
+/** Every shard's partition, in shard order. */
+export const OUTBOX_PKS: readonly string[] = Array.from({ length: OUTBOX_SHARDS }, (_, i) => outboxPk(i));
+/**
+ * The outbox's one partition before it was sharded (issue 30). Nothing writes a marker there any
+ * more; the sender still reads it and moves each marker it finds to its shard, so what a stack
+ * queued before its upgrade is delivered.
+ */
+export const LEGACY_OUTBOX_PK = 'WEBHOOKS#DUE';
 
 /** One API key's Idempotency-Keys on one route: two clients' (or two routes') keys never meet. */
 export const idempotencyPk = (keyId: string, routeId: string): string => pk(`IDEM#${keyId}#${routeId}`);

@@ -1,23 +1,36 @@
 /**
- * The outbox of due webhook work: one marker per subscription with something due, in one
- * partition the sender scans (small: a marker lives only while there is work). The dispatcher
- * sets a marker; a sender claims it with a conditional update (a lease) and releases it.
+ * The outbox of due webhook work: one marker per subscription with something due, in one of
+ * `OUTBOX_SHARDS` partitions chosen by a hash of the subscription id (keys.ts), which the sender
+ * scans every one of (small: a marker lives only while there is work). The dispatcher sets a
+ * marker; a sender claims it with a conditional update (a lease) and releases it.
+ *
+ * Before issue 30 the outbox was one partition (`LEGACY_OUTBOX_PK`). The sender still reads it:
+ * a marker found there, unleased, is moved into its shard (merged with a marker there: the
+ * earlier due time, the later change), so a stack upgraded with work queued still delivers it;
+ * one leased by a sender of the earlier code is moved once that sender lets it go.
  */
-import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConcurrentChangeError } from '../domain/errors.ts';
 import type { DueMarker } from '../domain/webhooks.ts';
-import { config } from '../shared/config.ts';
+import { mapConcurrently } from '../shared/concurrency.ts';
+import { config, WEBHOOK_SETTINGS } from '../shared/config.ts';
 import { dynamoClient } from './clients.ts';
 import { num, optionalNum, text } from './item-fields.ts';
-import { dueMarkerSk, WEBHOOKS_DUE_PK } from './keys.ts';
+import { dueMarkerSk, LEGACY_OUTBOX_PK, OUTBOX_PKS, outboxPk, outboxShard } from './keys.ts';
 import { queryAll } from './paginate.ts';
 import { TABLE } from './table.ts';
+import { transactWrite } from './transact.ts';
 
 type Item = Record<string, unknown>;
 const table = () => config().tableName;
 const { partitionKey: PK, sortKey: SK } = TABLE;
 
 const markerKey = (facilityId: string, subscriptionId: string) => ({
-  [PK]: WEBHOOKS_DUE_PK,
+  [PK]: outboxPk(outboxShard(subscriptionId)),
+  [SK]: dueMarkerSk(facilityId, subscriptionId),
+});
+const legacyKey = (facilityId: string, subscriptionId: string) => ({
+  [PK]: LEGACY_OUTBOX_PK,
   [SK]: dueMarkerSk(facilityId, subscriptionId),
 });
 
@@ -47,15 +60,77 @@ async function markDue(facilityId: string, subscriptionId: string, dueAt: number
   );
 }
 
-/** Every marker nobody holds a lease on at `now`, due or not. */
-async function unclaimed(now: number): Promise<DueMarker[]> {
-  const items = await queryAll({
+const unleased = (i: Item, now: number) => (optionalNum(i, 'leaseUntil') ?? 0) <= now;
+
+/** Every item of one partition of the outbox. */
+const partition = (pk: string) =>
+  queryAll({
     KeyConditionExpression: '#pk = :pk',
     ExpressionAttributeNames: { '#pk': PK },
-    ExpressionAttributeValues: { ':pk': WEBHOOKS_DUE_PK },
+    ExpressionAttributeValues: { ':pk': pk },
     ConsistentRead: true,
   });
-  return items.filter((i) => (optionalNum(i, 'leaseUntil') ?? 0) <= now).map(markerFromItem);
+
+/**
+ * Every marker nobody holds a lease on at `now`, due or not: every shard read side by side with
+ * the legacy partition; when that holds markers nobody leases, they are moved into their shards
+ * (as many at once as the sender serves) and the shards read again.
+ */
+async function unclaimed(now: number): Promise<DueMarker[]> {
+  const [legacy, ...shards] = await Promise.all([partition(LEGACY_OUTBOX_PK), ...OUTBOX_PKS.map(partition)]);
+  const stranded = legacy!.filter((i) => unleased(i, now)).map(markerFromItem);
+  let items = shards.flat();
+  if (stranded.length > 0) {
+    await mapConcurrently(stranded, WEBHOOK_SETTINGS.concurrency, (m) => moveLegacy(m, now));
+    items = (await Promise.all(OUTBOX_PKS.map(partition))).flat();
+  }
+  return items.filter((i) => unleased(i, now)).map(markerFromItem);
+}
+
+/**
+ * Moves a marker of the legacy partition into its shard, in one transaction: the shard's marker
+ * (made if none) takes the earlier due time and the later change, and its version goes up (a
+ * sender holding it keeps it due, as after any mark); the legacy marker goes only as it was read,
+ * unleased. A lost race leaves both as they are, for the next pass.
+ */
+async function moveLegacy(m: DueMarker, now: number): Promise<void> {
+  const key = markerKey(m.facilityId, m.subscriptionId);
+  const got = await dynamoClient().send(new GetCommand({ TableName: table(), Key: key, ConsistentRead: true }));
+  const home = got.Item ? markerFromItem(got.Item) : null;
+  const dueAt = Math.min(home?.dueAt ?? m.dueAt, m.dueAt);
+  const changes = [home?.lastChange ?? null, m.lastChange].filter((c): c is number => c !== null);
+  const lastChange = changes.length > 0 ? Math.max(...changes) : null;
+  try {
+    await transactWrite([
+      {
+        Update: {
+          TableName: table(),
+          Key: key,
+          UpdateExpression: `SET dueAt = :d, facilityId = :f, subscriptionId = :s${lastChange === null ? '' : ', lastChange = :c'} ADD ver :one`,
+          ConditionExpression: home ? 'ver = :v' : 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: home ? undefined : { '#pk': PK },
+          ExpressionAttributeValues: {
+            ':d': dueAt,
+            ':f': m.facilityId,
+            ':s': m.subscriptionId,
+            ':one': 1,
+            ...(lastChange === null ? {} : { ':c': lastChange }),
+            ...(home ? { ':v': home.ver } : {}),
+          },
+        },
+      },
+      {
+        Delete: {
+          TableName: table(),
+          Key: legacyKey(m.facilityId, m.subscriptionId),
+          ConditionExpression: 'ver = :v AND (attribute_not_exists(leaseUntil) OR leaseUntil <= :now)',
+          ExpressionAttributeValues: { ':v': m.ver, ':now': now },
+        },
+      },
+    ]);
+  } catch (e) {
+    if (!(e instanceof ConcurrentChangeError)) throw e;
+  }
 }
 
 const conditionFailed = (e: unknown) => (e as Error).name === 'ConditionalCheckFailedException';
@@ -118,9 +193,13 @@ async function release(m: DueMarker, next: { dueAt: number } | 'done'): Promise<
   }
 }
 
-/** Removes a subscription's marker (the subscription is gone). */
+/** Removes a subscription's marker, in its shard and in the legacy partition (the subscription is gone). */
 async function drop(facilityId: string, subscriptionId: string): Promise<void> {
-  await dynamoClient().send(new DeleteCommand({ TableName: table(), Key: markerKey(facilityId, subscriptionId) }));
+  await Promise.all(
+    [markerKey(facilityId, subscriptionId), legacyKey(facilityId, subscriptionId)].map((Key) =>
+      dynamoClient().send(new DeleteCommand({ TableName: table(), Key })),
+    ),
+  );
 }
 
 /** The outbox port (use-cases/webhook-ports.ts). */

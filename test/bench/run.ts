@@ -20,7 +20,7 @@ const PARTS: Record<string, string> = {
   trace: 'a forward lot trace (40 records, 3 levels) at 10,000 and 100,000 records, against one Query of 40 items',
   cold: 'cold init of every function (cold FUNCTION: of one, e.g. cold http/poll-work-orders.ts)',
   soak: '60 s of concurrent writers and five pollers with skewed clocks',
-  webhooks: 'push delivery (webhooks): latency, throughput, redeliveries',
+  webhooks: 'push delivery (webhooks): latency, throughput, redeliveries; 300 subscriptions over 100 facilities, outbox partitions',
   docs: 'the /docs page in headless Chromium: size, navigation until the reference is on the page',
 };
 const USAGE = 'usage: npm run bench [-- PART] | npm run bench -- cold [FUNCTION]';

@@ -5,12 +5,24 @@
  * The shared stack runs the retry schedule 1s,1s,2s (test/support/global-stack.ts).
  */
 import assert from 'node:assert/strict';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, test } from 'vitest';
+import { isoMs } from '../../functions/domain/time.ts';
+import { dueMarkerSk, facilityPk, LEGACY_OUTBOX_PK, outboxPk, outboxShard, subscriptionSk } from '../../functions/store/keys.ts';
 import { orders, workOrder } from '../support/documents.ts';
 import { type client, sleep } from '../support/local-stack.ts';
 import { assertProblem } from '../support/problems.ts';
 import { records, workRecord } from '../support/records.ts';
-import { facilityNames, type KeyedClient, keyed, type SharedStack, settled, sharedStack, waitUntil } from '../support/shared-stack.ts';
+import {
+  facilityNames,
+  type KeyedClient,
+  keyed,
+  localTable,
+  type SharedStack,
+  settled,
+  sharedStack,
+  waitUntil,
+} from '../support/shared-stack.ts';
 import { type Receiver, startReceiver } from '../support/webhook-receiver.ts';
 
 let stack: SharedStack;
@@ -429,4 +441,52 @@ describe('push delivery', () => {
     assert.equal(seen.body.disabledReason, 'key revoked');
     assertProblem(await erp.post(`${subs(f)}/${created.subscriptionId}/enable`, {}), 409);
   }, 30_000);
+
+  test('work queued in the outbox before it was sharded (its one partition) is still delivered after the upgrade', async () => {
+    const f = facility();
+    const r = await receiver();
+    const pcs = await keyed(stack, 'pcs', [f]);
+    const { db, tableName } = localTable(stack);
+    try {
+      // Orders the subscription has not delivered yet: pushed before it, then its position moved back before them.
+      // A probe subscribed first receives them: the dispatcher is done with the push before the subscription exists.
+      const probe = await receiver();
+      await subscribe(pcs, f, probe);
+      const before = isoMs(Date.now() - 1000);
+      assert.equal(
+        (await erp.post(`/facility/${f}/dispensingWorkorders`, orders(workOrder('Q1', { quantity: 1 }), workOrder('Q2', { quantity: 1 }))))
+          .status,
+        200,
+      );
+      await waitUntil('the probe has both orders', () => allAt(probe, { Q1: 1, Q2: 1 }));
+      const { subscriptionId } = await subscribe(pcs, f, r);
+      const home = { pk: outboxPk(outboxShard(subscriptionId)), sk: dueMarkerSk(f, subscriptionId) };
+      await waitUntil('the look after creation is done', async () =>
+        (await db.send(new GetCommand({ TableName: tableName, Key: home, ConsistentRead: true }))).Item ? null : true,
+      );
+      await db.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: facilityPk(f), sk: subscriptionSk(subscriptionId) },
+          UpdateExpression: 'SET #p = :p',
+          ExpressionAttributeNames: { '#p': 'position' },
+          ExpressionAttributeValues: { ':p': before },
+        }),
+      );
+      // The marker as the code before issue 30 left it: in the one partition, none in the shards.
+      const legacy = { pk: LEGACY_OUTBOX_PK, sk: dueMarkerSk(f, subscriptionId) };
+      await db.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...legacy, facilityId: f, subscriptionId, dueAt: Date.now(), ver: 1, lastChange: Date.now() },
+        }),
+      );
+      await waitUntil('both orders delivered', () => allAt(r, { Q1: 1, Q2: 1 }));
+      assert.deepEqual(r.unverified(), []);
+      const left = await db.send(new GetCommand({ TableName: tableName, Key: legacy, ConsistentRead: true }));
+      assert.equal(left.Item, undefined, 'the legacy partition holds nothing of it any more');
+    } finally {
+      db.destroy();
+    }
+  }, 60_000);
 });

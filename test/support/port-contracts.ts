@@ -7,8 +7,9 @@
  *
  * Every test makes facilities, keys and subscriptions of its own (`facility()` from the tier,
  * random ids for the rest), so a suite shares a table with anything else. Outbox times lie a
- * day ahead of the clock: the outbox is one partition, and a running sender only takes markers
- * that are due.
+ * day ahead of the clock: a running sender reads every marker of the outbox, but only takes those
+ * that are due (it may move a marker of the legacy partition into its shard first, as the suite's
+ * own reads do: the outcome is the same).
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -438,7 +439,19 @@ export function deliveryLogContract(name: string, { make, facility }: ContractSe
   });
 }
 
-export function outboxContract(name: string, { make, facility }: ContractSetup<Outbox>): void {
+/** A marker as the code before issue 30 left it in the outbox's one partition (leased or not). */
+export type LegacyMarker = DueMarker & { leaseUntil?: number };
+
+/** How a suite reaches an outbox's legacy partition: plant a marker there, and see whether one is still there. */
+export interface LegacyPartition<O extends Outbox> {
+  plant(outbox: O, marker: LegacyMarker): Promise<void>;
+  holds(outbox: O, facilityId: string, subscriptionId: string): Promise<boolean>;
+}
+
+export function outboxContract<O extends Outbox>(
+  name: string,
+  { make, facility, legacy }: ContractSetup<O> & { legacy: LegacyPartition<O> },
+): void {
   describe(`Outbox contract: ${name}`, () => {
     /** A clock a day ahead, so that no running sender takes these markers. */
     const T = Date.now() + 86_400_000;
@@ -572,6 +585,54 @@ export function outboxContract(name: string, { make, facility }: ContractSetup<O
       await outbox.release(held.m, { dueAt: T + 1000 });
       assert.equal(await markerOf(outbox, held.fac, held.sub, T + LEASE + 1), undefined);
       await outbox.drop(facility(), uid('sub'));
+
+      const left = { facilityId: facility(), subscriptionId: uid('sub'), dueAt: T, ver: 1, lastChange: null, leaseUntil: T + LEASE };
+      await legacy.plant(outbox, left);
+      await outbox.drop(left.facilityId, left.subscriptionId);
+      assert.equal(await legacy.holds(outbox, left.facilityId, left.subscriptionId), false, 'a legacy marker goes too');
+    });
+
+    test('a marker left in the legacy partition (before the outbox was sharded) is listed, moved to its shard, claimable', async () => {
+      const outbox = await make();
+      const fac = facility();
+      const sub = uid('sub');
+      await legacy.plant(outbox, { facilityId: fac, subscriptionId: sub, dueAt: T, ver: 3, lastChange: T - 500 });
+      const m = await markerOf(outbox, fac, sub);
+      assert.ok(m, 'listed');
+      assert.deepEqual({ ...m, ver: 0 }, { facilityId: fac, subscriptionId: sub, dueAt: T, ver: 0, lastChange: T - 500 });
+      assert.equal(await legacy.holds(outbox, fac, sub), false, 'moved out of the legacy partition');
+      assert.ok(await outbox.claim(m, T, LEASE), 'claimed as any marker');
+      assert.equal(await markerOf(outbox, fac, sub, T + 1), undefined, 'once, and only in its shard');
+      await outbox.release(m, 'done');
+      assert.equal(await markerOf(outbox, fac, sub, T + LEASE + 1), undefined, 'released done: gone');
+    });
+
+    test('a legacy marker meets its subscription marked in its shard: one marker, the earlier due time, the later change', async () => {
+      const outbox = await make();
+      const fac = facility();
+      const sub = uid('sub');
+      await outbox.markDue(fac, sub, T + 5000, T - 100);
+      const before = (await markerOf(outbox, fac, sub))!;
+      await legacy.plant(outbox, { facilityId: fac, subscriptionId: sub, dueAt: T, ver: 7, lastChange: T - 900 });
+      const merged = (await outbox.unclaimed(T)).filter((x) => x.facilityId === fac && x.subscriptionId === sub);
+      assert.equal(merged.length, 1, 'one marker per subscription');
+      assert.equal(merged[0]!.dueAt, T, 'the earlier due time');
+      assert.equal(merged[0]!.lastChange, T - 100, 'the later change');
+      assert.equal(await outbox.claim(before, T, LEASE), false, 'a reading from before the move no longer claims it');
+      assert.ok(await outbox.claim(merged[0]!, T, LEASE));
+      await outbox.drop(fac, sub);
+    });
+
+    test('a legacy marker under a live lease (a sender of the earlier code) stays until the lease runs out', async () => {
+      const outbox = await make();
+      const fac = facility();
+      const sub = uid('sub');
+      await legacy.plant(outbox, { facilityId: fac, subscriptionId: sub, dueAt: T, ver: 1, lastChange: null, leaseUntil: T + LEASE });
+      assert.equal(await markerOf(outbox, fac, sub, T + 1), undefined, 'not listed while leased');
+      assert.ok(await legacy.holds(outbox, fac, sub), 'nor moved');
+      assert.ok(await markerOf(outbox, fac, sub, T + LEASE + 1), 'listed once the lease ran out');
+      assert.equal(await legacy.holds(outbox, fac, sub), false, 'and moved');
+      await outbox.drop(fac, sub);
     });
   });
 }

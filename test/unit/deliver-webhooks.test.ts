@@ -126,6 +126,24 @@ describe('send', () => {
     assert.equal(ports.endpoints.posted.length, 1, 'delivered once');
   });
 
+  test('a marker queued in the outbox before it was sharded (the legacy partition) is still delivered, once, with two senders', async () => {
+    const { ports, secret, deliveries, subscriptionId } = await setUp();
+    // As the earlier code left it: the change's marker in the one partition, none in the shards.
+    const [marker] = [...ports.outbox.markers.values()];
+    ports.outbox.markers.clear();
+    ports.outbox.plantLegacy({ ...marker!, ver: 4 });
+    const [a, b] = await Promise.all([sendDue(ports), sendDue(ports)]);
+    assert.equal(a.claimed + b.claimed, 1);
+    assert.equal(ports.endpoints.posted.length, 1);
+    assert.deepEqual(idsOf(ports.endpoints.posted[0]!), ['C-1@1']);
+    assert.doesNotThrow(() => new Webhook(secret).verify(ports.endpoints.posted[0]!.body, ports.endpoints.posted[0]!.headers));
+    assert.deepEqual(
+      deliveries().map((d) => d.status),
+      ['delivered'],
+    );
+    assert.equal(ports.outbox.legacy.size + ports.outbox.markers.size, 0, `nothing left of ${subscriptionId}`);
+  });
+
   test('two senders claiming one marker: one wins, the endpoint gets one delivery', async () => {
     const { ports, deliveries } = await setUp();
     const [a, b] = await Promise.all([sendDue(ports), sendDue(ports)]);

@@ -13,5 +13,12 @@ deliveryLogContract('in memory', {
   },
   facility,
 });
-outboxContract('in memory', { make: () => memoryOutbox(), facility });
+outboxContract('in memory', {
+  make: () => memoryOutbox(),
+  facility,
+  legacy: {
+    plant: async (outbox, marker) => outbox.plantLegacy(marker),
+    holds: async (outbox, f, s) => [...outbox.legacy.values()].some((m) => m.facilityId === f && m.subscriptionId === s),
+  },
+});
 secretBoxContract('in memory', { make: () => memorySecretBox() });

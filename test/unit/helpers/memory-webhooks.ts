@@ -156,10 +156,39 @@ export function memorySubscriptionStore(deliveries = memoryDeliveryLog()) {
   return port satisfies SubscriptionStore;
 }
 
+/** A marker as stored: the port's reading and the lease, if any. */
+export type StoredMarker = W.DueMarker & { leaseUntil?: number };
+
+/**
+ * The outbox in memory: `markers` are the markers in their shards (the store's partition of each
+ * is keys.ts `outboxShard`, which the memory port needs not model); `legacy` is the one partition
+ * of the outbox before issue 30, which `unclaimed` drains as the store does: each unleased marker
+ * there is moved into its shard, merged with one already there (the earlier due time, the later
+ * change, the version up).
+ */
 export function memoryOutbox() {
-  const markers = new Map<string, W.DueMarker & { leaseUntil?: number }>();
+  const markers = new Map<string, StoredMarker>();
+  const legacy = new Map<string, StoredMarker>();
+  const moveLegacy = (k: string, m: StoredMarker) => {
+    const home = markers.get(k);
+    const changes = [home?.lastChange ?? null, m.lastChange].filter((c): c is number => c !== null);
+    markers.set(k, {
+      ...home,
+      facilityId: m.facilityId,
+      subscriptionId: m.subscriptionId,
+      dueAt: Math.min(home?.dueAt ?? m.dueAt, m.dueAt),
+      ver: (home?.ver ?? 0) + 1,
+      lastChange: changes.length > 0 ? Math.max(...changes) : null,
+    });
+    legacy.delete(k);
+  };
   const port = {
     markers,
+    legacy,
+    /** Plants a marker in the legacy partition, as the code before issue 30 left it. */
+    plantLegacy(m: StoredMarker) {
+      legacy.set(subKey(m.facilityId, m.subscriptionId), structuredClone(m));
+    },
     faults: faults(),
     async markDue(facilityId: string, subscriptionId: string, dueAt: number, changeAt?: number) {
       step(port.faults);
@@ -177,6 +206,7 @@ export function memoryOutbox() {
     },
     async unclaimed(now: number) {
       step(port.faults);
+      for (const [k, m] of [...legacy]) if ((m.leaseUntil ?? 0) <= now) moveLegacy(k, m);
       return [...markers.values()]
         .filter((m) => (m.leaseUntil ?? 0) <= now)
         .map(({ facilityId, subscriptionId, dueAt, ver, lastChange }) => ({ facilityId, subscriptionId, dueAt, ver, lastChange }));
@@ -201,6 +231,7 @@ export function memoryOutbox() {
     async drop(facilityId: string, subscriptionId: string) {
       step(port.faults);
       markers.delete(subKey(facilityId, subscriptionId));
+      legacy.delete(subKey(facilityId, subscriptionId));
     },
   };
   return port satisfies Outbox;
