@@ -304,10 +304,11 @@ export function parseConsumptionQuery(q: Record<string, string | undefined>): Co
 /**
  * The longest report each grouping answers, in days of `to − from` (issue 24: a report must finish
  * within its route's 28 s for any range, or be refused before any work). A day report computes
- * every local day's bounds and reads the hour and slot items of every month of a zone whose
- * midnight is not on a UTC hour; an order report reads every month's order items; a product
- * report reads one item per year and product. 367 days holds any calendar year and the day after
- * it; 3,660 days any ten calendar years and a week.
+ * every local day's bounds and reads boundary (and, in a quarter-hour zone, slot) cells of every
+ * month — before a table's boundary items are built, the hour and slot items of every month; an
+ * order report reads an order's year totals or day totals, every month's before they are built;
+ * a product report reads one item per year and product. 367 days holds any calendar year and the
+ * day after it; 3,660 days any ten calendar years and a week.
  */
 export const MAX_REPORT_DAYS: Record<GroupBy, number> = { product: 3660, day: 367, order: 367 };
 /**

@@ -13,13 +13,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, NumberValue, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { consumptionDeltas, parseConsumptionQuery, reportPlan } from '../../functions/domain/consumption.ts';
+import { consumptionDeltas, parseConsumptionQuery, type RollupSet, reportPlan } from '../../functions/domain/consumption.ts';
 import { addDecimal, formatDecimal, parseDecimal } from '../../functions/domain/decimal.ts';
 import type { WorkRecordDocument } from '../../functions/domain/work-records.ts';
 import { mapConcurrently } from '../../functions/shared/concurrency.ts';
 import { consumptionPk, consumptionRange, consumptionSk, facilityPk, recordSk } from '../../functions/store/keys.ts';
 import { recordTimeIndex } from '../../functions/store/record-time-index.ts';
-import { client, type LocalStack } from '../support/local-stack.ts';
+import { client, type LocalStack, useStackStores } from '../support/local-stack.ts';
 import { fmt, percentile } from './stats.ts';
 
 async function median(rounds: number, run: () => Promise<void>): Promise<number> {
@@ -228,6 +228,22 @@ export async function benchConsumption(stack: LocalStack, sizes = [10_000, 100_0
       `  one year, groupBy=${groupBy}: ${parts}; ratio ${(medians.at(-1)! / medians[0]!).toFixed(2)} (goal ≤ 1.3; medians of ${rounds}, in turn)`,
     );
     console.log(`    read (${weights[0]!.reads} Queries): ${read}`);
+  }
+  // In-process, the same year by the current roll-ups and by the older levels alone (a table whose
+  // boundary and year items are not built yet): what the new levels change, on the same items.
+  useStackStores(stack);
+  const { readAggregates, readRecordsDated } = await import('../../functions/store/consumption-store.ts');
+  const { getConsumption } = await import('../../functions/use-cases/get-consumption.ts');
+  for (const groupBy of ['product', 'day', 'order'] as const) {
+    const query = parseConsumptionQuery({ from: '2025-01-01', to: '2026-01-01', tz: 'America/Chicago', groupBy });
+    const run = (facilityId: string, rollups: RollupSet) => async () => {
+      const rows = await getConsumption({ readAggregates, readRecordsDated, rollups: async () => rollups }, { facilityId, query });
+      if (rows.length === 0) throw new Error(`no rows at ${facilityId}`);
+    };
+    const runs = facilities.flatMap((f) => [run(f, 'current'), run(f, 'legacy')]);
+    const m = await alternating(Math.min(rounds, 10), runs);
+    const parts = sizes.map((n, i) => `${n}: ${fmt(m[2 * i]!)} against ${fmt(m[2 * i + 1]!)}`).join('; ');
+    console.log(`  in-process, one year, groupBy=${groupBy}, current roll-ups against the older levels alone: ${parts}`);
   }
   // Off the slot edges at both ends (08:07:13.456 and 17:23:00.5 local) against the slot edges just inside them.
   const f = facilities.at(-1)!;
