@@ -54,6 +54,7 @@ const { startStack } = await import('../support/local-stack.ts');
 const { POLL_SETTINGS } = await import('../../functions/shared/config.ts');
 const { benchColdStart } = await import('./cold-start.ts');
 const { benchFloor } = await import('./floor-ratio.ts');
+const { countingEnv } = await import('./dynamo-count.ts');
 const { benchPollLatency } = await import('./poll-latency.ts');
 const { benchBurst } = await import('./burst.ts');
 const { benchConsumption, benchLargestReports, benchSummaries } = await import('./reports.ts');
@@ -72,7 +73,8 @@ console.log(
 );
 
 if (part('floor') || part('poll') || part('reports') || part('consumption')) {
-  const stack = await startStack({ env: { POLL_SETTLE_MS: '100' } });
+  // Counting DynamoDB requests by route in the stack (the floor bench prints an empty poll's).
+  const stack = await startStack({ env: { POLL_SETTLE_MS: '100', ...countingEnv() } });
   try {
     console.log(`local stack at ${stack.baseUrl}`);
     if (part('floor')) await benchFloor(stack);
