@@ -4,15 +4,19 @@
  * it subscribes to Node's HTTP diagnostics channels, tags each request the gateway receives
  * (its method and route, facility and other path values folded) in an AsyncLocalStorage, and
  * counts each outgoing DynamoDB request (by its X-Amz-Target) under the tag of the request it
- * runs for ('events' when none: the event functions' stream and timers). The counts are
- * written to `dynamo-requests.json` in the stack's data folder every 200 ms; read them with
- * `readCounts` and take differences.
+ * runs for ('events' when none: the event functions' stream and timers). It also keeps the
+ * stack's event-loop delay second by second (one process serves every route and event
+ * function: a long synchronous task there delays every request). Both are written to
+ * `dynamo-requests.json` in the stack's data folder every 250 ms; read them with `readCounts`
+ * (take differences) and `readLoopDelay`.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 export interface RouteCounts {
@@ -28,9 +32,18 @@ export interface RouteCounts {
 
 export type Counts = Record<string, RouteCounts>;
 
+/** One second of the stack's event-loop delay (ms): its p99 and its longest. */
+export interface LoopSecond {
+  at: number;
+  p99: number;
+  max: number;
+}
+
+/** The key under which the counts file keeps the event-loop delay's seconds (no route tag starts with '~'). */
+const LOOP = '~loop';
 const FILE = 'dynamo-requests.json';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const WRITE = /^(Put|Update|Delete|BatchWrite|TransactWrite)/;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The tag of a gateway request: `GET /facility/{f}/dispensingWorkorders`, further path values as {…}. */
 export function routeTag(method: string, url: string): string {
@@ -46,8 +59,18 @@ export function countingEnv(): Record<string, string> {
 
 /** The counts a counting stack last wrote (waits for a fresh write first). */
 export async function readCounts(stack: { dataDir: string }): Promise<Counts> {
-  await sleep(450);
-  return JSON.parse(readFileSync(join(stack.dataDir, FILE), 'utf8')) as Counts;
+  await sleep(600);
+  const { [LOOP]: _, ...counts } = JSON.parse(readFileSync(join(stack.dataDir, FILE), 'utf8')) as Record<string, unknown>;
+  return counts as Counts;
+}
+
+/** The stack's event-loop delay in the seconds that ended between `from` and `to` (Date.now() times; waits for a fresh write first). */
+export async function readLoopDelay(stack: { dataDir: string }, from: number, to: number): Promise<LoopSecond[]> {
+  await sleep(1300);
+  const seconds = (JSON.parse(readFileSync(join(stack.dataDir, FILE), 'utf8')) as Record<string, unknown>)[LOOP] as
+    | LoopSecond[]
+    | undefined;
+  return (seconds ?? []).filter((s) => s.at > from && s.at <= to);
 }
 
 /** `after - before` for one route tag (zeros when absent). */
@@ -91,9 +114,27 @@ if (dataDir && /infra[/\\]local[/\\]start\.ts$/.test(process.argv[1] ?? '')) {
     c.ops[op] = (c.ops[op] ?? 0) + 1;
     if (WRITE.test(op)) c.writes++;
   });
-  const file = join(dataDir, FILE);
+  // How long the stack's event loop was held up, second by second (one process serves every route and event function).
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const seconds: LoopSecond[] = [];
   setInterval(() => {
-    writeFileSync(`${file}.tmp`, JSON.stringify(counts));
-    renameSync(`${file}.tmp`, file);
-  }, 200).unref();
+    seconds.push({ at: Date.now(), p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 });
+    if (seconds.length > 900) seconds.shift();
+    delay.reset();
+  }, 1000).unref();
+  // Written off the event loop (a synchronous write and rename took up to tens of ms each on a
+  // busy disk, stalling every request), one write at a time.
+  const file = join(dataDir, FILE);
+  let writing = false;
+  setInterval(() => {
+    if (writing) return;
+    writing = true;
+    writeFile(`${file}.tmp`, JSON.stringify({ ...counts, [LOOP]: seconds }))
+      .then(() => rename(`${file}.tmp`, file))
+      .catch(() => undefined)
+      .finally(() => {
+        writing = false;
+      });
+  }, 250).unref();
 }

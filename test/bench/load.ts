@@ -8,7 +8,7 @@
  * Open loop: poll i is due at start + i / rate whether or not earlier polls have been answered,
  * and its latency runs from when it was due (a bench that waits for answers before sending
  * hides the queue it causes). A key whose previous poll is still out when its turn comes
- * skips that turn (counted).
+ * skips that turn (counted). 10 s of the same load come first and are not counted (warm-up).
  *
  * Prints the achieved poll rate, p50/p95/p99 poll latency, errors, orders lost (after the run
  * every key polls until two answers after the last push settled came back empty; every order
@@ -16,7 +16,10 @@
  * and the DynamoDB requests per poll, counted in the stack's own process by route
  * (test/bench/dynamo-count.ts). When the machine does not sustain the target (achieved under
  * 95 % of it, or p95 at or over 100 ms), it steps the rate down to the highest that it does,
- * and prints that load's p95 against an idle poll's p95 measured in the same run. Prints,
+ * and prints that load's p95 against an idle poll's p95 measured in the same run. Then the
+ * target rate once more with polls alone (once the event functions have caught up with the
+ * stream), to tell what the writes add; each window also prints the stack process's
+ * event-loop delay (one Node process runs every route and event function locally). Prints,
  * asserts nothing.
  */
 import { loadavg } from 'node:os';
@@ -24,7 +27,7 @@ import { POLL_SETTINGS } from '../../functions/shared/config.ts';
 import { orders, workOrder } from '../support/documents.ts';
 import { client, type LocalStack, sleep, startStack, useStackStores } from '../support/local-stack.ts';
 import { records, workRecord } from '../support/records.ts';
-import { type Counts, countingEnv, diff, perRequest, readCounts } from './dynamo-count.ts';
+import { type Counts, countingEnv, diff, type LoopSecond, perRequest, readCounts, readLoopDelay } from './dynamo-count.ts';
 import { fmt, percentile } from './stats.ts';
 
 export interface LoadOptions {
@@ -64,16 +67,22 @@ interface Plant {
 interface Window {
   rate: number;
   seconds: number;
+  /** Pushes and records arrive as well (false: polls alone). */
+  writes: boolean;
   due: number;
   sent: number;
   skipped: number;
   latencies: number[];
   errors: string[];
   pushes: number;
+  pushLatencies: number[];
   pushErrors: string[];
   records: number;
+  recordLatencies: number[];
   recordErrors: string[];
   counts: { before: Counts; after: Counts };
+  /** The stack's event-loop delay in the window's seconds. */
+  loop: LoopSecond[];
 }
 
 /** Makes the keys in this process (the keys CLI's own code, without a process per key). */
@@ -167,21 +176,26 @@ export async function benchLoad(options: LoadOptions = {}): Promise<void> {
     let pushSeq = 0;
     let recordSeq = 0;
 
-    const run = async (rate: number, secs: number): Promise<Window> => {
+    const run = async (rate: number, secs: number, writes = true): Promise<Window> => {
       const w: Window = {
         rate,
         seconds: secs,
+        writes,
         due: 0,
         sent: 0,
         skipped: 0,
         latencies: [],
         errors: [],
         pushes: 0,
+        pushLatencies: [],
         pushErrors: [],
         records: 0,
+        recordLatencies: [],
         recordErrors: [],
         counts: { before: await readCounts(stack), after: {} },
+        loop: [],
       };
+      const startedAt = Date.now();
       const start = performance.now();
       const end = start + secs * 1000;
       const inFlight: Promise<void>[] = [];
@@ -193,8 +207,10 @@ export async function benchLoad(options: LoadOptions = {}): Promise<void> {
         const seq = pushSeq++;
         const docs = Array.from({ length: ORDERS_PER_PUSH }, (_, j) => workOrder(`L-${seq}-${j}`, { note: `push ${seq}` }));
         try {
+          const t = performance.now();
           const r = await erp.post(`/facility/${facility}/dispensingWorkorders`, orders(...docs));
           if (r.status !== 200) throw new Error(`${r.status} ${r.text.slice(0, 200)}`);
+          w.pushLatencies.push(performance.now() - t);
           for (const doc of docs) truth.get(facility)!.set(doc.workOrderIdentifier.number, String(doc.groupDescription));
           w.pushes++;
         } catch (e) {
@@ -212,8 +228,10 @@ export async function benchLoad(options: LoadOptions = {}): Promise<void> {
         const plant = plants[(seq % PLANTS) * FACILITIES + facilities.indexOf(facility)]!;
         try {
           const doc = workRecord(`LR-${seq}`, { order, actual: [1.5, 0.25] });
+          const t = performance.now();
           const r = await plant.api.post(`/facility/${facility}/dispensingWorkRecords`, records(doc));
           if (r.status >= 300) throw new Error(`${r.status} ${r.text.slice(0, 200)}`);
+          w.recordLatencies.push(performance.now() - t);
           w.records++;
         } catch (e) {
           w.recordErrors.push(String((e as Error).message ?? e));
@@ -245,18 +263,21 @@ export async function benchLoad(options: LoadOptions = {}): Promise<void> {
               }),
           );
         }
-        while (start + pushes * PUSH_EVERY_MS <= now) {
+        while (writes && start + pushes * PUSH_EVERY_MS <= now) {
           pushes++;
           inFlight.push(push());
         }
-        while (start + (recs * 1000) / RECORDS_PER_S <= now) {
+        while (writes && start + (recs * 1000) / RECORDS_PER_S <= now) {
           recs++;
           inFlight.push(record());
         }
-        const nextDue = Math.min(start + (i * 1000) / rate, start + pushes * PUSH_EVERY_MS, start + (recs * 1000) / RECORDS_PER_S);
+        const nextDue = writes
+          ? Math.min(start + (i * 1000) / rate, start + pushes * PUSH_EVERY_MS, start + (recs * 1000) / RECORDS_PER_S)
+          : start + (i * 1000) / rate;
         await sleep(Math.max(0, nextDue - performance.now()));
       }
       await Promise.all(inFlight);
+      w.loop = await readLoopDelay(stack, startedAt, Date.now());
       w.counts.after = await readCounts(stack);
       return w;
     };
@@ -266,17 +287,44 @@ export async function benchLoad(options: LoadOptions = {}): Promise<void> {
       const p = (q: number) => percentile(w.latencies, q);
       const poll = diff(w.counts.after, w.counts.before, POLL_ROUTE);
       console.log(
-        `  ${String(w.rate).padStart(3)} polls/s wanted, ${w.seconds} s: achieved ${achieved.toFixed(1)} polls/s (${w.latencies.length} answered, ${w.skipped} turns skipped, key still waiting), latency p50 ${fmt(p(50))} p95 ${fmt(p(95))} p99 ${fmt(p(99))}, errors ${w.errors.length + w.pushErrors.length + w.recordErrors.length} (polls ${w.errors.length}, pushes ${w.pushErrors.length}, records ${w.recordErrors.length})`,
+        `  ${String(w.rate).padStart(3)} polls/s wanted${w.writes ? '' : ', polls alone'}, ${w.seconds} s: achieved ${achieved.toFixed(1)} polls/s (${w.latencies.length} answered, ${w.skipped} turns skipped, key still waiting), latency p50 ${fmt(p(50))} p95 ${fmt(p(95))} p99 ${fmt(p(99))}, errors ${w.errors.length + w.pushErrors.length + w.recordErrors.length} (polls ${w.errors.length}, pushes ${w.pushErrors.length}, records ${w.recordErrors.length})`,
       );
-      console.log(`      per poll: ${perRequest(poll)}; pushes ${w.pushes} (${w.pushes * ORDERS_PER_PUSH} orders), records ${w.records}`);
+      console.log(`      per poll: ${perRequest(poll)}`);
+      if (w.writes)
+        console.log(
+          `      pushes ${w.pushes} (${w.pushes * ORDERS_PER_PUSH} orders), p50 ${fmt(percentile(w.pushLatencies, 50))} p95 ${fmt(percentile(w.pushLatencies, 95))}; records ${w.records}, p50 ${fmt(percentile(w.recordLatencies, 50))} p95 ${fmt(percentile(w.recordLatencies, 95))}`,
+        );
+      console.log(
+        `      the stack's event loop (one process: every route and event function), delay by second: p99 median ${fmt(
+          percentile(
+            w.loop.map((s) => s.p99),
+            50,
+          ),
+        )}, longest stall ${fmt(Math.max(0, ...w.loop.map((s) => s.max)))}`,
+      );
       for (const e of [...w.errors, ...w.pushErrors, ...w.recordErrors].slice(0, 3)) console.log(`      error: ${e}`);
       return { achieved, p95: p(95), sustained: achieved >= SUSTAINED_SHARE * w.rate && p(95) < P95_GOAL_MS };
     };
 
+    // What the event functions ask of DynamoDB per second with no writes (the scheduled ones' timers).
+    const eventsRate = async (ms: number) => {
+      const before = await readCounts(stack);
+      await sleep(ms);
+      return (diff(await readCounts(stack), before, 'events').dynamo * 1000) / ms;
+    };
+    const quiet = await eventsRate(3000);
+
+    // Warm-up: the same load for 10 s, not counted (the stack runs around the clock: its first
+    // pushes and records compile validators and code paths that a measured window should not pay).
+    const warm = await run(target, Math.min(seconds, 10));
+    console.log(
+      `  warm-up, ${warm.seconds} s at ${target} polls/s with the writes (not counted): poll p95 ${fmt(percentile(warm.latencies, 95))}`,
+    );
+
     const load0 = loadavg()[0]!;
     const main = await run(target, seconds);
     const first = report(main);
-    const all = [main];
+    const all = [warm, main];
     let best = first.sustained ? { rate: target, p95: first.p95 } : undefined;
     if (!first.sustained) {
       console.log(
@@ -292,6 +340,17 @@ export async function benchLoad(options: LoadOptions = {}): Promise<void> {
         }
       }
     }
+    // The same polls without the writes: how much of the latency the pushes and records (and the
+    // event functions they start) add. First the event functions catch up with the table's stream.
+    const caughtUpBy = Date.now() + 60_000;
+    let behind = await eventsRate(2000);
+    while (behind > 2 * quiet + 5 && Date.now() < caughtUpBy) behind = await eventsRate(2000);
+    console.log(
+      `  event functions: ${behind.toFixed(0)} DynamoDB requests/s after the writes stopped (${quiet.toFixed(0)}/s before any write)`,
+    );
+    const alone = await run(target, Math.min(seconds, 20), false);
+    all.push(alone);
+    report(alone);
     const load1 = loadavg()[0]!;
 
     // The tail: every key polls until two answers after the last push settled came back empty.
@@ -326,11 +385,10 @@ export async function benchLoad(options: LoadOptions = {}): Promise<void> {
         else if (got !== marker) stale++;
       }
     }
-    const totalPolls = all.reduce((n, w) => n + w.latencies.length, 0);
-    const everything =
-      all.reduce((n, w) => n + Object.values(w.counts.after).reduce((m, c) => m + c.dynamo, 0), 0) -
-      all.reduce((n, w) => n + Object.values(w.counts.before).reduce((m, c) => m + c.dynamo, 0), 0);
-    const secondsAll = all.reduce((n, w) => n + w.seconds, 0);
+    // Every DynamoDB request of the measured window at the target rate: routes and event functions.
+    const tags = new Set([...Object.keys(main.counts.after), ...Object.keys(main.counts.before)]);
+    const mainTotal = [...tags].reduce((n, tag) => n + diff(main.counts.after, main.counts.before, tag).dynamo, 0);
+    const mainEvents = diff(main.counts.after, main.counts.before, 'events').dynamo;
     console.log(
       `  orders lost: ${lost + stale} (${lost} never served, ${stale} served in an older version) of ${pushedOrders} (order, plant) pairs; tail errors ${tailErrors.length}${tailErrors[0] ? ` (first: ${tailErrors[0]})` : ''}`,
     );
@@ -343,7 +401,7 @@ export async function benchLoad(options: LoadOptions = {}): Promise<void> {
       { push: 0, pushes: 0, rec: 0, recs: 0 },
     );
     console.log(
-      `  DynamoDB requests, all of them (routes and event functions): ${(everything / secondsAll).toFixed(0)}/s over ${totalPolls} polls; per push of ${ORDERS_PER_PUSH} ${(push.push / Math.max(1, push.pushes)).toFixed(1)}, per record ${(push.rec / Math.max(1, push.recs)).toFixed(1)}`,
+      `  DynamoDB requests at ${target} polls/s with the writes: ${(mainTotal / main.seconds).toFixed(0)}/s in all (event functions ${(mainEvents / main.seconds).toFixed(0)}/s); per push of ${ORDERS_PER_PUSH} ${(push.push / Math.max(1, push.pushes)).toFixed(1)}, per record ${(push.rec / Math.max(1, push.recs)).toFixed(1)} (their requests, without the event functions')`,
     );
     if (best === undefined) console.log(`  no rate down to ${STEPS.at(-1)} polls/s sustained p95 under ${P95_GOAL_MS} ms`);
     else
