@@ -22,6 +22,7 @@
  * event-loop delay (one Node process runs every route and event function locally). Prints,
  * asserts nothing.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { POLL_SETTINGS } from '../../functions/shared/config.ts';
 import { orders, workOrder } from '../support/documents.ts';
@@ -83,6 +84,49 @@ interface Window {
   counts: { before: Counts; after: Counts };
   /** The stack's event-loop delay in the window's seconds. */
   loop: LoopSecond[];
+  /** CPU seconds used in the window: the stack's Node process, its DynamoDB Local (and other children), this process. */
+  cpu: Cpu;
+}
+
+interface Cpu {
+  stack: number;
+  dynamo: number;
+  bench: number;
+}
+
+/** CPU seconds (user + system) of a process from /proc (Linux; 0 elsewhere or when it is gone). */
+function cpuOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, fields 14 and 15 of stat (11 and 12 after the command), in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** The descendants of a process (its DynamoDB Local among them), from /proc. */
+function descendants(pid: number): number[] {
+  const out: number[] = [];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number)) {
+        out.push(child, ...descendants(child));
+      }
+    }
+  } catch {
+    // not Linux, or gone
+  }
+  return out;
+}
+
+function cpuNow(stackPid: number): Cpu {
+  const bench = process.cpuUsage();
+  return {
+    stack: cpuOf(stackPid),
+    dynamo: descendants(stackPid).reduce((n, pid) => n + cpuOf(pid), 0),
+    bench: (bench.user + bench.system) / 1e6,
+  };
 }
 
 /** Makes the keys in this process (the keys CLI's own code, without a process per key). */
@@ -194,7 +238,9 @@ export async function benchLoad(options: LoadOptions = {}): Promise<void> {
         recordErrors: [],
         counts: { before: await readCounts(stack), after: {} },
         loop: [],
+        cpu: { stack: 0, dynamo: 0, bench: 0 },
       };
+      const cpu0 = cpuNow(stack.child.pid!);
       const startedAt = Date.now();
       const start = performance.now();
       const end = start + secs * 1000;
@@ -277,6 +323,13 @@ export async function benchLoad(options: LoadOptions = {}): Promise<void> {
         await sleep(Math.max(0, nextDue - performance.now()));
       }
       await Promise.all(inFlight);
+      const cpu1 = cpuNow(stack.child.pid!);
+      const took = (Date.now() - startedAt) / 1000;
+      w.cpu = {
+        stack: (cpu1.stack - cpu0.stack) / took,
+        dynamo: (cpu1.dynamo - cpu0.dynamo) / took,
+        bench: (cpu1.bench - cpu0.bench) / took,
+      };
       w.loop = await readLoopDelay(stack, startedAt, Date.now());
       w.counts.after = await readCounts(stack);
       return w;
@@ -301,6 +354,9 @@ export async function benchLoad(options: LoadOptions = {}): Promise<void> {
             50,
           ),
         )}, longest stall ${fmt(Math.max(0, ...w.loop.map((s) => s.max)))}`,
+      );
+      console.log(
+        `      CPU, in cores of ${navigator.hardwareConcurrency}: the stack's Node process ${w.cpu.stack.toFixed(2)}, DynamoDB Local ${w.cpu.dynamo.toFixed(2)}, this bench ${w.cpu.bench.toFixed(2)}; machine load average ${loadavg()[0]!.toFixed(1)}`,
       );
       for (const e of [...w.errors, ...w.pushErrors, ...w.recordErrors].slice(0, 3)) console.log(`      error: ${e}`);
       return { achieved, p95: p(95), sustained: achieved >= SUSTAINED_SHARE * w.rate && p(95) < P95_GOAL_MS };
