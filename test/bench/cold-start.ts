@@ -1,5 +1,5 @@
 /**
- * Cold init of every function: a fresh Node process (this one's binary, Node 24 as on Lambda,
+ * Cold init of every function (routes, the authorizer, event functions): a fresh Node process (this one's binary, Node 24 as on Lambda,
  * NODE_OPTIONS as the stack sets them) importing the function's bundle, built with the stack's
  * own esbuild settings, against a bare bundle that only creates a DynamoDB document client and
  * sends one Query (test/bench/floor/bare-function.ts).
@@ -18,6 +18,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { EVENT_FUNCTIONS } from '../../functions/events.ts';
 import { AUTHORIZER_ENTRY, ROUTES } from '../../functions/routes.ts';
 import { BUNDLE_OPTIONS, FUNCTIONS_DIR, PROJECT_ROOT } from '../../infra/constructs/bundling.ts';
 import { percentile } from './stats.ts';
@@ -136,8 +137,11 @@ const M = (n: number) => (n / 1e6).toFixed(0);
 export async function benchColdStart(options: ColdOptions = {}): Promise<ColdStart[]> {
   const counted = hasValgrind();
   const pairs = options.pairs ?? (counted ? 3 : 10);
-  const entries = [...ROUTES.map((r) => r.entry), AUTHORIZER_ENTRY].filter((e) => options.only === undefined || e === options.only);
-  if (entries.length === 0) throw new Error(`no route or authorizer entry ${options.only}`);
+  // Every function the stack deploys: the routes', the authorizer, and the event functions (stream consumers, scheduled jobs).
+  const entries = [...ROUTES.map((r) => r.entry), AUTHORIZER_ENTRY, ...EVENT_FUNCTIONS.map((f) => f.entry)].filter(
+    (e) => options.only === undefined || e === options.only,
+  );
+  if (entries.length === 0) throw new Error(`no route, authorizer or event-function entry ${options.only}`);
   const dir = mkdtempSync(join(tmpdir(), 'mixticket-cold-'));
   try {
     const floor = await bundle(join(PROJECT_ROOT, 'test/bench/floor/bare-function.ts'), join(dir, 'floor'));

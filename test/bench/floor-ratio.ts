@@ -5,7 +5,7 @@
  * the figure is the ratio of the medians. Prints, asserts nothing.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { WorkOrderDocument } from '../../functions/domain/work-orders.ts';
@@ -13,6 +13,7 @@ import { changesPk } from '../../functions/store/keys.ts';
 import { orderItem } from '../../functions/store/order-store.ts';
 import { orders, workOrder } from '../support/documents.ts';
 import { client, type LocalStack, ROOT } from '../support/local-stack.ts';
+import { diff, perRequest, readCounts } from './dynamo-count.ts';
 import { seed } from './poll-latency.ts';
 import { fmt, percentile } from './stats.ts';
 
@@ -131,6 +132,20 @@ export async function benchFloor(stack: LocalStack, rounds = 200): Promise<Ratio
     );
     const out = [report('poll serving 10 orders / one Query', samples.hubPoll, samples.floorPoll)];
     out.push(report('empty poll / one empty Query', samples.hubEmpty, samples.floorEmpty));
+    // Counted by the stack's own process (started with test/bench/dynamo-count.ts): what each poll asked of DynamoDB.
+    if (existsSync(join(stack.dataDir, 'dynamo-requests.json'))) {
+      const route = `GET /facility/{f}/dispensingWorkorders`;
+      const counted = 20;
+      for (const [what, run] of [
+        ['empty poll', hubEmpty],
+        ['poll serving 10 orders', hubPoll],
+      ] as const) {
+        const before = await readCounts(stack);
+        for (let i = 0; i < counted; i++) await run();
+        const c = diff(await readCounts(stack), before, route);
+        console.log(`  counted, ${what}: ${perRequest(c)} per poll (${c.requests} polls)`);
+      }
+    }
     out.push(await benchPush(erp, bare));
     return out;
   } finally {

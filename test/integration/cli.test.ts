@@ -81,7 +81,7 @@ test('every tool answers --help, help and COMMAND --help with its usage on stdou
     assert.equal(r.stderr, '', `${what} writes nothing on stderr`);
   });
   const bench = results.at(-2)!.stdout;
-  for (const part of ['floor', 'poll', 'reports', 'consumption', 'stock', 'cold', 'soak', 'webhooks'])
+  for (const part of ['floor', 'poll', 'reports', 'consumption', 'stock', 'cold', 'load', 'soak', 'webhooks'])
     assert.match(bench, new RegExp(`^  ${part} `, 'm'), `bench --help lists ${part}`);
 });
 
@@ -112,6 +112,9 @@ test('usage errors: a message on stderr, nothing on stdout, exit 2', async () =>
     ['keys', ['revoke', 'aaaaaaaaaaaa', 'bbbbbbbbbbbb'], /unexpected argument/],
     ['bench', ['everything'], /unknown part everything/],
     ['bench', ['floor', 'extra'], /unexpected argument: extra/],
+    ['bench', ['load', 'extra'], /unexpected argument: extra/],
+    ['bench', ['load', '--seconds', 'soon'], /--seconds takes a positive number, got soon/],
+    ['bench', ['load', '--rate'], /--rate takes a positive number, got nothing/],
   ];
   const results = await Promise.all(cases.map(([cli, args]) => run(cli, args)));
   results.forEach((r, i) => {
