@@ -25,6 +25,9 @@ function baseDynamoClient(): DynamoDBClient {
   });
   // On the base client: the document client runs its commands through the base client's stack.
   client.middlewareStack.add(throttlingAsStorageError, { step: 'initialize', name: 'throttlingAsStorageError' });
+  // The SDK's logger middleware filters every request and response for a logger that logs nothing
+  // (no logger is configured): about 4 % of a busy stack's time, measured by the load bench's profile.
+  client.middlewareStack.remove('loggerMiddleware');
   return client;
 }
 
