@@ -11,7 +11,7 @@
  * (domain/record-figures.ts):
  *
  *   level  item per        one attribute pair per                    kinds             read for
- *   D      UTC year        UTC day (`q{MMDD}`)                       products          whole UTC days
+ *   D      UTC year        UTC day (`q{MMDD}`), and the year (`q`)   products          whole UTC days and years
  *   B      UTC month       day and hour h (`q{DDhh}`, h 1–23): the   products          the part of a day before an instant
  *                          day from h:00 on (h ≤ 11) or before h:00
  *   H      UTC month       UTC hour (`q{DDHH}`)                      products          (tables not brought up to date)
@@ -112,9 +112,10 @@ export function positionOf(level: Exclude<Level, 'B'>, ms: number): { period: st
   return { period: iso.slice(0, 7), pos: iso.slice(8, 10) + pad2(sub) };
 }
 
+/** The positions a record at `ms` counts in at a level: its own, and at D the year's total too (position ''). */
 const positionsOf = (level: Exclude<Level, 'B'>, ms: number) => {
   const { period, pos } = positionOf(level, ms);
-  return { period, positions: [pos] };
+  return { period, positions: level === 'D' ? [pos, ''] : [pos] };
 };
 
 /** The boundary cells (`{DD}{hh}`, level B) a record at `ms` counts in: the suffixes from hours up to its own, the prefixes to hours after it. */
@@ -150,6 +151,16 @@ export function boundariesFromHours(hours: Record<string, string>): Record<strin
       return Array.from({ length: 23 }, (_, i) => i + 1)
         .filter((h) => inBoundary(h, Number(hour)))
         .map((h): [string, string] => [`${kind}${day}${pad2(h)}`, value]);
+    }),
+  );
+}
+
+/** A product's year total (`q`, `n`) from its day cells of the year (level D): what a D item written before it had one gets. */
+export function yearTotalOfDays(days: Record<string, string>): Record<string, string> {
+  return sumsByName(
+    Object.entries(days).flatMap(([name, value]): [string, string][] => {
+      const m = /^([qn])\d{4}$/.exec(name);
+      return m ? [[m[1]!, value]] : [];
     }),
   );
 }
@@ -494,9 +505,25 @@ function sinceMidnight(plan: Builder, t: number, group: string, sign: number): v
   plan.each('S', midnight + hour * HOUR_MS, t, group, sign);
 }
 
+/** A product's whole UTC days [a, b): each whole UTC year among them by its total, the others one by one. */
+function productDays(plan: Builder, a: number, b: number, group: string): void {
+  let t = a;
+  while (t < b) {
+    const next = yearStart(t, 1);
+    if (t === yearStart(t) && next <= b) {
+      plan.cell('D', positionOf('D', t).period, '', group, 1);
+      t = next;
+    } else {
+      const end = Math.min(next, b);
+      plan.each('D', t, end, group, 1);
+      t = end;
+    }
+  }
+}
+
 /** A product's [a, b) (slot edges): the UTC days from a's to b's, less what a's day had before a, plus what b's day had before b. */
 function productRange(plan: Builder, a: number, b: number, group: string): void {
-  plan.each('D', floorTo(a, DAY_MS), floorTo(b, DAY_MS), group, 1);
+  productDays(plan, floorTo(a, DAY_MS), floorTo(b, DAY_MS), group);
   sinceMidnight(plan, a, group, -1);
   sinceMidnight(plan, b, group, 1);
 }

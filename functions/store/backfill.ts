@@ -14,8 +14,8 @@
  * - `lots` (issue 27): records counted before the lot index get the lot entries of their counted
  *   revision (use-cases/index-lots.ts, passed in by the caller); it runs after the derive part, so
  *   records that part counted have their entries from the engine already.
- * - `consumption-boundaries` (issue 26): each product's boundary items and each order's year
- *   items are built from the hour and day items (store/consumption-rollups.ts), without losing
+ * - `consumption-boundaries` (issue 26): each product's boundary items and year totals and each
+ *   order's year items are built from the hour and day items (store/consumption-rollups.ts), without losing
  *   what the derive engine counts meanwhile. Reports read the new levels only once this part's
  *   completion mark exists (consumption-store.ts, readRollups); before, the older levels alone.
  *
@@ -26,7 +26,7 @@ import { isoMs } from '../domain/time.ts';
 import type { WorkRecordDocument } from '../domain/work-records.ts';
 import { config } from '../shared/config.ts';
 import { dynamoClient, dynamoExactClient } from './clients.ts';
-import { rebuildBoundaries, rebuildYear, yearKeyOf } from './consumption-rollups.ts';
+import { rebuildBoundaries, rebuildYear, rebuildYearTotal, yearKeyOf } from './consumption-rollups.ts';
 import { ROLLUPS_PART } from './consumption-store.ts';
 import { num, optionalNum, text } from './item-fields.ts';
 import { backfillDoneKey, changePosition, ordersByStatusPk } from './keys.ts';
@@ -191,14 +191,20 @@ const PARTS: readonly Part[] = [
     },
   },
   {
-    // Every hour item of a product and day item of an order: the boundary and year items built from them.
+    // Every hour and day-totals item of a product and day item of an order: the boundary items, the products' year totals and the orders' year items built from them.
     name: ROLLUPS_PART,
     async run(done) {
       const pages = scanPages(
         {
-          FilterExpression: '(#k = :product AND #l = :hours) OR (#k = :order AND #l = :days)',
+          FilterExpression: '(#k = :product AND (#l = :hours OR #l = :years)) OR (#k = :order AND #l = :days)',
           ExpressionAttributeNames: { '#k': 'kind', '#l': 'level' },
-          ExpressionAttributeValues: { ':product': 'consumption-product', ':hours': 'H', ':order': 'consumption-order', ':days': 'M' },
+          ExpressionAttributeValues: {
+            ':product': 'consumption-product',
+            ':hours': 'H',
+            ':years': 'D',
+            ':order': 'consumption-order',
+            ':days': 'M',
+          },
         },
         { client: dynamoExactClient() },
       );
@@ -206,6 +212,7 @@ const PARTS: readonly Part[] = [
       for await (const { items } of pages) {
         for (const item of items) {
           if (item.level === 'H' && (await rebuildBoundaries(item))) done.rollups++;
+          if (item.level === 'D' && (await rebuildYearTotal(item))) done.rollups++;
           if (item.level === 'M') years.add(yearKeyOf(item));
         }
       }

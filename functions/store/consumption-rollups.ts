@@ -1,8 +1,9 @@
 /**
  * The boundary (B) and year (Y) roll-ups of a table written before them, built from the older
  * levels (backfill part `consumption-boundaries`, store/backfill.ts): a product's boundary cells
- * of a month from its hour cells, an order's year totals from its day cells of the year's months
- * (domain/consumption.ts, boundariesFromHours and yearFromDays).
+ * of a month from its hour cells, its year's total from its day cells, an order's year totals
+ * from its day cells of the year's months (domain/consumption.ts: boundariesFromHours,
+ * yearTotalOfDays, yearFromDays).
  *
  * The derive engine keeps counting while this runs: each of its Updates of a B or Y item adds 1
  * to the item's write counter, in the same transaction as the H or M cells it adds to. So the
@@ -12,7 +13,7 @@
  * a second run writes the same cells.
  */
 import { GetCommand, NumberValue, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { boundariesFromHours, yearFromDays } from '../domain/consumption.ts';
+import { boundariesFromHours, yearFromDays, yearTotalOfDays } from '../domain/consumption.ts';
 import { config } from '../shared/config.ts';
 import { dynamoExactClient } from './clients.ts';
 import { WRITES } from './consumption-store.ts';
@@ -83,6 +84,22 @@ export function rebuildBoundaries(hourItem: Item, between?: Between): Promise<bo
     },
     between,
   );
+}
+
+/** Adds the year's total (position '') to a product's day-totals item (level D) written before it had one: whether it wrote. */
+export function rebuildYearTotal(dayItem: Item): Promise<boolean> {
+  const pk = text(dayItem, TABLE.partitionKey);
+  const sk = text(dayItem, TABLE.sortKey);
+  return replaceUnlessWritten(pk, sk, async () => {
+    const days = await getExact(pk, sk);
+    if (!days) return null;
+    const kept = Object.fromEntries(
+      Object.entries(days)
+        .filter(([k]) => k !== TABLE.partitionKey && k !== TABLE.sortKey && k !== WRITES)
+        .map(([k, v]) => [k, String(v)]),
+    );
+    return { ...kept, ...yearTotalOfDays(kept) };
+  });
 }
 
 /** The (partition, year, order hash) of a day item (level M): one year item is built per such key. */

@@ -18,8 +18,8 @@ import { RECORD_TIME_INDEX, recordTimeBounds } from './record-time-index.ts';
 import { TABLE } from './table.ts';
 import type { TransactItem } from './transact.ts';
 
-/** The levels store/backfill.ts builds from the older ones in a table written before them (part `consumption-boundaries`). */
-export const REBUILT_LEVELS: ReadonlySet<Level> = new Set(['B', 'Y']);
+/** The levels whose items store/backfill.ts builds (or, at D, completes with the year's total) in a table written before them (part `consumption-boundaries`). */
+export const REBUILT_LEVELS: ReadonlySet<Level> = new Set(['D', 'B', 'Y']);
 /** The write counter of a rebuilt level's item. */
 export const WRITES = 'w';
 /** The backfill part after which reports read the boundary and year levels. */

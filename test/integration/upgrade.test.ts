@@ -146,7 +146,7 @@ async function makeOldDataFolder(dir: string): Promise<void> {
         },
       }),
     );
-    // A record of 2024 counted with the roll-up levels of its time (no boundary or year items):
+    // A record of 2024 counted with the roll-up levels of its time (no boundary or year items, no year total):
     // its local day in Chicago (15 July, 07:00 CDT) needs the boundary cells, its order's year the
     // year totals, both built by the backfill from the hour and day items.
     const older = workRecord('OLD-R3', { order: 'OLD-2', actual: [7, 3], status: 'inProgress' });
@@ -185,7 +185,10 @@ async function makeOldDataFolder(dir: string): Promise<void> {
             level: d.level,
             period: d.period,
             ...d.refs,
-            ...Object.fromEntries([...d.adds].map(([name, value]) => [name, NumberValue.from(formatDecimal(value))])),
+            // The day-totals item as written then: its days, no year total (`q`, `n`).
+            ...Object.fromEntries(
+              [...d.adds].filter(([name]) => !/^[qn]$/.test(name)).map(([name, value]) => [name, NumberValue.from(formatDecimal(value))]),
+            ),
           },
         }),
       );

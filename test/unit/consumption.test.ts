@@ -356,10 +356,11 @@ describe('roll-ups', () => {
       reportPlan(parseConsumptionQuery({ from: '2025-01-01', to: '2026-01-01', tz: 'America/Chicago', groupBy }));
     const shape = (plan: ReturnType<typeof reportPlan>) =>
       plan.reads.map((r) => `${r.level} ${r.first} ${r.attributes?.length ?? 'whole'}`);
-    // By product: the days of the year from 2 January on and 1 January 2026 (the day totals), the
-    // first day's part from 06:00Z and the last's before it (two boundary cells, projected).
+    // By product: the UTC year's total less its first day plus the first day's part from 06:00Z,
+    // plus 1 January 2026 less its part from 06:00Z: six cells, projected, at any volume.
     const year = chicago('product');
-    assert.deepEqual(shape(year), ['D 2025 whole', 'D 2026 4', 'B 2025-01 4', 'B 2026-01 4']);
+    assert.deepEqual(shape(year), ['D 2025 6', 'D 2026 4', 'B 2025-01 4', 'B 2026-01 4']);
+    assert.deepEqual(year.reads[0]!.attributes, ['product', 'uom', 'q', 'n', 'q0101', 'n0101']);
     assert.deepEqual(year.reads[2]!.attributes, ['product', 'uom', 'q0106', 'n0106']);
     assert.deepEqual(year.edges, []);
     // By day: each local day is the next UTC day's total, plus this day's part from local midnight,

@@ -50,8 +50,8 @@ const derive = (store: Store, ...numbers: string[]) =>
 function figures(store: Store) {
   const dap = [...store.stock.balances.values()].find((b) => b.key.number === 'P-DAP');
   return {
-    pounds: store.total('product', 'D', /^q/),
-    records: store.total('product', 'D', /^n/),
+    pounds: store.total('product', 'D', /^q\d/),
+    records: store.total('product', 'D', /^n\d/),
     dapStock: dap?.sums.LBR ?? '0',
   };
 }
