@@ -42,6 +42,8 @@ export function orderItem(state: OrderState, version: number): Item {
     ...(state.acknowledgement === undefined ? {} : { acknowledgement: JSON.stringify(state.acknowledgement) }),
     ...(state.acknowledgementExtras?.length ? { acknowledgementExtras: JSON.stringify(state.acknowledgementExtras) } : {}),
     ...(state.recordReports === undefined ? {} : { recordReports: JSON.stringify(state.recordReports) }),
+    // The summaries read the count with the order (summary-store.ts); absent while the reports may miss a record.
+    ...(state.reportsComplete ? { recordCount: Object.keys(state.recordReports ?? {}).length } : {}),
     ...(state.statusBeforeRecords === undefined ? {} : { statusBeforeRecords: state.statusBeforeRecords }),
   };
 }
@@ -57,6 +59,7 @@ export function orderFromItem(item: Item): OrderState {
     ...(typeof item.acknowledgement === 'string' ? { acknowledgement: JSON.parse(item.acknowledgement) } : {}),
     ...(typeof item.acknowledgementExtras === 'string' ? { acknowledgementExtras: JSON.parse(item.acknowledgementExtras) } : {}),
     ...(typeof item.recordReports === 'string' ? { recordReports: JSON.parse(item.recordReports) } : {}),
+    ...(item.recordCount === undefined ? {} : { reportsComplete: true }),
     ...(item.statusBeforeRecords === undefined ? {} : { statusBeforeRecords: oneOf(item, 'statusBeforeRecords', ORDER_STATUSES) }),
   };
 }
@@ -85,7 +88,10 @@ function slotFromItem(item: Item): Slot {
   const slot = { agency: text(item, 'agency'), number: text(item, 'number') };
   if (typeof item.records === 'string') {
     const records = JSON.parse(item.records) as NonNullable<EarlyReport['records']>;
-    return { ...slot, early: { status: reportedStatus(records), version, records } };
+    return {
+      ...slot,
+      early: { status: reportedStatus(records), version, records, ...(item.recordCount === undefined ? {} : { complete: true }) },
+    };
   }
   // Kept before the reports were: flags only (the derive engine rebuilds the reports from the records).
   const status = item.reportedComplete === true ? 'complete' : item.reportedInProgress === true ? 'inProgress' : null;
