@@ -9,6 +9,8 @@
  * The orders and records are written straight into DynamoDB Local as the store writes them
  * (orderItem; record heads with the attributes record-store.ts reads), since pushing 100,000
  * orders through the API would measure the push. The 10 changed orders go through the API.
+ * For reference, the summaries page is also timed at a third facility of the smaller size whose
+ * orders are stored as before the record count was kept (one COUNT Query per row).
  *
  * PROBES_TO_COME (below) is where the consumption year report and the lot trace join, as probes
  * of their own (a seed step for what they read, and one request).
@@ -64,6 +66,15 @@ const expect = (ok: boolean, what: string, r: { status: number; text: string }) 
   if (!ok) throw new Error(`${what}: ${r.status} ${r.text.slice(0, 300)}`);
 };
 
+const SUMMARIES_PAGE: FlatProbe = {
+  name: 'summaries, a page of 100 with record counts',
+  async run({ erp }, f) {
+    const r = await erp.get(`/facility/${f.id}/workOrderSummaries?limit=100`);
+    const rows = r.body?.workOrderSummaries as { records: number }[] | undefined;
+    expect(r.status === 200 && rows?.length === 100 && rows.every((s) => s.records === 1), `summaries at ${f.id}`, r);
+  },
+};
+
 const PROBES: FlatProbe[] = [
   {
     name: `poll, a known key's ${CHANGED} changed orders`,
@@ -72,14 +83,7 @@ const PROBES: FlatProbe[] = [
       expect(r.status === 200 && r.body.dispensingWorkOrder?.length === CHANGED, `poll at ${f.id}`, r);
     },
   },
-  {
-    name: 'summaries, a page of 100 with record counts',
-    async run({ erp }, f) {
-      const r = await erp.get(`/facility/${f.id}/workOrderSummaries?limit=100`);
-      const rows = r.body?.workOrderSummaries as { records: number }[] | undefined;
-      expect(r.status === 200 && rows?.length === 100 && rows.every((s) => s.records === 1), `summaries at ${f.id}`, r);
-    },
-  },
+  SUMMARIES_PAGE,
   {
     name: 'one order view, ?agency= given',
     async run({ erp }, f) {
@@ -105,8 +109,12 @@ const PROBES: FlatProbe[] = [
  */
 export const PROBES_TO_COME: FlatProbe[] = [];
 
-/** Writes `count` orders, each with one record (which moves nothing: it reports the order cancelled), straight into DynamoDB Local. */
-async function seedOrders(local: LocalInstance, facilityId: string, count: number, base: number): Promise<void> {
+/**
+ * Writes `count` orders, each with one record (which moves nothing: it reports the order cancelled),
+ * straight into DynamoDB Local; `counted: false` writes the orders as they were stored before the
+ * record count was kept with them (no `recordCount`: a summary counts their records, one COUNT Query each).
+ */
+async function seedOrders(local: LocalInstance, facilityId: string, count: number, base: number, { counted = true } = {}): Promise<void> {
   const db = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: local.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
   );
@@ -132,8 +140,7 @@ async function seedOrders(local: LocalInstance, facilityId: string, count: numbe
             createdAt: t,
             modifiedAt: t,
             updatedAt: t,
-            recordReports: { [identityKey(SENDER, recordId)]: 'cancelled' },
-            reportsComplete: true,
+            ...(counted ? { recordReports: { [identityKey(SENDER, recordId)]: 'cancelled' as const }, reportsComplete: true } : {}),
           },
           1,
         ),
@@ -181,7 +188,9 @@ async function seedOrders(local: LocalInstance, facilityId: string, count: numbe
 /** Seeds both facilities, then measures every probe at both, alternating; prints one line per probe. */
 export async function benchFlat(stack: LocalStack, sizes = [1000, 100_000], rounds = 100): Promise<void> {
   const facilities: FlatFacility[] = sizes.map((n) => ({ id: `FLAT-${n / 1000}K`, orders: n }));
-  const ids = facilities.map((f) => f.id);
+  // The reference: the smaller facility's orders as stored before their record count was kept.
+  const uncounted: FlatFacility = { id: `FLAT-${sizes[0]! / 1000}K-UNCOUNTED`, orders: sizes[0]! };
+  const ids = [...facilities, uncounted].map((f) => f.id);
   const local = localInstance(stack);
   const ctx: FlatContext = {
     stack,
@@ -225,6 +234,21 @@ export async function benchFlat(stack: LocalStack, sizes = [1000, 100_000], roun
     const parts = facilities.map((f, i) => `${f.orders.toLocaleString('en-US')} ${fmt(medians[i]!)}`).join(', ');
     console.log(`  ${probe.name}: ${parts}; ratio ${(medians.at(-1)! / medians[0]!).toFixed(2)} (goal ≤ 1.2)`);
   }
+  // The same summaries page where every row is counted on the records index (one COUNT Query each), as every page was before.
+  await seedOrders(local, uncounted.id, uncounted.orders, Date.parse(ctx.since) - 2000 - uncounted.orders, { counted: false });
+  const pair = [facilities[0]!, uncounted];
+  const reference = pair.map(() => [] as number[]);
+  for (let round = -5; round < 40; round++) {
+    for (const [i, f] of pair.entries()) {
+      const t = performance.now();
+      await SUMMARIES_PAGE.run(ctx, f);
+      if (round >= 0) reference[i]!.push(performance.now() - t);
+    }
+  }
+  const [kept, counted] = reference.map((r) => percentile(r, 50)) as [number, number];
+  console.log(
+    `  reference, summaries page at ${uncounted.orders.toLocaleString('en-US')} orders stored before the count (a COUNT Query per row): ${fmt(counted)} against ${fmt(kept)} with the count kept (${(counted / kept).toFixed(1)}x)`,
+  );
   console.log(
     `  load average after: ${loadavg()
       .map((l) => l.toFixed(1))
