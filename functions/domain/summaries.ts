@@ -104,6 +104,8 @@ export interface SummaryItem {
   modifiedAt: string;
   /** The order's acknowledgement as the PCS sent it; undefined when none (or none since the last change). */
   acknowledgement?: unknown;
+  /** How many records name the order, kept with it; undefined on an order kept before the count was (counted on the records index then). */
+  records?: number;
 }
 
 /** One partition's page: positions newest first, and whether it holds more below the last. */

@@ -48,6 +48,12 @@ export interface OrderState {
    * written before it was kept.
    */
   recordReports?: Record<string, 'inProgress' | 'complete' | 'cancelled' | 'voided'>;
+  /**
+   * True when recordReports (absent: none) names every record that names the order, voided ones
+   * included: how many records the order has is then read from it (the summaries' count), never
+   * counted on the records index. Absent on orders kept before it was (store/backfill.ts).
+   */
+  reportsComplete?: boolean;
   /** While records hold the order in progress or complete: the status it had before the first of them. */
   statusBeforeRecords?: OrderStatus;
 }
@@ -131,6 +137,8 @@ export function decideOrderChange(
       createdAt: now,
       modifiedAt: now,
       updatedAt: now,
+      // No record names it yet: records that came first are in the early report it takes over (withEarlyReports).
+      reportsComplete: true,
     };
     return { outcome: 'created', next };
   }
@@ -235,6 +243,8 @@ export interface EarlyReport {
   version: number;
   /** What each record reports (by the record's identityKey); absent on reports kept before it was. */
   records?: Record<string, 'inProgress' | 'complete' | 'cancelled' | 'voided'>;
+  /** True when `records` names every record that names the order (OrderState.reportsComplete). */
+  complete?: boolean;
 }
 
 /** What the table holds at a batch's keys, by identityKey: orders, and early reports of orders not created yet. */
@@ -259,6 +269,7 @@ export function withEarlyReports(writes: readonly OrderWrite[], reports: Readonl
         ...w.next,
         status,
         ...(report.records ? { recordReports: report.records } : {}),
+        reportsComplete: report.complete === true,
         ...(moved ? { statusBeforeRecords: w.next.status } : {}),
       },
       expectedVersion: report.version,

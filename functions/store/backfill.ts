@@ -18,18 +18,26 @@
  *   order's year items are built from the hour and day items (store/consumption-rollups.ts), without losing
  *   what the derive engine counts meanwhile. Reports read the new levels only once this part's
  *   completion mark exists (consumption-store.ts, readRollups); before, the older levels alone.
+ * - `record-counts` (issue 30): orders (and early reports) gain every record that names them and
+ *   their count (`recordCount`), which the summaries read with the order instead of one COUNT
+ *   Query each; records that named an order the hub does not know yet, and kept nothing, get the
+ *   early report the derive engine now keeps for them, so the order created later counts them. Until
+ *   it has run, an order without the count is counted on the records index (summary-store.ts).
  *
  * Idempotent: a second run finds nothing to do. Run at `npm start` (infra/local/start.ts).
  */
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { identityKey } from '../domain/documents.ts';
 import { isoMs } from '../domain/time.ts';
 import type { WorkRecordDocument } from '../domain/work-records.ts';
 import { config } from '../shared/config.ts';
 import { dynamoClient, dynamoExactClient } from './clients.ts';
 import { rebuildBoundaries, rebuildYear, rebuildYearTotal, yearKeyOf } from './consumption-rollups.ts';
 import { ROLLUPS_PART } from './consumption-store.ts';
+import { derivedFiguresStore } from './derive-store.ts';
 import { num, optionalNum, text } from './item-fields.ts';
-import { backfillDoneKey, changePosition, ordersByStatusPk } from './keys.ts';
+import { backfillDoneKey, changePosition, facilityPk, orderSk, ordersByStatusPk } from './keys.ts';
+import { loadOrderSlots } from './order-store.ts';
 import { scanPages } from './paginate.ts';
 import { recordTimeIndex } from './record-time-index.ts';
 import { TABLE } from './table.ts';
@@ -103,6 +111,79 @@ async function backfillRecordTime(item: Item): Promise<boolean> {
 }
 
 /**
+ * Keeps on an order (or an early report) written before the count was what every record naming it
+ * reports, and how many they are (unless it changed meanwhile: current code keeps both itself).
+ */
+async function backfillRecordCount(item: Item): Promise<boolean> {
+  const order = { agency: text(item, 'agency'), number: text(item, 'number') };
+  const reports = await derivedFiguresStore.reportsOfOrder(text(item, 'facilityId'), order);
+  try {
+    await dynamoClient().send(
+      new UpdateCommand({
+        TableName: config().tableName,
+        Key: { [TABLE.partitionKey]: item[TABLE.partitionKey], [TABLE.sortKey]: item[TABLE.sortKey] },
+        UpdateExpression: 'SET #r = :r, #c = :c',
+        ConditionExpression: 'attribute_not_exists(#c) AND #v = :v',
+        ExpressionAttributeNames: { '#r': item.kind === 'order' ? 'recordReports' : 'records', '#c': 'recordCount', '#v': 'version' },
+        ExpressionAttributeValues: { ':r': JSON.stringify(reports), ':c': Object.keys(reports).length, ':v': num(item, 'version') },
+      }),
+    );
+    return true;
+  } catch (e) {
+    if (lostRace(e)) return false;
+    throw e;
+  }
+}
+
+/**
+ * Keeps an early report for the orders these record heads name that the hub holds nothing for
+ * (records that moved nothing kept none before): how many it kept. An order or report written
+ * meanwhile is left alone (current code keeps the reports itself).
+ */
+async function backfillUnknownOrders(heads: readonly Item[]): Promise<number> {
+  let kept = 0;
+  const byFacility = new Map<string, Map<string, { agency: string; number: string }>>();
+  for (const head of heads) {
+    const facilityId = text(head, 'facilityId');
+    const order = { agency: text(head, 'orderAgency'), number: text(head, 'orderNumber') };
+    const orders = byFacility.get(facilityId) ?? new Map();
+    orders.set(identityKey(order.agency, order.number), order);
+    byFacility.set(facilityId, orders);
+  }
+  for (const [facilityId, orders] of byFacility) {
+    const slots = await loadOrderSlots(facilityId, [...orders.values()]);
+    for (const [id, order] of orders) {
+      if (slots.orders.has(id) || slots.early.has(id)) continue;
+      const reports = await derivedFiguresStore.reportsOfOrder(facilityId, order);
+      try {
+        await dynamoClient().send(
+          new PutCommand({
+            TableName: config().tableName,
+            Item: {
+              [TABLE.partitionKey]: facilityPk(facilityId),
+              [TABLE.sortKey]: orderSk(order.agency, order.number),
+              kind: 'orderReport',
+              facilityId,
+              agency: order.agency,
+              number: order.number,
+              records: JSON.stringify(reports),
+              recordCount: Object.keys(reports).length,
+              version: 1,
+            },
+            ConditionExpression: 'attribute_not_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+          }),
+        );
+        kept++;
+      } catch (e) {
+        if (!lostRace(e)) throw e;
+      }
+    }
+  }
+  return kept;
+}
+
+/**
  * Derives records' figures (use-cases/derive-records.ts, passed in by the caller: a store never
  * imports a use case): how many records it moved.
  */
@@ -120,7 +201,7 @@ export interface BackfillSteps {
   indexLots: IndexLots;
 }
 
-/** What a backfill changed: orders and records brought up to date, heads dated for reports, records' lots indexed. */
+/** What a backfill changed: orders and records brought up to date, heads dated for reports, records' lots indexed, record counts kept. */
 export interface BackfillDone {
   orders: number;
   records: number;
@@ -128,6 +209,8 @@ export interface BackfillDone {
   lots: number;
   /** Boundary and year roll-up items built from the older levels. */
   rollups: number;
+  /** Orders (and early reports) that gained their record count. */
+  recordCounts: number;
 }
 
 /** Record heads grouped by facility, as the derive engine and the lot index take them. */
@@ -191,6 +274,24 @@ const PARTS: readonly Part[] = [
     },
   },
   {
+    // After the derive part: orders it moved carry their count already (the engine writes it).
+    name: 'record-counts',
+    async run(done) {
+      const slots = scanPages({
+        FilterExpression: '(#k = :order OR #k = :early) AND attribute_not_exists(#c)',
+        ExpressionAttributeNames: { '#k': 'kind', '#c': 'recordCount' },
+        ExpressionAttributeValues: { ':order': 'order', ':early': 'orderReport' },
+      });
+      for await (const { items } of slots) for (const item of items) if (await backfillRecordCount(item)) done.recordCounts++;
+      const heads = scanPages({
+        FilterExpression: '#k = :record AND begins_with(#sk, :head)',
+        ExpressionAttributeNames: { '#k': 'kind', '#sk': TABLE.sortKey },
+        ExpressionAttributeValues: { ':record': 'record', ':head': 'RECORD#' },
+      });
+      for await (const { items } of heads) done.recordCounts += await backfillUnknownOrders(items);
+    },
+  },
+  {
     // Every hour and day-totals item of a product and day item of an order: the boundary items, the products' year totals and the orders' year items built from them.
     name: ROLLUPS_PART,
     async run(done) {
@@ -232,7 +333,7 @@ const doneKey = (part: string) => {
  * orders and records it changed. `force` scans again even where a completed run is recorded.
  */
 export async function backfill({ force = false, ...steps }: { force?: boolean } & BackfillSteps): Promise<BackfillDone> {
-  const done: BackfillDone = { orders: 0, records: 0, recordTimes: 0, lots: 0, rollups: 0 };
+  const done: BackfillDone = { orders: 0, records: 0, recordTimes: 0, lots: 0, recordCounts: 0, rollups: 0 };
   const { tableName } = config();
   for (const part of PARTS) {
     const key = doneKey(part.name);
@@ -249,6 +350,7 @@ export async function backfill({ force = false, ...steps }: { force?: boolean } 
           records: done.records - before.records,
           recordTimes: done.recordTimes - before.recordTimes,
           lots: done.lots - before.lots,
+          recordCounts: done.recordCounts - before.recordCounts,
           rollups: done.rollups - before.rollups,
         },
       }),

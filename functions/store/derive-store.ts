@@ -100,6 +100,8 @@ function earlyReportPut(facilityId: string, r: DerivedWrite['earlyReports'][numb
         agency: r.agency,
         number: r.number,
         records: JSON.stringify(r.records),
+        // The engine keeps every record naming the order here (derive-records.ts): the order created over it counts them.
+        recordCount: Object.keys(r.records).length,
         version: r.expectedVersion + 1,
       },
       // Never over an order created meanwhile: the step reads again and reports to the order.

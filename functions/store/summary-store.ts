@@ -1,11 +1,13 @@
 /**
  * Order summaries from the table: one Query per partition of domain/summaries.ts, newest first,
- * bounded by the page's limit (never the facility's size), and the record count of each order.
+ * bounded by the page's limit (never the facility's size). Each order's record count is read with
+ * it (`recordCount`, kept by the derive engine); only an order kept before the count was (until
+ * the backfill's `record-counts` part) is counted on the records index, one COUNT Query.
  */
 import type { PartitionPage, SummaryItem, SummaryPartition } from '../domain/summaries.ts';
 import { mapConcurrently } from '../shared/concurrency.ts';
 import { asIndexBuilding } from './errors.ts';
-import { num, optionalText, text } from './item-fields.ts';
+import { num, optionalNum, optionalText, text } from './item-fields.ts';
 import { changesPk, ordersByStatusPk } from './keys.ts';
 import { queryPages } from './paginate.ts';
 import { countRecordsOfOrder } from './record-store.ts';
@@ -14,10 +16,11 @@ import { TABLE } from './table.ts';
 type Item = Record<string, unknown>;
 
 /** The attributes a summary needs (the document itself is never read back). */
-const SUMMARY_ATTRIBUTES = ['agency', '#n', '#s', 'revision', 'createdAt', 'modifiedAt', 'acknowledgement'];
+const SUMMARY_ATTRIBUTES = ['agency', '#n', '#s', 'revision', 'createdAt', 'modifiedAt', 'acknowledgement', 'recordCount'];
 
 function summaryFromItem(item: Item): SummaryItem {
   const acknowledgement = optionalText(item, 'acknowledgement');
+  const records = optionalNum(item, 'recordCount');
   return {
     agency: text(item, 'agency'),
     number: text(item, 'number'),
@@ -26,6 +29,7 @@ function summaryFromItem(item: Item): SummaryItem {
     createdAt: text(item, 'createdAt'),
     modifiedAt: text(item, 'modifiedAt'),
     ...(acknowledgement === undefined ? {} : { acknowledgement: JSON.parse(acknowledgement) as unknown }),
+    ...(records === undefined ? {} : { records }),
   };
 }
 
@@ -76,7 +80,7 @@ export async function querySummaries(
 /** COUNT Queries of one page of summaries in flight at once. */
 const COUNT_CONCURRENCY = 16;
 
-/** How many records report on each of these orders (one COUNT Query per order on the records index, a few at a time). */
+/** How many records report on each of these orders (one COUNT Query per order on the records index, a few at a time): orders without a kept count only. */
 export async function countRecords(facilityId: string, orders: readonly { agency: string; number: string }[]): Promise<number[]> {
   return mapConcurrently(orders, COUNT_CONCURRENCY, ({ agency, number }) => countRecordsOfOrder(facilityId, agency, number));
 }

@@ -32,7 +32,6 @@ import {
   orderWithReports,
   type RecordHead,
   recordFigures,
-  reportedStatus,
   reportKey,
   stockDiff,
 } from '../domain/record-figures.ts';
@@ -229,11 +228,12 @@ async function planWrite(store: DerivedFiguresStore, facilityId: string, group: 
   for (const [id, { order, set }] of changes) {
     const known = slots.orders.get(id);
     const early = slots.early.get(id);
-    // Kept on the order (or its early report); else, once, what its records report now: needed only
-    // where records may have moved it (an order in progress or complete, an early report).
+    // Kept on the order (or its early report) when they name every record of the order; else, once,
+    // what every record naming it reports now (the records index), complete from then on: the
+    // summaries read the order's record count from these reports (OrderState.reportsComplete).
+    const complete = known ? known.reportsComplete === true : early?.complete === true;
     const stored = known ? known.recordReports : early?.records;
-    const movedByRecords = known ? known.status === 'inProgress' || known.status === 'complete' : early !== undefined;
-    const base = stored ?? (movedByRecords ? await store.reportsOfOrder(facilityId, order) : {});
+    const base = complete ? (stored ?? {}) : await store.reportsOfOrder(facilityId, order);
     const reports: OrderReports = { ...base };
     for (const [key, report] of set) {
       if (report === null) delete reports[key];
@@ -241,12 +241,10 @@ async function planWrite(store: DerivedFiguresStore, facilityId: string, group: 
     }
     if (known) {
       const next = orderWithReports(known, reports, now);
-      if (next) orders.push({ next, expectedVersion: known.version });
-    } else if (early || reportedStatus(reports) !== null) {
-      // Kept for when the ERP creates the order; a record that moves nothing keeps nothing where nothing was kept.
-      if (JSON.stringify(early?.records) !== JSON.stringify(reports)) {
-        earlyReports.push({ agency: order.agency, number: order.number, records: reports, expectedVersion: early?.version ?? 0 });
-      }
+      if (next) orders.push({ next: { ...next, reportsComplete: true }, expectedVersion: known.version });
+    } else if (!complete || JSON.stringify(early?.records) !== JSON.stringify(reports)) {
+      // Kept for when the ERP creates the order, even by records that move nothing: the order created over it counts them.
+      earlyReports.push({ agency: order.agency, number: order.number, records: reports, expectedVersion: early?.version ?? 0 });
     }
   }
   const consumption = consumptionDiff(steps);

@@ -1,6 +1,7 @@
 /**
  * Order summaries (search): the Queries of the partitions that answer the query, merged newest
- * first into one page, with each order's record count. Reads no poller state, writes nothing.
+ * first into one page, with each order's record count (read with the order; a COUNT on the records
+ * index only for an order stored before the count was kept). Reads no poller state, writes nothing.
  */
 import {
   mergePages,
@@ -48,9 +49,17 @@ export async function listWorkOrderSummaries(
   const bounds = pageBounds(query, after);
   const pages = await Promise.all(summaryPartitions(query).map((p) => store.querySummaries(facilityId, p, bounds, query.limit)));
   const { items, next } = mergePages(pages, query.limit);
-  const orders = items.map((i) => ({ agency: i.agency, number: i.number }));
-  const counts = await store.countRecords(facilityId, orders);
-  const summaries = items.map((item, i) => ({
+  // The count kept with each order; counted on the records index only for orders kept before it was.
+  const uncounted = items.filter((i) => i.records === undefined);
+  const counted =
+    uncounted.length === 0
+      ? []
+      : await store.countRecords(
+          facilityId,
+          uncounted.map((i) => ({ agency: i.agency, number: i.number })),
+        );
+  const counts = new Map(uncounted.map((item, i) => [item, counted[i]!]));
+  const summaries = items.map((item) => ({
     workOrderNumber: item.number,
     agency: item.agency,
     status: item.status,
@@ -58,7 +67,7 @@ export async function listWorkOrderSummaries(
     createdAt: item.createdAt,
     modifiedAt: item.modifiedAt,
     acknowledgement: acknowledgementOf(item),
-    records: counts[i]!,
+    records: item.records ?? counts.get(item)!,
   }));
   return { summaries, next };
 }

@@ -131,10 +131,11 @@ async function main(): Promise<void> {
       upgraded.recordTimes > 0 ||
       upgraded.lots > 0 ||
       upgraded.rollups > 0 ||
+      upgraded.recordCounts > 0 ||
       addedIndexes.length > 0)
   ) {
     console.log(
-      `upgraded the data folder: indexes ${addedIndexes.join(', ') || 'none'} added, ${upgraded.orders} orders and ${upgraded.records} records backfilled, ${upgraded.recordTimes} records dated for reports, ${upgraded.lots} records' lots indexed, ${upgraded.rollups} report roll-up items built`,
+      `upgraded the data folder: indexes ${addedIndexes.join(', ') || 'none'} added, ${upgraded.orders} orders and ${upgraded.records} records backfilled, ${upgraded.recordTimes} records dated for reports, ${upgraded.lots} records' lots indexed, ${upgraded.rollups} report roll-up items built, ${upgraded.recordCounts} orders' record counts kept`,
     );
   }
   // Handlers read the environment at import: load the gateway only now.

@@ -3,7 +3,7 @@
  * (DynamoDB Local in memory) on this machine; compare ratios, not absolute times: every
  * ratio is against a floor measured in the same run (test/bench/floor/), runs alternating.
  *
- * `npm run bench -- cold` (or `floor`, `poll`, `burst`, `reports`, `consumption`, `stock`, `derive`, `trace`, `load`, `soak`, `webhooks`, `docs`) runs one part only;
+ * `npm run bench -- cold` (or `floor`, `poll`, `burst`, `reports`, `consumption`, `flat`, `stock`, `derive`, `trace`, `load`, `soak`, `webhooks`, `docs`) runs one part only;
  * `npm run bench -- cold http/poll-work-orders.ts` measures the cold init of one function, `npm run bench -- load --seconds 10`
  * runs the load for 10 s instead of 60 (`--rate N`: N polls/s wanted instead of 50). `npm run bench -- --help`
  * lists the parts; an unknown part is a usage error (exit 2).
@@ -16,6 +16,7 @@ const PARTS: Record<string, string> = {
   burst: 'a poll 3 s after a burst of 1,000 orders vs one Query; a first poll after loading 500 / 10,000 (items read)',
   reports: 'order summaries and consumption reports (runs poll first, on its facilities)',
   consumption: 'consumption reports alone',
+  flat: 'poll, summaries page, order view with and without ?agency= at 1,000 vs 100,000 orders (and records)',
   stock: 'GET /stock at a facility of 1,000 records against one of 100,000',
   derive: 'how long derived figures trail their records, 8 requests in flight on the same products',
   trace: 'a forward lot trace (40 records, 3 levels) at 10,000 and 100,000 records, against one Query of 40 items',
@@ -77,6 +78,7 @@ const { benchDerive } = await import('./derive.ts');
 const { benchTrace } = await import('./trace.ts');
 const { benchWebhooks } = await import('./webhooks.ts');
 const { benchDocsPage } = await import('./docs-page.ts');
+const { benchFlat } = await import('./flat.ts');
 
 const part = (name: string) => only === undefined || only === name;
 console.log(
@@ -111,6 +113,14 @@ if (part('burst')) {
   const stack = await startStack({ env: { POLL_SETTLE_MS: String(settleMs) } });
   try {
     await benchBurst(stack, settleMs);
+  } finally {
+    await stack.destroy();
+  }
+}
+if (part('flat')) {
+  const stack = await startStack({ env: { POLL_SETTLE_MS: '100' } });
+  try {
+    await benchFlat(stack);
   } finally {
     await stack.destroy();
   }

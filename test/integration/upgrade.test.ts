@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, NumberValue, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, NumberValue, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { test } from 'vitest';
 import { consumptionDeltas } from '../../functions/domain/consumption.ts';
 import { formatDecimal } from '../../functions/domain/decimal.ts';
@@ -20,6 +20,7 @@ import {
   consumptionPk,
   consumptionSk,
   facilityPk,
+  orderSk,
   recordSk,
   recordsOfOrderPk,
 } from '../../functions/store/keys.ts';
@@ -28,7 +29,7 @@ import { INDEXES, localCreateTableInput } from '../../functions/store/table.ts';
 import { startDynamoLocal } from '../../infra/local/dynamodb-local.ts';
 import { LOCAL_TABLE_NAME } from '../../infra/local/instance.ts';
 import { workOrder } from '../support/documents.ts';
-import { runNode, startStack } from '../support/local-stack.ts';
+import { type LocalStack, localInstance, runNode, startStack } from '../support/local-stack.ts';
 import { workRecord } from '../support/records.ts';
 import { keyed } from '../support/shared-stack.ts';
 
@@ -58,22 +59,20 @@ async function makeOldDataFolder(dir: string): Promise<void> {
     );
     const t = Date.parse('2025-02-03T04:00:00Z');
     const doc = workOrder('OLD-1');
-    const order = orderItem(
-      {
-        facilityId: F,
-        agency: 'AssignedBySender',
-        number: 'OLD-1',
-        doc,
-        status: 'inProgress',
-        revision: 1,
-        version: 0,
-        lastErpChange: 'create',
-        createdAt: t,
-        modifiedAt: t,
-        updatedAt: t,
-      },
-      1,
-    );
+    const orderState = (d: typeof doc, number: string) => ({
+      facilityId: F,
+      agency: 'AssignedBySender',
+      number,
+      doc: d,
+      status: 'inProgress' as const,
+      revision: 1,
+      version: 0,
+      lastErpChange: 'create' as const,
+      createdAt: t,
+      modifiedAt: t,
+      updatedAt: t,
+    });
+    const order = orderItem(orderState(doc, 'OLD-1'), 1);
     for (const attr of ['gsi3pk', 'gsi3sk', 'gsi4sk']) delete order[attr];
     await db.send(new PutCommand({ TableName: LOCAL_TABLE_NAME, Item: order }));
     const record = workRecord('OLD-R1', { order: 'OLD-1', actual: [12.5, 0.3], status: 'inProgress' });
@@ -146,29 +145,72 @@ async function makeOldDataFolder(dir: string): Promise<void> {
         },
       }),
     );
-    // A record of 2024 counted with the roll-up levels of its time (no boundary or year items, no year total):
+    // Records that move nothing (cancelled), counted when created: the derive part writes no order
+    // for them, so only the record-counts part keeps them on OLD-2, and keeps OLD-R4 (whose order
+    // OLD-3 the ERP creates later) in an early report.
+    const order2 = orderItem({ ...orderState(doc, 'OLD-2'), status: 'open', doc: workOrder('OLD-2') }, 1);
+    for (const attr of ['gsi3pk', 'gsi3sk', 'gsi4sk']) delete order2[attr];
+    await db.send(new PutCommand({ TableName: LOCAL_TABLE_NAME, Item: order2 }));
+    for (const [number, orderNumber, at] of [
+      ['OLD-R3', 'OLD-2', '2025-02-03T07:10:00.000Z'],
+      ['OLD-R4', 'OLD-3', '2025-02-03T07:20:00.000Z'],
+    ] as const) {
+      const cancelled = workRecord(number, { order: orderNumber, actual: [1, 1] });
+      cancelled.orderStatus = 'cancelled' as never;
+      // Dated outside every report below: what it consumed is not this test's.
+      cancelled.dispensingEndDateTime = '2024-06-01T00:00:00Z';
+      const at3 = changePosition(at, 'AssignedBySender', number);
+      await db.send(
+        new PutCommand({
+          TableName: LOCAL_TABLE_NAME,
+          Item: {
+            pk: facilityPk(F),
+            sk: recordSk('AssignedBySender', number),
+            gsi1pk: changesPk(F, 'RECORDS'),
+            gsi1sk: at3,
+            gsi2pk: recordsOfOrderPk(F, 'AssignedBySender', orderNumber),
+            gsi2sk: at3,
+            kind: 'record',
+            facilityId: F,
+            agency: 'AssignedBySender',
+            number,
+            doc: JSON.stringify(cancelled),
+            size: 1,
+            contentHash: identityKey('old', number),
+            orderAgency: 'AssignedBySender',
+            orderNumber,
+            orderMatched: orderNumber === 'OLD-2',
+            orderStatus: 'cancelled',
+            receivedAt: at,
+            documents: '[]',
+            aggregated: true,
+          },
+        }),
+      );
+    }
+    // A record of 2023 counted with the roll-up levels of its time (no boundary or year items, no year total):
     // its local day in Chicago (15 July, 07:00 CDT) needs the boundary cells, its order's year the
     // year totals, both built by the backfill from the hour and day items.
-    const older = workRecord('OLD-R3', { order: 'OLD-2', actual: [7, 3], status: 'inProgress' });
-    older.dispensingEndDateTime = '2024-07-15T12:00:00Z';
+    const older = workRecord('OLD-R5', { order: 'OLD-5', actual: [7, 3], status: 'inProgress' });
+    older.dispensingEndDateTime = '2023-07-15T12:00:00Z';
     await db.send(
       new PutCommand({
         TableName: LOCAL_TABLE_NAME,
         Item: {
           pk: facilityPk(F),
-          sk: recordSk('AssignedBySender', 'OLD-R3'),
+          sk: recordSk('AssignedBySender', 'OLD-R5'),
           kind: 'record',
           facilityId: F,
           agency: 'AssignedBySender',
-          number: 'OLD-R3',
+          number: 'OLD-R5',
           doc: JSON.stringify(older),
           size: 1,
-          contentHash: identityKey('old', 'hash3'),
+          contentHash: identityKey('old', 'hash5'),
           orderAgency: 'AssignedBySender',
-          orderNumber: 'OLD-2',
+          orderNumber: 'OLD-5',
           orderMatched: false,
           orderStatus: 'inProgress',
-          receivedAt: '2024-07-15T12:10:00.000Z',
+          receivedAt: '2023-07-15T12:10:00.000Z',
           documents: '[]',
           aggregated: true,
         },
@@ -201,6 +243,26 @@ async function makeOldDataFolder(dir: string): Promise<void> {
   }
 }
 
+/** The record count kept with each of these orders (undefined: none kept), read from the table itself. */
+async function keptCounts(stack: LocalStack, numbers: readonly string[]): Promise<unknown[]> {
+  const { dynamodbEndpoint, tableName } = localInstance(stack);
+  const db = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+  );
+  try {
+    const out: unknown[] = [];
+    for (const number of numbers) {
+      const { Item } = await db.send(
+        new GetCommand({ TableName: tableName, Key: { pk: facilityPk(F), sk: orderSk('AssignedBySender', number) }, ConsistentRead: true }),
+      );
+      out.push(Item?.recordCount);
+    }
+    return out;
+  } finally {
+    db.destroy();
+  }
+}
+
 test('a data folder of the previous version gets the new indexes and its records counted at start, once; a record counted when it was created is not counted again', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mixticket-upgrade-'));
   try {
@@ -217,14 +279,32 @@ test('a data folder of the previous version gets the new indexes and its records
           `round ${round}`,
         );
         const created = await erp.get(`/facility/${F}/workOrderSummaries?createdFrom=2025-01-01T00:00Z`);
-        assert.equal(created.body.workOrderSummaries.length, 1);
+        // OLD-1 and OLD-2; OLD-3 once the ERP has created it (round 1, below).
+        assert.equal(created.body.workOrderSummaries.length, round === 1 ? 2 : 3);
+        // Every old order keeps its record count (read with it, not counted per row), an order created
+        // after records that named it counts them too.
+        const kept = await keptCounts(stack, ['OLD-1', 'OLD-2']);
+        assert.deepEqual(kept, [2, 1], `round ${round}: the counts kept with OLD-1 and OLD-2`);
+        if (round === 1) {
+          const push = await erp.post(`/facility/${F}/dispensingWorkorders`, { dispensingWorkOrder: [workOrder('OLD-3')] });
+          assert.equal(push.status, 200, JSON.stringify(push.body));
+        }
+        const counts = await erp.get(`/facility/${F}/workOrderSummaries?status=open`);
+        assert.deepEqual(
+          counts.body.workOrderSummaries.map((s: { workOrderNumber: string; records: number }) => [s.workOrderNumber, s.records]),
+          [
+            ['OLD-3', 1],
+            ['OLD-2', 1],
+          ],
+          `round ${round}: open orders' counts`,
+        );
         if (round === 2) {
           // The operator's command (what an AWS deployment runs) finds nothing left to count, even forced to scan.
           const cli = await runNode(['infra/backfill-cli.ts', '--force'], { ...process.env, MIXTICKET_DATA_DIR: dir });
           assert.equal(cli.code, 0, cli.stderr);
           assert.match(
             cli.stdout,
-            /backfill: 0 orders and 0 records brought up to date, 0 records dated for reports, 0 records' lots indexed/,
+            /backfill: 0 orders and 0 records brought up to date, 0 records dated for reports, 0 records' lots indexed, 0 orders' record counts kept/,
           );
         }
         // A record stored before the lot index is traced after the backfill (its counted revision's lots).
@@ -273,7 +353,7 @@ test('a data folder of the previous version gets the new indexes and its records
         );
         // Counted with the roll-ups of its time, reported from the boundary and year items built from them.
         const rowsOf = async (query: string) => {
-          const r = await erp.get(`/facility/${F}/consumption?from=2024-01-01&to=2025-01-01&tz=America/Chicago&${query}`);
+          const r = await erp.get(`/facility/${F}/consumption?from=2023-01-01&to=2024-01-01&tz=America/Chicago&${query}`);
           assert.equal(r.status, 200, r.text);
           return r.body.rows.map(
             (row: {
@@ -286,8 +366,8 @@ test('a data folder of the previous version gets the new indexes and its records
           );
         };
         for (const [groupBy, group] of [
-          ['day', '2024-07-15'],
-          ['order', 'OLD-2'],
+          ['day', '2023-07-15'],
+          ['order', 'OLD-5'],
           ['product', ''],
         ] as const) {
           assert.deepEqual(
@@ -296,7 +376,7 @@ test('a data folder of the previous version gets the new indexes and its records
               [group, 'P-DAP', 7, 1],
               [group, 'P-POTASH', 3, 1],
             ],
-            `round ${round}: 2024 by ${groupBy}`,
+            `round ${round}: 2023 by ${groupBy}`,
           );
         }
       } finally {

@@ -235,6 +235,38 @@ describe('deriving records (use case)', () => {
     assert.equal(store.orders.early.get(identityKey('AssignedBySender', ORDER))?.status, null);
   });
 
+  test("record counts: an order's reports name every record naming it (read once where they may miss one); a record that moves nothing keeps an early report the order takes over", async () => {
+    const store = memoryDerivedStore();
+    const order = withOrder(store);
+    // Counted when it was created, before the reports were kept: nothing on the order names it.
+    store.putHead(head('WR-CANCELLED', 1, doc('WR-CANCELLED', { status: 'cancelled' as never }), { aggregated: true }));
+    store.putHead(head('WR-1', 1, doc('WR-1')));
+    await derive(store, 'WR-1');
+    assert.equal(order().reportsComplete, true);
+    assert.deepEqual(Object.keys(order().recordReports ?? {}).sort(), [
+      identityKey('AssignedBySender', 'WR-1'),
+      identityKey('AssignedBySender', 'WR-CANCELLED'),
+    ]);
+    // Complete from then on: a void keeps the record in the reports (it still names the order), without reading them again.
+    store.putHead(head('WR-1', 2, doc('WR-1', { actual: [0, 0] }), { voided: true }));
+    await derive(store, 'WR-1');
+    assert.equal(Object.keys(order().recordReports ?? {}).length, 2);
+
+    const other = {
+      ...doc('WR-EARLY', { status: 'cancelled' as never }),
+      workOrderIdentifier: { agency: 'AssignedBySender', number: 'WO-LATER' },
+    };
+    store.putHead(head('WR-EARLY', 1, other as WorkRecordDocument));
+    await derive(store, 'WR-EARLY');
+    const early = store.orders.early.get(identityKey('AssignedBySender', 'WO-LATER'));
+    assert.deepEqual(early?.records, { [identityKey('AssignedBySender', 'WR-EARLY')]: 'cancelled' });
+    const created = orderState(orderDoc({ number: 'WO-LATER' }), { version: 0 });
+    const [w] = withEarlyReports([{ next: created, expectedVersion: 0 }], new Map([[identityKey(created.agency, 'WO-LATER'), early!]]));
+    assert.equal(w!.next.status, 'open');
+    assert.equal(w!.next.reportsComplete, true);
+    assert.equal(Object.keys(w!.next.recordReports ?? {}).length, 1);
+  });
+
   test('losing every round: pending, left to the stream, nothing counted twice afterwards', async () => {
     const store = memoryDerivedStore();
     store.putHead(head('WR-1', 1, doc('WR-1')));

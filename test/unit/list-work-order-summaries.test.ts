@@ -79,6 +79,28 @@ describe('list work order summaries', () => {
     assert.deepEqual(seen, ['WO-2', 'WO-4', 'WO-1', 'WO-3']);
   });
 
+  test('a count kept with the order is read with it: only orders kept before it was are counted on the records index', async () => {
+    const store = memorySummaryStore();
+    const order = (number: string, minute: number, records?: number) => ({
+      agency: 'AssignedBySender',
+      number,
+      status: 'open',
+      revision: 1,
+      createdAt: at(minute),
+      modifiedAt: at(minute),
+      ...(records === undefined ? {} : { records }),
+    });
+    for (let i = 0; i < 50; i++) store.add(order(`WO-${i}`, i, i % 3), i % 3);
+    store.add(order('WO-OLD', 55), 4);
+    const { summaries } = await list(store, { limit: '100' });
+    assert.equal(summaries.length, 51);
+    assert.deepEqual(
+      summaries.map((s) => s.records),
+      [4, ...Array.from({ length: 50 }, (_, i) => (49 - i) % 3)],
+    );
+    assert.equal(store.countedOrders, 1);
+  });
+
   test('an index still building after an upgrade: the storage failure reaches the caller', async () => {
     const store = storeWithOrders();
     store.failNext = new StorageError('index-building', 'index ordersByStatusModified is not available');

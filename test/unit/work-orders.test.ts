@@ -68,6 +68,7 @@ describe('decideOrderChange: create', () => {
       createdAt: T0,
       modifiedAt: T0,
       updatedAt: T0,
+      reportsComplete: true,
     });
   });
 

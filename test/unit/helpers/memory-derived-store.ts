@@ -126,6 +126,8 @@ export function memoryDerivedStore(orders = memoryOrderStore(), stock = memorySt
           status: reportedStatus(e.records),
           version: e.expectedVersion + 1,
           records: structuredClone(e.records),
+          // As the table's early report carries its recordCount (store/derive-store.ts).
+          complete: true,
         });
       }
       for (const d of w.consumption) {
