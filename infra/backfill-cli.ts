@@ -35,7 +35,7 @@ async function main(argv: string[]): Promise<void> {
       indexLegacyLots(lotBackfillStore, facilityId, ids);
     const done = await backfill({ force: values.force === true, derive, indexLots });
     console.log(
-      `backfill: ${done.orders} orders and ${done.records} records brought up to date, ${done.recordTimes} records dated for reports, ${done.lots} records' lots indexed, ${done.rollups} report roll-up items built, ${done.recordCounts} orders' record counts kept`,
+      `backfill: ${done.orders} orders and ${done.records} records brought up to date, ${done.recordTimes} records dated for reports, ${done.lots} records' lots indexed, ${done.recordCounts} orders' record counts kept, ${done.rollups} report roll-up items built`,
     );
   } finally {
     await release();

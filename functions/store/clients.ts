@@ -9,16 +9,16 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ENV } from '../shared/config.ts';
 import { throttlingAsStorageError } from './errors.ts';
 
-const region = process.env.AWS_REGION ?? 'us-east-1';
-const local = process.env[ENV.local] === '1';
 const localCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 let dynamo: DynamoDBDocumentClient | undefined;
 let dynamoExact: DynamoDBDocumentClient | undefined;
 
+/** The environment is read when the first client is made, not at import (a bench imports the store before it points it at a stack). */
 function baseDynamoClient(): DynamoDBClient {
+  const local = process.env[ENV.local] === '1';
   const client = new DynamoDBClient({
-    region,
+    region: process.env.AWS_REGION ?? 'us-east-1',
     ...(process.env[ENV.dynamodbEndpoint] ? { endpoint: process.env[ENV.dynamodbEndpoint] } : {}),
     ...(local ? { credentials: localCredentials } : {}),
     maxAttempts: 3,

@@ -9,8 +9,8 @@
  * to the item's write counter, in the same transaction as the H or M cells it adds to. So the
  * build reads the item's counter first, then its sources, and replaces the item only if the
  * counter is still the one it read: whatever the engine wrote before is in the sources it summed,
- * whatever it wrote after fails the condition, and the build reads again. Replacing is idempotent:
- * a second run writes the same cells.
+ * whatever it wrote after fails the condition, and the build reads again. Idempotent: an item that
+ * already holds what the build makes is not written (a second run writes nothing).
  */
 import { GetCommand, NumberValue, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { boundariesFromHours, yearFromDays, yearTotalOfDays } from '../domain/consumption.ts';
@@ -31,6 +31,18 @@ async function getExact(pk: string, sk: string): Promise<Item | undefined> {
   return out.Item;
 }
 
+/** Whether an item already holds exactly these attributes (its keys and write counter apart): nothing to write. */
+function sameAttributes(current: Item, next: Item): boolean {
+  const text = (item: Item) =>
+    JSON.stringify(
+      Object.entries(item)
+        .filter(([k]) => k !== TABLE.partitionKey && k !== TABLE.sortKey && k !== WRITES)
+        .map(([k, v]) => [k, String(v)])
+        .sort(([a], [b]) => (a! < b! ? -1 : a! > b! ? 1 : 0)),
+    );
+  return text(current) === text(next);
+}
+
 /** The last part of an aggregate's sort key: the hash of what it counts. */
 const hashOfKey = (sk: string) => sk.slice(sk.lastIndexOf('#') + 1);
 
@@ -43,7 +55,7 @@ async function replaceUnlessWritten(pk: string, sk: string, build: () => Promise
     const current = await getExact(pk, sk);
     const writes = current?.[WRITES] as string | undefined;
     const next = await build();
-    if (next === null) return false;
+    if (next === null || (current !== undefined && sameAttributes(current, next))) return false;
     await between?.();
     const cells = Object.fromEntries(
       Object.entries(next).map(([name, value]) => [name, /^[qn]/.test(name) ? NumberValue.from(value as string) : value]),

@@ -135,7 +135,7 @@ async function main(): Promise<void> {
       addedIndexes.length > 0)
   ) {
     console.log(
-      `upgraded the data folder: indexes ${addedIndexes.join(', ') || 'none'} added, ${upgraded.orders} orders and ${upgraded.records} records backfilled, ${upgraded.recordTimes} records dated for reports, ${upgraded.lots} records' lots indexed, ${upgraded.rollups} report roll-up items built, ${upgraded.recordCounts} orders' record counts kept`,
+      `upgraded the data folder: indexes ${addedIndexes.join(', ') || 'none'} added, ${upgraded.orders} orders and ${upgraded.records} records backfilled, ${upgraded.recordTimes} records dated for reports, ${upgraded.lots} records' lots indexed, ${upgraded.recordCounts} orders' record counts kept, ${upgraded.rollups} report roll-up items built`,
     );
   }
   // Handlers read the environment at import: load the gateway only now.
