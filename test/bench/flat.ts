@@ -12,8 +12,8 @@
  * For reference, the summaries page is also timed at a third facility of the smaller size whose
  * orders are stored as before the record count was kept (one COUNT Query per row).
  *
- * PROBES_TO_COME (below) is where the consumption year report and the lot trace join, as probes
- * of their own (a seed step for what they read, and one request).
+ * SEEDED_PROBES (below) are the consumption year report and the lot trace, each seeding what it
+ * reads (a seed step, then one request).
  */
 import { loadavg } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -28,8 +28,10 @@ import { TABLE } from '../../functions/store/table.ts';
 import type { LocalInstance } from '../../infra/local/instance.ts';
 import { orders, workOrder } from '../support/documents.ts';
 import { client, type LocalStack, localInstance } from '../support/local-stack.ts';
-import { workRecord } from '../support/records.ts';
+import { records, workRecord } from '../support/records.ts';
+import { seedConsumption } from './reports.ts';
 import { fmt, percentile } from './stats.ts';
+import { seedOthers, settled, TRACED, tracedRecords } from './trace.ts';
 
 const SENDER = 'AssignedBySender';
 const CHANGED = 10;
@@ -100,14 +102,54 @@ const PROBES: FlatProbe[] = [
   },
 ];
 
+/** A document client on the stack's DynamoDB Local, for the probes' seeds. */
+const seedClient = (local: LocalInstance) =>
+  DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: local.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+  );
+
 /**
- * HOOK (issue 30, item 3): the reads still to be measured flat at 100,000 join here as FlatProbes,
- * each seeding what it reads at both facilities (straight into DynamoDB Local, as seedOrders does):
- *   - the consumption report of a year (GET /facility/{f}/consumption?from=…&to=…), once its
- *     rework lands (test/bench/reports.ts seedConsumption seeds aggregates and heads);
- *   - the lot trace (GET /facility/{f}/trace?lot=…), as test/bench/trace.ts seeds it.
+ * The reads that seed what they read themselves, at both facilities, straight into DynamoDB Local:
+ * - a year's consumption report (the default grouping, by product; America/Chicago), over the
+ *   roll-ups of as many records as the facility has orders (seedConsumption of the reports bench:
+ *   the derive engine's own deltas), 20 products;
+ * - a forward lot trace finding 40 records through three levels of blends (the trace bench's
+ *   records, through the API), among as many other records as the facility has orders, each
+ *   taking from one of 2,000 other lots (their lot index entries written as the engine writes them).
  */
-export const PROBES_TO_COME: FlatProbe[] = [];
+const SEEDED_PROBES: FlatProbe[] = [
+  {
+    name: 'consumption, a year by product',
+    seed: ({ local }, f) => seedConsumption(local, f.id, f.orders, 20, Math.min(500, f.orders)),
+    async run({ erp }, f) {
+      const r = await erp.get(`/facility/${f.id}/consumption?from=2025-01-01&to=2026-01-01&tz=America/Chicago`);
+      expect(r.status === 200 && r.body.rows?.length === 20, `consumption at ${f.id}`, r);
+    },
+  },
+  {
+    name: `lot trace, ${TRACED} records through three levels of blends`,
+    async seed({ local, pcs }, f) {
+      const db = seedClient(local);
+      try {
+        await seedOthers(db, local.tableName, f.id, f.orders - TRACED);
+        // Their orders are not pushed (the poll probe serves exactly the 10 changed orders): a trace
+        // follows lots, whether or not the hub knows the orders.
+        const traced = tracedRecords();
+        for (let b = 0; b < traced.length; b += 10) {
+          const r = await pcs.post(`/facility/${f.id}/dispensingWorkRecords`, records(...traced.slice(b, b + 10)));
+          expect(r.status === 200, `traced records at ${f.id}`, r);
+        }
+        await settled(db, local.tableName, f.id);
+      } finally {
+        db.destroy();
+      }
+    },
+    async run({ erp }, f) {
+      const r = await erp.get(`/facility/${f.id}/trace?lot=L`);
+      expect(r.status === 200 && r.body.affected?.length === TRACED, `trace at ${f.id}`, r);
+    },
+  },
+];
 
 /**
  * Writes `count` orders, each with one record (which moves nothing: it reports the order cancelled),
@@ -199,7 +241,7 @@ export async function benchFlat(stack: LocalStack, sizes = [1000, 100_000], roun
     pcs: client(stack.baseUrl, await stack.createKey('pcs', ids)),
     since: new Date(Date.now() - 1000).toISOString(),
   };
-  const probes = [...PROBES, ...PROBES_TO_COME];
+  const probes = [...PROBES, ...SEEDED_PROBES];
   console.log(
     `\nFlat at ${sizes.at(-1)!.toLocaleString('en-US')} (facilities of ${sizes.map((n) => n.toLocaleString('en-US')).join(' and ')} orders, one record each; median of ${rounds} runs, alternating)`,
   );

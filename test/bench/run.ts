@@ -16,7 +16,7 @@ const PARTS: Record<string, string> = {
   burst: 'a poll 3 s after a burst of 1,000 orders vs one Query; a first poll after loading 500 / 10,000 (items read)',
   reports: 'order summaries and consumption reports (runs poll first, on its facilities)',
   consumption: 'consumption reports alone',
-  flat: 'poll, summaries page, order view with and without ?agency= at 1,000 vs 100,000 orders (and records)',
+  flat: 'poll, summaries page, order view with and without ?agency=, a year of consumption, a lot trace at 1,000 vs 100,000 orders (and records)',
   stock: 'GET /stock at a facility of 1,000 records against one of 100,000',
   derive: 'how long derived figures trail their records, 8 requests in flight on the same products',
   trace: 'a forward lot trace (40 records, 3 levels) at 10,000 and 100,000 records, against one Query of 40 items',

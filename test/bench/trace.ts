@@ -29,7 +29,7 @@ import { fmt, percentile } from './stats.ts';
 
 const SENDER = 'AssignedBySender';
 const SELLER = 'AssignedBySeller';
-const TRACED = 40;
+export const TRACED = 40;
 const OTHER_LOTS = 2000;
 const UNCHECKED = { contract: false } as const;
 const qty = (value: number) => ({ value, uom: 'LBR', agency: 'UN_REC_20' as const });
@@ -64,7 +64,7 @@ function lotRecord(
 }
 
 /** The facility's other records, straight into the table: heads and their lot index entries. */
-async function seedOthers(db: DynamoDBDocumentClient, tableName: string, facilityId: string, count: number): Promise<void> {
+export async function seedOthers(db: DynamoDBDocumentClient, tableName: string, facilityId: string, count: number): Promise<void> {
   const start = Date.parse('2025-01-01T00:00:00Z');
   const CHUNK = 250;
   let next = 0;
@@ -111,7 +111,7 @@ async function seedOthers(db: DynamoDBDocumentClient, tableName: string, facilit
 }
 
 /** The 40 traced records, three levels deep, through the API (the derive engine indexes them). */
-function tracedRecords(): DispensingWorkRecord[] {
+export function tracedRecords(): DispensingWorkRecord[] {
   const at = (i: number) => new Date(Date.parse('2026-03-02T08:00:00Z') + i * 600_000).toISOString();
   const out: DispensingWorkRecord[] = [];
   for (let i = 0; i < 20; i++) {
@@ -130,7 +130,7 @@ function tracedRecords(): DispensingWorkRecord[] {
 }
 
 /** Until the derive engine has indexed every record of the facility (no pending-derive marker left). */
-async function settled(db: DynamoDBDocumentClient, tableName: string, facilityId: string): Promise<void> {
+export async function settled(db: DynamoDBDocumentClient, tableName: string, facilityId: string): Promise<void> {
   const { name, partitionKey } = TABLE.recordsPendingDeriveIndex;
   for (let i = 0; i < 600; i++) {
     const out = await db.send(
