@@ -34,7 +34,7 @@ import { config } from '../shared/config.ts';
 import { dynamoClient, dynamoExactClient } from './clients.ts';
 import { rebuildBoundaries, rebuildYear, rebuildYearTotal, yearKeyOf } from './consumption-rollups.ts';
 import { ROLLUPS_PART } from './consumption-store.ts';
-import { derivedFiguresStore } from './derive-store.ts';
+import { derivedFiguresStore, earlyReportPut } from './derive-store.ts';
 import { num, optionalNum, text } from './item-fields.ts';
 import { backfillDoneKey, changePosition, facilityPk, orderSk, ordersByStatusPk } from './keys.ts';
 import { loadOrderSlots } from './order-store.ts';
@@ -156,24 +156,9 @@ async function backfillUnknownOrders(heads: readonly Item[]): Promise<number> {
       if (slots.orders.has(id) || slots.early.has(id)) continue;
       const reports = await derivedFiguresStore.reportsOfOrder(facilityId, order);
       try {
-        await dynamoClient().send(
-          new PutCommand({
-            TableName: config().tableName,
-            Item: {
-              [TABLE.partitionKey]: facilityPk(facilityId),
-              [TABLE.sortKey]: orderSk(order.agency, order.number),
-              kind: 'orderReport',
-              facilityId,
-              agency: order.agency,
-              number: order.number,
-              records: JSON.stringify(reports),
-              recordCount: Object.keys(reports).length,
-              version: 1,
-            },
-            ConditionExpression: 'attribute_not_exists(#pk)',
-            ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
-          }),
-        );
+        // The engine's own early-report write, as for a report not kept before (version 0: only where nothing is).
+        const { Put } = earlyReportPut(facilityId, { ...order, records: reports, expectedVersion: 0 });
+        await dynamoClient().send(new PutCommand(Put!));
         kept++;
       } catch (e) {
         if (!lostRace(e)) throw e;

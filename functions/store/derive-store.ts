@@ -88,7 +88,7 @@ function derivedPut(
 }
 
 /** The action keeping what records reported for an order the hub does not know yet, at the version read (0: none kept). */
-function earlyReportPut(facilityId: string, r: DerivedWrite['earlyReports'][number]): TransactItem {
+export function earlyReportPut(facilityId: string, r: DerivedWrite['earlyReports'][number]): TransactItem {
   return {
     Put: {
       TableName: config().tableName,
