@@ -119,7 +119,7 @@ const positionsOf = (level: Exclude<Level, 'B'>, ms: number) => {
 };
 
 /** The boundary cells (`{DD}{hh}`, level B) a record at `ms` counts in: the suffixes from hours up to its own, the prefixes to hours after it. */
-export function boundaryPositions(ms: number): { period: string; positions: string[] } {
+function boundaryPositions(ms: number): { period: string; positions: string[] } {
   const iso = new Date(ms).toISOString();
   const hour = new Date(ms).getUTCHours();
   const day = iso.slice(8, 10);

@@ -31,30 +31,38 @@ async function getExact(pk: string, sk: string): Promise<Item | undefined> {
   return out.Item;
 }
 
+/** An item's attributes but its keys and write counter, as text (the exact client reads numbers as their decimal text). */
+const attributesOf = (item: Item): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(item)
+      .filter(([k]) => k !== TABLE.partitionKey && k !== TABLE.sortKey && k !== WRITES)
+      .map(([k, v]) => [k, String(v)]),
+  );
+
 /** Whether an item already holds exactly these attributes (its keys and write counter apart): nothing to write. */
 function sameAttributes(current: Item, next: Item): boolean {
-  const text = (item: Item) =>
-    JSON.stringify(
-      Object.entries(item)
-        .filter(([k]) => k !== TABLE.partitionKey && k !== TABLE.sortKey && k !== WRITES)
-        .map(([k, v]) => [k, String(v)])
-        .sort(([a], [b]) => (a! < b! ? -1 : a! > b! ? 1 : 0)),
-    );
-  return text(current) === text(next);
+  const sorted = (item: Item) => JSON.stringify(Object.entries(attributesOf(item)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return sorted(current) === sorted(next);
 }
 
 /** The last part of an aggregate's sort key: the hash of what it counts. */
 const hashOfKey = (sk: string) => sk.slice(sk.lastIndexOf('#') + 1);
 
 /**
- * Replaces an item with what `build` makes of its sources unless the engine wrote it meanwhile
- * (then reads again): answers whether it wrote.
+ * Replaces an item with what `build` makes of its sources (given the item as read, for a build
+ * whose source is the item itself) unless the engine wrote it meanwhile (then reads again):
+ * answers whether it wrote.
  */
-async function replaceUnlessWritten(pk: string, sk: string, build: () => Promise<Item | null>, between?: Between): Promise<boolean> {
+async function replaceUnlessWritten(
+  pk: string,
+  sk: string,
+  build: (current: Item | undefined) => Promise<Item | null>,
+  between?: Between,
+): Promise<boolean> {
   for (;;) {
     const current = await getExact(pk, sk);
     const writes = current?.[WRITES] as string | undefined;
-    const next = await build();
+    const next = await build(current);
     if (next === null || (current !== undefined && sameAttributes(current, next))) return false;
     await between?.();
     const cells = Object.fromEntries(
@@ -91,7 +99,7 @@ export function rebuildBoundaries(hourItem: Item, between?: Between): Promise<bo
     async () => {
       const hours = await getExact(pk, hourSk);
       if (!hours) return null;
-      const cells = boundariesFromHours(Object.fromEntries(Object.entries(hours).map(([k, v]) => [k, String(v)])));
+      const cells = boundariesFromHours(attributesOf(hours));
       return { kind: 'consumption-product', level: 'B', period, product: text(hours, 'product'), uom: text(hours, 'uom'), ...cells };
     },
     between,
@@ -102,14 +110,10 @@ export function rebuildBoundaries(hourItem: Item, between?: Between): Promise<bo
 export function rebuildYearTotal(dayItem: Item): Promise<boolean> {
   const pk = text(dayItem, TABLE.partitionKey);
   const sk = text(dayItem, TABLE.sortKey);
-  return replaceUnlessWritten(pk, sk, async () => {
-    const days = await getExact(pk, sk);
+  // The item is its own source: the build takes it as read, no second read.
+  return replaceUnlessWritten(pk, sk, async (days) => {
     if (!days) return null;
-    const kept = Object.fromEntries(
-      Object.entries(days)
-        .filter(([k]) => k !== TABLE.partitionKey && k !== TABLE.sortKey && k !== WRITES)
-        .map(([k, v]) => [k, String(v)]),
-    );
+    const kept = attributesOf(days);
     return { ...kept, ...yearTotalOfDays(kept) };
   });
 }
@@ -130,7 +134,7 @@ export function rebuildYear(yearKey: string): Promise<boolean> {
     ).filter((item): item is Item => item !== undefined);
     if (months.length === 0) return null;
     const described = Object.assign({}, ...months.map((m) => Object.fromEntries(Object.entries(m).filter(([k]) => k.startsWith('p_')))));
-    const cells = yearFromDays(months.map((m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)]))));
+    const cells = yearFromDays(months.map(attributesOf));
     return { kind: 'consumption-order', level: 'Y', period: year, order: text(months[0]!, 'order'), ...described, ...cells };
   });
 }
