@@ -208,6 +208,15 @@ function byFacility(heads: readonly Item[]): Map<string, { agency: string; numbe
   return records;
 }
 
+/** Every record head (not its revisions or derived items), a page at a time; with `without`, only heads lacking that attribute. */
+function recordHeadPages(without?: string) {
+  return scanPages({
+    FilterExpression: `#k = :record AND begins_with(#sk, :head)${without === undefined ? '' : ' AND attribute_not_exists(#p)'}`,
+    ExpressionAttributeNames: { '#k': 'kind', '#sk': TABLE.sortKey, ...(without === undefined ? {} : { '#p': without }) },
+    ExpressionAttributeValues: { ':record': 'record', ':head': 'RECORD#' },
+  });
+}
+
 /** One part of the backfill: its completion marker, and one pass over the table. */
 interface Part {
   name: string;
@@ -236,11 +245,7 @@ const PARTS: readonly Part[] = [
   {
     name: 'record-time-index',
     async run(done) {
-      const pages = scanPages({
-        FilterExpression: '#k = :record AND begins_with(#sk, :head) AND attribute_not_exists(#p)',
-        ExpressionAttributeNames: { '#k': 'kind', '#sk': TABLE.sortKey, '#p': TABLE.ordersByStatusModifiedIndex.partitionKey },
-        ExpressionAttributeValues: { ':record': 'record', ':head': 'RECORD#' },
-      });
+      const pages = recordHeadPages(TABLE.ordersByStatusModifiedIndex.partitionKey);
       for await (const { items } of pages) for (const item of items) if (await backfillRecordTime(item)) done.recordTimes++;
     },
   },
@@ -248,12 +253,7 @@ const PARTS: readonly Part[] = [
     // Every record head, per facility and page: indexLots writes entries only for records counted before the lot index.
     name: 'lots',
     async run(done, { indexLots }) {
-      const pages = scanPages({
-        FilterExpression: '#k = :record AND begins_with(#sk, :head)',
-        ExpressionAttributeNames: { '#k': 'kind', '#sk': TABLE.sortKey },
-        ExpressionAttributeValues: { ':record': 'record', ':head': 'RECORD#' },
-      });
-      for await (const { items } of pages) {
+      for await (const { items } of recordHeadPages()) {
         for (const [facilityId, identities] of byFacility(items)) done.lots += (await indexLots(facilityId, identities)).indexed;
       }
     },
@@ -268,12 +268,7 @@ const PARTS: readonly Part[] = [
         ExpressionAttributeValues: { ':order': 'order', ':early': 'orderReport' },
       });
       for await (const { items } of slots) for (const item of items) if (await backfillRecordCount(item)) done.recordCounts++;
-      const heads = scanPages({
-        FilterExpression: '#k = :record AND begins_with(#sk, :head)',
-        ExpressionAttributeNames: { '#k': 'kind', '#sk': TABLE.sortKey },
-        ExpressionAttributeValues: { ':record': 'record', ':head': 'RECORD#' },
-      });
-      for await (const { items } of heads) done.recordCounts += await backfillUnknownOrders(items);
+      for await (const { items } of recordHeadPages()) done.recordCounts += await backfillUnknownOrders(items);
     },
   },
   {
