@@ -81,8 +81,6 @@ export const escapePart = (s: string): string => s.replaceAll('%', '%25').replac
 export const facilityPk = (facilityId: string): string => pk(`FAC#${facilityId}`);
 
 export const orderSk = (agency: string, number: string): string => sk(`ORDER#${escapePart(number)}#${agency}`);
-/** Prefix of every order with this number, whatever its agency. */
-export const orderNumberPrefix = (number: string): string => sk(`ORDER#${escapePart(number)}#`);
 
 export const recordSk = (agency: string, number: string): string => sk(`RECORD#${escapePart(number)}#${agency}`);
 /** The start of the sort keys of the records with this number (every agency), and of nothing else. */
