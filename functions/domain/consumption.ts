@@ -11,9 +11,10 @@
  * (domain/record-figures.ts):
  *
  *   level  item per        one attribute pair per                    kinds             read for
- *   D      UTC year        UTC day (`q{MMDD}`), and the year (`q`)   products          whole UTC days and years
- *   B      UTC month       day and hour h (`q{DDhh}`, h 1–23): the   products          the part of a day before an instant
- *                          day from h:00 on (h ≤ 11) or before h:00
+ *   T      UTC year        the year (`q`)                            products          whole UTC years
+ *   E      UTC day         the day (`q`), and per hour h 1–23        products          whole UTC days, and the
+ *                          (`q{hh}`) the day from h:00 on (h ≤ 11)                     part of a day before an instant
+ *                          or before h:00
  *   H      UTC month       UTC hour (`q{DDHH}`)                      products          (tables not brought up to date)
  *   S      UTC month       15-min slot (`q{DDSS}`)                   products, orders  the quarter hours left of an hour
  *   Y      UTC year        the year (`q_{hash}`)                     orders            whole UTC years
@@ -21,14 +22,17 @@
  *
  * (`q…` the exact sum, `n…` the number of records; order items name products by hash.)
  *
- * Why the boundary level: a report's cost should follow its days and products, not the records.
+ * Why the edge level: a report's cost should follow its days and products, not the records.
  * A local day that is not a UTC day (a midnight at 06:00Z) is the next UTC day's total less its
  * first six hours plus this day's; summing those hours from hour cells reads cells that fill as
  * the facility gets busier, so a busy facility's year report read ten times the bytes of a quiet
  * one's. A boundary cell holds such a part of a day whole, and covers at least 12 hours (the
  * suffix from h:00 up to 11:00, else the prefix), so it is filled at a quiet facility as much as
- * at a busy one. Orders keep year totals for the same reason (by order, a year report reads one
- * item per order instead of one per order and month).
+ * at a busy one. And since DynamoDB reads whole items, each cell a report's ends need sits in an
+ * item that holds nothing else that grows: a product's year total alone (T), a day's total and
+ * boundary cells in an item per day (E), so a year's report by product reads three small items a
+ * product at 1,000 records as at 100,000. Orders keep year totals for the same reason (by order, a
+ * year report reads one item per order instead of one per order and month).
  *
  * A report takes any instants, to the millisecond; reportPlan says which cells it reads and how
  * each counts (added or taken away, into which local day).
@@ -51,7 +55,7 @@ export interface Ref {
 export interface AggregateDelta {
   kind: 'product' | 'order';
   level: Level;
-  /** The item's period: a UTC year (`YYYY`) for level D, a UTC month (`YYYY-MM`) for the others. */
+  /** The item's period: a UTC year (`YYYY`) for levels T and Y, a UTC day (`YYYY-MM-DD`) for E, a UTC month (`YYYY-MM`) for the others. */
   period: string;
   hash: string;
   /** Attributes set once (descriptions of what is counted), as text. */
@@ -78,19 +82,19 @@ export function recordTime(record: WorkRecordDocument): number | null {
 }
 
 /**
- * The roll-up levels (see the table above). `B` and `Y` are the boundary and year levels: a
- * report of whole local days or years reads one dense cell per day boundary (or per order and
- * year), whatever the facility's volume.
+ * The roll-up levels (see the table above). `T`, `E` and `Y` are the year, edge and order-year
+ * levels: a report of whole local days or years reads one dense cell per day boundary (or per
+ * product or order and year), whatever the facility's volume.
  */
-export type Level = 'D' | 'M' | 'H' | 'S' | 'B' | 'Y';
+export type Level = 'T' | 'E' | 'M' | 'H' | 'S' | 'Y';
 /** The levels one attribute of which covers one fixed interval, and its length. */
-type IntervalLevel = 'D' | 'M' | 'H' | 'S';
+type IntervalLevel = 'M' | 'H' | 'S';
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 /** What one attribute of an interval level covers, in ms. */
-const UNIT_MS: Record<IntervalLevel, number> = { D: DAY_MS, M: DAY_MS, H: HOUR_MS, S: SLOT_MS };
+const UNIT_MS: Record<IntervalLevel, number> = { M: DAY_MS, H: HOUR_MS, S: SLOT_MS };
 /** Levels each kind keeps. */
-export const LEVELS: Record<'product' | 'order', readonly Level[]> = { product: ['D', 'H', 'B', 'S'], order: ['Y', 'M', 'S'] };
+export const LEVELS: Record<'product' | 'order', readonly Level[]> = { product: ['T', 'E', 'H', 'S'], order: ['Y', 'M', 'S'] };
 /**
  * The boundary hours: at `h` ≤ SUFFIX_LAST_HOUR a boundary cell holds what its UTC day has from
  * h:00 on (a suffix), later ones what it has before h:00 (a prefix). Either way the cell covers
@@ -101,32 +105,39 @@ const SUFFIX_LAST_HOUR = 11;
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
 
-/** The item period (`YYYY` for D and Y, `YYYY-MM` otherwise) and attribute position of an instant at a level with one position per instant. */
-export function positionOf(level: Exclude<Level, 'B'>, ms: number): { period: string; pos: string } {
+/** The levels with one position per instant. */
+type PointLevel = Exclude<Level, 'E'>;
+
+/** The item period (`YYYY` for T and Y, `YYYY-MM` otherwise) and attribute position of an instant at a level with one position per instant. */
+export function positionOf(level: PointLevel, ms: number): { period: string; pos: string } {
   const iso = new Date(ms).toISOString();
   const d = new Date(ms);
-  if (level === 'Y') return { period: iso.slice(0, 4), pos: '' };
-  if (level === 'D') return { period: iso.slice(0, 4), pos: iso.slice(5, 7) + iso.slice(8, 10) };
+  if (level === 'Y' || level === 'T') return { period: iso.slice(0, 4), pos: '' };
   if (level === 'M') return { period: iso.slice(0, 7), pos: iso.slice(8, 10) };
   const sub = level === 'H' ? d.getUTCHours() : Math.floor((d.getUTCHours() * 60 + d.getUTCMinutes()) / 15);
   return { period: iso.slice(0, 7), pos: iso.slice(8, 10) + pad2(sub) };
 }
 
-/** The positions a record at `ms` counts in at a level: its own, and at D the year's total too (position ''). */
-const positionsOf = (level: Exclude<Level, 'B'>, ms: number) => {
-  const { period, pos } = positionOf(level, ms);
-  return { period, positions: level === 'D' ? [pos, ''] : [pos] };
-};
+/** The UTC day (`YYYY-MM-DD`) of an instant: the period of its edge item (level E). */
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-/** The boundary cells (`{DD}{hh}`, level B) a record at `ms` counts in: the suffixes from hours up to its own, the prefixes to hours after it. */
-function boundaryPositions(ms: number): { period: string; positions: string[] } {
-  const iso = new Date(ms).toISOString();
+/**
+ * The cells of its day's edge item (level E) a record at `ms` counts in: the day's total
+ * (position ''), the boundary suffixes from hours up to its own and the prefixes to hours after it (`{hh}`).
+ */
+function edgePositions(ms: number): { period: string; positions: string[] } {
   const hour = new Date(ms).getUTCHours();
-  const day = iso.slice(8, 10);
-  const positions: string[] = [];
-  for (let h = 1; h <= 23; h++) if (inBoundary(h, hour)) positions.push(day + pad2(h));
-  return { period: iso.slice(0, 7), positions };
+  const positions = [''];
+  for (let h = 1; h <= 23; h++) if (inBoundary(h, hour)) positions.push(pad2(h));
+  return { period: dayOf(ms), positions };
 }
+
+/** The item and positions a record at `ms` counts in at a level. */
+const positionsOf = (level: Level, ms: number): { period: string; positions: string[] } => {
+  if (level === 'E') return edgePositions(ms);
+  const { period, pos } = positionOf(level, ms);
+  return { period, positions: [pos] };
+};
 
 /** Whether the boundary cell at hour h of a day counts what that day has in hour `hour`. */
 const inBoundary = (h: number, hour: number) => (h <= SUFFIX_LAST_HOUR ? h <= hour : h > hour);
@@ -138,31 +149,33 @@ function sumsByName(parts: Iterable<[string, string]>): Record<string, string> {
   return Object.fromEntries([...sums].filter(([, v]) => v.units !== 0n).map(([name, v]) => [name, formatDecimal(v)]));
 }
 
-/**
- * A product's boundary cells of a month (level B) from its hour cells (level H): what a table
- * written before the boundary level gets them from (store/backfill.ts). Numbers as exact text.
- */
-export function boundariesFromHours(hours: Record<string, string>): Record<string, string> {
-  return sumsByName(
-    Object.entries(hours).flatMap(([name, value]) => {
-      const m = /^([qn])(\d{2})(\d{2})$/.exec(name);
-      if (!m) return [];
-      const [, kind, day, hour] = m as unknown as [string, string, string, string];
-      return Array.from({ length: 23 }, (_, i) => i + 1)
-        .filter((h) => inBoundary(h, Number(hour)))
-        .map((h): [string, string] => [`${kind}${day}${pad2(h)}`, value]);
-    }),
-  );
+/** A product's hour cells (level H, `q{DDHH}`): kind (q or n), day, hour and value. */
+function hourCells(hours: Record<string, string>): { kind: string; day: string; hour: number; value: string }[] {
+  return Object.entries(hours).flatMap(([name, value]) => {
+    const m = /^([qn])(\d{2})(\d{2})$/.exec(name);
+    return m ? [{ kind: m[1]!, day: m[2]!, hour: Number(m[3]), value }] : [];
+  });
 }
 
-/** A product's year total (`q`, `n`) from its day cells of the year (level D): what a D item written before it had one gets. */
-export function yearTotalOfDays(days: Record<string, string>): Record<string, string> {
-  return sumsByName(
-    Object.entries(days).flatMap(([name, value]): [string, string][] => {
-      const m = /^([qn])\d{4}$/.exec(name);
-      return m ? [[m[1]!, value]] : [];
-    }),
-  );
+/**
+ * A product's edge items of a month (level E: per UTC day `DD`, the day's total and its boundary
+ * cells) from its hour cells of the month (level H): what a table written before the edge level
+ * gets them from (store/backfill.ts). Numbers as exact text; a day without hour cells has none.
+ */
+export function edgesFromHours(hours: Record<string, string>): Map<string, Record<string, string>> {
+  const byDay = new Map<string, [string, string][]>();
+  for (const { kind, day, hour, value } of hourCells(hours)) {
+    const cells = byDay.get(day) ?? [];
+    cells.push([kind, value]);
+    for (let h = 1; h <= 23; h++) if (inBoundary(h, hour)) cells.push([`${kind}${pad2(h)}`, value]);
+    byDay.set(day, cells);
+  }
+  return new Map([...byDay].map(([day, cells]) => [day, sumsByName(cells)]));
+}
+
+/** A product's year total (level T: `q`, `n`) from its hour cells of the year's months (level H): what a table written before the year level gets it from. */
+export function yearTotalOfHours(months: readonly Record<string, string>[]): Record<string, string> {
+  return sumsByName(months.flatMap((hours) => hourCells(hours).map(({ kind, value }): [string, string] => [kind, value])));
 }
 
 /**
@@ -231,7 +244,7 @@ export function consumptionDeltas(records: readonly WorkRecordDocument[], signs?
       const h = hashOf([ref.agency, ref.number, uom]);
       const value = sign === 1 ? parsed : { ...parsed, units: -parsed.units };
       for (const level of LEVELS.product) {
-        const { period, positions } = level === 'B' ? boundaryPositions(time) : positionsOf(level, time);
+        const { period, positions } = positionsOf(level, time);
         const productItem = item('product', level, period, h);
         productItem.refs.product = JSON.stringify(ref);
         productItem.refs.uom = uom;
@@ -241,7 +254,7 @@ export function consumptionDeltas(records: readonly WorkRecordDocument[], signs?
         }
       }
       for (const level of LEVELS.order) {
-        const { period, pos } = positionOf(level as Exclude<Level, 'B'>, time);
+        const { period, pos } = positionOf(level as PointLevel, time);
         const orderItem = item('order', level, period, orderHash);
         orderItem.refs.order = JSON.stringify(order);
         orderItem.refs[`p_${h}`] = JSON.stringify({ product: ref, uom });
@@ -315,11 +328,12 @@ export function parseConsumptionQuery(q: Record<string, string | undefined>): Co
 /**
  * The longest report each grouping answers, in days of `to − from` (issue 24: a report must finish
  * within its route's 28 s for any range, or be refused before any work). A day report computes
- * every local day's bounds and reads boundary (and, in a quarter-hour zone, slot) cells of every
- * month — before a table's boundary items are built, the hour and slot items of every month; an
- * order report reads an order's year totals or day totals, every month's before they are built;
- * a product report reads one item per year and product. 367 days holds any calendar year and the
- * day after it; 3,660 days any ten calendar years and a week.
+ * every local day's bounds and reads every day's edge item (and, in a quarter-hour zone, slot
+ * cells of every month) — before a table's edge items are built, the hour and slot items of every
+ * month; an order report reads an order's year totals or day totals, every month's before they
+ * are built; a product report reads one item per year and product (before the year items are
+ * built, the hour items of every month). 367 days holds any calendar year and the day after it;
+ * 3,660 days any ten calendar years and a week.
  */
 export const MAX_REPORT_DAYS: Record<GroupBy, number> = { product: 3660, day: 367, order: 367 };
 /**
@@ -435,9 +449,9 @@ export interface ReportPlan {
 }
 
 /**
- * Which roll-ups a plan may read. `current`: the boundary and year levels (B, Y) too, once every
- * item of them has been built (store/backfill.ts, part `consumption-boundaries`); `legacy`: only
- * the levels every earlier version wrote (D, H, S; M, S), for a table not brought up to date yet.
+ * Which roll-ups a plan may read. `current`: the year and edge levels (T, E; Y) too, once every
+ * item of them has been built (store/backfill.ts, part `consumption-edges`); `legacy`: only the
+ * levels every version wrote (H, S; M, S), for a table not brought up to date yet.
  */
 export type RollupSet = 'current' | 'legacy';
 
@@ -472,7 +486,7 @@ function planBuilder() {
     else groups.set(group, next);
     if (groups.size === 0) cells.delete(key);
   };
-  const at = (level: Exclude<Level, 'B'>, t: number, group: string, sign: number) => {
+  const at = (level: PointLevel, t: number, group: string, sign: number) => {
     const { period, pos } = positionOf(level, t);
     cell(level, period, pos, group, sign);
   };
@@ -488,35 +502,34 @@ function planBuilder() {
 type Builder = ReturnType<typeof planBuilder>;
 
 /**
- * What a product has from its UTC day's midnight to t (a slot edge), as cells: at an hour up to
- * SUFFIX_LAST_HOUR the day's total less the boundary suffix from that hour, later the boundary
- * prefix to it, then the slots from the whole hour to t.
+ * What a product has from its UTC day's midnight to t (a slot edge), as cells of the day's edge
+ * item: at an hour up to SUFFIX_LAST_HOUR the day's total less the boundary suffix from that
+ * hour, later the boundary prefix to it; then the slots from the whole hour to t.
  */
 function sinceMidnight(plan: Builder, t: number, group: string, sign: number): void {
   const midnight = floorTo(t, DAY_MS);
   const hour = Math.floor((t - midnight) / HOUR_MS);
   if (hour > 0) {
-    const { period, pos } = positionOf('H', midnight + hour * HOUR_MS);
+    const day = dayOf(midnight);
     if (hour <= SUFFIX_LAST_HOUR) {
-      plan.at('D', midnight, group, sign);
-      plan.cell('B', period, pos, group, -sign);
-    } else plan.cell('B', period, pos, group, sign);
+      plan.cell('E', day, '', group, sign);
+      plan.cell('E', day, pad2(hour), group, -sign);
+    } else plan.cell('E', day, pad2(hour), group, sign);
   }
   plan.each('S', midnight + hour * HOUR_MS, t, group, sign);
 }
 
-/** A product's whole UTC days [a, b): each whole UTC year among them by its total, the others one by one. */
+/** A product's whole UTC days [a, b): each whole UTC year among them by its total, the others by their day totals. */
 function productDays(plan: Builder, a: number, b: number, group: string): void {
   let t = a;
   while (t < b) {
     const next = yearStart(t, 1);
     if (t === yearStart(t) && next <= b) {
-      plan.cell('D', positionOf('D', t).period, '', group, 1);
+      plan.at('T', t, group, 1);
       t = next;
     } else {
       const end = Math.min(next, b);
-      plan.each('D', t, end, group, 1);
-      t = end;
+      for (; t < end; t += DAY_MS) plan.cell('E', dayOf(t), '', group, 1);
     }
   }
 }
@@ -577,7 +590,7 @@ function localDays(a: number, b: number, tz: string): { start: number; end: numb
   return out;
 }
 
-/** The current plan: boundary and year levels, records between a range's ends and the nearest cells. */
+/** The current plan: year and edge levels, records between a range's ends and the nearest cells. */
 function currentPlan(query: ConsumptionQuery, plan: Builder): void {
   if (query.groupBy === 'order') {
     orderRange(plan, query.from, query.to);
@@ -595,9 +608,9 @@ function currentPlan(query: ConsumptionQuery, plan: Builder): void {
   else productRange(plan, lo, hi, '');
 }
 
-/** The plan of a table not brought up to date: the whole slots split into whole UTC days, hours and slots, the partial slots at the edges from the records. */
+/** The plan of a table not brought up to date: the whole slots split into whole UTC days (by order) or hours, and slots; the partial slots at the edges from the records. */
 function legacyPlan(query: ConsumptionQuery, plan: Builder): void {
-  const levels: readonly IntervalLevel[] = query.groupBy === 'order' ? ['M', 'S'] : ['D', 'H', 'S'];
+  const levels: readonly IntervalLevel[] = query.groupBy === 'order' ? ['M', 'S'] : ['H', 'S'];
   const lo = ceilTo(query.from, SLOT_MS);
   const hi = floorTo(query.to, SLOT_MS);
   if (lo > hi) {
@@ -606,7 +619,7 @@ function legacyPlan(query: ConsumptionQuery, plan: Builder): void {
   }
   plan.records(query.from, lo, 1);
   plan.records(hi, query.to, 1);
-  const pieces: Record<IntervalLevel, Piece[]> = { D: [], M: [], H: [], S: [] };
+  const pieces: Record<IntervalLevel, Piece[]> = { M: [], H: [], S: [] };
   if (query.groupBy === 'day') for (const day of localDays(lo, hi, query.tz)) split(day.start, day.end, levels, day.date, pieces);
   else split(lo, hi, levels, undefined, pieces);
   for (const level of levels) for (const p of pieces[level]) plan.each(level, p.start, p.end, p.day ?? '', 1);
@@ -628,30 +641,33 @@ export function reportPlan(query: ConsumptionQuery, rollups: RollupSet = 'curren
   if (rollups === 'current') currentPlan(query, plan);
   else legacyPlan(query, plan);
   const kind = query.groupBy === 'order' ? 'order' : 'product';
-  // One read per level and period the cells name: the store runs them side by side (one Query each).
-  const positions = new Map<string, { level: Level; period: string; positions: string[] }>();
+  // One read per level and period the cells name, and per month of the day items (level E) they
+  // name, from its first such day to its last: the store runs them side by side (one Query each).
+  const positions = new Map<string, { level: Level; first: string; last: string; positions: Set<string> }>();
   for (const key of plan.cells.keys()) {
     const [level, period, pos] = key.split('#') as [Level, string, string];
-    const id = `${level}#${period}`;
-    const found = positions.get(id) ?? { level, period, positions: [] };
-    found.positions.push(pos);
+    const id = `${level}#${level === 'E' ? period.slice(0, 7) : period}`;
+    const found = positions.get(id) ?? { level, first: period, last: period, positions: new Set() };
+    if (period < found.first) found.first = period;
+    if (period > found.last) found.last = period;
+    found.positions.add(pos);
     positions.set(id, found);
   }
   const reads: AggregateRead[] = [...positions.values()]
-    .sort((x, y) => LEVEL_ORDER.indexOf(x.level) - LEVEL_ORDER.indexOf(y.level) || (x.period < y.period ? -1 : x.period > y.period ? 1 : 0))
-    .map(({ level, period, positions: names }) => {
+    .sort((x, y) => LEVEL_ORDER.indexOf(x.level) - LEVEL_ORDER.indexOf(y.level) || (x.first < y.first ? -1 : x.first > y.first ? 1 : 0))
+    .map(({ level, first, last, positions: names }) => {
       // Order items name their products by hash: read whole. Product items: only the cells used, up to a limit.
       const attributes =
-        kind === 'product' && names.length <= MAX_PROJECTED_POSITIONS
-          ? ['product', 'uom', ...names.sort().flatMap((pos) => [`q${pos}`, `n${pos}`])]
+        kind === 'product' && names.size <= MAX_PROJECTED_POSITIONS
+          ? ['product', 'uom', ...[...names].sort().flatMap((pos) => [`q${pos}`, `n${pos}`])]
           : null;
-      return { kind, level, first: period, last: period, ...(attributes ? { attributes } : {}) };
+      return { kind, level, first, last, ...(attributes ? { attributes } : {}) };
     });
   return { reads, cells: plan.cells, edges: plan.edges, groupBy: query.groupBy, tz: query.tz };
 }
 
 /** The order reads are listed in: coarsest first. */
-const LEVEL_ORDER: readonly Level[] = ['Y', 'D', 'M', 'B', 'H', 'S'];
+const LEVEL_ORDER: readonly Level[] = ['T', 'Y', 'E', 'M', 'H', 'S'];
 
 const nextLocalDate = (date: string): string => new Date(Date.parse(`${date}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
 

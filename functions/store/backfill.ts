@@ -14,10 +14,12 @@
  * - `lots` (issue 27): records counted before the lot index get the lot entries of their counted
  *   revision (use-cases/index-lots.ts, passed in by the caller); it runs after the derive part, so
  *   records that part counted have their entries from the engine already.
- * - `consumption-boundaries` (issue 26): each product's boundary items and year totals and each
- *   order's year items are built from the hour and day items (store/consumption-rollups.ts), without losing
- *   what the derive engine counts meanwhile. Reports read the new levels only once this part's
- *   completion mark exists (consumption-store.ts, readRollups); before, the older levels alone.
+ * - `consumption-edges` (issue 30; it replaces issue 26's `consumption-boundaries`, whose boundary
+ *   items per month and year totals in the day-totals items nothing reads any more): each
+ *   product's edge items per day and year items and each order's year items are built from the
+ *   hour and day items (store/consumption-rollups.ts), without losing what the derive engine
+ *   counts meanwhile. Reports read the new levels only once this part's completion mark exists
+ *   (consumption-store.ts, readRollups); before, the hour, slot and day levels alone.
  * - `record-counts` (issue 30): orders (and early reports) gain every record that names them and
  *   their count (`recordCount`), which the summaries read with the order instead of one COUNT
  *   Query each; records that named an order the hub does not know yet, and kept nothing, get the
@@ -32,7 +34,7 @@ import { isoMs } from '../domain/time.ts';
 import type { WorkRecordDocument } from '../domain/work-records.ts';
 import { config } from '../shared/config.ts';
 import { dynamoClient, dynamoExactClient } from './clients.ts';
-import { rebuildBoundaries, rebuildYear, rebuildYearTotal, yearKeyOf } from './consumption-rollups.ts';
+import { rebuildEdges, rebuildProductYear, rebuildYear, yearKeyOf } from './consumption-rollups.ts';
 import { ROLLUPS_PART } from './consumption-store.ts';
 import { derivedFiguresStore, earlyReportPut } from './derive-store.ts';
 import { num, optionalNum, text } from './item-fields.ts';
@@ -272,32 +274,29 @@ const PARTS: readonly Part[] = [
     },
   },
   {
-    // Every hour and day-totals item of a product and day item of an order: the boundary items, the products' year totals and the orders' year items built from them.
+    // Every hour item of a product and day item of an order: the edge items, the products' and the orders' year items built from them.
     name: ROLLUPS_PART,
     async run(done) {
       const pages = scanPages(
         {
-          FilterExpression: '(#k = :product AND (#l = :hours OR #l = :years)) OR (#k = :order AND #l = :days)',
+          FilterExpression: '(#k = :product AND #l = :hours) OR (#k = :order AND #l = :days)',
           ExpressionAttributeNames: { '#k': 'kind', '#l': 'level' },
-          ExpressionAttributeValues: {
-            ':product': 'consumption-product',
-            ':hours': 'H',
-            ':years': 'D',
-            ':order': 'consumption-order',
-            ':days': 'M',
-          },
+          ExpressionAttributeValues: { ':product': 'consumption-product', ':hours': 'H', ':order': 'consumption-order', ':days': 'M' },
         },
         { client: dynamoExactClient() },
       );
-      const years = new Set<string>();
+      const productYears = new Set<string>();
+      const orderYears = new Set<string>();
       for await (const { items } of pages) {
         for (const item of items) {
-          if (item.level === 'H' && (await rebuildBoundaries(item))) done.rollups++;
-          if (item.level === 'D' && (await rebuildYearTotal(item))) done.rollups++;
-          if (item.level === 'M') years.add(yearKeyOf(item));
+          if (item.level === 'H') {
+            done.rollups += await rebuildEdges(item);
+            productYears.add(yearKeyOf(item));
+          } else orderYears.add(yearKeyOf(item));
         }
       }
-      for (const year of years) if (await rebuildYear(year)) done.rollups++;
+      for (const year of productYears) if (await rebuildProductYear(year)) done.rollups++;
+      for (const year of orderYears) if (await rebuildYear(year)) done.rollups++;
     },
   },
 ];

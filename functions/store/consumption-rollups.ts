@@ -1,11 +1,11 @@
 /**
- * The boundary (B) and year (Y) roll-ups of a table written before them, built from the older
- * levels (backfill part `consumption-boundaries`, store/backfill.ts): a product's boundary cells
- * of a month from its hour cells, its year's total from its day cells, an order's year totals
- * from its day cells of the year's months (domain/consumption.ts: boundariesFromHours,
- * yearTotalOfDays, yearFromDays).
+ * The year (T, Y) and edge (E) roll-ups of a table written before them, built from the levels
+ * every version wrote (backfill part `consumption-edges`, store/backfill.ts): a product's edge
+ * items of a month's days and its year's total from its hour cells, an order's year totals from
+ * its day cells of the year's months (domain/consumption.ts: edgesFromHours, yearTotalOfHours,
+ * yearFromDays).
  *
- * The derive engine keeps counting while this runs: each of its Updates of a B or Y item adds 1
+ * The derive engine keeps counting while this runs: each of its Updates of a T, E or Y item adds 1
  * to the item's write counter, in the same transaction as the H or M cells it adds to. So the
  * build reads the item's counter first, then its sources, and replaces the item only if the
  * counter is still the one it read: whatever the engine wrote before is in the sources it summed,
@@ -13,7 +13,7 @@
  * already holds what the build makes is not written (a second run writes nothing).
  */
 import { GetCommand, NumberValue, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { boundariesFromHours, yearFromDays, yearTotalOfDays } from '../domain/consumption.ts';
+import { edgesFromHours, yearFromDays, yearTotalOfHours } from '../domain/consumption.ts';
 import { config } from '../shared/config.ts';
 import { dynamoExactClient } from './clients.ts';
 import { WRITES } from './consumption-store.ts';
@@ -88,50 +88,69 @@ async function replaceUnlessWritten(
 /** Run between reading the sources and replacing the item (tests write there, as the engine may). */
 type Between = () => Promise<void>;
 
-/** Builds the boundary item of the month and product of an hour item (level H): whether it wrote. */
-export function rebuildBoundaries(hourItem: Item, between?: Between): Promise<boolean> {
+/** The product and unit an hour item (level H) describes, as the items built from it carry them. */
+const describedBy = (hours: Item) => ({ kind: 'consumption-product', product: text(hours, 'product'), uom: text(hours, 'uom') });
+
+/** Builds the edge items (level E) of the days of an hour item's month and product: how many it wrote. */
+export async function rebuildEdges(hourItem: Item, between?: Between): Promise<number> {
   const pk = text(hourItem, TABLE.partitionKey);
   const hourSk = text(hourItem, TABLE.sortKey);
-  const period = text(hourItem, 'period');
-  return replaceUnlessWritten(
-    pk,
-    consumptionSk('product', 'B', period, hashOfKey(hourSk)),
-    async () => {
-      const hours = await getExact(pk, hourSk);
-      if (!hours) return null;
-      const cells = boundariesFromHours(attributesOf(hours));
-      return { kind: 'consumption-product', level: 'B', period, product: text(hours, 'product'), uom: text(hours, 'uom'), ...cells };
-    },
-    between,
+  const month = text(hourItem, 'period');
+  const hash = hashOfKey(hourSk);
+  let wrote = 0;
+  // The days as the hour item is now (the scan's copy may be older than the engine's last write).
+  const now = await getExact(pk, hourSk);
+  for (const day of edgesFromHours(attributesOf(now ?? hourItem)).keys()) {
+    const period = `${month}-${day}`;
+    const built = await replaceUnlessWritten(
+      pk,
+      consumptionSk('product', 'E', period, hash),
+      async () => {
+        // The hour cells read after the edge item's counter (a first pass may race the engine).
+        const hours = await getExact(pk, hourSk);
+        const cells = hours ? edgesFromHours(attributesOf(hours)).get(day) : undefined;
+        return hours && cells ? { ...describedBy(hours), level: 'E', period, ...cells } : null;
+      },
+      between,
+    );
+    if (built) wrote++;
+  }
+  return wrote;
+}
+
+/** The (partition, year, hash) of a month item (level H of a product, M of an order): one year item is built per such key. */
+export function yearKeyOf(monthItem: Item): string {
+  return JSON.stringify([
+    text(monthItem, TABLE.partitionKey),
+    text(monthItem, 'period').slice(0, 4),
+    hashOfKey(text(monthItem, TABLE.sortKey)),
+  ]);
+}
+
+/** The month items (level H or M) of a year, kind and hash, as they are now. */
+async function monthsOf(pk: string, kind: 'product' | 'order', year: string, hash: string): Promise<Item[]> {
+  const level = kind === 'product' ? 'H' : 'M';
+  const months = await Promise.all(
+    Array.from({ length: 12 }, (_, m) => getExact(pk, consumptionSk(kind, level, `${year}-${String(m + 1).padStart(2, '0')}`, hash))),
   );
+  return months.filter((item): item is Item => item !== undefined);
 }
 
-/** Adds the year's total (position '') to a product's day-totals item (level D) written before it had one: whether it wrote. */
-export function rebuildYearTotal(dayItem: Item): Promise<boolean> {
-  const pk = text(dayItem, TABLE.partitionKey);
-  const sk = text(dayItem, TABLE.sortKey);
-  // The item is its own source: the build takes it as read, no second read.
-  return replaceUnlessWritten(pk, sk, async (days) => {
-    if (!days) return null;
-    const kept = attributesOf(days);
-    return { ...kept, ...yearTotalOfDays(kept) };
+/** Builds a product's year item (level T) from its hour items of the year's twelve months: whether it wrote. */
+export function rebuildProductYear(yearKey: string): Promise<boolean> {
+  const [pk, year, hash] = JSON.parse(yearKey) as [string, string, string];
+  return replaceUnlessWritten(pk, consumptionSk('product', 'T', year, hash), async () => {
+    const months = await monthsOf(pk, 'product', year, hash);
+    if (months.length === 0) return null;
+    return { ...describedBy(months[0]!), level: 'T', period: year, ...yearTotalOfHours(months.map(attributesOf)) };
   });
-}
-
-/** The (partition, year, order hash) of a day item (level M): one year item is built per such key. */
-export function yearKeyOf(dayItem: Item): string {
-  return JSON.stringify([text(dayItem, TABLE.partitionKey), text(dayItem, 'period').slice(0, 4), hashOfKey(text(dayItem, TABLE.sortKey))]);
 }
 
 /** Builds an order's year item from its day items of the year's twelve months: whether it wrote. */
 export function rebuildYear(yearKey: string): Promise<boolean> {
   const [pk, year, hash] = JSON.parse(yearKey) as [string, string, string];
   return replaceUnlessWritten(pk, consumptionSk('order', 'Y', year, hash), async () => {
-    const months = (
-      await Promise.all(
-        Array.from({ length: 12 }, (_, m) => getExact(pk, consumptionSk('order', 'M', `${year}-${String(m + 1).padStart(2, '0')}`, hash))),
-      )
-    ).filter((item): item is Item => item !== undefined);
+    const months = await monthsOf(pk, 'order', year, hash);
     if (months.length === 0) return null;
     const described = Object.assign({}, ...months.map((m) => Object.fromEntries(Object.entries(m).filter(([k]) => k.startsWith('p_')))));
     const cells = yearFromDays(months.map(attributesOf));

@@ -18,12 +18,12 @@ import { RECORD_TIME_INDEX, recordTimeBounds } from './record-time-index.ts';
 import { TABLE } from './table.ts';
 import type { TransactItem } from './transact.ts';
 
-/** The levels whose items store/backfill.ts builds (or, at D, completes with the year's total) in a table written before them (part `consumption-boundaries`). */
-export const REBUILT_LEVELS: ReadonlySet<Level> = new Set(['D', 'B', 'Y']);
+/** The levels whose items store/backfill.ts builds in a table written before them (part `consumption-edges`). */
+export const REBUILT_LEVELS: ReadonlySet<Level> = new Set(['T', 'E', 'Y']);
 /** The write counter of a rebuilt level's item. */
 export const WRITES = 'w';
-/** The backfill part after which reports read the boundary and year levels. */
-export const ROLLUPS_PART = 'consumption-boundaries';
+/** The backfill part after which reports read the year and edge levels. */
+export const ROLLUPS_PART = 'consumption-edges';
 
 /** One Update per aggregate item: descriptions set once, sums and counts added (creating the item on first use). */
 export function aggregateUpdates(facilityId: string, deltas: readonly AggregateDelta[]): TransactItem[] {
@@ -135,7 +135,7 @@ export function readRecordsDated(facilityId: string, fromMs: number, toMs: numbe
 let rollupsBuilt = false;
 
 /**
- * `current` once the backfill has built the boundary and year items of the whole table (its
+ * `current` once the backfill has built the year and edge items of the whole table (its
  * completion mark), remembered by the instance from then on; `legacy` before.
  */
 export async function readRollups(): Promise<RollupSet> {

@@ -166,6 +166,7 @@ async function planWeight(local: { dynamodbEndpoint: string; tableName: string }
   let items = 0;
   let attributes = 0;
   let bytes = 0;
+  let stored = 0;
   for (const read of plan.reads) {
     const [lo, hi] = consumptionRange(read.kind, read.level, read.first, read.last);
     let ExclusiveStartKey: Record<string, unknown> | undefined;
@@ -185,12 +186,14 @@ async function planWeight(local: { dynamodbEndpoint: string; tableName: string }
         items++;
         attributes += Object.keys(item).length;
         bytes += JSON.stringify(item).length;
+        // DynamoDB reads (and bills) the whole item, whatever the projection.
+        stored += JSON.stringify(whole).length;
       }
       ExclusiveStartKey = out.LastEvaluatedKey;
     } while (ExclusiveStartKey);
   }
   db.destroy();
-  return { reads: plan.reads.length, items, attributes, bytes };
+  return { reads: plan.reads.length, items, attributes, bytes, stored };
 }
 
 /**
@@ -222,7 +225,10 @@ export async function benchConsumption(stack: LocalStack, sizes = [10_000, 100_0
     const weights = await Promise.all(facilities.map((f) => planWeight(local, f, query)));
     const parts = sizes.map((n, i) => `${n} records ${fmt(medians[i]!)}`).join(', ');
     const read = sizes
-      .map((n, i) => `${n}: ${weights[i]!.items} items, ${weights[i]!.attributes} attributes, ${(weights[i]!.bytes / 1024).toFixed(0)} KiB`)
+      .map(
+        (n, i) =>
+          `${n}: ${weights[i]!.items} items, ${weights[i]!.attributes} attributes, ${(weights[i]!.bytes / 1024).toFixed(0)} KiB returned of ${(weights[i]!.stored / 1024).toFixed(0)} KiB stored`,
+      )
       .join('; ');
     console.log(
       `  one year, groupBy=${groupBy}: ${parts}; ratio ${(medians.at(-1)! / medians[0]!).toFixed(2)} (goal ≤ 1.3; medians of ${rounds}, in turn)`,

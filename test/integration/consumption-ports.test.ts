@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, test } from 'vitest';
-import { boundariesFromHours, consumptionDeltas } from '../../functions/domain/consumption.ts';
+import { consumptionDeltas, edgesFromHours } from '../../functions/domain/consumption.ts';
 import { formatDecimal } from '../../functions/domain/decimal.ts';
 import { consumptionPk, consumptionSk } from '../../functions/store/keys.ts';
 import { useStackStores } from '../support/local-stack.ts';
@@ -26,7 +26,7 @@ const { recordHeadPut, recordPut } = await import('../../functions/store/record-
 const { transactWrite } = await import('../../functions/store/transact.ts');
 
 const { aggregateUpdates } = await import('../../functions/store/consumption-store.ts');
-const { rebuildBoundaries } = await import('../../functions/store/consumption-rollups.ts');
+const { rebuildEdges } = await import('../../functions/store/consumption-rollups.ts');
 const { dynamoExactClient } = await import('../../functions/store/clients.ts');
 const { config } = await import('../../functions/shared/config.ts');
 
@@ -71,7 +71,7 @@ consumptionStoreContract('DynamoDB', {
   facility: () => names.next(),
 });
 
-describe('the boundary items of a table written before them (backfill)', () => {
+describe('the edge items of a table written before them (backfill)', () => {
   const get = async (pk: string, sk: string) =>
     (await dynamoExactClient().send(new GetCommand({ TableName: config().tableName, Key: { pk, sk }, ConsistentRead: true }))).Item;
   const at = (number: string, time: string, dap: number) => {
@@ -85,7 +85,7 @@ describe('the boundary items of a table written before them (backfill)', () => {
     const first = at('B-1', '2026-02-03T04:30:00Z', 5);
     const second = at('B-2', '2026-02-03T13:10:00Z', 7);
     const dap = consumptionDeltas([first]).find((d) => d.kind === 'product' && d.level === 'H')!;
-    // A table of the earlier version: the first record's hour item, no boundary item.
+    // A table of the earlier version: the first record's hour item, no edge item.
     await transactWrite(
       aggregateUpdates(
         f,
@@ -93,30 +93,31 @@ describe('the boundary items of a table written before them (backfill)', () => {
       ),
     );
     const hourSk = consumptionSk('product', 'H', dap.period, dap.hash);
-    const boundarySk = consumptionSk('product', 'B', dap.period, dap.hash);
+    const edgeSk = consumptionSk('product', 'E', '2026-02-03', dap.hash);
     const hourItem = (await get(consumptionPk(f), hourSk))!;
     // The derive engine counts the second record after the build read the hours, before it wrote.
     let wrote = 0;
     assert.equal(
-      await rebuildBoundaries(hourItem, async () => {
+      await rebuildEdges(hourItem, async () => {
         if (wrote++ === 0) await transactWrite(aggregateUpdates(f, consumptionDeltas([second])));
       }),
-      true,
+      1,
     );
     assert.equal(wrote, 2, 'the first build was refused and read again');
-    const built = (await get(consumptionPk(f), boundarySk))!;
+    const built = (await get(consumptionPk(f), edgeSk))!;
     const hours = (await get(consumptionPk(f), hourSk))!;
-    const cells = (item: Record<string, unknown>) =>
+    const cells = (item: Record<string, unknown>, name: RegExp) =>
       Object.fromEntries(
         Object.entries(item)
-          .filter(([k]) => /^[qn]\d{4}$/.test(k))
+          .filter(([k]) => name.test(k))
           .map(([k, v]) => [k, String(v)]),
       );
     // Both records, once each: what the hours say, and what deriving both from scratch writes.
-    assert.deepEqual(cells(built), boundariesFromHours(cells(hours)));
-    const fresh = consumptionDeltas([first, second]).find((d) => d.kind === 'product' && d.level === 'B' && d.hash === dap.hash)!;
-    assert.deepEqual(cells(built), Object.fromEntries([...fresh.adds].map(([k, v]) => [k, formatDecimal(v)])));
-    assert.equal(cells(built).q0305, '7', 'the suffix from 05:00 holds the 13:10 record only');
-    assert.equal(cells(built).q0312, '5', 'the prefix to 12:00 holds the 04:30 record only');
+    assert.deepEqual(cells(built, /^[qn](\d{2})?$/), edgesFromHours(cells(hours, /^[qn]\d{4}$/)).get('03'));
+    const fresh = consumptionDeltas([first, second]).find((d) => d.kind === 'product' && d.level === 'E' && d.hash === dap.hash)!;
+    assert.deepEqual(cells(built, /^[qn](\d{2})?$/), Object.fromEntries([...fresh.adds].map(([k, v]) => [k, formatDecimal(v)])));
+    assert.equal(cells(built, /^q$/).q, '12', "the day's total holds both");
+    assert.equal(cells(built, /^q05$/).q05, '7', 'the suffix from 05:00 holds the 13:10 record only');
+    assert.equal(cells(built, /^q12$/).q12, '5', 'the prefix to 12:00 holds the 04:30 record only');
   });
 });

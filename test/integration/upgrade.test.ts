@@ -188,9 +188,10 @@ async function makeOldDataFolder(dir: string): Promise<void> {
         }),
       );
     }
-    // A record of 2023 counted with the roll-up levels of its time (no boundary or year items, no year total):
-    // its local day in Chicago (15 July, 07:00 CDT) needs the boundary cells, its order's year the
-    // year totals, both built by the backfill from the hour and day items.
+    // A record of 2023 counted with the roll-up levels every version wrote (hours, slots; an order's
+    // days), no year or edge items: its local day in Chicago (15 July, 07:00 CDT) needs the edge
+    // cells, its product's and order's year the year totals, all built by the backfill from the hour
+    // and day items.
     const older = workRecord('OLD-R5', { order: 'OLD-5', actual: [7, 3], status: 'inProgress' });
     older.dispensingEndDateTime = '2023-07-15T12:00:00Z';
     await db.send(
@@ -216,7 +217,7 @@ async function makeOldDataFolder(dir: string): Promise<void> {
         },
       }),
     );
-    for (const d of consumptionDeltas([older]).filter((d) => d.level !== 'B' && d.level !== 'Y')) {
+    for (const d of consumptionDeltas([older]).filter((d) => ['H', 'S', 'M'].includes(d.level))) {
       await db.send(
         new PutCommand({
           TableName: LOCAL_TABLE_NAME,
@@ -227,10 +228,7 @@ async function makeOldDataFolder(dir: string): Promise<void> {
             level: d.level,
             period: d.period,
             ...d.refs,
-            // The day-totals item as written then: its days, no year total (`q`, `n`).
-            ...Object.fromEntries(
-              [...d.adds].filter(([name]) => !/^[qn]$/.test(name)).map(([name, value]) => [name, NumberValue.from(formatDecimal(value))]),
-            ),
+            ...Object.fromEntries([...d.adds].map(([name, value]) => [name, NumberValue.from(formatDecimal(value))])),
           },
         }),
       );

@@ -81,11 +81,11 @@ describe('decimals', () => {
 });
 
 describe('slots and zones', () => {
-  test('positions: 15-minute slots and hours by month, days by year', () => {
+  test('positions: 15-minute slots and hours by month, years by year', () => {
     const t = Date.parse('2026-03-29T01:14:59.999Z');
     assert.deepEqual(positionOf('S', t), { period: '2026-03', pos: '2904' });
     assert.deepEqual(positionOf('H', t), { period: '2026-03', pos: '2901' });
-    assert.deepEqual(positionOf('D', t), { period: '2026', pos: '0329' });
+    assert.deepEqual(positionOf('T', t), { period: '2026', pos: '' });
     assert.deepEqual(positionOf('S', Date.parse('2026-03-31T23:45:00Z')), { period: '2026-03', pos: '3195' });
   });
 
@@ -351,40 +351,42 @@ describe('roll-ups', () => {
     assert.ok(checked > 3000, `compared ${checked} rows`);
   }, 60_000);
 
-  test('a year reads a few dense cells: a day total and a boundary per local day, one year total per order', () => {
+  test('a year reads a few small items: a year total and two day edges per product, a day edge per local day, one year total per order', () => {
     const chicago = (groupBy: string) =>
       reportPlan(parseConsumptionQuery({ from: '2025-01-01', to: '2026-01-01', tz: 'America/Chicago', groupBy }));
     const shape = (plan: ReturnType<typeof reportPlan>) =>
-      plan.reads.map((r) => `${r.level} ${r.first} ${r.attributes?.length ?? 'whole'}`);
-    // By product: the UTC year's total less its first day plus the first day's part from 06:00Z,
-    // plus 1 January 2026 less its part from 06:00Z: six cells, projected, at any volume.
+      plan.reads.map((r) => `${r.level} ${r.first}${r.last === r.first ? '' : `..${r.last}`} ${r.attributes?.length ?? 'whole'}`);
+    // By product: the UTC year's total less 1 January's total plus its part from 06:00Z, plus
+    // 1 January 2026's total less its part from 06:00Z: five cells in three items of their own
+    // (a year total, two days), projected, at any volume.
     const year = chicago('product');
-    assert.deepEqual(shape(year), ['D 2025 6', 'D 2026 4', 'B 2025-01 4', 'B 2026-01 4']);
-    assert.deepEqual(year.reads[0]!.attributes, ['product', 'uom', 'q', 'n', 'q0101', 'n0101']);
-    assert.deepEqual(year.reads[2]!.attributes, ['product', 'uom', 'q0106', 'n0106']);
+    assert.deepEqual(shape(year), ['T 2025 4', 'E 2025-01-01 6', 'E 2026-01-01 6']);
+    assert.deepEqual(year.reads[0]!.attributes, ['product', 'uom', 'q', 'n']);
+    assert.deepEqual(year.reads[1]!.attributes, ['product', 'uom', 'q', 'n', 'q06', 'n06']);
     assert.deepEqual(year.edges, []);
     // By day: each local day is the next UTC day's total, plus this day's part from local midnight,
-    // less the next day's: one boundary cell per day boundary, 06 (CST) or 05 (CDT), never an hour cell.
+    // less the next day's: one boundary cell per day boundary, 06 (CST) or 05 (CDT), never an hour
+    // cell; one read per month of the day items.
     const byDay = chicago('day');
+    const lastDay = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     assert.deepEqual(shape(byDay), [
-      'D 2025 whole',
-      'D 2026 4',
-      ...Array.from(
-        { length: 12 },
-        (_, i) => `B 2025-${String(i + 1).padStart(2, '0')} ${2 + 2 * [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][i]!}`,
-      ),
-      'B 2026-01 4',
+      ...lastDay.map((last, i) => {
+        const month = `2025-${String(i + 1).padStart(2, '0')}`;
+        // DST starts on 9 March and ends on 2 November: those months read both hours.
+        return `E ${month}-01..${month}-${last} ${i === 2 || i === 10 ? 8 : 6}`;
+      }),
+      'E 2026-01-01 6',
     ]);
     // 8 March ends and 9 March starts at 06:00Z on the 9th; the 9th (23 hours, DST) ends at 05:00Z on the 10th.
     assert.deepEqual(
-      [...byDay.cells.get('B#2025-03#0906')!],
+      [...byDay.cells.get('E#2025-03-09#06')!],
       [
         ['2025-03-08', -1],
         ['2025-03-09', 1],
       ],
     );
     assert.deepEqual(
-      [...byDay.cells.get('B#2025-03#1005')!],
+      [...byDay.cells.get('E#2025-03-10#05')!],
       [
         ['2025-03-09', -1],
         ['2025-03-10', 1],
@@ -415,9 +417,9 @@ describe('roll-ups', () => {
     const cells = (tz: string) =>
       [...reportPlan(parseConsumptionQuery({ from: '2025-01-10', to: '2025-01-11', tz, groupBy: 'day' })).cells.keys()].sort();
     // Berlin: 10 January is [09 23:00Z, 10 23:00Z): the 9th's total less its prefix to 23:00, plus the 10th's prefix to 23:00.
-    assert.deepEqual(cells('Europe/Berlin'), ['B#2025-01#0923', 'B#2025-01#1023', 'D#2025#0109']);
+    assert.deepEqual(cells('Europe/Berlin'), ['E#2025-01-09#', 'E#2025-01-09#23', 'E#2025-01-10#23']);
     // Kathmandu (+5:45): [09 18:15Z, 10 18:15Z): prefixes to 18:00 and the slot 18:00–18:15.
-    assert.deepEqual(cells('Asia/Kathmandu'), ['B#2025-01#0918', 'B#2025-01#1018', 'D#2025#0109', 'S#2025-01#0972', 'S#2025-01#1072']);
+    assert.deepEqual(cells('Asia/Kathmandu'), ['E#2025-01-09#', 'E#2025-01-09#18', 'E#2025-01-10#18', 'S#2025-01#0972', 'S#2025-01#1072']);
   });
 });
 

@@ -46,12 +46,12 @@ const derive = (store: Store, ...numbers: string[]) =>
     noWait,
   );
 
-/** The facility's totals as a test reads them: pounds dispensed (D level), records counted, stock of P-DAP. */
+/** The facility's totals as a test reads them: pounds dispensed (year totals, level T), records counted, stock of P-DAP. */
 function figures(store: Store) {
   const dap = [...store.stock.balances.values()].find((b) => b.key.number === 'P-DAP');
   return {
-    pounds: store.total('product', 'D', /^q\d/),
-    records: store.total('product', 'D', /^n\d/),
+    pounds: store.total('product', 'T', /^q$/),
+    records: store.total('product', 'T', /^n$/),
     dapStock: dap?.sums.LBR ?? '0',
   };
 }
