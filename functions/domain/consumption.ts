@@ -12,11 +12,11 @@
  *
  *   level  item per        one attribute pair per                    kinds             read for
  *   T      UTC year        the year (`q`)                            products          whole UTC years
- *   E      UTC day         the day (`q`), and per hour h 1–23        products          whole UTC days, and the
- *                          (`q{hh}`) the day from h:00 on (h ≤ 11)                     part of a day before an instant
- *                          or before h:00
+ *   E      UTC day         the day (`q`); per hour h 1–23 (`q{hh}`)  products          whole UTC days, the part of
+ *                          the day from h:00 on (h ≤ 11) or before                     a day before an instant
+ *                          h:00; per 15-min slot (`qs{SS}`)
  *   H      UTC month       UTC hour (`q{DDHH}`)                      products          (tables not brought up to date)
- *   S      UTC month       15-min slot (`q{DDSS}`)                   products, orders  the quarter hours left of an hour
+ *   S      UTC month       15-min slot (`q{DDSS}`)                   products, orders  (tables not brought up to date)
  *   Y      UTC year        the year (`q_{hash}`)                     orders            whole UTC years
  *   M      UTC month       UTC day (`q{DD}_{hash}`)                  orders            whole UTC days
  *
@@ -29,9 +29,10 @@
  * one's. A boundary cell holds such a part of a day whole, and covers at least 12 hours (the
  * suffix from h:00 up to 11:00, else the prefix), so it is filled at a quiet facility as much as
  * at a busy one. And since DynamoDB reads whole items, each cell a report's ends need sits in an
- * item that holds nothing else that grows: a product's year total alone (T), a day's total and
- * boundary cells in an item per day (E), so a year's report by product reads three small items a
- * product at 1,000 records as at 100,000. Orders keep year totals for the same reason (by order, a
+ * item that holds nothing else that grows: a product's year total alone (T), a day's total,
+ * boundary cells and slots in an item per day (E), so a year's report by product reads three
+ * small items a product at 1,000 records as at 100,000, and an end off the whole hours (or a
+ * local midnight on a quarter hour) reads the same three items, not a month of slots. Orders keep year totals for the same reason (by order, a
  * year report reads one item per order instead of one per order and month).
  *
  * A report takes any instants, to the millisecond; reportPlan says which cells it reads and how
@@ -121,14 +122,20 @@ export function positionOf(level: PointLevel, ms: number): { period: string; pos
 /** The UTC day (`YYYY-MM-DD`) of an instant: the period of its edge item (level E). */
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
+/** The position of a 15-minute slot (0–95 of its UTC day) in the day's edge item (level E). */
+const slotPos = (slot: number) => `s${pad2(slot)}`;
+
 /**
  * The cells of its day's edge item (level E) a record at `ms` counts in: the day's total
- * (position ''), the boundary suffixes from hours up to its own and the prefixes to hours after it (`{hh}`).
+ * (position ''), the boundary suffixes from hours up to its own and the prefixes to hours after
+ * it (`{hh}`), and its slot (`s{SS}`).
  */
 function edgePositions(ms: number): { period: string; positions: string[] } {
-  const hour = new Date(ms).getUTCHours();
+  const d = new Date(ms);
+  const hour = d.getUTCHours();
   const positions = [''];
   for (let h = 1; h <= 23; h++) if (inBoundary(h, hour)) positions.push(pad2(h));
+  positions.push(slotPos(Math.floor((hour * 60 + d.getUTCMinutes()) / 15)));
   return { period: dayOf(ms), positions };
 }
 
@@ -149,33 +156,35 @@ function sumsByName(parts: Iterable<[string, string]>): Record<string, string> {
   return Object.fromEntries([...sums].filter(([, v]) => v.units !== 0n).map(([name, v]) => [name, formatDecimal(v)]));
 }
 
-/** A product's hour cells (level H, `q{DDHH}`): kind (q or n), day, hour and value. */
-function hourCells(hours: Record<string, string>): { kind: string; day: string; hour: number; value: string }[] {
-  return Object.entries(hours).flatMap(([name, value]) => {
+/** A month item's cells (`q{DDxx}`: an hour at level H, a slot at level S): kind (q or n), day, hour or slot, and value. */
+function monthCells(cells: Record<string, string>): { kind: string; day: string; sub: number; value: string }[] {
+  return Object.entries(cells).flatMap(([name, value]) => {
     const m = /^([qn])(\d{2})(\d{2})$/.exec(name);
-    return m ? [{ kind: m[1]!, day: m[2]!, hour: Number(m[3]), value }] : [];
+    return m ? [{ kind: m[1]!, day: m[2]!, sub: Number(m[3]), value }] : [];
   });
 }
 
 /**
- * A product's edge items of a month (level E: per UTC day `DD`, the day's total and its boundary
- * cells) from its hour cells of the month (level H): what a table written before the edge level
- * gets them from (store/backfill.ts). Numbers as exact text; a day without hour cells has none.
+ * A product's edge items of a month (level E: per UTC day `DD`, the day's total, its boundary
+ * cells and its slots) from its hour and slot cells of the month (levels H and S): what a table
+ * written before the edge level gets them from (store/backfill.ts). Numbers as exact text; a day
+ * without cells has none.
  */
-export function edgesFromHours(hours: Record<string, string>): Map<string, Record<string, string>> {
+export function edgesFromMonth(hours: Record<string, string>, slots: Record<string, string>): Map<string, Record<string, string>> {
   const byDay = new Map<string, [string, string][]>();
-  for (const { kind, day, hour, value } of hourCells(hours)) {
-    const cells = byDay.get(day) ?? [];
+  const cellsOf = (day: string) => byDay.get(day) ?? byDay.set(day, []).get(day)!;
+  for (const { kind, day, sub: hour, value } of monthCells(hours)) {
+    const cells = cellsOf(day);
     cells.push([kind, value]);
     for (let h = 1; h <= 23; h++) if (inBoundary(h, hour)) cells.push([`${kind}${pad2(h)}`, value]);
-    byDay.set(day, cells);
   }
+  for (const { kind, day, sub: slot, value } of monthCells(slots)) cellsOf(day).push([`${kind}${slotPos(slot)}`, value]);
   return new Map([...byDay].map(([day, cells]) => [day, sumsByName(cells)]));
 }
 
 /** A product's year total (level T: `q`, `n`) from its hour cells of the year's months (level H): what a table written before the year level gets it from. */
 export function yearTotalOfHours(months: readonly Record<string, string>[]): Record<string, string> {
-  return sumsByName(months.flatMap((hours) => hourCells(hours).map(({ kind, value }): [string, string] => [kind, value])));
+  return sumsByName(months.flatMap((hours) => monthCells(hours).map(({ kind, value }): [string, string] => [kind, value])));
 }
 
 /**
@@ -509,14 +518,14 @@ type Builder = ReturnType<typeof planBuilder>;
 function sinceMidnight(plan: Builder, t: number, group: string, sign: number): void {
   const midnight = floorTo(t, DAY_MS);
   const hour = Math.floor((t - midnight) / HOUR_MS);
+  const day = dayOf(midnight);
   if (hour > 0) {
-    const day = dayOf(midnight);
     if (hour <= SUFFIX_LAST_HOUR) {
       plan.cell('E', day, '', group, sign);
       plan.cell('E', day, pad2(hour), group, -sign);
     } else plan.cell('E', day, pad2(hour), group, sign);
   }
-  plan.each('S', midnight + hour * HOUR_MS, t, group, sign);
+  for (let slot = hour * 4; midnight + slot * SLOT_MS < t; slot++) plan.cell('E', day, slotPos(slot), group, sign);
 }
 
 /** A product's whole UTC days [a, b): each whole UTC year among them by its total, the others by their day totals. */
@@ -688,7 +697,7 @@ export interface ConsumptionRow {
 }
 
 /** A sum or count attribute: `q`/`n`, its position (none for a year total), and for order items the product's hash. */
-const CELL_ATTRIBUTE = /^([qn])(\d{4}|\d{2})?(?:_([0-9a-f]{16}))?$/;
+const CELL_ATTRIBUTE = /^([qn])(\d{4}|\d{2}|s\d{2})?(?:_([0-9a-f]{16}))?$/;
 
 /**
  * A record dated in an edge of a report, as its head holds it now: its latest revision's document,

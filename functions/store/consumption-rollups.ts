@@ -1,19 +1,19 @@
 /**
  * The year (T, Y) and edge (E) roll-ups of a table written before them, built from the levels
  * every version wrote (backfill part `consumption-edges`, store/backfill.ts): a product's edge
- * items of a month's days and its year's total from its hour cells, an order's year totals from
- * its day cells of the year's months (domain/consumption.ts: edgesFromHours, yearTotalOfHours,
- * yearFromDays).
+ * items of a month's days from its hour and slot cells, its year's total from its hour cells, an
+ * order's year totals from its day cells of the year's months (domain/consumption.ts:
+ * edgesFromMonth, yearTotalOfHours, yearFromDays).
  *
  * The derive engine keeps counting while this runs: each of its Updates of a T, E or Y item adds 1
- * to the item's write counter, in the same transaction as the H or M cells it adds to. So the
+ * to the item's write counter, in the same transaction as the H, S or M cells it adds to. So the
  * build reads the item's counter first, then its sources, and replaces the item only if the
  * counter is still the one it read: whatever the engine wrote before is in the sources it summed,
  * whatever it wrote after fails the condition, and the build reads again. Idempotent: an item that
  * already holds what the build makes is not written (a second run writes nothing).
  */
 import { GetCommand, NumberValue, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { edgesFromHours, yearFromDays, yearTotalOfHours } from '../domain/consumption.ts';
+import { edgesFromMonth, yearFromDays, yearTotalOfHours } from '../domain/consumption.ts';
 import { config } from '../shared/config.ts';
 import { dynamoExactClient } from './clients.ts';
 import { WRITES } from './consumption-store.ts';
@@ -91,24 +91,31 @@ type Between = () => Promise<void>;
 /** The product and unit an hour item (level H) describes, as the items built from it carry them. */
 const describedBy = (hours: Item) => ({ kind: 'consumption-product', product: text(hours, 'product'), uom: text(hours, 'uom') });
 
+/** A product's edge cells of a month's days, from its hour and slot items as they are now (and the hour item, which describes the product). */
+async function monthEdges(pk: string, month: string, hash: string) {
+  const [hours, slots] = await Promise.all([
+    getExact(pk, consumptionSk('product', 'H', month, hash)),
+    getExact(pk, consumptionSk('product', 'S', month, hash)),
+  ]);
+  return { hours, days: edgesFromMonth(hours ? attributesOf(hours) : {}, slots ? attributesOf(slots) : {}) };
+}
+
 /** Builds the edge items (level E) of the days of an hour item's month and product: how many it wrote. */
 export async function rebuildEdges(hourItem: Item, between?: Between): Promise<number> {
   const pk = text(hourItem, TABLE.partitionKey);
-  const hourSk = text(hourItem, TABLE.sortKey);
   const month = text(hourItem, 'period');
-  const hash = hashOfKey(hourSk);
+  const hash = hashOfKey(text(hourItem, TABLE.sortKey));
   let wrote = 0;
-  // The days as the hour item is now (the scan's copy may be older than the engine's last write).
-  const now = await getExact(pk, hourSk);
-  for (const day of edgesFromHours(attributesOf(now ?? hourItem)).keys()) {
+  // The days as the month's items are now (the scan's copy may be older than the engine's last write).
+  for (const day of (await monthEdges(pk, month, hash)).days.keys()) {
     const period = `${month}-${day}`;
     const built = await replaceUnlessWritten(
       pk,
       consumptionSk('product', 'E', period, hash),
       async () => {
-        // The hour cells read after the edge item's counter (a first pass may race the engine).
-        const hours = await getExact(pk, hourSk);
-        const cells = hours ? edgesFromHours(attributesOf(hours)).get(day) : undefined;
+        // The month's cells read after the edge item's counter (a first pass may race the engine).
+        const { hours, days } = await monthEdges(pk, month, hash);
+        const cells = days.get(day);
         return hours && cells ? { ...describedBy(hours), level: 'E', period, ...cells } : null;
       },
       between,

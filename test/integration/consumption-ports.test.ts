@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, test } from 'vitest';
-import { consumptionDeltas, edgesFromHours } from '../../functions/domain/consumption.ts';
+import { consumptionDeltas, edgesFromMonth } from '../../functions/domain/consumption.ts';
 import { formatDecimal } from '../../functions/domain/decimal.ts';
 import { consumptionPk, consumptionSk } from '../../functions/store/keys.ts';
 import { useStackStores } from '../support/local-stack.ts';
@@ -85,11 +85,11 @@ describe('the edge items of a table written before them (backfill)', () => {
     const first = at('B-1', '2026-02-03T04:30:00Z', 5);
     const second = at('B-2', '2026-02-03T13:10:00Z', 7);
     const dap = consumptionDeltas([first]).find((d) => d.kind === 'product' && d.level === 'H')!;
-    // A table of the earlier version: the first record's hour item, no edge item.
+    // A table of the earlier version: the first record's hour and slot items, no edge item.
     await transactWrite(
       aggregateUpdates(
         f,
-        consumptionDeltas([first]).filter((d) => d.level === 'H'),
+        consumptionDeltas([first]).filter((d) => d.level === 'H' || d.level === 'S'),
       ),
     );
     const hourSk = consumptionSk('product', 'H', dap.period, dap.hash);
@@ -106,6 +106,7 @@ describe('the edge items of a table written before them (backfill)', () => {
     assert.equal(wrote, 2, 'the first build was refused and read again');
     const built = (await get(consumptionPk(f), edgeSk))!;
     const hours = (await get(consumptionPk(f), hourSk))!;
+    const slots = (await get(consumptionPk(f), consumptionSk('product', 'S', dap.period, dap.hash)))!;
     const cells = (item: Record<string, unknown>, name: RegExp) =>
       Object.fromEntries(
         Object.entries(item)
@@ -113,9 +114,11 @@ describe('the edge items of a table written before them (backfill)', () => {
           .map(([k, v]) => [k, String(v)]),
       );
     // Both records, once each: what the hours say, and what deriving both from scratch writes.
-    assert.deepEqual(cells(built, /^[qn](\d{2})?$/), edgesFromHours(cells(hours, /^[qn]\d{4}$/)).get('03'));
+    const edge = /^[qn](\d{2}|s\d{2})?$/;
+    assert.deepEqual(cells(built, edge), edgesFromMonth(cells(hours, /^[qn]\d{4}$/), cells(slots, /^[qn]\d{4}$/)).get('03'));
     const fresh = consumptionDeltas([first, second]).find((d) => d.kind === 'product' && d.level === 'E' && d.hash === dap.hash)!;
-    assert.deepEqual(cells(built, /^[qn](\d{2})?$/), Object.fromEntries([...fresh.adds].map(([k, v]) => [k, formatDecimal(v)])));
+    assert.deepEqual(cells(built, edge), Object.fromEntries([...fresh.adds].map(([k, v]) => [k, formatDecimal(v)])));
+    assert.equal(cells(built, /^qs\d{2}$/).qs18, '5', 'the slot 04:30–04:45 holds the 04:30 record');
     assert.equal(cells(built, /^q$/).q, '12', "the day's total holds both");
     assert.equal(cells(built, /^q05$/).q05, '7', 'the suffix from 05:00 holds the 13:10 record only');
     assert.equal(cells(built, /^q12$/).q12, '5', 'the prefix to 12:00 holds the 04:30 record only');

@@ -364,6 +364,12 @@ describe('roll-ups', () => {
     assert.deepEqual(year.reads[0]!.attributes, ['product', 'uom', 'q', 'n']);
     assert.deepEqual(year.reads[1]!.attributes, ['product', 'uom', 'q', 'n', 'q06', 'n06']);
     assert.deepEqual(year.edges, []);
+    // Ends off the whole hours, or off the slots: the same small items (their slots), and the records of the partial slots.
+    const offHours = reportPlan(parseConsumptionQuery({ from: '2025-01-01T08:07:13.456Z', to: '2026-01-01T17:23:00.5Z' }));
+    assert.deepEqual(shape(offHours), ['T 2025 4', 'E 2025-01-01 8', 'E 2026-01-01 6']);
+    assert.deepEqual(offHours.reads[2]!.attributes, ['product', 'uom', 'q17', 'n17', 'qs68', 'ns68']);
+    assert.deepEqual(offHours.reads[1]!.attributes, ['product', 'uom', 'q', 'n', 'q08', 'n08', 'qs32', 'ns32']);
+    assert.equal(offHours.edges.length, 2);
     // By day: each local day is the next UTC day's total, plus this day's part from local midnight,
     // less the next day's: one boundary cell per day boundary, 06 (CST) or 05 (CDT), never an hour
     // cell; one read per month of the day items.
@@ -418,8 +424,14 @@ describe('roll-ups', () => {
       [...reportPlan(parseConsumptionQuery({ from: '2025-01-10', to: '2025-01-11', tz, groupBy: 'day' })).cells.keys()].sort();
     // Berlin: 10 January is [09 23:00Z, 10 23:00Z): the 9th's total less its prefix to 23:00, plus the 10th's prefix to 23:00.
     assert.deepEqual(cells('Europe/Berlin'), ['E#2025-01-09#', 'E#2025-01-09#23', 'E#2025-01-10#23']);
-    // Kathmandu (+5:45): [09 18:15Z, 10 18:15Z): prefixes to 18:00 and the slot 18:00–18:15.
-    assert.deepEqual(cells('Asia/Kathmandu'), ['E#2025-01-09#', 'E#2025-01-09#18', 'E#2025-01-10#18', 'S#2025-01#0972', 'S#2025-01#1072']);
+    // Kathmandu (+5:45): [09 18:15Z, 10 18:15Z): prefixes to 18:00 and the slot 18:00–18:15, all in the two days' edge items.
+    assert.deepEqual(cells('Asia/Kathmandu'), [
+      'E#2025-01-09#',
+      'E#2025-01-09#18',
+      'E#2025-01-09#s72',
+      'E#2025-01-10#18',
+      'E#2025-01-10#s72',
+    ]);
   });
 });
 
