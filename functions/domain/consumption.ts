@@ -11,7 +11,7 @@
  * (domain/record-figures.ts):
  *
  *   level  item per        one attribute pair per                    kinds             read for
- *   T      UTC year        the year (`q`)                            products          whole UTC years
+ *   T      UTC year        the year (`q`) and each month (`q{MM}`)   products          whole UTC years and months
  *   E      UTC day         the day (`q`); per hour h 1–23 (`q{hh}`)  products          whole UTC days, the part of
  *                          the day from h:00 on (h ≤ 11) or before                     a day before an instant
  *                          h:00; per 15-min slot (`qs{SS}`)
@@ -139,12 +139,15 @@ function edgePositions(ms: number): { period: string; positions: string[] } {
   return { period: dayOf(ms), positions };
 }
 
-/** The item and positions a record at `ms` counts in at a level. */
+/** The item and positions a record at `ms` counts in at a level: at T the year's total and its month's. */
 const positionsOf = (level: Level, ms: number): { period: string; positions: string[] } => {
   if (level === 'E') return edgePositions(ms);
   const { period, pos } = positionOf(level, ms);
-  return { period, positions: [pos] };
+  return { period, positions: level === 'T' ? [pos, monthOf(ms)] : [pos] };
 };
+
+/** The UTC month (`MM`) of an instant: its position in the year item (level T). */
+const monthOf = (ms: number) => new Date(ms).toISOString().slice(5, 7);
 
 /** Whether the boundary cell at hour h of a day counts what that day has in hour `hour`. */
 const inBoundary = (h: number, hour: number) => (h <= SUFFIX_LAST_HOUR ? h <= hour : h > hour);
@@ -182,9 +185,20 @@ export function edgesFromMonth(hours: Record<string, string>, slots: Record<stri
   return new Map([...byDay].map(([day, cells]) => [day, sumsByName(cells)]));
 }
 
-/** A product's year total (level T: `q`, `n`) from its hour cells of the year's months (level H): what a table written before the year level gets it from. */
-export function yearTotalOfHours(months: readonly Record<string, string>[]): Record<string, string> {
-  return sumsByName(months.flatMap((hours) => monthCells(hours).map(({ kind, value }): [string, string] => [kind, value])));
+/**
+ * A product's year item (level T: the year's total `q`, `n` and each month's `q{MM}`, `n{MM}`)
+ * from its hour cells of the year's months (level H, by month `MM`): what a table written before
+ * the year level gets it from.
+ */
+export function yearTotalsOfHours(months: ReadonlyMap<string, Record<string, string>>): Record<string, string> {
+  return sumsByName(
+    [...months].flatMap(([month, hours]) =>
+      monthCells(hours).flatMap(({ kind, value }): [string, string][] => [
+        [kind, value],
+        [`${kind}${month}`, value],
+      ]),
+    ),
+  );
 }
 
 /**
@@ -467,6 +481,7 @@ export type RollupSet = 'current' | 'legacy';
 const floorTo = (t: number, unit: number) => Math.floor(t / unit) * unit;
 const ceilTo = (t: number, unit: number) => Math.ceil(t / unit) * unit;
 const yearStart = (t: number, add = 0) => utcMs(new Date(t).getUTCFullYear() + add, 0, 1);
+const monthStart = (t: number, add = 0) => utcMs(new Date(t).getUTCFullYear(), new Date(t).getUTCMonth() + add, 1);
 /** The UTC year start nearest to t (the later one at a tie). */
 const nearestYearStart = (t: number) => {
   const down = yearStart(t);
@@ -528,18 +543,32 @@ function sinceMidnight(plan: Builder, t: number, group: string, sign: number): v
   for (let slot = hour * 4; midnight + slot * SLOT_MS < t; slot++) plan.cell('E', day, slotPos(slot), group, sign);
 }
 
-/** A product's whole UTC days [a, b): each whole UTC year among them by its total, the others by their day totals. */
+/**
+ * A product's whole UTC days [a, b): each whole UTC year among them by its total, each whole
+ * month by its total, and the days of a month cut by a or b by their day totals, or as the
+ * month's total less the days left out, whichever reads fewer day items.
+ */
 function productDays(plan: Builder, a: number, b: number, group: string): void {
+  const days = (from: number, to: number, sign: number) => {
+    for (let d = from; d < to; d += DAY_MS) plan.cell('E', dayOf(d), '', group, sign);
+  };
   let t = a;
   while (t < b) {
-    const next = yearStart(t, 1);
-    if (t === yearStart(t) && next <= b) {
-      plan.at('T', t, group, 1);
-      t = next;
-    } else {
-      const end = Math.min(next, b);
-      for (; t < end; t += DAY_MS) plan.cell('E', dayOf(t), '', group, 1);
+    const nextYear = yearStart(t, 1);
+    if (t === yearStart(t) && nextYear <= b) {
+      plan.cell('T', positionOf('T', t).period, '', group, 1);
+      t = nextYear;
+      continue;
     }
+    const first = monthStart(t);
+    const next = monthStart(t, 1);
+    const end = Math.min(next, b);
+    if ((next - first) / DAY_MS - (end - t) / DAY_MS < (end - t) / DAY_MS) {
+      plan.cell('T', positionOf('T', t).period, monthOf(t), group, 1);
+      days(first, t, -1);
+      days(end, next, -1);
+    } else days(t, end, 1);
+    t = end;
   }
 }
 

@@ -3,7 +3,7 @@
  * every version wrote (backfill part `consumption-edges`, store/backfill.ts): a product's edge
  * items of a month's days from its hour and slot cells, its year's total from its hour cells, an
  * order's year totals from its day cells of the year's months (domain/consumption.ts:
- * edgesFromMonth, yearTotalOfHours, yearFromDays).
+ * edgesFromMonth, yearTotalsOfHours, yearFromDays).
  *
  * The derive engine keeps counting while this runs: each of its Updates of a T, E or Y item adds 1
  * to the item's write counter, in the same transaction as the H, S or M cells it adds to. So the
@@ -13,7 +13,7 @@
  * already holds what the build makes is not written (a second run writes nothing).
  */
 import { GetCommand, NumberValue, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { edgesFromMonth, yearFromDays, yearTotalOfHours } from '../domain/consumption.ts';
+import { edgesFromMonth, yearFromDays, yearTotalsOfHours } from '../domain/consumption.ts';
 import { config } from '../shared/config.ts';
 import { dynamoExactClient } from './clients.ts';
 import { WRITES } from './consumption-store.ts';
@@ -149,7 +149,8 @@ export function rebuildProductYear(yearKey: string): Promise<boolean> {
   return replaceUnlessWritten(pk, consumptionSk('product', 'T', year, hash), async () => {
     const months = await monthsOf(pk, 'product', year, hash);
     if (months.length === 0) return null;
-    return { ...describedBy(months[0]!), level: 'T', period: year, ...yearTotalOfHours(months.map(attributesOf)) };
+    const byMonth = new Map(months.map((m) => [text(m, 'period').slice(5, 7), attributesOf(m)]));
+    return { ...describedBy(months[0]!), level: 'T', period: year, ...yearTotalsOfHours(byMonth) };
   });
 }
 

@@ -377,6 +377,20 @@ test('a data folder of the previous version gets the new indexes and its records
             `round ${round}: 2023 by ${groupBy}`,
           );
         }
+        // Its month (five whole months), from the year item's month totals the backfill built from the hour items.
+        const months = await erp.get(`/facility/${F}/consumption?from=2023-07-01&to=2023-12-01`);
+        assert.deepEqual(
+          months.body.rows.map((r: { product: { number: string }; quantity: { value: number }; records: number }) => [
+            r.product.number,
+            r.quantity.value,
+            r.records,
+          ]),
+          [
+            ['P-DAP', 7, 1],
+            ['P-POTASH', 3, 1],
+          ],
+          `round ${round}: 2023, July to November`,
+        );
         // Its slot (12:00–12:15), from the edge item's slots the backfill built from the slot item.
         const slot = await erp.get(
           `/facility/${F}/consumption?from=${encodeURIComponent('2023-07-15T11:45:00Z')}&to=${encodeURIComponent('2023-07-15T12:15:00Z')}`,

@@ -370,6 +370,12 @@ describe('roll-ups', () => {
     assert.deepEqual(offHours.reads[2]!.attributes, ['product', 'uom', 'q17', 'n17', 'qs68', 'ns68']);
     assert.deepEqual(offHours.reads[1]!.attributes, ['product', 'uom', 'q', 'n', 'q08', 'n08', 'qs32', 'ns32']);
     assert.equal(offHours.edges.length, 2);
+    // Most of a year: its whole months from the same year item, December as its total less the 31st.
+    const mostOfAYear = reportPlan(
+      parseConsumptionQuery({ from: '2025-01-01T08:07:13.456-06:00', to: '2025-12-31T17:23:00.500-06:00', tz: 'America/Chicago' }),
+    );
+    assert.deepEqual(shape(mostOfAYear), ['T 2025 26', 'E 2025-01-01 6', 'E 2025-12-31 8']);
+    assert.deepEqual(mostOfAYear.reads[2]!.attributes, ['product', 'uom', 'q', 'n', 'q23', 'n23', 'qs92', 'ns92']);
     // By day: each local day is the next UTC day's total, plus this day's part from local midnight,
     // less the next day's: one boundary cell per day boundary, 06 (CST) or 05 (CDT), never an hour
     // cell; one read per month of the day items.
