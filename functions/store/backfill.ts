@@ -38,7 +38,7 @@ import { rebuildEdges, rebuildProductYear, rebuildYear, yearKeyOf } from './cons
 import { ROLLUPS_PART } from './consumption-store.ts';
 import { derivedFiguresStore, earlyReportPut } from './derive-store.ts';
 import { num, optionalNum, text } from './item-fields.ts';
-import { backfillDoneKey, changePosition, facilityPk, orderSk, ordersByStatusPk } from './keys.ts';
+import { backfillDoneKey, changePosition, ordersByStatusPk } from './keys.ts';
 import { loadOrderSlots } from './order-store.ts';
 import { scanPages } from './paginate.ts';
 import { recordTimeIndex } from './record-time-index.ts';
