@@ -10,9 +10,10 @@
  * index with the same window rules as a poll (settled edge, oldest change first, at most 100
  * documents and 1 MB), served by the same functions (use-cases/polled-kinds.ts), signed with
  * Standard Webhooks' scheme and POSTed. A delivery that fails keeps its slice and is retried
- * on the schedule; its body is read afresh each time, so it always carries the latest version
- * of each document, and a document changed since has moved to a later slice: one order is
- * never delivered older after newer. Only when a delivery is done (delivered or dead-lettered)
+ * on the schedule; its body is read afresh for each retry (the first attempt sends the slice as
+ * the delivery was just cut from it), so it always carries the latest version of each document,
+ * and a document changed since has moved to a later slice: one order is never delivered older
+ * after newer. Only when a delivery is done (delivered or dead-lettered)
  * does the position move on and the next slice go out.
  *
  * A `webhook-id` names one body (Standard Webhooks: the id is the message's identity). The
@@ -43,7 +44,7 @@ import { logger } from '../shared/logger.ts';
 import { countMetric } from '../shared/metrics.ts';
 import { dueAfterSettle, signingSecrets } from './manage-subscriptions.ts';
 import { kindsOfStream, type PolledKind, pollAnswer, polledKind } from './polled-kinds.ts';
-import type { WebhookPorts } from './webhook-ports.ts';
+import type { ChangePage, WebhookPorts } from './webhook-ports.ts';
 
 /** What the dispatcher needs: the subscriptions of a facility and the outbox. */
 export type DispatchPorts = Pick<WebhookPorts, 'subscriptions' | 'outbox'>;
@@ -135,19 +136,22 @@ async function serveSubscription(ports: SendPorts, marker: DueMarker): Promise<n
     if (!sub || !kind || sub.status !== 'active') return done('done', attempts);
     let delivery = await ports.deliveries.inFlight(sub);
     if (delivery?.nextAttemptAt && delivery.nextAttemptAt > now) return done({ dueAt: delivery.nextAttemptAt }, attempts);
+    // Nothing settled to send; a change seen lately may still be settling: look again once it has.
+    const settledAt = marker.lastChange === null ? 0 : dueAfterSettle(marker.lastChange);
+    let fresh: ChangePage | null = null;
     if (!delivery) {
       const made = await nextDelivery(ports, sub, kind, now);
-      if (!made) {
-        // Nothing settled to send; a change seen lately may still be settling: look again once it has.
-        const settledAt = marker.lastChange === null ? 0 : dueAfterSettle(marker.lastChange);
-        return done(settledAt > now ? { dueAt: settledAt } : 'done', attempts);
-      }
-      [sub, delivery] = made;
+      if (!made) return done(settledAt > now ? { dueAt: settledAt } : 'done', attempts);
+      [sub, delivery, fresh] = made;
     }
     attempts++;
-    const outcome = await attempt(ports, sub, kind, delivery, now);
+    const outcome = await attempt(ports, sub, kind, delivery, now, fresh);
     sub = outcome.sub;
     if (outcome.wait !== null) return done({ dueAt: outcome.wait }, attempts);
+    // The slice just read held every settled change up to the edge, and every change the marker
+    // was seen for had settled when it was read: there is nothing further to look for. A change
+    // marked since has bumped the marker, and the release leaves it due.
+    if (fresh && !fresh.truncated && settledAt <= now) return done('done', attempts);
   }
   return done({ dueAt: Date.now() }, attempts);
 }
@@ -181,8 +185,16 @@ function slice(lower: string | null, upper: string, windowStart: number | null):
   };
 }
 
-/** The next slice after the subscription's position (or its replay point), stored as a new pending delivery. */
-async function nextDelivery(ports: SendPorts, sub: Subscription, kind: PolledKind, now: number): Promise<[Subscription, Delivery] | null> {
+/**
+ * The next slice after the subscription's position (or its replay point), stored as a new
+ * pending delivery; answered with the page read, which its first attempt sends as it is.
+ */
+async function nextDelivery(
+  ports: SendPorts,
+  sub: Subscription,
+  kind: PolledKind,
+  now: number,
+): Promise<[Subscription, Delivery, ChangePage] | null> {
   const from = sub.replayFrom ?? sub.position;
   const window = planWindow({
     now,
@@ -202,7 +214,7 @@ async function nextDelivery(ports: SendPorts, sub: Subscription, kind: PolledKin
   const delivery: Delivery = {
     subscriptionId: sub.subscriptionId,
     deliveryId: newId('dlv'),
-    // The id names the body as read now; the first attempt reads it again and keeps the id if unchanged.
+    // The id names the body as read now, stored before it is sent: the first attempt sends this body.
     webhookId: newId('msg'),
     bodyHash: bodyDigest(JSON.stringify(pollAnswer(kind, page.documents, window.windowStart, sub.format).body)),
     createdAt,
@@ -217,21 +229,28 @@ async function nextDelivery(ports: SendPorts, sub: Subscription, kind: PolledKin
     documents: page.documents.length,
   };
   const updated = await update(ports, sub, { replayFrom: null }, { start: delivery });
-  return [updated, delivery];
+  return [updated, delivery, page];
 }
 
-/** One attempt of a delivery; `wait` is when the subscription needs the sender next (null: go on now). */
+/**
+ * One attempt of a delivery; `wait` is when the subscription needs the sender next (null: go on
+ * now). `fresh` is the slice as the delivery was just made from it (its first attempt, in the
+ * same claim); any other attempt reads its slice afresh, so it carries each document's latest version.
+ */
 async function attempt(
   ports: SendPorts,
   sub: Subscription,
   kind: PolledKind,
   delivery: Delivery,
   now: number,
+  fresh: ChangePage | null,
 ): Promise<{ sub: Subscription; wait: number | null }> {
-  const page = await ports.changes.read(sub.facilityId, kind.stream, slice(delivery.lower, delivery.upper, delivery.windowStart), {
-    maxItems: WEBHOOK_SETTINGS.maxDocuments,
-    maxBytes: byteBudget(sub),
-  });
+  const page =
+    fresh ??
+    (await ports.changes.read(sub.facilityId, kind.stream, slice(delivery.lower, delivery.upper, delivery.windowStart), {
+      maxItems: WEBHOOK_SETTINGS.maxDocuments,
+      maxBytes: byteBudget(sub),
+    }));
   const conclude = (d: Delivery, changes: SubscriptionChanges) =>
     update(ports, sub, { current: null, position: d.nextPosition, ...changes }, { save: d });
   if (page.documents.length === 0) {

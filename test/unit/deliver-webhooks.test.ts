@@ -144,6 +144,28 @@ describe('send', () => {
     assert.equal(ports.outbox.legacy.size + ports.outbox.markers.size, 0, `nothing left of ${subscriptionId}`);
   });
 
+  test('a change marked while a delivery is being sent is not lost: the marker stays and a later pass delivers it', async () => {
+    const { ports, change, deliveries } = await setUp();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    ports.endpoints.answer = () => {
+      if (ports.endpoints.posted.length === 1) {
+        change('C-2', Date.now());
+        void dispatchChange(ports, MOVED, undefined, Date.now());
+      }
+      return { status: 204 };
+    };
+    await sendDue(ports, Date.now());
+    assert.equal(ports.outbox.markers.size, 1, 'still due');
+    vi.setSystemTime(Date.now() + config().pollSettleMs + 1000);
+    await sendDue(ports, Date.now());
+    assert.deepEqual(ports.endpoints.posted.map(idsOf), [['C-1@1'], ['C-2@1']]);
+    assert.deepEqual(
+      deliveries().map((d) => d.status),
+      ['delivered', 'delivered'],
+    );
+    assert.equal(ports.outbox.markers.size, 0);
+  });
+
   test('two senders claiming one marker: one wins, the endpoint gets one delivery', async () => {
     const { ports, deliveries } = await setUp();
     const [a, b] = await Promise.all([sendDue(ports), sendDue(ports)]);
