@@ -100,6 +100,14 @@ export const WEBHOOK_SETTINGS = {
   concurrency: 16,
   /** A scheduled run on AWS keeps sending this long within its minute. */
   sendLoopMs: 50_000,
+  /** The longest a run waits between two passes over the outbox (it waits less for a marker due sooner, not at all after a pass that found work). */
+  passEveryMs: 1000,
+  /**
+   * A run goes on past WEBHOOK_SEND_LOOP_MS while work is in sight (its last pass found some, or
+   * a marker comes due within passEveryMs), up to this long from its start: locally, where the
+   * loop is 0, a run lasts as long as there is work instead of one pass a timer tick.
+   */
+  busyRunMs: 10_000,
 } as const;
 
 /** The table and bucket names where no stack names them (the local runtime uses these). */

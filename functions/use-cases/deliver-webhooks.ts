@@ -93,12 +93,21 @@ export interface SendReport {
   attempts: number;
   /** Age of the oldest due marker when the run looked (ms; 0 when none was due). */
   oldestDueMs: number;
+  /** When the earliest marker not yet due when the run looked comes due (null: none). */
+  nextDueAt: number | null;
 }
 
 /** One pass over the outbox: every due marker, `WEBHOOK_SETTINGS.concurrency` subscriptions at a time. */
 export async function sendDue(ports: SendPorts, now = Date.now()): Promise<SendReport> {
-  const due = (await ports.outbox.unclaimed(now)).filter((m) => m.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt);
-  const report: SendReport = { claimed: 0, attempts: 0, oldestDueMs: due.length > 0 ? now - due[0]!.dueAt : 0 };
+  const markers = await ports.outbox.unclaimed(now);
+  const due = markers.filter((m) => m.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt);
+  const later = markers.filter((m) => m.dueAt > now).map((m) => m.dueAt);
+  const report: SendReport = {
+    claimed: 0,
+    attempts: 0,
+    oldestDueMs: due.length > 0 ? now - due[0]!.dueAt : 0,
+    nextDueAt: later.reduce<number | null>((a, b) => (a === null || b < a ? b : a), null),
+  };
   await mapConcurrently(due, WEBHOOK_SETTINGS.concurrency, async (marker) => {
     if (!(await ports.outbox.claim(marker, Date.now(), WEBHOOK_SETTINGS.leaseMs))) return;
     report.claimed++;

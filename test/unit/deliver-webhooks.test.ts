@@ -166,6 +166,18 @@ describe('send', () => {
     assert.equal(ports.outbox.markers.size, 0);
   });
 
+  test('a pass reports when the next marker not yet due comes due', async () => {
+    const { ports } = await setUp();
+    const now = Date.now();
+    const dueAt = (await sendDue(ports, now)).nextDueAt;
+    assert.equal(dueAt, null, 'nothing left');
+    await dispatchChange(ports, MOVED, undefined, now);
+    const marker = [...ports.outbox.markers.values()][0]!;
+    assert.ok(marker.dueAt > now);
+    assert.equal((await sendDue(ports, now)).nextDueAt, marker.dueAt);
+    assert.equal(ports.endpoints.posted.length, 1, 'not sent before it is due');
+  });
+
   test('two senders claiming one marker: one wins, the endpoint gets one delivery', async () => {
     const { ports, deliveries } = await setUp();
     const [a, b] = await Promise.all([sendDue(ports), sendDue(ports)]);
