@@ -178,6 +178,40 @@ describe('send', () => {
     assert.equal(ports.endpoints.posted.length, 1, 'not sent before it is due');
   });
 
+  test('one pass over many due subscriptions sends each its own delivery, signed with its own secret', async () => {
+    const { ports, secret, subscriptionId } = await setUp();
+    const more = [];
+    for (let i = 0; i < 5; i++) {
+      const url = `https://hooks.example/${i}`;
+      more.push({
+        ...(await subscribe(
+          ports,
+          { ...pcs, facilities: [`plant-${i + 2}`] },
+          `plant-${i + 2}`,
+          { url, events: 'components' },
+          Date.now() - 600_000,
+        )),
+      });
+    }
+    for (const [i, m] of more.entries()) {
+      ports.changes.put(`plant-${i + 2}`, 'COMPONENTS', `P-${i}`, Date.now() - 300_000, { doc: { componentId: `P-${i}`, rev: 1 } });
+      await ports.outbox.markDue(`plant-${i + 2}`, m.subscriptionId, Date.now() - 1000, Date.now() - 300_000);
+    }
+    const report = await sendDue(ports);
+    assert.equal(report.claimed, 6);
+    const byUrl = new Map(ports.endpoints.posted.map((p) => [p.url, p]));
+    assert.deepEqual(idsOf(byUrl.get('https://hooks.example/c')!), ['C-1@1']);
+    assert.doesNotThrow(() =>
+      new Webhook(secret).verify(byUrl.get('https://hooks.example/c')!.body, byUrl.get('https://hooks.example/c')!.headers),
+    );
+    for (const [i, m] of more.entries()) {
+      const posted = byUrl.get(m.url)!;
+      assert.deepEqual(idsOf(posted), [`P-${i}@1`]);
+      assert.doesNotThrow(() => new Webhook(m.secret).verify(posted.body, posted.headers));
+    }
+    assert.equal(ports.outbox.markers.size, 0, `nothing left, ${subscriptionId} included`);
+  });
+
   test('two senders claiming one marker: one wins, the endpoint gets one delivery', async () => {
     const { ports, deliveries } = await setUp();
     const [a, b] = await Promise.all([sendDue(ports), sendDue(ports)]);
