@@ -105,9 +105,10 @@ export const WEBHOOK_SETTINGS = {
   /**
    * A run goes on past WEBHOOK_SEND_LOOP_MS while work is in sight (its last pass found some, or
    * a marker comes due within passEveryMs), up to this long from its start: locally, where the
-   * loop is 0, a run lasts as long as there is work instead of one pass a timer tick.
+   * loop is 0, a run lasts as long as there is work instead of one pass a timer tick (and well
+   * within the 10 s the local runtime gives an invocation).
    */
-  busyRunMs: 10_000,
+  busyRunMs: 5000,
 } as const;
 
 /** The table and bucket names where no stack names them (the local runtime uses these). */

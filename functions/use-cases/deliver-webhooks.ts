@@ -10,10 +10,9 @@
  * index with the same window rules as a poll (settled edge, oldest change first, at most 100
  * documents and 1 MB), served by the same functions (use-cases/polled-kinds.ts), signed with
  * Standard Webhooks' scheme and POSTed. A delivery that fails keeps its slice and is retried
- * on the schedule; its body is read afresh for each retry (the first attempt sends the slice as
- * the delivery was just cut from it), so it always carries the latest version of each document,
- * and a document changed since has moved to a later slice: one order is never delivered older
- * after newer. Only when a delivery is done (delivered or dead-lettered)
+ * on the schedule; its body is read afresh each time, so it always carries the latest version
+ * of each document, and a document changed since has moved to a later slice: one order is
+ * never delivered older after newer. Only when a delivery is done (delivered or dead-lettered)
  * does the position move on and the next slice go out.
  *
  * A `webhook-id` names one body (Standard Webhooks: the id is the message's identity). The
@@ -154,20 +153,20 @@ async function serveSubscription(
     if (delivery?.nextAttemptAt && delivery.nextAttemptAt > now) return done({ dueAt: delivery.nextAttemptAt }, attempts);
     // Nothing settled to send; a change seen lately may still be settling: look again once it has.
     const settledAt = marker.lastChange === null ? 0 : dueAfterSettle(marker.lastChange);
-    let fresh: ChangePage | null = null;
+    let cut: ChangePage | null = null;
     if (!delivery) {
       const made = await nextDelivery(ports, sub, kind, now);
       if (!made) return done(settledAt > now ? { dueAt: settledAt } : 'done', attempts);
-      [sub, delivery, fresh] = made;
+      [sub, delivery, cut] = made;
     }
     attempts++;
-    const outcome = await attempt(ports, sub, kind, delivery, now, fresh);
+    const outcome = await attempt(ports, sub, kind, delivery, now);
     sub = outcome.sub;
     if (outcome.wait !== null) return done({ dueAt: outcome.wait }, attempts);
     // The slice just read held every settled change up to the edge, and every change the marker
     // was seen for had settled when it was read: there is nothing further to look for. A change
     // marked since has bumped the marker, and the release leaves it due.
-    if (fresh && !fresh.truncated && settledAt <= now) return done('done', attempts);
+    if (cut && !cut.truncated && settledAt <= now) return done('done', attempts);
   }
   return done({ dueAt: Date.now() }, attempts);
 }
@@ -201,10 +200,7 @@ function slice(lower: string | null, upper: string, windowStart: number | null):
   };
 }
 
-/**
- * The next slice after the subscription's position (or its replay point), stored as a new
- * pending delivery; answered with the page read, which its first attempt sends as it is.
- */
+/** The next slice after the subscription's position (or its replay point), stored as a new pending delivery, and the page read to cut it. */
 async function nextDelivery(
   ports: SendPorts,
   sub: Subscription,
@@ -230,7 +226,7 @@ async function nextDelivery(
   const delivery: Delivery = {
     subscriptionId: sub.subscriptionId,
     deliveryId: newId('dlv'),
-    // The id names the body as read now, stored before it is sent: the first attempt sends this body.
+    // The id names the body as read now; the first attempt reads it again and keeps the id if unchanged.
     webhookId: newId('msg'),
     bodyHash: bodyDigest(JSON.stringify(pollAnswer(kind, page.documents, window.windowStart, sub.format).body)),
     createdAt,
@@ -250,8 +246,8 @@ async function nextDelivery(
 
 /**
  * One attempt of a delivery; `wait` is when the subscription needs the sender next (null: go on
- * now). `fresh` is the slice as the delivery was just made from it (its first attempt, in the
- * same claim); any other attempt reads its slice afresh, so it carries each document's latest version.
+ * now). Its first attempt too reads the slice again rather than send the page it was cut from: a
+ * write slower than the settle delay that landed inside the slice meanwhile still rides in it.
  */
 async function attempt(
   ports: SendPorts,
@@ -259,14 +255,11 @@ async function attempt(
   kind: PolledKind,
   delivery: Delivery,
   now: number,
-  fresh: ChangePage | null,
 ): Promise<{ sub: Subscription; wait: number | null }> {
-  const page =
-    fresh ??
-    (await ports.changes.read(sub.facilityId, kind.stream, slice(delivery.lower, delivery.upper, delivery.windowStart), {
-      maxItems: WEBHOOK_SETTINGS.maxDocuments,
-      maxBytes: byteBudget(sub),
-    }));
+  const page = await ports.changes.read(sub.facilityId, kind.stream, slice(delivery.lower, delivery.upper, delivery.windowStart), {
+    maxItems: WEBHOOK_SETTINGS.maxDocuments,
+    maxBytes: byteBudget(sub),
+  });
   const conclude = (d: Delivery, changes: SubscriptionChanges) =>
     update(ports, sub, { current: null, position: d.nextPosition, ...changes }, { save: d });
   if (page.documents.length === 0) {
