@@ -83,6 +83,24 @@ export async function dispatchChange(
   return subs.length;
 }
 
+/**
+ * Marks the subscriptions every change of a stream batch concerns, the changes side by side
+ * (`WEBHOOK_SETTINGS.concurrency` at a time) rather than one after another: a mark is
+ * idempotent and the order of marks does not matter, so a batch that fails is dispatched again
+ * whole, harmlessly. A batch spanning many facilities costs a round trip or two, not two per facility.
+ */
+export async function dispatchChanges<C>(
+  ports: DispatchPorts,
+  changes: readonly C[],
+  movedOf: (change: C) => { facilityId: string; stream: string } | null,
+  batch: Once = EVERY_TIME,
+  now = Date.now(),
+): Promise<number> {
+  // A change that cannot be read fails only itself: the others are still marked.
+  const marked = await mapConcurrently(changes, WEBHOOK_SETTINGS.concurrency, async (c) => dispatchChange(ports, movedOf(c), batch, now));
+  return marked.reduce((a, b) => a + b, 0);
+}
+
 /** The subscription changed under the sender (rotated, replayed, enabled, deleted): its write lost the race. */
 class SubscriptionMoved extends Error {}
 

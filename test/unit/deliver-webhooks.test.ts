@@ -10,7 +10,7 @@ import { afterEach, describe, test, vi } from 'vitest';
 import { StorageError } from '../../functions/domain/errors.ts';
 import type { Caller } from '../../functions/shared/caller.ts';
 import { config, WEBHOOK_SETTINGS } from '../../functions/shared/config.ts';
-import { dispatchChange, sendDue } from '../../functions/use-cases/deliver-webhooks.ts';
+import { dispatchChange, dispatchChanges, sendDue } from '../../functions/use-cases/deliver-webhooks.ts';
 import { deliveryLog, rotateSecret, subscribe } from '../../functions/use-cases/manage-subscriptions.ts';
 import { memoryWebhookPorts, type Posted } from './helpers/memory-webhooks.ts';
 
@@ -87,6 +87,39 @@ describe('dispatch', () => {
       [...ports.outbox.markers.values()].map((m) => m.subscriptionId),
       [a.subscriptionId],
     );
+  });
+
+  test('a batch of changes at many facilities marks each concerned subscription; a change that cannot be read fails the batch, the others are still marked', async () => {
+    const ports = memoryWebhookPorts();
+    const now = Date.now();
+    const facilities = ['plant-1', 'plant-2', 'plant-3'];
+    const ids = [];
+    for (const f of facilities) {
+      const caller = { ...pcs, facilities: [f] };
+      ids.push((await subscribe(ports, caller, f, { url: `https://hooks.example/${f}`, events: 'components' }, now)).subscriptionId);
+    }
+    ports.outbox.markers.clear();
+    const changes = [...facilities, 'plant-1', 'plant-9'].map((facilityId) => ({ facilityId, stream: 'COMPONENTS' }));
+    assert.equal(await dispatchChanges(ports, changes, (c) => c, undefined, now), 4, 'plant-1 twice: each change counts its subscriptions');
+    assert.deepEqual([...ports.outbox.markers.values()].map((m) => m.subscriptionId).sort(), [...ids].sort());
+
+    ports.outbox.markers.clear();
+    const unreadable = [{ facilityId: 'plant-1', stream: 'COMPONENTS' }, null, { facilityId: 'plant-3', stream: 'COMPONENTS' }];
+    await assert.rejects(
+      dispatchChanges(
+        ports,
+        unreadable,
+        (c) => {
+          if (c === null) throw new Error('unreadable');
+          return c;
+        },
+        undefined,
+        now,
+      ),
+      /unreadable/,
+    );
+    await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual([...ports.outbox.markers.values()].map((m) => m.subscriptionId).sort(), [ids[0], ids[2]].sort());
   });
 
   test('a steady stream of changes does not push the due time ever later', async () => {
