@@ -10,6 +10,7 @@ import { ConcurrentChangeError } from '../domain/errors.ts';
 import type { DeliveryWrite, Subscription, SubscriptionChanges, SubscriptionDecision, SubscriptionStatus } from '../domain/webhooks.ts';
 import { config } from '../shared/config.ts';
 import { retryOnConcurrentChange } from '../shared/retry.ts';
+import { batchGetItems } from './batch-get.ts';
 import { dynamoClient } from './clients.ts';
 import { num, text } from './item-fields.ts';
 import { apiKeyPk, facilityPk, keySubscriptionSk, SUBSCRIPTION_PREFIX, subscriptionCountSk, subscriptionSk } from './keys.ts';
@@ -104,6 +105,20 @@ async function get(facilityId: string, subscriptionId: string): Promise<Subscrip
     new GetCommand({ TableName: table(), Key: subKey(facilityId, subscriptionId), ConsistentRead: true }),
   );
   return Item ? subscriptionFromItem(Item) : null;
+}
+
+/** Each subscription as `get` answers it, in the order of `keys`: BatchGetItem, strongly consistent, 100 keys a request. */
+async function getMany(keys: readonly { facilityId: string; subscriptionId: string }[]): Promise<(Subscription | null)[]> {
+  const ref = (k: { facilityId: string; subscriptionId: string }) => `${k.facilityId} ${k.subscriptionId}`;
+  // One request may not name a key twice.
+  const distinct = [...new Map(keys.map((k) => [ref(k), subKey(k.facilityId, k.subscriptionId)])).values()];
+  const found = new Map(
+    (await batchGetItems(distinct)).map((i) => {
+      const s = subscriptionFromItem(i);
+      return [ref(s), s] as const;
+    }),
+  );
+  return keys.map((k) => found.get(ref(k)) ?? null);
 }
 
 /** Every subscription of a facility, oldest id first. */
@@ -228,4 +243,4 @@ function modify(
 }
 
 /** The subscriptions port (use-cases/webhook-ports.ts). */
-export const subscriptionStore = { create, get, list, ofKey, remove, update, modify };
+export const subscriptionStore = { create, get, getMany, list, ofKey, remove, update, modify };

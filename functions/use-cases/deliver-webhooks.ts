@@ -37,13 +37,13 @@ import {
   type Subscription,
   type SubscriptionChanges,
 } from '../domain/webhooks.ts';
-import { mapConcurrently } from '../shared/concurrency.ts';
+import { coalesced, mapConcurrently } from '../shared/concurrency.ts';
 import { config, WEBHOOK_SETTINGS } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric } from '../shared/metrics.ts';
 import { dueAfterSettle, signingSecrets } from './manage-subscriptions.ts';
 import { kindsOfStream, type PolledKind, pollAnswer, polledKind } from './polled-kinds.ts';
-import type { WebhookPorts } from './webhook-ports.ts';
+import type { ChangePage, WebhookPorts } from './webhook-ports.ts';
 
 /** What the dispatcher needs: the subscriptions of a facility and the outbox. */
 export type DispatchPorts = Pick<WebhookPorts, 'subscriptions' | 'outbox'>;
@@ -83,6 +83,24 @@ export async function dispatchChange(
   return subs.length;
 }
 
+/**
+ * Marks the subscriptions every change of a stream batch concerns, the changes side by side
+ * (`WEBHOOK_SETTINGS.concurrency` at a time) rather than one after another: a mark is
+ * idempotent and the order of marks does not matter, so a batch that fails is dispatched again
+ * whole, harmlessly. A batch spanning many facilities costs a round trip or two, not two per facility.
+ */
+export async function dispatchChanges<C>(
+  ports: DispatchPorts,
+  changes: readonly C[],
+  movedOf: (change: C) => { facilityId: string; stream: string } | null,
+  batch: Once = EVERY_TIME,
+  now = Date.now(),
+): Promise<number> {
+  // A change that cannot be read fails only itself: the others are still marked.
+  const marked = await mapConcurrently(changes, WEBHOOK_SETTINGS.concurrency, async (c) => dispatchChange(ports, movedOf(c), batch, now));
+  return marked.reduce((a, b) => a + b, 0);
+}
+
 /** The subscription changed under the sender (rotated, replayed, enabled, deleted): its write lost the race. */
 class SubscriptionMoved extends Error {}
 
@@ -92,17 +110,28 @@ export interface SendReport {
   attempts: number;
   /** Age of the oldest due marker when the run looked (ms; 0 when none was due). */
   oldestDueMs: number;
+  /** When the earliest marker not yet due when the run looked comes due (null: none). */
+  nextDueAt: number | null;
 }
 
 /** One pass over the outbox: every due marker, `WEBHOOK_SETTINGS.concurrency` subscriptions at a time. */
 export async function sendDue(ports: SendPorts, now = Date.now()): Promise<SendReport> {
-  const due = (await ports.outbox.unclaimed(now)).filter((m) => m.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt);
-  const report: SendReport = { claimed: 0, attempts: 0, oldestDueMs: due.length > 0 ? now - due[0]!.dueAt : 0 };
+  const markers = await ports.outbox.unclaimed(now);
+  const due = markers.filter((m) => m.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt);
+  const later = markers.filter((m) => m.dueAt > now).map((m) => m.dueAt);
+  const report: SendReport = {
+    claimed: 0,
+    attempts: 0,
+    oldestDueMs: due.length > 0 ? now - due[0]!.dueAt : 0,
+    nextDueAt: later.reduce<number | null>((a, b) => (a === null || b < a ? b : a), null),
+  };
+  // The subscriptions of claims won at about the same time are read together, a request for many.
+  const read = coalesced((keys: DueMarker[]) => ports.subscriptions.getMany(keys));
   await mapConcurrently(due, WEBHOOK_SETTINGS.concurrency, async (marker) => {
     if (!(await ports.outbox.claim(marker, Date.now(), WEBHOOK_SETTINGS.leaseMs))) return;
     report.claimed++;
     try {
-      report.attempts += await serveSubscription(ports, marker);
+      report.attempts += await serveSubscription(ports, marker, read);
     } catch (e) {
       if (e instanceof SubscriptionMoved) {
         // The subscription changed under us (rotated, replayed, enabled, deleted): look again on the next pass.
@@ -120,7 +149,11 @@ export async function sendDue(ports: SendPorts, now = Date.now()): Promise<SendR
 const DELIVERIES_PER_CLAIM = 20;
 
 /** Works one subscription's due marker: the delivery in flight if due, then new ones while there are changes. */
-async function serveSubscription(ports: SendPorts, marker: DueMarker): Promise<number> {
+async function serveSubscription(
+  ports: SendPorts,
+  marker: DueMarker,
+  read: (marker: DueMarker) => Promise<Subscription | null>,
+): Promise<number> {
   const done = async (next: { dueAt: number } | 'done', attempts: number): Promise<number> => {
     await ports.outbox.release(marker, next);
     return attempts;
@@ -128,26 +161,30 @@ async function serveSubscription(ports: SendPorts, marker: DueMarker): Promise<n
   let attempts = 0;
   // Stop well inside the lease (an attempt takes up to 10 s), so no other run can claim it meanwhile.
   const until = Date.now() + WEBHOOK_SETTINGS.leaseMs - 2 * WEBHOOK_SETTINGS.timeoutMs;
-  let sub = await ports.subscriptions.get(marker.facilityId, marker.subscriptionId);
+  // Read once the claim is won: what another sender wrote before it let go is there.
+  let sub = await read(marker);
   for (let round = 0; round < DELIVERIES_PER_CLAIM && Date.now() < until; round++) {
     const now = Date.now();
     const kind = sub && polledKind(sub.events);
     if (!sub || !kind || sub.status !== 'active') return done('done', attempts);
     let delivery = await ports.deliveries.inFlight(sub);
     if (delivery?.nextAttemptAt && delivery.nextAttemptAt > now) return done({ dueAt: delivery.nextAttemptAt }, attempts);
+    // Nothing settled to send; a change seen lately may still be settling: look again once it has.
+    const settledAt = marker.lastChange === null ? 0 : dueAfterSettle(marker.lastChange);
+    let cut: ChangePage | null = null;
     if (!delivery) {
       const made = await nextDelivery(ports, sub, kind, now);
-      if (!made) {
-        // Nothing settled to send; a change seen lately may still be settling: look again once it has.
-        const settledAt = marker.lastChange === null ? 0 : dueAfterSettle(marker.lastChange);
-        return done(settledAt > now ? { dueAt: settledAt } : 'done', attempts);
-      }
-      [sub, delivery] = made;
+      if (!made) return done(settledAt > now ? { dueAt: settledAt } : 'done', attempts);
+      [sub, delivery, cut] = made;
     }
     attempts++;
     const outcome = await attempt(ports, sub, kind, delivery, now);
     sub = outcome.sub;
     if (outcome.wait !== null) return done({ dueAt: outcome.wait }, attempts);
+    // The slice just read held every settled change up to the edge, and every change the marker
+    // was seen for had settled when it was read: there is nothing further to look for. A change
+    // marked since has bumped the marker, and the release leaves it due.
+    if (cut && !cut.truncated && settledAt <= now) return done('done', attempts);
   }
   return done({ dueAt: Date.now() }, attempts);
 }
@@ -181,8 +218,13 @@ function slice(lower: string | null, upper: string, windowStart: number | null):
   };
 }
 
-/** The next slice after the subscription's position (or its replay point), stored as a new pending delivery. */
-async function nextDelivery(ports: SendPorts, sub: Subscription, kind: PolledKind, now: number): Promise<[Subscription, Delivery] | null> {
+/** The next slice after the subscription's position (or its replay point), stored as a new pending delivery, and the page read to cut it. */
+async function nextDelivery(
+  ports: SendPorts,
+  sub: Subscription,
+  kind: PolledKind,
+  now: number,
+): Promise<[Subscription, Delivery, ChangePage] | null> {
   const from = sub.replayFrom ?? sub.position;
   const window = planWindow({
     now,
@@ -217,10 +259,14 @@ async function nextDelivery(ports: SendPorts, sub: Subscription, kind: PolledKin
     documents: page.documents.length,
   };
   const updated = await update(ports, sub, { replayFrom: null }, { start: delivery });
-  return [updated, delivery];
+  return [updated, delivery, page];
 }
 
-/** One attempt of a delivery; `wait` is when the subscription needs the sender next (null: go on now). */
+/**
+ * One attempt of a delivery; `wait` is when the subscription needs the sender next (null: go on
+ * now). Its first attempt too reads the slice again rather than send the page it was cut from: a
+ * write slower than the settle delay that landed inside the slice meanwhile still rides in it.
+ */
 async function attempt(
   ports: SendPorts,
   sub: Subscription,

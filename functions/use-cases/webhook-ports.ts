@@ -20,6 +20,8 @@ export interface SubscriptionStore {
   /** Stores a new subscription unless its key has `max` at the facility already (counted atomically). */
   create(sub: Subscription, max: number): Promise<'created' | 'limit-reached'>;
   get(facilityId: string, subscriptionId: string): Promise<Subscription | null>;
+  /** Each subscription as `get` answers it (null: none), in the order of `keys`: many reads in few requests. */
+  getMany(keys: readonly { facilityId: string; subscriptionId: string }[]): Promise<(Subscription | null)[]>;
   /** Every subscription of a facility, oldest id first. */
   list(facilityId: string): Promise<Subscription[]>;
   /** Where every subscription of a key is. */

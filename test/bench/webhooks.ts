@@ -61,7 +61,7 @@ export async function benchWebhooks(): Promise<void> {
       latencies.push(arrived.at - t0);
     }
     console.log(
-      `webhooks: push → receiver latency over ${latencies.length} orders: p50 ${fmt(percentile(latencies, 50))}, p95 ${fmt(percentile(latencies, 95))} (settle delay 100 ms, local sender every 1 s)`,
+      `webhooks: push → receiver latency over ${latencies.length} orders: p50 ${fmt(percentile(latencies, 50))}, p95 ${fmt(percentile(latencies, 95))} (settle delay 100 ms; the local sender passes as markers come due)`,
     );
 
     // 2. Throughput: 5 subscriptions, 40 pushes of 5 orders each, as fast as the ERP can push.
@@ -229,7 +229,7 @@ export async function benchBreadth(stack: LocalStack, receivers: Receiver[]): Pr
       `webhooks breadth: ${S} subscriptions over ${F} facilities, one push of ${N} orders to each facility (pushes took ${(pushedMs / 1000).toFixed(1)} s): ${delivered()} of ${expected} changes delivered (subscription × order) in ${total} deliveries; signatures that did not verify: ${unverified}`,
     );
     console.log(
-      `webhooks breadth: push → receiver (a push's last order at each subscription) over ${latencies.length} subscriptions: p50 ${fmt(percentile(latencies, 50))}, p95 ${fmt(percentile(latencies, 95))}, max ${fmt(Math.max(...latencies))} (settle delay 100 ms, local sender every 1 s); first to last arrival ${drainS.toFixed(1)} s: ${(total / drainS).toFixed(1)} deliveries/s`,
+      `webhooks breadth: push → receiver (a push's last order at each subscription) over ${latencies.length} subscriptions: p50 ${fmt(percentile(latencies, 50))}, p95 ${fmt(percentile(latencies, 95))}, max ${fmt(Math.max(...latencies))} (settle delay 100 ms; the local sender passes as markers come due); first to last arrival ${drainS.toFixed(1)} s: ${(total / drainS).toFixed(1)} deliveries/s`,
     );
     console.log(
       `webhooks breadth: outbox partitions (${OUTBOX_SHARDS} shards by a hash of the subscription id): subscriptions per shard ${perShard.map((l) => l.length).join(', ')}; deliveries per shard ${deliveries.join(', ')} (busiest ${((100 * Math.max(...deliveries)) / total).toFixed(1)} % of all, an even share ${(100 / OUTBOX_SHARDS).toFixed(1)} %); peak due markers at once per shard ${OUTBOX_PKS.map((pk) => peak.get(pk) ?? 0).join(', ')}; legacy partition peak ${peak.get(LEGACY_OUTBOX_PK) ?? 0}; markers seen outside their shard ${misplaced}`,

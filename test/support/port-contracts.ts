@@ -101,6 +101,24 @@ export function subscriptionStoreContract(name: string, { make, facility }: Cont
       assert.equal(await store.get(facility(), sub.subscriptionId), null, 'another facility has none');
     });
 
+    test('getMany answers each subscription as get does, in the order asked, null for none', async () => {
+      const store = await make();
+      const fac = facility();
+      const other = facility();
+      const subs = [newSubscription(fac), newSubscription(other), newSubscription(fac)];
+      for (const s of subs) assert.equal(await store.create(s, 10), 'created');
+      const missing = { facilityId: fac, subscriptionId: uid('sub') };
+      const keys = [subs[2]!, missing, subs[0]!, { facilityId: fac, subscriptionId: subs[1]!.subscriptionId }, subs[1]!];
+      assert.deepEqual(await store.getMany(keys), [subs[2], null, subs[0], null, subs[1]]);
+      assert.deepEqual(await store.getMany([]), []);
+      const many = Array.from({ length: 105 }, (_, i) => (i % 2 === 0 ? subs[0]! : { facilityId: other, subscriptionId: uid('sub') }));
+      assert.deepEqual(
+        await store.getMany(many),
+        many.map((_, i) => (i % 2 === 0 ? subs[0] : null)),
+        'more keys than one request takes, a key asked twice',
+      );
+    });
+
     test('list answers every subscription of the facility, oldest id first, and nothing of another facility', async () => {
       const store = await make();
       const [fac, other] = [facility(), facility()];

@@ -10,7 +10,7 @@ import { afterEach, describe, test, vi } from 'vitest';
 import { StorageError } from '../../functions/domain/errors.ts';
 import type { Caller } from '../../functions/shared/caller.ts';
 import { config, WEBHOOK_SETTINGS } from '../../functions/shared/config.ts';
-import { dispatchChange, sendDue } from '../../functions/use-cases/deliver-webhooks.ts';
+import { dispatchChange, dispatchChanges, sendDue } from '../../functions/use-cases/deliver-webhooks.ts';
 import { deliveryLog, rotateSecret, subscribe } from '../../functions/use-cases/manage-subscriptions.ts';
 import { memoryWebhookPorts, type Posted } from './helpers/memory-webhooks.ts';
 
@@ -89,6 +89,39 @@ describe('dispatch', () => {
     );
   });
 
+  test('a batch of changes at many facilities marks each concerned subscription; a change that cannot be read fails the batch, the others are still marked', async () => {
+    const ports = memoryWebhookPorts();
+    const now = Date.now();
+    const facilities = ['plant-1', 'plant-2', 'plant-3'];
+    const ids = [];
+    for (const f of facilities) {
+      const caller = { ...pcs, facilities: [f] };
+      ids.push((await subscribe(ports, caller, f, { url: `https://hooks.example/${f}`, events: 'components' }, now)).subscriptionId);
+    }
+    ports.outbox.markers.clear();
+    const changes = [...facilities, 'plant-1', 'plant-9'].map((facilityId) => ({ facilityId, stream: 'COMPONENTS' }));
+    assert.equal(await dispatchChanges(ports, changes, (c) => c, undefined, now), 4, 'plant-1 twice: each change counts its subscriptions');
+    assert.deepEqual([...ports.outbox.markers.values()].map((m) => m.subscriptionId).sort(), [...ids].sort());
+
+    ports.outbox.markers.clear();
+    const unreadable = [{ facilityId: 'plant-1', stream: 'COMPONENTS' }, null, { facilityId: 'plant-3', stream: 'COMPONENTS' }];
+    await assert.rejects(
+      dispatchChanges(
+        ports,
+        unreadable,
+        (c) => {
+          if (c === null) throw new Error('unreadable');
+          return c;
+        },
+        undefined,
+        now,
+      ),
+      /unreadable/,
+    );
+    await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual([...ports.outbox.markers.values()].map((m) => m.subscriptionId).sort(), [ids[0], ids[2]].sort());
+  });
+
   test('a steady stream of changes does not push the due time ever later', async () => {
     const ports = memoryWebhookPorts();
     const now = Date.now();
@@ -142,6 +175,74 @@ describe('send', () => {
       ['delivered'],
     );
     assert.equal(ports.outbox.legacy.size + ports.outbox.markers.size, 0, `nothing left of ${subscriptionId}`);
+  });
+
+  test('a change marked while a delivery is being sent is not lost: the marker stays and a later pass delivers it', async () => {
+    const { ports, change, deliveries } = await setUp();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    ports.endpoints.answer = () => {
+      if (ports.endpoints.posted.length === 1) {
+        change('C-2', Date.now());
+        void dispatchChange(ports, MOVED, undefined, Date.now());
+      }
+      return { status: 204 };
+    };
+    await sendDue(ports, Date.now());
+    assert.equal(ports.outbox.markers.size, 1, 'still due');
+    vi.setSystemTime(Date.now() + config().pollSettleMs + 1000);
+    await sendDue(ports, Date.now());
+    assert.deepEqual(ports.endpoints.posted.map(idsOf), [['C-1@1'], ['C-2@1']]);
+    assert.deepEqual(
+      deliveries().map((d) => d.status),
+      ['delivered', 'delivered'],
+    );
+    assert.equal(ports.outbox.markers.size, 0);
+  });
+
+  test('a pass reports when the next marker not yet due comes due', async () => {
+    const { ports } = await setUp();
+    const now = Date.now();
+    const dueAt = (await sendDue(ports, now)).nextDueAt;
+    assert.equal(dueAt, null, 'nothing left');
+    await dispatchChange(ports, MOVED, undefined, now);
+    const marker = [...ports.outbox.markers.values()][0]!;
+    assert.ok(marker.dueAt > now);
+    assert.equal((await sendDue(ports, now)).nextDueAt, marker.dueAt);
+    assert.equal(ports.endpoints.posted.length, 1, 'not sent before it is due');
+  });
+
+  test('one pass over many due subscriptions sends each its own delivery, signed with its own secret', async () => {
+    const { ports, secret, subscriptionId } = await setUp();
+    const more = [];
+    for (let i = 0; i < 5; i++) {
+      const url = `https://hooks.example/${i}`;
+      more.push({
+        ...(await subscribe(
+          ports,
+          { ...pcs, facilities: [`plant-${i + 2}`] },
+          `plant-${i + 2}`,
+          { url, events: 'components' },
+          Date.now() - 600_000,
+        )),
+      });
+    }
+    for (const [i, m] of more.entries()) {
+      ports.changes.put(`plant-${i + 2}`, 'COMPONENTS', `P-${i}`, Date.now() - 300_000, { doc: { componentId: `P-${i}`, rev: 1 } });
+      await ports.outbox.markDue(`plant-${i + 2}`, m.subscriptionId, Date.now() - 1000, Date.now() - 300_000);
+    }
+    const report = await sendDue(ports);
+    assert.equal(report.claimed, 6);
+    const byUrl = new Map(ports.endpoints.posted.map((p) => [p.url, p]));
+    assert.deepEqual(idsOf(byUrl.get('https://hooks.example/c')!), ['C-1@1']);
+    assert.doesNotThrow(() =>
+      new Webhook(secret).verify(byUrl.get('https://hooks.example/c')!.body, byUrl.get('https://hooks.example/c')!.headers),
+    );
+    for (const [i, m] of more.entries()) {
+      const posted = byUrl.get(m.url)!;
+      assert.deepEqual(idsOf(posted), [`P-${i}@1`]);
+      assert.doesNotThrow(() => new Webhook(m.secret).verify(posted.body, posted.headers));
+    }
+    assert.equal(ports.outbox.markers.size, 0, `nothing left, ${subscriptionId} included`);
   });
 
   test('two senders claiming one marker: one wins, the endpoint gets one delivery', async () => {

@@ -113,6 +113,13 @@ export function memorySubscriptionStore(deliveries = memoryDeliveryLog()) {
       const s = subs.get(subKey(facilityId, subscriptionId));
       return s ? structuredClone(s) : null;
     },
+    async getMany(keys: readonly { facilityId: string; subscriptionId: string }[]) {
+      step(port.faults);
+      return keys.map((k) => {
+        const s = subs.get(subKey(k.facilityId, k.subscriptionId));
+        return s ? structuredClone(s) : null;
+      });
+    },
     async list(facilityId: string) {
       step(port.faults);
       return [...subs.values()]
