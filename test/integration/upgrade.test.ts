@@ -318,13 +318,18 @@ test('a data folder of the previous version gets the new indexes and its records
           [],
           `round ${round}: OLD-R1 (indexed by the engine, no lot named) is dated before the lot's period`,
         );
-        const report = await erp.get(`/facility/${F}/consumption?from=2025-01-01&to=2026-01-01`);
+        // A report's rows by product: [product, quantity, records].
+        const productRows = async (url: string) => {
+          const r = await erp.get(url);
+          assert.equal(r.status, 200, r.text);
+          return r.body.rows.map((row: { product: { number: string }; quantity: { value: number }; records: number }) => [
+            row.product.number,
+            row.quantity.value,
+            row.records,
+          ]);
+        };
         assert.deepEqual(
-          report.body.rows.map((r: { product: { number: string }; quantity: { value: number }; records: number }) => [
-            r.product.number,
-            r.quantity.value,
-            r.records,
-          ]),
+          await productRows(`/facility/${F}/consumption?from=2025-01-01&to=2026-01-01`),
           [
             ['P-DAP', 12.5, 1],
             ['P-POTASH', 0.3, 1],
@@ -333,16 +338,10 @@ test('a data folder of the previous version gets the new indexes and its records
         );
         // The old record (05:00:00Z, written without an entry by record time) is found at an edge:
         // a range inside one slot is summed from the records themselves.
-        const edge = await erp.get(
-          `/facility/${F}/consumption?from=${encodeURIComponent('2025-02-03T04:59:59.999Z')}&to=${encodeURIComponent('2025-02-03T05:07:00Z')}`,
-        );
-        assert.equal(edge.status, 200, edge.text);
         assert.deepEqual(
-          edge.body.rows.map((r: { product: { number: string }; quantity: { value: number }; records: number }) => [
-            r.product.number,
-            r.quantity.value,
-            r.records,
-          ]),
+          await productRows(
+            `/facility/${F}/consumption?from=${encodeURIComponent('2025-02-03T04:59:59.999Z')}&to=${encodeURIComponent('2025-02-03T05:07:00Z')}`,
+          ),
           [
             ['P-DAP', 12.5, 1],
             ['P-POTASH', 0.3, 1],
@@ -378,13 +377,8 @@ test('a data folder of the previous version gets the new indexes and its records
           );
         }
         // Its month (five whole months), from the year item's month totals the backfill built from the hour items.
-        const months = await erp.get(`/facility/${F}/consumption?from=2023-07-01&to=2023-12-01`);
         assert.deepEqual(
-          months.body.rows.map((r: { product: { number: string }; quantity: { value: number }; records: number }) => [
-            r.product.number,
-            r.quantity.value,
-            r.records,
-          ]),
+          await productRows(`/facility/${F}/consumption?from=2023-07-01&to=2023-12-01`),
           [
             ['P-DAP', 7, 1],
             ['P-POTASH', 3, 1],
@@ -392,15 +386,10 @@ test('a data folder of the previous version gets the new indexes and its records
           `round ${round}: 2023, July to November`,
         );
         // Its slot (12:00–12:15), from the edge item's slots the backfill built from the slot item.
-        const slot = await erp.get(
-          `/facility/${F}/consumption?from=${encodeURIComponent('2023-07-15T11:45:00Z')}&to=${encodeURIComponent('2023-07-15T12:15:00Z')}`,
-        );
         assert.deepEqual(
-          slot.body.rows.map((r: { product: { number: string }; quantity: { value: number }; records: number }) => [
-            r.product.number,
-            r.quantity.value,
-            r.records,
-          ]),
+          await productRows(
+            `/facility/${F}/consumption?from=${encodeURIComponent('2023-07-15T11:45:00Z')}&to=${encodeURIComponent('2023-07-15T12:15:00Z')}`,
+          ),
           [
             ['P-DAP', 7, 1],
             ['P-POTASH', 3, 1],
