@@ -20,15 +20,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { identityKey } from '../../functions/domain/documents.ts';
 import { isoMs } from '../../functions/domain/time.ts';
-import type { WorkOrderDocument } from '../../functions/domain/work-orders.ts';
 import { mapConcurrently } from '../../functions/shared/concurrency.ts';
 import { changePosition, facilityPk, recordSk, recordsOfOrderPk } from '../../functions/store/keys.ts';
-import { orderItem } from '../../functions/store/order-store.ts';
 import { TABLE } from '../../functions/store/table.ts';
 import type { LocalInstance } from '../../infra/local/instance.ts';
 import { orders, workOrder } from '../support/documents.ts';
 import { client, type LocalStack, localInstance } from '../support/local-stack.ts';
 import { records, workRecord } from '../support/records.ts';
+import { seededOrderItem } from './poll-latency.ts';
 import { seedConsumption } from './reports.ts';
 import { fmt, percentile } from './stats.ts';
 import { seedOthers, settled, TRACED, tracedRecords } from './trace.ts';
@@ -169,22 +168,11 @@ async function seedOrders(local: LocalInstance, facilityId: string, count: numbe
       const number = orderNumber(i);
       const recordId = recordNumber(i);
       items.push(
-        orderItem(
-          {
-            facilityId,
-            agency: SENDER,
-            number,
-            doc: workOrder(number) as unknown as WorkOrderDocument,
-            status: 'open',
-            revision: 1,
-            version: 1,
-            lastErpChange: 'create',
-            createdAt: t,
-            modifiedAt: t,
-            updatedAt: t,
-            ...(counted ? { recordReports: { [identityKey(SENDER, recordId)]: 'cancelled' as const }, reportsComplete: true } : {}),
-          },
-          1,
+        seededOrderItem(
+          facilityId,
+          number,
+          t,
+          counted ? { recordReports: { [identityKey(SENDER, recordId)]: 'cancelled' as const }, reportsComplete: true } : {},
         ),
       );
       const doc = workRecord(recordId, { order: number });

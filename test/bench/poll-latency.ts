@@ -19,6 +19,30 @@ import { client, type LocalStack } from '../support/local-stack.ts';
 import { fmt, percentile } from './stats.ts';
 
 /**
+ * The item of an open order `number` created and last modified at `t` (epoch ms), as the store
+ * writes a new order; `more` adds what the caller's seed keeps with it (its record reports, say).
+ */
+export function seededOrderItem(facilityId: string, number: string, t: number, more: Partial<Parameters<typeof orderItem>[0]> = {}) {
+  return orderItem(
+    {
+      facilityId,
+      agency: 'AssignedBySender',
+      number,
+      doc: workOrder(number) as unknown as WorkOrderDocument,
+      status: 'open',
+      revision: 1,
+      version: 1,
+      lastErpChange: 'create',
+      createdAt: t,
+      modifiedAt: t,
+      updatedAt: t,
+      ...more,
+    },
+    1,
+  );
+}
+
+/**
  * Writes `count` orders straight into DynamoDB Local at `facilityId`, modified one per millisecond
  * from `base` (default: an hour ago).
  */
@@ -27,26 +51,7 @@ export async function seed(stack: LocalStack, facilityId: string, count: number,
   const db = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: local.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
   );
-  const items = Array.from({ length: count }, (_, i) => {
-    const doc = workOrder(`OLD-${i}`) as unknown as WorkOrderDocument;
-    const t = base + i;
-    return orderItem(
-      {
-        facilityId,
-        agency: 'AssignedBySender',
-        number: `OLD-${i}`,
-        doc,
-        status: 'open',
-        revision: 1,
-        version: 1,
-        lastErpChange: 'create',
-        createdAt: t,
-        modifiedAt: t,
-        updatedAt: t,
-      },
-      1,
-    );
-  });
+  const items = Array.from({ length: count }, (_, i) => seededOrderItem(facilityId, `OLD-${i}`, base + i));
   const batches: Record<string, unknown>[][] = [];
   for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
   let next = 0;
