@@ -194,7 +194,7 @@ export interface BackfillDone {
   records: number;
   recordTimes: number;
   lots: number;
-  /** Boundary and year roll-up items built from the older levels. */
+  /** Year and edge roll-up items built from the hour, slot and day items. */
   rollups: number;
   /** Orders (and early reports) that gained their record count. */
   recordCounts: number;
@@ -325,12 +325,8 @@ export async function backfill({ force = false, ...steps }: { force?: boolean } 
         Item: {
           ...key,
           completedAt: new Date().toISOString(),
-          orders: done.orders - before.orders,
-          records: done.records - before.records,
-          recordTimes: done.recordTimes - before.recordTimes,
-          lots: done.lots - before.lots,
-          recordCounts: done.recordCounts - before.recordCounts,
-          rollups: done.rollups - before.rollups,
+          // What this part changed, counter by counter.
+          ...Object.fromEntries(Object.entries(done).map(([name, n]) => [name, n - before[name as keyof BackfillDone]])),
         },
       }),
     );

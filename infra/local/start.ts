@@ -124,16 +124,7 @@ async function main(): Promise<void> {
     derive: (facilityId, ids) => deriveRecords(derivedFiguresStore, facilityId, ids),
     indexLots: (facilityId, ids) => indexLegacyLots(lotBackfillStore, facilityId, ids),
   });
-  if (
-    !quiet &&
-    (upgraded.orders > 0 ||
-      upgraded.records > 0 ||
-      upgraded.recordTimes > 0 ||
-      upgraded.lots > 0 ||
-      upgraded.rollups > 0 ||
-      upgraded.recordCounts > 0 ||
-      addedIndexes.length > 0)
-  ) {
+  if (!quiet && (Object.values(upgraded).some((n) => n > 0) || addedIndexes.length > 0)) {
     console.log(
       `upgraded the data folder: indexes ${addedIndexes.join(', ') || 'none'} added, ${upgraded.orders} orders and ${upgraded.records} records backfilled, ${upgraded.recordTimes} records dated for reports, ${upgraded.lots} records' lots indexed, ${upgraded.recordCounts} orders' record counts kept, ${upgraded.rollups} report roll-up items built`,
     );
