@@ -20,6 +20,12 @@ export interface EventRuntime {
 
 /** How often a runtime that lost DynamoDB Local tries it again. */
 const RECONNECT_MS = 500;
+/**
+ * How often a consumer describes the stream to find new shards when no shard of its own ended
+ * meanwhile (one that ends has it described at once). Describing on every read made it
+ * DynamoDB Local's most frequent request under load, one per consumer and pass.
+ */
+const DESCRIBE_EVERY_MS = 1000;
 
 const context = (id: string) => ({ functionName: id, awsRequestId: crypto.randomUUID(), getRemainingTimeInMillis: () => 10_000 });
 
@@ -110,6 +116,8 @@ export async function startEventRuntime(
     const iterators = new Map<string, string>();
     /** The last change handled, per shard: where a read starts again after a failure. */
     const handled = new Map<string, string>();
+    /** When the stream was last described; 0: describe it on the next pass. */
+    let describedAt = 0;
     while (!stopped) {
       let busy = false;
       try {
@@ -117,14 +125,17 @@ export async function startEventRuntime(
       } catch (e) {
         if (!isUnreachable(e)) log(`${id}: reading the table stream failed: ${(e as Error).message}; reading again`);
         iterators.clear();
+        describedAt = 0;
         await pause(RECONNECT_MS);
         continue;
       }
       if (!busy) await pause(options.pollMs ?? 250);
     }
 
-    async function pass(): Promise<boolean> {
+    /** Describes the stream and opens an iterator on each shard it may read now. */
+    async function findShards(): Promise<void> {
       const { StreamDescription } = await client.send(new DescribeStreamCommand({ StreamArn: options.streamArn }));
+      describedAt = Date.now();
       for (const shard of StreamDescription?.Shards ?? []) {
         const shardId = shard.ShardId!;
         if (done.has(shardId) || iterators.has(shardId)) continue;
@@ -140,6 +151,10 @@ export async function startEventRuntime(
         );
         if (ShardIterator) iterators.set(shardId, ShardIterator);
       }
+    }
+
+    async function pass(): Promise<boolean> {
+      if (Date.now() - describedAt >= DESCRIBE_EVERY_MS) await findShards();
       let busy = false;
       for (const [shardId, iterator] of iterators) {
         if (stopped) break;
@@ -176,6 +191,8 @@ export async function startEventRuntime(
         else {
           iterators.delete(shardId);
           done.add(shardId);
+          // Its children may be open now.
+          describedAt = 0;
         }
       }
       return busy;
