@@ -72,7 +72,7 @@ export const EVENT_FUNCTIONS: readonly EventFunctionDef[] = [
   {
     id: 'webhookSend',
     entry: 'jobs/webhook-send.ts',
-    trigger: { kind: 'schedule', everyMinutes: 1, localEverySeconds: 1 },
+    trigger: { kind: 'schedule', everyMinutes: 1, localEverySeconds: 0.25 },
     access: { table: 'readWrite', secrets: 'decrypt' },
     // One run sends for 50 s (WEBHOOK_SEND_LOOP_MS), and its last attempts may take 10 s each.
     timeoutSeconds: 90,

@@ -104,8 +104,25 @@ export const WEBHOOK_SETTINGS = {
   concurrency: 32,
   /** A scheduled run on AWS keeps sending this long within its minute. */
   sendLoopMs: 50_000,
-  /** The longest a run waits between two passes over the outbox (it waits less for a marker due sooner, not at all after a pass that found work). */
-  passEveryMs: 1000,
+  /**
+   * The longest a run waits between two passes over the outbox (it waits less for a marker due
+   * sooner, not at all after a pass that found work): what a change that finds the sender idle
+   * waits at most, on AWS and (with the timer, `localEverySeconds`) locally. A pass reads the 9
+   * outbox partitions, about 1 RCU each when idle.
+   */
+  passEveryMs: 250,
+  /**
+   * Within a pass, how often at most it looks at the outbox again for markers come due while it
+   * works (a look reads every shard): often enough that a marker waits little for a free sender.
+   */
+  lookEveryMs: 100,
+  /**
+   * How long after a change's settle delay the sender takes it as settled (dueAfterSettle): the
+   * function that stamps a change, the dispatcher that sees it and the sender run on different
+   * hosts, whose clocks (Amazon Time Sync on Lambda) agree to well within a millisecond. It was
+   * 500 ms until 2026-12-07; every delivery waited for it.
+   */
+  settleMarginMs: 100,
   /**
    * A run goes on past WEBHOOK_SEND_LOOP_MS while work is in sight (its last pass found some, or
    * a marker comes due within passEveryMs), up to this long from its start: locally, where the

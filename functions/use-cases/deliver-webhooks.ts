@@ -114,20 +114,38 @@ export interface SendReport {
   nextDueAt: number | null;
 }
 
-/** One pass over the outbox: every due marker, `WEBHOOK_SETTINGS.concurrency` subscriptions at a time. */
-export async function sendDue(ports: SendPorts, now = Date.now()): Promise<SendReport> {
-  const markers = await ports.outbox.unclaimed(now);
-  const due = markers.filter((m) => m.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt);
-  const later = markers.filter((m) => m.dueAt > now).map((m) => m.dueAt);
-  const report: SendReport = {
-    claimed: 0,
-    attempts: 0,
-    oldestDueMs: due.length > 0 ? now - due[0]!.dueAt : 0,
-    nextDueAt: later.reduce<number | null>((a, b) => (a === null || b < a ? b : a), null),
-  };
+/**
+ * One pass over the outbox: every due marker, `WEBHOOK_SETTINGS.concurrency` subscriptions at a
+ * time. Until `lookUntil` (default: `now`, one look) the pass looks at the outbox again whenever
+ * it has room for more and nothing queued (`WEBHOOK_SETTINGS.lookEveryMs` apart at most), and
+ * claims what came due meanwhile as soon as a sender is free: a burst is worked through as its
+ * markers come due, not in waves that each wait for the slowest subscription of the one before.
+ * The pass ends once a look finds nothing new due and no subscription is being served.
+ */
+export async function sendDue(ports: SendPorts, now = Date.now(), options: { lookUntil?: number } = {}): Promise<SendReport> {
+  const lookUntil = options.lookUntil ?? now;
+  const report: SendReport = { claimed: 0, attempts: 0, oldestDueMs: 0, nextDueAt: null };
   // The subscriptions of claims won at about the same time are read together, a request for many.
   const read = coalesced((keys: DueMarker[]) => ports.subscriptions.getMany(keys));
-  await mapConcurrently(due, WEBHOOK_SETTINGS.concurrency, async (marker) => {
+  /** Markers this pass took, as read: one marked again or released to a new due time since is new. */
+  const taken = new Set<string>();
+  const takenKey = (m: DueMarker) => `${m.subscriptionId} ${m.ver} ${m.dueAt}`;
+  const queue: DueMarker[] = [];
+  const serving = new Set<Promise<void>>();
+  let lookedAt = 0;
+
+  /** Queues every due marker not taken yet; answers how many. */
+  const look = async (at: number): Promise<number> => {
+    lookedAt = Date.now();
+    const markers = (await ports.outbox.unclaimed(at)).filter((m) => !taken.has(takenKey(m)));
+    const due = markers.filter((m) => m.dueAt <= at).sort((a, b) => a.dueAt - b.dueAt);
+    if (due.length > 0) report.oldestDueMs = Math.max(report.oldestDueMs, at - due[0]!.dueAt);
+    report.nextDueAt = markers.filter((m) => m.dueAt > at).reduce<number | null>((a, m) => (a === null || m.dueAt < a ? m.dueAt : a), null);
+    for (const m of due) taken.add(takenKey(m));
+    queue.push(...due);
+    return due.length;
+  };
+  const serve = async (marker: DueMarker): Promise<void> => {
     if (!(await ports.outbox.claim(marker, Date.now(), WEBHOOK_SETTINGS.leaseMs))) return;
     report.claimed++;
     try {
@@ -141,9 +159,36 @@ export async function sendDue(ports: SendPorts, now = Date.now()): Promise<SendR
       // The lease runs out and the marker is claimed again: nothing is lost.
       logger.error('webhook subscription failed to send', { subscriptionId: marker.subscriptionId, error: (e as Error).message });
     }
-  });
+  };
+
+  let found = await look(now);
+  let failure: unknown = null;
+  for (;;) {
+    while (queue.length > 0 && serving.size < WEBHOOK_SETTINGS.concurrency) {
+      const run: Promise<void> = serve(queue.shift()!)
+        .catch((e: unknown) => {
+          failure ??= e;
+        })
+        .finally(() => serving.delete(run));
+      serving.add(run);
+    }
+    if (failure !== null) break;
+    const room = queue.length === 0 && serving.size < WEBHOOK_SETTINGS.concurrency;
+    const mayLook = room && Date.now() < lookUntil && (found > 0 || serving.size > 0);
+    if (!mayLook && serving.size === 0) break;
+    const untilLook = lookedAt + WEBHOOK_SETTINGS.lookEveryMs - Date.now();
+    if (mayLook && untilLook <= 0) {
+      found = await look(Date.now());
+      continue;
+    }
+    await Promise.race([...serving, ...(mayLook ? [sleep(untilLook)] : [])]);
+  }
+  await Promise.allSettled(serving);
+  if (failure !== null) throw failure;
   return report;
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Most deliveries one claim sends in a row before leaving the rest to the next pass. */
 const DELIVERIES_PER_CLAIM = 20;

@@ -37,8 +37,12 @@ export interface SubscriptionRequest {
 const rules = () => ({ allowLocal: config().webhookAllowLocal });
 /** The disabledReason of a revoked key's subscriptions (API.md names it). */
 const REVOKED = 'key revoked';
-/** A change just written becomes servable after the settle delay; the sender looks a moment later. */
-export const dueAfterSettle = (now: number) => now + config().pollSettleMs + 500;
+/**
+ * A change seen at `now` is servable once the settle delay has passed; the sender looks a moment
+ * later (`WEBHOOK_SETTINGS.settleMarginMs`), a margin for the clocks of the functions that stamp,
+ * see and send a change.
+ */
+export const dueAfterSettle = (now: number) => now + config().pollSettleMs + WEBHOOK_SETTINGS.settleMarginMs;
 
 /** The subscription as the API shows it (never a secret). */
 export function subscriptionView(s: Subscription) {
