@@ -38,6 +38,8 @@ export interface Subscription {
   position: string;
   /** A replay asked for: the next delivery starts here instead. */
   replayFrom: string | null;
+  /** Replays asked for so far: part of every webhook-id (`messageId`), so a replay never repeats an id. */
+  replays: number;
   /** The delivery in flight, as the delivery log names it (opaque); null: none. */
   current: string | null;
   /** Failing without a success since (ms). */
@@ -79,7 +81,7 @@ export interface Delivery {
 
 /** A delivery's state written with a subscription's change, in the same atomic write. */
 export type DeliveryWrite =
-  /** A new delivery, which becomes the subscription's delivery in flight. */
+  /** A new delivery (written once), which becomes the subscription's delivery in flight while it is pending. */
   | { start: Delivery }
   /** A delivery's new state (an attempt made, a retry planned, an end). */
   | { save: Delivery };
@@ -311,13 +313,23 @@ export function judgeAttempt(input: {
 export const bodyDigest = (body: string): string => createHash('sha256').update(body, 'utf8').digest('base64url');
 
 /**
- * The webhook-id an attempt whose body hashes to `bodyHash` goes out under. Standard Webhooks makes
- * the id the message's identity, so one id never names two bodies: the delivery's id while the body
- * is the one it names (every retry of an unchanged body: the receiver can drop the repeat), a new
- * one (`mint`) when the body differs or which body the id names is unknown.
+ * The webhook-id an attempt of a delivery whose body hashes to `bodyHash` goes out under.
+ * Standard Webhooks makes the id the message's identity: the same body from the same place in
+ * the subscription's stream goes out under the same id, however often it is sent (every retry,
+ * and a first attempt sent again because its outcome was never written: the receiver can drop
+ * the repeat), and one id never names two bodies. The id is derived from the subscription, its
+ * replays so far (a replay's messages are new ones), where the delivery starts and the body's
+ * hash, so it needs no write before it is sent. A delivery stored before ids were derived keeps
+ * the id it names for the body it names.
  */
-export function messageId(delivery: Pick<Delivery, 'webhookId' | 'bodyHash'>, bodyHash: string, mint: () => string): string {
-  return delivery.bodyHash === bodyHash ? delivery.webhookId : mint();
+export function messageId(
+  sub: Pick<Subscription, 'subscriptionId' | 'replays'>,
+  delivery: Pick<Delivery, 'webhookId' | 'bodyHash' | 'lower'>,
+  bodyHash: string,
+): string {
+  if (delivery.bodyHash === bodyHash) return delivery.webhookId;
+  const seed = [sub.subscriptionId, String(sub.replays), delivery.lower ?? '', bodyHash].join('\n');
+  return `msg_${createHash('sha256').update(seed, 'utf8').digest('hex').slice(0, 24)}`;
 }
 
 /** Standard Webhooks' signature header: `v1,<sig>` per secret, space-separated. */

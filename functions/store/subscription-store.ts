@@ -12,7 +12,7 @@ import { config } from '../shared/config.ts';
 import { retryOnConcurrentChange } from '../shared/retry.ts';
 import { batchGetItems } from './batch-get.ts';
 import { dynamoClient } from './clients.ts';
-import { num, text } from './item-fields.ts';
+import { num, optionalNum, text } from './item-fields.ts';
 import { apiKeyPk, facilityPk, keySubscriptionSk, SUBSCRIPTION_PREFIX, subscriptionCountSk, subscriptionSk } from './keys.ts';
 import { queryAll } from './paginate.ts';
 import { TABLE } from './table.ts';
@@ -42,6 +42,8 @@ function subscriptionFromItem(item: Item): Subscription {
     previousUntil: nullableNum(item, 'previousUntil'),
     position: text(item, 'position'),
     replayFrom: nullableText(item, 'replayFrom'),
+    // Absent on a subscription stored before replays were counted: none counted yet.
+    replays: optionalNum(item, 'replays') ?? 0,
     current: nullableText(item, 'current'),
     failingSince: nullableNum(item, 'failingSince'),
     lastDeliveryAt: nullableText(item, 'lastDeliveryAt'),
@@ -215,7 +217,8 @@ function deliveryWriteItem(write: DeliveryWrite): TransactItem {
 
 /** Applies changes to a subscription still at its version (ConcurrentChangeError if it moved). */
 async function write(sub: Subscription, changes: SubscriptionChanges, delivery?: DeliveryWrite): Promise<Subscription> {
-  const all = delivery && 'start' in delivery ? { ...changes, current: deliveryRef(delivery.start) } : changes;
+  const all =
+    delivery && 'start' in delivery && delivery.start.status === 'pending' ? { ...changes, current: deliveryRef(delivery.start) } : changes;
   await transactWrite([subscriptionUpdate(sub, all), ...(delivery ? [deliveryWriteItem(delivery)] : [])]);
   return { ...sub, ...all, version: sub.version + 1 };
 }

@@ -9,17 +9,20 @@
  * the next slice of the change stream after the subscription's position, read from the same
  * index with the same window rules as a poll (settled edge, oldest change first, at most 100
  * documents and 1 MB), served by the same functions (use-cases/polled-kinds.ts), signed with
- * Standard Webhooks' scheme and POSTed. A delivery that fails keeps its slice and is retried
- * on the schedule; its body is read afresh each time, so it always carries the latest version
- * of each document, and a document changed since has moved to a later slice: one order is
- * never delivered older after newer. Only when a delivery is done (delivered or dead-lettered)
- * does the position move on and the next slice go out.
+ * Standard Webhooks' scheme and POSTed. A new delivery's first attempt sends the page it was cut
+ * from, and the delivery is written once, with that attempt's outcome and the subscription's new
+ * position, in one transaction. A delivery that fails keeps its slice and is retried on the
+ * schedule; a retry's body is read afresh, so it always carries the latest version of each
+ * document, and a document changed since has moved to a later slice: one order is never
+ * delivered older after newer. Only when a delivery is done (delivered or dead-lettered) does the
+ * position move on and the next slice go out.
  *
- * A `webhook-id` names one body (Standard Webhooks: the id is the message's identity). The
- * delivery keeps the hash of the body its id names; a retry whose body is the same goes out
- * under the same id, one whose body changed (a document left the slice) under a new id, and each
- * attempt in the log names the id it carried. An id is stored only with the body it was sent
- * with, or before it was ever sent: a minted id lost with an unwritten attempt is never reused.
+ * A `webhook-id` names one body (Standard Webhooks: the id is the message's identity). It is
+ * derived from the subscription, its replays so far, where the delivery starts and the body's
+ * hash (domain/webhooks.ts `messageId`): every attempt of the same body from the same place goes
+ * out under the same id, a first attempt sent again because its outcome was never written
+ * included, and a body that changed goes out under a new id. Each attempt in the log names the
+ * id it carried.
  */
 import { Webhook } from 'standardwebhooks';
 import { planWindow, type Window } from '../domain/poll-window.ts';
@@ -220,10 +223,10 @@ async function serveSubscription(
     if (!delivery) {
       const made = await nextDelivery(ports, sub, kind, now);
       if (!made) return done(settledAt > now ? { dueAt: settledAt } : 'done', attempts);
-      [sub, delivery, cut] = made;
+      [delivery, cut] = made;
     }
     attempts++;
-    const outcome = await attempt(ports, sub, kind, delivery, now);
+    const outcome = await attempt(ports, sub, kind, delivery, now, cut);
     sub = outcome.sub;
     if (outcome.wait !== null) return done({ dueAt: outcome.wait }, attempts);
     // The slice just read held every settled change up to the edge, and every change the marker
@@ -263,17 +266,17 @@ function slice(lower: string | null, upper: string, windowStart: number | null):
   };
 }
 
-/** The next slice after the subscription's position (or its replay point), stored as a new pending delivery, and the page read to cut it. */
-async function nextDelivery(
-  ports: SendPorts,
-  sub: Subscription,
-  kind: PolledKind,
-  now: number,
-): Promise<[Subscription, Delivery, ChangePage] | null> {
+/**
+ * The next slice after the subscription's position (or its replay point) as a new delivery, not
+ * yet written, and the page read to cut it, which its first attempt sends: the delivery is
+ * written once, with that attempt's outcome. The slice ends `WEBHOOK_SETTINGS.settleMarginMs`
+ * short of a poll's settled edge, a margin for a write slower than the settle delay.
+ */
+async function nextDelivery(ports: SendPorts, sub: Subscription, kind: PolledKind, now: number): Promise<[Delivery, ChangePage] | null> {
   const from = sub.replayFrom ?? sub.position;
   const window = planWindow({
     now,
-    settleMs: config().pollSettleMs,
+    settleMs: config().pollSettleMs + WEBHOOK_SETTINGS.settleMarginMs,
     clientTime: null,
     state: null,
     cursor: { after: from, windowStart: Date.parse(from.slice(0, 24)) },
@@ -285,14 +288,13 @@ async function nextDelivery(
   });
   if (page.documents.length === 0) return null;
   const end = page.truncated && page.lastPosition !== null ? page.lastPosition : window.upper;
-  const createdAt = new Date(now).toISOString();
   const delivery: Delivery = {
     subscriptionId: sub.subscriptionId,
     deliveryId: newId('dlv'),
-    // The id names the body as read now; the first attempt reads it again and keeps the id if unchanged.
-    webhookId: newId('msg'),
-    bodyHash: bodyDigest(JSON.stringify(pollAnswer(kind, page.documents, window.windowStart, sub.format).body)),
-    createdAt,
+    // No body is named yet: the first attempt derives its id (messageId).
+    webhookId: '',
+    bodyHash: null,
+    createdAt: new Date(now).toISOString(),
     status: 'pending',
     attempts: [],
     nextAttemptAt: now,
@@ -303,14 +305,14 @@ async function nextDelivery(
     nextPosition: end,
     documents: page.documents.length,
   };
-  const updated = await update(ports, sub, { replayFrom: null }, { start: delivery });
-  return [updated, delivery, page];
+  return [delivery, page];
 }
 
 /**
  * One attempt of a delivery; `wait` is when the subscription needs the sender next (null: go on
- * now). Its first attempt too reads the slice again rather than send the page it was cut from: a
- * write slower than the settle delay that landed inside the slice meanwhile still rides in it.
+ * now). A new delivery's first attempt sends `cut`, the page it was cut from, and writes the
+ * delivery with its outcome; a retry reads its slice again (a document changed since has moved
+ * to a later slice) and saves the delivery's new state.
  */
 async function attempt(
   ports: SendPorts,
@@ -318,13 +320,17 @@ async function attempt(
   kind: PolledKind,
   delivery: Delivery,
   now: number,
+  cut: ChangePage | null,
 ): Promise<{ sub: Subscription; wait: number | null }> {
-  const page = await ports.changes.read(sub.facilityId, kind.stream, slice(delivery.lower, delivery.upper, delivery.windowStart), {
-    maxItems: WEBHOOK_SETTINGS.maxDocuments,
-    maxBytes: byteBudget(sub),
-  });
-  const conclude = (d: Delivery, changes: SubscriptionChanges) =>
-    update(ports, sub, { current: null, position: d.nextPosition, ...changes }, { save: d });
+  const page =
+    cut ??
+    (await ports.changes.read(sub.facilityId, kind.stream, slice(delivery.lower, delivery.upper, delivery.windowStart), {
+      maxItems: WEBHOOK_SETTINGS.maxDocuments,
+      maxBytes: byteBudget(sub),
+    }));
+  const record = (d: Delivery, changes: SubscriptionChanges) =>
+    cut ? recordFirst(ports, sub, d, changes) : update(ports, sub, changes, { save: d });
+  const conclude = (d: Delivery, changes: SubscriptionChanges) => record(d, { current: null, position: d.nextPosition, ...changes });
   if (page.documents.length === 0) {
     // Every document of the slice changed again since: each now rides in a later delivery.
     return { sub: await conclude({ ...delivery, status: 'delivered', nextAttemptAt: null, documents: 0 }, {}), wait: null };
@@ -332,7 +338,7 @@ async function attempt(
   const { body: answer, count } = pollAnswer(kind, page.documents, delivery.windowStart, sub.format);
   const body = JSON.stringify(answer);
   const bodyHash = bodyDigest(body);
-  const webhookId = messageId(delivery, bodyHash, () => newId('msg'));
+  const webhookId = messageId(sub, delivery, bodyHash);
   const sentAt = new Date();
   const signature = joinSignatures(
     (await signingSecrets(ports.secrets, sub, now)).map((s) => new Webhook(s).sign(webhookId, sentAt, body)),
@@ -386,7 +392,7 @@ async function attempt(
     }
     case 'retry': {
       const d: Delivery = { ...tried, retries: delivery.retries + 1, nextAttemptAt: verdict.at };
-      return { sub: await update(ports, sub, { failingSince }, { save: d }), wait: verdict.at };
+      return { sub: await record(d, { failingSince }), wait: verdict.at };
     }
     case 'failed': {
       // Dead-lettered: listed as failed, sent again by a replay; the next slice goes on.
@@ -399,7 +405,30 @@ async function attempt(
       const d: Delivery = { ...tried, nextAttemptAt: null };
       logger.warn('webhook subscription disabled', { subscriptionId: sub.subscriptionId, reason: verdict.reason });
       const changes: SubscriptionChanges = { status: 'disabled', disabledReason: verdict.reason, failingSince };
-      return { sub: await update(ports, sub, changes, { save: d }), wait: null };
+      return { sub: await record(d, changes), wait: null };
     }
   }
+}
+
+/**
+ * Writes a new delivery with its first attempt's outcome, and the subscription's change: the
+ * replay point is used up, and a delivery still pending becomes the one in flight (the store
+ * names it). When the subscription changed while the attempt was out (rotated, edited, disabled)
+ * but the delivery still starts where it is, the outcome is written on it as it is now; a
+ * replay, a new URL or another sender's delivery meanwhile leave it unwritten (SubscriptionMoved):
+ * the slice goes out again, under the same webhook-id while its body is the same.
+ */
+async function recordFirst(ports: SendPorts, sub: Subscription, d: Delivery, changes: SubscriptionChanges): Promise<Subscription> {
+  const all: SubscriptionChanges = { replayFrom: null, ...changes };
+  const written = await ports.subscriptions.update(sub, all, { start: d });
+  if (written) return written;
+  const same = (s: Subscription) =>
+    s.replays === sub.replays && s.replayFrom === sub.replayFrom && s.position === sub.position && s.url === sub.url && s.current === null;
+  let decided = false;
+  const again = await ports.subscriptions.modify(sub.facilityId, sub.subscriptionId, async (s) => {
+    decided = s !== null && same(s);
+    return decided ? { changes: all, delivery: { start: d } } : null;
+  });
+  if (!again || !decided) throw new SubscriptionMoved();
+  return again;
 }

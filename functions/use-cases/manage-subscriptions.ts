@@ -91,6 +91,7 @@ export async function subscribe(ports: SubscriptionPorts, caller: Caller, facili
     // Changes from now on are delivered (the past is the poll's initial load, or a replay's).
     position: isoMs(now),
     replayFrom: null,
+    replays: 0,
     current: null,
     failingSince: null,
     lastDeliveryAt: null,
@@ -180,7 +181,8 @@ export async function replay(
   if (since > now) throw invalidInput('since must not be in the future.', [{ path: '/since', message: 'in the future' }]);
   const from = isoMs(since);
   await modifyOwn(ports, caller, facilityId, subscriptionId, async (sub) => ({
-    changes: { replayFrom: sub.replayFrom !== null && sub.replayFrom < from ? sub.replayFrom : from },
+    // A replay's messages are new ones: counting it gives them ids of their own (messageId).
+    changes: { replayFrom: sub.replayFrom !== null && sub.replayFrom < from ? sub.replayFrom : from, replays: sub.replays + 1 },
   }));
   await ports.outbox.markDue(facilityId, subscriptionId, now);
   return { replayId: newId('rpl') };

@@ -48,6 +48,7 @@ export function newSubscription(facilityId: string, over: Partial<Subscription> 
     previousUntil: null,
     position: '0',
     replayFrom: null,
+    replays: 0,
     current: null,
     failingSince: null,
     lastDeliveryAt: null,
@@ -367,6 +368,21 @@ export function deliveryLogContract(name: string, { make, facility }: ContractSe
       assert.equal(written.lastDeliveryAt, d.createdAt);
       assert.deepEqual(await ports.subscriptions.get(fac, sub.subscriptionId), written);
       assert.deepEqual(await ports.deliveries.inFlight(written), d);
+    });
+
+    test('a delivery written already done (its first attempt went out before it was written) is logged, not in flight', async () => {
+      const ports = await make();
+      const fac = facility();
+      const sub = newSubscription(fac);
+      await ports.subscriptions.create(sub, 10);
+      const d = newDelivery(sub.subscriptionId, 1, { status: 'delivered', nextAttemptAt: null });
+      const written = await ports.subscriptions.update(sub, { current: null, position: d.nextPosition }, { start: d });
+      assert.ok(written);
+      assert.equal(written.current, null);
+      assert.equal(written.position, d.nextPosition);
+      assert.deepEqual(await ports.subscriptions.get(fac, sub.subscriptionId), written);
+      assert.equal(await ports.deliveries.inFlight(written), null);
+      assert.deepEqual((await ports.deliveries.page(sub.subscriptionId, { limit: 10 })).deliveries, [d]);
     });
 
     test('a delivery starts only once: a second start answers null and writes nothing', async () => {

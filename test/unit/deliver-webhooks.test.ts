@@ -265,29 +265,69 @@ describe('send', () => {
     assert.deepEqual(idsOf(ports.endpoints.posted[0]!), ['C-1@1']);
   });
 
-  test('a subscription changed under the sender (a lost conditional write): the delivery is kept and sent again under its id, then done', async () => {
+  test('a subscription edited while an attempt was out: the outcome is written on it as it is now, sent once', async () => {
     const { ports, subscriptionId, deliveries, sub } = await setUp();
-    let raced = false;
     ports.endpoints.answer = () => {
-      if (!raced) {
-        raced = true;
+      if (ports.endpoints.posted.length === 1)
         ports.subscriptions.bump({ facilityId: FAC, subscriptionId }, { description: 'edited meanwhile' });
-      }
       return { status: 200 };
     };
     await sendDue(ports);
-    assert.equal(deliveries()[0]!.status, 'pending', 'the outcome was not written: it lost the race');
+    assert.equal(ports.endpoints.posted.length, 1);
+    assert.deepEqual(
+      deliveries().map((d) => [d.status, d.webhookId]),
+      [['delivered', idOf(ports.endpoints.posted[0]!)]],
+    );
+    assert.equal(sub().description, 'edited meanwhile');
+    assert.equal(sub().current, null);
+    assert.equal(ports.outbox.markers.size, 0);
+    await sendDue(ports);
+    assert.equal(ports.endpoints.posted.length, 1, 'nothing sent twice');
+  });
+
+  test('a new URL while an attempt was out: nothing is written, and the slice goes to the new URL under the same id', async () => {
+    const { ports, subscriptionId, deliveries, sub } = await setUp();
+    ports.endpoints.answer = () => {
+      if (ports.endpoints.posted.length === 1)
+        ports.subscriptions.bump({ facilityId: FAC, subscriptionId }, { url: 'https://hooks.example/new' });
+      return { status: 200 };
+    };
+    await sendDue(ports);
+    assert.equal(deliveries().length, 0, 'the outcome at the old URL is not written');
     assert.equal(ports.outbox.markers.size, 1, 'due again at once');
     await sendDue(ports);
-    const ids = ports.endpoints.posted.map((p) => p.headers['webhook-id']);
-    assert.equal(ids.length, 2);
-    assert.equal(ids[0], ids[1], 'the same message, so a receiver can drop the repeat');
+    const posted = ports.endpoints.posted;
+    assert.deepEqual(
+      posted.map((p) => p.url),
+      ['https://hooks.example/c', 'https://hooks.example/new'],
+    );
+    assert.equal(idOf(posted[0]!), idOf(posted[1]!), 'the same message, so a receiver can drop the repeat');
     assert.deepEqual(
       deliveries().map((d) => d.status),
       ['delivered'],
     );
-    assert.equal(sub().description, 'edited meanwhile');
+    assert.equal(sub().current, null);
     assert.equal(ports.outbox.markers.size, 0);
+  });
+
+  test('a replay while an attempt was out: nothing is written, and the replay goes out under new ids', async () => {
+    const { ports, subscriptionId, deliveries, t0 } = await setUp();
+    ports.endpoints.answer = () => {
+      if (ports.endpoints.posted.length === 1) {
+        ports.subscriptions.bump({ facilityId: FAC, subscriptionId }, { replayFrom: new Date(t0).toISOString(), replays: 1 });
+      }
+      return { status: 200 };
+    };
+    await sendDue(ports);
+    assert.equal(deliveries().length, 0);
+    await sendDue(ports);
+    const posted = ports.endpoints.posted;
+    assert.deepEqual(posted.map(idsOf), [['C-1@1'], ['C-1@1']]);
+    assert.notEqual(idOf(posted[0]!), idOf(posted[1]!), 'a replay is a new message');
+    assert.deepEqual(
+      deliveries().map((d) => d.status),
+      ['delivered'],
+    );
   });
 
   test('throttled storage: reading the outbox fails the run and loses nothing; a throttled write after the send is retried once the lease runs out', async () => {
@@ -302,7 +342,7 @@ describe('send', () => {
     };
     await sendDue(ports);
     assert.equal(ports.endpoints.posted.length, 1);
-    assert.equal(deliveries()[0]!.status, 'pending', 'the outcome could not be written');
+    assert.equal(deliveries().length, 0, 'the outcome could not be written');
     assert.equal((await sendDue(ports)).claimed, 0, 'the lease holds');
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.now() + WEBHOOK_SETTINGS.leaseMs + 1);
@@ -440,7 +480,7 @@ describe('send', () => {
     );
   });
 
-  test('an attempt whose outcome could not be written: the next attempt reuses its id only for the same body', async () => {
+  test('an attempt whose outcome could not be written: the next takes the slice afresh, under the same id only for the same body', async () => {
     const { ports, deliveries, change, t0 } = await setUp();
     change('C-2', t0 + 61_000);
     vi.useFakeTimers({ toFake: ['Date'] });
@@ -449,7 +489,7 @@ describe('send', () => {
       return { status: 500 };
     };
     await sendDue(ports, Date.now());
-    assert.equal(deliveries()[0]!.attempts.length, 0, 'the attempt was not written');
+    assert.equal(deliveries().length, 0, 'the attempt was not written');
     vi.setSystemTime(Date.now() + 1000);
     change('C-1', Date.now(), 2);
     await dispatchChange(ports, MOVED, undefined, Date.now());
@@ -457,8 +497,11 @@ describe('send', () => {
     vi.setSystemTime(Date.now() + WEBHOOK_SETTINGS.leaseMs + 1);
     await sendDue(ports, Date.now());
     const posted = ports.endpoints.posted;
-    assert.deepEqual(posted.map(idsOf), [['C-1@1', 'C-2@1'], ['C-2@1'], ['C-1@2']]);
-    assert.equal(new Set(posted.map(idOf)).size, 3);
+    assert.deepEqual(posted.map(idsOf), [
+      ['C-1@1', 'C-2@1'],
+      ['C-2@1', 'C-1@2'],
+    ]);
+    assert.equal(new Set(posted.map(idOf)).size, 2, 'two bodies, two ids');
     receiverSaw(posted);
   });
 

@@ -202,12 +202,25 @@ test('secrets are whsec_ and 32 random bytes; log text is cut on a character bou
 });
 
 describe('a webhook-id names one body', () => {
-  const mint = () => 'msg_new';
-  test('the same body keeps the id; another body, or one not known, gets a new id', () => {
-    const d = { webhookId: 'msg_old', bodyHash: bodyDigest('{"a":[1,2]}') };
-    assert.equal(messageId(d, bodyDigest('{"a":[1,2]}'), mint), 'msg_old');
-    assert.equal(messageId(d, bodyDigest('{"a":[2]}'), mint), 'msg_new');
-    assert.equal(messageId({ ...d, bodyHash: null }, bodyDigest('{"a":[1,2]}'), mint), 'msg_new');
+  const sub = { subscriptionId: 'sub_0123456789abcdef01234567', replays: 0 };
+  const fresh = { webhookId: '', bodyHash: null, lower: '2026-01-01T00:00:00.000Z#A#1' };
+  const body = bodyDigest('{"a":[1,2]}');
+  test('the id is derived from the subscription, its replays, where the delivery starts and the body: the same body goes out under the same id', () => {
+    const id = messageId(sub, fresh, body);
+    assert.match(id, /^msg_[0-9a-f]{24}$/);
+    assert.equal(messageId(sub, fresh, body), id, 'sent again before anything was written: the same id');
+    assert.equal(messageId(sub, { ...fresh, webhookId: id, bodyHash: body }, body), id, 'a retry of the same body');
+    assert.notEqual(messageId(sub, fresh, bodyDigest('{"a":[2]}')), id, 'another body, another id');
+    assert.notEqual(messageId({ ...sub, replays: 1 }, fresh, body), id, 'after a replay, new ids');
+    assert.notEqual(messageId(sub, { ...fresh, lower: '2026-01-01T00:00:01.000Z#A#1' }, body), id, 'another place in the stream');
+    assert.notEqual(messageId({ ...sub, subscriptionId: 'sub_0123456789abcdef01234568' }, fresh, body), id, 'another subscription');
+  });
+
+  test('a delivery stored before ids were derived keeps its id for the body it names, and only for that body', () => {
+    const old = { ...fresh, webhookId: 'msg_old', bodyHash: body };
+    assert.equal(messageId(sub, old, body), 'msg_old');
+    assert.equal(messageId(sub, old, bodyDigest('{"a":[2]}')), messageId(sub, fresh, bodyDigest('{"a":[2]}')));
+    assert.notEqual(messageId(sub, { ...old, bodyHash: null }, body), 'msg_old', 'which body it named is unknown: a new id');
   });
 
   test('the digest tells bodies apart by every byte', () => {

@@ -143,7 +143,8 @@ export function memorySubscriptionStore(deliveries = memoryDeliveryLog()) {
       const k = subKey(sub.facilityId, sub.subscriptionId);
       if (subs.get(k)?.version !== sub.version) return null;
       if (delivery && 'start' in delivery && deliveries.log.get(sub.subscriptionId)?.has(refOf(delivery.start))) return null;
-      const all = delivery && 'start' in delivery ? { ...changes, current: refOf(delivery.start) } : changes;
+      const all =
+        delivery && 'start' in delivery && delivery.start.status === 'pending' ? { ...changes, current: refOf(delivery.start) } : changes;
       if (delivery) deliveries.write(delivery, sub.subscriptionId);
       const next: W.Subscription = { ...sub, ...all, version: sub.version + 1 };
       subs.set(k, structuredClone(next));
