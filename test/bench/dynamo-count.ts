@@ -41,7 +41,8 @@ export interface LoopSecond {
 
 /** The key under which the counts file keeps the event-loop delay's seconds (no route tag starts with '~'). */
 const LOOP = '~loop';
-const FILE = 'dynamo-requests.json';
+/** The file a counting stack writes its counts to, in its data folder. */
+export const COUNTS_FILE = 'dynamo-requests.json';
 const WRITE = /^(Put|Update|Delete|BatchWrite|TransactWrite)/;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -60,14 +61,14 @@ export function countingEnv(): Record<string, string> {
 /** The counts a counting stack last wrote (waits for a fresh write first). */
 export async function readCounts(stack: { dataDir: string }): Promise<Counts> {
   await sleep(600);
-  const { [LOOP]: _, ...counts } = JSON.parse(readFileSync(join(stack.dataDir, FILE), 'utf8')) as Record<string, unknown>;
+  const { [LOOP]: _, ...counts } = JSON.parse(readFileSync(join(stack.dataDir, COUNTS_FILE), 'utf8')) as Record<string, unknown>;
   return counts as Counts;
 }
 
 /** The stack's event-loop delay in the seconds that ended between `from` and `to` (Date.now() times; waits for a fresh write first). */
 export async function readLoopDelay(stack: { dataDir: string }, from: number, to: number): Promise<LoopSecond[]> {
   await sleep(1300);
-  const seconds = (JSON.parse(readFileSync(join(stack.dataDir, FILE), 'utf8')) as Record<string, unknown>)[LOOP] as
+  const seconds = (JSON.parse(readFileSync(join(stack.dataDir, COUNTS_FILE), 'utf8')) as Record<string, unknown>)[LOOP] as
     | LoopSecond[]
     | undefined;
   return (seconds ?? []).filter((s) => s.at > from && s.at <= to);
@@ -125,7 +126,7 @@ if (dataDir && /infra[/\\]local[/\\]start\.ts$/.test(process.argv[1] ?? '')) {
   }, 1000).unref();
   // Written off the event loop (a synchronous write and rename took up to tens of ms each on a
   // busy disk, stalling every request), one write at a time.
-  const file = join(dataDir, FILE);
+  const file = join(dataDir, COUNTS_FILE);
   let writing = false;
   setInterval(() => {
     if (writing) return;

@@ -7,6 +7,8 @@
  * partitions. The receiver verifies every signature (test/support/webhook-receiver.ts). Prints,
  * asserts nothing.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mapConcurrently } from '../../functions/shared/concurrency.ts';
@@ -14,6 +16,7 @@ import { LEGACY_OUTBOX_PK, OUTBOX_PKS, OUTBOX_SHARDS, outboxPk, outboxShard } fr
 import { orders, workOrder } from '../support/documents.ts';
 import { client, type LocalStack, localInstance, sleep, startStack } from '../support/local-stack.ts';
 import { type Receiver, startReceiver } from '../support/webhook-receiver.ts';
+import { COUNTS_FILE, countingEnv, diff, readCounts } from './dynamo-count.ts';
 import { fmt, percentile } from './stats.ts';
 
 const numbersOf = (r: Receiver) =>
@@ -37,7 +40,8 @@ async function waitFor(what: string, done: () => boolean, ms = 120_000): Promise
 }
 
 export async function benchWebhooks(): Promise<void> {
-  const stack = await startStack({ env: { POLL_SETTLE_MS: '100', WEBHOOK_RETRY_SCHEDULE: '1s,1s,2s,4s,8s' } });
+  // Counting (dynamo-count.ts): the breadth part prints the event functions' requests per delivery.
+  const stack = await startStack({ env: { POLL_SETTLE_MS: '100', WEBHOOK_RETRY_SCHEDULE: '1s,1s,2s,4s,8s', ...countingEnv() } });
   const receivers: Receiver[] = [];
   try {
     const erp = client(stack.baseUrl, await stack.createKey('erp', ['*']));
@@ -156,9 +160,9 @@ function outboxReader(stack: LocalStack, prefix: string) {
  * its last order at each of its subscriptions. A sampler reads the outbox every 500 ms: how many
  * markers each partition held at once, and whether any sat outside its subscription's shard.
  */
-export async function benchBreadth(stack: LocalStack, receivers: Receiver[]): Promise<void> {
+export async function benchBreadth(stack: LocalStack, receivers: Receiver[], tag = 'BR'): Promise<void> {
   const { facilities: F, subscriptions: S, ordersPerPush: N } = BREADTH;
-  const facilities = Array.from({ length: F }, (_, i) => `BENCH-BR-${String(i).padStart(3, '0')}`);
+  const facilities = Array.from({ length: F }, (_, i) => `BENCH-${tag}-${String(i).padStart(3, '0')}`);
   const pcs = client(stack.baseUrl, await stack.createKey('pcs', facilities));
   const erp = client(stack.baseUrl, await stack.createKey('erp', ['*']));
   const rs = await Promise.all(Array.from({ length: S }, () => startReceiver()));
@@ -170,7 +174,7 @@ export async function benchBreadth(stack: LocalStack, receivers: Receiver[]): Pr
     r.secrets.push(reply.body.secret);
     return { facility, subscriptionId: reply.body.subscriptionId as string, receiver: r };
   });
-  const outbox = outboxReader(stack, 'BENCH-BR-');
+  const outbox = outboxReader(stack, `BENCH-${tag}-`);
   try {
     // The look after each creation: wait until the outbox holds none of these, so the push starts on an idle outbox.
     for (let end = Date.now() + 60_000; Date.now() < end; await sleep(250)) {
@@ -189,6 +193,9 @@ export async function benchBreadth(stack: LocalStack, receivers: Receiver[]): Pr
       }
     })();
 
+    // The event functions' DynamoDB requests from the push to the last arrival (a counting stack only).
+    const counted = existsSync(join(stack.dataDir, COUNTS_FILE));
+    const before = counted ? await readCounts(stack) : null;
     const pushedAt = new Map<string, number>();
     const t0 = Date.now();
     await mapConcurrently(facilities, 8, async (f) => {
@@ -207,6 +214,7 @@ export async function benchBreadth(stack: LocalStack, receivers: Receiver[]): Pr
     while (delivered() < expected && Date.now() < deadline) await sleep(50);
     sampling = false;
     await sampler;
+    const events = before ? diff(await readCounts(stack), before, 'events') : null;
 
     const latencies = subs.flatMap((s) => {
       if (numbers(s.receiver).size < N) return [];
@@ -234,6 +242,15 @@ export async function benchBreadth(stack: LocalStack, receivers: Receiver[]): Pr
     console.log(
       `webhooks breadth: outbox partitions (${OUTBOX_SHARDS} shards by a hash of the subscription id): subscriptions per shard ${perShard.map((l) => l.length).join(', ')}; deliveries per shard ${deliveries.join(', ')} (busiest ${((100 * Math.max(...deliveries)) / total).toFixed(1)} % of all, an even share ${(100 / OUTBOX_SHARDS).toFixed(1)} %); peak due markers at once per shard ${OUTBOX_PKS.map((pk) => peak.get(pk) ?? 0).join(', ')}; legacy partition peak ${peak.get(LEGACY_OUTBOX_PK) ?? 0}; markers seen outside their shard ${misplaced}`,
     );
+    if (events) {
+      const ops = Object.entries(events.ops)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([op, n]) => `${op} ${(n / total).toFixed(2)}`)
+        .join(', ');
+      console.log(
+        `webhooks breadth: DynamoDB requests of the event functions (dispatcher, sender, derive) per delivery, from the first push to the last arrival: ${(events.dynamo / total).toFixed(2)} (${ops}), of them writes ${(events.writes / total).toFixed(2)}`,
+      );
+    }
   } finally {
     outbox.destroy();
   }
