@@ -44,7 +44,7 @@ import { coalesced, mapConcurrently } from '../shared/concurrency.ts';
 import { config, WEBHOOK_SETTINGS } from '../shared/config.ts';
 import { logger } from '../shared/logger.ts';
 import { countMetric } from '../shared/metrics.ts';
-import { dueAfterSettle, signingSecrets } from './manage-subscriptions.ts';
+import { dueAfterSettle, signingSecrets, webhookSettleMs } from './manage-subscriptions.ts';
 import { kindsOfStream, type PolledKind, pollAnswer, polledKind } from './polled-kinds.ts';
 import type { ChangePage, WebhookPorts } from './webhook-ports.ts';
 
@@ -269,14 +269,14 @@ function slice(lower: string | null, upper: string, windowStart: number | null):
 /**
  * The next slice after the subscription's position (or its replay point) as a new delivery, not
  * yet written, and the page read to cut it, which its first attempt sends: the delivery is
- * written once, with that attempt's outcome. The slice ends `WEBHOOK_SETTINGS.settleMarginMs`
- * short of a poll's settled edge, a margin for a write slower than the settle delay.
+ * written once, with that attempt's outcome. The slice ends `webhookSettleMs` back: a margin short
+ * of a poll's settled edge, for a write slower than the settle delay.
  */
 async function nextDelivery(ports: SendPorts, sub: Subscription, kind: PolledKind, now: number): Promise<[Delivery, ChangePage] | null> {
   const from = sub.replayFrom ?? sub.position;
   const window = planWindow({
     now,
-    settleMs: config().pollSettleMs + WEBHOOK_SETTINGS.settleMarginMs,
+    settleMs: webhookSettleMs(),
     clientTime: null,
     state: null,
     cursor: { after: from, windowStart: Date.parse(from.slice(0, 24)) },

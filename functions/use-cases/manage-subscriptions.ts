@@ -38,11 +38,14 @@ const rules = () => ({ allowLocal: config().webhookAllowLocal });
 /** The disabledReason of a revoked key's subscriptions (API.md names it). */
 const REVOKED = 'key revoked';
 /**
- * A change seen at `now` is servable once the settle delay has passed; the sender looks a moment
- * later (`WEBHOOK_SETTINGS.settleMarginMs`), a margin for the clocks of the functions that stamp,
- * see and send a change.
+ * How old a change must be before the sender takes it as settled: the settle delay and a margin
+ * (`WEBHOOK_SETTINGS.settleMarginMs`) for the clocks of the functions that stamp, see and send a
+ * change. A new delivery's slice ends this far back, and a change seen at `now` is due this long
+ * after: the sender's "nothing further to look for" rests on the two agreeing.
  */
-export const dueAfterSettle = (now: number) => now + config().pollSettleMs + WEBHOOK_SETTINGS.settleMarginMs;
+export const webhookSettleMs = () => config().pollSettleMs + WEBHOOK_SETTINGS.settleMarginMs;
+/** When a change seen at `now` is servable to a subscription: the sender looks then. */
+export const dueAfterSettle = (now: number) => now + webhookSettleMs();
 
 /** The subscription as the API shows it (never a secret). */
 export function subscriptionView(s: Subscription) {
