@@ -9,6 +9,7 @@
  * timer between passes. A change thus reaches its endpoint about when it comes due (the settle
  * delay and a margin after it was seen).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { config, WEBHOOK_SETTINGS } from '../shared/config.ts';
 import { scheduledHandler } from '../shared/event-handler.ts';
@@ -19,9 +20,9 @@ import { sendDue } from '../use-cases/deliver-webhooks.ts';
 export const handler = scheduledHandler(async () => {
   const started = Date.now();
   let oldest = 0;
+  // A pass keeps taking what comes due while it works, as long as the run may go on.
+  const lookUntil = started + Math.max(config().webhookSendLoopMs, WEBHOOK_SETTINGS.busyRunMs);
   for (;;) {
-    // A pass keeps taking what comes due while it works, as long as the run may go on.
-    const lookUntil = started + Math.max(config().webhookSendLoopMs, WEBHOOK_SETTINGS.busyRunMs);
     const report = await sendDue(webhookPorts, Date.now(), { lookUntil });
     oldest = Math.max(oldest, report.oldestDueMs);
     if (report.attempts > 0) metrics.addMetric(METRIC.webhookAttempts, MetricUnit.Count, report.attempts);
@@ -31,7 +32,7 @@ export const handler = scheduledHandler(async () => {
     const next = now + wait - started;
     const inSight = wait < WEBHOOK_SETTINGS.passEveryMs;
     if (next >= config().webhookSendLoopMs && !(inSight && next < WEBHOOK_SETTINGS.busyRunMs)) break;
-    await new Promise((r) => setTimeout(r, wait));
+    await sleep(wait);
   }
   // The alarm "oldest pending delivery" watches this: how late the most overdue subscription was.
   metrics.addMetric(METRIC.webhookOldestDueSeconds, MetricUnit.Seconds, Math.round(oldest / 1000));

@@ -24,6 +24,7 @@
  * included, and a body that changed goes out under a new id. Each attempt in the log names the
  * id it carried.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Webhook } from 'standardwebhooks';
 import { planWindow, type Window } from '../domain/poll-window.ts';
 import {
@@ -190,8 +191,6 @@ export async function sendDue(ports: SendPorts, now = Date.now(), options: { loo
   if (failure !== null) throw failure;
   return report;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Most deliveries one claim sends in a row before leaving the rest to the next pass. */
 const DELIVERIES_PER_CLAIM = 20;
