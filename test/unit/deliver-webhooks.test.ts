@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, test, vi } from 'vitest';
 import { StorageError } from '../../functions/domain/errors.ts';
+import type { SubscriptionChanges } from '../../functions/domain/webhooks.ts';
 import type { Caller } from '../../functions/shared/caller.ts';
 import { config, WEBHOOK_SETTINGS } from '../../functions/shared/config.ts';
 import { dispatchChange, dispatchChanges, sendDue } from '../../functions/use-cases/deliver-webhooks.ts';
@@ -39,6 +40,18 @@ async function setUp() {
 const bodyOf = (p: Posted) => JSON.parse(p.body) as { components: { componentId: string; rev: number }[] };
 const idsOf = (p: Posted) => bodyOf(p).components.map((c) => `${c.componentId}@${c.rev}`);
 const idOf = (p: Posted) => p.headers['webhook-id']!;
+
+/** Another writer changes the subscription while the first attempt is out (its answer comes after): a race the sender's write loses. */
+function changedWhileFirstAttemptOut(
+  ports: ReturnType<typeof memoryWebhookPorts>,
+  subscriptionId: string,
+  changes: SubscriptionChanges,
+): void {
+  ports.endpoints.answer = () => {
+    if (ports.endpoints.posted.length === 1) ports.subscriptions.bump({ facilityId: FAC, subscriptionId }, changes);
+    return { status: 200 };
+  };
+}
 
 /**
  * What a receiver logging every request would see, checked: no webhook-id with two bodies, and
@@ -267,11 +280,7 @@ describe('send', () => {
 
   test('a subscription edited while an attempt was out: the outcome is written on it as it is now, sent once', async () => {
     const { ports, subscriptionId, deliveries, sub } = await setUp();
-    ports.endpoints.answer = () => {
-      if (ports.endpoints.posted.length === 1)
-        ports.subscriptions.bump({ facilityId: FAC, subscriptionId }, { description: 'edited meanwhile' });
-      return { status: 200 };
-    };
+    changedWhileFirstAttemptOut(ports, subscriptionId, { description: 'edited meanwhile' });
     await sendDue(ports);
     assert.equal(ports.endpoints.posted.length, 1);
     assert.deepEqual(
@@ -287,11 +296,7 @@ describe('send', () => {
 
   test('a new URL while an attempt was out: nothing is written, and the slice goes to the new URL under the same id', async () => {
     const { ports, subscriptionId, deliveries, sub } = await setUp();
-    ports.endpoints.answer = () => {
-      if (ports.endpoints.posted.length === 1)
-        ports.subscriptions.bump({ facilityId: FAC, subscriptionId }, { url: 'https://hooks.example/new' });
-      return { status: 200 };
-    };
+    changedWhileFirstAttemptOut(ports, subscriptionId, { url: 'https://hooks.example/new' });
     await sendDue(ports);
     assert.equal(deliveries().length, 0, 'the outcome at the old URL is not written');
     assert.equal(ports.outbox.markers.size, 1, 'due again at once');
@@ -312,12 +317,7 @@ describe('send', () => {
 
   test('a replay while an attempt was out: nothing is written, and the replay goes out under new ids', async () => {
     const { ports, subscriptionId, deliveries, t0 } = await setUp();
-    ports.endpoints.answer = () => {
-      if (ports.endpoints.posted.length === 1) {
-        ports.subscriptions.bump({ facilityId: FAC, subscriptionId }, { replayFrom: new Date(t0).toISOString(), replays: 1 });
-      }
-      return { status: 200 };
-    };
+    changedWhileFirstAttemptOut(ports, subscriptionId, { replayFrom: new Date(t0).toISOString(), replays: 1 });
     await sendDue(ports);
     assert.equal(deliveries().length, 0);
     await sendDue(ports);
